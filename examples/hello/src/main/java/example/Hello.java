@@ -1,0 +1,1 @@
+package example; public class Hello {}

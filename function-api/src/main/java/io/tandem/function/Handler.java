@@ -1,0 +1,1 @@
+package io.tandem.function; public interface Handler {}

@@ -1,0 +1,23 @@
+package io.tandem.controller;
+
+import io.vertx.core.Future;
+import io.vertx.core.http.HttpServerResponse;
+
+/**
+ * What the controller's API shows of the running cluster, supplied by the executor. Values are JSON-ready
+ * (records, maps, lists). Thread-safe.
+ */
+public interface ClusterView {
+    /** Nodes and instances, as {@code tandem status} shows them. */
+    Object status();
+
+    /** The executor's view of one function (its instances, its last load error), or null when it knows nothing. */
+    Object functionStatus(String function);
+
+    /**
+     * Writes the logs of the function's instances to {@code response} as text lines prefixed with the instance
+     * id: the last {@code tail} lines of each, and then, when {@code follow}, new lines as they come until the client
+     * goes away. The future completes when the response has ended.
+     */
+    Future<Void> streamLogs(String function, int tail, boolean follow, HttpServerResponse response);
+}

@@ -1,0 +1,117 @@
+package io.tandem.home;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.channels.FileChannel;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+
+/**
+ * The directory that holds one Tandem installation's state ({@code TANDEM_HOME}, default {@code ~/.tandem}):
+ * <pre>
+ *   token            the API bearer token, mode 0600, made at first start
+ *   server.json      where the running server listens (written when it is ready, removed when it stops)
+ *   data/            the controller's store
+ *   packages/        code packages, content-addressed by SHA-256
+ *   nodes/NAME/      one agent's files: instance logs, unpacked code, pid records
+ * </pre>
+ * Thread-safe: every method works on the file system only.
+ */
+public record TandemHome(Path root) {
+
+    public static TandemHome fromEnvironment() {
+        String env = System.getenv("TANDEM_HOME");
+        if (env != null && !env.isBlank()) return new TandemHome(Path.of(env).toAbsolutePath());
+        return new TandemHome(Path.of(System.getProperty("user.home"), ".tandem"));
+    }
+
+    public Path dataDir() {
+        return root.resolve("data");
+    }
+
+    public Path packagesDir() {
+        return root.resolve("packages");
+    }
+
+    public Path nodeDir(String node) {
+        return root.resolve("nodes").resolve(node);
+    }
+
+    public Path tokenFile() {
+        return root.resolve("token");
+    }
+
+    public Path serverFile() {
+        return root.resolve("server.json");
+    }
+
+    /** The API token; made (32 random bytes, hex, mode 0600) if there is none yet. */
+    public String ensureToken() {
+        try {
+            Files.createDirectories(root);
+            Path file = tokenFile();
+            if (Files.exists(file)) return readToken();
+            byte[] raw = new byte[32];
+            new SecureRandom().nextBytes(raw);
+            String token = HexFormat.of().formatHex(raw);
+            Path tmp = Files.createTempFile(root, "token", ".tmp", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            Files.writeString(tmp, token + "\n");
+            try {
+                // Create-only: of two servers starting at once, the first token wins and both read it.
+                Files.createLink(file, tmp);
+            } catch (FileAlreadyExistsException raced) {
+                // another process made it first
+            } finally {
+                Files.deleteIfExists(tmp);
+            }
+            return readToken();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create the API token in " + root, e);
+        }
+    }
+
+    /** The API token, or an exception saying the server has never started here. */
+    public String readToken() {
+        try {
+            return Files.readString(tokenFile()).trim();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no API token in " + root + ": start the server with 'tandem server' (or set TANDEM_HOME)", e);
+        }
+    }
+
+    /** Writes {@code content} to {@code target} so that a crash leaves the old file or the new one, never a mix. */
+    public static void writeAtomically(Path target, byte[] content) {
+        try {
+            Files.createDirectories(target.getParent());
+            Path tmp = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".tmp");
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ch.write(java.nio.ByteBuffer.wrap(content));
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+            try (FileChannel dir = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+                dir.force(true);
+            } catch (IOException ignored) {
+                // some file systems cannot fsync a directory
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + target, e);
+        }
+    }
+
+    public static void writeAtomically(Path target, String content) {
+        writeAtomically(target, content.getBytes(StandardCharsets.UTF_8));
+    }
+}

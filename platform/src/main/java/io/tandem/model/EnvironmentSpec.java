@@ -1,0 +1,23 @@
+package io.tandem.model;
+
+import java.util.List;
+
+/**
+ * An environment: a runtime plus settings. {@code command} is a template in which {@code {code}} stands for the path
+ * of the unpacked code and {@code {java}} for the java executable that runs Tandem; empty means the runtime's own.
+ */
+public record EnvironmentSpec(Runtime runtime, String command, Integer poolSize, List<String> jvmOptions) {
+    public static final int DEFAULT_POOL_SIZE = 3;
+
+    public EnvironmentSpec {
+        jvmOptions = jvmOptions == null ? List.of() : List.copyOf(jvmOptions);
+        poolSize = poolSize == null ? DEFAULT_POOL_SIZE : poolSize;
+        command = command == null || command.isBlank() ? null : command;
+    }
+
+    public void validate() {
+        if (runtime == null) throw new InvalidResourceException("spec.runtime", "missing: use java, exec or http");
+        if (poolSize < 0 || poolSize > 64) throw new InvalidResourceException("spec.poolSize", "must be 0 to 64, was " + poolSize);
+        if (runtime != Runtime.JAVA && !jvmOptions.isEmpty()) throw new InvalidResourceException("spec.jvmOptions", "only the java runtime takes JVM options");
+    }
+}

@@ -1,0 +1,38 @@
+package io.tandem.model;
+
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+
+/** A stored, named resource. */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind")
+@JsonSubTypes({
+        @JsonSubTypes.Type(value = Environment.class, name = "Environment"),
+        @JsonSubTypes.Type(value = Function.class, name = "Function"),
+        @JsonSubTypes.Type(value = HttpTrigger.class, name = "HttpTrigger")})
+public sealed interface Resource permits Environment, Function, HttpTrigger {
+    Metadata metadata();
+
+    @JsonIgnore
+    Kind kind();
+
+    @JsonIgnore
+    default String name() {
+        return metadata().name();
+    }
+
+    enum Kind {
+        ENVIRONMENT("Environment"), FUNCTION("Function"), HTTP_TRIGGER("HttpTrigger");
+
+        private final String wireName;
+
+        Kind(String wireName) {
+            this.wireName = wireName;
+        }
+
+        /** As in a spec's {@code kind:} field. */
+        public String wireName() {
+            return wireName;
+        }
+    }
+}

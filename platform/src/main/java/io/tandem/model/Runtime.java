@@ -1,0 +1,28 @@
+package io.tandem.model;
+
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
+/** How an environment runs functions; see DESIGN.md "Instances and environments". */
+public enum Runtime {
+    /** A generic warm JVM that loads the function's jar on its first call. */
+    JAVA,
+    /** A process per request, with the classic-watchdog protocol (body on stdin, stdout as the response). */
+    EXEC,
+    /** The function is its own HTTP server, started with {@code PORT}. */
+    HTTP;
+
+    @JsonValue
+    public String wireName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    @JsonCreator
+    public static Runtime fromWire(String text) {
+        for (Runtime v : values()) {
+            if (v.wireName().equalsIgnoreCase(text)) return v;
+        }
+        throw new InvalidResourceException(null, "unknown runtime '" + text + "': use " + java.util.Arrays.stream(values()).map(Runtime::wireName).collect(java.util.stream.Collectors.joining(", ")));
+    }
+}

@@ -1,0 +1,21 @@
+package io.tandem.router;
+
+import io.tandem.model.Endpoint;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * What the router asks of the executor, only on the cold path: a function with no endpoint in the routing table,
+ * or an endpoint that failed. Warm requests never reach it.
+ *
+ * <p>Thread-safe; neither method blocks the caller.
+ */
+public interface InstanceSource {
+    /**
+     * An endpoint that serves {@code function}, launching or specializing an instance if none is ready. The future
+     * fails with a message fit for the client (for example the function's code failed to load) when none can be had.
+     */
+    CompletableFuture<Endpoint> acquire(String function);
+
+    /** The router could not connect to {@code endpoint}: stop handing it out and replace it. */
+    void reportUnreachable(Endpoint endpoint);
+}
