@@ -1,0 +1,178 @@
+package io.tandem.client;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tandem.home.ServerInfo;
+import io.tandem.home.TandemHome;
+import io.tandem.model.CodeRef;
+import io.tandem.model.Json;
+import io.tandem.model.Resource;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A client of the controller's REST API, as the CLI and tests use it. Thread-safe.
+ *
+ * <p>Every refused request becomes an {@link ApiException} carrying the server's error and detail; a server that
+ * does not answer becomes a {@link ServerUnreachableException} saying how to start one.
+ */
+public final class TandemClient {
+    private final URI api;
+    private final String token;
+    private final HttpClient http;
+
+    public TandemClient(URI api, String token) {
+        this.api = api;
+        this.token = token;
+        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+    }
+
+    /** The client of the server recorded in {@code home}; {@code TANDEM_API_URL} overrides its address. */
+    public static TandemClient fromHome(TandemHome home) {
+        String override = System.getenv("TANDEM_API_URL");
+        String url = override != null && !override.isBlank() ? override
+                : ServerInfo.readFrom(home).map(ServerInfo::api).orElseThrow(() -> new ServerUnreachableException(
+                        "no Tandem server is running for TANDEM_HOME=" + home.root() + ": start one with './tandem server'", null));
+        return new TandemClient(URI.create(url), home.readToken());
+    }
+
+    public URI api() {
+        return api;
+    }
+
+    public JsonNode get(String path) {
+        return send(request(path).GET());
+    }
+
+    public JsonNode delete(String path) {
+        return send(request(path).DELETE());
+    }
+
+    public JsonNode put(String path, Object body) {
+        return send(request(path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(body))));
+    }
+
+    public JsonNode post(String path, Object body) {
+        return send(request(path).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(Json.writeBytes(body))));
+    }
+
+    /** Creates or replaces a resource (as {@code tandem apply} does); returns the stored resource. */
+    public Resource apply(Resource resource) {
+        JsonNode stored = put(collection(resource.kind()) + "/" + resource.name(), resource);
+        return Json.MAPPER.convertValue(stored, Resource.class);
+    }
+
+    public static String collection(Resource.Kind kind) {
+        return switch (kind) {
+            case ENVIRONMENT -> "/v1/environments";
+            case FUNCTION -> "/v1/functions";
+            case HTTP_TRIGGER -> "/v1/triggers/http";
+        };
+    }
+
+    /** Uploads a code package (stored once per content) and returns the reference a function stores. */
+    public CodeRef uploadPackage(Path file) {
+        try {
+            HttpRequest.Builder req = request("/v1/packages")
+                    .header("Content-Type", "application/octet-stream")
+                    .header("X-Tandem-Filename", file.getFileName().toString())
+                    .POST(HttpRequest.BodyPublishers.ofFile(file));
+            return Json.MAPPER.treeToValue(send(req), CodeRef.class);
+        } catch (java.io.FileNotFoundException e) {
+            throw new UncheckedIOException("cannot read code file " + file, e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Copies a streamed text response (logs, watch) to {@code out} until the server ends it. */
+    public void stream(String path, OutputStream out) {
+        try {
+            HttpResponse<InputStream> response = http.send(request(path).GET().timeout(Duration.ofDays(365)).build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) {
+                if (response.statusCode() >= 400) throw toApiException(response.statusCode(), in.readAllBytes());
+                byte[] buf = new byte[8192];
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    out.write(buf, 0, n);
+                    out.flush();
+                }
+            }
+        } catch (ConnectException e) {
+            throw unreachable(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    public static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(api.resolve(path))
+                .timeout(Duration.ofSeconds(120))
+                .header("Authorization", "Bearer " + token)
+                .header("Accept", "application/json");
+    }
+
+    private JsonNode send(HttpRequest.Builder builder) {
+        try {
+            HttpResponse<byte[]> response = http.send(builder.build(), HttpResponse.BodyHandlers.ofByteArray());
+            if (response.statusCode() >= 400) throw toApiException(response.statusCode(), response.body());
+            byte[] body = response.body();
+            return body.length == 0 ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(body);
+        } catch (ConnectException e) {
+            throw unreachable(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException("request to " + api + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    private ServerUnreachableException unreachable(Exception e) {
+        return new ServerUnreachableException("cannot reach the Tandem API at " + api + ": is 'tandem server' running?", e);
+    }
+
+    static ApiException toApiException(int status, byte[] body) {
+        try {
+            JsonNode node = Json.MAPPER.readTree(body);
+            if (node != null && node.hasNonNull("error")) {
+                return new ApiException(status, node.get("error").asText(), Optional.ofNullable(node.get("detail")).map(JsonNode::asText).orElse(null));
+            }
+        } catch (IOException notJson) {
+            // fall through: show the raw text
+        }
+        String text = new String(body, StandardCharsets.UTF_8).strip();
+        return new ApiException(status, "HTTP " + status, text.length() > 500 ? text.substring(0, 500) + "..." : text);
+    }
+
+    /** Names of the resources of one kind, for completion and listing. */
+    public List<JsonNode> list(Resource.Kind kind) {
+        JsonNode node = get(collection(kind));
+        JsonNode items = node.has("items") ? node.get("items") : node;
+        List<JsonNode> out = new java.util.ArrayList<>();
+        items.forEach(out::add);
+        return out;
+    }
+}
