@@ -1,1 +1,95 @@
-package io.tandem.cli; public class Main { public static void main(String[] a){} }
+package io.tandem.cli;
+
+import io.tandem.client.ApiException;
+import io.tandem.client.ServerUnreachableException;
+import io.tandem.model.InvalidResourceException;
+import io.tandem.spec.SpecException;
+import java.io.UncheckedIOException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** Entry point of the {@code tandem} command. */
+@Command(name = "tandem",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
+        description = {"Tandem: functions as a service, with the fault tolerance you choose per function.", ""},
+        subcommands = {
+                ServerCommand.class,
+                AgentCommand.class,
+                EnvCommand.class,
+                FnCommand.class,
+                RouteCommand.class,
+                ApplyCommand.class,
+                DeleteCommand.class,
+                StatusCommand.class,
+                CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 done; 1 refused or failed; 2 bad usage; 3 no server reachable.",
+                "State lives in TANDEM_HOME (default ~/.tandem)."})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs one command line and returns its exit code; tests call this directly. */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler(Main::handle);
+        cli.setCaseInsensitiveEnumValuesAllowed(true);
+        cli.setUsageHelpAutoWidth(true);
+        return cli.execute(args);
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
+        String message;
+        int code;
+        switch (e) {
+            case ApiException api -> {
+                message = api.getMessage();
+                code = ExitCodes.FAILED;
+            }
+            case ServerUnreachableException u -> {
+                message = u.getMessage();
+                code = ExitCodes.UNAVAILABLE;
+            }
+            case SpecException s -> {
+                message = s.getMessage();
+                code = ExitCodes.FAILED;
+            }
+            case InvalidResourceException r -> {
+                message = r.getMessage();
+                code = ExitCodes.USAGE;
+            }
+            case CommandFailedException f -> {
+                message = f.getMessage();
+                code = f.exitCode();
+            }
+            case UncheckedIOException io -> {
+                message = io.getMessage();
+                code = ExitCodes.FAILED;
+            }
+            default -> {
+                message = e.toString();
+                code = ExitCodes.FAILED;
+                if (System.getenv("TANDEM_DEBUG") != null) e.printStackTrace();
+            }
+        }
+        cli.getErr().println("error: " + message);
+        return code;
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Main.class.getPackage().getImplementationVersion();
+            return new String[]{"tandem " + (v == null ? "development build" : v) + " on Java " + System.getProperty("java.version")};
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.tandem.cli;
+
+import io.tandem.client.TandemClient;
+import io.tandem.home.ServerInfo;
+import io.tandem.home.TandemHome;
+import java.net.URI;
+
+/** How a CLI command finds the server: through {@code TANDEM_HOME}, where the server records its addresses. */
+final class Connection {
+    private Connection() {
+    }
+
+    static TandemHome home() {
+        return TandemHome.fromEnvironment();
+    }
+
+    static TandemClient client() {
+        return TandemClient.fromHome(home());
+    }
+
+    /** The router's base URL; {@code TANDEM_ROUTER_URL} overrides it. */
+    static URI router() {
+        String override = System.getenv("TANDEM_ROUTER_URL");
+        if (override != null && !override.isBlank()) return URI.create(override);
+        return ServerInfo.readFrom(home()).map(i -> URI.create(i.router()))
+                .orElseThrow(() -> new CommandFailedException("no Tandem server is running for TANDEM_HOME=" + home().root()
+                        + ": start one with './tandem server'", ExitCodes.UNAVAILABLE));
+    }
+}

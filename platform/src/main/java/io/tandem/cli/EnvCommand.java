@@ -1,0 +1,108 @@
+package io.tandem.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tandem.client.TandemClient;
+import io.tandem.model.Environment;
+import io.tandem.model.EnvironmentSpec;
+import io.tandem.model.Metadata;
+import io.tandem.model.Names;
+import io.tandem.model.Resource;
+import io.tandem.model.Runtime;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "env", description = "Manage environments: the runtimes functions run in.",
+        mixinStandardHelpOptions = true,
+        subcommands = {EnvCommand.Create.class, EnvCommand.ListEnvs.class, EnvCommand.Get.class, EnvCommand.Delete.class})
+final class EnvCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    static final String PATH = TandemClient.collection(Resource.Kind.ENVIRONMENT);
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = {"Create an environment.",
+                    "Example: tandem env create --name python --runtime http --command 'python3 {code}'",
+                    "In COMMAND, {code} is the path of the function's unpacked code and {java} the JVM that runs Tandem."})
+    static final class Create implements Runnable {
+        @Option(names = "--name", required = true, description = "Environment name.")
+        String name;
+        @Option(names = "--runtime", required = true, description = "java, exec or http.")
+        Runtime runtime;
+        @Option(names = "--command", description = "Command template that starts the function (exec and http).")
+        String command;
+        @Option(names = "--pool-size", description = "Warm generic instances per node (default 3).")
+        Integer poolSize;
+        @Option(names = "--jvm-option", description = "A JVM option for java instances; repeat for more.")
+        List<String> jvmOptions;
+
+        @Override
+        public void run() {
+            EnvironmentSpec s = new EnvironmentSpec(runtime, command, poolSize, jvmOptions);
+            s.validate();
+            Connection.client().post(PATH, new Environment(Metadata.named(Names.require("--name", name)), s));
+            System.out.println("environment '" + name + "' created");
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List environments.")
+    static final class ListEnvs implements Runnable {
+        @Mixin
+        Output output;
+
+        @Override
+        public void run() {
+            List<JsonNode> items = Connection.client().list(Resource.Kind.ENVIRONMENT);
+            if (!output.isTable()) {
+                output.print(items);
+                return;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            for (JsonNode e : items) {
+                rows.add(List.of(Output.text(e, "metadata.name"), Output.text(e, "spec.runtime"),
+                        Output.text(e, "spec.poolSize"), Output.text(e, "spec.command")));
+            }
+            Output.table(List.of("NAME", "RUNTIME", "POOL", "COMMAND"), rows);
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show one environment.")
+    static final class Get implements Runnable {
+        @Option(names = "--name", required = true, description = "Environment name.")
+        String name;
+        @Mixin
+        Output output;
+
+        @Override
+        public void run() {
+            JsonNode e = Connection.client().get(PATH + "/" + TandemClient.encode(name));
+            if (!output.isTable()) {
+                output.print(e);
+                return;
+            }
+            Output.table(List.of("NAME", "RUNTIME", "POOL", "COMMAND", "JVM OPTIONS"), List.of(List.of(
+                    Output.text(e, "metadata.name"), Output.text(e, "spec.runtime"), Output.text(e, "spec.poolSize"),
+                    Output.text(e, "spec.command"), Output.text(e, "spec.jvmOptions"))));
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete an environment no function uses.")
+    static final class Delete implements Runnable {
+        @Option(names = "--name", required = true, description = "Environment name.")
+        String name;
+
+        @Override
+        public void run() {
+            Connection.client().delete(PATH + "/" + TandemClient.encode(name));
+            System.out.println("environment '" + name + "' deleted");
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package io.tandem.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tandem.client.TandemClient;
+import io.tandem.model.CodeRef;
+import io.tandem.model.Durations;
+import io.tandem.model.ExecutorType;
+import io.tandem.model.FaultTolerance;
+import io.tandem.model.Function;
+import io.tandem.model.FunctionSpec;
+import io.tandem.model.Json;
+import io.tandem.model.Metadata;
+import io.tandem.model.Names;
+import io.tandem.model.Resource;
+import io.tandem.model.Strategy;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+@Command(name = "fn", description = "Manage functions: deploy code, call it, read its logs.",
+        mixinStandardHelpOptions = true,
+        subcommands = {FnCommand.Create.class, FnCommand.Update.class, FnCommand.Get.class, FnCommand.ListFns.class,
+                FnCommand.Delete.class, FnCommand.Test.class, FnCommand.Logs.class})
+final class FnCommand implements Runnable {
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    static final String PATH = TandemClient.collection(Resource.Kind.FUNCTION);
+
+    /** The settings {@code create} and {@code update} share; null means "not given". */
+    static final class Settings {
+        @Option(names = "--env", description = "Environment to run in (java, exec, http or your own).")
+        String environment;
+        @Option(names = "--code", description = "The code: a jar, a zip or a single file.")
+        Path code;
+        @Option(names = "--entrypoint", description = "java: the handler class, as example.Hello.")
+        String entrypoint;
+        @Option(names = "--executor", description = "poolmgr (warm pool, default) or newdeploy (replicas kept running).")
+        ExecutorType executor;
+        @Option(names = "--min-scale", description = "newdeploy: replicas kept running (default 1).")
+        Integer minScale;
+        @Option(names = "--max-scale", description = "newdeploy: most replicas (default 1).")
+        Integer maxScale;
+        @Option(names = "--timeout", description = "Longest a call may take, as 500ms, 60s, 2m (default 60s).")
+        String timeout;
+        @Option(names = "--idle-timeout", description = "poolmgr: idle time before the instance is reaped (default 120s).")
+        String idleTimeout;
+        @Option(names = "--concurrency", description = "Most concurrent requests per instance (0: no limit).")
+        Integer concurrency;
+        @Option(names = "--idempotent", arity = "1", description = "true (default) or false: whether a failed call may be re-sent.")
+        Boolean idempotent;
+        @Option(names = "--strategy", description = "Fault tolerance: retry (default), active-standby, replicate or none.")
+        String strategy;
+
+        FunctionSpec applyTo(FunctionSpec base, CodeRef newCode) {
+            FaultTolerance ft = base == null ? FaultTolerance.defaults() : base.faultTolerance();
+            if (strategy != null) ft = ft.withStrategy(Strategy.fromWire("--strategy", strategy));
+            return new FunctionSpec(
+                    pick(environment, base == null ? null : base.environment()),
+                    newCode != null ? newCode : base == null ? null : base.code(),
+                    pick(entrypoint, base == null ? null : base.entrypoint()),
+                    pick(executor, base == null ? null : base.executor()),
+                    pick(minScale, base == null ? null : base.minScale()),
+                    pick(maxScale, base == null ? null : base.maxScale()),
+                    timeout != null ? Durations.parse("--timeout", timeout) : base == null ? null : base.timeout(),
+                    idleTimeout != null ? Durations.parse("--idle-timeout", idleTimeout) : base == null ? null : base.idleTimeout(),
+                    pick(concurrency, base == null ? null : base.concurrency()),
+                    pick(idempotent, base == null ? null : base.idempotent()),
+                    ft);
+        }
+
+        CodeRef upload() {
+            if (code == null) return null;
+            if (!Files.isRegularFile(code)) throw new CommandFailedException("--code " + code + ": no such file");
+            return Connection.client().uploadPackage(code);
+        }
+
+        private static <T> T pick(T given, T base) {
+            return given != null ? given : base;
+        }
+    }
+
+    @Command(name = "create", mixinStandardHelpOptions = true,
+            description = {"Deploy a function.",
+                    "Example: tandem fn create --name hello --env java --code hello.jar --entrypoint example.Hello"})
+    static final class Create implements Runnable {
+        @Option(names = "--name", required = true, description = "Function name.")
+        String name;
+        @Mixin
+        Settings settings;
+
+        @Override
+        public void run() {
+            Names.require("--name", name);
+            if (settings.environment == null) throw new CommandFailedException("--env is required: name the environment to run in (see 'tandem env list')", ExitCodes.USAGE);
+            if (settings.code == null) throw new CommandFailedException("--code is required: give a jar, a zip or a single file", ExitCodes.USAGE);
+            // Check everything that needs no server before uploading anything.
+            settings.applyTo(null, new CodeRef("0".repeat(64), "check", 0, CodeRef.PackageKind.FILE)).validate();
+            FunctionSpec s = settings.applyTo(null, settings.upload());
+            Connection.client().post(PATH, new Function(Metadata.named(name), s));
+            System.out.println("function '" + name + "' created; call it with: tandem fn test --name " + name);
+        }
+    }
+
+    @Command(name = "update", mixinStandardHelpOptions = true,
+            description = {"Change a deployed function; options not given keep their value.",
+                    "Example: tandem fn update --name hello --code hello-v2.jar"})
+    static final class Update implements Runnable {
+        @Option(names = "--name", required = true, description = "Function name.")
+        String name;
+        @Mixin
+        Settings settings;
+
+        @Override
+        public void run() {
+            TandemClient client = Connection.client();
+            Function current = Json.MAPPER.convertValue(client.get(PATH + "/" + TandemClient.encode(name)), Function.class);
+            settings.applyTo(current.spec(), null).validate();
+            FunctionSpec s = settings.applyTo(current.spec(), settings.upload());
+            client.put(PATH + "/" + TandemClient.encode(name), new Function(Metadata.named(name), s));
+            System.out.println("function '" + name + "' updated");
+        }
+    }
+
+    @Command(name = "get", mixinStandardHelpOptions = true, description = "Show one function, its instances and any load error.")
+    static final class Get implements Runnable {
+        @Option(names = "--name", required = true, description = "Function name.")
+        String name;
+        @Mixin
+        Output output;
+
+        @Override
+        public void run() {
+            JsonNode f = Connection.client().get(PATH + "/" + TandemClient.encode(name));
+            if (!output.isTable()) {
+                output.print(f);
+                return;
+            }
+            Output.table(List.of("NAME", "ENV", "EXECUTOR", "STRATEGY", "ENTRYPOINT", "CODE", "REVISION"), List.of(List.of(
+                    Output.text(f, "metadata.name"), Output.text(f, "spec.environment"), Output.text(f, "spec.executor"),
+                    Output.text(f, "spec.faultTolerance.strategy"), Output.text(f, "spec.entrypoint"),
+                    Output.text(f, "spec.code.filename") + " (" + Output.text(f, "spec.code.sha256").substring(0, Math.min(12, Output.text(f, "spec.code.sha256").length())) + ")",
+                    Output.text(f, "metadata.revision"))));
+            JsonNode status = f.get("status");
+            if (status != null && !status.isNull()) {
+                String error = Output.text(f, "status.lastError");
+                if (!error.isEmpty()) System.out.println("\nERROR: " + error);
+                JsonNode instances = status.get("instances");
+                if (instances != null && instances.size() > 0) {
+                    System.out.println();
+                    List<List<String>> rows = new ArrayList<>();
+                    for (JsonNode i : instances) {
+                        rows.add(List.of(Output.text(i, "id"), Output.text(i, "node"), Output.text(i, "role"),
+                                Output.text(i, "state"), Output.text(i, "pid"), Output.text(i, "port")));
+                    }
+                    Output.table(List.of("INSTANCE", "NODE", "ROLE", "STATE", "PID", "PORT"), rows);
+                }
+            }
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List functions.")
+    static final class ListFns implements Runnable {
+        @Mixin
+        Output output;
+
+        @Override
+        public void run() {
+            List<JsonNode> items = Connection.client().list(Resource.Kind.FUNCTION);
+            if (!output.isTable()) {
+                output.print(items);
+                return;
+            }
+            List<List<String>> rows = new ArrayList<>();
+            for (JsonNode f : items) {
+                rows.add(List.of(Output.text(f, "metadata.name"), Output.text(f, "spec.environment"),
+                        Output.text(f, "spec.executor"), Output.text(f, "spec.faultTolerance.strategy"),
+                        Output.text(f, "spec.entrypoint")));
+            }
+            Output.table(List.of("NAME", "ENV", "EXECUTOR", "STRATEGY", "ENTRYPOINT"), rows);
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a function and stop its instances.")
+    static final class Delete implements Runnable {
+        @Option(names = "--name", required = true, description = "Function name.")
+        String name;
+
+        @Override
+        public void run() {
+            Connection.client().delete(PATH + "/" + TandemClient.encode(name));
+            System.out.println("function '" + name + "' deleted");
+        }
+    }
+
+    @Command(name = "test", mixinStandardHelpOptions = true,
+            description = {"Call a function through the router and print its response.",
+                    "Exits 1 when the function answers with a status of 400 or more."})
+    static final class Test implements Runnable {
+        @Option(names = "--name", required = true, description = "Function name.")
+        String name;
+        @Option(names = {"-X", "--method"}, defaultValue = "GET", description = "HTTP method (default: ${DEFAULT-VALUE}).")
+        String method;
+        @Option(names = "--path", defaultValue = "/", description = "Path after /function/NAME (default: ${DEFAULT-VALUE}).")
+        String path;
+        @Option(names = {"-q", "--query"}, description = "Query string, as a=1&b=2.")
+        String query;
+        @Option(names = {"-b", "--body"}, description = "Request body; @FILE reads it from a file.")
+        String body;
+        @Option(names = {"-H", "--header"}, description = "A header, as 'Name: value'; repeat for more.")
+        List<String> headers;
+        @Option(names = {"-v", "--verbose"}, description = "Print the status and headers too.")
+        boolean verbose;
+
+        @Override
+        public void run() {
+            String p = path.startsWith("/") ? path : "/" + path;
+            URI uri = Connection.router().resolve("/function/" + TandemClient.encode(name) + (p.equals("/") ? "" : p)
+                    + (query == null ? "" : "?" + query));
+            try {
+                HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+                        : body.startsWith("@") ? HttpRequest.BodyPublishers.ofFile(Path.of(body.substring(1)))
+                        : HttpRequest.BodyPublishers.ofString(body);
+                HttpRequest.Builder req = HttpRequest.newBuilder(uri).method(method.toUpperCase(java.util.Locale.ROOT), publisher)
+                        .timeout(Duration.ofMinutes(10));
+                if (headers != null) {
+                    for (String h : headers) {
+                        int colon = h.indexOf(':');
+                        if (colon < 1) throw new CommandFailedException("--header '" + h + "': write it as 'Name: value'", ExitCodes.USAGE);
+                        req.header(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+                    }
+                }
+                HttpResponse<byte[]> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                        .send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
+                if (verbose) {
+                    System.out.println("HTTP " + response.statusCode());
+                    response.headers().map().forEach((k, v) -> v.forEach(x -> System.out.println(k + ": " + x)));
+                    System.out.println();
+                }
+                String text = new String(response.body(), StandardCharsets.UTF_8);
+                System.out.print(text);
+                if (!text.endsWith("\n") && !text.isEmpty()) System.out.println();
+                if (response.statusCode() >= 400) {
+                    throw new CommandFailedException("function '" + name + "' answered HTTP " + response.statusCode());
+                }
+            } catch (java.net.ConnectException e) {
+                throw new CommandFailedException("cannot reach the router at " + uri + ": is 'tandem server' running?", ExitCodes.UNAVAILABLE);
+            } catch (IOException e) {
+                throw new CommandFailedException("call failed: " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new CommandFailedException("interrupted");
+            }
+        }
+    }
+
+    @Command(name = "logs", mixinStandardHelpOptions = true, description = "Print the logs (stdout and stderr) of a function's instances.")
+    static final class Logs implements Runnable {
+        @Option(names = "--name", required = true, description = "Function name.")
+        String name;
+        @Option(names = {"-f", "--follow"}, description = "Keep printing new lines until interrupted.")
+        boolean follow;
+        @Option(names = "--tail", defaultValue = "100", description = "Lines to show from the end of each log (default: ${DEFAULT-VALUE}).")
+        int tail;
+
+        @Override
+        public void run() {
+            Connection.client().stream(PATH + "/" + TandemClient.encode(name) + "/logs?tail=" + tail + "&follow=" + follow, System.out);
+        }
+    }
+}

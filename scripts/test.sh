@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs Tandem's whole test suite: unit tests and integration tests that start real servers, agents and
+# instances on loopback. Needs only a JDK of at least 21 (found by itself) and Maven Central.
+#   scripts/test.sh [extra Maven arguments, e.g. -Dtest=RouterTest -Dsurefire.failIfNoSpecifiedTests=false]
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=find-jdk.sh
+. "$root/scripts/find-jdk.sh"
+tandem_find_java || exit 3
+echo "scripts/test.sh: testing with $JAVA_HOME" >&2
+cd "$root"
+exec ./mvnw -B -ntp verify "$@"
