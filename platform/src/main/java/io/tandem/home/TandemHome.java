@@ -27,7 +27,10 @@ import java.util.HexFormat;
  */
 public record TandemHome(Path root) {
 
+    /** The system property {@code tandem.home}, else the variable {@code TANDEM_HOME}, else {@code ~/.tandem}. */
     public static TandemHome fromEnvironment() {
+        String prop = System.getProperty("tandem.home");
+        if (prop != null && !prop.isBlank()) return new TandemHome(Path.of(prop).toAbsolutePath());
         String env = System.getenv("TANDEM_HOME");
         if (env != null && !env.isBlank()) return new TandemHome(Path.of(env).toAbsolutePath());
         return new TandemHome(Path.of(System.getProperty("user.home"), ".tandem"));

@@ -1,0 +1,87 @@
+package io.tandem.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.net.URI;
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.HdrHistogram.Recorder;
+import org.HdrHistogram.Histogram;
+
+/**
+ * A closed-loop HTTP load: {@code connections} keep-alive connections, each sending its next GET as soon as the
+ * previous answer is read, for a fixed time. Latency is recorded per request in microseconds.
+ *
+ * <p>Closed-loop like wrk, so figures compare with the ones wrk gives: throughput at saturation and the latency
+ * seen there. One event loop drives all connections; the caller's thread only waits.
+ */
+final class LoadGenerator implements AutoCloseable {
+    private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+
+    record Result(long requests, long errors, double seconds, Histogram latencyMicros) {
+        double requestsPerSecond() {
+            return requests / seconds;
+        }
+
+        double p50Millis() {
+            return latencyMicros.getValueAtPercentile(50) / 1000.0;
+        }
+
+        double p99Millis() {
+            return latencyMicros.getValueAtPercentile(99) / 1000.0;
+        }
+    }
+
+    Result run(URI target, int connections, Duration duration) throws InterruptedException {
+        HttpClient client = vertx.createHttpClient(
+                new HttpClientOptions().setKeepAlive(true).setPipelining(false).setTcpNoDelay(true),
+                new PoolOptions().setHttp1MaxSize(connections));
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(target.getHost())
+                .setPort(target.getPort()).setURI(target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery()));
+        Recorder recorder = new Recorder(3);
+        AtomicLong ok = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        long end = System.nanoTime() + duration.toNanos();
+        CountDownLatch done = new CountDownLatch(connections);
+        long start = System.nanoTime();
+        for (int i = 0; i < connections; i++) {
+            vertx.runOnContext(v -> loop(client, options, recorder, ok, errors, end, done));
+        }
+        done.await(duration.toSeconds() + 60, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        client.close().await();
+        return new Result(ok.get(), errors.get(), seconds, recorder.getIntervalHistogram());
+    }
+
+    private void loop(HttpClient client, RequestOptions options, Recorder recorder, AtomicLong ok, AtomicLong errors,
+                      long end, CountDownLatch done) {
+        if (System.nanoTime() >= end) {
+            done.countDown();
+            return;
+        }
+        long t0 = System.nanoTime();
+        client.request(options)
+                .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())))
+                .onComplete(ar -> {
+                    if (ar.succeeded() && ar.result() == 200) {
+                        recorder.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+                        ok.incrementAndGet();
+                    } else {
+                        errors.incrementAndGet();
+                    }
+                    loop(client, options, recorder, ok, errors, end, done);
+                });
+    }
+
+    @Override
+    public void close() {
+        vertx.close().await();
+    }
+}

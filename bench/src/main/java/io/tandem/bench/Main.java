@@ -1,0 +1,191 @@
+package io.tandem.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tandem.client.TandemClient;
+import io.tandem.model.CodeRef;
+import io.tandem.model.Environment;
+import io.tandem.model.EnvironmentSpec;
+import io.tandem.model.ExecutorType;
+import io.tandem.model.Function;
+import io.tandem.model.FunctionSpec;
+import io.tandem.model.Metadata;
+import io.tandem.model.Runtime;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code tandem bench ...}: Tandem's benchmarks. Each prints its figures; none asserts anything. */
+@Command(name = "tandem bench", mixinStandardHelpOptions = true,
+        description = "Benchmarks against a real server started in a child process.",
+        subcommands = {Main.RouterHop.class, Main.ColdStart.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    public static void main(String[] args) {
+        System.exit(new CommandLine(new Main()).execute(args));
+    }
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(System.out);
+    }
+
+    @Command(name = "router-hop", mixinStandardHelpOptions = true,
+            description = {"Requests/s and p50/p99 latency of a trivial http function, direct to its instance and",
+                    "through the router, measured in alternating rounds in one run, and their ratio."})
+    static final class RouterHop implements Callable<Integer> {
+        @Option(names = "--connections", defaultValue = "32", description = "Concurrent connections (default: ${DEFAULT-VALUE}).")
+        int connections;
+        @Option(names = "--seconds", defaultValue = "8", description = "Length of one measured round (default: ${DEFAULT-VALUE}).")
+        int seconds;
+        @Option(names = "--rounds", defaultValue = "5", description = "Rounds per target (default: ${DEFAULT-VALUE}).")
+        int rounds;
+        @Option(names = "--warmup", defaultValue = "5", description = "Warm-up seconds per target (default: ${DEFAULT-VALUE}).")
+        int warmup;
+
+        @Override
+        public Integer call() throws Exception {
+            System.out.printf("router hop: trivial http function, %d cores, %d connections, %d rounds x %d s per target (after %d s warm-up)%n",
+                    java.lang.Runtime.getRuntime().availableProcessors(), connections, rounds, seconds, warmup);
+            try (ServerProcess server = ServerProcess.start(1); LoadGenerator load = new LoadGenerator()) {
+                TandemClient client = server.client();
+                String command = "{java} -XX:+UseSerialGC -cp " + System.getProperty("java.class.path") + " " + HelloServer.class.getName();
+                client.put("/v1/environments/bench-http", new Environment(Metadata.named("bench-http"),
+                        new EnvironmentSpec(Runtime.HTTP, command, 0, null)));
+                Path code = Files.createTempFile("bench-hello", ".txt");
+                Files.writeString(code, "served by " + HelloServer.class.getName() + "\n");
+                CodeRef ref = client.uploadPackage(code);
+                client.put("/v1/functions/hello", new Function(Metadata.named("hello"), new FunctionSpec("bench-http", ref, null,
+                        ExecutorType.NEWDEPLOY, 1, 1, null, null, null, null, null)));
+                int port = awaitReadyInstance(client, "hello");
+                URI direct = URI.create("http://127.0.0.1:" + port + "/");
+                URI routed = URI.create(server.info().router() + "/function/hello");
+                load.run(direct, connections, Duration.ofSeconds(warmup));
+                load.run(routed, connections, Duration.ofSeconds(warmup));
+                List<LoadGenerator.Result> directRuns = new ArrayList<>();
+                List<LoadGenerator.Result> routedRuns = new ArrayList<>();
+                for (int r = 0; r < rounds; r++) {
+                    // Alternate which goes first, so a drift of the machine touches both alike.
+                    boolean directFirst = r % 2 == 0;
+                    LoadGenerator.Result a = load.run(directFirst ? direct : routed, connections, Duration.ofSeconds(seconds));
+                    LoadGenerator.Result b = load.run(directFirst ? routed : direct, connections, Duration.ofSeconds(seconds));
+                    directRuns.add(directFirst ? a : b);
+                    routedRuns.add(directFirst ? b : a);
+                    System.out.printf("  round %d: direct %,.0f req/s p50 %.2f ms | router %,.0f req/s p50 %.2f ms%n", r + 1,
+                            (directFirst ? a : b).requestsPerSecond(), (directFirst ? a : b).p50Millis(),
+                            (directFirst ? b : a).requestsPerSecond(), (directFirst ? b : a).p50Millis());
+                }
+                Stats dRps = Stats.of(directRuns.stream().map(LoadGenerator.Result::requestsPerSecond).toList());
+                Stats rRps = Stats.of(routedRuns.stream().map(LoadGenerator.Result::requestsPerSecond).toList());
+                Stats dP50 = Stats.of(directRuns.stream().map(LoadGenerator.Result::p50Millis).toList());
+                Stats rP50 = Stats.of(routedRuns.stream().map(LoadGenerator.Result::p50Millis).toList());
+                Stats dP99 = Stats.of(directRuns.stream().map(LoadGenerator.Result::p99Millis).toList());
+                Stats rP99 = Stats.of(routedRuns.stream().map(LoadGenerator.Result::p99Millis).toList());
+                long errors = directRuns.stream().mapToLong(LoadGenerator.Result::errors).sum() + routedRuns.stream().mapToLong(LoadGenerator.Result::errors).sum();
+                System.out.println();
+                System.out.printf("%-12s %-40s %-32s %-32s%n", "target", "req/s median (min..max)", "p50 ms median (min..max)", "p99 ms median (min..max)");
+                System.out.printf("%-12s %-40s %-32s %-32s%n", "direct", range(dRps, 0), range(dP50, 2), range(dP99, 2));
+                System.out.printf("%-12s %-40s %-32s %-32s%n", "via router", range(rRps, 0), range(rP50, 2), range(rP99, 2));
+                System.out.printf("%nrouter/direct req/s: %.2f   p50 added by the router: %+.2f ms   p99 added: %+.2f ms   failed requests: %d%n",
+                        rRps.median() / dRps.median(), rP50.median() - dP50.median(), rP99.median() - dP99.median(), errors);
+                System.out.println("reference (DEPENDENCIES.md, same kind of machine, wrk): OpenFaaS of-watchdog 16.6k req/s, +0.67 ms p50");
+                return errors == 0 ? 0 : 1;
+            }
+        }
+
+        private static String range(Stats s, int decimals) {
+            String f = "%,." + decimals + "f";
+            return String.format(f + " (" + f + ".." + f + ")", s.median(), s.min(), s.max());
+        }
+    }
+
+    @Command(name = "cold-start", mixinStandardHelpOptions = true,
+            description = {"Latency of the first call of a java function taken from the warm pool (specialization)",
+                    "against calls to the specialized instance, over several fresh functions."})
+    static final class ColdStart implements Callable<Integer> {
+        @Option(names = "--functions", defaultValue = "10", description = "Fresh functions to deploy (default: ${DEFAULT-VALUE}).")
+        int functions;
+        @Option(names = "--jar", defaultValue = "examples/hello/target/hello.jar", description = "The function jar (default: ${DEFAULT-VALUE}).")
+        Path jar;
+        @Option(names = "--entrypoint", defaultValue = "example.Hello", description = "Its handler class (default: ${DEFAULT-VALUE}).")
+        String entrypoint;
+
+        @Override
+        public Integer call() throws Exception {
+            if (!Files.isRegularFile(jar)) {
+                System.err.println("no such jar " + jar + ": build the examples first (./mvnw -q package -DskipTests)");
+                return 3;
+            }
+            System.out.printf("cold start: first call of a java function from the warm pool vs calls to the specialized instance, %d functions%n", functions);
+            try (ServerProcess server = ServerProcess.start(1)) {
+                TandemClient client = server.client();
+                CodeRef ref = client.uploadPackage(jar);
+                HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+                List<Double> first = new ArrayList<>();
+                List<Double> warm = new ArrayList<>();
+                for (int i = 0; i < functions; i++) {
+                    awaitWarmPool(client, "java");
+                    String name = "cold-" + i;
+                    client.put("/v1/functions/" + name, new Function(Metadata.named(name), new FunctionSpec("java", ref, entrypoint,
+                            ExecutorType.POOLMGR, null, null, null, null, null, null, null)));
+                    URI uri = URI.create(server.info().router() + "/function/" + name);
+                    first.add(timeGet(http, uri));
+                    List<Double> calls = new ArrayList<>();
+                    for (int k = 0; k < 50; k++) calls.add(timeGet(http, uri));
+                    warm.add(Stats.of(calls).median());
+                    System.out.printf("  %s: first call %.1f ms, then median %.2f ms%n", name, first.getLast(), warm.getLast());
+                    client.delete("/v1/functions/" + name);
+                }
+                Stats f = Stats.of(first);
+                Stats w = Stats.of(warm);
+                System.out.printf("%nfirst call (specialization): %s%nspecialized instance:        %s%nfirst/specialized: %.1fx%n",
+                        f.format("ms", 1), w.format("ms", 2), f.median() / w.median());
+                return 0;
+            }
+        }
+
+        private static double timeGet(HttpClient http, URI uri) throws Exception {
+            long t0 = System.nanoTime();
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
+            double ms = (System.nanoTime() - t0) / 1e6;
+            if (r.statusCode() != 200) throw new IllegalStateException(uri + " answered " + r.statusCode() + ": " + r.body());
+            return ms;
+        }
+    }
+
+    /** Waits for the function's first ready instance and returns its port. */
+    static int awaitReadyInstance(TandemClient client, String function) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (JsonNode i : client.get("/v1/status").path("instances")) {
+                if (function.equals(i.path("function").asText()) && "ready".equals(i.path("state").asText())) return i.path("port").asInt();
+            }
+            Thread.sleep(50); // polling the API: the benchmark has no event stream to wait on
+        }
+        throw new IllegalStateException("no ready instance of " + function + " after 60 s: " + client.get("/v1/status"));
+    }
+
+    /** Waits until the environment has a ready, unspecialized pool instance. */
+    static void awaitWarmPool(TandemClient client, String environment) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (JsonNode i : client.get("/v1/status").path("instances")) {
+                if (environment.equals(i.path("environment").asText()) && "pool".equals(i.path("role").asText())
+                        && "ready".equals(i.path("state").asText())) return;
+            }
+            Thread.sleep(50); // polling the API: the benchmark has no event stream to wait on
+        }
+        throw new IllegalStateException("no warm " + environment + " instance after 60 s: " + client.get("/v1/status"));
+    }
+}

@@ -1,0 +1,81 @@
+package io.tandem.bench;
+
+import io.tandem.client.TandemClient;
+import io.tandem.home.ServerInfo;
+import io.tandem.home.TandemHome;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A {@code tandem server} in a child process with its own temporary {@code TANDEM_HOME} and free ports, so a
+ * benchmark loads it from outside, as a user would. Closing it stops the server and deletes the home.
+ */
+final class ServerProcess implements AutoCloseable {
+    private final Process process;
+    private final TandemHome home;
+    private final ServerInfo info;
+
+    private ServerProcess(Process process, TandemHome home, ServerInfo info) {
+        this.process = process;
+        this.home = home;
+        this.info = info;
+    }
+
+    static ServerProcess start(int nodes) throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("tandem-bench-");
+        TandemHome home = new TandemHome(dir);
+        List<String> cmd = new ArrayList<>(List.of(javaExecutable(), "--enable-native-access=ALL-UNNAMED",
+                "-cp", System.getProperty("java.class.path"), "io.tandem.cli.Main", "server",
+                "--nodes", Integer.toString(nodes), "--port", Integer.toString(freePort()), "--api-port", Integer.toString(freePort())));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
+        pb.environment().put("TANDEM_HOME", dir.toString());
+        Process p = pb.start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        while (System.nanoTime() < deadline) {
+            var info = ServerInfo.readFrom(home);
+            if (info.isPresent() && info.get().pid() == p.pid()) return new ServerProcess(p, home, info.get());
+            if (!p.isAlive()) break;
+            Thread.sleep(50); // polling a file the child writes; nothing to wait on instead
+        }
+        p.destroyForcibly();
+        throw new IllegalStateException("the server did not start; its log: " + Files.readString(dir.resolve("server.log")));
+    }
+
+    TandemClient client() {
+        return new TandemClient(java.net.URI.create(info.api()), home.readToken());
+    }
+
+    ServerInfo info() {
+        return info;
+    }
+
+    TandemHome home() {
+        return home;
+    }
+
+    static String javaExecutable() {
+        return ProcessHandle.current().info().command().orElse("java");
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        process.destroy();
+        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+        try (Stream<Path> files = Files.walk(home.root())) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+}

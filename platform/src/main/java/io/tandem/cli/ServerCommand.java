@@ -1,0 +1,34 @@
+package io.tandem.cli;
+
+import io.tandem.server.Server;
+import io.tandem.server.ServerConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = {"Run Tandem on this machine: controller, router and executor in this process, and NODES agents",
+                "as separate processes. Prints the URLs when ready; stops (with every instance) on Ctrl-C."})
+final class ServerCommand implements Runnable {
+    @Option(names = "--nodes", defaultValue = "2", description = "Agents (nodes) to start (default: ${DEFAULT-VALUE}).")
+    int nodes;
+    @Option(names = "--port", defaultValue = "8080", description = "Router port (default: ${DEFAULT-VALUE}).")
+    int routerPort;
+    @Option(names = "--api-port", defaultValue = "8088", description = "Controller API port (default: ${DEFAULT-VALUE}).")
+    int apiPort;
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    String host;
+
+    @Override
+    public void run() {
+        if (nodes < 0 || nodes > 32) throw new CommandFailedException("--nodes must be 0 to 32, was " + nodes, ExitCodes.USAGE);
+        ServerConfig config = new ServerConfig(Connection.home(), host, routerPort, apiPort, nodes);
+        Server server;
+        try {
+            server = Server.start(config);
+        } catch (Server.StartException e) {
+            throw new CommandFailedException(e.getMessage(), ExitCodes.UNAVAILABLE);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "tandem-shutdown"));
+        server.awaitStop();
+    }
+}

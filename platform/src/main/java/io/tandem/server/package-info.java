@@ -1,0 +1,2 @@
+/** Wires the roles of {@code tandem server} together in one process, top to bottom. */
+package io.tandem.server;
