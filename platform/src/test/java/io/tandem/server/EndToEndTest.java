@@ -1,0 +1,173 @@
+package io.tandem.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tandem.client.ApiException;
+import io.tandem.model.Json;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The user's path through Tandem: one server with two real agents; the examples deployed with apply and called. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class EndToEndTest {
+    static RunningServer tandem;
+    static final Path specs = RunningServer.repoRoot().resolve("examples/specs");
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void start() throws Exception {
+        tandem = new RunningServer(2);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (tandem != null) tandem.close();
+    }
+
+    @Test
+    @Order(1)
+    void applyDeploysEveryExampleAndIsIdempotent() {
+        String first = captureOut(() -> assertThat(tandem.cli("apply", "-f", specs.toString())).isZero());
+        assertThat(first).contains("Function/hello created", "HttpTrigger/");
+        String second = captureOut(() -> assertThat(tandem.cli("apply", "-f", specs.toString())).isZero());
+        assertThat(second).doesNotContain("created").doesNotContain("configured").contains("Function/hello unchanged");
+    }
+
+    @Test
+    @Order(2)
+    void examplesAnswerThroughTheirTriggersAndByName() throws Exception {
+        HttpResponse<String> hello = tandem.get("/hello?name=Ada");
+        assertThat(hello.statusCode()).as(hello.body()).isEqualTo(200);
+        assertThat(hello.body()).contains("Hello, Ada!");
+
+        HttpResponse<String> fib = tandem.get("/function/fibonacci?n=20");
+        assertThat(fib.statusCode()).as(fib.body()).isEqualTo(200);
+        assertThat(fib.body()).contains("6765");
+
+        HttpResponse<String> lambda = tandem.post("/function/hello-lambda", "{\"name\":\"Grace\"}");
+        assertThat(lambda.statusCode()).as(lambda.body()).isEqualTo(200);
+        assertThat(lambda.body()).contains("Grace");
+
+        HttpResponse<String> exec = tandem.post("/function/exec-hello", "from stdin");
+        assertThat(exec.statusCode()).as(exec.body()).isEqualTo(200);
+        assertThat(exec.body()).contains("from stdin").contains("POST");
+
+        HttpResponse<String> http = tandem.get("/function/http-hello");
+        assertThat(http.statusCode()).as(http.body()).isEqualTo(200);
+    }
+
+    @Test
+    @Order(3)
+    void statusListsNodesAndInstancesWithTheirRoles() {
+        JsonNode status = tandem.client.get("/v1/status");
+        assertThat(status.path("nodes")).hasSize(2);
+        List<String> functions = new ArrayList<>();
+        for (JsonNode i : status.path("instances")) {
+            assertThat(i.has("node") && i.has("role") && i.has("state") && i.has("pid") && i.has("port")).as(i.toString()).isTrue();
+            functions.add(i.path("function").asText());
+        }
+        assertThat(functions).contains("hello", "fibonacci");
+        String table = captureOut(() -> assertThat(tandem.cli("status")).isZero());
+        assertThat(table).contains("NODE", "n1", "n2", "hello");
+    }
+
+    @Test
+    @Order(4)
+    void unknownFunctionIs404WithJsonError() throws Exception {
+        HttpResponse<String> r = tandem.get("/function/nope");
+        assertThat(r.statusCode()).isEqualTo(404);
+        JsonNode body = Json.MAPPER.readTree(r.body());
+        assertThat(body.path("error").asText()).isNotBlank();
+    }
+
+    @Test
+    @Order(5)
+    void jarWithoutTheEntrypointClassIsReportedInTheResponseAndInFnGet() throws Exception {
+        Path jar = tmp.resolve("empty.jar");
+        try (ZipOutputStream zip = new ZipOutputStream(Files.newOutputStream(jar))) {
+            zip.putNextEntry(new ZipEntry("META-INF/MANIFEST.MF"));
+            zip.write("Manifest-Version: 1.0\n".getBytes(StandardCharsets.UTF_8));
+            zip.closeEntry();
+        }
+        assertThat(tandem.cli("fn", "create", "--name", "broken", "--env", "java", "--code", jar.toString(),
+                "--entrypoint", "example.Missing")).isZero();
+
+        HttpResponse<String> r = tandem.get("/function/broken");
+        assertThat(r.statusCode()).isGreaterThanOrEqualTo(500);
+        assertThat(r.body()).contains("example.Missing");
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+                assertThat(tandem.client.get("/v1/functions/broken").path("status").toString()).contains("example.Missing"));
+    }
+
+    @Test
+    @Order(6)
+    void badInputIsRefusedWithAClearErrorAndChangesNothing() throws Exception {
+        String err = captureErr(() -> assertThat(tandem.cli("fn", "create", "--name", "Bad_Name", "--env", "java",
+                "--code", "x.jar")).isNotZero());
+        assertThat(err).contains("invalid name");
+
+        Path file = tmp.resolve("f.sh");
+        Files.writeString(file, "#!/bin/sh\necho hi\n");
+        err = captureErr(() -> assertThat(tandem.cli("fn", "create", "--name", "ghost", "--env", "no-such-env",
+                "--code", file.toString())).isEqualTo(1));
+        assertThat(err).contains("no-such-env");
+        try {
+            tandem.client.get("/v1/functions/ghost");
+            throw new AssertionError("ghost was created");
+        } catch (ApiException e) {
+            assertThat(e.status()).isEqualTo(404);
+        }
+    }
+
+    @Test
+    @Order(7)
+    void deleteRemovesEverythingTheSpecsDeclared() throws Exception {
+        assertThat(tandem.cli("delete", "-f", specs.toString())).isZero();
+        HttpResponse<String> r = tandem.get("/hello");
+        assertThat(r.statusCode()).isEqualTo(404);
+    }
+
+    static String captureOut(Runnable r) {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            r.run();
+        } finally {
+            System.setOut(old);
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+
+    static String captureErr(Runnable r) {
+        PrintStream old = System.err;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(buf, true, StandardCharsets.UTF_8));
+        try {
+            r.run();
+        } finally {
+            System.setErr(old);
+        }
+        return buf.toString(StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,67 @@
+package io.tandem.server;
+
+import io.tandem.client.TandemClient;
+import io.tandem.home.TandemHome;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
+
+/** A whole Tandem server in this JVM (agents and instances as real child processes) on free ports and a temp home. */
+final class RunningServer implements AutoCloseable {
+    final TandemHome home;
+    final Server server;
+    final TandemClient client;
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    RunningServer(int nodes) throws IOException {
+        home = new TandemHome(Files.createTempDirectory("tandem-it-"));
+        server = Server.start(new ServerConfig(home, "127.0.0.1", 0, 0, nodes));
+        client = new TandemClient(URI.create("http://127.0.0.1:" + server.apiPort()), home.readToken());
+    }
+
+    URI router(String path) {
+        return URI.create("http://127.0.0.1:" + server.routerPort() + path);
+    }
+
+    HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(router(path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    HttpResponse<String> post(String path, String body) throws IOException, InterruptedException {
+        return http.send(HttpRequest.newBuilder(router(path)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** Runs a CLI command against this server, as a user would type it. */
+    int cli(String... args) {
+        String before = System.getProperty("tandem.home");
+        System.setProperty("tandem.home", home.root().toString());
+        try {
+            return io.tandem.cli.Main.run(args);
+        } finally {
+            if (before == null) System.clearProperty("tandem.home");
+            else System.setProperty("tandem.home", before);
+        }
+    }
+
+    static Path repoRoot() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.isDirectory(p.resolve("examples"))) p = p.getParent();
+        if (p == null) throw new IllegalStateException("cannot find the repository root from " + Path.of("").toAbsolutePath());
+        return p;
+    }
+
+    @Override
+    public void close() throws IOException {
+        server.stop();
+        try (Stream<Path> files = Files.walk(home.root())) {
+            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+    }
+}
