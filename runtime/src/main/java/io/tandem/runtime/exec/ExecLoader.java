@@ -1,9 +1,12 @@
 package io.tandem.runtime.exec;
 
 import io.tandem.runtime.Invoker;
+import io.tandem.runtime.Json;
 import io.tandem.runtime.LoadException;
 import io.tandem.runtime.Loader;
+import io.tandem.runtime.Replies;
 import io.tandem.runtime.Specialization;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -30,5 +33,16 @@ public final class ExecLoader implements Loader {
         }
         Path workingDirectory = code == null ? null : Files.isDirectory(code) ? code : code.toAbsolutePath().getParent();
         return new ExecInvoker(command, workingDirectory, spec.timeoutMs());
+    }
+
+    /** Parses a specialization once, so the first {@code /_/specialize} does not pay for Jackson's start. */
+    @Override
+    public void warmUp() {
+        try {
+            Json.MAPPER.readValue("{\"function\":\"warm-up\",\"command\":[\"true\"],\"timeoutMs\":1000}", Specialization.class);
+            Json.MAPPER.writeValueAsBytes(Replies.errorBody("warm", "up"));
+        } catch (IOException e) {
+            System.err.println("tandem-runtime: warm-up failed, the first specialization will be slower: " + e);
+        }
     }
 }
