@@ -65,19 +65,22 @@ public final class JavaLoader implements Loader {
         }
     }
 
-    /** Runs the loading and binding paths once on a handler of the runtime's own, and Jackson with them. */
+    /**
+     * Runs the binding and invocation paths once on handlers of the runtime's own, each kind, through an in-memory
+     * exchange: a first real specialization and call then run warm code.
+     */
     @Override
     public void warmUp() {
         try {
             var spec = Json.MAPPER.readValue("{\"function\":\"warm-up\",\"code\":\"/\",\"entrypoint\":\"a.B::c\",\"command\":[],\"timeoutMs\":1000}", Specialization.class);
-            bind(WarmUpHandler.class, null, JavaLoader.class.getClassLoader(), spec);
-            bind(WarmUpHandler.class, "greet", JavaLoader.class.getClassLoader(), spec);
-            Json.MAPPER.readValue("{\"a\":[1,\"b\",true,null,{\"c\":1.5}]}", Object.class);
-            Json.MAPPER.writeValueAsBytes(Replies.errorBody("warm", "up"));
-            Json.MAPPER.writeValueAsBytes(Map.of("function", "warm-up", "loadMillis", 1L));
+            ClassLoader own = JavaLoader.class.getClassLoader();
             Entrypoint.parse("a.B::c");
-            Request.builder().query("a=b%20c").header("X-A", "b").body("{}").build().queryParameter("a");
-            Response.ok("warm").withHeader("X-A", "b");
+            bind(WarmUpHandler.class, null, own, spec).invoke(new WarmUpExchange("POST", "/warm?up=1", "{\"a\":[1,\"b\",true,null,{\"c\":1.5}]}"));
+            bind(WarmUpHandler.class, "greet", own, spec).invoke(new WarmUpExchange("GET", "/warm?name=up%20x", ""));
+            bind(WarmUpHandler.class, "echo", own, spec).invoke(new WarmUpExchange("POST", "/warm", "up"));
+            var failing = new WarmUpExchange("POST", "/warm", "{not json");
+            bind(WarmUpHandler.class, null, own, spec).invoke(failing);
+            Json.MAPPER.writeValueAsBytes(Map.of("function", "warm-up", "loadMillis", 1L));
             try (var loader = new URLClassLoader("warm-up", new URL[0], shared)) {
                 loader.loadClass(Handler.class.getName());
             }
@@ -224,7 +227,11 @@ public final class JavaLoader implements Loader {
         }
 
         public Response greet(Request request, Context context) {
-            return Response.ok("warm");
+            return Response.ok("Hello, " + request.queryParameter("name").orElse("?") + "!").withHeader("X-Warm", "up");
+        }
+
+        public void echo(InputStream in, OutputStream out) throws IOException {
+            in.transferTo(out);
         }
     }
 }
