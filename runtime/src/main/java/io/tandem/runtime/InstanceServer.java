@@ -51,7 +51,7 @@ public final class InstanceServer implements AutoCloseable {
     /** Specializes from the environment if it names a function, then binds; returns once health can answer. */
     void start(int port, Specialization fromEnvironment) throws IOException {
         if (fromEnvironment != null) selfSpecialize(fromEnvironment);
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1024);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), 1024);
         server.setExecutor(requests);
         server.createContext("/", this::handle);
         server.start();
@@ -71,6 +71,7 @@ public final class InstanceServer implements AutoCloseable {
     public void close() {
         server.stop(0);
         requests.shutdownNow();
+        if (state.get() instanceof Serving s) s.invoker().close();
     }
 
     private void selfSpecialize(Specialization spec) {
@@ -78,19 +79,28 @@ public final class InstanceServer implements AutoCloseable {
         try {
             state.set(new Serving(spec.function(), loader.load(spec)));
             System.err.printf("tandem-runtime: %s serves %s, loaded in %d ms%n", runtime, spec.function(), elapsedMillis(start));
-        } catch (LoadException | RuntimeException e) {
+        } catch (LoadException e) {
             failStartup(spec.function(), e.getMessage());
+        } catch (RuntimeException e) {
+            failStartup(spec.function(), Replies.describe(e));
         }
     }
 
+    /** Closes the exchange only when the answer is complete: after a throw, HttpServer drops the connection instead. */
     private void handle(HttpExchange exchange) throws IOException {
-        try (exchange) {
+        try {
             switch (exchange.getRequestURI().getPath()) {
                 case "/_/health" -> health(exchange);
                 case "/_/specialize" -> specialize(exchange);
                 default -> invoke(exchange);
             }
+        } catch (RuntimeException bug) {
+            System.err.println("tandem-runtime: failed to serve " + exchange.getRequestURI() + ":");
+            bug.printStackTrace();
+            if (exchange.getResponseCode() >= 0) throw bug;
+            Replies.error(exchange, 500, "runtime failed", Replies.describe(bug));
         }
+        exchange.close();
     }
 
     private void health(HttpExchange exchange) throws IOException {
@@ -130,8 +140,9 @@ public final class InstanceServer implements AutoCloseable {
             state.set(new Serving(spec.function(), invoker));
         } catch (LoadException | RuntimeException e) {
             state.set(GENERIC);
-            System.err.println("tandem-runtime: cannot load " + spec.function() + ": " + e.getMessage());
-            Replies.error(exchange, 422, "cannot load function", e.getMessage());
+            String detail = e instanceof LoadException ? e.getMessage() : Replies.describe(e);
+            System.err.println("tandem-runtime: cannot load " + spec.function() + ": " + detail);
+            Replies.error(exchange, 422, "cannot load function", detail);
             return;
         }
         long loadMillis = elapsedMillis(start);

@@ -9,4 +9,8 @@ import java.io.IOException;
  */
 public interface Invoker {
     void invoke(HttpExchange exchange) throws IOException;
+
+    /** Releases what the function holds open (its jars); called when the instance stops. */
+    default void close() {
+    }
 }

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /** An instance started in-process on a free port, and the HTTP calls tests make to it. */
 public final class TestInstance implements AutoCloseable {
@@ -58,6 +59,10 @@ public final class TestInstance implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    public CompletableFuture<HttpResponse<String>> sendAsync(HttpRequest request) {
+        return CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString());
     }
 
     public HttpRequest.Builder request(String pathAndQuery) {

@@ -5,6 +5,7 @@ import io.tandem.runtime.Invoker;
 import io.tandem.runtime.PendingResponse;
 import io.tandem.runtime.Replies;
 import java.io.IOException;
+import java.net.URLClassLoader;
 import java.time.Instant;
 
 /**
@@ -34,6 +35,17 @@ abstract class JavaInvoker implements Invoker {
             Replies.functionFailed(exchange, invocation.requestId(), failure.getCause());
         } finally {
             thread.setContextClassLoader(previous);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (functionLoader instanceof URLClassLoader urls) {
+            try {
+                urls.close();
+            } catch (IOException ignored) {
+                // Closing only releases open jar files.
+            }
         }
     }
 

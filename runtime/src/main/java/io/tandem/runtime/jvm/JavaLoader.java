@@ -60,6 +60,10 @@ public final class JavaLoader implements Loader {
         } catch (LoadException | RuntimeException e) {
             closeQuietly(loader);
             throw e;
+        } catch (LinkageError e) {
+            closeQuietly(loader);
+            throw new LoadException("class " + entrypoint.className() + " cannot be bound: " + Replies.describe(e)
+                    + " (is the library it needs in the jar, or in lib/ of the code directory?)");
         } finally {
             thread.setContextClassLoader(previous);
         }

@@ -1,11 +1,13 @@
 package io.tandem.runtime.exec;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tandem.runtime.Json;
 import io.tandem.runtime.TestInstance;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,6 +79,13 @@ class ExecRuntimeTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).hasSize(1_000_000).containsOnlyOnce("aaaaaaaaaa" + "a".repeat(999_990));
+    }
+
+    @Test
+    void failureAfterTheOutputStreamedDropsTheConnectionInsteadOfFaking200() throws IOException {
+        shell("head -c 1000000 /dev/zero; exit 1");
+
+        assertThatThrownBy(() -> instance.get("/")).isInstanceOf(UncheckedIOException.class);
     }
 
     @Test

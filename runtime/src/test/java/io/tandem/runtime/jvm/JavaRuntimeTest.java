@@ -1,10 +1,12 @@
 package io.tandem.runtime.jvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import io.tandem.runtime.TestInstance;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,6 +91,29 @@ class JavaRuntimeTest {
                             try { Class.forName(name); return "visible"; } catch (ClassNotFoundException e) { }
                             try { Class.forName(name, false, Thread.currentThread().getContextClassLoader()); return "visible"; }
                             catch (ClassNotFoundException e) { return "hidden"; }
+                        }
+                    }
+                    """),
+            Map.entry("fn/Rendezvous.java", """
+                    package fn;
+                    import io.tandem.function.*;
+                    import java.util.concurrent.*;
+                    public class Rendezvous implements Handler {
+                        private final CyclicBarrier barrier = new CyclicBarrier(2);
+                        public Response handle(Request r, Context c) throws Exception {
+                            barrier.await(20, TimeUnit.SECONDS);
+                            return Response.ok("met");
+                        }
+                    }
+                    """),
+            Map.entry("fn/Spill.java", """
+                    package fn;
+                    import com.amazonaws.services.lambda.runtime.*;
+                    import java.io.*;
+                    public class Spill implements RequestStreamHandler {
+                        public void handleRequest(InputStream in, OutputStream out, Context c) throws IOException {
+                            out.write(new byte[Integer.parseInt(new String(in.readAllBytes()).trim())]);
+                            throw new IOException("disk on fire");
                         }
                     }
                     """),
@@ -190,6 +215,35 @@ class JavaRuntimeTest {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).isEqualTo("desserts");
+    }
+
+    @Test
+    void streamHandlerThatFailsEarlyGets500() {
+        specialized("fn.Spill");
+
+        HttpResponse<String> response = instance.post("/", "10");
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.body()).contains("java.io.IOException: disk on fire");
+    }
+
+    @Test
+    void streamHandlerThatFailsAfterItsBodyStreamedDropsTheConnectionInsteadOfFaking200() {
+        specialized("fn.Spill");
+
+        assertThatThrownBy(() -> instance.post("/", "1000000")).isInstanceOf(UncheckedIOException.class);
+        assertThat(instance.post("/", "1").statusCode()).isEqualTo(500);
+    }
+
+    @Test
+    void invocationsRunConcurrentlyOnOneHandler() {
+        specialized("fn.Rendezvous");
+
+        var first = instance.sendAsync(instance.request("/").GET().build());
+        var second = instance.sendAsync(instance.request("/").GET().build());
+
+        assertThat(first.join().body()).isEqualTo("met");
+        assertThat(second.join().body()).isEqualTo("met");
     }
 
     @Test
