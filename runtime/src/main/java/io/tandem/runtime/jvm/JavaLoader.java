@@ -82,8 +82,7 @@ public final class JavaLoader implements Loader {
             bind(WarmUpHandler.class, null, own, spec).invoke(new WarmUpExchange("POST", "/warm?up=1", "{\"a\":[1,\"b\",true,null,{\"c\":1.5}]}"));
             bind(WarmUpHandler.class, "greet", own, spec).invoke(new WarmUpExchange("GET", "/warm?name=up%20x", ""));
             bind(WarmUpHandler.class, "echo", own, spec).invoke(new WarmUpExchange("POST", "/warm", "up"));
-            var failing = new WarmUpExchange("POST", "/warm", "{not json");
-            bind(WarmUpHandler.class, null, own, spec).invoke(failing);
+            bind(WarmUpHandler.class, null, own, spec).invoke(new WarmUpExchange("POST", "/warm", "{not json"));
             Json.MAPPER.writeValueAsBytes(Map.of("function", "warm-up", "loadMillis", 1L));
             try (var loader = new URLClassLoader("warm-up", new URL[0], shared)) {
                 loader.loadClass(Handler.class.getName());
