@@ -1,1 +1,65 @@
-package io.tandem.runtime; public class Main { public static void main(String[] a){} }
+package io.tandem.runtime;
+
+import io.tandem.runtime.exec.ExecLoader;
+import io.tandem.runtime.jvm.JavaLoader;
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * The entry point of an instance process: {@code java -cp <runtime> io.tandem.runtime.Main java|exec}, configured by
+ * {@code PORT} and the {@code TANDEM_*} variables of docs/instance-protocol.md. {@link #main} only reads the process
+ * environment; tests call {@link #run} with their own.
+ */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        if (args.length != 1 || !(args[0].equals("java") || args[0].equals("exec"))) {
+            System.err.println("usage: io.tandem.runtime.Main java|exec   (with PORT, and optionally TANDEM_FUNCTION, TANDEM_CODE, TANDEM_ENTRYPOINT, TANDEM_COMMAND, TANDEM_TIMEOUT_MS)");
+            System.exit(2);
+        }
+        try {
+            InstanceServer server = run(args[0], System.getenv());
+            System.err.printf("tandem-runtime: %s listening on 127.0.0.1:%d%n", args[0], server.port());
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("tandem-runtime: " + e.getMessage());
+            System.exit(2);
+        }
+    }
+
+    /**
+     * Warms the runtime up, specializes it when {@code env} names a function, and starts serving on
+     * {@code 127.0.0.1:$PORT} (0 picks a free port). Returns once {@code /_/health} answers.
+     */
+    public static InstanceServer run(String runtime, Map<String, String> env) throws IOException {
+        int port = port(env.get("PORT"));
+        Loader loader = switch (runtime) {
+            case "java" -> new JavaLoader();
+            case "exec" -> new ExecLoader();
+            default -> throw new IllegalArgumentException("unknown runtime '" + runtime + "': use java or exec");
+        };
+        loader.warmUp();
+        var server = new InstanceServer(runtime, loader);
+        Specialization spec;
+        try {
+            spec = Specialization.fromEnvironment(env);
+        } catch (LoadException e) {
+            server.failStartup(env.get("TANDEM_FUNCTION"), e.getMessage());
+            spec = null;
+        }
+        server.start(port, spec);
+        return server;
+    }
+
+    private static int port(String text) {
+        if (text == null || text.isBlank()) throw new IllegalArgumentException("PORT is not set");
+        try {
+            int port = Integer.parseInt(text.trim());
+            if (port < 0 || port > 65535) throw new NumberFormatException();
+            return port;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("PORT must be a port number, was '" + text + "'");
+        }
+    }
+}

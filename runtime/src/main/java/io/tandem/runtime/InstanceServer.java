@@ -1,0 +1,174 @@
+package io.tandem.runtime;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One instance's HTTP server on 127.0.0.1: {@code /_/health}, {@code /_/specialize}, and every other request an
+ * invocation (docs/instance-protocol.md).
+ *
+ * <p>Design: the instance is a small state machine held in one {@link AtomicReference}: generic, loading, serving a
+ * function, or failed. Invocations read the state without locking; only specialization changes it, with a
+ * compare-and-set from generic, so two concurrent {@code /_/specialize} calls cannot both win. Requests run on
+ * virtual threads, so a slow function occupies no platform thread.
+ *
+ * <p>An instance started with {@code TANDEM_FUNCTION} that fails to load still comes up, in the failed state: its
+ * health check and every invocation answer 500 with the load error, so the agent and the user see why, rather
+ * than a process that exits and is restarted in a loop.
+ */
+public final class InstanceServer implements AutoCloseable {
+    private sealed interface State {}
+
+    private record Generic() implements State {}
+
+    private record Loading(String function) implements State {}
+
+    private record Serving(String function, Invoker invoker) implements State {}
+
+    private record Failed(String function, String detail) implements State {}
+
+    private static final State GENERIC = new Generic();
+
+    private final String runtime;
+    private final Loader loader;
+    private final AtomicReference<State> state = new AtomicReference<>(GENERIC);
+    private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+    private HttpServer server;
+
+    InstanceServer(String runtime, Loader loader) {
+        this.runtime = runtime;
+        this.loader = loader;
+    }
+
+    /** Specializes from the environment if it names a function, then binds; returns once health can answer. */
+    void start(int port, Specialization fromEnvironment) throws IOException {
+        if (fromEnvironment != null) selfSpecialize(fromEnvironment);
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), 1024);
+        server.setExecutor(requests);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    void failStartup(String function, String detail) {
+        state.set(new Failed(function, detail));
+        System.err.println("tandem-runtime: function " + function + " failed to load: " + detail);
+    }
+
+    /** The bound port: useful when started on port 0. */
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+        requests.shutdownNow();
+        if (state.get() instanceof Serving s) s.invoker().close();
+    }
+
+    private void selfSpecialize(Specialization spec) {
+        long start = System.nanoTime();
+        try {
+            state.set(new Serving(spec.function(), loader.load(spec)));
+            System.err.printf("tandem-runtime: %s serves %s, loaded in %d ms%n", runtime, spec.function(), elapsedMillis(start));
+        } catch (LoadException e) {
+            failStartup(spec.function(), e.getMessage());
+        } catch (RuntimeException e) {
+            failStartup(spec.function(), Replies.describe(e));
+        }
+    }
+
+    /** Closes the exchange only when the answer is complete: after a throw, HttpServer drops the connection instead. */
+    private void handle(HttpExchange exchange) throws IOException {
+        try {
+            switch (exchange.getRequestURI().getPath()) {
+                case "/_/health" -> health(exchange);
+                case "/_/specialize" -> specialize(exchange);
+                default -> invoke(exchange);
+            }
+        } catch (RuntimeException bug) {
+            System.err.println("tandem-runtime: failed to serve " + exchange.getRequestURI() + ":");
+            bug.printStackTrace();
+            if (exchange.getResponseCode() >= 0) throw bug;
+            Replies.error(exchange, 500, "runtime failed", Replies.describe(bug));
+        }
+        exchange.close();
+    }
+
+    private void health(HttpExchange exchange) throws IOException {
+        switch (state.get()) {
+            case Failed f -> Replies.json(exchange, 500, Map.of("error", "function failed to load", "detail", f.detail(), "function", f.function()));
+            case Serving s -> Replies.json(exchange, 200, Map.of("status", "ok", "runtime", runtime, "function", s.function()));
+            case Loading l -> Replies.json(exchange, 200, Map.of("status", "ok", "runtime", runtime, "loading", l.function()));
+            case Generic g -> Replies.json(exchange, 200, Map.of("status", "ok", "runtime", runtime));
+        }
+    }
+
+    private void specialize(HttpExchange exchange) throws IOException {
+        if (!"POST".equals(exchange.getRequestMethod())) {
+            exchange.getResponseHeaders().set("Allow", "POST");
+            Replies.error(exchange, 405, "method not allowed", "use POST /_/specialize");
+            return;
+        }
+        long start = System.nanoTime();
+        Specialization spec;
+        try {
+            spec = Json.MAPPER.readValue(exchange.getRequestBody(), Specialization.class);
+        } catch (JacksonException e) {
+            Replies.error(exchange, 400, "bad specialize request", e.getOriginalMessage());
+            return;
+        }
+        if (spec == null || spec.function() == null || spec.function().isBlank()) {
+            Replies.error(exchange, 400, "bad specialize request", "missing 'function'");
+            return;
+        }
+        State current = state.get();
+        if (!(current instanceof Generic) || !state.compareAndSet(current, new Loading(spec.function()))) {
+            Replies.error(exchange, 409, "instance already specialized", describe(state.get()));
+            return;
+        }
+        try {
+            Invoker invoker = loader.load(spec);
+            state.set(new Serving(spec.function(), invoker));
+        } catch (LoadException | RuntimeException e) {
+            state.set(GENERIC);
+            String detail = e instanceof LoadException ? e.getMessage() : Replies.describe(e);
+            System.err.println("tandem-runtime: cannot load " + spec.function() + ": " + detail);
+            Replies.error(exchange, 422, "cannot load function", detail);
+            return;
+        }
+        long loadMillis = elapsedMillis(start);
+        System.err.printf("tandem-runtime: %s specialized for %s in %d ms%n", runtime, spec.function(), loadMillis);
+        Replies.json(exchange, 200, Map.of("function", spec.function(), "loadMillis", loadMillis));
+    }
+
+    private void invoke(HttpExchange exchange) throws IOException {
+        switch (state.get()) {
+            case Serving s -> s.invoker().invoke(exchange);
+            case Failed f -> Replies.error(exchange, 500, "function failed to load", f.detail());
+            case Generic g -> Replies.error(exchange, 503, "instance not specialized", null);
+            case Loading l -> Replies.error(exchange, 503, "instance not specialized", "still loading " + l.function());
+        }
+    }
+
+    private static String describe(State state) {
+        return switch (state) {
+            case Serving s -> "serves " + s.function();
+            case Loading l -> "is loading " + l.function();
+            case Failed f -> "failed to load " + f.function();
+            case Generic g -> "is generic";
+        };
+    }
+
+    private static long elapsedMillis(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+}

@@ -1,0 +1,48 @@
+package io.tandem.runtime.exec;
+
+import io.tandem.runtime.Invoker;
+import io.tandem.runtime.Json;
+import io.tandem.runtime.LoadException;
+import io.tandem.runtime.Loader;
+import io.tandem.runtime.Replies;
+import io.tandem.runtime.Specialization;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Prepares the command an {@code exec} instance runs per request: {@code command}, with {@code {code}} in any
+ * argument replaced by the code path, or else the code file itself, which then must be executable (a script with a
+ * {@code #!} line, say).
+ */
+public final class ExecLoader implements Loader {
+
+    @Override
+    public Invoker load(Specialization spec) throws LoadException {
+        Path code = spec.code() == null ? null : Path.of(spec.code());
+        if (code != null && !Files.exists(code)) throw new LoadException("code not found: " + code);
+        List<String> command;
+        if (!spec.command().isEmpty()) {
+            command = spec.command().stream().map(arg -> code == null ? arg : arg.replace("{code}", code.toString())).toList();
+        } else if (code != null && Files.isRegularFile(code)) {
+            if (!Files.isExecutable(code)) throw new LoadException(code + " is not executable: chmod +x it and start it with a #! line, or give a command");
+            command = List.of(code.toString());
+        } else {
+            throw new LoadException("no command: give the argv to run per request, or a single executable file as code");
+        }
+        Path workingDirectory = code == null ? null : Files.isDirectory(code) ? code : code.toAbsolutePath().getParent();
+        return new ExecInvoker(command, workingDirectory, spec.timeoutMs());
+    }
+
+    /** Parses a specialization once, so the first {@code /_/specialize} does not pay for Jackson's start. */
+    @Override
+    public void warmUp() {
+        try {
+            Json.MAPPER.readValue("{\"function\":\"warm-up\",\"command\":[\"true\"],\"timeoutMs\":1000}", Specialization.class);
+            Json.MAPPER.writeValueAsBytes(Replies.errorBody("warm", "up"));
+        } catch (IOException e) {
+            System.err.println("tandem-runtime: warm-up failed, the first specialization will be slower: " + e);
+        }
+    }
+}

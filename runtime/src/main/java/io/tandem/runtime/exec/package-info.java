@@ -1,0 +1,2 @@
+/** The {@code exec} runtime: OpenFaaS's classic watchdog, one process per request. */
+package io.tandem.runtime.exec;

@@ -1,0 +1,61 @@
+package io.tandem.runtime.jvm;
+
+import com.sun.net.httpserver.HttpExchange;
+import io.tandem.runtime.Invoker;
+import io.tandem.runtime.PendingResponse;
+import io.tandem.runtime.Replies;
+import java.io.IOException;
+import java.net.URLClassLoader;
+import java.time.Instant;
+
+/**
+ * What every Java handler adapter shares: a request id and a deadline per call, the function's class loader as the
+ * thread's context loader while it runs, and a 500 with the exception when it throws.
+ */
+abstract class JavaInvoker implements Invoker {
+    private final ClassLoader functionLoader;
+    private final String functionName;
+    private final long timeoutMs;
+
+    JavaInvoker(ClassLoader functionLoader, String functionName, long timeoutMs) {
+        this.functionLoader = functionLoader;
+        this.functionName = functionName;
+        this.timeoutMs = timeoutMs;
+    }
+
+    @Override
+    public final void invoke(HttpExchange exchange) throws IOException {
+        var invocation = new Invocation(functionName, Replies.requestId(exchange), Instant.now().plusMillis(timeoutMs));
+        Thread thread = Thread.currentThread();
+        ClassLoader previous = thread.getContextClassLoader();
+        thread.setContextClassLoader(functionLoader);
+        try {
+            serve(exchange, invocation);
+        } catch (FunctionFailure failure) {
+            Replies.functionFailed(exchange, invocation.requestId(), failure.getCause());
+        } finally {
+            thread.setContextClassLoader(previous);
+        }
+    }
+
+    @Override
+    public void close() {
+        if (functionLoader instanceof URLClassLoader urls) {
+            try {
+                urls.close();
+            } catch (IOException ignored) {
+                // Closing only releases open jar files.
+            }
+        }
+    }
+
+    /** Answers one request; user code runs inside {@link FunctionFailure#call}. */
+    abstract void serve(HttpExchange exchange, Invocation invocation) throws IOException;
+
+    /** A failure after a streamed body's status went out: log it, then drop the connection. */
+    static IOException failedWhileStreaming(Invocation invocation, FunctionFailure failure) {
+        System.err.println("[" + invocation.requestId() + "] function failed after its response began:");
+        failure.getCause().printStackTrace();
+        return PendingResponse.abort(Replies.describe(failure.getCause()));
+    }
+}

@@ -1,0 +1,48 @@
+package io.tandem.runtime.jvm;
+
+import com.sun.net.httpserver.HttpExchange;
+import io.tandem.function.Context;
+import io.tandem.function.Handler;
+import io.tandem.function.Headers;
+import io.tandem.function.Request;
+import io.tandem.function.Response;
+import io.tandem.runtime.Replies;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.ArrayList;
+
+/** Serves a Tandem {@link Handler}: the HTTP request in, its {@link Response} out, as they are. */
+final class TandemInvoker extends JavaInvoker {
+    private final Handler handler;
+
+    TandemInvoker(Handler handler, ClassLoader functionLoader, String functionName, long timeoutMs) {
+        super(functionLoader, functionName, timeoutMs);
+        this.handler = handler;
+    }
+
+    @Override
+    void serve(HttpExchange exchange, Invocation invocation) throws IOException {
+        Request request = Request.builder()
+                .method(exchange.getRequestMethod())
+                .path(exchange.getRequestURI().getPath())
+                .query(exchange.getRequestURI().getRawQuery())
+                .headers(Headers.of(exchange.getRequestHeaders()))
+                .body(exchange.getRequestBody().readAllBytes())
+                .build();
+        Context context = Context.of(invocation.functionName(), invocation.requestId(), invocation.deadline());
+        Response response = FunctionFailure.call(() -> handler.handle(request, context));
+        if (response == null) {
+            Replies.error(exchange, 500, "function failed", "the handler returned no response (null)");
+            return;
+        }
+        response.headers().asMap().forEach((name, values) -> exchange.getResponseHeaders().put(name, new ArrayList<>(values)));
+        boolean bodiless = response.bodyLength() == 0 || response.status() == 204 || response.status() == 304
+                || "HEAD".equals(exchange.getRequestMethod());
+        exchange.sendResponseHeaders(response.status(), bodiless ? -1 : response.bodyLength());
+        if (!bodiless) {
+            try (OutputStream out = exchange.getResponseBody()) {
+                response.writeBodyTo(out);
+            }
+        }
+    }
+}

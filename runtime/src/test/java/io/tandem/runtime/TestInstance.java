@@ -1,0 +1,76 @@
+package io.tandem.runtime;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+
+/** An instance started in-process on a free port, and the HTTP calls tests make to it. */
+public final class TestInstance implements AutoCloseable {
+    private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+    private final InstanceServer server;
+
+    private TestInstance(InstanceServer server) {
+        this.server = server;
+    }
+
+    /** Starts {@code runtime} with {@code PORT=0} plus {@code env}. */
+    public static TestInstance start(String runtime, Map<String, String> env) {
+        var all = new HashMap<>(env);
+        all.put("PORT", "0");
+        try {
+            return new TestInstance(Main.run(runtime, all));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    public static TestInstance generic(String runtime) {
+        return start(runtime, Map.of());
+    }
+
+    public HttpResponse<String> get(String pathAndQuery) {
+        return send(request(pathAndQuery).GET().build());
+    }
+
+    public HttpResponse<String> post(String pathAndQuery, String body, String... headers) {
+        var builder = request(pathAndQuery).POST(HttpRequest.BodyPublishers.ofString(body));
+        if (headers.length > 0) builder.headers(headers);
+        return send(builder.build());
+    }
+
+    public HttpResponse<String> specialize(String json) {
+        return post("/_/specialize", json, "Content-Type", "application/json");
+    }
+
+    public HttpResponse<String> send(HttpRequest request) {
+        try {
+            return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public CompletableFuture<HttpResponse<String>> sendAsync(HttpRequest request) {
+        return CLIENT.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    public HttpRequest.Builder request(String pathAndQuery) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + pathAndQuery)).timeout(Duration.ofSeconds(30));
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}
