@@ -143,6 +143,9 @@ public final class ResourceStore implements AutoCloseable {
 
     /** Reads and writes inside one transaction, on the owner thread. */
     public interface Transaction {
+        /** The store's revision as this transaction sees it (its own changes included). */
+        long revision();
+
         Optional<Resource> get(Kind kind, String name);
 
         /** Sorted by name. */
@@ -305,6 +308,11 @@ public final class ResourceStore implements AutoCloseable {
         Tx(long revision, boolean writable) {
             this.revision = revision;
             this.writable = writable;
+        }
+
+        @Override
+        public long revision() {
+            return revision;
         }
 
         @Override
