@@ -139,6 +139,12 @@ final class PackageRoutes {
     private static void refuseAndClose(HttpServerRequest req, ApiException e) {
         HttpServerResponse resp = req.response();
         if (resp.ended()) return;
+        if (req.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+            // RFC 9113 8.1: a complete response, then RST_STREAM NO_ERROR asks the client to stop sending
+            resp.endHandler(v -> resp.reset(0));
+            Replies.error(resp, e);
+            return;
+        }
         resp.putHeader("Connection", "close");
         resp.endHandler(v -> req.connection().close());
         Replies.error(resp, e);

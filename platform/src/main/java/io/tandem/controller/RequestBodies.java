@@ -42,6 +42,9 @@ final class RequestBodies {
         }
         normalizeKind(object, kind);
         normalizeName(object, kind, pathName);
+        if (object.path("spec").path("code") instanceof ObjectNode code && !code.hasNonNull("size")) {
+            code.put("size", 0); // a primitive in CodeRef; the controller fills it in from the package store
+        }
         try {
             Resource r = Json.MAPPER.treeToValue(object, Resource.class);
             if (r.metadata() == null) throw ApiException.badRequest("metadata is missing", "give metadata.name");
@@ -74,6 +77,8 @@ final class RequestBodies {
             metadata = object.putObject("metadata");
         }
         if (!(metadata instanceof ObjectNode meta)) throw ApiException.badRequest("metadata is not an object", "write metadata as {\"name\": ...}");
+        // Metadata.revision is a primitive, which the shared mapper refuses to leave out; the store sets it anyway.
+        if (!meta.hasNonNull("revision")) meta.put("revision", 0);
         JsonNode name = meta.get("name");
         if (name == null || name.isNull()) {
             if (pathName == null) throw ApiException.badRequest("metadata.name is missing", "give the " + kind.wireName() + " a name in metadata.name");
