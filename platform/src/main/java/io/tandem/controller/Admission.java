@@ -1,0 +1,137 @@
+package io.tandem.controller;
+
+import io.tandem.controller.store.ResourceStore.Transaction;
+import io.tandem.model.CodeRef;
+import io.tandem.model.Environment;
+import io.tandem.model.EnvironmentSpec;
+import io.tandem.model.Function;
+import io.tandem.model.FunctionSpec;
+import io.tandem.model.HttpTrigger;
+import io.tandem.model.HttpTriggerSpec;
+import io.tandem.model.InvalidResourceException;
+import io.tandem.model.Names;
+import io.tandem.model.Resource;
+import io.tandem.model.Resource.Kind;
+import io.tandem.model.Runtime;
+import io.tandem.packages.PackageStore;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * The rules a write must pass, checked inside the store transaction that carries it out, so what they read (the
+ * environment a function names, the triggers a new one could clash with) cannot change before the write commits.
+ * Every refusal is an {@link ApiException} naming the rule and the resources involved.
+ */
+final class Admission {
+    /** Present from the first start; they may be replaced but not deleted. */
+    static final Map<String, Runtime> BUILT_IN_ENVIRONMENTS = Map.of("java", Runtime.JAVA, "exec", Runtime.EXEC, "http", Runtime.HTTP);
+
+    private final PackageStore packages;
+
+    Admission(PackageStore packages) {
+        this.packages = packages;
+    }
+
+    /** Returns the resource to store: {@code r} checked, with its code reference completed from the package store. */
+    Resource admit(Transaction tx, Resource r) {
+        try {
+            Names.require("metadata.name", r.name());
+            return switch (r) {
+                case Environment e -> admitEnvironment(e);
+                case Function f -> admitFunction(tx, f);
+                case HttpTrigger t -> admitTrigger(tx, t);
+            };
+        } catch (InvalidResourceException e) {
+            throw RequestBodies.invalid(e, r.kind());
+        }
+    }
+
+    private Environment admitEnvironment(Environment e) {
+        EnvironmentSpec spec = requireSpec(e.spec(), Kind.ENVIRONMENT);
+        spec.validate();
+        return e;
+    }
+
+    private Function admitFunction(Transaction tx, Function f) {
+        FunctionSpec s = requireSpec(f.spec(), Kind.FUNCTION);
+        s.validate();
+        CodeRef code = s.code();
+        if (!PackageStore.isSha256(code.sha256())) {
+            throw ApiException.badRequest("invalid Function: spec.code.sha256 " + (code.sha256() == null ? "is missing" : "'" + code.sha256() + "' is not a SHA-256"),
+                    "upload the package with POST /v1/packages and use the sha256 it returns (tandem fn create --code does both)");
+        }
+        CodeRef stored = packages.describe(code.sha256()).orElseThrow(() -> ApiException.unprocessable(
+                "package " + code.sha256() + " named by spec.code is not in the package store",
+                "upload it first with POST /v1/packages (tandem fn create --code uploads it for you)"));
+        Environment env = (Environment) tx.get(Kind.ENVIRONMENT, s.environment()).orElseThrow(() -> ApiException.unprocessable(
+                "environment '" + s.environment() + "' named by spec.environment does not exist",
+                "create it first (tandem env create --name " + s.environment() + " ...), or use one of: " + names(tx.list(Kind.ENVIRONMENT))));
+        if (env.spec().runtime() == Runtime.JAVA && (s.entrypoint() == null || s.entrypoint().isBlank())) {
+            throw ApiException.badRequest("invalid Function: spec.entrypoint is missing, and the java runtime needs it",
+                    "give the handler class, such as example.Hello (or example.Hello::handleRequest)");
+        }
+        CodeRef resolved = new CodeRef(code.sha256(), code.filename() != null ? code.filename() : stored.filename(), stored.size(), stored.kind());
+        return new Function(f.metadata(), new FunctionSpec(s.environment(), resolved, s.entrypoint(), s.executor(), s.minScale(),
+                s.maxScale(), s.timeout(), s.idleTimeout(), s.concurrency(), s.idempotent(), s.faultTolerance()));
+    }
+
+    private HttpTrigger admitTrigger(Transaction tx, HttpTrigger t) {
+        HttpTriggerSpec s = requireSpec(t.spec(), Kind.HTTP_TRIGGER);
+        s.validate();
+        if (tx.get(Kind.FUNCTION, s.function()).isEmpty()) {
+            throw ApiException.unprocessable("function '" + s.function() + "' named by spec.function does not exist",
+                    "create the function first, then its trigger");
+        }
+        for (Resource other : tx.list(Kind.HTTP_TRIGGER)) {
+            HttpTriggerSpec o = ((HttpTrigger) other).spec();
+            if (!other.name().equals(t.name()) && clash(s, o)) {
+                throw ApiException.conflict("HttpTrigger '" + t.name() + "' (" + s.method() + " " + s.path() + ") clashes with HttpTrigger '"
+                        + other.name() + "' (" + o.method() + " " + o.path() + "), which routes to function '" + o.function() + "'",
+                        "pick another path or method, or delete HttpTrigger '" + other.name() + "' first");
+            }
+        }
+        return t;
+    }
+
+    /** Same method (or either takes all) and the same path once {@code {param}} names are set aside. */
+    static boolean clash(HttpTriggerSpec a, HttpTriggerSpec b) {
+        boolean methods = a.method().equals(b.method()) || a.method().equals("*") || b.method().equals("*");
+        return methods && pattern(a.path()).equals(pattern(b.path()));
+    }
+
+    private static String pattern(String path) {
+        return path.replaceAll("\\{[^/}]*}", "{}");
+    }
+
+    /** Refuses to delete what others still need. */
+    void admitDelete(Transaction tx, Kind kind, String name) {
+        if (kind != Kind.ENVIRONMENT) return;
+        if (BUILT_IN_ENVIRONMENTS.containsKey(name)) {
+            throw ApiException.conflict("environment '" + name + "' is built in and cannot be deleted",
+                    "replace its settings with PUT /v1/environments/" + name + " instead");
+        }
+        List<String> users = tx.list(Kind.FUNCTION).stream()
+                .filter(f -> name.equals(((Function) f).spec().environment())).map(Resource::name).toList();
+        if (!users.isEmpty()) {
+            throw ApiException.conflict("environment '" + name + "' is used by function(s) " + String.join(", ", users),
+                    "delete those functions, or move them to another environment, first");
+        }
+    }
+
+    /** Whether {@code sha256} is the code of a function; such a package may not be deleted. */
+    static Optional<String> userOfPackage(Transaction tx, String sha256) {
+        return tx.list(Kind.FUNCTION).stream()
+                .filter(f -> sha256.equals(((Function) f).spec().code().sha256())).map(Resource::name).findFirst();
+    }
+
+    private static <S> S requireSpec(S spec, Kind kind) {
+        if (spec == null) throw new InvalidResourceException("spec", "missing: see the " + kind.wireName() + " schema in /v1/openapi.yaml");
+        return spec;
+    }
+
+    private static String names(List<Resource> resources) {
+        return resources.stream().map(Resource::name).collect(Collectors.joining(", "));
+    }
+}

@@ -1,0 +1,219 @@
+package io.tandem.controller;
+
+import io.tandem.controller.store.ResourceStore;
+import io.tandem.home.TandemHome;
+import io.tandem.model.ChangeFeed;
+import io.tandem.model.Environment;
+import io.tandem.model.EnvironmentSpec;
+import io.tandem.model.Metadata;
+import io.tandem.model.Resource.Kind;
+import io.tandem.packages.PackageStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The controller role: the durable store of environments, functions, triggers and code packages, its REST API
+ * (described in {@code /v1/openapi.yaml}) and the in-process {@link ChangeFeed} the router and executor read.
+ *
+ * <p>Wiring only: the store ({@link ResourceStore}) owns consistency, {@link Admission} the rules, the route classes
+ * the HTTP shapes. Call {@link #start()} once, then {@link #stop()}; thread-safe in between.
+ */
+public final class Controller {
+    static final int JSON_BODY_LIMIT = 1 << 20;
+    private static final Logger log = LoggerFactory.getLogger(Controller.class);
+
+    private final TandemHome home;
+    private final Vertx vertx;
+    private final String host;
+    private final int requestedPort;
+    private final ClusterView clusterView;
+    private final long maxPackageBytes;
+    private volatile ResourceStore store;
+    private volatile PackageStore packages;
+    private volatile HttpServer server;
+    private byte[] token;
+
+    /** {@code clusterView} may be null (tests): status is then empty. Port 0 picks a free port. */
+    public Controller(TandemHome home, Vertx vertx, String host, int port, ClusterView clusterView) {
+        this(home, vertx, host, port, clusterView, PackageStore.DEFAULT_MAX_BYTES);
+    }
+
+    /** {@code maxPackageBytes}: the largest code package accepted (default {@value PackageStore#DEFAULT_MAX_BYTES}). */
+    public Controller(TandemHome home, Vertx vertx, String host, int port, ClusterView clusterView, long maxPackageBytes) {
+        this.home = home;
+        this.vertx = vertx;
+        this.host = host;
+        this.requestedPort = port;
+        this.clusterView = clusterView;
+        this.maxPackageBytes = maxPackageBytes;
+    }
+
+    /** Opens the store, adds the built-in environments if absent, and listens. */
+    public Future<Void> start() {
+        return vertx.executeBlocking(() -> {
+            token = home.ensureToken().getBytes(StandardCharsets.UTF_8);
+            packages = new PackageStore(home.packagesDir(), maxPackageBytes, io.tandem.packages.Archives.Limits.defaults());
+            store = ResourceStore.open(home.dataDir());
+            addBuiltInEnvironments(store);
+            return null;
+        }).compose(v -> vertx.createHttpServer().requestHandler(router()).listen(requestedPort, host)).map(s -> {
+            server = s;
+            log.info("controller listening on {}:{}", host, s.actualPort());
+            return null;
+        });
+    }
+
+    public int port() {
+        HttpServer s = server;
+        if (s == null) throw new IllegalStateException("the controller is not started");
+        return s.actualPort();
+    }
+
+    /**
+     * The in-process change feed; see {@link ChangeFeed}. {@code subscribe} blocks until the subscription is
+     * registered with the store (a few milliseconds), so call it off the event loop when you can.
+     */
+    public ChangeFeed changes() {
+        return listener -> {
+            ResourceStore s = store;
+            if (s == null) throw new IllegalStateException("the controller is not started");
+            return s.subscribe(Optional.empty(), listener).join();
+        };
+    }
+
+    public PackageStore packages() {
+        return packages;
+    }
+
+    /** Stops listening, ends every watch and closes the store. */
+    public Future<Void> stop() {
+        HttpServer s = server;
+        Future<Void> closed = s == null ? Future.succeededFuture() : s.close();
+        return closed.compose(v -> vertx.executeBlocking(() -> {
+            ResourceStore st = store;
+            if (st != null) st.close();
+            return null;
+        }));
+    }
+
+    private static void addBuiltInEnvironments(ResourceStore store) {
+        store.write(tx -> {
+            for (Map.Entry<String, io.tandem.model.Runtime> e : Admission.BUILT_IN_ENVIRONMENTS.entrySet()) {
+                if (tx.get(Kind.ENVIRONMENT, e.getKey()).isEmpty()) {
+                    tx.put(new Environment(Metadata.named(e.getKey()), new EnvironmentSpec(e.getValue(), null, null, null)));
+                }
+            }
+            return null;
+        });
+    }
+
+    private Router router() {
+        Router router = Router.router(vertx);
+        router.get("/healthz").handler(ctx -> Replies.json(ctx, 200, Map.of("status", "ok")));
+        router.get("/v1/openapi.yaml").handler(this::openApi);
+        router.route("/v1/*").handler(this::authenticate);
+        BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(JSON_BODY_LIMIT);
+        new ResourceRoutes(vertx, store, new Admission(packages), clusterView).register(router, jsonBody);
+        new PackageRoutes(vertx, packages, store).register(router);
+        new WatchRoute(vertx, store).register(router);
+        router.get("/v1/status").handler(ctx -> Replies.json(ctx, 200,
+                clusterView == null ? Map.of("nodes", List.of(), "instances", List.of()) : clusterView.status()));
+        router.get("/v1/functions/:name/logs").handler(this::logs);
+        router.route().handler(ctx -> Replies.error(ctx, ApiException.notFound(
+                "no API route " + ctx.request().method() + " " + ctx.request().path(), "see GET /v1/openapi.yaml for the routes")));
+        router.route().failureHandler(this::failed);
+        return router;
+    }
+
+    private void authenticate(RoutingContext ctx) {
+        String header = ctx.request().getHeader("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer");
+            Replies.error(ctx, new ApiException(401, "missing API token",
+                    "send 'Authorization: Bearer TOKEN' with the token in " + home.tokenFile()));
+            return;
+        }
+        byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        if (!MessageDigest.isEqual(given, token)) {
+            ctx.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+            Replies.error(ctx, new ApiException(401, "wrong API token",
+                    "use the token in " + home.tokenFile() + " of the server you are talking to (check TANDEM_HOME)"));
+            return;
+        }
+        ctx.next();
+    }
+
+    private void logs(RoutingContext ctx) {
+        String name = ResourceRoutes.pathName(ctx, Kind.FUNCTION);
+        int tail = intParam(ctx, "tail", 100);
+        boolean follow = Boolean.parseBoolean(Optional.ofNullable(ctx.request().getParam("follow")).orElse("false"));
+        Future.fromCompletionStage(store.submitRead(tx -> tx.get(Kind.FUNCTION, name).isPresent()), vertx.getOrCreateContext())
+                .onFailure(ctx::fail).onSuccess(exists -> {
+                    if (!exists) {
+                        Replies.error(ctx, ResourceRoutes.notFound(Kind.FUNCTION, name));
+                        return;
+                    }
+                    ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8");
+                    if (clusterView == null) {
+                        ctx.response().end();
+                        return;
+                    }
+                    clusterView.streamLogs(name, tail, follow, ctx.response()).onFailure(e -> {
+                        if (!ctx.response().headWritten()) ctx.fail(e);
+                        else ctx.response().reset();
+                    });
+                });
+    }
+
+    private static int intParam(RoutingContext ctx, String name, int fallback) {
+        String text = ctx.request().getParam(name);
+        if (text == null || text.isBlank()) return fallback;
+        try {
+            int v = Integer.parseInt(text.trim());
+            if (v < 0) throw new NumberFormatException();
+            return v;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid " + name + " '" + text + "'", "give a whole number from 0");
+        }
+    }
+
+    private void openApi(RoutingContext ctx) {
+        try (InputStream in = Controller.class.getResourceAsStream("/openapi.yaml")) {
+            if (in == null) throw new IOException("openapi.yaml is not on the class path");
+            ctx.response().putHeader("Content-Type", "application/yaml").end(Buffer.buffer(in.readAllBytes()));
+        } catch (IOException e) {
+            ctx.fail(e);
+        }
+    }
+
+    private void failed(RoutingContext ctx) {
+        Throwable failure = ctx.failure();
+        if (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null) failure = failure.getCause();
+        if (failure instanceof ApiException e) {
+            Replies.error(ctx, e);
+        } else if (ctx.statusCode() == 413) {
+            Replies.error(ctx, new ApiException(413, "the request body is larger than the " + JSON_BODY_LIMIT + " bytes allowed for JSON",
+                    "send one resource per request; code goes to POST /v1/packages"));
+        } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500 && failure == null) {
+            Replies.error(ctx, new ApiException(ctx.statusCode(), "bad request", "see GET /v1/openapi.yaml"));
+        } else {
+            log.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
+            Replies.error(ctx, new ApiException(500, "internal error: " + (failure == null ? "unknown" : failure.getMessage()),
+                    "see the server log; the request may be retried"));
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.tandem.controller;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectWriter;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tandem.model.Json;
+import io.tandem.model.Resource;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Writing JSON replies, errors included, in the one shape the API promises. */
+final class Replies {
+    private static final ObjectWriter RESOURCE = Json.MAPPER.writerFor(Resource.class);
+
+    private Replies() {
+    }
+
+    static void json(RoutingContext ctx, int status, Object body) {
+        HttpServerResponse resp = ctx.response();
+        if (resp.ended()) return;
+        resp.setStatusCode(status).putHeader("Content-Type", "application/json").end(Buffer.buffer(Json.writeBytes(body)));
+    }
+
+    static void error(RoutingContext ctx, ApiException e) {
+        error(ctx.response(), e);
+    }
+
+    static void error(HttpServerResponse resp, ApiException e) {
+        if (resp.ended() || resp.headWritten()) return;
+        Map<String, String> body = new LinkedHashMap<>();
+        body.put("error", e.error());
+        body.put("detail", e.detail());
+        resp.setStatusCode(e.status()).putHeader("Content-Type", "application/json").end(Buffer.buffer(Json.writeBytes(body)));
+    }
+
+    /** A resource as a JSON tree, {@code kind} included, so a reply can add fields such as {@code status}. */
+    static ObjectNode tree(Resource r) {
+        try {
+            return (ObjectNode) Json.MAPPER.readTree(RESOURCE.writeValueAsBytes(r));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("cannot write " + r.kind().wireName() + " '" + r.name() + "'", e);
+        }
+    }
+
+    static String resourceJson(Resource r) {
+        try {
+            return RESOURCE.writeValueAsString(r);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot write " + r.kind().wireName() + " '" + r.name() + "'", e);
+        }
+    }
+}

@@ -1,0 +1,151 @@
+package io.tandem.controller;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tandem.controller.store.ResourceStore;
+import io.tandem.model.Change;
+import io.tandem.model.HttpTrigger;
+import io.tandem.model.Json;
+import io.tandem.model.Names;
+import io.tandem.model.Resource;
+import io.tandem.model.Resource.Kind;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code /v1/environments}, {@code /v1/functions} and {@code /v1/triggers/http}: list, get, create (POST), create
+ * or replace (PUT, idempotent) and delete. Every write is one store transaction with its {@link Admission} checks.
+ */
+final class ResourceRoutes {
+    private final Vertx vertx;
+    private final ResourceStore store;
+    private final Admission admission;
+    private final ClusterView cluster;
+
+    ResourceRoutes(Vertx vertx, ResourceStore store, Admission admission, ClusterView cluster) {
+        this.vertx = vertx;
+        this.store = store;
+        this.admission = admission;
+        this.cluster = cluster;
+    }
+
+    static String collection(Kind kind) {
+        return switch (kind) {
+            case ENVIRONMENT -> "/v1/environments";
+            case FUNCTION -> "/v1/functions";
+            case HTTP_TRIGGER -> "/v1/triggers/http";
+        };
+    }
+
+    void register(Router router, BodyHandler jsonBody) {
+        for (Kind kind : Kind.values()) {
+            String base = collection(kind);
+            router.get(base).handler(ctx -> list(ctx, kind));
+            router.post(base).handler(jsonBody).handler(ctx -> create(ctx, kind));
+            router.get(base + "/:name").handler(ctx -> get(ctx, kind));
+            router.put(base + "/:name").handler(jsonBody).handler(ctx -> put(ctx, kind));
+            router.delete(base + "/:name").handler(ctx -> delete(ctx, kind));
+        }
+    }
+
+    private void list(RoutingContext ctx, Kind kind) {
+        reply(ctx, store.submitRead(tx -> {
+            ObjectNode body = Json.MAPPER.createObjectNode();
+            ArrayNode items = body.putArray("items");
+            tx.list(kind).forEach(r -> items.add(Replies.tree(r)));
+            body.put("revision", tx.revision());
+            return body;
+        }), 200);
+    }
+
+    private void get(RoutingContext ctx, Kind kind) {
+        String name = pathName(ctx, kind);
+        Future<Optional<Resource>> found = Future.fromCompletionStage(store.submitRead(tx -> tx.get(kind, name)), vertx.getOrCreateContext());
+        found.onSuccess(r -> {
+            if (r.isEmpty()) {
+                Replies.error(ctx, notFound(kind, name));
+                return;
+            }
+            ObjectNode body = Replies.tree(r.get());
+            if (kind == Kind.FUNCTION) body.set("status", Json.MAPPER.valueToTree(cluster == null ? null : cluster.functionStatus(name)));
+            Replies.json(ctx, 200, body);
+        }).onFailure(ctx::fail);
+    }
+
+    private void create(RoutingContext ctx, Kind kind) {
+        Resource r = RequestBodies.parse(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes(), kind, null);
+        reply(ctx, store.submitWrite(tx -> {
+            if (tx.get(kind, r.name()).isPresent()) {
+                throw ApiException.conflict(kind.wireName() + " '" + r.name() + "' exists already",
+                        "pick another name, or replace it with PUT " + collection(kind) + "/" + r.name());
+            }
+            return Replies.tree(tx.put(admission.admit(tx, r)).resource());
+        }), 201);
+    }
+
+    private void put(RoutingContext ctx, Kind kind) {
+        String name = pathName(ctx, kind);
+        Resource r = RequestBodies.parse(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes(), kind, name);
+        Future<Object[]> done = Future.fromCompletionStage(store.submitWrite(tx -> {
+            Optional<Resource> old = tx.get(kind, name);
+            Change change = tx.put(admission.admit(tx, r));
+            Resource now = change == null ? old.orElseThrow() : change.resource();
+            return new Object[] {old.isEmpty() ? 201 : 200, Replies.tree(now)};
+        }), vertx.getOrCreateContext());
+        done.onSuccess(a -> Replies.json(ctx, (Integer) a[0], a[1])).onFailure(ctx::fail);
+    }
+
+    private void delete(RoutingContext ctx, Kind kind) {
+        String name = pathName(ctx, kind);
+        reply(ctx, store.submitWrite(tx -> {
+            if (tx.get(kind, name).isEmpty()) throw notFound(kind, name);
+            admission.admitDelete(tx, kind, name);
+            List<String> triggers = new ArrayList<>();
+            if (kind == Kind.FUNCTION) {
+                // A trigger without its function could only fail: remove them together, in this one transaction.
+                for (Resource t : tx.list(Kind.HTTP_TRIGGER)) {
+                    if (name.equals(((HttpTrigger) t).spec().function())) {
+                        tx.delete(Kind.HTTP_TRIGGER, t.name());
+                        triggers.add(t.name());
+                    }
+                }
+            }
+            Change change = tx.delete(kind, name);
+            ObjectNode body = Json.MAPPER.createObjectNode();
+            body.set("deleted", Replies.tree(change.resource()));
+            if (kind == Kind.FUNCTION) body.set("deletedTriggers", Json.MAPPER.valueToTree(triggers));
+            return body;
+        }), 200);
+    }
+
+    private void reply(RoutingContext ctx, java.util.concurrent.CompletableFuture<?> work, int status) {
+        Future.fromCompletionStage(work, vertx.getOrCreateContext())
+                .onSuccess(body -> Replies.json(ctx, status, body))
+                .onFailure(ctx::fail);
+    }
+
+    static String pathName(RoutingContext ctx, Kind kind) {
+        String name = ctx.pathParam("name");
+        if (!Names.isValid(name)) {
+            throw ApiException.badRequest("invalid " + kind.wireName() + " name '" + name + "'",
+                    "names have 1 to 63 characters, lower-case letters, digits and '-', starting with a letter");
+        }
+        return name;
+    }
+
+    static ApiException notFound(Kind kind, String name) {
+        return ApiException.notFound(kind.wireName() + " '" + name + "' does not exist",
+                "list what exists with GET " + collection(kind));
+    }
+
+    /** The function a trigger or log request names must exist. */
+    static void requireFunction(ResourceStore.Transaction tx, String name) {
+        if (tx.get(Kind.FUNCTION, name).isEmpty()) throw notFound(Kind.FUNCTION, name);
+    }
+}

@@ -1,0 +1,88 @@
+package io.tandem.controller;
+
+import io.tandem.controller.store.ResourceStore;
+import io.tandem.model.Json;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * {@code GET /v1/watch[?since=REV]}: a chunked NDJSON stream of changes, one JSON object per line: the changes
+ * logged after {@code since} (or, without it, every stored resource as ADDED), then live ones, with an empty line
+ * as keep-alive. Lines are written on the request's event loop, in the order the store hands them over.
+ */
+final class WatchRoute {
+    static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+
+    private final Vertx vertx;
+    private final ResourceStore store;
+
+    WatchRoute(Vertx vertx, ResourceStore store) {
+        this.vertx = vertx;
+        this.store = store;
+    }
+
+    void register(Router router) {
+        router.get("/v1/watch").handler(this::watch);
+    }
+
+    private void watch(RoutingContext ctx) {
+        Optional<Long> since = since(ctx.request().getParam("since"));
+        Context context = vertx.getOrCreateContext();
+        HttpServerResponse resp = ctx.response();
+        Future.fromCompletionStage(store.submitRead(tx -> tx.revision()), context).onFailure(ctx::fail).onSuccess(revision -> {
+            if (since.isPresent() && since.get() > revision) {
+                Replies.error(ctx, new ApiException(410, "since=" + since.get() + " is ahead of the store's revision " + revision,
+                        "the store was reset or this is another server: list again and watch without since"));
+                return;
+            }
+            resp.setChunked(true).putHeader("Content-Type", "application/x-ndjson").putHeader("Cache-Control", "no-store");
+            resp.writeHead();
+            boolean[] open = {true};
+            Future<AutoCloseable> subscription = Future.fromCompletionStage(store.subscribe(since, change -> {
+                Buffer line = Buffer.buffer(Json.writeBytes(change)).appendByte((byte) '\n');
+                context.runOnContext(v -> {
+                    if (open[0]) resp.write(line);
+                });
+            }), context);
+            long timer = vertx.setPeriodic(KEEP_ALIVE.toMillis(), id -> {
+                if (open[0]) resp.write("\n");
+            });
+            resp.closeHandler(v -> {
+                open[0] = false;
+                vertx.cancelTimer(timer);
+                subscription.onSuccess(WatchRoute::closeQuietly);
+            });
+            subscription.onFailure(e -> {
+                open[0] = false;
+                vertx.cancelTimer(timer);
+                resp.reset();
+            });
+        });
+    }
+
+    private static Optional<Long> since(String text) {
+        if (text == null || text.isBlank()) return Optional.empty();
+        try {
+            long rev = Long.parseLong(text.trim());
+            if (rev < 0) throw new NumberFormatException();
+            return Optional.of(rev);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid since '" + text + "'", "give the revision of the last change you saw, a number from 0");
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing a subscription only stops its thread
+        }
+    }
+}
