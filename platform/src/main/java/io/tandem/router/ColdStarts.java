@@ -1,6 +1,8 @@
 package io.tandem.router;
 
 import io.tandem.model.Endpoint;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -17,22 +19,25 @@ final class ColdStarts {
         this.source = source;
     }
 
+    /** The executor's answer for {@code function}, shared with every other request waiting for it. */
     CompletableFuture<Endpoint> acquire(String function) {
-        CompletableFuture<Endpoint> mine = new CompletableFuture<>();
-        CompletableFuture<Endpoint> running = pending.putIfAbsent(function, mine);
-        if (running != null) return running;
-        CompletableFuture<Endpoint> acquired;
-        try {
-            acquired = source.acquire(function);
-        } catch (RuntimeException e) {
-            acquired = CompletableFuture.failedFuture(e);
-        }
-        acquired.whenComplete((endpoint, failure) -> {
-            pending.remove(function, mine);
-            if (failure != null) mine.completeExceptionally(failure);
-            else mine.complete(endpoint);
+        List<CompletableFuture<Endpoint>> started = new ArrayList<>(1);
+        CompletableFuture<Endpoint> shared = pending.computeIfAbsent(function, f -> {
+            CompletableFuture<Endpoint> acquire = startAcquire(f);
+            started.add(acquire);
+            return acquire;
         });
-        return mine;
+        // Outside computeIfAbsent: an answer that is already complete removes itself at once.
+        if (!started.isEmpty()) shared.whenComplete((endpoint, failure) -> pending.remove(function, shared));
+        return shared;
+    }
+
+    private CompletableFuture<Endpoint> startAcquire(String function) {
+        try {
+            return source.acquire(function);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     void reportUnreachable(Endpoint endpoint) {

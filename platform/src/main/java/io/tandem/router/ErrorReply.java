@@ -1,6 +1,7 @@
 package io.tandem.router;
 
 import io.tandem.model.Json;
+import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -13,10 +14,14 @@ final class ErrorReply {
     private ErrorReply() {
     }
 
+    /** How long an unread request body is drained after an error answer before the connection is closed. */
+    static final long LINGER_MILLIS = 2000;
+
     /**
      * Answers {@code status} with the error, or resets the response when its head has already gone. When the
-     * request body was not read to its end, the connection is closed after the answer: its unread bytes would
-     * otherwise be taken for the next request.
+     * request body was not read to its end, it is read and dropped so the client can read the answer (closing
+     * at once could make the client's TCP stack discard it) and the connection can serve the next request; a
+     * body still arriving after {@link #LINGER_MILLIS} has its connection closed.
      */
     static void send(HttpServerRequest req, int status, String error, String detail) {
         HttpServerResponse resp = req.response();
@@ -28,11 +33,16 @@ final class ErrorReply {
         Map<String, String> body = new LinkedHashMap<>();
         body.put("error", error);
         body.put("detail", detail);
-        boolean closeAfter = !req.isEnded();
         resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-        if (closeAfter) resp.putHeader(HttpHeaders.CONNECTION, "close");
-        resp.end(Buffer.buffer(Json.writeBytes(body))).onComplete(done -> {
-            if (closeAfter) req.connection().close();
-        });
+        resp.end(Buffer.buffer(Json.writeBytes(body)));
+        if (!req.isEnded()) drain(req);
+    }
+
+    private static void drain(HttpServerRequest req) {
+        Vertx vertx = Vertx.currentContext().owner();
+        long timer = vertx.setTimer(LINGER_MILLIS, id -> req.connection().close());
+        req.end().onComplete(done -> vertx.cancelTimer(timer));
+        req.handler(chunk -> { });
+        req.resume();
     }
 }

@@ -102,6 +102,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
                 return Future.failedFuture(endedBy());
             }
             inFlight = request;
+            request.exceptionHandler(failure -> { }); // failures reach the strategy through response()
             sendBody(request);
             return request.response().recover(failure -> Future.failedFuture(lostFailure(endpoint, failure)));
         });

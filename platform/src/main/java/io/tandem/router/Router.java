@@ -7,6 +7,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The router role: serves HTTP triggers and {@code /function/<name>} on one port, streaming each request to an
@@ -21,6 +23,8 @@ import java.util.List;
  * <p>{@link #start()} and {@link #stop()} may be called from any thread, once each.
  */
 public final class Router {
+    private static final AtomicInteger RANDOM_PORT_KEYS = new AtomicInteger();
+
     private final Vertx vertx;
     private final ChangeFeed feed;
     private final RouterParts parts;
@@ -37,16 +41,20 @@ public final class Router {
     /** Subscribes to the change feed and listens; completes once the port accepts connections. */
     public Future<Void> start() {
         subscription = feed.subscribe(parts.routes());
-        // The first server binds (perhaps a free port when 0 was asked); the others then share that exact port.
-        ServerVerticle first = new ServerVerticle(parts, parts.config().port());
-        return vertx.deployVerticle(first).compose(id -> {
+        // All servers listen on one port. Vert.x shares a random port among servers that ask for the same
+        // negative port, so 0 becomes a negative number of this router's own.
+        int instances = parts.config().serverInstances();
+        int listenPort = parts.config().port() != 0 || instances == 1 ? parts.config().port() : RANDOM_PORT_KEYS.decrementAndGet();
+        List<ServerVerticle> servers = new CopyOnWriteArrayList<>();
+        return vertx.deployVerticle(() -> {
+            ServerVerticle server = new ServerVerticle(parts, listenPort);
+            servers.add(server);
+            return server;
+        }, new DeploymentOptions().setInstances(instances)).map(id -> {
             deployments.add(id);
-            port = first.actualPort();
-            int others = parts.config().serverInstances() - 1;
-            if (others == 0) return Future.succeededFuture();
-            return vertx.deployVerticle(() -> new ServerVerticle(parts, port), new DeploymentOptions().setInstances(others))
-                    .map(deployments::add);
-        }).mapEmpty();
+            port = servers.getFirst().actualPort();
+            return null;
+        });
     }
 
     /** The port the router listens on; valid after {@link #start()} completed. */
