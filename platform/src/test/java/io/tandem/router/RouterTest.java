@@ -251,6 +251,45 @@ class RouterTest {
     // --- bodies
 
     @Test
+    void relaysHeadAndNoContentAnswersWithoutBody() {
+        FakeInstance instance = instance("quiet", req -> {
+            if (req.method() == HttpMethod.HEAD) req.response().putHeader("Content-Length", "5").end();
+            else req.response().setStatusCode(204).end();
+        });
+        feed.put(function("quiet"));
+        router.endpoints().publish("quiet", List.of(instance.endpoint()));
+
+        Reply head = call(HttpMethod.HEAD, "/function/quiet");
+        Reply noContent = call(HttpMethod.DELETE, "/function/quiet");
+        Reply again = call(HttpMethod.DELETE, "/function/quiet");
+
+        assertThat(head.status()).isEqualTo(200);
+        assertThat(head.headers().get("Content-Length")).isEqualTo("5");
+        assertThat(head.body()).isEmpty();
+        assertThat(noContent.status()).isEqualTo(204);
+        assertThat(noContent.headers().get("Transfer-Encoding")).isNull();
+        assertThat(again.status()).isEqualTo(204);
+    }
+
+    @Test
+    void passesChunkedRequestBodyUnderTheLimit() {
+        FakeInstance instance = instance("echoBody", req -> req.body().onSuccess(b -> req.response()
+                .end(req.getHeader("Transfer-Encoding") + " " + b.length())));
+        feed.put(function("echo-body"));
+        router.endpoints().publish("echo-body", List.of(instance.endpoint()));
+
+        String answer = client.request(HttpMethod.POST, router.port(), "127.0.0.1", "/function/echo-body")
+                .compose(req -> {
+                    req.setChunked(true);
+                    writeBlocks(req, 3);
+                    return req.response();
+                })
+                .compose(resp -> resp.body()).map(Buffer::toString).await();
+
+        assertThat(answer).isEqualTo("chunked " + 3 * BLOCK.length());
+    }
+
+    @Test
     void streams100MegabyteResponse() throws Exception {
         int blocks = 1600; // 100 MiB
         FakeInstance big = instance("big", req -> writeBlocks(req.response().setChunked(true), blocks));
