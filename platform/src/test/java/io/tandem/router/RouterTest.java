@@ -391,6 +391,34 @@ class RouterTest {
     }
 
     @Test
+    void neverResendsABodyAfterTheConnectionWasLost() {
+        FakeInstance crashing = instance("crashing", req -> req.connection().close());
+        FakeInstance live = echo("crashing");
+        source.answer(crashing.endpoint()).answer(live.endpoint());
+        feed.put(function("crashing"));
+
+        Reply reply = call(HttpMethod.POST, "/function/crashing", MultiMap.caseInsensitiveMultiMap(), Buffer.buffer("once"));
+
+        assertThat(reply.status()).isEqualTo(502);
+        assertThat(reply.json().getString("error")).isEqualTo("function connection lost");
+        assertThat(live.hits).hasValue(0);
+    }
+
+    @Test
+    void resendsABodilessRequestToAnIdempotentFunctionAfterTheConnectionWasLost() {
+        FakeInstance crashing = instance("crashing", req -> req.connection().close());
+        FakeInstance live = echo("crashing");
+        source.answer(crashing.endpoint()).answer(live.endpoint());
+        feed.put(function("crashing"));
+
+        Reply reply = call(HttpMethod.GET, "/function/crashing");
+
+        assertThat(reply.status()).isEqualTo(200);
+        assertThat(crashing.hits).hasValue(1);
+        assertThat(live.hits).hasValue(1);
+    }
+
+    @Test
     void passesFunction5xxThroughWithoutRetry() {
         FakeInstance failing = instance("failing", req -> req.response().setStatusCode(503).end("{\"error\":\"mine\"}"));
         feed.put(function("failing"));
