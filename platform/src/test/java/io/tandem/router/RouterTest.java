@@ -332,6 +332,25 @@ class RouterTest {
     }
 
     @Test
+    void answersExpectContinueOnceAnInstanceIsConnected() {
+        FakeInstance instance = instance("upload", req -> req.body().onSuccess(b -> req.response()
+                .end(req.getHeader("Expect") + " " + b.toString())));
+        feed.put(function("upload"));
+        router.endpoints().publish("upload", List.of(instance.endpoint()));
+
+        String answer = client.request(HttpMethod.PUT, router.port(), "127.0.0.1", "/function/upload")
+                .compose(req -> {
+                    req.putHeader("Expect", "100-continue").putHeader("Content-Length", "4");
+                    req.continueHandler(v -> req.end("data"));
+                    req.sendHead();
+                    return req.response();
+                })
+                .compose(resp -> resp.body()).map(Buffer::toString).await();
+
+        assertThat(answer).isEqualTo("null data");
+    }
+
+    @Test
     void refusesDeclaredOverLimitBodyWith413AtOnce() {
         FakeInstance instance = deployWarm("hello");
 
@@ -373,6 +392,17 @@ class RouterTest {
         assertThat(reply.status()).isEqualTo(504);
         assertThat(reply.json().getString("error")).isEqualTo("function timed out");
         assertThat(reply.json().getString("detail")).endsWith("after 300ms");
+    }
+
+    @Test
+    void answers504WhenAColdStartOutlastsTheTimeout() {
+        source.answer(new CompletableFuture<>());
+        feed.put(function("sleepy", Duration.ofMillis(200), null));
+
+        Reply reply = call(HttpMethod.GET, "/function/sleepy");
+
+        assertThat(reply.status()).isEqualTo(504);
+        assertThat(reply.json().getString("detail")).endsWith("after 200ms");
     }
 
     @Test
