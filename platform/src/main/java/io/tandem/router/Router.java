@@ -1,0 +1,105 @@
+package io.tandem.router;
+
+import io.tandem.executor.EndpointPublisher;
+import io.tandem.model.ChangeFeed;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The router role: serves HTTP triggers and {@code /function/<name>} on one port, streaming each request to an
+ * instance of its function under the function's fault-tolerance strategy.
+ *
+ * <p>What an instance sees. Through {@code /function/<name>/<rest>} (every function, with or without a trigger)
+ * the path is {@code /<rest>}, or {@code /}. Through a trigger it is the path as the client sent it, as Fission
+ * does, with each {@code {param}} of the trigger's path in a header {@code X-Tandem-Param-<name>} (the raw
+ * segment, still percent-encoded). The query string passes unchanged. Headers: see {@link Forwarding}.
+ *
+ * <p>Matching: an exact path beats one with parameters (more literal segments first), which beats a prefix
+ * ({@code /x/*}, longest first); among equals a named method beats {@code *}. No match, or a trigger whose
+ * function does not exist, is 404. Every answer the router makes itself is JSON {@code {"error", "detail"}}.
+ *
+ * <p>Bodies stream both ways with back-pressure and are never held. A declared {@code Content-Length} over
+ * {@link RouterConfig#maxBodyBytes()} is refused with 413 before an instance is chosen; a chunked body is counted
+ * as it passes and cut with 413 when it goes over (or the response is reset, if it had already started).
+ *
+ * <p>Replay: the client's body is not read until an attempt has a connection, so every dial failure (refused,
+ * connect timeout) can be retried with the request unchanged; once the body flows it is gone, so a connection
+ * lost after sending is retried only for requests without a body to idempotent functions. The function's own
+ * response, 5xx included, is never retried. The function's timeout bounds the time to the response head (cold
+ * start and retries included) and answers 504.
+ *
+ * <p>Threads: {@link RouterConfig#serverInstances()} event loops each run a {@link ServerVerticle} (server plus
+ * its own client pool) on the shared port and own every request they accept. The change feed's thread publishes
+ * new route snapshots ({@link Routes}, copy-on-write); the executor's threads publish endpoints
+ * ({@link #endpoints()}, copy-on-write per function); event loops read both without locks. The executor is asked
+ * for an endpoint ({@link InstanceSource}) only when the routing table has none for the function or one failed.
+ *
+ * <p>{@link #start()} and {@link #stop()} may be called from any thread, once each.
+ */
+public final class Router {
+    private static final AtomicInteger RANDOM_PORT_KEYS = new AtomicInteger();
+
+    private final Vertx vertx;
+    private final ChangeFeed feed;
+    private final RouterParts parts;
+    private final List<String> deployments = new CopyOnWriteArrayList<>();
+    private volatile int port = -1;
+    private AutoCloseable subscription;
+
+    public Router(Vertx vertx, ChangeFeed feed, InstanceSource source, RouterConfig config) {
+        this.vertx = vertx;
+        this.feed = feed;
+        this.parts = new RouterParts(vertx, config, new Routes(), new EndpointTable(), new ColdStarts(source));
+    }
+
+    /** Subscribes to the change feed and listens; completes once the port accepts connections. */
+    public Future<Void> start() {
+        subscription = feed.subscribe(parts.routes());
+        // All servers listen on one port. Vert.x shares a random port among servers that ask for the same
+        // negative port, so 0 becomes a negative number of this router's own.
+        int instances = parts.config().serverInstances();
+        int listenPort = parts.config().port() != 0 || instances == 1 ? parts.config().port() : RANDOM_PORT_KEYS.decrementAndGet();
+        List<ServerVerticle> servers = new CopyOnWriteArrayList<>();
+        return vertx.deployVerticle(() -> {
+            ServerVerticle server = new ServerVerticle(parts, listenPort);
+            servers.add(server);
+            return server;
+        }, new DeploymentOptions().setInstances(instances)).map(id -> {
+            deployments.add(id);
+            port = servers.getFirst().actualPort();
+            return (Void) null;
+        }).onFailure(failure -> closeSubscription());
+    }
+
+    /** The port the router listens on; valid after {@link #start()} completed. */
+    public int port() {
+        return port;
+    }
+
+    /** The routing table the executor pushes warm endpoints into. Thread-safe and non-blocking. */
+    public EndpointPublisher endpoints() {
+        return parts.endpoints();
+    }
+
+    /** Stops listening and unsubscribes; requests in flight are cut. */
+    public Future<Void> stop() {
+        closeSubscription();
+        List<Future<Void>> undeployed = new ArrayList<>();
+        for (String id : deployments) undeployed.add(vertx.undeploy(id));
+        deployments.clear();
+        return Future.join(undeployed).mapEmpty();
+    }
+
+    private void closeSubscription() {
+        try {
+            if (subscription != null) subscription.close();
+        } catch (Exception e) {
+            // Closing a subscription only stops deliveries; nothing to recover.
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.tandem.router;
+
+import java.time.Duration;
+
+/**
+ * The router's settings.
+ *
+ * @param host             address to listen on; default {@code 127.0.0.1}
+ * @param port             port to listen on, 0 for any free one; default 8080
+ * @param maxBodyBytes     largest request body accepted, larger ones get 413; default 6 MiB (as AWS Lambda)
+ * @param poolSize         most connections from one event loop to one instance; default 256 (Vert.x's own
+ *                         default of 5 would cap a slow function at 5 concurrent calls)
+ * @param connectTimeout   how long to wait for a connection to an instance before counting a timeout; default 1 s
+ * @param serverInstances  HTTP server verticles, one per event loop, each with its own client and pool; default
+ *                         the number of processors
+ */
+public record RouterConfig(
+        String host,
+        int port,
+        long maxBodyBytes,
+        int poolSize,
+        Duration connectTimeout,
+        int serverInstances) {
+
+    public static final long DEFAULT_MAX_BODY_BYTES = 6L * 1024 * 1024;
+
+    public RouterConfig {
+        if (port < 0 || port > 65535) throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
+        if (maxBodyBytes < 0) throw new IllegalArgumentException("maxBodyBytes must be at least 0, was " + maxBodyBytes);
+        if (poolSize < 1) throw new IllegalArgumentException("poolSize must be at least 1, was " + poolSize);
+        if (connectTimeout.isNegative() || connectTimeout.isZero()) throw new IllegalArgumentException("connectTimeout must be positive");
+        if (serverInstances < 1) throw new IllegalArgumentException("serverInstances must be at least 1, was " + serverInstances);
+    }
+
+    public static RouterConfig defaults() {
+        return new RouterConfig("127.0.0.1", 8080, DEFAULT_MAX_BODY_BYTES, 256, Duration.ofSeconds(1),
+                Runtime.getRuntime().availableProcessors());
+    }
+
+    public RouterConfig withHost(String host) {
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances);
+    }
+
+    public RouterConfig withPort(int port) {
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances);
+    }
+
+    public RouterConfig withMaxBodyBytes(long maxBodyBytes) {
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances);
+    }
+
+    public RouterConfig withPoolSize(int poolSize) {
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances);
+    }
+
+    public RouterConfig withConnectTimeout(Duration connectTimeout) {
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances);
+    }
+
+    public RouterConfig withServerInstances(int serverInstances) {
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances);
+    }
+}

@@ -1,0 +1,52 @@
+package io.tandem.router.strategy;
+
+/** Why one attempt, or a whole request, failed. Strategies decide on {@link #kind()} alone. */
+public final class AttemptFailure extends RuntimeException {
+    public enum Kind {
+        /** The connection was refused or failed before a byte was sent: always safe to send again. */
+        DIAL_REFUSED,
+        /** Connecting timed out before a byte was sent: always safe to send again. */
+        DIAL_TIMEOUT,
+        /**
+         * The connection broke after the request was (partly) sent and before the response head came. Safe to
+         * send again only when {@link #replayable()}: the request has no body (or a fully buffered one) and the
+         * function is idempotent, since the function may already have run.
+         */
+        CONNECTION_LOST,
+        /** The executor could not provide an endpoint; the message is its own. */
+        UNAVAILABLE,
+        /** The function's timeout passed before its response head came. */
+        TIMED_OUT,
+        /** The request body went over the router's limit while streaming. */
+        BODY_TOO_LARGE,
+        /** The client went away. */
+        CLIENT_GONE
+    }
+
+    private final Kind kind;
+    private final boolean replayable;
+
+    public AttemptFailure(Kind kind, String message, boolean replayable, Throwable cause) {
+        super(message, cause, false, false);
+        this.kind = kind;
+        this.replayable = replayable;
+    }
+
+    public AttemptFailure(Kind kind, String message) {
+        this(kind, message, false, null);
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The request can be sent again unchanged (see {@link Kind#CONNECTION_LOST}). */
+    public boolean replayable() {
+        return replayable;
+    }
+
+    /** True for failures that happened before the request could have reached the function. */
+    public boolean neverSent() {
+        return kind == Kind.DIAL_REFUSED || kind == Kind.DIAL_TIMEOUT;
+    }
+}

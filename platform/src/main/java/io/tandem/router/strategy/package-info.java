@@ -1,0 +1,5 @@
+/**
+ * Fault-tolerance strategies of the router: how one request reaches a function's instances, chosen per function
+ * by {@link io.tandem.router.strategy.Strategies#of}.
+ */
+package io.tandem.router.strategy;

@@ -1,0 +1,46 @@
+package io.tandem.router;
+
+import io.tandem.model.Endpoint;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * An executor stand-in: answers each acquire with the next queued answer, or the last one again when the queue
+ * holds only one; records every acquire and every endpoint reported unreachable.
+ */
+final class FakeInstanceSource implements InstanceSource {
+    private final Deque<CompletableFuture<Endpoint>> answers = new ArrayDeque<>();
+    final AtomicInteger acquires = new AtomicInteger();
+    final List<Endpoint> unreachable = new CopyOnWriteArrayList<>();
+
+    synchronized FakeInstanceSource answer(Endpoint endpoint) {
+        answers.add(CompletableFuture.completedFuture(endpoint));
+        return this;
+    }
+
+    synchronized FakeInstanceSource answer(CompletableFuture<Endpoint> answer) {
+        answers.add(answer);
+        return this;
+    }
+
+    synchronized FakeInstanceSource fail(String message) {
+        answers.add(CompletableFuture.failedFuture(new IllegalStateException(message)));
+        return this;
+    }
+
+    @Override
+    public synchronized CompletableFuture<Endpoint> acquire(String function) {
+        acquires.incrementAndGet();
+        if (answers.isEmpty()) return CompletableFuture.failedFuture(new IllegalStateException("no instance for " + function));
+        return answers.size() > 1 ? answers.poll() : answers.peek();
+    }
+
+    @Override
+    public void reportUnreachable(Endpoint endpoint) {
+        unreachable.add(endpoint);
+    }
+}
