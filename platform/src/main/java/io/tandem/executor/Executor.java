@@ -393,7 +393,7 @@ public final class Executor implements InstanceSource, ClusterView {
                 warm.lastUsed = config.clock().instant();
                 recordSuccess(fs);
                 republish(fn.name());
-                reconcilePools();
+                context.runOnContext(v -> reconcilePools());
                 return Future.succeededFuture(warm);
             }
             boolean loadFailure = ar.cause() instanceof AgentException a && a.status() == 422;
@@ -425,7 +425,8 @@ public final class Executor implements InstanceSource, ClusterView {
             started(i, ar.result());
             recordSuccess(fs);
             republish(fn.name());
-            if (fs.newdeploy()) reconcileFunction(fs);
+            // Deferred: a reply that came synchronously must not re-plan inside the plan that launched it.
+            if (fs.newdeploy()) context.runOnContext(v -> reconcileFunction(fs));
             return Future.succeededFuture(i);
         });
     }
