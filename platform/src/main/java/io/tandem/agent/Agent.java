@@ -296,7 +296,10 @@ public final class Agent {
     private List<String> argv(LaunchRequest req, Path code) {
         String codePath = code == null ? null : code.toString();
         return switch (req.runtime()) {
+            // A java environment's own command replaces the runtime's launch line (an instance that speaks the same
+            // protocol); an exec environment's command is what the runtime runs per request.
             case JAVA, EXEC -> {
+                if (req.runtime() == Runtime.JAVA && req.command() != null) yield CommandTemplate.expand(req.command(), codePath, java);
                 List<String> argv = new ArrayList<>();
                 argv.add(java);
                 argv.addAll(req.jvmOptions());
