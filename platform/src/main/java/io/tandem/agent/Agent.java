@@ -1,0 +1,500 @@
+package io.tandem.agent;
+
+import io.tandem.home.TandemHome;
+import io.tandem.model.Json;
+import io.tandem.model.Runtime;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One node's agent: an HTTP API on loopback through which the executor starts, specializes, stops and lists
+ * instance processes and reads their logs.
+ *
+ * <p><b>Events.</b> The executor opens one long-lived {@code GET /v1/events} per agent and reads NDJSON
+ * {@link AgentEvent}s: a heartbeat every {@code heartbeatInterval} and an {@code exited} line the moment an
+ * instance process ends ({@link Process#onExit}). One connection gives ordered events without a second server,
+ * and its loss is itself a failure signal the executor acts on without waiting for missed heartbeats. While no
+ * stream is open, exits are queued for the next one and the agent re-registers ({@code POST {executor}/v1/nodes})
+ * every second, which is also how an agent joins a server that started later or restarted.
+ *
+ * <p><b>Threading.</b> The instance table is touched only on the agent's Vert.x context (one event loop); process
+ * starts run on {@link ProcessLauncher}'s single forking thread; downloads and file reads on worker threads.
+ */
+public final class Agent {
+    private static final Logger log = LoggerFactory.getLogger(Agent.class);
+    private static final Pattern INSTANCE_ID = Pattern.compile("^[a-z0-9][a-z0-9.-]{0,120}$");
+    private static final int MAX_QUEUED_EVENTS = 10_000;
+
+    /**
+     * {@code heartbeatInterval} default 100 ms; {@code stopGrace}, from SIGTERM to SIGKILL, default 5 s;
+     * {@code readyTimeout}, the longest an instance may take to answer its health check, default 60 s;
+     * {@code executorLossLimit}: with {@code exitWhenExecutorLost}, the agent exits after this long without an
+     * executor stream, default 30 s.
+     */
+    public record Config(String name, String executorUrl, String host, int port, TandemHome home,
+                         Duration heartbeatInterval, Duration stopGrace, Duration readyTimeout,
+                         Duration executorLossLimit, boolean exitWhenExecutorLost) {
+        public static Config of(String name, String executorUrl, TandemHome home) {
+            return new Config(name, executorUrl, "127.0.0.1", 0, home, Duration.ofMillis(100), Duration.ofSeconds(5),
+                    Duration.ofSeconds(60), Duration.ofSeconds(30), false);
+        }
+
+        public Config withPort(int p) {
+            return new Config(name, executorUrl, host, p, home, heartbeatInterval, stopGrace, readyTimeout, executorLossLimit, exitWhenExecutorLost);
+        }
+
+        public Config withExitWhenExecutorLost(boolean b) {
+            return new Config(name, executorUrl, host, port, home, heartbeatInterval, stopGrace, readyTimeout, executorLossLimit, b);
+        }
+
+        public Config withStopGrace(Duration d) {
+            return new Config(name, executorUrl, host, port, home, heartbeatInterval, d, readyTimeout, executorLossLimit, exitWhenExecutorLost);
+        }
+    }
+
+    private final Vertx vertx;
+    private final Config config;
+    private final Path nodeDir;
+    private final String token;
+    private final String java = ProcessHandle.current().info().command().orElse("java");
+    private final ProcessLauncher launcher = new ProcessLauncher();
+    private final CodeCache codes;
+    private final WebClient client;
+    private final Map<String, Running> instances = new LinkedHashMap<>();
+    private final Deque<AgentEvent> queued = new ArrayDeque<>();
+    private final Promise<Void> lost = Promise.promise();
+    private HttpServer server;
+    private HttpServerResponse stream;
+    private Instant lastStream = Instant.now();
+    private long timer = -1;
+    private String runtimeClasspath;
+
+    private static final class Running {
+        final LaunchRequest request;
+        final Process process;
+        final int port;
+        String function;
+        String state = "starting";
+
+        Running(LaunchRequest request, Process process, int port) {
+            this.request = request;
+            this.process = process;
+            this.port = port;
+            this.function = request.function();
+        }
+
+        InstanceInfo info() {
+            return new InstanceInfo(request.instanceId(), request.environment(), function, "127.0.0.1", port, process.pid(), state);
+        }
+    }
+
+    public Agent(Vertx vertx, Config config) {
+        this.vertx = vertx;
+        this.config = config;
+        this.nodeDir = config.home().nodeDir(config.name());
+        this.token = config.home().readToken();
+        this.codes = new CodeCache(nodeDir.resolve("code"), token, r -> vertx.executeBlocking(() -> {
+            r.run();
+            return null;
+        }));
+        this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(false).setConnectTimeout(2000));
+    }
+
+    /** Kills leftovers of an earlier agent of this node, binds the API and starts registering with the executor. */
+    public Future<Agent> start() {
+        return vertx.executeBlocking(() -> {
+            Files.createDirectories(nodeDir.resolve("logs"));
+            PidFile.killLeftovers(nodeDir.resolve("instances.pids"));
+            return null;
+        }).compose(v -> {
+            Router router = Router.router(vertx);
+            router.route("/v1/*").handler(this::authorize);
+            router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(1 << 20));
+            new AgentRoutes(this).register(router);
+            return vertx.createHttpServer().requestHandler(router).listen(config.port(), config.host());
+        }).map(s -> {
+            server = s;
+            timer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> tick());
+            register();
+            log.info("agent {} listening on {}", config.name(), url());
+            return this;
+        });
+    }
+
+    /** The agent's API base URL. */
+    public String url() {
+        return "http://" + config.host() + ":" + server.actualPort();
+    }
+
+    public String name() {
+        return config.name();
+    }
+
+    /** Completes when the executor has been unreachable for longer than allowed (only with exitWhenExecutorLost). */
+    public Future<Void> executorLost() {
+        return lost.future();
+    }
+
+    /** Stops every instance (SIGTERM, then SIGKILL after the grace period) and closes the API. */
+    public Future<Void> stop() {
+        if (timer >= 0) vertx.cancelTimer(timer);
+        List<Future<Void>> stops = new ArrayList<>();
+        for (String id : List.copyOf(instances.keySet())) stops.add(stopInstance(id));
+        return Future.join(stops).otherwiseEmpty().compose(v -> server == null ? Future.succeededFuture() : server.close())
+                .onComplete(ar -> launcher.close()).mapEmpty();
+    }
+
+    private void authorize(RoutingContext ctx) {
+        String auth = ctx.request().getHeader("Authorization");
+        if (auth == null || !auth.equals("Bearer " + token)) {
+            fail(ctx, 401, "unauthorized", "missing or wrong bearer token");
+            return;
+        }
+        ctx.next();
+    }
+
+    // ---- events ------------------------------------------------------------------------------------------
+
+    void openStream(RoutingContext ctx) {
+        if (stream != null) stream.end();
+        HttpServerResponse r = ctx.response().setChunked(true).putHeader("Content-Type", "application/x-ndjson");
+        stream = r;
+        lastStream = Instant.now();
+        r.closeHandler(v -> {
+            if (stream == r) {
+                stream = null;
+                lastStream = Instant.now();
+            }
+        });
+        write(AgentEvent.heartbeat(config.name(), Instant.now()));
+        while (!queued.isEmpty() && stream != null) write(queued.poll());
+    }
+
+    private void emit(AgentEvent e) {
+        if (stream == null) {
+            if (queued.size() >= MAX_QUEUED_EVENTS) queued.poll();
+            queued.add(e);
+        } else {
+            write(e);
+        }
+    }
+
+    private void write(AgentEvent e) {
+        stream.write(Buffer.buffer(Json.write(e) + "\n"));
+    }
+
+    private void tick() {
+        if (stream != null) {
+            write(AgentEvent.heartbeat(config.name(), Instant.now()));
+            lastStream = Instant.now();
+            return;
+        }
+        Duration without = Duration.between(lastStream, Instant.now());
+        if (config.exitWhenExecutorLost() && without.compareTo(config.executorLossLimit()) > 0) {
+            lost.tryComplete();
+            return;
+        }
+        // Re-register about once a second while no executor listens.
+        if (without.toMillis() / config.heartbeatInterval().toMillis() % Math.max(1, 1000 / config.heartbeatInterval().toMillis()) == 0) {
+            register();
+        }
+    }
+
+    private void register() {
+        if (config.executorUrl() == null) return;
+        NodeRegistration reg = new NodeRegistration(config.name(), url(), ProcessHandle.current().pid());
+        client.postAbs(config.executorUrl() + "/v1/nodes").putHeader("Authorization", "Bearer " + token)
+                .putHeader("Content-Type", "application/json")
+                .sendBuffer(Buffer.buffer(Json.writeBytes(reg)))
+                .onSuccess(resp -> {
+                    if (resp.statusCode() >= 300) log.warn("executor refused registration: {} {}", resp.statusCode(), resp.bodyAsString());
+                })
+                .onFailure(e -> log.debug("cannot register with {}: {}", config.executorUrl(), e.toString()));
+    }
+
+    // ---- instances ---------------------------------------------------------------------------------------
+
+    List<InstanceInfo> list() {
+        return instances.values().stream().map(Running::info).toList();
+    }
+
+    static boolean validId(String id) {
+        return id != null && INSTANCE_ID.matcher(id).matches();
+    }
+
+    /** Launches and waits until the instance is ready; fails with {@link AgentException} carrying the HTTP status. */
+    Future<InstanceInfo> launch(LaunchRequest req) {
+        if (!validId(req.instanceId())) return Future.failedFuture(new AgentException(400, "invalid instance id", String.valueOf(req.instanceId())));
+        if (req.runtime() == null) return Future.failedFuture(new AgentException(400, "missing runtime", "use java, exec or http"));
+        if (instances.containsKey(req.instanceId())) return Future.failedFuture(new AgentException(409, "instance exists", req.instanceId()));
+        Future<Path> code = req.code() == null ? Future.succeededFuture(null)
+                : Future.fromCompletionStage(codes.codePath(req.code(), req.runtime(), req.packagesUrl()), vertx.getOrCreateContext())
+                        .recover(e -> Future.failedFuture(new AgentException(422, "cannot fetch code", rootMessage(e))));
+        return code.compose(path -> startProcess(req, path)).compose(running -> awaitReady(running).map(v -> {
+            running.state = "ready";
+            return running.info();
+        }));
+    }
+
+    private Future<Running> startProcess(LaunchRequest req, Path code) {
+        int port;
+        ProcessBuilder pb;
+        try {
+            port = freePort();
+            pb = new ProcessBuilder(argv(req, code)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(req.instanceId()).toFile()));
+            pb.environment().put("PORT", Integer.toString(port));
+            pb.environment().putAll(instanceEnv(req.runtime(), req.function(), code, req.entrypoint(), req.command(), req.timeout()));
+        } catch (RuntimeException | IOException e) {
+            return Future.failedFuture(new AgentException(400, "cannot build the instance command", rootMessage(e)));
+        }
+        return Future.fromCompletionStage(launcher.start(pb), vertx.getOrCreateContext())
+                .recover(e -> Future.failedFuture(new AgentException(500, "cannot start the instance", rootMessage(e))))
+                .map(process -> {
+                    Running r = new Running(req, process, port);
+                    instances.put(req.instanceId(), r);
+                    savePids();
+                    process.onExit().thenAccept(p -> vertx.runOnContext(v -> exited(r)));
+                    return r;
+                });
+    }
+
+    private void exited(Running r) {
+        int code = r.process.exitValue();
+        if (instances.remove(r.request.instanceId(), r)) savePids();
+        log.info("instance {} exited with {}", r.request.instanceId(), code);
+        emit(AgentEvent.exited(config.name(), r.request.instanceId(), code, Instant.now()));
+    }
+
+    private List<String> argv(LaunchRequest req, Path code) {
+        String codePath = code == null ? null : code.toString();
+        return switch (req.runtime()) {
+            // A java environment's own command replaces the runtime's launch line (an instance that speaks the same
+            // protocol); an exec environment's command is what the runtime runs per request.
+            case JAVA, EXEC -> {
+                if (req.runtime() == Runtime.JAVA && req.command() != null) yield CommandTemplate.expand(req.command(), codePath, java);
+                List<String> argv = new ArrayList<>();
+                argv.add(java);
+                argv.addAll(req.jvmOptions());
+                argv.addAll(List.of("-cp", runtimeClasspath(), "io.tandem.runtime.Main", req.runtime().wireName()));
+                yield argv;
+            }
+            case HTTP -> {
+                if (req.command() != null) yield CommandTemplate.expand(req.command(), codePath, java);
+                if (codePath == null) throw new IllegalArgumentException("an http instance needs a command or code");
+                yield List.of(codePath);
+            }
+        };
+    }
+
+    private Map<String, String> instanceEnv(Runtime runtime, String function, Path code, String entrypoint, String command, Duration timeout) {
+        Map<String, String> env = new LinkedHashMap<>();
+        if (function == null) return env;
+        env.put("TANDEM_FUNCTION", function);
+        if (code != null) env.put("TANDEM_CODE", code.toString());
+        if (entrypoint != null) env.put("TANDEM_ENTRYPOINT", entrypoint);
+        if (runtime == Runtime.EXEC) env.put("TANDEM_COMMAND", Json.write(execCommand(command, code)));
+        if (timeout != null) env.put("TANDEM_TIMEOUT_MS", Long.toString(timeout.toMillis()));
+        return env;
+    }
+
+    private List<String> execCommand(String command, Path code) {
+        String codePath = code == null ? null : code.toString();
+        return command != null ? CommandTemplate.expand(command, codePath, java) : List.of(String.valueOf(codePath));
+    }
+
+    private String runtimeClasspath() {
+        if (runtimeClasspath == null) runtimeClasspath = RuntimeClasspath.of(RuntimeClasspath.libDir());
+        return runtimeClasspath;
+    }
+
+    private Future<Void> awaitReady(Running r) {
+        Promise<Void> ready = Promise.promise();
+        long deadline = System.nanoTime() + config.readyTimeout().toNanos();
+        poll(r, ready, deadline);
+        return ready.future();
+    }
+
+    private void poll(Running r, Promise<Void> ready, long deadline) {
+        if (!r.process.isAlive()) {
+            ready.tryFail(new AgentException(422, "instance exited before it was ready",
+                    "exit code " + r.process.exitValue() + "; log tail: " + tailText(r.request.instanceId(), 20)));
+            return;
+        }
+        if (System.nanoTime() > deadline) {
+            kill(r);
+            ready.tryFail(new AgentException(504, "instance not ready in time", "no answer on /_/health within " + config.readyTimeout()));
+            return;
+        }
+        client.get(r.port, "127.0.0.1", "/_/health").timeout(1000).send().onComplete(ar -> {
+            if (ar.succeeded()) {
+                int status = ar.result().statusCode();
+                if (status == 200 || r.request.runtime() == Runtime.HTTP) {
+                    ready.tryComplete();
+                    return;
+                }
+                if (status == 500 || status == 422) {
+                    kill(r);
+                    ready.tryFail(new AgentException(422, "function failed to load", ar.result().bodyAsString()));
+                    return;
+                }
+            }
+            vertx.setTimer(20, id -> poll(r, ready, deadline));
+        });
+    }
+
+    Future<InstanceInfo> specialize(String id, SpecializeRequest req) {
+        Running r = instances.get(id);
+        if (r == null) return Future.failedFuture(new AgentException(404, "no such instance", id));
+        if (r.request.runtime() == Runtime.HTTP) return Future.failedFuture(new AgentException(409, "cannot specialize", "an http instance serves one function from its start"));
+        if (r.function != null) return Future.failedFuture(new AgentException(409, "already specialized", r.function));
+        Future<Path> code = req.code() == null ? Future.succeededFuture(null)
+                : Future.fromCompletionStage(codes.codePath(req.code(), r.request.runtime(), req.packagesUrl()), vertx.getOrCreateContext())
+                        .recover(e -> Future.failedFuture(new AgentException(422, "cannot fetch code", rootMessage(e))));
+        r.state = "specializing";
+        return code.compose(path -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("function", req.function());
+            if (path != null) body.put("code", path.toString());
+            if (req.entrypoint() != null) body.put("entrypoint", req.entrypoint());
+            if (r.request.runtime() == Runtime.EXEC) body.put("command", execCommand(req.command(), path));
+            if (req.timeout() != null) body.put("timeoutMs", req.timeout().toMillis());
+            return client.post(r.port, "127.0.0.1", "/_/specialize").putHeader("Content-Type", "application/json")
+                    .sendBuffer(Buffer.buffer(Json.writeBytes(body)))
+                    .recover(e -> Future.failedFuture(new AgentException(502, "instance unreachable", rootMessage(e))));
+        }).compose(resp -> {
+            if (resp.statusCode() == 200) {
+                r.function = req.function();
+                r.state = "ready";
+                return Future.succeededFuture(r.info());
+            }
+            r.state = "ready";
+            int status = resp.statusCode() == 422 || resp.statusCode() == 409 ? resp.statusCode() : 502;
+            return Future.failedFuture(new AgentException(status, "specialization failed", resp.bodyAsString()));
+        }, e -> {
+            r.state = "ready";
+            return Future.failedFuture(e);
+        });
+    }
+
+    /** SIGTERM to the instance and its descendants, SIGKILL after the grace period; completes at exit. */
+    Future<Void> stopInstance(String id) {
+        Running r = instances.get(id);
+        if (r == null) return Future.failedFuture(new AgentException(404, "no such instance", id));
+        r.state = "stopping";
+        r.process.descendants().forEach(ProcessHandle::destroy);
+        r.process.destroy();
+        long t = vertx.setTimer(config.stopGrace().toMillis(), x -> kill(r));
+        return Future.fromCompletionStage(r.process.onExit(), vertx.getOrCreateContext())
+                .onComplete(ar -> vertx.cancelTimer(t)).mapEmpty();
+    }
+
+    private static void kill(Running r) {
+        r.process.descendants().forEach(ProcessHandle::destroyForcibly);
+        r.process.destroyForcibly();
+    }
+
+    private void savePids() {
+        Map<Long, Instant> pids = new LinkedHashMap<>();
+        for (Running r : instances.values()) {
+            pids.put(r.process.pid(), r.process.info().startInstant().orElse(null));
+        }
+        PidFile.write(nodeDir.resolve("instances.pids"), pids);
+    }
+
+    // ---- logs --------------------------------------------------------------------------------------------
+
+    Path logFile(String id) {
+        return nodeDir.resolve("logs").resolve(id + ".log");
+    }
+
+    String tailText(String id, int lines) {
+        try {
+            return String.join("\n", tail(logFile(id), lines));
+        } catch (IOException e) {
+            return "(no log)";
+        }
+    }
+
+    /** The last {@code n} lines of {@code file}, reading at most its last 4 MiB. */
+    static List<String> tail(Path file, int n) throws IOException {
+        if (!Files.exists(file)) return List.of();
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long len = raf.length();
+            long from = Math.max(0, len - (4L << 20));
+            byte[] bytes = new byte[(int) (len - from)];
+            raf.seek(from);
+            raf.readFully(bytes);
+            List<String> all = new String(bytes, StandardCharsets.UTF_8).lines().toList();
+            return all.subList(Math.max(0, all.size() - n), all.size());
+        }
+    }
+
+    void serveLog(RoutingContext ctx, String id, int tailLines, boolean follow) {
+        Path file = logFile(id);
+        HttpServerResponse resp = ctx.response().setChunked(true).putHeader("Content-Type", "text/plain; charset=utf-8");
+        vertx.executeBlocking(() -> {
+            List<String> lines = tail(file, tailLines);
+            return new Object[] {lines, Files.exists(file) ? Files.size(file) : 0L};
+        }).onSuccess(res -> {
+            @SuppressWarnings("unchecked") List<String> lines = (List<String>) res[0];
+            for (String l : lines) resp.write(l + "\n");
+            if (!follow) {
+                resp.end();
+                return;
+            }
+            new LogFollower(vertx, file, (Long) res[1], resp).start();
+        }).onFailure(e -> fail(ctx, 500, "cannot read log", e.getMessage()));
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.io.UncheckedIOException) && t.getCause() != null) {
+            if (t instanceof java.io.UncheckedIOException && t.getMessage() != null) return t.getMessage();
+            t = t.getCause();
+        }
+        if (t instanceof AgentException a) return a.detail();
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    static void fail(RoutingContext ctx, int status, String error, String detail) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
+                .end(Json.write(new ApiError(error, detail)));
+    }
+
+}

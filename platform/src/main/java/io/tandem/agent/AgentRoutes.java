@@ -1,0 +1,83 @@
+package io.tandem.agent;
+
+import io.tandem.model.Json;
+import io.vertx.core.Future;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * The agent's HTTP API (all under {@code /v1}, bearer token required):
+ * <pre>
+ *   GET    /v1/events                       NDJSON stream of {@link AgentEvent}s (one reader at a time)
+ *   GET    /v1/instances                    [InstanceInfo]
+ *   POST   /v1/instances                    LaunchRequest -> 200 InstanceInfo once ready; 422 load failure
+ *   POST   /v1/instances/{id}/specialize    SpecializeRequest -> 200 InstanceInfo; 422 load failure; 409
+ *   DELETE /v1/instances/{id}               204 once the process exited
+ *   GET    /v1/instances/{id}/log?tail=100&amp;follow=false   text
+ * </pre>
+ */
+final class AgentRoutes {
+    private final Agent agent;
+
+    AgentRoutes(Agent agent) {
+        this.agent = agent;
+    }
+
+    void register(Router router) {
+        router.get("/v1/events").handler(agent::openStream);
+        router.get("/v1/instances").handler(ctx -> json(ctx, 200, agent.list()));
+        router.post("/v1/instances").handler(ctx -> {
+            LaunchRequest req;
+            try {
+                req = Json.read(ctx.body().buffer().getBytes(), LaunchRequest.class);
+            } catch (RuntimeException e) {
+                Agent.fail(ctx, 400, "invalid launch request", e.getMessage());
+                return;
+            }
+            answer(ctx, agent.launch(req));
+        });
+        router.post("/v1/instances/:id/specialize").handler(ctx -> {
+            SpecializeRequest req;
+            try {
+                req = Json.read(ctx.body().buffer().getBytes(), SpecializeRequest.class);
+            } catch (RuntimeException e) {
+                Agent.fail(ctx, 400, "invalid specialize request", e.getMessage());
+                return;
+            }
+            answer(ctx, agent.specialize(ctx.pathParam("id"), req));
+        });
+        router.delete("/v1/instances/:id").handler(ctx -> agent.stopInstance(ctx.pathParam("id"))
+                .onSuccess(v -> ctx.response().setStatusCode(204).end())
+                .onFailure(e -> error(ctx, e)));
+        router.get("/v1/instances/:id/log").handler(ctx -> {
+            String id = ctx.pathParam("id");
+            if (!Agent.validId(id)) {
+                Agent.fail(ctx, 400, "invalid instance id", id);
+                return;
+            }
+            int tail;
+            try {
+                tail = Integer.parseInt(ctx.queryParams().get("tail") == null ? "100" : ctx.queryParams().get("tail"));
+            } catch (NumberFormatException e) {
+                Agent.fail(ctx, 400, "invalid tail", ctx.queryParams().get("tail"));
+                return;
+            }
+            agent.serveLog(ctx, id, Math.max(0, tail), "true".equals(ctx.queryParams().get("follow")));
+        });
+    }
+
+    private static void answer(RoutingContext ctx, Future<?> result) {
+        result.onSuccess(v -> json(ctx, 200, v)).onFailure(e -> error(ctx, e));
+    }
+
+    private static void error(RoutingContext ctx, Throwable e) {
+        if (ctx.response().ended() || ctx.response().closed()) return;
+        if (e instanceof AgentException a) Agent.fail(ctx, a.status(), a.error(), a.detail());
+        else Agent.fail(ctx, 500, "agent error", Agent.rootMessage(e));
+    }
+
+    private static void json(RoutingContext ctx, int status, Object body) {
+        if (ctx.response().ended() || ctx.response().closed()) return;
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.write(body));
+    }
+}

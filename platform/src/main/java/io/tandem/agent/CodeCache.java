@@ -1,0 +1,145 @@
+package io.tandem.agent;
+
+import io.tandem.model.CodeRef;
+import io.tandem.model.Runtime;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipInputStream;
+
+/**
+ * The node's code packages under {@code nodeDir/code/<sha256>/}: each fetched once from the controller, checked
+ * against its SHA-256, and unpacked when the runtime needs a directory.
+ *
+ * <p>Thread-safe: concurrent requests for the same package share one download.
+ */
+final class CodeCache {
+    private static final int MAX_ENTRIES = 10_000;
+    private static final long MAX_UNPACKED_BYTES = 1L << 30;
+
+    private final Path root;
+    private final String token;
+    private final Executor io;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final Map<String, CompletableFuture<Path>> inFlight = new ConcurrentHashMap<>();
+
+    CodeCache(Path root, String token, Executor io) {
+        this.root = root;
+        this.token = token;
+        this.io = io;
+    }
+
+    /** The path to give an instance as {@code {code}} / {@code TANDEM_CODE}. */
+    CompletableFuture<Path> codePath(CodeRef code, Runtime runtime, String packagesUrl) {
+        boolean unpack = code.kind() == CodeRef.PackageKind.ZIP
+                || (code.kind() == CodeRef.PackageKind.JAR && runtime != Runtime.JAVA);
+        String key = code.sha256() + (unpack ? "/unpacked" : "/raw");
+        CompletableFuture<Path> f = inFlight.computeIfAbsent(key,
+                k -> CompletableFuture.supplyAsync(() -> prepare(code, unpack, packagesUrl), io));
+        return f.whenComplete((p, e) -> {
+            if (e != null) inFlight.remove(key, f);
+        });
+    }
+
+    private Path prepare(CodeRef code, boolean unpack, String packagesUrl) {
+        if (!code.sha256().matches("[0-9a-f]{64}")) throw new IllegalArgumentException("invalid sha256 " + code.sha256());
+        Path dir = root.resolve(code.sha256());
+        Path raw = dir.resolve(safeFileName(code.filename()));
+        try {
+            Files.createDirectories(dir);
+            if (!Files.exists(raw)) fetch(code, raw, packagesUrl);
+            if (code.kind() == CodeRef.PackageKind.FILE) {
+                raw.toFile().setExecutable(true, true);
+                return raw;
+            }
+            if (!unpack) return raw;
+            Path unpacked = dir.resolve("unpacked");
+            if (!Files.isDirectory(unpacked)) {
+                Path tmp = Files.createTempDirectory(dir, "unpack");
+                unzip(raw, tmp);
+                Files.move(tmp, unpacked, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return unpacked;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare package " + code.sha256() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void fetch(CodeRef code, Path target, String packagesUrl) throws IOException {
+        if (packagesUrl == null) throw new IOException("no packages URL to fetch " + code.sha256() + " from");
+        Path tmp = Files.createTempFile(target.getParent(), "fetch", ".tmp");
+        try {
+            HttpRequest req = HttpRequest.newBuilder(URI.create(packagesUrl + "/v1/packages/" + code.sha256()))
+                    .header("Authorization", "Bearer " + token).timeout(Duration.ofMinutes(2)).build();
+            HttpResponse<Path> resp = http.send(req, HttpResponse.BodyHandlers.ofFile(tmp));
+            if (resp.statusCode() != 200) throw new IOException("GET package " + code.sha256() + " answered " + resp.statusCode());
+            String actual = sha256(tmp);
+            if (!actual.equals(code.sha256())) throw new IOException("package " + code.sha256() + " arrived with sha256 " + actual);
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while fetching " + code.sha256(), e);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static String sha256(Path file) throws IOException {
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String safeFileName(String name) {
+        String base = name == null ? "" : Path.of(name).getFileName() == null ? "" : Path.of(name).getFileName().toString();
+        return base.isEmpty() || base.startsWith(".") ? "package" : base;
+    }
+
+    // TODO: switch to io.tandem.packages.Archives once it lands; this minimal unpacker only writes regular files
+    // (never links) and refuses absolute paths, '..' and oversized archives.
+    static void unzip(Path archive, Path target) throws IOException {
+        int entries = 0;
+        long bytes = 0;
+        Path base = target.toAbsolutePath().normalize();
+        try (ZipInputStream zin = new ZipInputStream(Files.newInputStream(archive))) {
+            for (ZipEntry e; (e = zin.getNextEntry()) != null; ) {
+                if (++entries > MAX_ENTRIES) throw new IOException("archive has more than " + MAX_ENTRIES + " entries");
+                String name = e.getName();
+                if (name.startsWith("/") || name.startsWith("\\") || name.contains("..") || name.contains(":")) {
+                    throw new IOException("archive entry '" + name + "' escapes the target directory");
+                }
+                Path out = base.resolve(name).normalize();
+                if (!out.startsWith(base)) throw new IOException("archive entry '" + name + "' escapes the target directory");
+                if (e.isDirectory()) {
+                    Files.createDirectories(out);
+                    continue;
+                }
+                Files.createDirectories(out.getParent());
+                long written = Files.copy(zin, out);
+                bytes += written;
+                if (bytes > MAX_UNPACKED_BYTES) throw new IOException("archive unpacks to more than " + MAX_UNPACKED_BYTES + " bytes");
+                out.toFile().setExecutable(true, true);
+            }
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.tandem.agent;
+
+import io.tandem.model.CodeRef;
+import io.tandem.model.Runtime;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * What the executor asks an agent to start. {@code function} and {@code code} are null for a generic warm
+ * instance. {@code command} is the environment's template ({@code {code}}, {@code {java}}), null for the
+ * runtime's own. {@code packagesUrl} is where the agent fetches {@code code} from
+ * ({@code GET {packagesUrl}/v1/packages/{sha256}}).
+ */
+public record LaunchRequest(
+        String instanceId,
+        String environment,
+        Runtime runtime,
+        String function,
+        CodeRef code,
+        String entrypoint,
+        String command,
+        List<String> jvmOptions,
+        Duration timeout,
+        String packagesUrl) {
+
+    public LaunchRequest {
+        jvmOptions = jvmOptions == null ? List.of() : List.copyOf(jvmOptions);
+    }
+}

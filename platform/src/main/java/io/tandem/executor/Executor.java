@@ -1,0 +1,829 @@
+package io.tandem.executor;
+
+import io.tandem.agent.AgentEvent;
+import io.tandem.agent.AgentException;
+import io.tandem.agent.InstanceInfo;
+import io.tandem.agent.LaunchRequest;
+import io.tandem.agent.NodeRegistration;
+import io.tandem.agent.SpecializeRequest;
+import io.tandem.controller.ClusterView;
+import io.tandem.executor.deploy.ReplicaPlanner;
+import io.tandem.executor.pool.IdleReaper;
+import io.tandem.executor.pool.WarmPool;
+import io.tandem.home.TandemHome;
+import io.tandem.model.Change;
+import io.tandem.model.ChangeFeed;
+import io.tandem.model.Endpoint;
+import io.tandem.model.Environment;
+import io.tandem.model.ExecutorType;
+import io.tandem.model.Function;
+import io.tandem.model.Json;
+import io.tandem.model.Runtime;
+import io.tandem.router.InstanceSource;
+import io.vertx.core.AbstractVerticle;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Places instances on nodes and keeps them there: warm pools per environment (poolmgr), replicas per function
+ * (newdeploy), and the failure handling under both.
+ *
+ * <p><b>Threading.</b> Every piece of state (nodes, instances, functions, pools) is changed only on one Vert.x
+ * event-loop context, the executor's own verticle, so no method needs a lock. Public methods may be called from any
+ * thread: the ones that change something hop onto that context; {@link #status()} and {@link #functionStatus}
+ * read the concurrent maps directly and may see a state a few microseconds old.
+ *
+ * <p><b>Model.</b> Agents register ({@code POST {url()}/v1/nodes}) and the executor then holds their event stream
+ * ({@link AgentClient#events}): heartbeats keep a node alive, a dropped stream or {@code heartbeatMisses} missed
+ * heartbeats kill it ({@link FailureDetector}), and an {@code exited} event drops the instance at once. Deciding is
+ * kept apart from acting: {@link WarmPool}, {@link IdleReaper}, {@link ReplicaPlanner} and {@link NodeSelector}
+ * decide; this class launches, specializes, stops and publishes. A periodic tick (every heartbeat interval)
+ * re-checks heartbeats, reaps idle instances and reconciles pools and replicas, so back-off retries need no timers.
+ *
+ * <p><b>Idleness.</b> The router does not call the executor on warm requests, so the executor measures idleness
+ * from the last {@link #acquire} of the instance or the last {@link #recordTraffic} for its function; until the
+ * router reports traffic, a busy poolmgr function is reaped after its idle timeout and cold-starts again.
+ */
+public final class Executor implements InstanceSource, ClusterView {
+    private static final Logger log = LoggerFactory.getLogger(Executor.class);
+    private static final String LOOPBACK = "127.0.0.1";
+
+    enum Role {
+        POOL, REPLICA;
+
+        String wireName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    static final class Node {
+        final String name;
+        final String url;
+        final long pid;
+        final AgentClient client;
+        volatile boolean alive = true;
+        volatile Instant lastHeartbeat;
+
+        Node(NodeRegistration reg, AgentClient client, Instant now) {
+            this.name = reg.name();
+            this.url = reg.url();
+            this.pid = reg.pid();
+            this.client = client;
+            this.lastHeartbeat = now;
+        }
+    }
+
+    static final class Instance {
+        final String id;
+        final String node;
+        final String environment;
+        volatile String function;
+        volatile Role role;
+        volatile long generation;
+        volatile String state = "starting";
+        volatile long pid;
+        volatile int port;
+        volatile Instant lastUsed;
+
+        Instance(String id, String node, String environment, String function, Role role, long generation, Instant now) {
+            this.id = id;
+            this.node = node;
+            this.environment = environment;
+            this.function = function;
+            this.role = role;
+            this.generation = generation;
+            this.lastUsed = now;
+        }
+
+        boolean ready() {
+            return state.equals("ready");
+        }
+    }
+
+    static final class FunctionState {
+        volatile Function fn;
+        volatile String lastError;
+        volatile Instant errorAt;
+        volatile Instant retryAt;
+        volatile int failures;
+        CompletableFuture<Endpoint> coldStart;
+        final List<CompletableFuture<Endpoint>> waiters = new ArrayList<>();
+
+        FunctionState(Function fn) {
+            this.fn = fn;
+        }
+
+        String name() {
+            return fn.name();
+        }
+
+        long generation() {
+            return fn.metadata().revision();
+        }
+
+        boolean newdeploy() {
+            return fn.spec().executor() == ExecutorType.NEWDEPLOY;
+        }
+
+        boolean backingOff(Instant now) {
+            return retryAt != null && now.isBefore(retryAt);
+        }
+    }
+
+    /** Launch failures of one environment's pool, so a broken runtime is retried with back-off, not in a loop. */
+    private static final class PoolFailures {
+        int count;
+        Instant retryAt;
+    }
+
+    private final TandemHome home;
+    private final Vertx vertx;
+    private final ChangeFeed feed;
+    private final EndpointPublisher publisher;
+    private final ExecutorConfig config;
+    private final AgentConnector connector;
+    private final FailureDetector detector;
+    private final String token;
+    private final String idTag = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
+    private final AtomicLong ids = new AtomicLong();
+
+    private final Map<String, Node> nodes = new ConcurrentHashMap<>();
+    private final Map<String, Instance> instances = new ConcurrentHashMap<>();
+    private final Map<String, Environment> environments = new ConcurrentHashMap<>();
+    private final Map<String, FunctionState> functions = new ConcurrentHashMap<>();
+    private final Map<String, PoolFailures> poolFailures = new HashMap<>();
+    private final Map<String, List<Endpoint>> published = new HashMap<>();
+
+    private volatile Context context;
+    private String deploymentId;
+    private HttpServer server;
+    private HttpClient agentHttp;
+    private AutoCloseable subscription;
+    private long timer = -1;
+
+    public Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config) {
+        this(home, vertx, feed, publisher, config, null);
+    }
+
+    /** With {@code connector} null, agents are reached over HTTP; tests pass fakes. */
+    Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config,
+             AgentConnector connector) {
+        this.home = home;
+        this.vertx = vertx;
+        this.feed = feed;
+        this.publisher = publisher;
+        this.config = config;
+        this.token = home.ensureToken();
+        this.detector = new FailureDetector(config.heartbeatInterval(), config.heartbeatMisses());
+        this.connector = connector != null ? connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
+    }
+
+    // ---- lifecycle ---------------------------------------------------------------------------------------
+
+    /** Binds the registration endpoint, subscribes to the change feed and starts the periodic tick. */
+    public Future<Void> start() {
+        Promise<Void> started = Promise.promise();
+        vertx.deployVerticle(new AbstractVerticle() {
+            @Override
+            public void start(Promise<Void> p) {
+                Executor.this.context = context;
+                agentHttp = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000),
+                        new PoolOptions().setHttp1MaxSize(64));
+                Router router = Router.router(vertx);
+                router.route("/v1/*").handler(Executor.this::authorize);
+                router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
+                router.post("/v1/nodes").handler(Executor.this::onRegister);
+                vertx.createHttpServer().requestHandler(router).listen(config.port(), config.host()).onSuccess(s -> {
+                    server = s;
+                    subscription = feed.subscribe(change -> context.runOnContext(v -> apply(change)));
+                    timer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> tick());
+                    p.complete();
+                }).onFailure(p::fail);
+            }
+        }).onSuccess(id -> {
+            deploymentId = id;
+            started.complete();
+        }).onFailure(started::fail);
+        return started.future();
+    }
+
+    /** Where agents register: {@code POST {url}/v1/nodes}. */
+    public String url() {
+        return "http://" + config.host() + ":" + server.actualPort();
+    }
+
+    /** Stops every instance on every live node, then the registration endpoint. */
+    public Future<Void> stop() {
+        Promise<Void> done = Promise.promise();
+        onContext(() -> {
+            if (timer >= 0) vertx.cancelTimer(timer);
+            closeQuietly(subscription);
+            List<Future<Void>> stops = new ArrayList<>();
+            for (Instance i : List.copyOf(instances.values())) {
+                Node n = nodes.get(i.node);
+                if (n != null && n.alive) stops.add(n.client.stop(i.id).otherwiseEmpty());
+            }
+            Future.join(stops).otherwiseEmpty().onComplete(ar -> {
+                instances.clear();
+                nodes.values().forEach(n -> n.client.close());
+                (server == null ? Future.<Void>succeededFuture() : server.close())
+                        .compose(v -> deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId))
+                        .onComplete(x -> done.complete());
+            });
+        });
+        return done.future();
+    }
+
+    /**
+     * Spawns {@code n} agents n1..nN as child processes of this JVM (see {@link LocalAgents}) and blocks until all
+     * registered, up to 30 s. Never call it on an event loop.
+     */
+    public List<Process> startLocalAgents(int n) {
+        List<Process> agents = LocalAgents.spawn(home, url(), n, System.getProperty("java.class.path"));
+        awaitNodes(agents.size(), Duration.ofSeconds(30), agents);
+        return agents;
+    }
+
+    void awaitNodes(int n, Duration timeout, List<Process> agents) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Set<String> names = new HashSet<>();
+        for (int k = 1; k <= n; k++) names.add("n" + k);
+        while (!names.stream().allMatch(name -> nodes.containsKey(name) && nodes.get(name).alive)) {
+            if (System.nanoTime() > deadline) {
+                agents.forEach(Process::destroyForcibly);
+                throw new IllegalStateException("agents did not register within " + timeout + "; see " + home.nodeDir("n1").resolve("agent.log"));
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for agents", e);
+            }
+        }
+    }
+
+    // ---- InstanceSource ----------------------------------------------------------------------------------
+
+    @Override
+    public CompletableFuture<Endpoint> acquire(String function) {
+        CompletableFuture<Endpoint> out = new CompletableFuture<>();
+        if (context == null) {
+            out.completeExceptionally(new ExecutorException("the executor has not started"));
+            return out;
+        }
+        onContext(() -> acquireNow(function).whenComplete((e, t) -> {
+            if (t != null) out.completeExceptionally(t);
+            else out.complete(e);
+        }));
+        return out;
+    }
+
+    @Override
+    public void reportUnreachable(Endpoint endpoint) {
+        onContext(() -> {
+            Instance i = instances.get(endpoint.instanceId());
+            if (i == null || i.state.equals("stopping")) return;
+            log.info("instance {} of {} reported unreachable; replacing it", i.id, i.function);
+            stopInstance(i);
+            FunctionState fs = i.function == null ? null : functions.get(i.function);
+            if (fs != null) reconcileFunction(fs);
+        });
+    }
+
+    /** The router saw traffic for {@code function}: its instances are not idle. */
+    public void recordTraffic(String function) {
+        onContext(() -> {
+            Instant now = config.clock().instant();
+            for (Instance i : instances.values()) {
+                if (function.equals(i.function)) i.lastUsed = now;
+            }
+        });
+    }
+
+    private CompletableFuture<Endpoint> acquireNow(String name) {
+        FunctionState fs = functions.get(name);
+        if (fs == null) return CompletableFuture.failedFuture(new ExecutorException("no function named '" + name + "'"));
+        Instant now = config.clock().instant();
+        List<Instance> ready = servingInstances(fs);
+        if (!ready.isEmpty()) {
+            Instance i = ready.getFirst();
+            i.lastUsed = now;
+            return CompletableFuture.completedFuture(endpoint(i));
+        }
+        if (fs.backingOff(now)) return CompletableFuture.failedFuture(new ExecutorException(fs.lastError));
+        if (fs.newdeploy()) {
+            CompletableFuture<Endpoint> w = new CompletableFuture<>();
+            fs.waiters.add(w);
+            reconcileFunction(fs);
+            return w;
+        }
+        if (fs.coldStart == null) {
+            CompletableFuture<Endpoint> cold = coldStart(fs);
+            fs.coldStart = cold;
+            cold.whenComplete((e, t) -> context.runOnContext(v -> {
+                if (fs.coldStart == cold) fs.coldStart = null;
+            }));
+        }
+        return fs.coldStart.copy();
+    }
+
+    /** poolmgr's first call: specialize a warm instance, or launch one for the function when none is warm. */
+    private CompletableFuture<Endpoint> coldStart(FunctionState fs) {
+        Environment env = environments.get(fs.fn.spec().environment());
+        if (env == null) {
+            return CompletableFuture.failedFuture(new ExecutorException("environment '" + fs.fn.spec().environment()
+                    + "' of function '" + fs.name() + "' does not exist"));
+        }
+        Optional<Instance> warm = env.spec().runtime() == Runtime.HTTP ? Optional.empty() : pickWarm(env.name());
+        Future<Instance> started = warm.isPresent() ? specialize(warm.get(), fs, env) : launchForFunction(fs, env);
+        return started.map(this::endpoint).toCompletionStage().toCompletableFuture();
+    }
+
+    private Optional<Instance> pickWarm(String environment) {
+        Map<String, List<Instance>> warmByNode = instances.values().stream()
+                .filter(i -> i.role == Role.POOL && i.ready() && environment.equals(i.environment) && isAlive(i.node))
+                .collect(Collectors.groupingBy(i -> i.node));
+        if (warmByNode.isEmpty()) return Optional.empty();
+        List<NodeSelector.NodeLoad> loads = loads().stream().filter(l -> warmByNode.containsKey(l.node())).toList();
+        return config.placement().select(loads, Set.of()).map(node -> warmByNode.get(node).getFirst());
+    }
+
+    private Future<Instance> specialize(Instance warm, FunctionState fs, Environment env) {
+        Node node = nodes.get(warm.node);
+        Function fn = fs.fn;
+        warm.state = "specializing";
+        SpecializeRequest req = new SpecializeRequest(fn.name(), fn.spec().code(), fn.spec().entrypoint(),
+                env.spec().command(), fn.spec().timeout(), config.packagesUrl());
+        return node.client.specialize(warm.id, req).transform(ar -> {
+            if (instances.get(warm.id) != warm) {
+                return Future.failedFuture(new ExecutorException("instance " + warm.id + " of function '" + fn.name() + "' went away while specializing"));
+            }
+            if (ar.succeeded()) {
+                warm.function = fn.name();
+                warm.role = Role.REPLICA;
+                warm.generation = fs.generation();
+                warm.state = "ready";
+                warm.lastUsed = config.clock().instant();
+                recordSuccess(fs);
+                republish(fn.name());
+                context.runOnContext(v -> reconcilePools());
+                return Future.succeededFuture(warm);
+            }
+            boolean loadFailure = ar.cause() instanceof AgentException a && a.status() == 422;
+            if (loadFailure) warm.state = "ready"; // the instance stays generic and goes back to the pool
+            else stopInstance(warm);
+            return Future.failedFuture(recordFailure(fs, ar.cause()));
+        });
+    }
+
+    /** Launches an instance that serves {@code fs} from its start: http runtime, an empty pool, or newdeploy. */
+    private Future<Instance> launchForFunction(FunctionState fs, Environment env) {
+        Function fn = fs.fn;
+        Set<String> spread = instances.values().stream().filter(i -> fn.name().equals(i.function)).map(i -> i.node).collect(Collectors.toSet());
+        Optional<String> node = config.placement().select(loads(), spread);
+        if (node.isEmpty()) return Future.failedFuture(new ExecutorException("no live node to run function '" + fn.name() + "'"));
+        Instance i = new Instance(newId(fn.name()), node.get(), env.name(), fn.name(), Role.REPLICA, fs.generation(), config.clock().instant());
+        instances.put(i.id, i);
+        LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), fn.name(), fn.spec().code(),
+                fn.spec().entrypoint(), env.spec().command(), env.spec().jvmOptions(), fn.spec().timeout(), config.packagesUrl());
+        return nodes.get(i.node).client.launch(req).transform(ar -> {
+            if (instances.get(i.id) != i) {
+                if (ar.succeeded()) stopOrphan(i);
+                return Future.failedFuture(new ExecutorException("instance " + i.id + " of function '" + fn.name() + "' went away while starting"));
+            }
+            if (ar.failed()) {
+                instances.remove(i.id);
+                return Future.failedFuture(recordFailure(fs, ar.cause()));
+            }
+            started(i, ar.result());
+            recordSuccess(fs);
+            republish(fn.name());
+            // Deferred: a reply that came synchronously must not re-plan inside the plan that launched it.
+            if (fs.newdeploy()) context.runOnContext(v -> reconcileFunction(fs));
+            return Future.succeededFuture(i);
+        });
+    }
+
+    private void launchPoolInstance(Environment env, String node) {
+        Instance i = new Instance(newId("pool-" + env.name()), node, env.name(), null, Role.POOL, 0, config.clock().instant());
+        instances.put(i.id, i);
+        LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), null, null, null,
+                env.spec().command(), env.spec().jvmOptions(), null, config.packagesUrl());
+        nodes.get(node).client.launch(req).onComplete(ar -> {
+            if (instances.get(i.id) != i) {
+                if (ar.succeeded()) stopOrphan(i);
+                return;
+            }
+            if (ar.succeeded()) {
+                started(i, ar.result());
+                poolFailures.remove(env.name());
+                return;
+            }
+            instances.remove(i.id);
+            PoolFailures f = poolFailures.computeIfAbsent(env.name(), k -> new PoolFailures());
+            f.count++;
+            f.retryAt = config.clock().instant().plus(config.loadBackoff().delay(f.count));
+            log.warn("warm instance of environment {} failed to start on {} ({} in a row): {}", env.name(), node, f.count, ar.cause().getMessage());
+        });
+    }
+
+    private void started(Instance i, InstanceInfo info) {
+        i.pid = info.pid();
+        i.port = info.port();
+        i.state = "ready";
+        i.lastUsed = config.clock().instant();
+    }
+
+    private ExecutorException recordFailure(FunctionState fs, Throwable cause) {
+        String detail = cause instanceof AgentException a ? a.detail() : cause.getMessage();
+        boolean load = cause instanceof AgentException a && a.status() == 422;
+        String message = cause instanceof ExecutorException ? cause.getMessage()
+                : "function '" + fs.name() + "' " + (load ? "failed to load: " : "could not start: ") + detail;
+        Instant now = config.clock().instant();
+        fs.failures++;
+        fs.lastError = message;
+        fs.errorAt = now;
+        fs.retryAt = now.plus(config.loadBackoff().delay(fs.failures));
+        log.warn("{} ({} in a row, next try after {})", message, fs.failures, fs.retryAt);
+        ExecutorException e = new ExecutorException(message);
+        failWaiters(fs, e);
+        return e;
+    }
+
+    private static void recordSuccess(FunctionState fs) {
+        fs.failures = 0;
+        fs.lastError = null;
+        fs.errorAt = null;
+        fs.retryAt = null;
+    }
+
+    private static void failWaiters(FunctionState fs, RuntimeException e) {
+        List<CompletableFuture<Endpoint>> w = List.copyOf(fs.waiters);
+        fs.waiters.clear();
+        w.forEach(f -> f.completeExceptionally(e));
+    }
+
+    // ---- reconciling -------------------------------------------------------------------------------------
+
+    /** Heartbeat check, idle reaping and reconciliation; runs every heartbeat interval on the executor's context. */
+    Future<Void> tick() {
+        Promise<Void> done = Promise.promise();
+        onContext(() -> {
+            Instant now = config.clock().instant();
+            for (Node n : List.copyOf(nodes.values())) {
+                if (n.alive && detector.missedHeartbeats(n.lastHeartbeat, now)) markDead(n, "missed " + config.heartbeatMisses() + " heartbeats");
+            }
+            reapIdle(now);
+            reconcileAll();
+            done.complete();
+        });
+        return done.future();
+    }
+
+    private void reapIdle(Instant now) {
+        List<IdleReaper.Candidate> candidates = new ArrayList<>();
+        for (Instance i : instances.values()) {
+            FunctionState fs = i.function == null ? null : functions.get(i.function);
+            if (fs == null || fs.newdeploy() || i.role != Role.REPLICA || !i.ready()) continue;
+            candidates.add(new IdleReaper.Candidate(i.id, i.lastUsed, fs.fn.spec().idleTimeout()));
+        }
+        for (String id : IdleReaper.idle(candidates, now)) {
+            Instance i = instances.get(id);
+            log.info("reaping idle instance {} of {}", id, i.function);
+            stopInstance(i);
+        }
+    }
+
+    private void reconcileAll() {
+        reconcilePools();
+        for (FunctionState fs : List.copyOf(functions.values())) reconcileFunction(fs);
+    }
+
+    private void reconcilePools() {
+        Instant now = config.clock().instant();
+        List<String> alive = aliveNodes();
+        for (Environment env : environments.values()) {
+            if (env.spec().runtime() == Runtime.HTTP || env.spec().poolSize() == 0) continue;
+            PoolFailures f = poolFailures.get(env.name());
+            if (f != null && now.isBefore(f.retryAt)) continue;
+            Map<String, Integer> pooled = new HashMap<>();
+            for (Instance i : instances.values()) {
+                if (i.role == Role.POOL && env.name().equals(i.environment) && !i.state.equals("stopping")) pooled.merge(i.node, 1, Integer::sum);
+            }
+            WarmPool.deficits(env.spec().poolSize(), alive, pooled).forEach((node, missing) -> {
+                for (int k = 0; k < missing; k++) launchPoolInstance(env, node);
+            });
+        }
+    }
+
+    private void reconcileFunction(FunctionState fs) {
+        if (!fs.newdeploy() || fs.backingOff(config.clock().instant())) return;
+        Environment env = environments.get(fs.fn.spec().environment());
+        if (env == null) {
+            fs.lastError = "environment '" + fs.fn.spec().environment() + "' of function '" + fs.name() + "' does not exist";
+            failWaiters(fs, new ExecutorException(fs.lastError));
+            return;
+        }
+        List<ReplicaPlanner.Replica> replicas = instances.values().stream()
+                .filter(i -> fs.name().equals(i.function) && i.role == Role.REPLICA && !i.state.equals("stopping"))
+                .map(i -> new ReplicaPlanner.Replica(i.id, i.node, i.generation, i.ready())).toList();
+        ReplicaPlanner.Plan plan = ReplicaPlanner.plan(Math.max(1, fs.fn.spec().minScale()), fs.generation(), replicas);
+        plan.stop().forEach(id -> stopInstance(instances.get(id)));
+        if (plan.launch() > 0 && aliveNodes().isEmpty()) return;
+        for (int k = 0; k < plan.launch(); k++) launchForFunction(fs, env);
+    }
+
+    private void stopInstance(Instance i) {
+        if (i == null || i.state.equals("stopping")) return;
+        i.state = "stopping";
+        if (i.function != null) republish(i.function);
+        Node n = nodes.get(i.node);
+        if (n == null || !n.alive) {
+            instances.remove(i.id, i);
+            return;
+        }
+        n.client.stop(i.id).onComplete(ar -> instances.remove(i.id, i));
+    }
+
+    private void stopOrphan(Instance i) {
+        Node n = nodes.get(i.node);
+        if (n != null && n.alive) n.client.stop(i.id);
+    }
+
+    /** Publishes the function's ready instances, the current generation's when it has any ready. */
+    private void republish(String function) {
+        FunctionState fs = functions.get(function);
+        List<Endpoint> endpoints = fs == null ? List.of() : servingInstances(fs).stream().map(this::endpoint).toList();
+        if (!endpoints.equals(published.getOrDefault(function, List.of()))) {
+            if (endpoints.isEmpty()) published.remove(function);
+            else published.put(function, endpoints);
+            publisher.publish(function, endpoints);
+        }
+        if (fs != null && !endpoints.isEmpty() && !fs.waiters.isEmpty()) {
+            List<CompletableFuture<Endpoint>> w = List.copyOf(fs.waiters);
+            fs.waiters.clear();
+            w.forEach(f -> f.complete(endpoints.getFirst()));
+        }
+    }
+
+    private List<Instance> servingInstances(FunctionState fs) {
+        List<Instance> ready = instances.values().stream()
+                .filter(i -> fs.name().equals(i.function) && i.role == Role.REPLICA && i.ready() && isAlive(i.node))
+                .sorted(Comparator.comparing(i -> i.id)).toList();
+        List<Instance> current = ready.stream().filter(i -> i.generation == fs.generation()).toList();
+        return current.isEmpty() ? ready : current;
+    }
+
+    private Endpoint endpoint(Instance i) {
+        return new Endpoint(i.function, i.id, i.node, LOOPBACK, i.port, 0);
+    }
+
+    // ---- nodes -------------------------------------------------------------------------------------------
+
+    private void authorize(RoutingContext ctx) {
+        if (!("Bearer " + token).equals(ctx.request().getHeader("Authorization"))) {
+            ctx.response().setStatusCode(401).putHeader("Content-Type", "application/json")
+                    .end(Json.write(new io.tandem.agent.ApiError("unauthorized", "missing or wrong bearer token")));
+            return;
+        }
+        ctx.next();
+    }
+
+    private void onRegister(RoutingContext ctx) {
+        NodeRegistration reg;
+        try {
+            reg = Json.read(ctx.body().buffer().getBytes(), NodeRegistration.class);
+            io.tandem.model.Names.require("name", reg.name());
+        } catch (RuntimeException e) {
+            ctx.response().setStatusCode(400).putHeader("Content-Type", "application/json")
+                    .end(Json.write(new io.tandem.agent.ApiError("invalid registration", e.getMessage())));
+            return;
+        }
+        register(reg).onComplete(ar -> ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json")
+                .end(Json.write(Map.of("name", reg.name()))));
+    }
+
+    /** Adds (or replaces) a node and opens its event stream; leftovers the agent still runs are stopped. */
+    Future<Void> register(NodeRegistration reg) {
+        Promise<Void> done = Promise.promise();
+        onContext(() -> {
+            Node old = nodes.get(reg.name());
+            if (old != null && old.alive && old.url.equals(reg.url()) && old.pid == reg.pid()) {
+                done.complete();
+                return;
+            }
+            if (old != null && old.alive) markDead(old, "registered again");
+            Node n = new Node(reg, connector.connect(reg), config.clock().instant());
+            nodes.put(n.name, n);
+            log.info("node {} registered at {} (pid {})", n.name, n.url, n.pid);
+            n.client.events(e -> onEvent(n, e)).onComplete(ar -> {
+                if (n.alive && nodes.get(n.name) == n) markDead(n, "event stream ended" + (ar.failed() ? ": " + ar.cause().getMessage() : ""));
+            });
+            n.client.list().onComplete(ar -> {
+                if (ar.succeeded()) {
+                    for (InstanceInfo info : ar.result()) {
+                        if (!instances.containsKey(info.id())) n.client.stop(info.id());
+                    }
+                }
+                if (n.alive) reconcileAll();
+                done.complete();
+            });
+        });
+        return done.future();
+    }
+
+    private void onEvent(Node n, AgentEvent e) {
+        if (!n.alive || nodes.get(n.name) != n) return;
+        switch (e.type()) {
+            case AgentEvent.HEARTBEAT -> n.lastHeartbeat = config.clock().instant();
+            case AgentEvent.EXITED -> instanceExited(n, e.instanceId(), e.exitCode());
+            default -> log.debug("ignoring event {} from {}", e.type(), n.name);
+        }
+    }
+
+    private void instanceExited(Node n, String id, Integer exitCode) {
+        Instance i = instances.get(id);
+        if (i == null || !i.node.equals(n.name)) return;
+        instances.remove(id);
+        String was = i.state;
+        if (i.function != null) republish(i.function);
+        if (was.equals("stopping") || was.equals("starting")) return; // expected, or the launch reply handles it
+        log.warn("instance {} ({}) on {} exited with {}", id, i.function == null ? "pool " + i.environment : i.function, n.name, exitCode);
+        FunctionState fs = i.function == null ? null : functions.get(i.function);
+        if (fs != null) reconcileFunction(fs);
+        if (i.role == Role.POOL) reconcilePools();
+    }
+
+    private void markDead(Node n, String reason) {
+        n.alive = false;
+        log.warn("node {} is dead: {}", n.name, reason);
+        Set<String> affected = new HashSet<>();
+        for (Instance i : List.copyOf(instances.values())) {
+            if (!i.node.equals(n.name)) continue;
+            instances.remove(i.id);
+            if (i.function != null) affected.add(i.function);
+        }
+        n.client.close();
+        affected.forEach(this::republish);
+        reconcileAll();
+    }
+
+    private List<String> aliveNodes() {
+        return nodes.values().stream().filter(n -> n.alive).map(n -> n.name).sorted().toList();
+    }
+
+    private boolean isAlive(String node) {
+        Node n = nodes.get(node);
+        return n != null && n.alive;
+    }
+
+    private List<NodeSelector.NodeLoad> loads() {
+        Map<String, Integer> counts = new HashMap<>();
+        for (Instance i : instances.values()) counts.merge(i.node, 1, Integer::sum);
+        return aliveNodes().stream().map(n -> new NodeSelector.NodeLoad(n, counts.getOrDefault(n, 0))).toList();
+    }
+
+    // ---- the change feed ---------------------------------------------------------------------------------
+
+    private void apply(Change change) {
+        switch (change.resource()) {
+            case Environment env -> applyEnvironment(change.type(), env);
+            case Function fn -> applyFunction(change.type(), fn);
+            default -> {
+            }
+        }
+    }
+
+    private void applyEnvironment(Change.Type type, Environment env) {
+        Environment old = type == Change.Type.DELETED ? environments.remove(env.name()) : environments.put(env.name(), env);
+        poolFailures.remove(env.name());
+        if (old != null && (type == Change.Type.DELETED || !old.spec().equals(env.spec()))) {
+            for (Instance i : List.copyOf(instances.values())) {
+                if (i.role == Role.POOL && env.name().equals(i.environment)) stopInstance(i);
+            }
+        }
+        reconcileAll();
+    }
+
+    private void applyFunction(Change.Type type, Function fn) {
+        if (type == Change.Type.DELETED) {
+            FunctionState fs = functions.remove(fn.name());
+            stopAll(fn.name());
+            republish(fn.name());
+            if (fs != null) failWaiters(fs, new ExecutorException("function '" + fn.name() + "' was deleted"));
+            return;
+        }
+        FunctionState fs = functions.get(fn.name());
+        if (fs == null) {
+            fs = new FunctionState(fn);
+            functions.put(fn.name(), fs);
+        } else {
+            fs.fn = fn;
+            recordSuccess(fs);
+            // poolmgr instances carry the old code: drop them, the next call specializes afresh. newdeploy rolls.
+            if (!fs.newdeploy()) stopAll(fn.name());
+        }
+        reconcileFunction(fs);
+    }
+
+    private void stopAll(String function) {
+        for (Instance i : List.copyOf(instances.values())) {
+            if (function.equals(i.function)) stopInstance(i);
+        }
+    }
+
+    // ---- ClusterView -------------------------------------------------------------------------------------
+
+    @Override
+    public ExecutorStatus.Cluster status() {
+        List<ExecutorStatus.NodeStatus> ns = nodes.values().stream().sorted(Comparator.comparing(n -> n.name))
+                .map(n -> new ExecutorStatus.NodeStatus(n.name, n.url, n.alive ? "alive" : "dead", n.pid, n.lastHeartbeat)).toList();
+        List<ExecutorStatus.InstanceStatus> is = instances.values().stream().sorted(Comparator.comparing(i -> i.id))
+                .map(Executor::instanceStatus).toList();
+        return new ExecutorStatus.Cluster(ns, is);
+    }
+
+    @Override
+    public ExecutorStatus.Function functionStatus(String function) {
+        FunctionState fs = functions.get(function);
+        if (fs == null) return null;
+        List<ExecutorStatus.InstanceStatus> is = instances.values().stream().filter(i -> function.equals(i.function))
+                .sorted(Comparator.comparing(i -> i.id)).map(Executor::instanceStatus).toList();
+        return new ExecutorStatus.Function(function, fs.fn.spec().executor().wireName(), fs.lastError, fs.errorAt, fs.retryAt, fs.failures, is);
+    }
+
+    private static ExecutorStatus.InstanceStatus instanceStatus(Instance i) {
+        return new ExecutorStatus.InstanceStatus(i.id, i.function, i.environment, i.node, i.role.wireName(), i.state, i.pid, i.port, 0);
+    }
+
+    @Override
+    public Future<Void> streamLogs(String function, int tail, boolean follow, HttpServerResponse response) {
+        Promise<Void> done = Promise.promise();
+        onContext(() -> {
+            response.setChunked(true).putHeader("Content-Type", "text/plain; charset=utf-8");
+            Promise<Void> clientGone = Promise.promise();
+            response.closeHandler(v -> clientGone.tryComplete());
+            List<Future<Void>> streams = new ArrayList<>();
+            for (Instance i : instances.values()) {
+                Node n = nodes.get(i.node);
+                if (!function.equals(i.function) || n == null || !n.alive) continue;
+                streams.add(n.client.log(i.id, tail, follow, line -> response.write("[" + i.id + "] " + line + "\n"), clientGone.future())
+                        .otherwiseEmpty());
+            }
+            Future.join(streams).onComplete(ar -> {
+                if (!response.ended() && !response.closed()) response.end();
+                done.complete();
+            });
+        });
+        return done.future();
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------------------
+
+    private String newId(String prefix) {
+        String p = prefix.length() > 90 ? prefix.substring(0, 90) : prefix;
+        return p + "-" + idTag + "-" + ids.incrementAndGet();
+    }
+
+    private void onContext(Runnable r) {
+        Context c = Objects.requireNonNull(context, "the executor has not started");
+        if (Vertx.currentContext() == c) r.run();
+        else c.runOnContext(v -> r.run());
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) return;
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.debug("closing the change feed subscription: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.tandem.executor;
+
+import java.time.Duration;
+import java.time.InstantSource;
+
+/**
+ * The executor's settings. {@code host}/{@code port}: where agents register (default 127.0.0.1, port 0 = any);
+ * {@code packagesUrl}: the controller's base URL, from which agents fetch code (default http://127.0.0.1:8088);
+ * {@code heartbeatInterval} 100 ms and {@code heartbeatMisses} 3: a node silent for longer is dead;
+ * {@code loadBackoff}: after a launch or load failure, 1 s doubling to 30 s; {@code clock}: for heartbeats, idle
+ * reaping and back-off.
+ */
+public record ExecutorConfig(String host, int port, String packagesUrl, Duration heartbeatInterval, int heartbeatMisses,
+                             Backoff loadBackoff, NodeSelector placement, InstantSource clock) {
+
+    public static ExecutorConfig defaults() {
+        return new ExecutorConfig("127.0.0.1", 0, "http://127.0.0.1:8088", Duration.ofMillis(100), 3,
+                Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30)), NodeSelector.leastLoaded(),
+                InstantSource.system());
+    }
+
+    public ExecutorConfig withPackagesUrl(String url) {
+        return new ExecutorConfig(host, port, url, heartbeatInterval, heartbeatMisses, loadBackoff, placement, clock);
+    }
+
+    public ExecutorConfig withPort(int p) {
+        return new ExecutorConfig(host, p, packagesUrl, heartbeatInterval, heartbeatMisses, loadBackoff, placement, clock);
+    }
+
+    public ExecutorConfig withClock(InstantSource c) {
+        return new ExecutorConfig(host, port, packagesUrl, heartbeatInterval, heartbeatMisses, loadBackoff, placement, c);
+    }
+
+    public ExecutorConfig withLoadBackoff(Backoff b) {
+        return new ExecutorConfig(host, port, packagesUrl, heartbeatInterval, heartbeatMisses, b, placement, clock);
+    }
+}

@@ -1,0 +1,264 @@
+package io.tandem.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.tandem.agent.NodeRegistration;
+import io.tandem.home.TandemHome;
+import io.tandem.model.Change;
+import io.tandem.model.Endpoint;
+import io.tandem.model.Runtime;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The executor's decisions, against fake agents and a manual clock. */
+class ExecutorTest {
+    private static final Duration HEARTBEAT = Duration.ofHours(1); // the periodic tick never fires by itself here
+
+    @TempDir
+    Path dir;
+
+    private final ManualClock clock = new ManualClock();
+    private final FakeFeed feed = new FakeFeed();
+    private final RecordingPublisher publisher = new RecordingPublisher();
+    private final Map<String, FakeAgent> agents = new ConcurrentHashMap<>();
+    private Vertx vertx;
+    private Executor executor;
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+        ExecutorConfig d = ExecutorConfig.defaults();
+        ExecutorConfig config = new ExecutorConfig(d.host(), 0, "http://127.0.0.1:1", HEARTBEAT, 3,
+                Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30)), NodeSelector.leastLoaded(), clock);
+        executor = new Executor(new TandemHome(dir), vertx, feed, publisher, config,
+                reg -> agents.computeIfAbsent(reg.name(), FakeAgent::new));
+        executor.start().await();
+    }
+
+    @AfterEach
+    void stop() {
+        executor.stop().await();
+        vertx.close().await();
+    }
+
+    private void nodes(String... names) {
+        for (String n : names) executor.register(new NodeRegistration(n, "http://fake/" + n, 1)).await();
+    }
+
+    private void settle() {
+        executor.tick().await();
+    }
+
+    private static Endpoint get(CompletableFuture<Endpoint> f) throws Exception {
+        return f.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void keepsPoolSizeWarmInstancesOnEachNode() {
+        nodes("n1", "n2");
+        feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 2, null));
+        settle();
+        assertThat(agents.get("n1").poolLaunches()).hasSize(2);
+        assertThat(agents.get("n2").poolLaunches()).hasSize(2);
+        settle();
+        assertThat(agents.get("n1").poolLaunches()).as("no more once full").hasSize(2);
+        assertThat(executor.status().instances()).extracting(ExecutorStatus.InstanceStatus::role).containsOnly("pool");
+    }
+
+    @Test
+    void specializesWarmInstanceThenRefillsPoolAndPublishes() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 1, null));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "java", 2, null));
+        settle();
+        FakeAgent n1 = agents.get("n1");
+        CompletableFuture<Endpoint> first = executor.acquire("hello");
+        await().until(() -> n1.pendingSpecializations.size() == 1);
+        assertThat(n1.pendingSpecializations.getFirst().request().function()).isEqualTo("hello");
+        n1.answerSpecialization(0, null);
+
+        Endpoint e = get(first);
+        assertThat(e.function()).isEqualTo("hello");
+        assertThat(e.instanceId()).isEqualTo(n1.pendingSpecializations.getFirst().instanceId());
+        assertThat(publisher.of("hello")).containsExactly(e);
+        await().until(() -> n1.poolLaunches().size() == 2);
+        assertThat(get(executor.acquire("hello"))).as("warm: the same endpoint, no new specialization").isEqualTo(e);
+        assertThat(n1.pendingSpecializations).hasSize(1);
+    }
+
+    @Test
+    void concurrentColdAcquiresShareOneSpecialization() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 3, null));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "java", 2, null));
+        settle();
+        FakeAgent n1 = agents.get("n1");
+        List<CompletableFuture<Endpoint>> calls = List.of(executor.acquire("hello"), executor.acquire("hello"), executor.acquire("hello"));
+        await().until(() -> n1.pendingSpecializations.size() == 1);
+        settle();
+        assertThat(n1.pendingSpecializations).hasSize(1);
+        n1.answerSpecialization(0, null);
+        assertThat(get(calls.get(0))).isEqualTo(get(calls.get(1))).isEqualTo(get(calls.get(2)));
+    }
+
+    @Test
+    void launchesFunctionInstanceWhenPoolIsEmpty() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 3, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "py", 2, null));
+        settle();
+        FakeAgent n1 = agents.get("n1");
+        assertThat(n1.poolLaunches()).as("no generic pool for the http runtime").isEmpty();
+        Endpoint e = get(executor.acquire("hello"));
+        assertThat(n1.functionLaunches("hello")).hasSize(1);
+        assertThat(n1.functionLaunches("hello").getFirst().command()).isEqualTo("python3 {code}");
+        assertThat(publisher.of("hello")).containsExactly(e);
+    }
+
+    @Test
+    void reapsIdleSpecializedInstanceAfterIdleTimeout() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "py", 2, Duration.ofSeconds(60)));
+        Endpoint e = get(executor.acquire("hello"));
+        clock.advance(Duration.ofSeconds(59));
+        settle();
+        assertThat(agents.get("n1").stops).isEmpty();
+        executor.recordTraffic("hello");
+        settle();
+        clock.advance(Duration.ofSeconds(59));
+        settle();
+        assertThat(agents.get("n1").stops).as("traffic counts as use").isEmpty();
+        clock.advance(Duration.ofSeconds(1));
+        settle();
+        assertThat(agents.get("n1").stops).containsExactly(e.instanceId());
+        assertThat(publisher.of("hello")).isEmpty();
+    }
+
+    @Test
+    void reportsLoadErrorAndBacksOffInsteadOfRetryingAtOnce() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 1, null));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("broken", "java", 2, null));
+        settle();
+        FakeAgent n1 = agents.get("n1");
+        CompletableFuture<Endpoint> call = executor.acquire("broken");
+        await().until(() -> n1.pendingSpecializations.size() == 1);
+        n1.answerSpecialization(0, "ClassNotFoundException: example.Nope");
+
+        assertThatThrownBy(() -> get(call)).isInstanceOf(ExecutionException.class)
+                .hasMessageContaining("function 'broken' failed to load: ClassNotFoundException: example.Nope");
+        assertThat(executor.functionStatus("broken").error()).contains("example.Nope");
+        assertThatThrownBy(() -> get(executor.acquire("broken"))).hasMessageContaining("example.Nope");
+        assertThat(n1.pendingSpecializations).as("backing off: no second attempt yet").hasSize(1);
+        assertThat(executor.status().instances()).as("the warm instance went back to the pool")
+                .extracting(ExecutorStatus.InstanceStatus::state).containsOnly("ready");
+
+        clock.advance(Duration.ofSeconds(2));
+        executor.acquire("broken");
+        await().until(() -> n1.pendingSpecializations.size() == 2);
+    }
+
+    @Test
+    void newdeployKeepsMinScaleReplicasOnDistinctNodes() {
+        nodes("n1", "n2", "n3");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.newdeploy("api", "py", 5, 2));
+        settle();
+        long onNodes = agents.values().stream().filter(a -> !a.functionLaunches("api").isEmpty()).count();
+        assertThat(agents.values().stream().mapToInt(a -> a.functionLaunches("api").size()).sum()).isEqualTo(2);
+        assertThat(onNodes).isEqualTo(2);
+        await().until(() -> publisher.of("api").size() == 2);
+        assertThat(publisher.of("api")).extracting(Endpoint::node).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void newdeployReplacesReplicaThatExited() {
+        nodes("n1", "n2");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.newdeploy("api", "py", 5, 1));
+        await().until(() -> publisher.of("api").size() == 1);
+        Endpoint first = publisher.of("api").getFirst();
+        agents.get(first.node()).exit(first.instanceId(), 137);
+        await().until(() -> publisher.of("api").size() == 1 && !publisher.of("api").getFirst().equals(first));
+        assertThat(executor.status().instances()).extracting(ExecutorStatus.InstanceStatus::id).doesNotContain(first.instanceId());
+    }
+
+    @Test
+    void newdeployRollsNewReplicaBeforeRemovingOld() {
+        nodes("n1", "n2");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.newdeploy("api", "py", 5, 1));
+        await().until(() -> publisher.of("api").size() == 1);
+        Endpoint old = publisher.of("api").getFirst();
+        agents.values().forEach(a -> a.holdLaunches = true);
+        feed.push(Change.Type.MODIFIED, Specs.newdeploy("api", "py", 9, 1));
+        await().until(() -> agents.values().stream().mapToInt(a -> a.functionLaunches("api").size()).sum() == 2);
+        settle();
+        assertThat(agents.values().stream().flatMap(a -> a.stops.stream())).as("old one serves until the new is ready").isEmpty();
+        assertThat(publisher.of("api")).containsExactly(old);
+    }
+
+    @Test
+    void marksNodeDeadAfterMissedHeartbeatsAndReplacesItsReplicasElsewhere() {
+        nodes("n1", "n2");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.newdeploy("api", "py", 5, 1));
+        await().until(() -> publisher.of("api").size() == 1);
+        String deadNode = publisher.of("api").getFirst().node();
+        String other = deadNode.equals("n1") ? "n2" : "n1";
+        clock.advance(HEARTBEAT.multipliedBy(4));
+        agents.get(other).heartbeat();
+        settle();
+        assertThat(executor.status().nodes()).filteredOn(n -> n.name().equals(deadNode)).extracting(ExecutorStatus.NodeStatus::state).containsExactly("dead");
+        await().until(() -> publisher.of("api").size() == 1 && publisher.of("api").getFirst().node().equals(other));
+    }
+
+    @Test
+    void droppedEventStreamKillsTheNode() {
+        nodes("n1", "n2");
+        feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 1, null));
+        settle();
+        agents.get("n1").dropStream();
+        await().until(() -> executor.status().nodes().stream().anyMatch(n -> n.name().equals("n1") && n.state().equals("dead")));
+        assertThat(executor.status().instances()).extracting(ExecutorStatus.InstanceStatus::node).containsOnly("n2");
+    }
+
+    @Test
+    void reportUnreachableDropsAndReplacesTheEndpoint() {
+        nodes("n1", "n2");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.newdeploy("api", "py", 5, 1));
+        await().until(() -> publisher.of("api").size() == 1);
+        Endpoint bad = publisher.of("api").getFirst();
+        executor.reportUnreachable(bad);
+        await().until(() -> publisher.of("api").size() == 1 && !publisher.of("api").getFirst().equals(bad));
+        assertThat(agents.get(bad.node()).stops).contains(bad.instanceId());
+    }
+
+    @Test
+    void deletedFunctionIsStoppedAndUnpublished() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "py", 2, null));
+        Endpoint e = get(executor.acquire("hello"));
+        feed.push(Change.Type.DELETED, Specs.poolmgr("hello", "py", 3, null));
+        await().until(() -> publisher.of("hello").isEmpty());
+        assertThat(agents.get("n1").stops).containsExactly(e.instanceId());
+        assertThat(executor.functionStatus("hello")).isNull();
+        assertThatThrownBy(() -> get(executor.acquire("hello"))).hasMessageContaining("no function named 'hello'");
+    }
+}

@@ -1,0 +1,122 @@
+package io.tandem.executor;
+
+import io.tandem.agent.AgentEvent;
+import io.tandem.agent.AgentException;
+import io.tandem.agent.InstanceInfo;
+import io.tandem.agent.LaunchRequest;
+import io.tandem.agent.SpecializeRequest;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+
+/**
+ * An agent in memory. Launches are ready at once unless {@link #holdLaunches}; specializations wait in
+ * {@link #pendingSpecializations} until the test answers them with {@link #answerSpecialization}. Everything the
+ * executor is told comes back on the executor's context, as the real client does.
+ */
+final class FakeAgent implements AgentClient {
+    private static final AtomicInteger PIDS = new AtomicInteger(1000);
+
+    final String name;
+    final List<LaunchRequest> launches = new CopyOnWriteArrayList<>();
+    final List<String> stops = new CopyOnWriteArrayList<>();
+    final Map<String, InstanceInfo> running = new ConcurrentHashMap<>();
+    final List<Pending> pendingSpecializations = new CopyOnWriteArrayList<>();
+    volatile String failLaunchesWith;
+    volatile boolean holdLaunches;
+    private volatile Consumer<AgentEvent> events;
+    private volatile Promise<Void> streamEnd;
+    private volatile Context context;
+
+    record Pending(String instanceId, SpecializeRequest request, Promise<InstanceInfo> answer, Context context) {
+    }
+
+    FakeAgent(String name) {
+        this.name = name;
+    }
+
+    @Override
+    public Future<InstanceInfo> launch(LaunchRequest request) {
+        launches.add(request);
+        if (failLaunchesWith != null) return Future.failedFuture(new AgentException(422, "function failed to load", failLaunchesWith));
+        InstanceInfo info = new InstanceInfo(request.instanceId(), request.environment(), request.function(), "127.0.0.1",
+                20000 + PIDS.get() % 10000, PIDS.incrementAndGet(), "ready");
+        running.put(request.instanceId(), info);
+        if (holdLaunches) return Promise.<InstanceInfo>promise().future();
+        return Future.succeededFuture(info);
+    }
+
+    @Override
+    public Future<InstanceInfo> specialize(String instanceId, SpecializeRequest request) {
+        Promise<InstanceInfo> p = Promise.promise();
+        pendingSpecializations.add(new Pending(instanceId, request, p, Vertx.currentContext()));
+        return p.future();
+    }
+
+    void answerSpecialization(int index, String loadError) {
+        Pending pending = pendingSpecializations.get(index);
+        pending.context().runOnContext(v -> {
+            if (loadError == null) pending.answer().complete(running.get(pending.instanceId()));
+            else pending.answer().fail(new AgentException(422, "specialization failed", loadError));
+        });
+    }
+
+    @Override
+    public Future<Void> stop(String instanceId) {
+        stops.add(instanceId);
+        running.remove(instanceId);
+        return Future.succeededFuture();
+    }
+
+    @Override
+    public Future<List<InstanceInfo>> list() {
+        return Future.succeededFuture(List.of());
+    }
+
+    @Override
+    public Future<Void> events(Consumer<AgentEvent> onEvent) {
+        events = onEvent;
+        context = Vertx.currentContext();
+        streamEnd = Promise.promise();
+        return streamEnd.future();
+    }
+
+    void exit(String instanceId, int code) {
+        running.remove(instanceId);
+        context.runOnContext(v -> events.accept(AgentEvent.exited(name, instanceId, code, Instant.now())));
+    }
+
+    void heartbeat() {
+        context.runOnContext(v -> events.accept(AgentEvent.heartbeat(name, Instant.now())));
+    }
+
+    void dropStream() {
+        context.runOnContext(v -> streamEnd.tryFail("connection reset"));
+    }
+
+    @Override
+    public Future<Void> log(String instanceId, int tail, boolean follow, Consumer<String> onLine, Future<Void> until) {
+        onLine.accept("log of " + instanceId);
+        return Future.succeededFuture();
+    }
+
+    @Override
+    public void close() {
+    }
+
+    List<LaunchRequest> poolLaunches() {
+        return launches.stream().filter(l -> l.function() == null).toList();
+    }
+
+    List<LaunchRequest> functionLaunches(String function) {
+        return launches.stream().filter(l -> function.equals(l.function())).toList();
+    }
+}
