@@ -68,7 +68,7 @@ public final class Server {
         await(controller.start(), "the controller API on " + config.host() + ":" + config.apiPort(), vertx);
         String api = "http://" + config.host() + ":" + controller.port();
         Router router = new Router(vertx, controller.changes(), forwarding,
-                RouterConfig.defaults().withAddress(config.host(), config.routerPort()));
+                RouterConfig.defaults().withHost(config.host()).withPort(config.routerPort()));
         Executor executor = new Executor(home, vertx, controller.changes(), router.endpoints(),
                 ExecutorConfig.defaults().withPackagesUrl(api));
         forwarding.executor = executor;
