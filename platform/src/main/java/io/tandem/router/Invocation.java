@@ -78,6 +78,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
 
     @Override
     public Future<Endpoint> endpoint() {
+        if (outcome.future().isComplete()) return Future.failedFuture(endedBy());
         Endpoint warm = parts.endpoints().pick(name());
         if (warm != null) return Future.succeededFuture(warm);
         return Future.fromCompletionStage(parts.coldStarts().acquire(name()), context)

@@ -52,7 +52,7 @@ final class ExecInvoker implements Invoker {
         }
         var done = new CountDownLatch(1);
         var timedOut = new AtomicBoolean();
-        Thread.ofVirtual().start(() -> feed(exchange.getRequestBody(), process.getOutputStream()));
+        Thread feeder = Thread.ofVirtual().start(() -> feed(exchange.getRequestBody(), process.getOutputStream()));
         var stderr = new ByteArrayOutputStream();
         Thread stderrPump = Thread.ofVirtual().start(() -> drain(process.getErrorStream(), stderr));
         Thread.ofVirtual().start(() -> watch(process, done, timedOut));
@@ -61,6 +61,7 @@ final class ExecInvoker implements Invoker {
             process.getInputStream().transferTo(body);
             int exit = process.waitFor();
             stderrPump.join();
+            feeder.join(); // ends once the body is read or the pipe is gone; no one else may read the body meanwhile
             answer(exchange, body, exit, timedOut.get(), stderr, requestId);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

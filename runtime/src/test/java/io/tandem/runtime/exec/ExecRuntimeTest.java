@@ -96,6 +96,14 @@ class ExecRuntimeTest {
     }
 
     @Test
+    void processThatIgnoresALargeBodyStillAnswersAndTheNextCallWorks() throws IOException {
+        shell("echo ignored");
+
+        assertThat(instance.post("/", "c".repeat(2_000_000)).body()).isEqualTo("ignored\n");
+        assertThat(instance.post("/", "small").body()).isEqualTo("ignored\n");
+    }
+
+    @Test
     void executableScriptRunsAsItIsWithoutACommand() throws IOException {
         Path script = dir.resolve("hello.sh");
         Files.writeString(script, "#!/bin/sh\necho \"hello from $(basename \"$PWD\")\"\n");
