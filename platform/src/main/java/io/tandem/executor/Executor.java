@@ -74,6 +74,8 @@ import org.slf4j.LoggerFactory;
 public final class Executor implements InstanceSource, ClusterView {
     private static final Logger log = LoggerFactory.getLogger(Executor.class);
     private static final String LOOPBACK = "127.0.0.1";
+    /** How long a registered agent may take to deliver its first event (a JVM starting on a busy machine). */
+    private static final Duration JOIN_GRACE = Duration.ofSeconds(10);
 
     enum Role {
         POOL, REPLICA;
@@ -89,6 +91,9 @@ public final class Executor implements InstanceSource, ClusterView {
         final long pid;
         final AgentClient client;
         volatile boolean alive = true;
+        /** Heartbeats are only counted once the stream delivered its first event; until then the join grace runs. */
+        volatile boolean streaming;
+        final Instant registered;
         volatile Instant lastHeartbeat;
 
         Node(NodeRegistration reg, AgentClient client, Instant now) {
@@ -96,6 +101,7 @@ public final class Executor implements InstanceSource, ClusterView {
             this.url = reg.url();
             this.pid = reg.pid();
             this.client = client;
+            this.registered = now;
             this.lastHeartbeat = now;
         }
     }
@@ -182,6 +188,7 @@ public final class Executor implements InstanceSource, ClusterView {
     private final Map<String, List<Endpoint>> published = new HashMap<>();
 
     private volatile Context context;
+    private boolean stopping;
     private String deploymentId;
     private HttpServer server;
     private HttpClient agentHttp;
@@ -243,6 +250,7 @@ public final class Executor implements InstanceSource, ClusterView {
     public Future<Void> stop() {
         Promise<Void> done = Promise.promise();
         onContext(() -> {
+            stopping = true;
             if (timer >= 0) vertx.cancelTimer(timer);
             closeQuietly(subscription);
             List<Future<Void>> stops = new ArrayList<>();
@@ -498,7 +506,9 @@ public final class Executor implements InstanceSource, ClusterView {
         onContext(() -> {
             Instant now = config.clock().instant();
             for (Node n : List.copyOf(nodes.values())) {
-                if (n.alive && detector.missedHeartbeats(n.lastHeartbeat, now)) markDead(n, "missed " + config.heartbeatMisses() + " heartbeats");
+                if (!n.alive) continue;
+                if (n.streaming && detector.missedHeartbeats(n.lastHeartbeat, now)) markDead(n, "missed " + config.heartbeatMisses() + " heartbeats");
+                else if (!n.streaming && Duration.between(n.registered, now).compareTo(JOIN_GRACE) > 0) markDead(n, "no event stream within " + JOIN_GRACE);
             }
             reapIdle(now);
             reconcileAll();
@@ -522,11 +532,13 @@ public final class Executor implements InstanceSource, ClusterView {
     }
 
     private void reconcileAll() {
+        if (stopping) return;
         reconcilePools();
         for (FunctionState fs : List.copyOf(functions.values())) reconcileFunction(fs);
     }
 
     private void reconcilePools() {
+        if (stopping) return;
         Instant now = config.clock().instant();
         List<String> alive = aliveNodes();
         for (Environment env : environments.values()) {
@@ -544,7 +556,7 @@ public final class Executor implements InstanceSource, ClusterView {
     }
 
     private void reconcileFunction(FunctionState fs) {
-        if (!fs.newdeploy() || fs.backingOff(config.clock().instant())) return;
+        if (stopping || !fs.newdeploy() || fs.backingOff(config.clock().instant())) return;
         Environment env = environments.get(fs.fn.spec().environment());
         if (env == null) {
             fs.lastError = "environment '" + fs.fn.spec().environment() + "' of function '" + fs.name() + "' does not exist";
@@ -661,6 +673,7 @@ public final class Executor implements InstanceSource, ClusterView {
 
     private void onEvent(Node n, AgentEvent e) {
         if (!n.alive || nodes.get(n.name) != n) return;
+        n.streaming = true;
         switch (e.type()) {
             case AgentEvent.HEARTBEAT -> n.lastHeartbeat = config.clock().instant();
             case AgentEvent.EXITED -> instanceExited(n, e.instanceId(), e.exitCode());
@@ -683,6 +696,7 @@ public final class Executor implements InstanceSource, ClusterView {
 
     private void markDead(Node n, String reason) {
         n.alive = false;
+        if (stopping) return;
         log.warn("node {} is dead: {}", n.name, reason);
         Set<String> affected = new HashSet<>();
         for (Instance i : List.copyOf(instances.values())) {
