@@ -256,6 +256,7 @@ public final class Executor implements InstanceSource, ClusterView {
             List<Future<Void>> stops = new ArrayList<>();
             for (Instance i : List.copyOf(instances.values())) {
                 Node n = nodes.get(i.node);
+                i.state = "stopping";
                 if (n != null && n.alive) stops.add(n.client.stop(i.id).otherwiseEmpty());
             }
             Future.join(stops).otherwiseEmpty().onComplete(ar -> {

@@ -261,4 +261,45 @@ class ExecutorTest {
         assertThat(executor.functionStatus("hello")).isNull();
         assertThatThrownBy(() -> get(executor.acquire("hello"))).hasMessageContaining("no function named 'hello'");
     }
+
+    @Test
+    void streamsLogsOfTheFunctionsInstancesPrefixedWithTheirIds() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "py", 2, null));
+        Endpoint e = get(executor.acquire("hello"));
+        io.vertx.core.http.HttpServer server = vertx.createHttpServer()
+                .requestHandler(req -> executor.streamLogs("hello", 10, false, req.response()))
+                .listen(0, "127.0.0.1").await();
+        java.net.http.HttpResponse<String> resp = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.actualPort() + "/")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(resp.body()).isEqualTo("[" + e.instanceId() + "] log of " + e.instanceId() + "\n");
+    }
+
+    @Test
+    void anAgentThatRegistersAgainReplacesTheOldNodeAndItsInstances() {
+        nodes("n1", "n2");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.newdeploy("api", "py", 5, 2));
+        await().until(() -> publisher.of("api").size() == 2);
+        executor.register(new NodeRegistration("n1", "http://fake/n1-restarted", 2)).await();
+        settle();
+        assertThat(executor.status().nodes()).extracting(ExecutorStatus.NodeStatus::url).contains("http://fake/n1-restarted");
+        assertThat(executor.status().nodes()).extracting(ExecutorStatus.NodeStatus::state).containsOnly("alive");
+        await().until(() -> publisher.of("api").size() == 2);
+    }
+
+    @Test
+    void statusShowsNodesAndInstancesWithTheirRoles() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 1, null));
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "py", 2, null));
+        settle();
+        Endpoint e = get(executor.acquire("hello"));
+        String json = io.tandem.model.Json.write(executor.status());
+        assertThat(json).contains("\"name\":\"n1\"", "\"state\":\"alive\"", "\"role\":\"pool\"", "\"role\":\"replica\"",
+                "\"function\":\"hello\"", "\"port\":" + e.port());
+    }
 }
