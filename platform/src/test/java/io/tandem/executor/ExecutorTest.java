@@ -302,4 +302,17 @@ class ExecutorTest {
         assertThat(json).contains("\"name\":\"n1\"", "\"state\":\"alive\"", "\"role\":\"pool\"", "\"role\":\"replica\"",
                 "\"function\":\"hello\"", "\"port\":" + e.port());
     }
+
+    @Test
+    void newdeployRemovesOldReplicaOnceTheNewOneIsReady() {
+        nodes("n1", "n2");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.newdeploy("api", "py", 5, 1));
+        await().until(() -> publisher.of("api").size() == 1);
+        Endpoint old = publisher.of("api").getFirst();
+        feed.push(Change.Type.MODIFIED, Specs.newdeploy("api", "py", 9, 1));
+        await().until(() -> publisher.of("api").size() == 1 && !publisher.of("api").getFirst().equals(old));
+        await().until(() -> agents.get(old.node()).stops.contains(old.instanceId()));
+        assertThat(executor.functionStatus("api").instances()).hasSize(1);
+    }
 }
