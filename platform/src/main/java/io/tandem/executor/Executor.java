@@ -76,6 +76,10 @@ public final class Executor implements InstanceSource, ClusterView {
     private static final String LOOPBACK = "127.0.0.1";
     /** How long a registered agent may take to deliver its first event (a JVM starting on a busy machine). */
     private static final Duration JOIN_GRACE = Duration.ofSeconds(10);
+    /** An instance that dies this soon after it became ready counts as a failure, so a crash loop backs off. */
+    private static final Duration CRASH_WINDOW = Duration.ofSeconds(10);
+    /** Failures further apart than this no longer add up. */
+    private static final Duration FAILURE_MEMORY = Duration.ofSeconds(60);
 
     enum Role {
         POOL, REPLICA;
@@ -117,6 +121,7 @@ public final class Executor implements InstanceSource, ClusterView {
         volatile long pid;
         volatile int port;
         volatile Instant lastUsed;
+        volatile Instant readyAt;
 
         Instance(String id, String node, String environment, String function, Role role, long generation, Instant now) {
             this.id = id;
@@ -400,6 +405,7 @@ public final class Executor implements InstanceSource, ClusterView {
                 warm.generation = fs.generation();
                 warm.state = "ready";
                 warm.lastUsed = config.clock().instant();
+                warm.readyAt = warm.lastUsed;
                 recordSuccess(fs);
                 republish(fn.name());
                 context.runOnContext(v -> reconcilePools());
@@ -452,15 +458,20 @@ public final class Executor implements InstanceSource, ClusterView {
             }
             if (ar.succeeded()) {
                 started(i, ar.result());
-                poolFailures.remove(env.name());
+                PoolFailures f = poolFailures.get(env.name());
+                if (f != null && Duration.between(f.retryAt, i.readyAt).compareTo(FAILURE_MEMORY) > 0) poolFailures.remove(env.name());
                 return;
             }
             instances.remove(i.id);
-            PoolFailures f = poolFailures.computeIfAbsent(env.name(), k -> new PoolFailures());
-            f.count++;
-            f.retryAt = config.clock().instant().plus(config.loadBackoff().delay(f.count));
-            log.warn("warm instance of environment {} failed to start on {} ({} in a row): {}", env.name(), node, f.count, ar.cause().getMessage());
+            recordPoolFailure(env.name(), "failed to start on " + node + ": " + ar.cause().getMessage());
         });
+    }
+
+    private void recordPoolFailure(String environment, String why) {
+        PoolFailures f = poolFailures.computeIfAbsent(environment, k -> new PoolFailures());
+        f.count++;
+        f.retryAt = config.clock().instant().plus(config.loadBackoff().delay(f.count));
+        log.warn("warm instance of environment {} {} ({} in a row, next try after {})", environment, why, f.count, f.retryAt);
     }
 
     private void started(Instance i, InstanceInfo info) {
@@ -468,6 +479,7 @@ public final class Executor implements InstanceSource, ClusterView {
         i.port = info.port();
         i.state = "ready";
         i.lastUsed = config.clock().instant();
+        i.readyAt = i.lastUsed;
     }
 
     private ExecutorException recordFailure(FunctionState fs, Throwable cause) {
@@ -486,10 +498,10 @@ public final class Executor implements InstanceSource, ClusterView {
         return e;
     }
 
-    private static void recordSuccess(FunctionState fs) {
-        fs.failures = 0;
+    /** Clears the error; the failure count only once the last failure is old, so a crash loop keeps backing off. */
+    private void recordSuccess(FunctionState fs) {
+        if (fs.errorAt == null || Duration.between(fs.errorAt, config.clock().instant()).compareTo(FAILURE_MEMORY) > 0) fs.failures = 0;
         fs.lastError = null;
-        fs.errorAt = null;
         fs.retryAt = null;
     }
 
@@ -691,6 +703,12 @@ public final class Executor implements InstanceSource, ClusterView {
         if (was.equals("stopping") || was.equals("starting")) return; // expected, or the launch reply handles it
         log.warn("instance {} ({}) on {} exited with {}", id, i.function == null ? "pool " + i.environment : i.function, n.name, exitCode);
         FunctionState fs = i.function == null ? null : functions.get(i.function);
+        Instant now = config.clock().instant();
+        if (i.readyAt != null && Duration.between(i.readyAt, now).compareTo(CRASH_WINDOW) < 0) {
+            String why = "instance " + id + " exited with code " + exitCode + " within " + CRASH_WINDOW.toSeconds() + " s of starting";
+            if (fs != null) recordFailure(fs, new ExecutorException("function '" + fs.name() + "' crashed: " + why));
+            if (i.role == Role.POOL) recordPoolFailure(i.environment, why);
+        }
         if (fs != null) reconcileFunction(fs);
         if (i.role == Role.POOL) reconcilePools();
     }
@@ -761,6 +779,8 @@ public final class Executor implements InstanceSource, ClusterView {
             functions.put(fn.name(), fs);
         } else {
             fs.fn = fn;
+            fs.failures = 0;
+            fs.errorAt = null;
             recordSuccess(fs);
             // poolmgr instances carry the old code: drop them, the next call specializes afresh. newdeploy rolls.
             if (!fs.newdeploy()) stopAll(fn.name());

@@ -192,6 +192,8 @@ class ExecutorTest {
         feed.push(Change.Type.ADDED, Specs.newdeploy("api", "py", 5, 1));
         await().until(() -> publisher.of("api").size() == 1);
         Endpoint first = publisher.of("api").getFirst();
+        clock.advance(Duration.ofMinutes(5)); // a long-lived replica: replaced at once
+        agents.values().forEach(FakeAgent::heartbeat);
         agents.get(first.node()).exit(first.instanceId(), 137);
         await().until(() -> publisher.of("api").size() == 1 && !publisher.of("api").getFirst().equals(first));
         assertThat(executor.status().instances()).extracting(ExecutorStatus.InstanceStatus::id).doesNotContain(first.instanceId());
@@ -314,5 +316,29 @@ class ExecutorTest {
         await().until(() -> publisher.of("api").size() == 1 && !publisher.of("api").getFirst().equals(old));
         await().until(() -> agents.get(old.node()).stops.contains(old.instanceId()));
         assertThat(executor.functionStatus("api").instances()).hasSize(1);
+    }
+
+    @Test
+    void aReplicaThatKeepsCrashingRightAfterStartIsRelaunchedWithBackoff() {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.newdeploy("api", "py", 5, 1));
+        await().until(() -> publisher.of("api").size() == 1);
+        FakeAgent n1 = agents.get("n1");
+        n1.exit(publisher.of("api").getFirst().instanceId(), 1);
+        await().until(() -> executor.functionStatus("api").error() != null);
+        settle();
+        assertThat(n1.functionLaunches("api")).as("no relaunch during the back-off").hasSize(1);
+        assertThat(executor.functionStatus("api").error()).contains("crashed", "exited with code 1");
+
+        clock.advance(Duration.ofSeconds(1));
+        settle();
+        await().until(() -> publisher.of("api").size() == 1);
+        assertThat(n1.functionLaunches("api")).hasSize(2);
+        n1.exit(publisher.of("api").getFirst().instanceId(), 1);
+        await().until(() -> executor.functionStatus("api").failures() == 2);
+        clock.advance(Duration.ofSeconds(1));
+        settle();
+        assertThat(n1.functionLaunches("api")).as("the second back-off is longer").hasSize(2);
     }
 }
