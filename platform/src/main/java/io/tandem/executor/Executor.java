@@ -74,6 +74,12 @@ import org.slf4j.LoggerFactory;
 public final class Executor implements InstanceSource, ClusterView {
     private static final Logger log = LoggerFactory.getLogger(Executor.class);
     private static final String LOOPBACK = "127.0.0.1";
+    /** How long a registered agent may take to deliver its first event (a JVM starting on a busy machine). */
+    private static final Duration JOIN_GRACE = Duration.ofSeconds(10);
+    /** An instance that dies this soon after it became ready counts as a failure, so a crash loop backs off. */
+    private static final Duration CRASH_WINDOW = Duration.ofSeconds(10);
+    /** Failures further apart than this no longer add up. */
+    private static final Duration FAILURE_MEMORY = Duration.ofSeconds(60);
 
     enum Role {
         POOL, REPLICA;
@@ -89,6 +95,9 @@ public final class Executor implements InstanceSource, ClusterView {
         final long pid;
         final AgentClient client;
         volatile boolean alive = true;
+        /** Heartbeats are only counted once the stream delivered its first event; until then the join grace runs. */
+        volatile boolean streaming;
+        final Instant registered;
         volatile Instant lastHeartbeat;
 
         Node(NodeRegistration reg, AgentClient client, Instant now) {
@@ -96,6 +105,7 @@ public final class Executor implements InstanceSource, ClusterView {
             this.url = reg.url();
             this.pid = reg.pid();
             this.client = client;
+            this.registered = now;
             this.lastHeartbeat = now;
         }
     }
@@ -111,6 +121,7 @@ public final class Executor implements InstanceSource, ClusterView {
         volatile long pid;
         volatile int port;
         volatile Instant lastUsed;
+        volatile Instant readyAt;
 
         Instance(String id, String node, String environment, String function, Role role, long generation, Instant now) {
             this.id = id;
@@ -182,6 +193,7 @@ public final class Executor implements InstanceSource, ClusterView {
     private final Map<String, List<Endpoint>> published = new HashMap<>();
 
     private volatile Context context;
+    private boolean stopping;
     private String deploymentId;
     private HttpServer server;
     private HttpClient agentHttp;
@@ -243,11 +255,13 @@ public final class Executor implements InstanceSource, ClusterView {
     public Future<Void> stop() {
         Promise<Void> done = Promise.promise();
         onContext(() -> {
+            stopping = true;
             if (timer >= 0) vertx.cancelTimer(timer);
             closeQuietly(subscription);
             List<Future<Void>> stops = new ArrayList<>();
             for (Instance i : List.copyOf(instances.values())) {
                 Node n = nodes.get(i.node);
+                i.state = "stopping";
                 if (n != null && n.alive) stops.add(n.client.stop(i.id).otherwiseEmpty());
             }
             Future.join(stops).otherwiseEmpty().onComplete(ar -> {
@@ -391,6 +405,7 @@ public final class Executor implements InstanceSource, ClusterView {
                 warm.generation = fs.generation();
                 warm.state = "ready";
                 warm.lastUsed = config.clock().instant();
+                warm.readyAt = warm.lastUsed;
                 recordSuccess(fs);
                 republish(fn.name());
                 context.runOnContext(v -> reconcilePools());
@@ -443,15 +458,20 @@ public final class Executor implements InstanceSource, ClusterView {
             }
             if (ar.succeeded()) {
                 started(i, ar.result());
-                poolFailures.remove(env.name());
+                PoolFailures f = poolFailures.get(env.name());
+                if (f != null && Duration.between(f.retryAt, i.readyAt).compareTo(FAILURE_MEMORY) > 0) poolFailures.remove(env.name());
                 return;
             }
             instances.remove(i.id);
-            PoolFailures f = poolFailures.computeIfAbsent(env.name(), k -> new PoolFailures());
-            f.count++;
-            f.retryAt = config.clock().instant().plus(config.loadBackoff().delay(f.count));
-            log.warn("warm instance of environment {} failed to start on {} ({} in a row): {}", env.name(), node, f.count, ar.cause().getMessage());
+            recordPoolFailure(env.name(), "failed to start on " + node + ": " + ar.cause().getMessage());
         });
+    }
+
+    private void recordPoolFailure(String environment, String why) {
+        PoolFailures f = poolFailures.computeIfAbsent(environment, k -> new PoolFailures());
+        f.count++;
+        f.retryAt = config.clock().instant().plus(config.loadBackoff().delay(f.count));
+        log.warn("warm instance of environment {} {} ({} in a row, next try after {})", environment, why, f.count, f.retryAt);
     }
 
     private void started(Instance i, InstanceInfo info) {
@@ -459,6 +479,7 @@ public final class Executor implements InstanceSource, ClusterView {
         i.port = info.port();
         i.state = "ready";
         i.lastUsed = config.clock().instant();
+        i.readyAt = i.lastUsed;
     }
 
     private ExecutorException recordFailure(FunctionState fs, Throwable cause) {
@@ -477,10 +498,10 @@ public final class Executor implements InstanceSource, ClusterView {
         return e;
     }
 
-    private static void recordSuccess(FunctionState fs) {
-        fs.failures = 0;
+    /** Clears the error; the failure count only once the last failure is old, so a crash loop keeps backing off. */
+    private void recordSuccess(FunctionState fs) {
+        if (fs.errorAt == null || Duration.between(fs.errorAt, config.clock().instant()).compareTo(FAILURE_MEMORY) > 0) fs.failures = 0;
         fs.lastError = null;
-        fs.errorAt = null;
         fs.retryAt = null;
     }
 
@@ -498,7 +519,9 @@ public final class Executor implements InstanceSource, ClusterView {
         onContext(() -> {
             Instant now = config.clock().instant();
             for (Node n : List.copyOf(nodes.values())) {
-                if (n.alive && detector.missedHeartbeats(n.lastHeartbeat, now)) markDead(n, "missed " + config.heartbeatMisses() + " heartbeats");
+                if (!n.alive) continue;
+                if (n.streaming && detector.missedHeartbeats(n.lastHeartbeat, now)) markDead(n, "missed " + config.heartbeatMisses() + " heartbeats");
+                else if (!n.streaming && Duration.between(n.registered, now).compareTo(JOIN_GRACE) > 0) markDead(n, "no event stream within " + JOIN_GRACE);
             }
             reapIdle(now);
             reconcileAll();
@@ -522,11 +545,13 @@ public final class Executor implements InstanceSource, ClusterView {
     }
 
     private void reconcileAll() {
+        if (stopping) return;
         reconcilePools();
         for (FunctionState fs : List.copyOf(functions.values())) reconcileFunction(fs);
     }
 
     private void reconcilePools() {
+        if (stopping) return;
         Instant now = config.clock().instant();
         List<String> alive = aliveNodes();
         for (Environment env : environments.values()) {
@@ -544,7 +569,7 @@ public final class Executor implements InstanceSource, ClusterView {
     }
 
     private void reconcileFunction(FunctionState fs) {
-        if (!fs.newdeploy() || fs.backingOff(config.clock().instant())) return;
+        if (stopping || !fs.newdeploy() || fs.backingOff(config.clock().instant())) return;
         Environment env = environments.get(fs.fn.spec().environment());
         if (env == null) {
             fs.lastError = "environment '" + fs.fn.spec().environment() + "' of function '" + fs.name() + "' does not exist";
@@ -661,6 +686,7 @@ public final class Executor implements InstanceSource, ClusterView {
 
     private void onEvent(Node n, AgentEvent e) {
         if (!n.alive || nodes.get(n.name) != n) return;
+        n.streaming = true;
         switch (e.type()) {
             case AgentEvent.HEARTBEAT -> n.lastHeartbeat = config.clock().instant();
             case AgentEvent.EXITED -> instanceExited(n, e.instanceId(), e.exitCode());
@@ -677,12 +703,19 @@ public final class Executor implements InstanceSource, ClusterView {
         if (was.equals("stopping") || was.equals("starting")) return; // expected, or the launch reply handles it
         log.warn("instance {} ({}) on {} exited with {}", id, i.function == null ? "pool " + i.environment : i.function, n.name, exitCode);
         FunctionState fs = i.function == null ? null : functions.get(i.function);
+        Instant now = config.clock().instant();
+        if (i.readyAt != null && Duration.between(i.readyAt, now).compareTo(CRASH_WINDOW) < 0) {
+            String why = "instance " + id + " exited with code " + exitCode + " within " + CRASH_WINDOW.toSeconds() + " s of starting";
+            if (fs != null) recordFailure(fs, new ExecutorException("function '" + fs.name() + "' crashed: " + why));
+            if (i.role == Role.POOL) recordPoolFailure(i.environment, why);
+        }
         if (fs != null) reconcileFunction(fs);
         if (i.role == Role.POOL) reconcilePools();
     }
 
     private void markDead(Node n, String reason) {
         n.alive = false;
+        if (stopping) return;
         log.warn("node {} is dead: {}", n.name, reason);
         Set<String> affected = new HashSet<>();
         for (Instance i : List.copyOf(instances.values())) {
@@ -746,6 +779,8 @@ public final class Executor implements InstanceSource, ClusterView {
             functions.put(fn.name(), fs);
         } else {
             fs.fn = fn;
+            fs.failures = 0;
+            fs.errorAt = null;
             recordSuccess(fs);
             // poolmgr instances carry the old code: drop them, the next call specializes afresh. newdeploy rolls.
             if (!fs.newdeploy()) stopAll(fn.name());

@@ -50,7 +50,11 @@ class ExecutorProcessTest {
         home = new TandemHome(dir);
         String token = home.ensureToken();
         packages = new PackageServer().start(vertx, token);
-        executor = new Executor(home, vertx, feed, publisher, ExecutorConfig.defaults().withPackagesUrl(packages.url()));
+        // Ten misses, not three: agents are JVMs sharing two busy cores here; a killed agent is seen by its dropped
+        // stream at once anyway.
+        ExecutorConfig d = ExecutorConfig.defaults().withPackagesUrl(packages.url());
+        ExecutorConfig config = new ExecutorConfig(d.host(), 0, d.packagesUrl(), d.heartbeatInterval(), 10, d.loadBackoff(), d.placement(), d.clock());
+        executor = new Executor(home, vertx, feed, publisher, config);
         executor.start().await();
         agents = executor.startLocalAgents(2);
     }

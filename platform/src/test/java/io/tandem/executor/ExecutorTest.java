@@ -192,6 +192,8 @@ class ExecutorTest {
         feed.push(Change.Type.ADDED, Specs.newdeploy("api", "py", 5, 1));
         await().until(() -> publisher.of("api").size() == 1);
         Endpoint first = publisher.of("api").getFirst();
+        clock.advance(Duration.ofMinutes(5)); // a long-lived replica: replaced at once
+        agents.values().forEach(FakeAgent::heartbeat);
         agents.get(first.node()).exit(first.instanceId(), 137);
         await().until(() -> publisher.of("api").size() == 1 && !publisher.of("api").getFirst().equals(first));
         assertThat(executor.status().instances()).extracting(ExecutorStatus.InstanceStatus::id).doesNotContain(first.instanceId());
@@ -260,5 +262,83 @@ class ExecutorTest {
         assertThat(agents.get("n1").stops).containsExactly(e.instanceId());
         assertThat(executor.functionStatus("hello")).isNull();
         assertThatThrownBy(() -> get(executor.acquire("hello"))).hasMessageContaining("no function named 'hello'");
+    }
+
+    @Test
+    void streamsLogsOfTheFunctionsInstancesPrefixedWithTheirIds() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "py", 2, null));
+        Endpoint e = get(executor.acquire("hello"));
+        io.vertx.core.http.HttpServer server = vertx.createHttpServer()
+                .requestHandler(req -> executor.streamLogs("hello", 10, false, req.response()))
+                .listen(0, "127.0.0.1").await();
+        java.net.http.HttpResponse<String> resp = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.actualPort() + "/")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertThat(resp.body()).isEqualTo("[" + e.instanceId() + "] log of " + e.instanceId() + "\n");
+    }
+
+    @Test
+    void anAgentThatRegistersAgainReplacesTheOldNodeAndItsInstances() {
+        nodes("n1", "n2");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.newdeploy("api", "py", 5, 2));
+        await().until(() -> publisher.of("api").size() == 2);
+        executor.register(new NodeRegistration("n1", "http://fake/n1-restarted", 2)).await();
+        settle();
+        assertThat(executor.status().nodes()).extracting(ExecutorStatus.NodeStatus::url).contains("http://fake/n1-restarted");
+        assertThat(executor.status().nodes()).extracting(ExecutorStatus.NodeStatus::state).containsOnly("alive");
+        await().until(() -> publisher.of("api").size() == 2);
+    }
+
+    @Test
+    void statusShowsNodesAndInstancesWithTheirRoles() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 1, null));
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "py", 2, null));
+        settle();
+        Endpoint e = get(executor.acquire("hello"));
+        String json = io.tandem.model.Json.write(executor.status());
+        assertThat(json).contains("\"name\":\"n1\"", "\"state\":\"alive\"", "\"role\":\"pool\"", "\"role\":\"replica\"",
+                "\"function\":\"hello\"", "\"port\":" + e.port());
+    }
+
+    @Test
+    void newdeployRemovesOldReplicaOnceTheNewOneIsReady() {
+        nodes("n1", "n2");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.newdeploy("api", "py", 5, 1));
+        await().until(() -> publisher.of("api").size() == 1);
+        Endpoint old = publisher.of("api").getFirst();
+        feed.push(Change.Type.MODIFIED, Specs.newdeploy("api", "py", 9, 1));
+        await().until(() -> publisher.of("api").size() == 1 && !publisher.of("api").getFirst().equals(old));
+        await().until(() -> agents.get(old.node()).stops.contains(old.instanceId()));
+        assertThat(executor.functionStatus("api").instances()).hasSize(1);
+    }
+
+    @Test
+    void aReplicaThatKeepsCrashingRightAfterStartIsRelaunchedWithBackoff() {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.newdeploy("api", "py", 5, 1));
+        await().until(() -> publisher.of("api").size() == 1);
+        FakeAgent n1 = agents.get("n1");
+        n1.exit(publisher.of("api").getFirst().instanceId(), 1);
+        await().until(() -> executor.functionStatus("api").error() != null);
+        settle();
+        assertThat(n1.functionLaunches("api")).as("no relaunch during the back-off").hasSize(1);
+        assertThat(executor.functionStatus("api").error()).contains("crashed", "exited with code 1");
+
+        clock.advance(Duration.ofSeconds(1));
+        settle();
+        await().until(() -> publisher.of("api").size() == 1);
+        assertThat(n1.functionLaunches("api")).hasSize(2);
+        n1.exit(publisher.of("api").getFirst().instanceId(), 1);
+        await().until(() -> executor.functionStatus("api").failures() == 2);
+        clock.advance(Duration.ofSeconds(1));
+        settle();
+        assertThat(n1.functionLaunches("api")).as("the second back-off is longer").hasSize(2);
     }
 }

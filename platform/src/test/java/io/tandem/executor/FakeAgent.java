@@ -86,6 +86,7 @@ final class FakeAgent implements AgentClient {
         events = onEvent;
         context = Vertx.currentContext();
         streamEnd = Promise.promise();
+        onEvent.accept(AgentEvent.heartbeat(name, Instant.now())); // as the real agent greets a new reader
         return streamEnd.future();
     }
 
