@@ -45,6 +45,7 @@ final class PackageRoutes {
             return;
         }
         String filename = req.getHeader(FILENAME_HEADER);
+        if ("100-continue".equalsIgnoreCase(req.getHeader("Expect"))) req.response().writeContinue();
         req.pause();
         vertx.executeBlocking(() -> packages.begin(filename)).onFailure(ctx::fail).onSuccess(upload -> {
             boolean[] failed = {false};

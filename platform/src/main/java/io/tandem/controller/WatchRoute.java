@@ -22,6 +22,7 @@ final class WatchRoute {
 
     private final Vertx vertx;
     private final ResourceStore store;
+    private final java.util.Set<Runnable> enders = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     WatchRoute(Vertx vertx, ResourceStore store) {
         this.vertx = vertx;
@@ -54,10 +55,21 @@ final class WatchRoute {
             long timer = vertx.setPeriodic(KEEP_ALIVE.toMillis(), id -> {
                 if (open[0]) resp.write("\n");
             });
-            resp.closeHandler(v -> {
+            Runnable finish = () -> {
+                if (!open[0]) return;
                 open[0] = false;
                 vertx.cancelTimer(timer);
                 subscription.onSuccess(WatchRoute::closeQuietly);
+            };
+            Runnable ender = () -> context.runOnContext(v -> {
+                boolean wasOpen = open[0];
+                finish.run();
+                if (wasOpen) resp.end();
+            });
+            enders.add(ender);
+            resp.closeHandler(v -> {
+                enders.remove(ender);
+                finish.run();
             });
             subscription.onFailure(e -> {
                 open[0] = false;
@@ -65,6 +77,11 @@ final class WatchRoute {
                 resp.reset();
             });
         });
+    }
+
+    /** Ends every open watch, so that a stopping server need not wait for watchers to hang up. */
+    void endAll() {
+        enders.forEach(Runnable::run);
     }
 
     private static Optional<Long> since(String text) {
