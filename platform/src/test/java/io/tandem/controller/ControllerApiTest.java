@@ -168,6 +168,23 @@ class ControllerApiTest {
     }
 
     @Test
+    void refusesOversizedUploadsOverHttp11AndStaysUsable() throws Exception {
+        HttpClient h1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (HttpRequest.BodyPublisher body : List.of(HttpRequest.BodyPublishers.ofByteArray(new byte[100_000]),
+                HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[300_000])))) {
+            HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/v1/packages"))
+                    .header("Authorization", "Bearer " + token).POST(body).build();
+            HttpResponse<String> r = h1.send(req, HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(413);
+            assertThat(Json.MAPPER.readTree(r.body()).path("error").asText()).contains("65536 bytes");
+        }
+        assertThat(controller.packages().list()).isEmpty();
+        HttpRequest small = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/v1/packages"))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1})).build();
+        assertThat(h1.send(small, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(201);
+    }
+
+    @Test
     void createsAFunctionWithItsCodeResolvedFromTheStore() {
         String sha = uploadScript();
         Reply created = call("POST", "/v1/functions", function("hello", "exec", sha, ""));
