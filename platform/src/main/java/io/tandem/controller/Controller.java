@@ -106,6 +106,19 @@ public final class Controller {
         return packages;
     }
 
+    /**
+     * Deletes the code packages no function refers to that are older than {@code minAge}, and returns their
+     * SHA-256s. Runs inside a store transaction, so no function can start to use one meanwhile.
+     */
+    public Future<java.util.Set<String>> deleteUnusedPackages(java.time.Duration minAge) {
+        java.time.Instant before = java.time.Instant.now().minus(minAge);
+        return Future.fromCompletionStage(store.submitWrite(tx -> {
+            java.util.Set<String> used = new java.util.HashSet<>();
+            tx.list(Kind.FUNCTION).forEach(f -> used.add(((io.tandem.model.Function) f).spec().code().sha256()));
+            return packages.deleteUnreferenced(used, before);
+        }));
+    }
+
     /** Stops listening, ends every watch and closes the store. */
     public Future<Void> stop() {
         HttpServer s = server;

@@ -66,9 +66,9 @@ final class PackageRoutes {
             req.exceptionHandler(e -> {
                 failed[0] = true;
                 vertx.executeBlocking(() -> {
-                    upload.close();
+                    upload.close(); // ordered: after any write still running
                     return null;
-                });
+                }, true);
             });
             req.endHandler(v -> {
                 if (failed[0]) return;

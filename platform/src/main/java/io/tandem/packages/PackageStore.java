@@ -146,6 +146,21 @@ public final class PackageStore {
         return existed;
     }
 
+    /**
+     * Deletes every package that is not in {@code referenced} and was stored before {@code storedBefore} (a grace
+     * period, so that a package uploaded for a function about to be created survives). Returns what was deleted.
+     * The caller holds {@code referenced} steady meanwhile (the controller runs this inside a store transaction).
+     */
+    public synchronized Set<String> deleteUnreferenced(Set<String> referenced, java.time.Instant storedBefore) throws IOException {
+        Set<String> deleted = new TreeSet<>();
+        for (String sha : list()) {
+            if (referenced.contains(sha)) continue;
+            java.time.Instant stored = Files.getLastModifiedTime(dir.resolve(sha)).toInstant();
+            if (stored.isBefore(storedBefore) && delete(sha)) deleted.add(sha);
+        }
+        return deleted;
+    }
+
     private synchronized Stored install(Path tmp, String sha, CodeRef ref) throws IOException {
         Path target = dir.resolve(sha);
         if (Files.isRegularFile(target)) {

@@ -285,6 +285,17 @@ class ControllerApiTest {
     }
 
     @Test
+    void deletesOnlyUnusedPackages() {
+        String used = uploadScript();
+        String unused = upload(new byte[] {1, 2, 3}, "junk.bin").json().path("sha256").asText();
+        call("POST", "/v1/functions", function("f", "exec", used, ""));
+
+        assertThat(controller.deleteUnusedPackages(Duration.ofHours(1)).await()).isEmpty();
+        assertThat(controller.deleteUnusedPackages(Duration.ZERO).await()).containsExactly(unused);
+        assertThat(controller.packages().list()).containsExactly(used);
+    }
+
+    @Test
     void servesStatusAndLogsWithoutAClusterView() {
         Reply status = call("GET", "/v1/status", null);
         assertThat(status.status()).isEqualTo(200);
