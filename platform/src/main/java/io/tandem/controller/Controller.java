@@ -67,8 +67,9 @@ public final class Controller {
     public Future<Void> start() {
         return vertx.executeBlocking(() -> {
             token = home.ensureToken().getBytes(StandardCharsets.UTF_8);
-            packages = new PackageStore(home.packagesDir(), maxPackageBytes, io.tandem.packages.Archives.Limits.defaults());
+            // The store first: its lock keeps a second controller on this home from touching the packages.
             store = ResourceStore.open(home.dataDir());
+            packages = new PackageStore(home.packagesDir(), maxPackageBytes, io.tandem.packages.Archives.Limits.defaults());
             addBuiltInEnvironments(store);
             return null;
         }).compose(v -> vertx.createHttpServer().requestHandler(router()).listen(requestedPort, host)).<Void>map(s -> {

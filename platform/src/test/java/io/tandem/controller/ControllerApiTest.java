@@ -125,6 +125,12 @@ class ControllerApiTest {
     }
 
     @Test
+    void answersUnknownRoutesWithAJsonError() {
+        assertError(call("GET", "/v1/nothing-here", null), 404, "no API route GET /v1/nothing-here");
+        assertError(call("PATCH", "/v1/functions/x", "{}"), 404, "no API route PATCH");
+    }
+
+    @Test
     void refusesRequestsWithoutTheRightToken() {
         assertError(call("GET", "/v1/functions", HttpRequest.BodyPublishers.noBody(), null, null), 401, "missing API token");
         assertError(call("GET", "/v1/functions", HttpRequest.BodyPublishers.noBody(), "Bearer nope", null), 401, "wrong API token");
@@ -331,6 +337,14 @@ class ControllerApiTest {
         assertThat(call("GET", "/v1/watch?since=99", null).status()).isEqualTo(410);
         assertError(call("GET", "/v1/watch?since=x", null), 400, "since");
         reader.interrupt();
+    }
+
+    @Test
+    void refusesASecondControllerOnTheSameHome() {
+        Controller second = new Controller(home, vertx, "127.0.0.1", 0, null);
+        assertThat(second.start().toCompletionStage().toCompletableFuture())
+                .failsWithin(Duration.ofSeconds(30)).withThrowableThat().withMessageContaining("in use by another controller");
+        assertThat(call("GET", "/v1/environments", null).status()).isEqualTo(200);
     }
 
     @Test
