@@ -45,6 +45,7 @@ public final class Controller {
     private volatile ResourceStore store;
     private volatile PackageStore packages;
     private volatile HttpServer server;
+    private volatile WatchRoute watches;
     private byte[] token;
 
     /** {@code clusterView} may be null (tests): status is then empty. Port 0 picks a free port. */
@@ -66,14 +67,21 @@ public final class Controller {
     public Future<Void> start() {
         return vertx.executeBlocking(() -> {
             token = home.ensureToken().getBytes(StandardCharsets.UTF_8);
-            packages = new PackageStore(home.packagesDir(), maxPackageBytes, io.tandem.packages.Archives.Limits.defaults());
+            // The store first: its lock keeps a second controller on this home from touching the packages.
             store = ResourceStore.open(home.dataDir());
+            packages = new PackageStore(home.packagesDir(), maxPackageBytes, io.tandem.packages.Archives.Limits.defaults());
             addBuiltInEnvironments(store);
             return null;
-        }).compose(v -> vertx.createHttpServer().requestHandler(router()).listen(requestedPort, host)).map(s -> {
+        }).compose(v -> vertx.createHttpServer().requestHandler(router()).listen(requestedPort, host)).<Void>map(s -> {
             server = s;
             log.info("controller listening on {}:{}", host, s.actualPort());
             return null;
+        }).onFailure(e -> {
+            ResourceStore st = store;
+            if (st != null) vertx.executeBlocking(() -> {
+                st.close(); // so that a retry, or another controller, can open it
+                return null;
+            });
         });
     }
 
@@ -99,9 +107,23 @@ public final class Controller {
         return packages;
     }
 
+    /**
+     * Deletes the code packages no function refers to that are older than {@code minAge}, and returns their
+     * SHA-256s. Runs inside a store transaction, so no function can start to use one meanwhile.
+     */
+    public Future<java.util.Set<String>> deleteUnusedPackages(java.time.Duration minAge) {
+        java.time.Instant before = java.time.Instant.now().minus(minAge);
+        return Future.fromCompletionStage(store.submitWrite(tx -> {
+            java.util.Set<String> used = new java.util.HashSet<>();
+            tx.list(Kind.FUNCTION).forEach(f -> used.add(((io.tandem.model.Function) f).spec().code().sha256()));
+            return packages.deleteUnreferenced(used, before);
+        }));
+    }
+
     /** Stops listening, ends every watch and closes the store. */
     public Future<Void> stop() {
         HttpServer s = server;
+        if (watches != null) watches.endAll();
         Future<Void> closed = s == null ? Future.succeededFuture() : s.close();
         return closed.compose(v -> vertx.executeBlocking(() -> {
             ResourceStore st = store;
@@ -129,7 +151,8 @@ public final class Controller {
         BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(JSON_BODY_LIMIT);
         new ResourceRoutes(vertx, store, new Admission(packages), clusterView).register(router, jsonBody);
         new PackageRoutes(vertx, packages, store).register(router);
-        new WatchRoute(vertx, store).register(router);
+        watches = new WatchRoute(vertx, store);
+        watches.register(router);
         router.get("/v1/status").handler(ctx -> Replies.json(ctx, 200,
                 clusterView == null ? Map.of("nodes", List.of(), "instances", List.of()) : clusterView.status()));
         router.get("/v1/functions/:name/logs").handler(this::logs);

@@ -45,6 +45,7 @@ final class PackageRoutes {
             return;
         }
         String filename = req.getHeader(FILENAME_HEADER);
+        if ("100-continue".equalsIgnoreCase(req.getHeader("Expect"))) req.response().writeContinue();
         req.pause();
         vertx.executeBlocking(() -> packages.begin(filename)).onFailure(ctx::fail).onSuccess(upload -> {
             boolean[] failed = {false};
@@ -65,9 +66,9 @@ final class PackageRoutes {
             req.exceptionHandler(e -> {
                 failed[0] = true;
                 vertx.executeBlocking(() -> {
-                    upload.close();
+                    upload.close(); // ordered: after any write still running
                     return null;
-                });
+                }, true);
             });
             req.endHandler(v -> {
                 if (failed[0]) return;

@@ -1,6 +1,5 @@
 package io.tandem.controller;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tandem.model.Json;
@@ -41,14 +40,6 @@ final class Replies {
         try {
             return (ObjectNode) Json.MAPPER.readTree(RESOURCE.writeValueAsBytes(r));
         } catch (java.io.IOException e) {
-            throw new IllegalStateException("cannot write " + r.kind().wireName() + " '" + r.name() + "'", e);
-        }
-    }
-
-    static String resourceJson(Resource r) {
-        try {
-            return RESOURCE.writeValueAsString(r);
-        } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot write " + r.kind().wireName() + " '" + r.name() + "'", e);
         }
     }

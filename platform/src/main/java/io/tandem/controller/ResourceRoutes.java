@@ -92,13 +92,17 @@ final class ResourceRoutes {
     private void put(RoutingContext ctx, Kind kind) {
         String name = pathName(ctx, kind);
         Resource r = RequestBodies.parse(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes(), kind, name);
-        Future<Object[]> done = Future.fromCompletionStage(store.submitWrite(tx -> {
+        Future<Outcome> done = Future.fromCompletionStage(store.submitWrite(tx -> {
             Optional<Resource> old = tx.get(kind, name);
             Change change = tx.put(admission.admit(tx, r));
+            // An identical spec changes nothing: no revision, no change event; the stored version is the answer.
             Resource now = change == null ? old.orElseThrow() : change.resource();
-            return new Object[] {old.isEmpty() ? 201 : 200, Replies.tree(now)};
+            return new Outcome(old.isEmpty() ? 201 : 200, Replies.tree(now));
         }), vertx.getOrCreateContext());
-        done.onSuccess(a -> Replies.json(ctx, (Integer) a[0], a[1])).onFailure(ctx::fail);
+        done.onSuccess(o -> Replies.json(ctx, o.status(), o.body())).onFailure(ctx::fail);
+    }
+
+    private record Outcome(int status, ObjectNode body) {
     }
 
     private void delete(RoutingContext ctx, Kind kind) {
@@ -142,10 +146,5 @@ final class ResourceRoutes {
     static ApiException notFound(Kind kind, String name) {
         return ApiException.notFound(kind.wireName() + " '" + name + "' does not exist",
                 "list what exists with GET " + collection(kind));
-    }
-
-    /** The function a trigger or log request names must exist. */
-    static void requireFunction(ResourceStore.Transaction tx, String name) {
-        if (tx.get(Kind.FUNCTION, name).isEmpty()) throw notFound(Kind.FUNCTION, name);
     }
 }

@@ -19,9 +19,12 @@ import java.util.Optional;
  */
 final class WatchRoute {
     static final Duration KEEP_ALIVE = Duration.ofSeconds(15);
+    /** A watcher whose unread output passes this is cut off, and resumes with {@code since}. */
+    static final int MAX_BEHIND_BYTES = 16 << 20;
 
     private final Vertx vertx;
     private final ResourceStore store;
+    private final java.util.Set<Runnable> enders = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     WatchRoute(Vertx vertx, ResourceStore store) {
         this.vertx = vertx;
@@ -35,36 +38,85 @@ final class WatchRoute {
     private void watch(RoutingContext ctx) {
         Optional<Long> since = since(ctx.request().getParam("since"));
         Context context = vertx.getOrCreateContext();
-        HttpServerResponse resp = ctx.response();
         Future.fromCompletionStage(store.submitRead(tx -> tx.revision()), context).onFailure(ctx::fail).onSuccess(revision -> {
+            if (since.isPresent() && since.get() < revision - store.logRetention()) {
+                Replies.error(ctx, new ApiException(410, "the change log no longer goes back to revision " + since.get(),
+                        "list the resources again and watch without since (or with the list's revision)"));
+                return;
+            }
             if (since.isPresent() && since.get() > revision) {
                 Replies.error(ctx, new ApiException(410, "since=" + since.get() + " is ahead of the store's revision " + revision,
                         "the store was reset or this is another server: list again and watch without since"));
                 return;
             }
+            new Watch(context, ctx.response()).start(since);
+        });
+    }
+
+    /** One open watch; its fields are touched on its event loop only. */
+    private final class Watch {
+        private final Context context;
+        private final HttpServerResponse resp;
+        private final Runnable ender = this::endFromAnyThread;
+        private boolean open = true;
+        private long timer = -1;
+        private Future<AutoCloseable> subscription;
+
+        Watch(Context context, HttpServerResponse resp) {
+            this.context = context;
+            this.resp = resp;
+        }
+
+        void start(Optional<Long> since) {
             resp.setChunked(true).putHeader("Content-Type", "application/x-ndjson").putHeader("Cache-Control", "no-store");
+            resp.setWriteQueueMaxSize(MAX_BEHIND_BYTES);
             resp.writeHead();
-            boolean[] open = {true};
-            Future<AutoCloseable> subscription = Future.fromCompletionStage(store.subscribe(since, change -> {
+            resp.closeHandler(v -> finish());
+            enders.add(ender);
+            timer = vertx.setPeriodic(KEEP_ALIVE.toMillis(), id -> {
+                if (open) resp.write("\n");
+            });
+            subscription = Future.fromCompletionStage(store.subscribe(since, change -> {
                 Buffer line = Buffer.buffer(Json.writeBytes(change)).appendByte((byte) '\n');
-                context.runOnContext(v -> {
-                    if (open[0]) resp.write(line);
-                });
+                context.runOnContext(v -> send(line));
             }), context);
-            long timer = vertx.setPeriodic(KEEP_ALIVE.toMillis(), id -> {
-                if (open[0]) resp.write("\n");
-            });
-            resp.closeHandler(v -> {
-                open[0] = false;
-                vertx.cancelTimer(timer);
-                subscription.onSuccess(WatchRoute::closeQuietly);
-            });
             subscription.onFailure(e -> {
-                open[0] = false;
-                vertx.cancelTimer(timer);
+                finish();
                 resp.reset();
             });
-        });
+        }
+
+        private void send(Buffer line) {
+            if (!open) return;
+            if (resp.writeQueueFull()) {
+                // Too far behind to buffer: cut it off; it resumes with since=<last revision it saw>.
+                finish();
+                resp.reset();
+                return;
+            }
+            resp.write(line);
+        }
+
+        private void endFromAnyThread() {
+            context.runOnContext(v -> {
+                if (!open) return;
+                finish();
+                resp.end();
+            });
+        }
+
+        private void finish() {
+            if (!open) return;
+            open = false;
+            enders.remove(ender);
+            vertx.cancelTimer(timer);
+            if (subscription != null) subscription.onSuccess(WatchRoute::closeQuietly);
+        }
+    }
+
+    /** Ends every open watch, so that a stopping server need not wait for watchers to hang up. */
+    void endAll() {
+        enders.forEach(Runnable::run);
     }
 
     private static Optional<Long> since(String text) {

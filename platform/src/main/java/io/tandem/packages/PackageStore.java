@@ -113,7 +113,13 @@ public final class PackageStore {
         try {
             return Optional.of(Json.read(Files.readAllBytes(dir.resolve(sha256 + ".json")), CodeRef.class));
         } catch (NoSuchFileException e) {
-            return Optional.empty();
+            // no description (copied in by hand?): describe the bytes themselves
+            Path file = dir.resolve(sha256);
+            try {
+                return Optional.of(new CodeRef(sha256, sha256, Files.size(file), kindOf(file, sha256)));
+            } catch (IOException gone) {
+                return Optional.empty();
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the description of package " + sha256, e);
         }
@@ -138,6 +144,21 @@ public final class PackageStore {
         boolean existed = Files.deleteIfExists(path(sha256));
         Files.deleteIfExists(dir.resolve(sha256 + ".json"));
         return existed;
+    }
+
+    /**
+     * Deletes every package that is not in {@code referenced} and was stored before {@code storedBefore} (a grace
+     * period, so that a package uploaded for a function about to be created survives). Returns what was deleted.
+     * The caller holds {@code referenced} steady meanwhile (the controller runs this inside a store transaction).
+     */
+    public synchronized Set<String> deleteUnreferenced(Set<String> referenced, java.time.Instant storedBefore) throws IOException {
+        Set<String> deleted = new TreeSet<>();
+        for (String sha : list()) {
+            if (referenced.contains(sha)) continue;
+            java.time.Instant stored = Files.getLastModifiedTime(dir.resolve(sha)).toInstant();
+            if (stored.isBefore(storedBefore) && delete(sha)) deleted.add(sha);
+        }
+        return deleted;
     }
 
     private synchronized Stored install(Path tmp, String sha, CodeRef ref) throws IOException {

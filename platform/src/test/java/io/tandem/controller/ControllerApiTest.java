@@ -125,6 +125,12 @@ class ControllerApiTest {
     }
 
     @Test
+    void answersUnknownRoutesWithAJsonError() {
+        assertError(call("GET", "/v1/nothing-here", null), 404, "no API route GET /v1/nothing-here");
+        assertError(call("PATCH", "/v1/functions/x", "{}"), 404, "no API route PATCH");
+    }
+
+    @Test
     void refusesRequestsWithoutTheRightToken() {
         assertError(call("GET", "/v1/functions", HttpRequest.BodyPublishers.noBody(), null, null), 401, "missing API token");
         assertError(call("GET", "/v1/functions", HttpRequest.BodyPublishers.noBody(), "Bearer nope", null), 401, "wrong API token");
@@ -165,6 +171,23 @@ class ControllerApiTest {
                 "Bearer " + token, "big.bin");
         assertError(chunked, 413, "65536 bytes");
         assertThat(controller.packages().list()).isEmpty();
+    }
+
+    @Test
+    void refusesOversizedUploadsOverHttp11AndStaysUsable() throws Exception {
+        HttpClient h1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        for (HttpRequest.BodyPublisher body : List.of(HttpRequest.BodyPublishers.ofByteArray(new byte[100_000]),
+                HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[300_000])))) {
+            HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/v1/packages"))
+                    .header("Authorization", "Bearer " + token).POST(body).build();
+            HttpResponse<String> r = h1.send(req, HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(413);
+            assertThat(Json.MAPPER.readTree(r.body()).path("error").asText()).contains("65536 bytes");
+        }
+        assertThat(controller.packages().list()).isEmpty();
+        HttpRequest small = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/v1/packages"))
+                .header("Authorization", "Bearer " + token).POST(HttpRequest.BodyPublishers.ofByteArray(new byte[] {1})).build();
+        assertThat(h1.send(small, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(201);
     }
 
     @Test
@@ -268,6 +291,17 @@ class ControllerApiTest {
     }
 
     @Test
+    void deletesOnlyUnusedPackages() {
+        String used = uploadScript();
+        String unused = upload(new byte[] {1, 2, 3}, "junk.bin").json().path("sha256").asText();
+        call("POST", "/v1/functions", function("f", "exec", used, ""));
+
+        assertThat(controller.deleteUnusedPackages(Duration.ofHours(1)).await()).isEmpty();
+        assertThat(controller.deleteUnusedPackages(Duration.ZERO).await()).containsExactly(unused);
+        assertThat(controller.packages().list()).containsExactly(used);
+    }
+
+    @Test
     void servesStatusAndLogsWithoutAClusterView() {
         Reply status = call("GET", "/v1/status", null);
         assertThat(status.status()).isEqualTo(200);
@@ -303,6 +337,14 @@ class ControllerApiTest {
         assertThat(call("GET", "/v1/watch?since=99", null).status()).isEqualTo(410);
         assertError(call("GET", "/v1/watch?since=x", null), 400, "since");
         reader.interrupt();
+    }
+
+    @Test
+    void refusesASecondControllerOnTheSameHome() {
+        Controller second = new Controller(home, vertx, "127.0.0.1", 0, null);
+        assertThat(second.start().toCompletionStage().toCompletableFuture())
+                .failsWithin(Duration.ofSeconds(30)).withThrowableThat().withMessageContaining("in use by another controller");
+        assertThat(call("GET", "/v1/environments", null).status()).isEqualTo(200);
     }
 
     @Test

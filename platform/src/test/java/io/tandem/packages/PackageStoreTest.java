@@ -86,6 +86,16 @@ class PackageStoreTest {
     }
 
     @Test
+    void removesUploadsCutShortByACrashWhenItOpens() throws IOException {
+        Path part = tmp.resolve("packages/tmp/upload-1.part");
+        Files.createDirectories(part.getParent());
+        Files.write(part, new byte[] {1, 2});
+        PackageStore store = store(PackageStore.DEFAULT_MAX_BYTES);
+        assertThat(part).doesNotExist();
+        assertThat(store.list()).isEmpty();
+    }
+
+    @Test
     void deletesPackages() throws IOException {
         PackageStore store = store(PackageStore.DEFAULT_MAX_BYTES);
         String sha = store.put(new ByteArrayInputStream(new byte[] {1, 2, 3}), "x").ref().sha256();

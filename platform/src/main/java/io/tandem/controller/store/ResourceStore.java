@@ -54,17 +54,22 @@ import org.sqlite.SQLiteConfig;
  */
 public final class ResourceStore implements AutoCloseable {
     private static final ObjectWriter RESOURCE_WRITER = Json.MAPPER.writerFor(Resource.class);
+    /** How many of the latest changes the log keeps; a watcher further behind must list again. */
+    public static final long DEFAULT_LOG_RETENTION = 100_000;
 
     private final ExecutorService owner;
     private final Connection connection;
     private final FileChannel lockChannel;
     private final FileLock lock;
     private final InstantSource clock;
+    private final long logRetention;
     private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
     private long revision; // read and written on the owner thread only
     private volatile boolean closed;
 
-    private ResourceStore(ExecutorService owner, Connection connection, FileChannel lockChannel, FileLock lock, InstantSource clock) {
+    private ResourceStore(ExecutorService owner, Connection connection, FileChannel lockChannel, FileLock lock, InstantSource clock,
+                          long logRetention) {
+        this.logRetention = logRetention;
         this.owner = owner;
         this.connection = connection;
         this.lockChannel = lockChannel;
@@ -73,7 +78,11 @@ public final class ResourceStore implements AutoCloseable {
     }
 
     public static ResourceStore open(Path dir) {
-        return open(dir, InstantSource.system());
+        return open(dir, InstantSource.system(), DEFAULT_LOG_RETENTION);
+    }
+
+    public static ResourceStore open(Path dir, InstantSource clock) {
+        return open(dir, clock, DEFAULT_LOG_RETENTION);
     }
 
     /**
@@ -81,7 +90,7 @@ public final class ResourceStore implements AutoCloseable {
      *
      * @throws IllegalStateException when another process has it open
      */
-    public static ResourceStore open(Path dir, InstantSource clock) {
+    public static ResourceStore open(Path dir, InstantSource clock, long logRetention) {
         ExecutorService owner = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "tandem-store");
             t.setDaemon(true);
@@ -102,7 +111,7 @@ public final class ResourceStore implements AutoCloseable {
             }
             FileLock held = lock;
             Connection c = owner.submit(() -> connect(dir.resolve("store.db"))).get();
-            ResourceStore store = new ResourceStore(owner, c, lockChannel, held, clock);
+            ResourceStore store = new ResourceStore(owner, c, lockChannel, held, clock, logRetention);
             join(store.onOwner(() -> {
                 store.revision = store.readRevision();
                 return null;
@@ -185,12 +194,20 @@ public final class ResourceStore implements AutoCloseable {
         return onOwner(() -> inTransaction(work, false));
     }
 
+    public long logRetention() {
+        return logRetention;
+    }
+
     /** The revision of the last committed change (0 for an empty store). */
     public long revision() {
         return join(onOwner(() -> revision));
     }
 
-    /** The logged changes after {@code since}, in revision order. */
+    /**
+     * The logged changes after {@code since}, in revision order.
+     *
+     * @throws HistoryCompactedException when the log no longer goes back that far
+     */
     public List<Change> changesSince(long since) {
         return join(onOwner(() -> readChanges(since)));
     }
@@ -281,6 +298,10 @@ public final class ResourceStore implements AutoCloseable {
             if (!tx.changes.isEmpty()) {
                 try (PreparedStatement s = connection.prepareStatement("UPDATE meta SET value = ? WHERE key = 'revision'")) {
                     s.setLong(1, tx.revision);
+                    s.executeUpdate();
+                }
+                try (PreparedStatement s = connection.prepareStatement("DELETE FROM changes WHERE revision <= ?")) {
+                    s.setLong(1, tx.revision - logRetention);
                     s.executeUpdate();
                 }
             }
@@ -392,6 +413,7 @@ public final class ResourceStore implements AutoCloseable {
     }
 
     private List<Change> readChanges(long since) throws SQLException {
+        if (since < revision - logRetention) throw new HistoryCompactedException(since, revision - logRetention);
         try (PreparedStatement s = connection.prepareStatement("SELECT revision, type, json FROM changes WHERE revision > ? ORDER BY revision")) {
             s.setLong(1, since);
             List<Change> out = new ArrayList<>();
@@ -449,6 +471,21 @@ public final class ResourceStore implements AutoCloseable {
 
     private static Resource fromJson(String json) {
         return Json.read(json, Resource.class);
+    }
+
+    /** The log no longer holds the changes right after the requested revision. */
+    public static final class HistoryCompactedException extends RuntimeException {
+        private final long oldest;
+
+        HistoryCompactedException(long since, long oldest) {
+            super("the change log no longer goes back to revision " + since + "; it starts after " + oldest);
+            this.oldest = oldest;
+        }
+
+        /** Changes after this revision are still logged. */
+        public long oldest() {
+            return oldest;
+        }
     }
 
     /** A failure of the database itself (disk full, damaged file), not of the caller's input. */

@@ -101,6 +101,22 @@ class ResourceStoreTest {
     }
 
     @Test
+    void keepsOnlyTheLatestChangesAndSaysWhenAWatcherIsTooFarBehind() {
+        try (ResourceStore store = ResourceStore.open(tmp, InstantSource.system(), 5)) {
+            for (int i = 0; i < 10; i++) {
+                int n = i;
+                store.write(tx -> tx.put(env("e" + n, "x")));
+            }
+            assertThat(store.changesSince(5)).extracting(Change::revision).containsExactly(6L, 7L, 8L, 9L, 10L);
+            assertThatThrownBy(() -> store.changesSince(4)).isInstanceOf(ResourceStore.HistoryCompactedException.class)
+                    .hasMessageContaining("revision 4");
+            List<Change> seen = new CopyOnWriteArrayList<>();
+            store.subscribe(Optional.empty(), seen::add).join();
+            await().until(() -> seen.size() == 10);
+        }
+    }
+
+    @Test
     void refusesASecondOpenOfTheSameDirectory() {
         try (ResourceStore store = ResourceStore.open(tmp)) {
             assertThatThrownBy(() -> ResourceStore.open(tmp)).isInstanceOf(IllegalStateException.class).hasMessageContaining("in use");

@@ -1,0 +1,165 @@
+package io.tandem.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tandem.home.TandemHome;
+import io.tandem.model.Change;
+import io.tandem.model.Resource;
+import io.vertx.core.Vertx;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ChangeFeedTest {
+    @TempDir
+    Path tmp;
+    Vertx vertx;
+    Controller controller;
+    String token;
+    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+        TandemHome home = new TandemHome(tmp);
+        controller = new Controller(home, vertx, "127.0.0.1", 0, null);
+        controller.start().await();
+        token = home.readToken();
+    }
+
+    @AfterEach
+    void stop() {
+        controller.stop().await();
+        vertx.close().await();
+    }
+
+    /** Collects what one subscription delivers, and on which threads. */
+    static final class Recorder {
+        final List<Change> changes = new CopyOnWriteArrayList<>();
+        final Set<String> threads = ConcurrentHashMap.newKeySet();
+
+        void accept(Change c) {
+            threads.add(Long.toString(Thread.currentThread().threadId()));
+            changes.add(c);
+        }
+
+        Map<String, Resource> replay() {
+            Map<String, Resource> state = new TreeMap<>();
+            for (Change c : changes) {
+                String key = c.resource().kind() + "/" + c.resource().name();
+                if (c.type() == Change.Type.DELETED) state.remove(key);
+                else state.put(key, c.resource());
+            }
+            return state;
+        }
+    }
+
+    private int put(String name, String command) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/v1/environments/" + name))
+                .header("Authorization", "Bearer " + token)
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"spec\":{\"runtime\":\"exec\",\"command\":\"" + command + "\"}}")).build();
+        return http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    @Test
+    void deliversTheSnapshotThenEveryChangeOnceInOrderUnderConcurrentWriters() throws Exception {
+        Recorder early = new Recorder();
+        Recorder late = new Recorder();
+        AutoCloseable first = controller.changes().subscribe(early::accept);
+        int writers = 4;
+        int perWriter = 15;
+        CountDownLatch halfway = new CountDownLatch(writers);
+        ExecutorService pool = Executors.newFixedThreadPool(writers);
+        List<Future<?>> done = new ArrayList<>();
+        for (int w = 0; w < writers; w++) {
+            int id = w;
+            done.add(pool.submit(() -> {
+                for (int i = 0; i < perWriter; i++) {
+                    // every writer also rewrites a shared name, so MODIFIED changes race with each other
+                    assertThat(put("w" + id + "-" + i, "run " + i)).isIn(200, 201);
+                    assertThat(put("shared", "by " + id + " " + i)).isIn(200, 201);
+                    if (i == perWriter / 2) halfway.countDown();
+                }
+                return null;
+            }));
+        }
+        halfway.await();
+        AutoCloseable second = controller.changes().subscribe(late::accept);
+        for (Future<?> f : done) f.get();
+        pool.shutdown();
+
+        long revision = storeRevision();
+        await().atMost(Duration.ofSeconds(20)).until(() -> last(early) == revision && last(late) == revision);
+
+        // the early subscriber: 3 built-ins as ADDED, then every revision from 4 exactly once
+        assertThat(early.changes.subList(0, 3)).allMatch(c -> c.type() == Change.Type.ADDED);
+        List<Long> live = early.changes.subList(3, early.changes.size()).stream().map(Change::revision).toList();
+        assertThat(live).isEqualTo(java.util.stream.LongStream.rangeClosed(4, revision).boxed().toList());
+        // the late subscriber: a snapshot in revision order, then no gap and no repeat up to the end
+        List<Long> revs = late.changes.stream().map(Change::revision).toList();
+        assertThat(revs).isSorted().doesNotHaveDuplicates();
+        Map<String, Resource> stored = storeState();
+        assertThat(late.replay()).isEqualTo(stored);
+        assertThat(early.replay()).isEqualTo(stored);
+        assertThat(early.threads).hasSize(1);
+        assertThat(late.threads).hasSize(1);
+        first.close();
+        second.close();
+    }
+
+    @Test
+    void stopsDeliveringOnceClosed() throws Exception {
+        Recorder r = new Recorder();
+        AutoCloseable sub = controller.changes().subscribe(r::accept);
+        await().until(() -> r.changes.size() == 3);
+        sub.close();
+        put("after", "x");
+        Recorder check = new Recorder();
+        try (AutoCloseable s = controller.changes().subscribe(check::accept)) {
+            await().until(() -> check.changes.size() == 4);
+        }
+        assertThat(r.changes).hasSize(3);
+    }
+
+    private static long last(Recorder r) {
+        return r.changes.isEmpty() ? -1 : r.changes.getLast().revision();
+    }
+
+    private long storeRevision() throws Exception {
+        return io.tandem.model.Json.MAPPER.readTree(get("/v1/environments")).path("revision").asLong();
+    }
+
+    private Map<String, Resource> storeState() throws Exception {
+        Recorder snapshot = new Recorder();
+        try (AutoCloseable s = controller.changes().subscribe(snapshot::accept)) {
+            long count = io.tandem.model.Json.MAPPER.readTree(get("/v1/environments")).path("items").size();
+            await().until(() -> snapshot.changes.size() == count);
+        }
+        return snapshot.replay();
+    }
+
+    private String get(String path) throws Exception {
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + path))
+                .header("Authorization", "Bearer " + token).build();
+        return http.send(req, HttpResponse.BodyHandlers.ofString()).body();
+    }
+}

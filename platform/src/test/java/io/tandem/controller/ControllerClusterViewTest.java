@@ -1,0 +1,92 @@
+package io.tandem.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tandem.home.TandemHome;
+import io.tandem.model.Json;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerResponse;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ControllerClusterViewTest {
+    @TempDir
+    Path tmp;
+    Vertx vertx;
+    Controller controller;
+    String token;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    /** Answers as an executor would, and remembers how logs were asked for. */
+    static final class FakeClusterView implements ClusterView {
+        volatile String logRequest;
+
+        @Override
+        public Object status() {
+            return Map.of("nodes", List.of(Map.of("name", "n1")), "instances", List.of(Map.of("function", "f", "role", "active")));
+        }
+
+        @Override
+        public Object functionStatus(String function) {
+            return Map.of("instances", 2, "function", function);
+        }
+
+        @Override
+        public Future<Void> streamLogs(String function, int tail, boolean follow, HttpServerResponse response) {
+            logRequest = function + " " + tail + " " + follow;
+            return response.end("i-1 hello\ni-2 world\n");
+        }
+    }
+
+    final FakeClusterView view = new FakeClusterView();
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+        TandemHome home = new TandemHome(tmp);
+        controller = new Controller(home, vertx, "127.0.0.1", 0, view);
+        controller.start().await();
+        token = home.readToken();
+    }
+
+    @AfterEach
+    void stop() {
+        controller.stop().await();
+        vertx.close().await();
+    }
+
+    private HttpResponse<String> send(String method, String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + path))
+                .header("Authorization", "Bearer " + token)
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void showsTheExecutorsViewOfStatusFunctionsAndLogs() throws Exception {
+        JsonNode status = Json.MAPPER.readTree(send("GET", "/v1/status", null).body());
+        assertThat(status.path("instances").get(0).path("role").asText()).isEqualTo("active");
+
+        String sha = controller.packages().put(new java.io.ByteArrayInputStream("echo hi".getBytes()), "f.sh").ref().sha256();
+        assertThat(send("PUT", "/v1/functions/f", "{\"spec\":{\"environment\":\"exec\",\"code\":{\"sha256\":\"" + sha + "\"}}}").statusCode())
+                .isEqualTo(201);
+        JsonNode fn = Json.MAPPER.readTree(send("GET", "/v1/functions/f", null).body());
+        assertThat(fn.path("status").path("instances").asInt()).isEqualTo(2);
+
+        HttpResponse<String> logs = send("GET", "/v1/functions/f/logs?tail=7&follow=true", null);
+        assertThat(logs.statusCode()).isEqualTo(200);
+        assertThat(logs.body()).isEqualTo("i-1 hello\ni-2 world\n");
+        assertThat(view.logRequest).isEqualTo("f 7 true");
+    }
+}
