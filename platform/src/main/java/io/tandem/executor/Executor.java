@@ -367,6 +367,7 @@ public final class Executor implements InstanceSource, ClusterView {
         }
         if (fs.backingOff(now)) return CompletableFuture.failedFuture(new ExecutorException(fs.lastError));
         if (fs.newdeploy()) {
+            if (aliveNodes().isEmpty()) return CompletableFuture.failedFuture(new ExecutorException("no live node to run function '" + name + "'"));
             CompletableFuture<Endpoint> w = new CompletableFuture<>();
             fs.waiters.add(w);
             reconcileFunction(fs);

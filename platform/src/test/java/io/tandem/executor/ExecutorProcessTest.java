@@ -173,4 +173,35 @@ class ExecutorProcessTest {
         assertThat(executor.functionStatus("broken-fn").error()).contains("ClassNotFoundException");
         assertThat(executor.status().instances()).extracting(ExecutorStatus.InstanceStatus::role).containsOnly("pool");
     }
+
+    @Test
+    void aFrozenNodeIsDeclaredDeadAndItsInstancesAreStoppedWhenItWakesUp() throws Exception {
+        feed.push(Change.Type.ADDED, echoEnv("echo", Runtime.HTTP, 0));
+        feed.push(Change.Type.ADDED, function("api", "echo", ExecutorType.NEWDEPLOY, 2, null));
+        await().atMost(PATIENCE).until(() -> publisher.of("api").size() == 2);
+        Endpoint onN1 = publisher.of("api").stream().filter(e -> e.node().equals("n1")).findFirst().orElseThrow();
+        long frozenInstance = pidOf(onN1.instanceId());
+        long agent = agents.getFirst().pid();
+        remember();
+
+        signal("STOP", agent, frozenInstance);
+        try {
+            await().atMost(PATIENCE).until(() -> executor.status().nodes().stream()
+                    .anyMatch(n -> n.name().equals("n1") && n.state().equals("dead")));
+            await().atMost(PATIENCE).until(() -> publisher.of("api").size() == 2
+                    && publisher.of("api").stream().allMatch(e -> e.node().equals("n2")));
+        } finally {
+            signal("CONT", agent, frozenInstance);
+        }
+
+        // Woken up, the agent registers again and the executor stops what it already replaced elsewhere.
+        await().atMost(PATIENCE).until(() -> executor.status().nodes().stream()
+                .anyMatch(n -> n.name().equals("n1") && n.state().equals("alive")));
+        await().atMost(PATIENCE).until(() -> !alive(frozenInstance));
+        remember();
+    }
+
+    private static void signal(String signal, long... pids) throws Exception {
+        for (long pid : pids) new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor();
+    }
 }
