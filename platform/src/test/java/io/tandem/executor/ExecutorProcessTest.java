@@ -204,4 +204,20 @@ class ExecutorProcessTest {
     private static void signal(String signal, long... pids) throws Exception {
         for (long pid : pids) new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor();
     }
+
+    @Test
+    void anExecFunctionRunsOnTheRealRuntimeAfterSpecializingAWarmInstance() throws Exception {
+        String sha = packages.add("#!/bin/sh\necho \"hello from exec via $Http_Method\"\n".getBytes());
+        CodeRef code = new CodeRef(sha, "hello.sh", 0, CodeRef.PackageKind.FILE);
+        feed.push(Change.Type.ADDED, new Environment(Metadata.named("exec"), new EnvironmentSpec(Runtime.EXEC, null, 1, null)));
+        feed.push(Change.Type.ADDED, function("shout", "exec", ExecutorType.POOLMGR, 1, code));
+        await().atMost(PATIENCE).until(() -> executor.status().instances().stream()
+                .filter(i -> i.role().equals("pool") && i.state().equals("ready")).count() == 2);
+        remember();
+
+        Endpoint e = executor.acquire("shout").get(30, TimeUnit.SECONDS);
+
+        assertThat(TestInstances.get(e.port(), "/")).isEqualTo("hello from exec via GET\n");
+        remember();
+    }
 }
