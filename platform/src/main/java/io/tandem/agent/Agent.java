@@ -263,7 +263,7 @@ public final class Agent {
         if (instances.containsKey(req.instanceId())) return Future.failedFuture(new AgentException(409, "instance exists", req.instanceId()));
         Future<Path> code = req.code() == null ? Future.succeededFuture(null)
                 : Future.fromCompletionStage(codes.codePath(req.code(), req.runtime(), req.packagesUrl()), vertx.getOrCreateContext())
-                        .recover(e -> Future.failedFuture(new AgentException(422, "cannot fetch code", rootMessage(e))));
+                        .recover(e -> Future.failedFuture(new AgentException(422, "cannot prepare the code", rootMessage(e))));
         return code.compose(path -> startProcess(req, path)).compose(running -> awaitReady(running).map(v -> {
             running.state = "ready";
             return running.info();
@@ -386,7 +386,7 @@ public final class Agent {
         if (r.function != null) return Future.failedFuture(new AgentException(409, "already specialized", r.function));
         Future<Path> code = req.code() == null ? Future.succeededFuture(null)
                 : Future.fromCompletionStage(codes.codePath(req.code(), r.request.runtime(), req.packagesUrl()), vertx.getOrCreateContext())
-                        .recover(e -> Future.failedFuture(new AgentException(422, "cannot fetch code", rootMessage(e))));
+                        .recover(e -> Future.failedFuture(new AgentException(422, "cannot prepare the code", rootMessage(e))));
         r.state = "specializing";
         return code.compose(path -> {
             Map<String, Object> body = new LinkedHashMap<>();

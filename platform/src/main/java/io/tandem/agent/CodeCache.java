@@ -1,6 +1,7 @@
 package io.tandem.agent;
 
 import io.tandem.model.CodeRef;
+import io.tandem.packages.Archives;
 import io.tandem.model.Runtime;
 import java.io.IOException;
 import java.io.InputStream;
@@ -9,6 +10,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -21,19 +23,15 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipInputStream;
 
 /**
  * The node's code packages under {@code nodeDir/code/<sha256>/}: each fetched once from the controller, checked
- * against its SHA-256, and unpacked when the runtime needs a directory.
+ * against its SHA-256, and unpacked ({@link Archives}: no traversal, links or bombs) when the runtime needs a
+ * directory.
  *
  * <p>Thread-safe: concurrent requests for the same package share one download.
  */
 final class CodeCache {
-    private static final int MAX_ENTRIES = 10_000;
-    private static final long MAX_UNPACKED_BYTES = 1L << 30;
-
     private final Path root;
     private final String token;
     private final Executor io;
@@ -72,9 +70,11 @@ final class CodeCache {
             if (!unpack) return raw;
             Path unpacked = dir.resolve("unpacked");
             if (!Files.isDirectory(unpacked)) {
-                Path tmp = Files.createTempDirectory(dir, "unpack");
-                unzip(raw, tmp);
-                Files.move(tmp, unpacked, StandardCopyOption.ATOMIC_MOVE);
+                try {
+                    Archives.unpack(raw, unpacked);
+                } catch (FileAlreadyExistsException raced) {
+                    // another agent of this home unpacked it first: same bytes, same tree
+                }
             }
             return unpacked;
         } catch (IOException e) {
@@ -113,33 +113,5 @@ final class CodeCache {
     private static String safeFileName(String name) {
         String base = name == null ? "" : Path.of(name).getFileName() == null ? "" : Path.of(name).getFileName().toString();
         return base.isEmpty() || base.startsWith(".") ? "package" : base;
-    }
-
-    // TODO: switch to io.tandem.packages.Archives once it lands; this minimal unpacker only writes regular files
-    // (never links) and refuses absolute paths, '..' and oversized archives.
-    static void unzip(Path archive, Path target) throws IOException {
-        int entries = 0;
-        long bytes = 0;
-        Path base = target.toAbsolutePath().normalize();
-        try (ZipInputStream zin = new ZipInputStream(Files.newInputStream(archive))) {
-            for (ZipEntry e; (e = zin.getNextEntry()) != null; ) {
-                if (++entries > MAX_ENTRIES) throw new IOException("archive has more than " + MAX_ENTRIES + " entries");
-                String name = e.getName();
-                if (name.startsWith("/") || name.startsWith("\\") || name.contains("..") || name.contains(":")) {
-                    throw new IOException("archive entry '" + name + "' escapes the target directory");
-                }
-                Path out = base.resolve(name).normalize();
-                if (!out.startsWith(base)) throw new IOException("archive entry '" + name + "' escapes the target directory");
-                if (e.isDirectory()) {
-                    Files.createDirectories(out);
-                    continue;
-                }
-                Files.createDirectories(out.getParent());
-                long written = Files.copy(zin, out);
-                bytes += written;
-                if (bytes > MAX_UNPACKED_BYTES) throw new IOException("archive unpacks to more than " + MAX_UNPACKED_BYTES + " bytes");
-                out.toFile().setExecutable(true, true);
-            }
-        }
     }
 }

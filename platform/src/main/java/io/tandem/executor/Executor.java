@@ -191,6 +191,7 @@ public final class Executor implements InstanceSource, ClusterView {
     private final Map<String, FunctionState> functions = new ConcurrentHashMap<>();
     private final Map<String, PoolFailures> poolFailures = new HashMap<>();
     private final Map<String, List<Endpoint>> published = new HashMap<>();
+    private final List<Process> localAgents = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     private volatile Context context;
     private boolean stopping;
@@ -251,7 +252,7 @@ public final class Executor implements InstanceSource, ClusterView {
         return "http://" + config.host() + ":" + server.actualPort();
     }
 
-    /** Stops every instance on every live node, then the registration endpoint. */
+    /** Stops every instance on every live node, then the agents it spawned, then the registration endpoint. */
     public Future<Void> stop() {
         Promise<Void> done = Promise.promise();
         onContext(() -> {
@@ -267,12 +268,24 @@ public final class Executor implements InstanceSource, ClusterView {
             Future.join(stops).otherwiseEmpty().onComplete(ar -> {
                 instances.clear();
                 nodes.values().forEach(n -> n.client.close());
-                (server == null ? Future.<Void>succeededFuture() : server.close())
+                stopLocalAgents()
+                        .compose(v -> server == null ? Future.<Void>succeededFuture() : server.close())
                         .compose(v -> deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId))
                         .onComplete(x -> done.complete());
             });
         });
         return done.future();
+    }
+
+    /** SIGTERM to the agents this executor spawned (they stop their instances), SIGKILL after 5 s. */
+    private Future<Void> stopLocalAgents() {
+        List<CompletableFuture<Process>> exits = new ArrayList<>();
+        for (Process p : localAgents) {
+            p.destroy();
+            exits.add(p.onExit().orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> p.destroyForcibly()));
+        }
+        localAgents.clear();
+        return Future.fromCompletionStage(CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new)), context).mapEmpty();
     }
 
     /**
@@ -281,6 +294,7 @@ public final class Executor implements InstanceSource, ClusterView {
      */
     public List<Process> startLocalAgents(int n) {
         List<Process> agents = LocalAgents.spawn(home, url(), n, System.getProperty("java.class.path"));
+        localAgents.addAll(agents);
         awaitNodes(agents.size(), Duration.ofSeconds(30), agents);
         return agents;
     }
@@ -353,6 +367,7 @@ public final class Executor implements InstanceSource, ClusterView {
         }
         if (fs.backingOff(now)) return CompletableFuture.failedFuture(new ExecutorException(fs.lastError));
         if (fs.newdeploy()) {
+            if (aliveNodes().isEmpty()) return CompletableFuture.failedFuture(new ExecutorException("no live node to run function '" + name + "'"));
             CompletableFuture<Endpoint> w = new CompletableFuture<>();
             fs.waiters.add(w);
             reconcileFunction(fs);

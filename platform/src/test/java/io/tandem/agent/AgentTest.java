@@ -151,7 +151,7 @@ class AgentTest {
         HttpResponse<String> resp = call("POST", "/v1/instances",
                 new LaunchRequest("zip-1", "test", Runtime.HTTP, "fn", code, null, "{code}/run", null, null, packages.url()));
         assertThat(resp.statusCode()).isEqualTo(422);
-        assertThat(resp.body()).contains("escapes");
+        assertThat(resp.body()).contains("cannot prepare the code", "../evil.sh");
         assertThat(dir.resolve("nodes/n1/code/evil.sh")).doesNotExist();
     }
 

@@ -173,4 +173,51 @@ class ExecutorProcessTest {
         assertThat(executor.functionStatus("broken-fn").error()).contains("ClassNotFoundException");
         assertThat(executor.status().instances()).extracting(ExecutorStatus.InstanceStatus::role).containsOnly("pool");
     }
+
+    @Test
+    void aFrozenNodeIsDeclaredDeadAndItsInstancesAreStoppedWhenItWakesUp() throws Exception {
+        feed.push(Change.Type.ADDED, echoEnv("echo", Runtime.HTTP, 0));
+        feed.push(Change.Type.ADDED, function("api", "echo", ExecutorType.NEWDEPLOY, 2, null));
+        await().atMost(PATIENCE).until(() -> publisher.of("api").size() == 2);
+        Endpoint onN1 = publisher.of("api").stream().filter(e -> e.node().equals("n1")).findFirst().orElseThrow();
+        long frozenInstance = pidOf(onN1.instanceId());
+        long agent = agents.getFirst().pid();
+        remember();
+
+        signal("STOP", agent, frozenInstance);
+        try {
+            await().atMost(PATIENCE).until(() -> executor.status().nodes().stream()
+                    .anyMatch(n -> n.name().equals("n1") && n.state().equals("dead")));
+            await().atMost(PATIENCE).until(() -> publisher.of("api").size() == 2
+                    && publisher.of("api").stream().allMatch(e -> e.node().equals("n2")));
+        } finally {
+            signal("CONT", agent, frozenInstance);
+        }
+
+        // Woken up, the agent registers again and the executor stops what it already replaced elsewhere.
+        await().atMost(PATIENCE).until(() -> executor.status().nodes().stream()
+                .anyMatch(n -> n.name().equals("n1") && n.state().equals("alive")));
+        await().atMost(PATIENCE).until(() -> !alive(frozenInstance));
+        remember();
+    }
+
+    private static void signal(String signal, long... pids) throws Exception {
+        for (long pid : pids) new ProcessBuilder("kill", "-" + signal, Long.toString(pid)).start().waitFor();
+    }
+
+    @Test
+    void anExecFunctionRunsOnTheRealRuntimeAfterSpecializingAWarmInstance() throws Exception {
+        String sha = packages.add("#!/bin/sh\necho \"hello from exec via $Http_Method\"\n".getBytes());
+        CodeRef code = new CodeRef(sha, "hello.sh", 0, CodeRef.PackageKind.FILE);
+        feed.push(Change.Type.ADDED, new Environment(Metadata.named("exec"), new EnvironmentSpec(Runtime.EXEC, null, 1, null)));
+        feed.push(Change.Type.ADDED, function("shout", "exec", ExecutorType.POOLMGR, 1, code));
+        await().atMost(PATIENCE).until(() -> executor.status().instances().stream()
+                .filter(i -> i.role().equals("pool") && i.state().equals("ready")).count() == 2);
+        remember();
+
+        Endpoint e = executor.acquire("shout").get(30, TimeUnit.SECONDS);
+
+        assertThat(TestInstances.get(e.port(), "/")).isEqualTo("hello from exec via GET\n");
+        remember();
+    }
 }
