@@ -528,14 +528,19 @@ public final class Executor implements InstanceSource, ClusterView {
 
     // ---- reconciling -------------------------------------------------------------------------------------
 
+    /** When {@link #tick} last ran; executor context only. */
+    private Instant lastTick;
+
     /** Heartbeat check, idle reaping and reconciliation; runs every heartbeat interval on the executor's context. */
     Future<Void> tick() {
         Promise<Void> done = Promise.promise();
         onContext(() -> {
             Instant now = config.clock().instant();
+            Instant previousCheck = lastTick == null ? now : lastTick;
+            lastTick = now;
             for (Node n : List.copyOf(nodes.values())) {
                 if (!n.alive) continue;
-                if (n.streaming && detector.missedHeartbeats(n.lastHeartbeat, now)) markDead(n, "missed " + config.heartbeatMisses() + " heartbeats");
+                if (n.streaming && detector.missedHeartbeats(n.lastHeartbeat, now, previousCheck)) markDead(n, "missed " + config.heartbeatMisses() + " heartbeats");
                 else if (!n.streaming && Duration.between(n.registered, now).compareTo(JOIN_GRACE) > 0) markDead(n, "no event stream within " + JOIN_GRACE);
             }
             reapIdle(now);

@@ -4,11 +4,23 @@ import java.time.Duration;
 import java.time.Instant;
 
 /**
- * Says whether a node is dead: its event stream dropped, or it missed {@code misses} heartbeats in a row. Deciding
- * only; the executor drops and replaces what ran there.
+ * Says whether a node is dead: it missed {@code misses} heartbeats in a row. (A dropped event stream is the other
+ * signal; the executor acts on it directly.) Deciding only; the executor drops and replaces what ran there.
+ *
+ * <p>Silence is measured net of the checker's own pauses: when the executor itself was not scheduled (a GC pause, a
+ * starved CPU), heartbeats that arrived meanwhile wait unread in its queue, and counting that time against the
+ * node would declare healthy nodes dead exactly when the machine is busiest.
  */
 public record FailureDetector(Duration interval, int misses) {
-    public boolean missedHeartbeats(Instant lastHeartbeat, Instant now) {
-        return Duration.between(lastHeartbeat, now).compareTo(interval.multipliedBy(misses)) > 0;
+    /**
+     * @param lastHeartbeat when the node's last heartbeat was read
+     * @param now           this check
+     * @param previousCheck the check before this one (checks are meant to run every {@code interval})
+     */
+    public boolean missedHeartbeats(Instant lastHeartbeat, Instant now, Instant previousCheck) {
+        Duration ownPause = Duration.between(previousCheck, now).minus(interval);
+        Duration silence = Duration.between(lastHeartbeat, now);
+        if (ownPause.isPositive() && lastHeartbeat.isBefore(previousCheck)) silence = silence.minus(ownPause);
+        return silence.compareTo(interval.multipliedBy(misses)) > 0;
     }
 }

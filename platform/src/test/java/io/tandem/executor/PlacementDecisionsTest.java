@@ -66,8 +66,18 @@ class PlacementDecisionsTest {
     void failureDetectorNeedsAllMissesBeforeDeclaringDeath() {
         FailureDetector d = new FailureDetector(Duration.ofMillis(100), 3);
         Instant last = Instant.parse("2026-01-01T00:00:00Z");
-        assertThat(d.missedHeartbeats(last, last.plusMillis(300))).isFalse();
-        assertThat(d.missedHeartbeats(last, last.plusMillis(301))).isTrue();
+        assertThat(d.missedHeartbeats(last, last.plusMillis(300), last.plusMillis(200))).isFalse();
+        assertThat(d.missedHeartbeats(last, last.plusMillis(301), last.plusMillis(201))).isTrue();
+    }
+
+    @Test
+    void failureDetectorDoesNotCountItsOwnPauseAgainstTheNode() {
+        FailureDetector d = new FailureDetector(Duration.ofMillis(100), 3);
+        Instant last = Instant.parse("2026-01-01T00:00:00Z");
+        // The checker ran at +50 ms, then was not scheduled for 2 s: heartbeats sent meanwhile are still queued.
+        assertThat(d.missedHeartbeats(last, last.plusMillis(2050), last.plusMillis(50))).isFalse();
+        // A node silent through the checker's pause and for 3 more intervals after it is dead.
+        assertThat(d.missedHeartbeats(last, last.plusMillis(2500), last.plusMillis(2100))).isTrue();
     }
 
     @Test
