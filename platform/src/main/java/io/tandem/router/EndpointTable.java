@@ -4,6 +4,7 @@ import io.tandem.executor.EndpointPublisher;
 import io.tandem.model.Endpoint;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -16,8 +17,13 @@ import java.util.concurrent.atomic.AtomicInteger;
 final class EndpointTable implements EndpointPublisher {
     private final ConcurrentHashMap<String, Entry> byFunction = new ConcurrentHashMap<>();
 
-    private record Entry(List<Endpoint> endpoints, AtomicInteger next) {
+    private record Entry(List<Endpoint> endpoints, AtomicInteger next, AtomicBoolean used) {
+        Entry(List<Endpoint> endpoints, AtomicInteger next) {
+            this(endpoints, next, new AtomicBoolean(true));
+        }
+
         Endpoint pick() {
+            if (!used.getPlain()) used.setPlain(true); // read first: no write (and no cache-line traffic) when already set
             return endpoints.get(Math.floorMod(next.getAndIncrement(), endpoints.size()));
         }
     }
@@ -37,12 +43,24 @@ final class EndpointTable implements EndpointPublisher {
         return entry == null ? null : entry.pick();
     }
 
+    /**
+     * The functions picked from since the last call, which clears the marks. The executor learns from this that
+     * their instances are busy, since warm requests never reach it.
+     */
+    List<String> drainUsed() {
+        List<String> used = new java.util.ArrayList<>();
+        byFunction.forEach((function, entry) -> {
+            if (entry.used().getAndSet(false)) used.add(function);
+        });
+        return used;
+    }
+
     /** Stops handing out {@code endpoint} until the executor publishes it again. */
     void forget(Endpoint endpoint) {
         byFunction.computeIfPresent(endpoint.function(), (function, entry) -> {
             List<Endpoint> rest = entry.endpoints().stream().filter(e -> !e.equals(endpoint)).toList();
             if (rest.size() == entry.endpoints().size()) return entry;
-            return rest.isEmpty() ? null : new Entry(rest, entry.next());
+            return rest.isEmpty() ? null : new Entry(rest, entry.next(), entry.used());
         });
     }
 }

@@ -18,4 +18,8 @@ public interface InstanceSource {
 
     /** The router could not connect to {@code endpoint}: stop handing it out and replace it. */
     void reportUnreachable(Endpoint endpoint);
+
+    /** {@code function} served warm requests lately (reported about once a second): its instances are not idle. */
+    default void recordTraffic(String function) {
+    }
 }

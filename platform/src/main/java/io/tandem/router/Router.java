@@ -50,10 +50,16 @@ public final class Router {
     private final List<String> deployments = new CopyOnWriteArrayList<>();
     private volatile int port = -1;
     private AutoCloseable subscription;
+    private final InstanceSource source;
+    private long trafficTimer = -1;
+
+    /** How often the router tells the executor which functions served warm requests. */
+    static final long TRAFFIC_REPORT_MILLIS = 1000;
 
     public Router(Vertx vertx, ChangeFeed feed, InstanceSource source, RouterConfig config) {
         this.vertx = vertx;
         this.feed = feed;
+        this.source = source;
         this.parts = new RouterParts(vertx, config, new Routes(), new EndpointTable(), new ColdStarts(source));
     }
 
@@ -72,6 +78,7 @@ public final class Router {
         }, new DeploymentOptions().setInstances(instances)).map(id -> {
             deployments.add(id);
             port = servers.getFirst().actualPort();
+            trafficTimer = vertx.setPeriodic(TRAFFIC_REPORT_MILLIS, t -> parts.endpoints().drainUsed().forEach(source::recordTraffic));
             return (Void) null;
         }).onFailure(failure -> closeSubscription());
     }
@@ -89,6 +96,7 @@ public final class Router {
     /** Stops listening and unsubscribes; requests in flight are cut. */
     public Future<Void> stop() {
         closeSubscription();
+        if (trafficTimer >= 0) vertx.cancelTimer(trafficTimer);
         List<Future<Void>> undeployed = new ArrayList<>();
         for (String id : deployments) undeployed.add(vertx.undeploy(id));
         deployments.clear();

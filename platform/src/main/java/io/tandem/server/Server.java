@@ -172,6 +172,12 @@ public final class Server {
         }
 
         @Override
+        public void recordTraffic(String function) {
+            Executor e = executor;
+            if (e != null) e.recordTraffic(function);
+        }
+
+        @Override
         public Object status() {
             Executor e = executor;
             return e == null ? java.util.Map.of("nodes", List.of(), "instances", List.of()) : e.status();

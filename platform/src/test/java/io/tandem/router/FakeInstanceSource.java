@@ -16,6 +16,12 @@ final class FakeInstanceSource implements InstanceSource {
     private final Deque<CompletableFuture<Endpoint>> answers = new ArrayDeque<>();
     final AtomicInteger acquires = new AtomicInteger();
     final List<Endpoint> unreachable = new CopyOnWriteArrayList<>();
+    final List<String> traffic = new CopyOnWriteArrayList<>();
+
+    @Override
+    public void recordTraffic(String function) {
+        traffic.add(function);
+    }
 
     synchronized FakeInstanceSource answer(Endpoint endpoint) {
         answers.add(CompletableFuture.completedFuture(endpoint));

@@ -121,6 +121,13 @@ class RouterTest {
     // --- routing
 
     @Test
+    void reportsWarmTrafficSoTheExecutorDoesNotReapBusyInstances() {
+        deployWarm("busy");
+        assertThat(call(HttpMethod.GET, "/function/busy").status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(10)).until(() -> source.traffic.contains("busy"));
+    }
+
+    @Test
     void answersHealthz() {
         assertThat(call(HttpMethod.GET, "/healthz").status()).isEqualTo(200);
     }
