@@ -478,7 +478,7 @@ public final class Executor implements InstanceSource, ClusterView {
                 return;
             }
             instances.remove(i.id);
-            recordPoolFailure(env.name(), "failed to start on " + node + ": " + ar.cause().getMessage());
+            if (!stopping) recordPoolFailure(env.name(), "failed to start on " + node + ": " + ar.cause().getMessage());
         });
     }
 
