@@ -99,6 +99,8 @@ public final class Executor implements InstanceSource, ClusterView {
         volatile boolean streaming;
         final Instant registered;
         volatile Instant lastHeartbeat;
+        /** Completed when the node is declared dead, so calls a frozen agent never answers still end. */
+        final Promise<Void> lost = Promise.promise();
 
         Node(NodeRegistration reg, AgentClient client, Instant now) {
             this.name = reg.name();
@@ -410,7 +412,7 @@ public final class Executor implements InstanceSource, ClusterView {
         warm.state = "specializing";
         SpecializeRequest req = new SpecializeRequest(fn.name(), fn.spec().code(), fn.spec().entrypoint(),
                 env.spec().command(), fn.spec().timeout(), config.packagesUrl());
-        return node.client.specialize(warm.id, req).transform(ar -> {
+        return whileAlive(node, node.client.specialize(warm.id, req)).transform(ar -> {
             if (instances.get(warm.id) != warm) {
                 return Future.failedFuture(new ExecutorException("instance " + warm.id + " of function '" + fn.name() + "' went away while specializing"));
             }
@@ -426,6 +428,7 @@ public final class Executor implements InstanceSource, ClusterView {
                 context.runOnContext(v -> reconcilePools());
                 return Future.succeededFuture(warm);
             }
+            if (ar.cause() instanceof NodeLost lost) return Future.failedFuture(new ExecutorException("function '" + fn.name() + "': " + lost.getMessage() + " while specializing it"));
             boolean loadFailure = ar.cause() instanceof AgentException a && a.status() == 422;
             if (loadFailure) warm.state = "ready"; // the instance stays generic and goes back to the pool
             else stopInstance(warm);
@@ -443,13 +446,15 @@ public final class Executor implements InstanceSource, ClusterView {
         instances.put(i.id, i);
         LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), fn.name(), fn.spec().code(),
                 fn.spec().entrypoint(), env.spec().command(), env.spec().jvmOptions(), fn.spec().timeout(), config.packagesUrl());
-        return nodes.get(i.node).client.launch(req).transform(ar -> {
+        Node target = nodes.get(i.node);
+        return whileAlive(target, target.client.launch(req)).transform(ar -> {
             if (instances.get(i.id) != i) {
                 if (ar.succeeded()) stopOrphan(i);
                 return Future.failedFuture(new ExecutorException("instance " + i.id + " of function '" + fn.name() + "' went away while starting"));
             }
             if (ar.failed()) {
                 instances.remove(i.id);
+                if (ar.cause() instanceof NodeLost lost) return Future.failedFuture(new ExecutorException("function '" + fn.name() + "': " + lost.getMessage() + " while starting it"));
                 return Future.failedFuture(recordFailure(fs, ar.cause()));
             }
             started(i, ar.result());
@@ -466,7 +471,8 @@ public final class Executor implements InstanceSource, ClusterView {
         instances.put(i.id, i);
         LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), null, null, null,
                 env.spec().command(), env.spec().jvmOptions(), null, config.packagesUrl());
-        nodes.get(node).client.launch(req).onComplete(ar -> {
+        Node target = nodes.get(node);
+        whileAlive(target, target.client.launch(req)).onComplete(ar -> {
             if (instances.get(i.id) != i) {
                 if (ar.succeeded()) stopOrphan(i);
                 return;
@@ -478,7 +484,7 @@ public final class Executor implements InstanceSource, ClusterView {
                 return;
             }
             instances.remove(i.id);
-            recordPoolFailure(env.name(), "failed to start on " + node + ": " + ar.cause().getMessage());
+            if (!stopping && !(ar.cause() instanceof NodeLost)) recordPoolFailure(env.name(), "failed to start on " + node + ": " + ar.cause().getMessage());
         });
     }
 
@@ -487,6 +493,24 @@ public final class Executor implements InstanceSource, ClusterView {
         f.count++;
         f.retryAt = config.clock().instant().plus(config.loadBackoff().delay(f.count));
         log.warn("warm instance of environment {} {} ({} in a row, next try after {})", environment, why, f.count, f.retryAt);
+    }
+
+    /** {@code call}, or a failure as soon as {@code node} is declared dead, whichever comes first. */
+    private static <T> Future<T> whileAlive(Node node, Future<T> call) {
+        Promise<T> p = Promise.promise();
+        call.onComplete(ar -> {
+            if (ar.succeeded()) p.tryComplete(ar.result());
+            else p.tryFail(ar.cause());
+        });
+        node.lost.future().onComplete(v -> p.tryFail(new NodeLost(node.name)));
+        return p.future();
+    }
+
+    /** A call ended because its node died: not the function's fault, so no back-off. */
+    private static final class NodeLost extends RuntimeException {
+        NodeLost(String node) {
+            super("node " + node + " died", null, false, false);
+        }
     }
 
     private void started(Instance i, InstanceInfo info) {
@@ -735,6 +759,7 @@ public final class Executor implements InstanceSource, ClusterView {
 
     private void markDead(Node n, String reason) {
         n.alive = false;
+        n.lost.tryComplete();
         if (stopping) return;
         log.warn("node {} is dead: {}", n.name, reason);
         Set<String> affected = new HashSet<>();

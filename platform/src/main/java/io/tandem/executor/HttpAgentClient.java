@@ -25,6 +25,9 @@ final class HttpAgentClient implements AgentClient {
     private static final TypeReference<List<InstanceInfo>> INFO_LIST = new TypeReference<>() {
     };
 
+    /** A backstop beyond the agent's own 60 s readiness limit plus a download; a dead node ends calls sooner. */
+    private static final long CALL_IDLE_TIMEOUT_MS = 180_000;
+
     private final HttpClient http;
     private final String baseUrl;
     private final String token;
@@ -39,12 +42,12 @@ final class HttpAgentClient implements AgentClient {
 
     @Override
     public Future<InstanceInfo> launch(LaunchRequest request) {
-        return call(HttpMethod.POST, "/v1/instances", Json.writeBytes(request), 0).map(b -> Json.read(b.getBytes(), InstanceInfo.class));
+        return call(HttpMethod.POST, "/v1/instances", Json.writeBytes(request), CALL_IDLE_TIMEOUT_MS).map(b -> Json.read(b.getBytes(), InstanceInfo.class));
     }
 
     @Override
     public Future<InstanceInfo> specialize(String instanceId, SpecializeRequest request) {
-        return call(HttpMethod.POST, "/v1/instances/" + instanceId + "/specialize", Json.writeBytes(request), 0)
+        return call(HttpMethod.POST, "/v1/instances/" + instanceId + "/specialize", Json.writeBytes(request), CALL_IDLE_TIMEOUT_MS)
                 .map(b -> Json.read(b.getBytes(), InstanceInfo.class));
     }
 

@@ -220,4 +220,47 @@ class ExecutorProcessTest {
         assertThat(TestInstances.get(e.port(), "/")).isEqualTo("hello from exec via GET\n");
         remember();
     }
+
+    @Test
+    void aLambdaHandlerRunsOnTheRealJavaRuntime() throws Exception {
+        String sha = packages.add(lambdaJar());
+        CodeRef code = new CodeRef(sha, "hello.jar", 0, CodeRef.PackageKind.JAR);
+        feed.push(Change.Type.ADDED, new Environment(Metadata.named("java"), new EnvironmentSpec(Runtime.JAVA, null, 1, null)));
+        feed.push(Change.Type.ADDED, function("hello", "java", ExecutorType.POOLMGR, 1, code));
+        await().atMost(PATIENCE).until(() -> executor.status().instances().stream()
+                .filter(i -> i.role().equals("pool") && i.state().equals("ready")).count() == 2);
+        remember();
+
+        Endpoint e = executor.acquire("hello").get(30, TimeUnit.SECONDS);
+
+        assertThat(TestInstances.get(e.port(), "/")).contains("hello from lambda");
+        remember();
+    }
+
+    /** A jar with {@code example.Hello}, an AWS Lambda {@code RequestHandler<String, String>}, compiled here. */
+    private byte[] lambdaJar() throws Exception {
+        Path src = dir.resolve("src/example/Hello.java");
+        java.nio.file.Files.createDirectories(src.getParent());
+        java.nio.file.Files.writeString(src, """
+                package example;
+                import com.amazonaws.services.lambda.runtime.Context;
+                import com.amazonaws.services.lambda.runtime.RequestHandler;
+                public class Hello implements RequestHandler<String, String> {
+                    public String handleRequest(String input, Context context) { return "hello from lambda " + input; }
+                }
+                """);
+        Path classes = dir.resolve("classes");
+        String lambda = Path.of(Class.forName("com.amazonaws.services.lambda.runtime.RequestHandler")
+                .getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        int rc = javax.tools.ToolProvider.getSystemJavaCompiler().run(null, null, null,
+                "--release", "21", "-d", classes.toString(), "-cp", lambda, src.toString());
+        assertThat(rc).isZero();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        try (java.util.zip.ZipOutputStream jar = new java.util.zip.ZipOutputStream(out)) {
+            jar.putNextEntry(new java.util.zip.ZipEntry("example/Hello.class"));
+            jar.write(java.nio.file.Files.readAllBytes(classes.resolve("example/Hello.class")));
+            jar.closeEntry();
+        }
+        return out.toByteArray();
+    }
 }

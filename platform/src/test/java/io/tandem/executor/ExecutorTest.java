@@ -341,4 +341,22 @@ class ExecutorTest {
         settle();
         assertThat(n1.functionLaunches("api")).as("the second back-off is longer").hasSize(2);
     }
+
+    @Test
+    void aColdStartOnANodeThatDiesFailsAndTheNextOneGoesElsewhere() throws Exception {
+        nodes("n1", "n2");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "py", 2, null));
+        settle();
+        agents.values().forEach(a -> a.holdLaunches = true); // a frozen agent never answers
+        CompletableFuture<Endpoint> first = executor.acquire("hello");
+        await().until(() -> agents.values().stream().mapToInt(a -> a.functionLaunches("hello").size()).sum() == 1);
+        FakeAgent frozen = agents.values().stream().filter(a -> !a.functionLaunches("hello").isEmpty()).findFirst().orElseThrow();
+        frozen.dropStream();
+
+        assertThatThrownBy(() -> get(first)).hasMessageContaining("node " + frozen.name + " died");
+        agents.values().forEach(a -> a.holdLaunches = false);
+        Endpoint e = get(executor.acquire("hello"));
+        assertThat(e.node()).isNotEqualTo(frozen.name);
+    }
 }
