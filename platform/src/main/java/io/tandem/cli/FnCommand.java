@@ -215,7 +215,7 @@ final class FnCommand implements Runnable {
     static final class Test implements Runnable {
         @Option(names = "--name", required = true, description = "Function name.")
         String name;
-        @Option(names = {"-X", "--method"}, defaultValue = "GET", description = "HTTP method (default: ${DEFAULT-VALUE}).")
+        @Option(names = {"-X", "--method"}, description = "HTTP method (default: POST with a body, GET without).")
         String method;
         @Option(names = "--path", defaultValue = "/", description = "Path after /function/NAME (default: ${DEFAULT-VALUE}).")
         String path;
@@ -237,7 +237,8 @@ final class FnCommand implements Runnable {
                 HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
                         : body.startsWith("@") ? HttpRequest.BodyPublishers.ofFile(Path.of(body.substring(1)))
                         : HttpRequest.BodyPublishers.ofString(body);
-                HttpRequest.Builder req = HttpRequest.newBuilder(uri).method(method.toUpperCase(java.util.Locale.ROOT), publisher)
+                String m = method != null ? method : body != null ? "POST" : "GET";
+                HttpRequest.Builder req = HttpRequest.newBuilder(uri).method(m.toUpperCase(java.util.Locale.ROOT), publisher)
                         .timeout(Duration.ofMinutes(10));
                 if (headers != null) {
                     for (String h : headers) {
