@@ -12,7 +12,8 @@ import java.util.stream.Stream;
 /**
  * The classpath of Tandem's own runtimes: the jars in the platform's {@code lib} directory whose names start with
  * one of {@link #PREFIXES}. That directory sits beside {@code tandem.jar}, or beside {@code target/classes} when
- * running from a build tree.
+ * running from a build tree; when the platform jar is itself a dependency in some other lib directory (as the
+ * benchmarks run it), the runtime jars are its neighbours.
  */
 final class RuntimeClasspath {
     static final List<String> PREFIXES = List.of("tandem-runtime", "tandem-function-api", "aws-lambda-java-core",
@@ -24,10 +25,19 @@ final class RuntimeClasspath {
     static Path libDir() {
         try {
             Path source = Path.of(Agent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-            // tandem.jar -> its dir/lib; target/classes -> target/lib
-            return source.getParent().resolve("lib");
+            // tandem.jar -> its dir/lib; target/classes -> target/lib; lib/tandem-x.jar -> lib
+            Path beside = source.getParent().resolve("lib");
+            return hasRuntime(beside) || !hasRuntime(source.getParent()) ? beside : source.getParent();
         } catch (URISyntaxException e) {
             throw new IllegalStateException("cannot locate the platform's code source", e);
+        }
+    }
+
+    private static boolean hasRuntime(Path dir) {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.anyMatch(p -> p.getFileName().toString().startsWith("tandem-runtime"));
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -19,7 +19,6 @@ import io.tandem.model.ExecutorType;
 import io.tandem.model.Function;
 import io.tandem.model.Json;
 import io.tandem.model.Runtime;
-import io.tandem.router.InstanceSource;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -71,7 +70,7 @@ import org.slf4j.LoggerFactory;
  * from the last {@link #acquire} of the instance or the last {@link #recordTraffic} for its function; until the
  * router reports traffic, a busy poolmgr function is reaped after its idle timeout and cold-starts again.
  */
-public final class Executor implements InstanceSource, ClusterView {
+public final class Executor implements ClusterView {
     private static final Logger log = LoggerFactory.getLogger(Executor.class);
     private static final String LOOPBACK = "127.0.0.1";
     /** How long a registered agent may take to deliver its first event (a JVM starting on a busy machine). */
@@ -319,9 +318,9 @@ public final class Executor implements InstanceSource, ClusterView {
         }
     }
 
-    // ---- InstanceSource ----------------------------------------------------------------------------------
+    // ---- what the router asks on its cold path (the server adapts these to router.InstanceSource) ----------
 
-    @Override
+    /** An endpoint serving {@code function}, specializing or launching an instance if none is ready. Any thread. */
     public CompletableFuture<Endpoint> acquire(String function) {
         CompletableFuture<Endpoint> out = new CompletableFuture<>();
         if (context == null) {
@@ -335,7 +334,7 @@ public final class Executor implements InstanceSource, ClusterView {
         return out;
     }
 
-    @Override
+    /** The router could not connect to {@code endpoint}: drop and replace it. Any thread. */
     public void reportUnreachable(Endpoint endpoint) {
         onContext(() -> {
             Instance i = instances.get(endpoint.instanceId());

@@ -1,6 +1,5 @@
 package io.tandem.router;
 
-import io.tandem.executor.EndpointPublisher;
 import io.tandem.model.Endpoint;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,7 +13,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link #pick} from them and {@link #forget} an endpoint they could not reach. Each function's entry is an
  * immutable list replaced whole (copy-on-write per function), so a reader never sees a half-made update.
  */
-final class EndpointTable implements EndpointPublisher {
+final class EndpointTable implements WarmEndpoints {
     private final ConcurrentHashMap<String, Entry> byFunction = new ConcurrentHashMap<>();
 
     private record Entry(List<Endpoint> endpoints, AtomicInteger next, AtomicBoolean used) {

@@ -1,6 +1,5 @@
 package io.tandem.router;
 
-import io.tandem.executor.EndpointPublisher;
 import io.tandem.model.ChangeFeed;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -89,7 +88,7 @@ public final class Router {
     }
 
     /** The routing table the executor pushes warm endpoints into. Thread-safe and non-blocking. */
-    public EndpointPublisher endpoints() {
+    public WarmEndpoints endpoints() {
         return parts.endpoints();
     }
 

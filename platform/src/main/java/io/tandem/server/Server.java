@@ -69,7 +69,7 @@ public final class Server {
         String api = "http://" + config.host() + ":" + controller.port();
         Router router = new Router(vertx, controller.changes(), forwarding,
                 RouterConfig.defaults().withHost(config.host()).withPort(config.routerPort()));
-        Executor executor = new Executor(home, vertx, controller.changes(), router.endpoints(),
+        Executor executor = new Executor(home, vertx, controller.changes(), router.endpoints()::publish,
                 ExecutorConfig.defaults().withPackagesUrl(api));
         forwarding.executor = executor;
         Server server = new Server(config, vertx, controller, router, executor);
