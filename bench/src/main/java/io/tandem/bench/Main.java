@@ -75,11 +75,17 @@ public final class Main implements Runnable {
                 load.run(routed, connections, Duration.ofSeconds(warmup));
                 List<LoadGenerator.Result> directRuns = new ArrayList<>();
                 List<LoadGenerator.Result> routedRuns = new ArrayList<>();
+                List<Double> cpuPerRequest = new ArrayList<>();
                 for (int r = 0; r < rounds; r++) {
                     // Alternate which goes first, so a drift of the machine touches both alike.
                     boolean directFirst = r % 2 == 0;
+                    Duration cpu0 = server.cpuTime();
                     LoadGenerator.Result a = load.run(directFirst ? direct : routed, connections, Duration.ofSeconds(seconds));
+                    Duration cpu1 = server.cpuTime();
                     LoadGenerator.Result b = load.run(directFirst ? routed : direct, connections, Duration.ofSeconds(seconds));
+                    Duration cpu2 = server.cpuTime();
+                    Duration routerCpu = directFirst ? cpu2.minus(cpu1) : cpu1.minus(cpu0);
+                    cpuPerRequest.add(routerCpu.toNanos() / 1000.0 / (directFirst ? b : a).requests());
                     directRuns.add(directFirst ? a : b);
                     routedRuns.add(directFirst ? b : a);
                     System.out.printf("  round %d: direct %,.0f req/s p50 %.2f ms | router %,.0f req/s p50 %.2f ms%n", r + 1,
@@ -99,6 +105,7 @@ public final class Main implements Runnable {
                 System.out.printf("%-12s %-40s %-32s %-32s%n", "via router", range(rRps, 0), range(rP50, 2), range(rP99, 2));
                 System.out.printf("%nrouter/direct req/s: %.2f   p50 added by the router: %+.2f ms   p99 added: %+.2f ms   failed requests: %d%n",
                         rRps.median() / dRps.median(), rP50.median() - dP50.median(), rP99.median() - dP99.median(), errors);
+                System.out.printf("router CPU per proxied request (server process): %s%n", Stats.of(cpuPerRequest).format("us", 1));
                 System.out.println("reference (DEPENDENCIES.md, same kind of machine, wrk): OpenFaaS of-watchdog 16.6k req/s, +0.67 ms p50");
                 return errors == 0 ? 0 : 1;
             }

@@ -48,6 +48,11 @@ final class ServerProcess implements AutoCloseable {
         throw new IllegalStateException("the server did not start; its log: " + Files.readString(dir.resolve("server.log")));
     }
 
+    /** CPU time the server process (controller, router, executor; not agents or instances) has used so far. */
+    java.time.Duration cpuTime() {
+        return process.toHandle().info().totalCpuDuration().orElse(java.time.Duration.ZERO);
+    }
+
     TandemClient client() {
         return new TandemClient(java.net.URI.create(info.api()), home.readToken());
     }
