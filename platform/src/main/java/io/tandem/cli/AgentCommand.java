@@ -2,8 +2,7 @@ package io.tandem.cli;
 
 import io.tandem.agent.AgentMain;
 import io.tandem.home.ServerInfo;
-import java.util.ArrayList;
-import java.util.List;
+import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -23,7 +22,13 @@ final class AgentCommand implements Runnable {
         String url = executor != null ? executor : ServerInfo.readFrom(Connection.home()).map(ServerInfo::executor)
                 .orElseThrow(() -> new CommandFailedException("no running server found in " + Connection.home().root()
                         + ": start 'tandem server' or pass --executor URL", ExitCodes.UNAVAILABLE));
-        List<String> args = new ArrayList<>(List.of("--name", name, "--executor", url, "--port", Integer.toString(port)));
-        AgentMain.main(args.toArray(String[]::new));
+        io.tandem.model.Names.require("--name", name);
+        AgentMain.run(Connection.home(), name, url, port, false, Duration.ofSeconds(30));
+        // The agent runs on its own threads until the process is stopped (its shutdown hook stops the instances).
+        try {
+            Thread.currentThread().join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -374,7 +374,9 @@ public final class Executor implements ClusterView {
             reconcileFunction(fs);
             return w;
         }
-        if (fs.coldStart == null) {
+        // A finished cold start is never shared: its clean-up below may not have run yet (a caller's copy
+        // completes before it), and a failure must not be handed to a caller who came after it.
+        if (fs.coldStart == null || fs.coldStart.isDone()) {
             CompletableFuture<Endpoint> cold = coldStart(fs);
             fs.coldStart = cold;
             cold.whenComplete((e, t) -> context.runOnContext(v -> {

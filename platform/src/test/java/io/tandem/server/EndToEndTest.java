@@ -141,6 +141,38 @@ class EndToEndTest {
 
     @Test
     @Order(7)
+    void anAgentStartedLaterJoinsAsANewNodeAndLeavesWhenKilled() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "io.tandem.cli.Main", "agent", "--name", "n3")
+                .redirectErrorStream(true).redirectOutput(tmp.resolve("agent.log").toFile());
+        pb.environment().put("TANDEM_HOME", tandem.home.root().toString());
+        Process agent = pb.start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(nodeState("n3")).isEqualTo("alive"));
+            // The joined node takes its share of the warm pools.
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+                boolean poolOnN3 = false;
+                for (JsonNode i : tandem.client.get("/v1/status").path("instances")) {
+                    poolOnN3 |= "n3".equals(i.path("node").asText()) && "pool".equals(i.path("role").asText());
+                }
+                assertThat(poolOnN3).isTrue();
+            });
+        } finally {
+            agent.destroyForcibly().waitFor();
+        }
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(nodeState("n3")).isEqualTo("dead"));
+    }
+
+    private static String nodeState(String node) {
+        for (JsonNode n : tandem.client.get("/v1/status").path("nodes")) {
+            if (node.equals(n.path("name").asText())) return n.path("state").asText();
+        }
+        return "absent";
+    }
+
+    @Test
+    @Order(8)
     void deleteRemovesEverythingTheSpecsDeclared() throws Exception {
         assertThat(tandem.cli("delete", "-f", specs.toString())).isZero();
         HttpResponse<String> r = tandem.get("/hello");
