@@ -381,6 +381,11 @@ public final class Agent {
         });
     }
 
+    /** Fetches a package into this node's code cache; completes when it is there. */
+    Future<Void> prefetch(PrefetchRequest req) {
+        return Future.fromCompletionStage(codes.codePath(req.code(), req.runtime(), req.packagesUrl()), vertx.getOrCreateContext()).mapEmpty();
+    }
+
     Future<InstanceInfo> specialize(String id, SpecializeRequest req) {
         Running r = instances.get(id);
         if (r == null) return Future.failedFuture(new AgentException(404, "no such instance", id));

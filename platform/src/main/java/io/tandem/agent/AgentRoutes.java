@@ -36,6 +36,17 @@ final class AgentRoutes {
             }
             answer(ctx, agent.launch(req));
         });
+        router.post("/v1/code").handler(ctx -> {
+            PrefetchRequest req;
+            try {
+                req = Json.read(ctx.body().buffer().getBytes(), PrefetchRequest.class);
+            } catch (RuntimeException e) {
+                Agent.fail(ctx, 400, "invalid prefetch request", e.getMessage());
+                return;
+            }
+            agent.prefetch(req).onSuccess(v -> ctx.response().setStatusCode(204).end())
+                    .onFailure(e -> Agent.fail(ctx, 502, "cannot fetch code " + req.code().sha256(), e.getMessage()));
+        });
         router.post("/v1/instances/:id/specialize").handler(ctx -> {
             SpecializeRequest req;
             try {

@@ -18,6 +18,9 @@ public interface AgentClient {
 
     Future<InstanceInfo> specialize(String instanceId, SpecializeRequest request);
 
+    /** Fetches a package into the node's code cache ahead of the first call; completes when it is there. */
+    Future<Void> prefetch(io.tandem.agent.PrefetchRequest request);
+
     /** Completes once the process exited. */
     Future<Void> stop(String instanceId);
 

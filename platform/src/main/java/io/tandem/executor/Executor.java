@@ -722,7 +722,10 @@ public final class Executor implements ClusterView {
                         if (!instances.containsKey(info.id())) n.client.stop(info.id());
                     }
                 }
-                if (n.alive) reconcileAll();
+                if (n.alive) {
+                    functions.values().forEach(fs -> prefetch(n, fs.fn));
+                    reconcileAll();
+                }
                 done.complete();
             });
         });
@@ -831,7 +834,21 @@ public final class Executor implements ClusterView {
             // poolmgr instances carry the old code: drop them, the next call specializes afresh. newdeploy rolls.
             if (!fs.newdeploy()) stopAll(fn.name());
         }
+        for (Node n : nodes.values()) {
+            if (n.alive) prefetch(n, fn);
+        }
         reconcileFunction(fs);
+    }
+
+    /**
+     * Puts the function's code on the node before its first call needs it: that call then pays for
+     * specialization only. Best effort; the specialization fetches it anyway if this failed.
+     */
+    private void prefetch(Node n, Function fn) {
+        Environment env = environments.get(fn.spec().environment());
+        if (env == null) return;
+        n.client.prefetch(new io.tandem.agent.PrefetchRequest(fn.spec().code(), env.spec().runtime(), config.packagesUrl()))
+                .onFailure(e -> log.debug("prefetching the code of {} on {} failed: {}", fn.name(), n.name, e.toString()));
     }
 
     private void stopAll(String function) {

@@ -52,6 +52,11 @@ final class HttpAgentClient implements AgentClient {
     }
 
     @Override
+    public Future<Void> prefetch(io.tandem.agent.PrefetchRequest request) {
+        return call(HttpMethod.POST, "/v1/code", Json.writeBytes(request), CALL_IDLE_TIMEOUT_MS).mapEmpty();
+    }
+
+    @Override
     public Future<Void> stop(String instanceId) {
         return call(HttpMethod.DELETE, "/v1/instances/" + instanceId, null, 30_000).mapEmpty();
     }

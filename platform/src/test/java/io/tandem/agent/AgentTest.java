@@ -145,6 +145,28 @@ class AgentTest {
     }
 
     @Test
+    void prefetchedCodeIsNotFetchedAgainByTheLaunchThatUsesIt() throws Exception {
+        String sha = packages.add(TestInstances.echoScript());
+        CodeRef code = new CodeRef(sha, "serve.sh", 0, CodeRef.PackageKind.FILE);
+        HttpResponse<String> prefetch = call("POST", "/v1/code", new PrefetchRequest(code, Runtime.HTTP, packages.url()));
+        assertThat(prefetch.statusCode()).as(prefetch.body()).isEqualTo(204);
+        assertThat(dir.resolve("nodes/n1/code").resolve(sha).resolve("serve.sh")).isExecutable();
+
+        InstanceInfo info = launched(call("POST", "/v1/instances",
+                new LaunchRequest("pre-1", "test", Runtime.HTTP, "fn", code, null, null, null, null, packages.url())));
+        assertThat(TestInstances.get(info.port(), "/x")).startsWith("echo GET /x");
+        assertThat(packages.fetches).hasValue(1);
+    }
+
+    @Test
+    void prefetchOfAPackageThatDoesNotExistIsA502NamingIt() throws Exception {
+        CodeRef code = new CodeRef("ab".repeat(32), "gone.sh", 0, CodeRef.PackageKind.FILE);
+        HttpResponse<String> resp = call("POST", "/v1/code", new PrefetchRequest(code, Runtime.HTTP, packages.url()));
+        assertThat(resp.statusCode()).isEqualTo(502);
+        assertThat(resp.body()).contains("abab");
+    }
+
+    @Test
     void refusesAnArchiveThatEscapesItsDirectory() throws Exception {
         String sha = packages.add(TestInstances.zip("../evil.sh", "boom".getBytes()));
         CodeRef code = new CodeRef(sha, "evil.zip", 0, CodeRef.PackageKind.ZIP);

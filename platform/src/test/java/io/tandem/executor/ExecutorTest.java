@@ -343,6 +343,16 @@ class ExecutorTest {
     }
 
     @Test
+    void prefetchesAFunctionsCodeOnEveryLiveNodeWhenItIsDeployed() throws Exception {
+        nodes("n1", "n2");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "py", 2, null));
+        settle();
+        await().untilAsserted(() -> assertThat(agents.values()).allSatisfy(a ->
+                assertThat(a.prefetched).singleElement().satisfies(r -> assertThat(r.runtime()).isEqualTo(Runtime.HTTP))));
+    }
+
+    @Test
     void aColdStartOnANodeThatDiesFailsAndTheNextOneGoesElsewhere() throws Exception {
         nodes("n1", "n2");
         feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));

@@ -54,6 +54,14 @@ final class FakeAgent implements AgentClient {
         return Future.succeededFuture(info);
     }
 
+    final java.util.List<io.tandem.agent.PrefetchRequest> prefetched = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public Future<Void> prefetch(io.tandem.agent.PrefetchRequest request) {
+        prefetched.add(request);
+        return Future.succeededFuture();
+    }
+
     @Override
     public Future<InstanceInfo> specialize(String instanceId, SpecializeRequest request) {
         Promise<InstanceInfo> p = Promise.promise();
