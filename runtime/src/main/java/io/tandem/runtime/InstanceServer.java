@@ -18,7 +18,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Design: the instance is a small state machine held in one {@link AtomicReference}: generic, loading, serving a
  * function, or failed. Invocations read the state without locking; only specialization changes it, with a
  * compare-and-set from generic, so two concurrent {@code /_/specialize} calls cannot both win. Requests run on
- * virtual threads, so a slow function occupies no platform thread.
+ * platform threads from a cached pool, not on virtual threads: virtual threads are not preempted, so CPU-bound
+ * calls on every carrier would leave {@code /_/health} unanswered, and a busy instance would look dead to the
+ * prober that decides failovers. The kernel schedules platform threads fairly, so health answers under any load.
+ *
+ * <p>Fencing: see {@link Lease}. A refused invocation gets 503 with {@code X-Tandem-Fenced: true}, which tells the
+ * router the request never reached the function.
  *
  * <p>An instance started with {@code TANDEM_FUNCTION} that fails to load still comes up, in the failed state: its
  * health check and every invocation answer 500 with the load error, so the agent and the user see why, rather
@@ -40,7 +45,8 @@ public final class InstanceServer implements AutoCloseable {
     private final String runtime;
     private final Loader loader;
     private final AtomicReference<State> state = new AtomicReference<>(GENERIC);
-    private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+    private final ExecutorService requests = Executors.newCachedThreadPool(Thread.ofPlatform().name("tandem-request-", 0).daemon(true).factory());
+    private final Lease lease;
     private HttpServer server;
 
     static {
@@ -51,8 +57,13 @@ public final class InstanceServer implements AutoCloseable {
     }
 
     InstanceServer(String runtime, Loader loader) {
+        this(runtime, loader, Lease.systemLease());
+    }
+
+    InstanceServer(String runtime, Loader loader, Lease lease) {
         this.runtime = runtime;
         this.loader = loader;
+        this.lease = lease;
     }
 
     /** Specializes from the environment if it names a function, then binds; returns once health can answer. */
@@ -111,6 +122,22 @@ public final class InstanceServer implements AutoCloseable {
     }
 
     private void health(HttpExchange exchange) throws IOException {
+        Map<String, String> query = Replies.query(exchange.getRequestURI().getRawQuery());
+        if (query.containsKey("epoch")) {
+            long epoch;
+            long millis;
+            try {
+                epoch = Long.parseLong(query.get("epoch"));
+                millis = Long.parseLong(query.getOrDefault("lease", "0"));
+            } catch (NumberFormatException e) {
+                Replies.error(exchange, 400, "bad lease", "epoch and lease must be whole numbers, as /_/health?epoch=3&lease=300");
+                return;
+            }
+            if (!lease.renew(epoch, millis)) {
+                Replies.error(exchange, 409, "stale epoch", "this instance already holds epoch " + lease.epoch() + ", newer than " + epoch);
+                return;
+            }
+        }
         switch (state.get()) {
             case Failed f -> Replies.json(exchange, 500, Map.of("error", "function failed to load", "detail", f.detail(), "function", f.function()));
             case Serving s -> Replies.json(exchange, 200, Map.of("status", "ok", "runtime", runtime, "function", s.function()));
@@ -158,6 +185,12 @@ public final class InstanceServer implements AutoCloseable {
     }
 
     private void invoke(HttpExchange exchange) throws IOException {
+        String fenced = lease.refusal(exchange.getRequestHeaders().getFirst("X-Tandem-Epoch"));
+        if (fenced != null) {
+            exchange.getResponseHeaders().set("X-Tandem-Fenced", "true");
+            Replies.error(exchange, 503, "instance fenced", fenced);
+            return;
+        }
         switch (state.get()) {
             case Serving s -> s.invoker().invoke(exchange);
             case Failed f -> Replies.error(exchange, 500, "function failed to load", f.detail());

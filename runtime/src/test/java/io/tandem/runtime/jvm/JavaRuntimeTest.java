@@ -117,6 +117,20 @@ class JavaRuntimeTest {
                         }
                     }
                     """),
+            Map.entry("fn/Spin.java", """
+                    package fn;
+                    import io.tandem.function.*;
+                    import java.nio.file.*;
+                    public class Spin implements Handler {
+                        public Response handle(Request r, Context c) throws Exception {
+                            Path dir = Path.of(r.queryParameter("dir").orElseThrow());
+                            Files.createFile(dir.resolve("started-" + c.requestId()));
+                            long spins = 0;
+                            while (!Files.exists(dir.resolve("release"))) spins++; // busy: never yields its thread
+                            return Response.ok("spun " + (spins > 0));
+                        }
+                    }
+                    """),
             Map.entry("fn/NotAHandler.java", """
                     package fn;
                     public class NotAHandler { public String handle(String s) { return s; } }
@@ -162,6 +176,49 @@ class JavaRuntimeTest {
 
     private static String spec(String function, Path code, String entrypoint) {
         return "{\"function\":\"" + function + "\",\"code\":\"" + code + "\",\"entrypoint\":\"" + entrypoint + "\"}";
+    }
+
+    @Test
+    void healthAnswersWhileCpuBoundCallsOccupyMoreThreadsThanCores() throws Exception {
+        specialized("fn.Spin");
+        Path spinDir = java.nio.file.Files.createTempDirectory(dir, "spin");
+        int calls = java.lang.Runtime.getRuntime().availableProcessors() + 2;
+        java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> running = new java.util.ArrayList<>();
+        for (int i = 0; i < calls; i++) {
+            running.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> instance.get("/?dir=" + spinDir)));
+        }
+        try {
+            // Every call runs at once, on its own thread, and the instance still answers its probe meanwhile.
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+                try (var files = java.nio.file.Files.list(spinDir)) {
+                    return files.count() == calls;
+                }
+            });
+            HttpResponse<String> health = instance.get("/_/health");
+            assertThat(health.statusCode()).isEqualTo(200);
+            assertThat(running).noneMatch(java.util.concurrent.CompletableFuture::isDone);
+        } finally {
+            java.nio.file.Files.createFile(spinDir.resolve("release"));
+        }
+        for (var call : running) assertThat(call.get(30, java.util.concurrent.TimeUnit.SECONDS).body()).isEqualTo("spun true");
+    }
+
+    @Test
+    void aLeasedInstanceServesOnlyItsEpochAndOnlyWhileTheLeaseLasts() {
+        specialized("fn.Echo");
+        assertThat(instance.get("/_/health?epoch=1&lease=60000").statusCode()).isEqualTo(200);
+        assertThat(instance.post("/x", "a", "X-Tandem-Epoch", "1").statusCode()).isEqualTo(201);
+
+        HttpResponse<String> stale = instance.post("/x", "a", "X-Tandem-Epoch", "0");
+        assertThat(stale.statusCode()).isEqualTo(503);
+        assertThat(stale.headers().firstValue("X-Tandem-Fenced")).contains("true");
+        assertThat(stale.body()).contains("instance fenced").contains("epoch 0");
+
+        assertThat(instance.get("/_/health?epoch=0&lease=60000").statusCode()).isEqualTo(409);
+        assertThat(instance.get("/_/health?epoch=2&lease=1").statusCode()).isEqualTo(200);
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
+                assertThat(instance.post("/x", "a").body()).contains("lease of epoch 2 ran out"));
+        assertThat(instance.get("/_/health?epoch=x").statusCode()).isEqualTo(400);
     }
 
     @Test

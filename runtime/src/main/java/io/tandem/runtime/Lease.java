@@ -1,0 +1,65 @@
+package io.tandem.runtime;
+
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
+
+/**
+ * Fencing by lease: whether this instance may still serve as its function's active instance.
+ *
+ * <p>An instance that never received a lease serves freely (strategies without fencing). Once the executor's
+ * health probe grants one ({@code GET /_/health?epoch=N&lease=MS}), the instance serves only while the newest
+ * grant lasts and only requests for its own epoch. The probe renews it every interval; an instance whose node was
+ * frozen finds on waking that its lease ran out meanwhile (the monotonic clock runs on while a process is stopped),
+ * so it refuses every request until it hears from the executor again, which by then has promoted another instance
+ * and does not renew this one. A grant for an older epoch than the one held is refused: the prober is stale.
+ *
+ * <p>Thread-safe and lock-free: probes renew on one thread while invocations check on others.
+ */
+final class Lease {
+    private record Grant(long epoch, long untilNanos) {
+    }
+
+    private final AtomicReference<Grant> grant = new AtomicReference<>();
+    private final LongSupplier nanoTime;
+
+    Lease(LongSupplier nanoTime) {
+        this.nanoTime = nanoTime;
+    }
+
+    static Lease systemLease() {
+        return new Lease(System::nanoTime);
+    }
+
+    /** Grants or renews the lease for {@code epoch}; false (and nothing changes) when a newer epoch is held. */
+    boolean renew(long epoch, long millis) {
+        long until = nanoTime.getAsLong() + millis * 1_000_000;
+        while (true) {
+            Grant current = grant.get();
+            if (current != null && epoch < current.epoch()) return false;
+            if (grant.compareAndSet(current, new Grant(epoch, until))) return true;
+        }
+    }
+
+    /** The epoch of the newest grant, or 0 when none was ever granted. */
+    long epoch() {
+        Grant g = grant.get();
+        return g == null ? 0 : g.epoch();
+    }
+
+    /**
+     * Why this instance must not serve a request that names {@code requestEpoch} (null when the request names none),
+     * or null when it may.
+     */
+    String refusal(String requestEpoch) {
+        Grant g = grant.get();
+        if (g == null) return null;
+        if (requestEpoch != null && !requestEpoch.equals(Long.toString(g.epoch()))) {
+            return "the request is for epoch " + requestEpoch + " but this instance holds epoch " + g.epoch();
+        }
+        long overdue = nanoTime.getAsLong() - g.untilNanos();
+        if (overdue > 0) {
+            return "the lease of epoch " + g.epoch() + " ran out " + overdue / 1_000_000 + " ms ago; another instance may be active";
+        }
+        return null;
+    }
+}
