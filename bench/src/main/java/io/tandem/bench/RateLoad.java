@@ -1,0 +1,87 @@
+package io.tandem.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import java.net.URI;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * An open-loop load: requests sent at a fixed rate whatever the answers, as clients of a failing service keep
+ * sending (a closed loop would slow down with the service and hide the outage). Each request's send and answer
+ * times are recorded, in nanoseconds from the start, for {@link Recovery} to read.
+ *
+ * <p>One event loop sends and reads; the caller's thread only waits.
+ */
+final class RateLoad implements AutoCloseable {
+    private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+
+    /** One request: when it was sent and answered (ns from the start), its status (0: no answer), and attempts. */
+    record Sample(long sentNanos, long doneNanos, int status, int attempts) {
+        boolean ok() {
+            return status >= 200 && status < 300;
+        }
+
+        double latencyMillis() {
+            return (doneNanos - sentNanos) / 1e6;
+        }
+    }
+
+    /** Sends {@code rate} requests a second to {@code target} for {@code duration}; waits for every answer. */
+    List<Sample> run(URI target, int rate, Duration duration, Duration timeout, long startNanos) throws InterruptedException {
+        HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
+                new PoolOptions().setHttp1MaxSize(256));
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(target.getHost()).setPort(target.getPort())
+                .setURI(target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery()))
+                .setTimeout(timeout.toMillis());
+        long count = rate * duration.toSeconds();
+        long periodNanos = 1_000_000_000L / rate;
+        List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
+        CountDownLatch done = new CountDownLatch((int) count);
+        for (long i = 0; i < count; i++) {
+            long due = startNanos + i * periodNanos;
+            long delayMs = Math.max(1, (due - System.nanoTime()) / 1_000_000);
+            vertx.setTimer(delayMs, t -> {
+                long sent = System.nanoTime();
+                client.request(options)
+                        .compose(req -> req.send().compose(resp -> resp.body().map(b -> new int[]{resp.statusCode(),
+                                parseAttempts(resp.getHeader("X-Tandem-Attempts"))})))
+                        .onComplete(ar -> {
+                            long end = System.nanoTime();
+                            int status = ar.succeeded() ? ar.result()[0] : 0;
+                            int attempts = ar.succeeded() ? ar.result()[1] : 0;
+                            samples.add(new Sample(sent - startNanos, end - startNanos, status, attempts));
+                            done.countDown();
+                        });
+            });
+        }
+        done.await(duration.toSeconds() + timeout.toSeconds() + 30, TimeUnit.SECONDS);
+        client.close().await();
+        List<Sample> out = new ArrayList<>(samples);
+        out.sort(java.util.Comparator.comparingLong(Sample::sentNanos));
+        return out;
+    }
+
+    private static int parseAttempts(String header) {
+        if (header == null) return 1;
+        try {
+            return Integer.parseInt(header.trim());
+        } catch (NumberFormatException e) {
+            return 1;
+        }
+    }
+
+    @Override
+    public void close() {
+        vertx.close().await();
+    }
+}
