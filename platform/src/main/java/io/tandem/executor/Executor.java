@@ -512,7 +512,8 @@ public final class Executor implements ClusterView {
             instances.remove(i.id);
             if (!stopping && !(ar.cause() instanceof NodeLost)) {
                 String why = ar.cause() instanceof AgentException a ? a.detail() : ar.cause().getMessage();
-                emit(ClusterEvent.LOAD_FAILED, null, node, i.id, "warm instance of environment " + env.name() + " failed to start: " + why);
+                // One stopped while it started (its environment changed) did not fail to load: no event.
+                if (!i.state.equals("stopping")) emit(ClusterEvent.LOAD_FAILED, null, node, i.id, "warm instance of environment " + env.name() + " failed to start: " + why);
                 recordPoolFailure(env.name(), "failed to start on " + node + ": " + ar.cause().getMessage());
             }
         });
