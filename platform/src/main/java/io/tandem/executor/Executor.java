@@ -782,7 +782,7 @@ public final class Executor implements ClusterView {
                     for (InstanceInfo info : ar.result()) {
                         if (instances.containsKey(info.id())) continue;
                         emit(ClusterEvent.STALE_INSTANCE_STOPPED, info.function(), n.name, info.id(),
-                                "still running (pid " + info.pid() + ") from before the node was declared dead or re-registered");
+                                "pid " + info.pid() + " was still running on the node, but is no instance of this executor (left from before the node was declared dead, or from an earlier server)");
                         n.client.stop(info.id());
                     }
                 }

@@ -244,7 +244,7 @@ public final class ResourceStore implements AutoCloseable {
      */
     public CompletableFuture<AutoCloseable> subscribe(Optional<Long> since, Consumer<Change> listener) {
         return onOwner(() -> {
-            Subscription<Change> sub = new Subscription<>(listener);
+            Subscription<Change> sub = new Subscription<>(listener, subscriptions);
             List<Change> first;
             if (since.isPresent()) {
                 first = readChanges(since.get());
@@ -344,9 +344,8 @@ public final class ResourceStore implements AutoCloseable {
      */
     public CompletableFuture<AutoCloseable> subscribeEvents(long since, Consumer<ClusterEvent> listener) {
         return onOwner(() -> {
-            Subscription<ClusterEvent> sub = new Subscription<>(listener);
+            Subscription<ClusterEvent> sub = new Subscription<>(listener, eventSubscriptions);
             selectEvents(since, null, Integer.MAX_VALUE).forEach(sub::offer);
-            sub.detach = () -> eventSubscriptions.remove(sub);
             eventSubscriptions.add(sub);
             return sub;
         });
@@ -638,10 +637,12 @@ public final class ResourceStore implements AutoCloseable {
     private final class Subscription<T> implements AutoCloseable {
         private final ExecutorService delivery = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("tandem-feed-", 0).factory());
         private final Consumer<T> listener;
-        private Runnable detach = () -> subscriptions.remove(this);
+        private final List<Subscription<T>> list;
 
-        Subscription(Consumer<T> listener) {
+        /** {@code list}: the subscriptions this one joins, and leaves when closed. */
+        Subscription(Consumer<T> listener, List<Subscription<T>> list) {
             this.listener = listener;
+            this.list = list;
         }
 
         void offer(T item) {
@@ -660,7 +661,7 @@ public final class ResourceStore implements AutoCloseable {
 
         @Override
         public void close() {
-            detach.run();
+            list.remove(this);
             delivery.shutdownNow();
         }
     }
