@@ -3,6 +3,7 @@ package io.tandem.executor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tandem.agent.InstanceInfo;
 import io.tandem.agent.NodeRegistration;
 import io.tandem.home.TandemHome;
 import io.tandem.model.Change;
@@ -15,8 +16,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -136,6 +139,60 @@ class ExecutorEventsTest {
         await().until(() -> events.stream().anyMatch(e -> e.type().equals(ClusterEvent.INSTANCE_REPLACED)));
         assertThat(last(ClusterEvent.UNREACHABLE).instance()).isEqualTo(bad.instanceId());
         assertThat(last(ClusterEvent.INSTANCE_REPLACED).detail()).isEqualTo("replaces " + bad.instanceId() + " on " + bad.node() + " (unreachable)");
+    }
+
+    @Test
+    void aSpecializationIsReportedAndSoIsAFunctionThatFailsToLoad() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 2, null));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "java", 2, null));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("broken", "java", 3, null));
+        executor.tick().await();
+        FakeAgent n1 = agents.get("n1");
+        CompletableFuture<Endpoint> hello = executor.acquire("hello");
+        await().until(() -> n1.pendingSpecializations.size() == 1);
+        n1.answerSpecialization(0, null);
+        Endpoint e = hello.get(5, TimeUnit.SECONDS);
+        executor.acquire("broken");
+        await().until(() -> n1.pendingSpecializations.size() == 2);
+        n1.answerSpecialization(1, "ClassNotFoundException: example.Nope");
+
+        await().until(() -> events.stream().anyMatch(x -> x.type().equals(ClusterEvent.LOAD_FAILED)));
+        ClusterEvent specialized = last(ClusterEvent.SPECIALIZED);
+        assertThat(specialized.function()).isEqualTo("hello");
+        assertThat(specialized.instance()).isEqualTo(e.instanceId());
+        assertThat(specialized.detail()).contains("environment java");
+        ClusterEvent failed = last(ClusterEvent.LOAD_FAILED);
+        assertThat(failed.function()).isEqualTo("broken");
+        assertThat(failed.detail()).contains("failed to load", "example.Nope");
+    }
+
+    @Test
+    void anIdleInstanceIsReportedAsReaped() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "py", 2, Duration.ofSeconds(60)));
+        Endpoint e = executor.acquire("hello").get(5, TimeUnit.SECONDS);
+        clock.advance(Duration.ofSeconds(61));
+        executor.tick().await();
+
+        ClusterEvent reaped = last(ClusterEvent.REAPED);
+        assertThat(reaped.instance()).isEqualTo(e.instanceId());
+        assertThat(reaped.detail()).contains("idle timeout 1m");
+        assertThat(reaped.at()).isEqualTo(clock.instant());
+    }
+
+    @Test
+    void aNodeThatComesBackWithInstancesTheExecutorForgotHasThemStoppedAndReported() {
+        FakeAgent n1 = agents.computeIfAbsent("n1", FakeAgent::new);
+        n1.leftovers.add(new InstanceInfo("api-old-1", "py", "api", "127.0.0.1", 20001, 4242, "ready"));
+        nodes("n1");
+
+        await().until(() -> n1.stops.contains("api-old-1"));
+        ClusterEvent stale = last(ClusterEvent.STALE_INSTANCE_STOPPED);
+        assertThat(stale.function()).isEqualTo("api");
+        assertThat(stale.node()).isEqualTo("n1");
+        assertThat(stale.detail()).contains("pid 4242");
     }
 
     @Test
