@@ -13,14 +13,23 @@ import io.tandem.model.FunctionSpec;
 import io.tandem.model.Json;
 import io.tandem.model.Metadata;
 import io.tandem.model.Runtime;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
-/** A replica killed with SIGKILL shows up in {@code tandem events}: its exit, then its replacement becoming ready. */
+/**
+ * A replica killed with SIGKILL shows up in {@code tandem events}: its exit, then its replacement becoming ready, both
+ * in the list and, as they happen, in {@code tandem events -f}.
+ */
 class EventsEndToEndTest {
     static RunningServer tandem;
+
+    @TempDir
+    Path tmp;
 
     @BeforeAll
     static void start() throws Exception {
@@ -42,8 +51,17 @@ class EventsEndToEndTest {
                 ExecutorType.NEWDEPLOY, 1, 1, null, null, null, null, null)));
         JsonNode replica = await().atMost(Duration.ofSeconds(60)).until(() -> readyReplica(null), r -> r != null);
         String killed = replica.path("id").asText();
+        Path followed = tmp.resolve("events-f.out");
+        Process follower = follow(followed);
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> Files.readString(followed).contains("\"" + killed + "\""));
 
-        assertThat(ProcessHandle.of(replica.path("pid").asLong()).orElseThrow().destroyForcibly()).isTrue();
+            assertThat(ProcessHandle.of(replica.path("pid").asLong()).orElseThrow().destroyForcibly()).isTrue();
+            await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> assertThat(Files.readString(followed))
+                    .as("tandem events -f prints the exit as it happens").contains("\"instance-exited\"", "\"instance-replaced\""));
+        } finally {
+            follower.destroyForcibly().waitFor();
+        }
 
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
             JsonNode events = eventsOfEcho();
@@ -62,6 +80,16 @@ class EventsEndToEndTest {
 
         String table = EndToEndTest.captureOut(() -> assertThat(tandem.cli("events", "--function", "echo")).isZero());
         assertThat(table).contains("TIME", "TYPE", "instance-exited", killed).containsPattern("\\b\\d\\d:\\d\\d:\\d\\d\\.\\d\\d\\d\\b");
+    }
+
+    /** {@code tandem events -f -o json --function echo} as its own process, as a user would leave it running. */
+    private static Process follow(Path output) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "io.tandem.cli.Main", "events", "-f", "-o", "json", "--function", "echo")
+                .redirectErrorStream(true).redirectOutput(output.toFile());
+        pb.environment().put("TANDEM_HOME", tandem.home.root().toString());
+        return pb.start();
     }
 
     private static JsonNode readyReplica(String notId) {
