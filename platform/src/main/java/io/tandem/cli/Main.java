@@ -22,6 +22,7 @@ import picocli.CommandLine.Command;
                 ApplyCommand.class,
                 DeleteCommand.class,
                 StatusCommand.class,
+                EventsCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 done; 1 refused or failed; 2 bad usage; 3 no server reachable.",
                 "State lives in TANDEM_HOME (default ~/.tandem)."})

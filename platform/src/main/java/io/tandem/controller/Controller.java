@@ -46,6 +46,8 @@ public final class Controller {
     private volatile PackageStore packages;
     private volatile HttpServer server;
     private volatile WatchRoute watches;
+    private volatile EventsRoute eventRoutes;
+    private final EventRecorder events = new EventRecorder(EventRecorder.DEFAULT_CAPACITY);
     private byte[] token;
 
     /** {@code clusterView} may be null (tests): status is then empty. Port 0 picks a free port. */
@@ -71,6 +73,7 @@ public final class Controller {
             store = ResourceStore.open(home.dataDir());
             packages = new PackageStore(home.packagesDir(), maxPackageBytes, io.tandem.packages.Archives.Limits.defaults());
             addBuiltInEnvironments(store);
+            events.start(store);
             return null;
         }).compose(v -> vertx.createHttpServer().requestHandler(router()).listen(requestedPort, host)).<Void>map(s -> {
             server = s;
@@ -103,6 +106,14 @@ public final class Controller {
         };
     }
 
+    /**
+     * Where the cluster's events go to be stored and served on {@code GET /v1/events}. Events recorded before
+     * {@link #start()} wait for it; see {@link EventRecorder} for what happens when the store falls behind.
+     */
+    public EventRecorder events() {
+        return events;
+    }
+
     public PackageStore packages() {
         return packages;
     }
@@ -124,8 +135,10 @@ public final class Controller {
     public Future<Void> stop() {
         HttpServer s = server;
         if (watches != null) watches.endAll();
+        if (eventRoutes != null) eventRoutes.endAll();
         Future<Void> closed = s == null ? Future.succeededFuture() : s.close();
         return closed.compose(v -> vertx.executeBlocking(() -> {
+            events.stop();
             ResourceStore st = store;
             if (st != null) st.close();
             return null;
@@ -153,6 +166,8 @@ public final class Controller {
         new PackageRoutes(vertx, packages, store).register(router);
         watches = new WatchRoute(vertx, store);
         watches.register(router);
+        eventRoutes = new EventsRoute(vertx, store);
+        eventRoutes.register(router);
         router.get("/v1/status").handler(ctx -> Replies.json(ctx, 200,
                 clusterView == null ? Map.of("nodes", List.of(), "instances", List.of()) : clusterView.status()));
         router.get("/v1/functions/:name/logs").handler(this::logs);

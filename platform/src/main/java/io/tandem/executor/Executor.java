@@ -13,6 +13,7 @@ import io.tandem.executor.pool.WarmPool;
 import io.tandem.home.TandemHome;
 import io.tandem.model.Change;
 import io.tandem.model.ChangeFeed;
+import io.tandem.model.ClusterEvent;
 import io.tandem.model.Endpoint;
 import io.tandem.model.Environment;
 import io.tandem.model.ExecutorType;
@@ -65,6 +66,10 @@ import org.slf4j.LoggerFactory;
  * kept apart from acting: {@link WarmPool}, {@link IdleReaper}, {@link ReplicaPlanner} and {@link NodeSelector}
  * decide; this class launches, specializes, stops and publishes. A periodic tick (every heartbeat interval)
  * re-checks heartbeats, reaps idle instances and reconciles pools and replicas, so back-off retries need no timers.
+ *
+ * <p><b>Events.</b> What explains a move of traffic (a node joined or died, an instance became ready, exited, was
+ * replaced, reaped, reported unreachable) goes to the {@link EventSink} as a {@link ClusterEvent}, on this
+ * context and stamped with the config's clock. Emitting never waits and never fails this class: see {@link #emit}.
  *
  * <p><b>Idleness.</b> The router does not call the executor on warm requests, so the executor measures idleness
  * from the last {@link #acquire} of the instance or the last {@link #recordTraffic} for its function; until the
@@ -145,6 +150,8 @@ public final class Executor implements ClusterView {
         volatile Instant errorAt;
         volatile Instant retryAt;
         volatile int failures;
+        /** Replicas lost to an exit, a dead node or the router's report, not yet replaced: "id on node (why)". */
+        final java.util.ArrayDeque<String> lost = new java.util.ArrayDeque<>();
         CompletableFuture<Endpoint> coldStart;
         final List<CompletableFuture<Endpoint>> waiters = new ArrayList<>();
 
@@ -179,6 +186,7 @@ public final class Executor implements ClusterView {
     private final Vertx vertx;
     private final ChangeFeed feed;
     private final EndpointPublisher publisher;
+    private final EventSink events;
     private final ExecutorConfig config;
     private final AgentConnector connector;
     private final FailureDetector detector;
@@ -203,16 +211,26 @@ public final class Executor implements ClusterView {
     private long timer = -1;
 
     public Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config) {
-        this(home, vertx, feed, publisher, config, null);
+        this(home, vertx, feed, publisher, EventSink.discard(), config, null);
+    }
+
+    public Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, EventSink events, ExecutorConfig config) {
+        this(home, vertx, feed, publisher, events, config, null);
+    }
+
+    Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config,
+             AgentConnector connector) {
+        this(home, vertx, feed, publisher, EventSink.discard(), config, connector);
     }
 
     /** With {@code connector} null, agents are reached over HTTP; tests pass fakes. */
-    Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config,
+    Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, EventSink events, ExecutorConfig config,
              AgentConnector connector) {
         this.home = home;
         this.vertx = vertx;
         this.feed = feed;
         this.publisher = publisher;
+        this.events = events;
         this.config = config;
         this.token = home.ensureToken();
         this.detector = new FailureDetector(config.heartbeatInterval(), config.heartbeatMisses());
@@ -340,9 +358,13 @@ public final class Executor implements ClusterView {
             Instance i = instances.get(endpoint.instanceId());
             if (i == null || i.state.equals("stopping")) return;
             log.info("instance {} of {} reported unreachable; replacing it", i.id, i.function);
+            emit(ClusterEvent.UNREACHABLE, i.function, i.node, i.id, "the router could not connect to port " + i.port + "; replacing it");
             stopInstance(i);
             FunctionState fs = i.function == null ? null : functions.get(i.function);
-            if (fs != null) reconcileFunction(fs);
+            if (fs != null) {
+                noteLost(fs, i, "unreachable");
+                reconcileFunction(fs);
+            }
         });
     }
 
@@ -424,6 +446,8 @@ public final class Executor implements ClusterView {
                 warm.state = "ready";
                 warm.lastUsed = config.clock().instant();
                 warm.readyAt = warm.lastUsed;
+                emit(ClusterEvent.SPECIALIZED, fn.name(), warm.node, warm.id, "warm instance of environment " + env.name()
+                        + " loaded the function; pid " + warm.pid + ", port " + warm.port);
                 recordSuccess(fs);
                 republish(fn.name());
                 context.runOnContext(v -> reconcilePools());
@@ -459,6 +483,7 @@ public final class Executor implements ClusterView {
                 return Future.failedFuture(recordFailure(fs, ar.cause()));
             }
             started(i, ar.result());
+            emitReplaced(fs, i);
             recordSuccess(fs);
             republish(fn.name());
             // Deferred: a reply that came synchronously must not re-plan inside the plan that launched it.
@@ -485,7 +510,12 @@ public final class Executor implements ClusterView {
                 return;
             }
             instances.remove(i.id);
-            if (!stopping && !(ar.cause() instanceof NodeLost)) recordPoolFailure(env.name(), "failed to start on " + node + ": " + ar.cause().getMessage());
+            if (!stopping && !(ar.cause() instanceof NodeLost)) {
+                String why = ar.cause() instanceof AgentException a ? a.detail() : ar.cause().getMessage();
+                // One stopped while it started (its environment changed) did not fail to load: no event.
+                if (!i.state.equals("stopping")) emit(ClusterEvent.LOAD_FAILED, null, node, i.id, "warm instance of environment " + env.name() + " failed to start: " + why);
+                recordPoolFailure(env.name(), "failed to start on " + node + ": " + ar.cause().getMessage());
+            }
         });
     }
 
@@ -520,6 +550,33 @@ public final class Executor implements ClusterView {
         i.state = "ready";
         i.lastUsed = config.clock().instant();
         i.readyAt = i.lastUsed;
+        String what = i.role == Role.POOL ? "warm instance of environment " + i.environment : i.role.wireName();
+        emit(ClusterEvent.INSTANCE_READY, i.function, i.node, i.id, what + "; pid " + i.pid + ", port " + i.port);
+    }
+
+    /** A replica of {@code fs} was lost unexpectedly: the next one started for it is its replacement. */
+    private void noteLost(FunctionState fs, Instance i, String why) {
+        if (!fs.newdeploy() || i.role != Role.REPLICA) return;
+        fs.lost.addLast(i.id + " on " + i.node + " (" + why + ")");
+        while (fs.lost.size() > 16) fs.lost.removeFirst();
+    }
+
+    private void emitReplaced(FunctionState fs, Instance replacement) {
+        String old = fs.lost.pollFirst();
+        if (old != null) emit(ClusterEvent.INSTANCE_REPLACED, fs.name(), replacement.node, replacement.id, "replaces " + old);
+    }
+
+    /**
+     * Hands one event to the sink. The sink queues and returns (it drops the oldest events when its store falls
+     * behind), and what it throws is swallowed here: a report about the cluster must never stop the executor
+     * from acting on it.
+     */
+    private void emit(String type, String function, String node, String instance, String detail) {
+        try {
+            events.emit(ClusterEvent.of(config.clock().instant(), type, function, node, instance, detail));
+        } catch (RuntimeException e) {
+            log.debug("the event sink refused a {} event: {}", type, e.toString());
+        }
     }
 
     private ExecutorException recordFailure(FunctionState fs, Throwable cause) {
@@ -533,6 +590,7 @@ public final class Executor implements ClusterView {
         fs.errorAt = now;
         fs.retryAt = now.plus(config.loadBackoff().delay(fs.failures));
         log.warn("{} ({} in a row, next try after {})", message, fs.failures, fs.retryAt);
+        if (!(cause instanceof ExecutorException)) emit(ClusterEvent.LOAD_FAILED, fs.name(), null, null, message + " (attempt " + fs.failures + ")");
         ExecutorException e = new ExecutorException(message);
         failWaiters(fs, e);
         return e;
@@ -585,6 +643,8 @@ public final class Executor implements ClusterView {
         for (String id : IdleReaper.idle(candidates, now)) {
             Instance i = instances.get(id);
             log.info("reaping idle instance {} of {}", id, i.function);
+            emit(ClusterEvent.REAPED, i.function, i.node, i.id, "idle since " + i.lastUsed + " (idle timeout "
+                    + io.tandem.model.Durations.format(functions.get(i.function).fn.spec().idleTimeout()) + ")");
             stopInstance(i);
         }
     }
@@ -713,13 +773,17 @@ public final class Executor implements ClusterView {
             Node n = new Node(reg, connector.connect(reg), config.clock().instant());
             nodes.put(n.name, n);
             log.info("node {} registered at {} (pid {})", n.name, n.url, n.pid);
+            emit(ClusterEvent.NODE_JOINED, null, n.name, null, "agent pid " + n.pid + " at " + n.url);
             n.client.events(e -> onEvent(n, e)).onComplete(ar -> {
                 if (n.alive && nodes.get(n.name) == n) markDead(n, "event stream ended" + (ar.failed() ? ": " + ar.cause().getMessage() : ""));
             });
             n.client.list().onComplete(ar -> {
                 if (ar.succeeded()) {
                     for (InstanceInfo info : ar.result()) {
-                        if (!instances.containsKey(info.id())) n.client.stop(info.id());
+                        if (instances.containsKey(info.id())) continue;
+                        emit(ClusterEvent.STALE_INSTANCE_STOPPED, info.function(), n.name, info.id(),
+                                "pid " + info.pid() + " was still running on the node, but is no instance of this executor (left from before the node was declared dead, or from an earlier server)");
+                        n.client.stop(info.id());
                     }
                 }
                 if (n.alive) {
@@ -750,7 +814,9 @@ public final class Executor implements ClusterView {
         if (i.function != null) republish(i.function);
         if (was.equals("stopping") || was.equals("starting")) return; // expected, or the launch reply handles it
         log.warn("instance {} ({}) on {} exited with {}", id, i.function == null ? "pool " + i.environment : i.function, n.name, exitCode);
+        emit(ClusterEvent.INSTANCE_EXITED, i.function, n.name, id, "exit code " + exitCode + (i.pid > 0 ? " (pid " + i.pid + ")" : ""));
         FunctionState fs = i.function == null ? null : functions.get(i.function);
+        if (fs != null) noteLost(fs, i, "exited with " + exitCode);
         Instant now = config.clock().instant();
         if (i.readyAt != null && Duration.between(i.readyAt, now).compareTo(CRASH_WINDOW) < 0) {
             String why = "instance " + id + " exited with code " + exitCode + " within " + CRASH_WINDOW.toSeconds() + " s of starting";
@@ -767,11 +833,16 @@ public final class Executor implements ClusterView {
         if (stopping) return;
         log.warn("node {} is dead: {}", n.name, reason);
         Set<String> affected = new HashSet<>();
+        int lostInstances = 0;
         for (Instance i : List.copyOf(instances.values())) {
             if (!i.node.equals(n.name)) continue;
             instances.remove(i.id);
+            lostInstances++;
             if (i.function != null) affected.add(i.function);
+            FunctionState fs = i.function == null ? null : functions.get(i.function);
+            if (fs != null && !i.state.equals("stopping")) noteLost(fs, i, "node " + n.name + " dead");
         }
+        emit(ClusterEvent.NODE_DEAD, null, n.name, null, reason + "; " + lostInstances + " instance" + (lostInstances == 1 ? "" : "s") + " lost");
         n.client.close();
         affected.forEach(this::republish);
         reconcileAll();

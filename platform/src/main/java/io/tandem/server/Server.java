@@ -26,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * {@code tandem server}: the controller, the router and the executor in this process, and the local agents as
  * child processes. The roles only meet here: the router asks the executor for cold instances
  * ({@link InstanceSource}), the executor pushes warm endpoints to the router ({@link EndpointPublisher}) and lends
- * its view of the cluster to the controller's API ({@link ClusterView}); router and executor learn about functions
- * from the controller's change feed.
+ * its view of the cluster to the controller's API ({@link ClusterView}) and reports cluster events to the
+ * controller's store ({@link io.tandem.executor.EventSink}); router and executor learn about functions from the
+ * controller's change feed.
  *
  * <p>{@link #start} and {@link #stop} may be called from any thread; stop is idempotent.
  */
@@ -69,7 +70,7 @@ public final class Server {
         String api = "http://" + config.host() + ":" + controller.port();
         Router router = new Router(vertx, controller.changes(), forwarding,
                 RouterConfig.defaults().withHost(config.host()).withPort(config.routerPort()));
-        Executor executor = new Executor(home, vertx, controller.changes(), router.endpoints()::publish,
+        Executor executor = new Executor(home, vertx, controller.changes(), router.endpoints()::publish, controller.events()::record,
                 ExecutorConfig.defaults().withPackagesUrl(api));
         forwarding.executor = executor;
         Server server = new Server(config, vertx, controller, router, executor);

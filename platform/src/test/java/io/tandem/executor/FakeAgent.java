@@ -30,6 +30,8 @@ final class FakeAgent implements AgentClient {
     final List<String> stops = new CopyOnWriteArrayList<>();
     final Map<String, InstanceInfo> running = new ConcurrentHashMap<>();
     final List<Pending> pendingSpecializations = new CopyOnWriteArrayList<>();
+    /** What {@link #list} reports: instances the agent still runs from before it (re-)registered. */
+    final List<InstanceInfo> leftovers = new CopyOnWriteArrayList<>();
     volatile String failLaunchesWith;
     volatile boolean holdLaunches;
     private volatile Consumer<AgentEvent> events;
@@ -86,7 +88,7 @@ final class FakeAgent implements AgentClient {
 
     @Override
     public Future<List<InstanceInfo>> list() {
-        return Future.succeededFuture(List.of());
+        return Future.succeededFuture(List.copyOf(leftovers));
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.tandem.controller.store;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectWriter;
 import io.tandem.model.Change;
+import io.tandem.model.ClusterEvent;
 import io.tandem.model.Environment;
 import io.tandem.model.Function;
 import io.tandem.model.HttpTrigger;
@@ -49,6 +50,11 @@ import org.sqlite.SQLiteConfig;
  * too: what a subscriber reads first (a snapshot, or the log after a revision) and the live changes it is then
  * handed meet without gap or overlap. Each subscriber gets changes on its own delivery thread.
  *
+ * <p>The same database keeps the cluster's {@link ClusterEvent}s in a table of their own, apart from resources and
+ * revisions: {@link #appendEvents} stores a batch in one transaction, numbers it (seq never reused, even after
+ * retention dropped the oldest rows) and keeps the newest {@code eventRetention}; event subscriptions work as
+ * change subscriptions do.
+ *
  * <p>Thread-safe. The blocking methods must not be called from the owner thread itself (from inside a
  * transaction), nor from an event loop: use the {@code submit} variants there.
  */
@@ -56,6 +62,8 @@ public final class ResourceStore implements AutoCloseable {
     private static final ObjectWriter RESOURCE_WRITER = Json.MAPPER.writerFor(Resource.class);
     /** How many of the latest changes the log keeps; a watcher further behind must list again. */
     public static final long DEFAULT_LOG_RETENTION = 100_000;
+    /** How many of the newest cluster events are kept. */
+    public static final long DEFAULT_EVENT_RETENTION = 100_000;
 
     private final ExecutorService owner;
     private final Connection connection;
@@ -63,13 +71,16 @@ public final class ResourceStore implements AutoCloseable {
     private final FileLock lock;
     private final InstantSource clock;
     private final long logRetention;
-    private final List<Subscription> subscriptions = new CopyOnWriteArrayList<>();
+    private final long eventRetention;
+    private final List<Subscription<Change>> subscriptions = new CopyOnWriteArrayList<>();
+    private final List<Subscription<ClusterEvent>> eventSubscriptions = new CopyOnWriteArrayList<>();
     private long revision; // read and written on the owner thread only
     private volatile boolean closed;
 
     private ResourceStore(ExecutorService owner, Connection connection, FileChannel lockChannel, FileLock lock, InstantSource clock,
-                          long logRetention) {
+                          long logRetention, long eventRetention) {
         this.logRetention = logRetention;
+        this.eventRetention = eventRetention;
         this.owner = owner;
         this.connection = connection;
         this.lockChannel = lockChannel;
@@ -91,6 +102,16 @@ public final class ResourceStore implements AutoCloseable {
      * @throws IllegalStateException when another process has it open
      */
     public static ResourceStore open(Path dir, InstantSource clock, long logRetention) {
+        return open(dir, clock, logRetention, DEFAULT_EVENT_RETENTION);
+    }
+
+    /**
+     * Opens (or creates) the store in {@code dir}, keeping the newest {@code logRetention} changes and the newest
+     * {@code eventRetention} cluster events.
+     *
+     * @throws IllegalStateException when another process has it open
+     */
+    public static ResourceStore open(Path dir, InstantSource clock, long logRetention, long eventRetention) {
         ExecutorService owner = Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "tandem-store");
             t.setDaemon(true);
@@ -111,7 +132,7 @@ public final class ResourceStore implements AutoCloseable {
             }
             FileLock held = lock;
             Connection c = owner.submit(() -> connect(dir.resolve("store.db"))).get();
-            ResourceStore store = new ResourceStore(owner, c, lockChannel, held, clock, logRetention);
+            ResourceStore store = new ResourceStore(owner, c, lockChannel, held, clock, logRetention, eventRetention);
             join(store.onOwner(() -> {
                 store.revision = store.readRevision();
                 return null;
@@ -144,6 +165,10 @@ public final class ResourceStore implements AutoCloseable {
             s.executeUpdate("CREATE TABLE IF NOT EXISTS changes (revision INTEGER PRIMARY KEY, type TEXT NOT NULL,"
                     + " kind TEXT NOT NULL, name TEXT NOT NULL, json TEXT NOT NULL)");
             s.executeUpdate("INSERT OR IGNORE INTO meta (key, value) VALUES ('revision', 0)");
+            // AUTOINCREMENT: a seq is never handed out twice, even once retention deleted every row below it.
+            s.executeUpdate("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,"
+                    + " type TEXT NOT NULL, function TEXT, node TEXT, instance TEXT, detail TEXT)");
+            s.executeUpdate("CREATE INDEX IF NOT EXISTS events_by_function ON events (function, seq)");
         }
         c.setAutoCommit(false);
         c.commit();
@@ -219,7 +244,7 @@ public final class ResourceStore implements AutoCloseable {
      */
     public CompletableFuture<AutoCloseable> subscribe(Optional<Long> since, Consumer<Change> listener) {
         return onOwner(() -> {
-            Subscription sub = new Subscription(listener);
+            Subscription<Change> sub = new Subscription<>(listener, subscriptions);
             List<Change> first;
             if (since.isPresent()) {
                 first = readChanges(since.get());
@@ -236,11 +261,124 @@ public final class ResourceStore implements AutoCloseable {
         });
     }
 
+    // ---- cluster events ------------------------------------------------------------------------------------
+
+    public long eventRetention() {
+        return eventRetention;
+    }
+
+    /**
+     * Stores {@code batch} in one transaction, numbering the events in order, drops all but the newest
+     * {@code eventRetention}, and hands the stored events to the event subscribers. Returns them with their seq.
+     */
+    public CompletableFuture<List<ClusterEvent>> appendEvents(List<ClusterEvent> batch) {
+        return onOwner(() -> {
+            if (batch.isEmpty()) return List.of();
+            List<ClusterEvent> stored = new ArrayList<>(batch.size());
+            try {
+                try (PreparedStatement s = connection.prepareStatement(
+                        "INSERT INTO events (at, type, function, node, instance, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                        Statement.RETURN_GENERATED_KEYS)) {
+                    for (ClusterEvent e : batch) {
+                        s.setString(1, e.at().toString());
+                        s.setString(2, e.type());
+                        s.setString(3, e.function());
+                        s.setString(4, e.node());
+                        s.setString(5, e.instance());
+                        s.setString(6, e.detail());
+                        s.executeUpdate();
+                        try (ResultSet keys = s.getGeneratedKeys()) {
+                            keys.next();
+                            stored.add(e.withSeq(keys.getLong(1)));
+                        }
+                    }
+                }
+                try (PreparedStatement s = connection.prepareStatement("DELETE FROM events WHERE seq <= ?")) {
+                    s.setLong(1, stored.getLast().seq() - eventRetention);
+                    s.executeUpdate();
+                }
+                connection.commit();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw new StoreException("cannot store " + batch.size() + " cluster events", e);
+            }
+            for (ClusterEvent e : stored) {
+                for (Subscription<ClusterEvent> s : eventSubscriptions) s.offer(e);
+            }
+            return stored;
+        });
+    }
+
+    /** Up to {@code limit} stored events after {@code since}, oldest first; of one function when it is not null. */
+    public CompletableFuture<List<ClusterEvent>> readEvents(long since, String function, int limit) {
+        return onOwner(() -> selectEvents(since, function, limit));
+    }
+
+    /** Some events, oldest first, and the seq a follower continues after. */
+    public record EventPage(List<ClusterEvent> events, long after) {
+    }
+
+    /**
+     * The newest {@code limit} stored events (of one function when it is not null), oldest first, and the newest
+     * seq of the whole store when they were read, from which a follower continues without gap.
+     */
+    public CompletableFuture<EventPage> latestEvents(String function, int limit) {
+        return onOwner(() -> {
+            String sql = "SELECT seq, at, type, function, node, instance, detail FROM events"
+                    + (function == null ? "" : " WHERE function = ?") + " ORDER BY seq DESC LIMIT ?";
+            List<ClusterEvent> newestFirst = queryEvents(sql, function == null ? new Object[]{limit} : new Object[]{function, limit});
+            long after;
+            try (Statement s = connection.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM events")) {
+                rs.next();
+                after = rs.getLong(1);
+            } finally {
+                connection.commit();
+            }
+            return new EventPage(newestFirst.reversed(), after);
+        });
+    }
+
+    /**
+     * Delivers, on a delivery thread of its own, every stored event after {@code since} and then each later one,
+     * exactly once and in seq order. Closing the returned handle stops delivery.
+     */
+    public CompletableFuture<AutoCloseable> subscribeEvents(long since, Consumer<ClusterEvent> listener) {
+        return onOwner(() -> {
+            Subscription<ClusterEvent> sub = new Subscription<>(listener, eventSubscriptions);
+            selectEvents(since, null, Integer.MAX_VALUE).forEach(sub::offer);
+            eventSubscriptions.add(sub);
+            return sub;
+        });
+    }
+
+    private List<ClusterEvent> selectEvents(long since, String function, int limit) throws SQLException {
+        String sql = "SELECT seq, at, type, function, node, instance, detail FROM events WHERE seq > ?"
+                + (function == null ? "" : " AND function = ?") + " ORDER BY seq LIMIT ?";
+        return queryEvents(sql, function == null ? new Object[]{since, limit} : new Object[]{since, function, limit});
+    }
+
+    private List<ClusterEvent> queryEvents(String sql, Object... args) throws SQLException {
+        try (PreparedStatement s = connection.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) s.setObject(i + 1, args[i]);
+            List<ClusterEvent> out = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new ClusterEvent(rs.getLong(1), Instant.parse(rs.getString(2)), rs.getString(3), rs.getString(4),
+                            rs.getString(5), rs.getString(6), rs.getString(7)));
+                }
+            }
+            return out;
+        } finally {
+            connection.commit(); // ends the implicit read transaction
+        }
+    }
+
     @Override
     public void close() {
         if (closed) return;
         closed = true;
         subscriptions.forEach(Subscription::close);
+        eventSubscriptions.forEach(Subscription::close);
         try {
             owner.submit(() -> {
                 connection.close();
@@ -308,7 +446,7 @@ public final class ResourceStore implements AutoCloseable {
             connection.commit();
             revision = tx.revision;
             for (Change c : tx.changes) {
-                for (Subscription s : subscriptions) s.offer(c);
+                for (Subscription<Change> s : subscriptions) s.offer(c);
             }
             return result;
         } catch (Exception | Error e) {
@@ -496,21 +634,24 @@ public final class ResourceStore implements AutoCloseable {
     }
 
     /** One subscriber: a queue drained in order by its own virtual thread. */
-    private final class Subscription implements AutoCloseable {
+    private final class Subscription<T> implements AutoCloseable {
         private final ExecutorService delivery = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("tandem-feed-", 0).factory());
-        private final Consumer<Change> listener;
+        private final Consumer<T> listener;
+        private final List<Subscription<T>> list;
 
-        Subscription(Consumer<Change> listener) {
+        /** {@code list}: the subscriptions this one joins, and leaves when closed. */
+        Subscription(Consumer<T> listener, List<Subscription<T>> list) {
             this.listener = listener;
+            this.list = list;
         }
 
-        void offer(Change change) {
+        void offer(T item) {
             try {
                 delivery.execute(() -> {
                     try {
-                        listener.accept(change);
+                        listener.accept(item);
                     } catch (RuntimeException e) {
-                        org.slf4j.LoggerFactory.getLogger(ResourceStore.class).warn("a change listener failed on revision {}", change.revision(), e);
+                        org.slf4j.LoggerFactory.getLogger(ResourceStore.class).warn("a store listener failed on {}", item, e);
                     }
                 });
             } catch (java.util.concurrent.RejectedExecutionException closed) {
@@ -520,7 +661,7 @@ public final class ResourceStore implements AutoCloseable {
 
         @Override
         public void close() {
-            subscriptions.remove(this);
+            list.remove(this);
             delivery.shutdownNow();
         }
     }

@@ -1,0 +1,167 @@
+package io.tandem.controller;
+
+import io.tandem.controller.store.ResourceStore;
+import io.tandem.model.ClusterEvent;
+import io.tandem.model.Json;
+import io.tandem.model.Names;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * {@code GET /v1/events}: the cluster events the store keeps, as a JSON list: with {@code since}, the first
+ * {@code limit} after that seq (to page forward); without it, the newest {@code limit}; oldest first either way.
+ * With {@code follow=true}, a chunked NDJSON stream instead: that backlog, then each new event as it is stored,
+ * with an empty line as keep-alive, as {@code /v1/watch} does. {@code function} keeps one function's events.
+ */
+final class EventsRoute {
+    static final int DEFAULT_LIMIT = 1_000;
+    static final int MAX_LIMIT = 10_000;
+
+    private final Vertx vertx;
+    private final ResourceStore store;
+    private final Set<Runnable> enders = ConcurrentHashMap.newKeySet();
+
+    EventsRoute(Vertx vertx, ResourceStore store) {
+        this.vertx = vertx;
+        this.store = store;
+    }
+
+    void register(Router router) {
+        router.get("/v1/events").handler(this::events);
+    }
+
+    private void events(RoutingContext ctx) {
+        Long since = since(ctx.request().getParam("since"));
+        String function = function(ctx.request().getParam("function"));
+        int limit = limit(ctx.request().getParam("limit"));
+        boolean follow = Boolean.parseBoolean(ctx.request().getParam("follow"));
+        Context context = vertx.getOrCreateContext();
+        var backlog = since != null
+                ? store.readEvents(since, function, limit).thenApply(events -> new ResourceStore.EventPage(events, since))
+                : store.latestEvents(function, limit);
+        Future.fromCompletionStage(backlog, context).onFailure(ctx::fail).onSuccess(page -> {
+            if (!follow) {
+                Replies.json(ctx, 200, page.events());
+                return;
+            }
+            long from = page.events().isEmpty() ? page.after() : Math.max(page.after(), page.events().getLast().seq());
+            new Follow(context, ctx.response(), function).start(page.events(), from);
+        });
+    }
+
+    /** One open follow; its fields are touched on its event loop only. */
+    private final class Follow {
+        private final Context context;
+        private final HttpServerResponse resp;
+        private final String function;
+        private final Runnable ender = this::endFromAnyThread;
+        private boolean open = true;
+        private long timer = -1;
+        private Future<AutoCloseable> subscription;
+
+        Follow(Context context, HttpServerResponse resp, String function) {
+            this.context = context;
+            this.resp = resp;
+            this.function = function;
+        }
+
+        void start(List<ClusterEvent> backlog, long after) {
+            resp.setChunked(true).putHeader("Content-Type", "application/x-ndjson").putHeader("Cache-Control", "no-store");
+            resp.setWriteQueueMaxSize(WatchRoute.MAX_BEHIND_BYTES);
+            resp.writeHead();
+            resp.closeHandler(v -> finish());
+            enders.add(ender);
+            backlog.forEach(this::send);
+            timer = vertx.setPeriodic(WatchRoute.KEEP_ALIVE.toMillis(), id -> {
+                if (open) resp.write("\n");
+            });
+            subscription = Future.fromCompletionStage(store.subscribeEvents(after, e -> {
+                if (function == null || function.equals(e.function())) context.runOnContext(v -> send(e));
+            }), context);
+            subscription.onFailure(e -> {
+                finish();
+                resp.reset();
+            });
+        }
+
+        private void send(ClusterEvent event) {
+            if (!open) return;
+            if (resp.writeQueueFull()) {
+                // Too far behind to buffer: cut it off; it resumes with since=<the last seq it saw>.
+                finish();
+                resp.reset();
+                return;
+            }
+            resp.write(Buffer.buffer(Json.writeBytes(event)).appendByte((byte) '\n'));
+        }
+
+        private void endFromAnyThread() {
+            context.runOnContext(v -> {
+                if (!open) return;
+                finish();
+                resp.end();
+            });
+        }
+
+        private void finish() {
+            if (!open) return;
+            open = false;
+            enders.remove(ender);
+            vertx.cancelTimer(timer);
+            if (subscription != null) subscription.onSuccess(EventsRoute::closeQuietly);
+        }
+    }
+
+    /** Ends every open follow, so that a stopping server need not wait for followers to hang up. */
+    void endAll() {
+        enders.forEach(Runnable::run);
+    }
+
+    private static Long since(String text) {
+        if (text == null || text.isBlank()) return null;
+        try {
+            long seq = Long.parseLong(text.trim());
+            if (seq < 0) throw new NumberFormatException();
+            return seq;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid since '" + text + "'", "give the seq of the last event you saw, a number from 0");
+        }
+    }
+
+    private static String function(String text) {
+        if (text == null || text.isBlank()) return null;
+        try {
+            Names.require("function", text.trim());
+        } catch (RuntimeException e) {
+            throw ApiException.badRequest("invalid function '" + text + "'", e.getMessage());
+        }
+        return text.trim();
+    }
+
+    private static int limit(String text) {
+        if (text == null || text.isBlank()) return DEFAULT_LIMIT;
+        try {
+            int n = Integer.parseInt(text.trim());
+            if (n < 1 || n > MAX_LIMIT) throw new NumberFormatException();
+            return n;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid limit '" + text + "'", "give a whole number from 1 to " + MAX_LIMIT);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception ignored) {
+            // closing a subscription only stops its thread
+        }
+    }
+}

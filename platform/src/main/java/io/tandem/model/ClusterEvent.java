@@ -1,0 +1,35 @@
+package io.tandem.model;
+
+import java.time.Instant;
+
+/**
+ * Something that happened to the cluster and may explain why traffic moved: a node joined or died, an instance
+ * became ready, exited, was replaced or reaped. {@code seq} is assigned by the controller's store (0 until then)
+ * and increases with every stored event; {@code at} is the time on the clock of whoever saw it happen.
+ * {@code type} is an open, short kebab-case word ({@code node-dead}, {@code instance-exited}, ...), so new kinds
+ * need no schema change; {@code function}, {@code node} and {@code instance} are null when they do not apply.
+ */
+public record ClusterEvent(long seq, Instant at, String type, String function, String node, String instance, String detail) {
+    public static final String NODE_JOINED = "node-joined";
+    public static final String NODE_DEAD = "node-dead";
+    public static final String INSTANCE_READY = "instance-ready";
+    public static final String INSTANCE_EXITED = "instance-exited";
+    public static final String INSTANCE_REPLACED = "instance-replaced";
+    public static final String SPECIALIZED = "specialized";
+    public static final String LOAD_FAILED = "load-failed";
+    public static final String REAPED = "reaped";
+    public static final String UNREACHABLE = "unreachable";
+    public static final String STALE_INSTANCE_STOPPED = "stale-instance-stopped";
+    /** Written by the controller when it had to drop events because its store fell behind. */
+    public static final String EVENTS_DROPPED = "events-dropped";
+
+    /** An event not yet stored (seq 0). */
+    public static ClusterEvent of(Instant at, String type, String function, String node, String instance, String detail) {
+        return new ClusterEvent(0, at, type, function, node, instance, detail);
+    }
+
+    /** This event as stored under {@code seq}. */
+    public ClusterEvent withSeq(long seq) {
+        return new ClusterEvent(seq, at, type, function, node, instance, detail);
+    }
+}

@@ -1,0 +1,146 @@
+package io.tandem.controller;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tandem.controller.store.ResourceStore;
+import io.tandem.home.TandemHome;
+import io.tandem.model.ClusterEvent;
+import io.tandem.model.Json;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code GET /v1/events} over real HTTP, fed through the controller's {@link EventRecorder}. */
+class EventsApiTest {
+    private static final Instant T0 = Instant.parse("2026-03-01T10:00:00Z");
+
+    @TempDir
+    Path tmp;
+    Vertx vertx;
+    Controller controller;
+    String token;
+    final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+        TandemHome home = new TandemHome(tmp.resolve("home"));
+        controller = new Controller(home, vertx, "127.0.0.1", 0, null);
+        controller.start().await();
+        token = home.readToken();
+    }
+
+    @AfterEach
+    void stop() {
+        controller.stop().await();
+        vertx.close().await();
+    }
+
+    private static ClusterEvent event(int k, String type, String function) {
+        return ClusterEvent.of(T0.plusMillis(k), type, function, "n1", function + "-" + k, "detail " + k);
+    }
+
+    private HttpRequest.Builder request(String path) {
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + path)).header("Authorization", "Bearer " + token);
+    }
+
+    private HttpResponse<String> get(String path) throws IOException, InterruptedException {
+        return http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    private List<String> list(String path) throws Exception {
+        HttpResponse<String> r = get(path);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.headers().firstValue("Content-Type")).hasValue("application/json");
+        List<String> out = new ArrayList<>();
+        for (JsonNode e : Json.MAPPER.readTree(r.body())) out.add(e.path("seq").asLong() + " " + e.path("type").asText() + " " + e.path("function").asText());
+        return out;
+    }
+
+    private void recordThree() throws Exception {
+        controller.events().record(event(1, ClusterEvent.INSTANCE_READY, "a"));
+        controller.events().record(event(2, ClusterEvent.INSTANCE_READY, "b"));
+        controller.events().record(event(3, ClusterEvent.INSTANCE_EXITED, "a"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> list("/v1/events").size() == 3);
+    }
+
+    @Test
+    void listsTheNewestEventsOrPagesForwardAfterASeqAndFiltersByFunction() throws Exception {
+        recordThree();
+        assertThat(list("/v1/events")).containsExactly("1 instance-ready a", "2 instance-ready b", "3 instance-exited a");
+        assertThat(list("/v1/events?limit=2")).as("the newest two, oldest first").containsExactly("2 instance-ready b", "3 instance-exited a");
+        assertThat(list("/v1/events?since=1&limit=1")).containsExactly("2 instance-ready b");
+        assertThat(list("/v1/events?function=a")).containsExactly("1 instance-ready a", "3 instance-exited a");
+        JsonNode first = Json.MAPPER.readTree(get("/v1/events?limit=3").body()).get(0);
+        assertThat(first.path("at").asText()).isEqualTo("2026-03-01T10:00:00.001Z");
+        assertThat(first.path("node").asText()).isEqualTo("n1");
+        assertThat(first.path("instance").asText()).isEqualTo("a-1");
+        assertThat(first.path("detail").asText()).isEqualTo("detail 1");
+    }
+
+    @Test
+    void refusesBadParametersAndMissingTokens() throws Exception {
+        assertThat(get("/v1/events?limit=0").statusCode()).isEqualTo(400);
+        assertThat(get("/v1/events?since=-1").body()).contains("invalid since");
+        assertThat(get("/v1/events?function=Bad_Name").statusCode()).isEqualTo(400);
+        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/v1/events")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+    }
+
+    @Test
+    void followStreamsTheBacklogThenLiveEventsOfTheFunction() throws Exception {
+        recordThree();
+        List<JsonNode> lines = new CopyOnWriteArrayList<>();
+        HttpResponse<Stream<String>> resp = http.send(request("/v1/events?follow=true&function=a").GET().build(), HttpResponse.BodyHandlers.ofLines());
+        assertThat(resp.statusCode()).isEqualTo(200);
+        assertThat(resp.headers().firstValue("Content-Type")).hasValue("application/x-ndjson");
+        Thread reader = Thread.ofVirtual().start(() -> resp.body().filter(l -> !l.isBlank()).forEach(l -> {
+            try {
+                lines.add(Json.MAPPER.readTree(l));
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }));
+        await().atMost(Duration.ofSeconds(10)).until(() -> lines.size() == 2);
+        controller.events().record(event(4, ClusterEvent.NODE_DEAD, "b"));
+        controller.events().record(event(5, ClusterEvent.INSTANCE_REPLACED, "a"));
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> lines.size() == 3);
+        assertThat(lines).extracting(l -> l.path("seq").asLong() + " " + l.path("type").asText())
+                .containsExactly("1 instance-ready", "3 instance-exited", "5 instance-replaced");
+        reader.interrupt();
+    }
+
+    @Test
+    void aFullQueueDropsTheOldestEventsAndSaysHowManyWereLost() throws Exception {
+        EventRecorder recorder = new EventRecorder(3);
+        for (int k = 1; k <= 5; k++) recorder.record(event(k, ClusterEvent.INSTANCE_READY, "f"));
+        assertThat(recorder.dropped()).isEqualTo(2);
+        try (ResourceStore store = ResourceStore.open(tmp.resolve("another-store"))) {
+            recorder.start(store);
+            await().atMost(Duration.ofSeconds(10)).until(() -> store.readEvents(0, null, 10).join().size() == 4);
+            List<ClusterEvent> stored = store.readEvents(0, null, 10).join();
+            assertThat(stored).extracting(ClusterEvent::type).containsExactly("events-dropped", "instance-ready", "instance-ready", "instance-ready");
+            assertThat(stored.getFirst().detail()).startsWith("2 events");
+            assertThat(stored).extracting(ClusterEvent::instance).containsExactly(null, "f-3", "f-4", "f-5");
+            recorder.stop();
+        }
+    }
+}
