@@ -473,8 +473,7 @@ public final class Executor implements ClusterView {
                 fn.spec().entrypoint(), env.spec().command(), env.spec().jvmOptions(), fn.spec().timeout(), config.packagesUrl());
         Node target = nodes.get(i.node);
         return whileAlive(target, target.client.launch(req)).transform(ar -> {
-            if (instances.get(i.id) != i) {
-                if (ar.succeeded()) stopOrphan(i);
+            if (stoppedWhileStarting(i, ar.succeeded())) {
                 return Future.failedFuture(new ExecutorException("instance " + i.id + " of function '" + fn.name() + "' went away while starting"));
             }
             if (ar.failed()) {
@@ -499,10 +498,7 @@ public final class Executor implements ClusterView {
                 env.spec().command(), env.spec().jvmOptions(), null, config.packagesUrl());
         Node target = nodes.get(node);
         whileAlive(target, target.client.launch(req)).onComplete(ar -> {
-            if (instances.get(i.id) != i) {
-                if (ar.succeeded()) stopOrphan(i);
-                return;
-            }
+            if (stoppedWhileStarting(i, ar.succeeded())) return;
             if (ar.succeeded()) {
                 started(i, ar.result());
                 PoolFailures f = poolFailures.get(env.name());
@@ -512,8 +508,7 @@ public final class Executor implements ClusterView {
             instances.remove(i.id);
             if (!stopping && !(ar.cause() instanceof NodeLost)) {
                 String why = ar.cause() instanceof AgentException a ? a.detail() : ar.cause().getMessage();
-                // One stopped while it started (its environment changed) did not fail to load: no event.
-                if (!i.state.equals("stopping")) emit(ClusterEvent.LOAD_FAILED, null, node, i.id, "warm instance of environment " + env.name() + " failed to start: " + why);
+                emit(ClusterEvent.LOAD_FAILED, null, node, i.id, "warm instance of environment " + env.name() + " failed to start: " + why);
                 recordPoolFailure(env.name(), "failed to start on " + node + ": " + ar.cause().getMessage());
             }
         });
@@ -700,6 +695,18 @@ public final class Executor implements ClusterView {
             return;
         }
         n.client.stop(i.id).onComplete(ar -> instances.remove(i.id, i));
+    }
+
+    /**
+     * Whether {@code i} was dropped or stopped while its launch was under way: then the launch's answer, success or
+     * failure, is not the instance's (it must neither become ready nor count as a failure to start), and a process
+     * that did start is stopped.
+     */
+    private boolean stoppedWhileStarting(Instance i, boolean launched) {
+        if (instances.get(i.id) == i && !i.state.equals("stopping")) return false;
+        if (launched) stopOrphan(i);
+        instances.remove(i.id, i);
+        return true;
     }
 
     private void stopOrphan(Instance i) {

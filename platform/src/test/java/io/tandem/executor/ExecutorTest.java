@@ -50,6 +50,7 @@ class ExecutorTest {
 
     @AfterEach
     void stop() {
+        agents.values().forEach(FakeAgent::releaseStops);
         executor.stop().await();
         vertx.close().await();
     }
@@ -64,6 +65,34 @@ class ExecutorTest {
 
     private static Endpoint get(CompletableFuture<Endpoint> f) throws Exception {
         return f.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aWarmInstanceStoppedWhileItStartsNeverBecomesReadyAndIsNoFailure() throws Exception {
+        nodes("n1");
+        FakeAgent n1 = agents.get("n1");
+        n1.holdLaunches = true;
+        n1.holdStops = true;
+        feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 1, null));
+        settle();
+        assertThat(n1.heldLaunches).hasSize(1);
+        String first = n1.heldLaunches.getFirst().info().id();
+
+        // The environment changes while its warm instance starts: that instance is stopped, a new one started.
+        feed.push(Change.Type.MODIFIED, Specs.env("java", Runtime.JAVA, 1, "{java} -Xmx64m"));
+        await().until(() -> n1.stops.contains(first));
+        n1.finishHeldLaunch(0);
+        settle();
+
+        assertThat(executor.status().instances()).noneMatch(i -> i.id().equals(first) && i.state().equals("ready"));
+        // Its replacement was launched at once: a stop is no failure to start, so no back-off delays it.
+        await().until(() -> n1.heldLaunches.size() == 2);
+        n1.finishHeldLaunch(1);
+        String second = n1.heldLaunches.get(1).info().id();
+        await().untilAsserted(() -> assertThat(executor.status().instances())
+                .anyMatch(i -> i.id().equals(second) && i.role().equals("pool") && i.state().equals("ready")));
+        assertThat(executor.status().instances()).noneMatch(i -> i.id().equals(first));
+        n1.releaseStops();
     }
 
     @Test

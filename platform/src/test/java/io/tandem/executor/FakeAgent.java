@@ -52,8 +52,24 @@ final class FakeAgent implements AgentClient {
         InstanceInfo info = new InstanceInfo(request.instanceId(), request.environment(), request.function(), "127.0.0.1",
                 20000 + PIDS.get() % 10000, PIDS.incrementAndGet(), "ready");
         running.put(request.instanceId(), info);
-        if (holdLaunches) return Promise.<InstanceInfo>promise().future();
+        if (holdLaunches) {
+            Promise<InstanceInfo> held = Promise.promise();
+            heldLaunches.add(new HeldLaunch(info, held, Vertx.currentContext()));
+            return held.future();
+        }
         return Future.succeededFuture(info);
+    }
+
+    record HeldLaunch(InstanceInfo info, Promise<InstanceInfo> answer, Context context) {
+    }
+
+    /** Launches answered only when the test says, while {@link #holdLaunches}. */
+    final List<HeldLaunch> heldLaunches = new CopyOnWriteArrayList<>();
+
+    /** The held launch {@code index} succeeds now, on the context that asked for it. */
+    void finishHeldLaunch(int index) {
+        HeldLaunch h = heldLaunches.get(index);
+        h.context().runOnContext(v -> h.answer().complete(h.info()));
     }
 
     final java.util.List<io.tandem.agent.PrefetchRequest> prefetched = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -83,7 +99,22 @@ final class FakeAgent implements AgentClient {
     public Future<Void> stop(String instanceId) {
         stops.add(instanceId);
         running.remove(instanceId);
+        // A real agent answers once the process has exited, which takes a while: never, here, when told so.
+        if (holdStops) {
+            Promise<Void> held = Promise.promise();
+            heldStops.add(held);
+            return held.future();
+        }
         return Future.succeededFuture();
+    }
+
+    volatile boolean holdStops;
+    private final List<Promise<Void>> heldStops = new CopyOnWriteArrayList<>();
+
+    /** Stops are answered at once from now on, and the held ones now. */
+    void releaseStops() {
+        holdStops = false;
+        heldStops.forEach(Promise::tryComplete);
     }
 
     @Override
