@@ -10,6 +10,11 @@ import io.tandem.controller.ClusterView;
 import io.tandem.executor.deploy.ReplicaPlanner;
 import io.tandem.executor.pool.IdleReaper;
 import io.tandem.executor.pool.WarmPool;
+import io.tandem.executor.standby.Action;
+import io.tandem.executor.standby.Member;
+import io.tandem.executor.standby.Pair;
+import io.tandem.executor.standby.Prober;
+import io.tandem.executor.standby.StandbyPlanner;
 import io.tandem.home.TandemHome;
 import io.tandem.model.Change;
 import io.tandem.model.ChangeFeed;
@@ -20,6 +25,7 @@ import io.tandem.model.ExecutorType;
 import io.tandem.model.Function;
 import io.tandem.model.Json;
 import io.tandem.model.Runtime;
+import io.tandem.model.Strategy;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -85,8 +91,12 @@ public final class Executor implements ClusterView {
     /** Failures further apart than this no longer add up. */
     private static final Duration FAILURE_MEMORY = Duration.ofSeconds(60);
 
+    /**
+     * What an instance is for: a generic warm instance of a pool, a replica serving its function (retry, replicate,
+     * none), or one member of an active-standby pair.
+     */
     enum Role {
-        POOL, REPLICA;
+        POOL, REPLICA, ACTIVE, STANDBY;
 
         String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -142,6 +152,11 @@ public final class Executor implements ClusterView {
         boolean ready() {
             return state.equals("ready");
         }
+
+        /** Launching, or a warm instance loading its function. */
+        boolean starting() {
+            return state.equals("starting") || state.equals("specializing");
+        }
     }
 
     static final class FunctionState {
@@ -167,8 +182,41 @@ public final class Executor implements ClusterView {
             return fn.metadata().revision();
         }
 
+        /** The epoch of the current active (active-standby); each promotion increments it. Executor context only. */
+        long epoch;
+        /** Decides the active-standby pair's next steps; made on first use. Executor context only. */
+        StandbyPlanner planner;
+        /** Why the pair (or the replicas) do not cover a node failure now, or null. */
+        volatile String pairWarning;
+        /** The active lost last and not yet replaced, as "id on node (why)"; for the promotion's event. */
+        String lostActive;
+        /** The last reason the pair's planner gave for waiting, so it is logged once. */
+        String waitingFor;
+
         boolean newdeploy() {
             return fn.spec().executor() == ExecutorType.NEWDEPLOY;
+        }
+
+        Strategy strategy() {
+            return fn.spec().faultTolerance().strategy();
+        }
+
+        boolean activeStandby() {
+            return strategy() == Strategy.ACTIVE_STANDBY;
+        }
+
+        /**
+         * Whether the function's instances are kept running whether or not it gets traffic: newdeploy, and the
+         * strategies that need instances ready before a failure (a pair, or several replicas).
+         */
+        boolean keptRunning() {
+            return newdeploy() || strategy() == Strategy.ACTIVE_STANDBY || strategy() == Strategy.REPLICATE;
+        }
+
+        /** How many replicas to keep (not for active-standby, whose pair is planned by {@link StandbyPlanner}). */
+        int replicaCount() {
+            int min = Math.max(1, fn.spec().minScale());
+            return strategy() == Strategy.REPLICATE ? Math.max(min, fn.spec().faultTolerance().replicas()) : min;
         }
 
         boolean backingOff(Instant now) {
@@ -207,6 +255,10 @@ public final class Executor implements ClusterView {
     private String deploymentId;
     private HttpServer server;
     private HttpClient agentHttp;
+    /** Probes pair members: short timeouts, a few connections per instance. */
+    private HttpClient probeHttp;
+    /** One prober per distinct heartbeat setting; executor context only. */
+    private final Map<String, Prober> probers = new HashMap<>();
     private AutoCloseable subscription;
     private long timer = -1;
 
@@ -248,6 +300,8 @@ public final class Executor implements ClusterView {
                 Executor.this.context = context;
                 agentHttp = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000),
                         new PoolOptions().setHttp1MaxSize(64));
+                probeHttp = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(1000).setKeepAlive(true),
+                        new PoolOptions().setHttp1MaxSize(2));
                 Router router = Router.router(vertx);
                 router.route("/v1/*").handler(Executor.this::authorize);
                 router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
@@ -277,6 +331,7 @@ public final class Executor implements ClusterView {
         onContext(() -> {
             stopping = true;
             if (timer >= 0) vertx.cancelTimer(timer);
+            probers.values().forEach(Prober::stop);
             closeQuietly(subscription);
             List<Future<Void>> stops = new ArrayList<>();
             for (Instance i : List.copyOf(instances.values())) {
@@ -359,8 +414,12 @@ public final class Executor implements ClusterView {
             if (i == null || i.state.equals("stopping")) return;
             log.info("instance {} of {} reported unreachable; replacing it", i.id, i.function);
             emit(ClusterEvent.UNREACHABLE, i.function, i.node, i.id, "the router could not connect to port " + i.port + "; replacing it");
-            stopInstance(i);
             FunctionState fs = i.function == null ? null : functions.get(i.function);
+            if (fs != null && i.role == Role.ACTIVE && i.ready()) {
+                activeLost(fs, i, "unreachable from the router", true);
+                return;
+            }
+            stopInstance(i);
             if (fs != null) {
                 noteLost(fs, i, "unreachable");
                 reconcileFunction(fs);
@@ -389,7 +448,7 @@ public final class Executor implements ClusterView {
             return CompletableFuture.completedFuture(endpoint(i));
         }
         if (fs.backingOff(now)) return CompletableFuture.failedFuture(new ExecutorException(fs.lastError));
-        if (fs.newdeploy()) {
+        if (fs.keptRunning()) {
             if (aliveNodes().isEmpty()) return CompletableFuture.failedFuture(new ExecutorException("no live node to run function '" + name + "'"));
             CompletableFuture<Endpoint> w = new CompletableFuture<>();
             fs.waiters.add(w);
@@ -416,7 +475,7 @@ public final class Executor implements ClusterView {
                     + "' of function '" + fs.name() + "' does not exist"));
         }
         Optional<Instance> warm = env.spec().runtime() == Runtime.HTTP ? Optional.empty() : pickWarm(env.name());
-        Future<Instance> started = warm.isPresent() ? specialize(warm.get(), fs, env) : launchForFunction(fs, env);
+        Future<Instance> started = warm.isPresent() ? specialize(warm.get(), fs, env, Role.REPLICA) : launchForFunction(fs, env, Role.REPLICA, null);
         return started.map(this::endpoint).toCompletionStage().toCompletableFuture();
     }
 
@@ -429,7 +488,7 @@ public final class Executor implements ClusterView {
         return config.placement().select(loads, Set.of()).map(node -> warmByNode.get(node).getFirst());
     }
 
-    private Future<Instance> specialize(Instance warm, FunctionState fs, Environment env) {
+    private Future<Instance> specialize(Instance warm, FunctionState fs, Environment env, Role role) {
         Node node = nodes.get(warm.node);
         Function fn = fs.fn;
         warm.state = "specializing";
@@ -441,7 +500,7 @@ public final class Executor implements ClusterView {
             }
             if (ar.succeeded()) {
                 warm.function = fn.name();
-                warm.role = Role.REPLICA;
+                warm.role = role;
                 warm.generation = fs.generation();
                 warm.state = "ready";
                 warm.lastUsed = config.clock().instant();
@@ -449,25 +508,36 @@ public final class Executor implements ClusterView {
                 emit(ClusterEvent.SPECIALIZED, fn.name(), warm.node, warm.id, "warm instance of environment " + env.name()
                         + " loaded the function; pid " + warm.pid + ", port " + warm.port);
                 recordSuccess(fs);
+                if (role != Role.REPLICA) memberReady(fs, warm);
                 republish(fn.name());
-                context.runOnContext(v -> reconcilePools());
+                context.runOnContext(v -> {
+                    reconcilePools();
+                    if (fs.keptRunning()) reconcileFunction(fs);
+                });
                 return Future.succeededFuture(warm);
             }
             if (ar.cause() instanceof NodeLost lost) return Future.failedFuture(new ExecutorException("function '" + fn.name() + "': " + lost.getMessage() + " while specializing it"));
             boolean loadFailure = ar.cause() instanceof AgentException a && a.status() == 422;
-            if (loadFailure) warm.state = "ready"; // the instance stays generic and goes back to the pool
+            if (loadFailure) { // the instance stays generic and goes back to the pool
+                warm.role = Role.POOL;
+                warm.function = null;
+                warm.state = "ready";
+            }
             else stopInstance(warm);
             return Future.failedFuture(recordFailure(fs, ar.cause()));
         });
     }
 
-    /** Launches an instance that serves {@code fs} from its start: http runtime, an empty pool, or newdeploy. */
-    private Future<Instance> launchForFunction(FunctionState fs, Environment env) {
+    /**
+     * Launches an instance that serves {@code fs} from its start (http runtime, an empty pool, newdeploy, a pair
+     * member), as {@code role}, on {@code onNode} or, when null, on the least loaded node not yet running the function.
+     */
+    private Future<Instance> launchForFunction(FunctionState fs, Environment env, Role role, String onNode) {
         Function fn = fs.fn;
         Set<String> spread = instances.values().stream().filter(i -> fn.name().equals(i.function)).map(i -> i.node).collect(Collectors.toSet());
-        Optional<String> node = config.placement().select(loads(), spread);
+        Optional<String> node = onNode != null ? Optional.of(onNode) : config.placement().select(loads(), spread);
         if (node.isEmpty()) return Future.failedFuture(new ExecutorException("no live node to run function '" + fn.name() + "'"));
-        Instance i = new Instance(newId(fn.name()), node.get(), env.name(), fn.name(), Role.REPLICA, fs.generation(), config.clock().instant());
+        Instance i = new Instance(newId(fn.name()), node.get(), env.name(), fn.name(), role, fs.generation(), config.clock().instant());
         instances.put(i.id, i);
         LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), fn.name(), fn.spec().code(),
                 fn.spec().entrypoint(), env.spec().command(), env.spec().jvmOptions(), fn.spec().timeout(), config.packagesUrl());
@@ -484,9 +554,10 @@ public final class Executor implements ClusterView {
             started(i, ar.result());
             emitReplaced(fs, i);
             recordSuccess(fs);
+            if (role != Role.REPLICA) memberReady(fs, i);
             republish(fn.name());
             // Deferred: a reply that came synchronously must not re-plan inside the plan that launched it.
-            if (fs.newdeploy()) context.runOnContext(v -> reconcileFunction(fs));
+            if (fs.keptRunning()) context.runOnContext(v -> reconcileFunction(fs));
             return Future.succeededFuture(i);
         });
     }
@@ -551,7 +622,7 @@ public final class Executor implements ClusterView {
 
     /** A replica of {@code fs} was lost unexpectedly: the next one started for it is its replacement. */
     private void noteLost(FunctionState fs, Instance i, String why) {
-        if (!fs.newdeploy() || i.role != Role.REPLICA) return;
+        if (!fs.keptRunning() || i.role == Role.POOL) return;
         fs.lost.addLast(i.id + " on " + i.node + " (" + why + ")");
         while (fs.lost.size() > 16) fs.lost.removeFirst();
     }
@@ -622,6 +693,12 @@ public final class Executor implements ClusterView {
                 else if (!n.streaming && Duration.between(n.registered, now).compareTo(JOIN_GRACE) > 0) markDead(n, "no event stream within " + JOIN_GRACE);
             }
             reapIdle(now);
+            for (Prober p : probers.values()) {
+                p.retain(id -> {
+                    Instance i = instances.get(id);
+                    return i != null && (i.role == Role.ACTIVE || i.role == Role.STANDBY) && !i.state.equals("stopping");
+                });
+            }
             reconcileAll();
             done.complete();
         });
@@ -632,7 +709,7 @@ public final class Executor implements ClusterView {
         List<IdleReaper.Candidate> candidates = new ArrayList<>();
         for (Instance i : instances.values()) {
             FunctionState fs = i.function == null ? null : functions.get(i.function);
-            if (fs == null || fs.newdeploy() || i.role != Role.REPLICA || !i.ready()) continue;
+            if (fs == null || fs.keptRunning() || i.role != Role.REPLICA || !i.ready()) continue;
             candidates.add(new IdleReaper.Candidate(i.id, i.lastUsed, fs.fn.spec().idleTimeout()));
         }
         for (String id : IdleReaper.idle(candidates, now)) {
@@ -669,20 +746,232 @@ public final class Executor implements ClusterView {
     }
 
     private void reconcileFunction(FunctionState fs) {
-        if (stopping || !fs.newdeploy() || fs.backingOff(config.clock().instant())) return;
+        if (stopping || !fs.keptRunning()) return;
+        // A pair plans its own back-off (StandbyPlanner): a promotion must never wait for the function's.
+        if (!fs.activeStandby() && fs.backingOff(config.clock().instant())) return;
         Environment env = environments.get(fs.fn.spec().environment());
         if (env == null) {
             fs.lastError = "environment '" + fs.fn.spec().environment() + "' of function '" + fs.name() + "' does not exist";
             failWaiters(fs, new ExecutorException(fs.lastError));
             return;
         }
+        if (fs.activeStandby()) {
+            reconcilePair(fs, env);
+            return;
+        }
         List<ReplicaPlanner.Replica> replicas = instances.values().stream()
                 .filter(i -> fs.name().equals(i.function) && i.role == Role.REPLICA && !i.state.equals("stopping"))
                 .map(i -> new ReplicaPlanner.Replica(i.id, i.node, i.generation, i.ready())).toList();
-        ReplicaPlanner.Plan plan = ReplicaPlanner.plan(Math.max(1, fs.fn.spec().minScale()), fs.generation(), replicas);
+        ReplicaPlanner.Plan plan = ReplicaPlanner.plan(fs.replicaCount(), fs.generation(), replicas);
         plan.stop().forEach(id -> stopInstance(instances.get(id)));
-        if (plan.launch() > 0 && aliveNodes().isEmpty()) return;
-        for (int k = 0; k < plan.launch(); k++) launchForFunction(fs, env);
+        List<String> alive = aliveNodes();
+        fs.pairWarning = fs.strategy() == Strategy.REPLICATE && alive.size() < 2
+                ? "function '" + fs.name() + "' runs its replicas on " + (alive.isEmpty() ? "no live node" : "one node (" + alive.getFirst() + ")")
+                  + ": a node failure is not covered until another node joins"
+                : null;
+        // Members of a pair from before a switch to this strategy serve until a replica is ready, then go.
+        if (replicas.stream().anyMatch(ReplicaPlanner.Replica::ready)) stopMembers(fs, Role.ACTIVE, Role.STANDBY);
+        if (plan.launch() > 0 && alive.isEmpty()) return;
+        for (int k = 0; k < plan.launch(); k++) launchForFunction(fs, env, Role.REPLICA, null);
+    }
+
+    // ---- active-standby ----------------------------------------------------------------------------------
+
+    /**
+     * Carries out what {@link StandbyPlanner} decides for the function's pair, after two steps of its own: a
+     * standby of an older generation is replaced (it would serve old code), and once a standby of the current
+     * generation is ready an older active hands over to it (an update rolls without a gap). A standby that shares
+     * its active's node while another node is alive is moved off it: a second standby starts elsewhere, and the
+     * spare is stopped once that one is ready.
+     */
+    private void reconcilePair(FunctionState fs, Environment env) {
+        if (fs.planner == null) fs.planner = StandbyPlanner.defaults();
+        Instant now = config.clock().instant();
+        Instance active = member(fs, Role.ACTIVE, true);
+        Instance standby = bestStandby(fs, active);
+        for (Instance i : List.copyOf(instances.values())) {
+            if (fs.name().equals(i.function) && i.role == Role.STANDBY && i != standby && !i.state.equals("stopping")
+                    && (standby == null || standby.ready() || i.ready())) {
+                stopInstance(i);
+            }
+        }
+        if (standby != null && standby.generation != fs.generation()) {
+            stopInstance(standby);
+            standby = null;
+        }
+        if (active != null && active.generation != fs.generation() && standby != null && standby.ready()) {
+            promote(fs, standby, "the function was updated; the active of the older revision hands over");
+            stopInstance(active);
+            active = standby;
+            standby = null;
+        }
+        StandbyPlanner.Launching launching = new StandbyPlanner.Launching(
+                startingNode(fs, Role.ACTIVE), standby != null && !standby.ready() ? Optional.of(standby.node) : Optional.empty());
+        Pair pair = new Pair(fs.name(), member(active), standby != null && standby.ready() ? member(standby) : null, fs.epoch);
+        List<String> nodesByLoad = loads().stream().sorted(Comparator.comparingInt(NodeSelector.NodeLoad::instances)
+                .thenComparing(NodeSelector.NodeLoad::node)).map(NodeSelector.NodeLoad::node).toList();
+        StandbyPlanner.Plan plan = fs.planner.plan(pair, nodesByLoad, launching, now);
+        fs.pairWarning = plan.warnings().isEmpty() ? null : String.join("; ", plan.warnings());
+        for (Action action : plan.actions()) {
+            switch (action) {
+                case Action.Promote p -> {
+                    Instance promoted = instances.get(p.instanceId());
+                    promote(fs, promoted, fs.lostActive == null ? "there was no active" : "replaces " + fs.lostActive);
+                    fs.lostActive = null;
+                    active = promoted;
+                }
+                case Action.Launch l -> launchMember(fs, env, l.role() == Action.Role.ACTIVE ? Role.ACTIVE : Role.STANDBY, l.node());
+                case Action.Wait w -> {
+                    if (!w.why().equals(fs.waitingFor)) log.warn("{}", w.why());
+                    fs.waitingFor = w.why();
+                }
+            }
+        }
+        if (plan.actions().stream().noneMatch(a -> a instanceof Action.Wait)) fs.waitingFor = null;
+        if (active != null && standby != null && standby.ready() && active.node.equals(standby.node) && startingNode(fs, Role.STANDBY).isEmpty()) {
+            String activeNode = active.node;
+            nodesByLoad.stream().filter(n -> !n.equals(activeNode)).findFirst()
+                    .ifPresent(n -> launchMember(fs, env, Role.STANDBY, n));
+        }
+        // Replicas from before a switch to this strategy serve until the pair has an active, then go.
+        if (active != null) stopMembers(fs, Role.REPLICA);
+    }
+
+    /** The function's ready member in {@code role} (or, with {@code readyOnly} false, starting too). */
+    private Instance member(FunctionState fs, Role role, boolean readyOnly) {
+        return instances.values().stream()
+                .filter(i -> fs.name().equals(i.function) && i.role == role && (i.ready() || (!readyOnly && i.starting())))
+                .min(Comparator.comparing(i -> i.id)).orElse(null);
+    }
+
+    /** The standby to keep: ready before starting, current generation, and off the active's node when possible. */
+    private Instance bestStandby(FunctionState fs, Instance active) {
+        return instances.values().stream()
+                .filter(i -> fs.name().equals(i.function) && i.role == Role.STANDBY && (i.ready() || i.starting()))
+                .min(Comparator.<Instance, Boolean>comparing(i -> !i.ready())
+                        .thenComparing(i -> i.generation != fs.generation())
+                        .thenComparing(i -> active != null && active.node.equals(i.node))
+                        .thenComparing(i -> i.id))
+                .orElse(null);
+    }
+
+    private Optional<String> startingNode(FunctionState fs, Role role) {
+        return instances.values().stream().filter(i -> fs.name().equals(i.function) && i.role == role && i.starting())
+                .map(i -> i.node).findFirst();
+    }
+
+    private static Member member(Instance i) {
+        return i == null ? null : new Member(i.id, i.node, i.ready());
+    }
+
+    private void stopMembers(FunctionState fs, Role... roles) {
+        Set<Role> stop = Set.of(roles);
+        for (Instance i : List.copyOf(instances.values())) {
+            if (fs.name().equals(i.function) && stop.contains(i.role)) stopInstance(i);
+        }
+    }
+
+    /** Starts a pair member on {@code node}: a warm instance there is specialized (tens of ms), else one is launched. */
+    private void launchMember(FunctionState fs, Environment env, Role role, String node) {
+        Optional<Instance> warm = env.spec().runtime() == Runtime.HTTP ? Optional.empty() : instances.values().stream()
+                .filter(i -> i.role == Role.POOL && i.ready() && env.name().equals(i.environment) && i.node.equals(node)).findFirst();
+        Future<Instance> started;
+        if (warm.isPresent()) {
+            // Claimed now, so the next plan counts it as starting in its role.
+            Instance w = warm.get();
+            w.role = role;
+            w.function = fs.name();
+            w.state = "starting";
+            started = specialize(w, fs, env, role);
+        } else {
+            started = launchForFunction(fs, env, role, node);
+        }
+        started.onFailure(e -> log.info("starting the {} of {} on {} failed: {}", role.wireName(), fs.name(), node, e.getMessage()));
+    }
+
+    /**
+     * A member just became ready. An instance started to be the active takes the next epoch, unless another active
+     * appeared meanwhile (a standby was promoted): then it serves as the standby. Either way it is probed from now on.
+     */
+    private void memberReady(FunctionState fs, Instance i) {
+        if (i.role == Role.ACTIVE) {
+            Instance other = instances.values().stream()
+                    .filter(o -> o != i && fs.name().equals(o.function) && o.role == Role.ACTIVE && o.ready()).findFirst().orElse(null);
+            if (other != null) {
+                i.role = Role.STANDBY;
+            } else {
+                fs.epoch++;
+                emit(ClusterEvent.PROMOTED, fs.name(), i.node, i.id, "active at epoch " + fs.epoch + " (no standby was ready: "
+                        + (fs.lostActive == null ? "the pair was starting" : "replaces " + fs.lostActive) + ")");
+                fs.lostActive = null;
+            }
+        }
+        watch(fs, i);
+    }
+
+    /**
+     * Makes {@code standby} the active at the next epoch. The router learns it first (the publish is synchronous to
+     * its table), then the prober grants the new active its lease.
+     */
+    private void promote(FunctionState fs, Instance standby, String why) {
+        fs.epoch++;
+        standby.role = Role.ACTIVE;
+        republish(fs.name());
+        watch(fs, standby);
+        log.info("promoted {} of {} on {} to active at epoch {}: {}", standby.id, fs.name(), standby.node, fs.epoch, why);
+        emit(ClusterEvent.PROMOTED, fs.name(), standby.node, standby.id, "standby promoted to active at epoch " + fs.epoch + "; " + why);
+    }
+
+    /**
+     * The active of {@code fs} failed ({@code why}, seen by {@code signal}): it is stopped if its process may still
+     * run, which it can no longer serve for (its lease lapses and the router sends the new epoch), and the pair is
+     * re-planned at once, which promotes the standby.
+     */
+    private void activeLost(FunctionState fs, Instance i, String why, boolean mayStillRun) {
+        if (mayStillRun) {
+            emit(ClusterEvent.FENCED, fs.name(), i.node, i.id, "former active at epoch " + fs.epoch + " is fenced: it refuses requests once its "
+                    + fs.fn.spec().faultTolerance().heartbeatInterval().multipliedBy(fs.fn.spec().faultTolerance().heartbeatMisses()).toMillis()
+                    + " ms lease lapses and is being stopped");
+        }
+        fs.lostActive = i.id + " on " + i.node + " (" + why + ")";
+        if (fs.planner == null) fs.planner = StandbyPlanner.defaults();
+        fs.planner.activeLost(config.clock().instant());
+        stopInstance(i);
+        reconcileFunction(fs);
+    }
+
+    /** Starts (or updates) probing a pair member: the active with its epoch, which renews its lease. */
+    private void watch(FunctionState fs, Instance i) {
+        long epoch = i.role == Role.ACTIVE ? fs.epoch : 0;
+        prober(fs).watch(new Prober.Target(i.id, LOOPBACK, i.port, epoch));
+    }
+
+    /** The prober for the function's heartbeat settings; one per distinct setting, made on first use. */
+    private Prober prober(FunctionState fs) {
+        io.tandem.model.FaultTolerance ft = fs.fn.spec().faultTolerance();
+        String key = ft.heartbeatInterval().toMillis() + "x" + ft.heartbeatMisses();
+        return probers.computeIfAbsent(key, k -> {
+            Prober p = new Prober(vertx, probeHttp, ft.heartbeatInterval(), ft.heartbeatMisses(), config.clock(), this::probeFailed);
+            p.start();
+            return p;
+        });
+    }
+
+    /** A probed member stopped answering. On the executor's context (the probers run on it). */
+    private void probeFailed(Prober.Target target, String why) {
+        Instance i = instances.get(target.instanceId());
+        if (stopping || i == null || !i.ready() || (i.role != Role.ACTIVE && i.role != Role.STANDBY)) return;
+        FunctionState fs = functions.get(i.function);
+        if (fs == null) return;
+        log.warn("{} {} of {} on {} failed its probe: {}", i.role.wireName(), i.id, i.function, i.node, why);
+        emit(ClusterEvent.UNRESPONSIVE, i.function, i.node, i.id, i.role.wireName() + " failed its health probe: " + why);
+        if (i.role == Role.ACTIVE) {
+            activeLost(fs, i, "probe: " + why, !why.startsWith("connection refused"));
+        } else {
+            noteLost(fs, i, "probe: " + why);
+            stopInstance(i);
+            reconcileFunction(fs);
+        }
     }
 
     private void stopInstance(Instance i) {
@@ -730,16 +1019,32 @@ public final class Executor implements ClusterView {
         }
     }
 
+    /**
+     * The instances that get the function's traffic: under active-standby only the active; otherwise the ready
+     * replicas, the current generation's when it has any. Across a switch of strategy, the instances of the former
+     * one serve until the new one has any.
+     */
     private List<Instance> servingInstances(FunctionState fs) {
         List<Instance> ready = instances.values().stream()
-                .filter(i -> fs.name().equals(i.function) && i.role == Role.REPLICA && i.ready() && isAlive(i.node))
+                .filter(i -> fs.name().equals(i.function) && (i.role == Role.REPLICA || i.role == Role.ACTIVE) && i.ready() && isAlive(i.node))
                 .sorted(Comparator.comparing(i -> i.id)).toList();
-        List<Instance> current = ready.stream().filter(i -> i.generation == fs.generation()).toList();
-        return current.isEmpty() ? ready : current;
+        Role wanted = fs.activeStandby() ? Role.ACTIVE : Role.REPLICA;
+        List<Instance> ofStrategy = ready.stream().filter(i -> i.role == wanted).toList();
+        if (ofStrategy.isEmpty()) return ready;
+        if (wanted == Role.ACTIVE) return ofStrategy.subList(0, 1);
+        List<Instance> current = ofStrategy.stream().filter(i -> i.generation == fs.generation()).toList();
+        return current.isEmpty() ? ofStrategy : current;
     }
 
     private Endpoint endpoint(Instance i) {
-        return new Endpoint(i.function, i.id, i.node, LOOPBACK, i.port, 0);
+        return new Endpoint(i.function, i.id, i.node, LOOPBACK, i.port, epochOf(i));
+    }
+
+    /** The epoch an instance serves at: its function's current one for the active, 0 for every other. */
+    private long epochOf(Instance i) {
+        if (i.role != Role.ACTIVE || i.function == null) return 0;
+        FunctionState fs = functions.get(i.function);
+        return fs == null ? 0 : fs.epoch;
     }
 
     // ---- nodes -------------------------------------------------------------------------------------------
@@ -823,7 +1128,13 @@ public final class Executor implements ClusterView {
         log.warn("instance {} ({}) on {} exited with {}", id, i.function == null ? "pool " + i.environment : i.function, n.name, exitCode);
         emit(ClusterEvent.INSTANCE_EXITED, i.function, n.name, id, "exit code " + exitCode + (i.pid > 0 ? " (pid " + i.pid + ")" : ""));
         FunctionState fs = i.function == null ? null : functions.get(i.function);
-        if (fs != null) noteLost(fs, i, "exited with " + exitCode);
+        if (fs != null && i.role == Role.ACTIVE) {
+            fs.lostActive = id + " on " + n.name + " (exited with " + exitCode + ")";
+            if (fs.planner == null) fs.planner = StandbyPlanner.defaults();
+            fs.planner.activeLost(config.clock().instant());
+        } else if (fs != null) {
+            noteLost(fs, i, "exited with " + exitCode);
+        }
         Instant now = config.clock().instant();
         if (i.readyAt != null && Duration.between(i.readyAt, now).compareTo(CRASH_WINDOW) < 0) {
             String why = "instance " + id + " exited with code " + exitCode + " within " + CRASH_WINDOW.toSeconds() + " s of starting";
@@ -847,12 +1158,23 @@ public final class Executor implements ClusterView {
             lostInstances++;
             if (i.function != null) affected.add(i.function);
             FunctionState fs = i.function == null ? null : functions.get(i.function);
-            if (fs != null && !i.state.equals("stopping")) noteLost(fs, i, "node " + n.name + " dead");
+            if (fs == null || i.state.equals("stopping")) continue;
+            if (i.role == Role.ACTIVE && i.ready()) {
+                fs.lostActive = i.id + " on " + n.name + " (node dead: " + reason + ")";
+                if (fs.planner == null) fs.planner = StandbyPlanner.defaults();
+                fs.planner.activeLost(config.clock().instant());
+                // A node declared dead may only be frozen: its processes can wake up, but without a lease.
+                emit(ClusterEvent.FENCED, fs.name(), n.name, i.id, "former active at epoch " + fs.epoch
+                        + " is fenced: should its node wake up, it refuses every request (its lease lapsed) and is stopped when the node registers again");
+            } else {
+                noteLost(fs, i, "node " + n.name + " dead");
+            }
         }
         emit(ClusterEvent.NODE_DEAD, null, n.name, null, reason + "; " + lostInstances + " instance" + (lostInstances == 1 ? "" : "s") + " lost");
         n.client.close();
-        affected.forEach(this::republish);
+        // Re-planning first promotes the standbys of lost actives, so the router never sees those functions empty.
         reconcileAll();
+        affected.forEach(this::republish);
     }
 
     private List<String> aliveNodes() {
@@ -910,7 +1232,7 @@ public final class Executor implements ClusterView {
             fs.errorAt = null;
             recordSuccess(fs);
             // poolmgr instances carry the old code: drop them, the next call specializes afresh. newdeploy rolls.
-            if (!fs.newdeploy()) stopAll(fn.name());
+            if (!fs.keptRunning()) stopAll(fn.name());
         }
         for (Node n : nodes.values()) {
             if (n.alive) prefetch(n, fn);
@@ -942,8 +1264,9 @@ public final class Executor implements ClusterView {
         List<ExecutorStatus.NodeStatus> ns = nodes.values().stream().sorted(Comparator.comparing(n -> n.name))
                 .map(n -> new ExecutorStatus.NodeStatus(n.name, n.url, n.alive ? "alive" : "dead", n.pid, n.lastHeartbeat)).toList();
         List<ExecutorStatus.InstanceStatus> is = instances.values().stream().sorted(Comparator.comparing(i -> i.id))
-                .map(Executor::instanceStatus).toList();
-        return new ExecutorStatus.Cluster(ns, is);
+                .map(this::instanceStatus).toList();
+        List<String> warnings = functions.values().stream().map(fs -> fs.pairWarning).filter(Objects::nonNull).sorted().toList();
+        return new ExecutorStatus.Cluster(ns, is, warnings);
     }
 
     @Override
@@ -951,12 +1274,12 @@ public final class Executor implements ClusterView {
         FunctionState fs = functions.get(function);
         if (fs == null) return null;
         List<ExecutorStatus.InstanceStatus> is = instances.values().stream().filter(i -> function.equals(i.function))
-                .sorted(Comparator.comparing(i -> i.id)).map(Executor::instanceStatus).toList();
+                .sorted(Comparator.comparing(i -> i.id)).map(this::instanceStatus).toList();
         return new ExecutorStatus.Function(function, fs.fn.spec().executor().wireName(), fs.lastError, fs.errorAt, fs.retryAt, fs.failures, is);
     }
 
-    private static ExecutorStatus.InstanceStatus instanceStatus(Instance i) {
-        return new ExecutorStatus.InstanceStatus(i.id, i.function, i.environment, i.node, i.role.wireName(), i.state, i.pid, i.port, 0);
+    private ExecutorStatus.InstanceStatus instanceStatus(Instance i) {
+        return new ExecutorStatus.InstanceStatus(i.id, i.function, i.environment, i.node, i.role.wireName(), i.state, i.pid, i.port, epochOf(i));
     }
 
     @Override

@@ -12,12 +12,13 @@ public final class ExecutorStatus {
     public record NodeStatus(String name, String url, String state, long pid, Instant lastHeartbeat) {
     }
 
-    /** {@code role}: pool or replica; {@code state}: starting, ready, specializing, stopping. */
+    /** {@code role}: pool, replica, active or standby; {@code epoch}: the active's, else 0; {@code state}: starting, ready, specializing, stopping. */
     public record InstanceStatus(String id, String function, String environment, String node, String role, String state,
                                  long pid, int port, long epoch) {
     }
 
-    public record Cluster(List<NodeStatus> nodes, List<InstanceStatus> instances) {
+    /** {@code warnings}: what the cluster does not cover now, such as a pair on one node. */
+    public record Cluster(List<NodeStatus> nodes, List<InstanceStatus> instances, List<String> warnings) {
     }
 
     /** {@code error}: the last launch or load failure, until an instance of the function starts again. */

@@ -19,6 +19,9 @@ public record ClusterEvent(long seq, Instant at, String type, String function, S
     public static final String LOAD_FAILED = "load-failed";
     public static final String REAPED = "reaped";
     public static final String UNREACHABLE = "unreachable";
+    public static final String PROMOTED = "promoted";
+    public static final String FENCED = "fenced";
+    public static final String UNRESPONSIVE = "unresponsive";
     public static final String STALE_INSTANCE_STOPPED = "stale-instance-stopped";
     /** Written by the controller when it had to drop events because its store fell behind. */
     public static final String EVENTS_DROPPED = "events-dropped";

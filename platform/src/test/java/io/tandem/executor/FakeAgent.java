@@ -12,6 +12,7 @@ import io.vertx.core.Vertx;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -51,6 +52,7 @@ final class FakeAgent implements AgentClient {
         if (failLaunchesWith != null) return Future.failedFuture(new AgentException(422, "function failed to load", failLaunchesWith));
         InstanceInfo info = new InstanceInfo(request.instanceId(), request.environment(), request.function(), "127.0.0.1",
                 20000 + PIDS.get() % 10000, PIDS.incrementAndGet(), "ready");
+        if (healthServers != null) return serveHealth(info);
         running.put(request.instanceId(), info);
         if (holdLaunches) {
             Promise<InstanceInfo> held = Promise.promise();
@@ -58,6 +60,45 @@ final class FakeAgent implements AgentClient {
             return held.future();
         }
         return Future.succeededFuture(info);
+    }
+
+    /**
+     * When set, each launched instance is a real HTTP server on a loopback port that answers every request (its
+     * health probes) with 200, and records the epoch each probe grants, so the executor's prober has something real
+     * to probe; {@link #kill} closes it, {@link #freeze} makes it stop answering.
+     */
+    volatile Vertx healthServers;
+    final Map<String, io.vertx.core.http.HttpServer> servers = new ConcurrentHashMap<>();
+    final Set<String> frozen = ConcurrentHashMap.newKeySet();
+    /** The epoch of the last probe that granted each instance a lease. */
+    final Map<String, Long> leaseEpochs = new ConcurrentHashMap<>();
+
+    private Future<InstanceInfo> serveHealth(InstanceInfo template) {
+        String id = template.id();
+        return healthServers.createHttpServer().requestHandler(req -> {
+            if (frozen.contains(id)) return; // a stopped process: the connection is accepted by the kernel, nothing answers
+            String epoch = req.getParam("epoch");
+            if (epoch != null) leaseEpochs.put(id, Long.parseLong(epoch));
+            req.response().end("ok");
+        }).listen(0, "127.0.0.1").map(server -> {
+            servers.put(id, server);
+            InstanceInfo info = new InstanceInfo(id, template.environment(), template.function(), "127.0.0.1",
+                    server.actualPort(), template.pid(), "ready");
+            running.put(id, info);
+            return info;
+        });
+    }
+
+    /** The instance's process dies: its port closes at once and the agent reports the exit. */
+    void kill(String instanceId) {
+        io.vertx.core.http.HttpServer server = servers.remove(instanceId);
+        if (server != null) server.close().await();
+        exit(instanceId, 137);
+    }
+
+    /** The instance hangs (SIGSTOP): it accepts connections but answers nothing; no exit is reported. */
+    void freeze(String instanceId) {
+        frozen.add(instanceId);
     }
 
     record HeldLaunch(InstanceInfo info, Promise<InstanceInfo> answer, Context context) {
@@ -99,6 +140,8 @@ final class FakeAgent implements AgentClient {
     public Future<Void> stop(String instanceId) {
         stops.add(instanceId);
         running.remove(instanceId);
+        io.vertx.core.http.HttpServer server = servers.remove(instanceId);
+        if (server != null) server.close();
         // A real agent answers once the process has exited, which takes a while: never, here, when told so.
         if (holdStops) {
             Promise<Void> held = Promise.promise();

@@ -87,6 +87,11 @@ public final class Prober {
         watched.remove(instanceId);
     }
 
+    /** Stops probing every instance {@code keep} rejects. */
+    public void retain(java.util.function.Predicate<String> keep) {
+        watched.keySet().removeIf(id -> !keep.test(id));
+    }
+
     /** When {@code instanceId} last answered a probe, or null when it is not watched; for tests. */
     Instant lastAnswer(String instanceId) {
         Watched w = watched.get(instanceId);
@@ -120,14 +125,15 @@ public final class Prober {
         client.request(options).compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())))
                 .onComplete(ar -> {
                     if (watched.get(t.instanceId()) != w || w.dead) return;
-                    if (ar.succeeded() && ar.result() == 200) {
-                        w.lastAnswer = clock.instant();
-                    } else if (ar.succeeded() && ar.result() == 409) {
+                    if (ar.succeeded() && ar.result() == 409) {
                         declareDead(w, "it holds a newer epoch than " + t.epoch());
-                    } else if (ar.failed() && ar.cause() instanceof ConnectException) {
+                    } else if (ar.succeeded()) {
+                        // Any answer proves the process runs (an http-runtime server may not know /_/health at all).
+                        w.lastAnswer = clock.instant();
+                    } else if (ar.cause() instanceof ConnectException) {
                         declareDead(w, "connection refused: the process is gone");
                     }
-                    // Other answers (a timeout, a 500 while loading) are silence: only misses decide.
+                    // A timeout or a reset is silence: only misses decide.
                 });
     }
 

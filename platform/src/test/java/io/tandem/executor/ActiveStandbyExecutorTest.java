@@ -1,0 +1,266 @@
+package io.tandem.executor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.tandem.agent.NodeRegistration;
+import io.tandem.home.TandemHome;
+import io.tandem.model.Change;
+import io.tandem.model.ClusterEvent;
+import io.tandem.model.Endpoint;
+import io.tandem.model.ExecutorType;
+import io.tandem.model.FaultTolerance;
+import io.tandem.model.Function;
+import io.tandem.model.FunctionSpec;
+import io.tandem.model.Metadata;
+import io.tandem.model.Runtime;
+import io.tandem.model.Strategy;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The executor's side of active-standby and replicate, against fake agents whose instances are real HTTP servers
+ * (so the executor's probes are real), on the real clock.
+ */
+class ActiveStandbyExecutorTest {
+    /** Node heartbeats never expire here: node deaths come from dropped event streams. */
+    private static final Duration NODE_HEARTBEAT = Duration.ofHours(1);
+
+    @TempDir
+    Path dir;
+
+    private final FakeFeed feed = new FakeFeed();
+    private final History publisher = new History();
+    private final List<ClusterEvent> events = new CopyOnWriteArrayList<>();
+    private final Map<String, FakeAgent> agents = new ConcurrentHashMap<>();
+    private Vertx vertx;
+    private Executor executor;
+
+    /** Every publish, in order, so a test can say the function was never left without an endpoint. */
+    static final class History implements EndpointPublisher {
+        final Map<String, List<Endpoint>> last = new ConcurrentHashMap<>();
+        final Map<String, List<List<Endpoint>>> all = new ConcurrentHashMap<>();
+
+        @Override
+        public void publish(String function, List<Endpoint> endpoints) {
+            last.put(function, List.copyOf(endpoints));
+            all.computeIfAbsent(function, f -> new CopyOnWriteArrayList<>()).add(List.copyOf(endpoints));
+        }
+
+        List<Endpoint> of(String function) {
+            return last.getOrDefault(function, List.of());
+        }
+    }
+
+    @BeforeEach
+    void start() {
+        vertx = Vertx.vertx();
+        ExecutorConfig d = ExecutorConfig.defaults();
+        ExecutorConfig config = new ExecutorConfig(d.host(), 0, "http://127.0.0.1:1", NODE_HEARTBEAT, 3,
+                Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30)), NodeSelector.leastLoaded(), InstantSource.system());
+        executor = new Executor(new TandemHome(dir), vertx, feed, publisher, events::add, config, reg -> agents.computeIfAbsent(reg.name(), n -> {
+            FakeAgent a = new FakeAgent(n);
+            a.healthServers = vertx;
+            return a;
+        }));
+        executor.start().await();
+        vertx.setPeriodic(100, id -> executor.tick()); // as the executor's own tick would, were node heartbeats short
+    }
+
+    @AfterEach
+    void stop() {
+        agents.values().forEach(FakeAgent::releaseStops);
+        executor.stop().await();
+        vertx.close().await();
+    }
+
+    private void nodes(String... names) {
+        for (String n : names) executor.register(new NodeRegistration(n, "http://fake/" + n, 1)).await();
+    }
+
+    private static Function fn(String name, long revision, Strategy strategy, boolean newdeploy) {
+        return new Function(new Metadata(name, revision, null, null), new FunctionSpec("py", Specs.CODE, "app",
+                newdeploy ? ExecutorType.NEWDEPLOY : ExecutorType.POOLMGR, null, null, null, null, null, null,
+                FaultTolerance.defaults().withStrategy(strategy)));
+    }
+
+    private void deploy(Function f) {
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, f);
+    }
+
+    private List<ExecutorStatus.InstanceStatus> members(String function, String role) {
+        return executor.status().instances().stream()
+                .filter(i -> function.equals(i.function()) && i.role().equals(role) && i.state().equals("ready")).toList();
+    }
+
+    /** Waits for a ready active and a ready standby, and returns the active. */
+    private ExecutorStatus.InstanceStatus awaitPair(String function) {
+        await().until(() -> members(function, "active").size() == 1 && members(function, "standby").size() == 1);
+        return members(function, "active").getFirst();
+    }
+
+    private List<String> eventTypes(String function) {
+        return events.stream().filter(e -> function.equals(e.function())).map(ClusterEvent::type).toList();
+    }
+
+    @Test
+    void keepsAnActiveAndAStandbyOnDifferentNodesAndPublishesOnlyTheActiveWithItsEpoch() {
+        nodes("n1", "n2");
+        deploy(fn("pay", 3, Strategy.ACTIVE_STANDBY, false));
+        ExecutorStatus.InstanceStatus active = awaitPair("pay");
+        ExecutorStatus.InstanceStatus standby = members("pay", "standby").getFirst();
+
+        assertThat(active.node()).isNotEqualTo(standby.node());
+        assertThat(active.epoch()).isEqualTo(1);
+        assertThat(standby.epoch()).isZero();
+        await().until(() -> publisher.of("pay").size() == 1);
+        Endpoint published = publisher.of("pay").getFirst();
+        assertThat(published.instanceId()).isEqualTo(active.id());
+        assertThat(published.epoch()).isEqualTo(1);
+        // The active's probes grant it a lease for its epoch; the standby's grant none.
+        await().until(() -> Long.valueOf(1).equals(agents.get(active.node()).leaseEpochs.get(active.id())));
+        assertThat(agents.get(standby.node()).leaseEpochs).doesNotContainKey(standby.id());
+        assertThat(executor.status().warnings()).isEmpty();
+    }
+
+    @Test
+    void anActiveThatExitsIsReplacedByItsStandbyAtTheNextEpochAndANewStandbyStartsOnTheOtherNode() {
+        nodes("n1", "n2");
+        deploy(fn("pay", 3, Strategy.ACTIVE_STANDBY, true));
+        ExecutorStatus.InstanceStatus active = awaitPair("pay");
+        ExecutorStatus.InstanceStatus standby = members("pay", "standby").getFirst();
+
+        agents.get(active.node()).kill(active.id());
+
+        await().until(() -> !publisher.of("pay").isEmpty() && publisher.of("pay").getFirst().instanceId().equals(standby.id()));
+        assertThat(publisher.of("pay").getFirst().epoch()).isEqualTo(2);
+        // A new standby, off the new active's node: on the node the failed active ran on.
+        await().until(() -> members("pay", "standby").size() == 1);
+        assertThat(members("pay", "standby").getFirst().node()).isEqualTo(active.node());
+        assertThat(eventTypes("pay")).contains(ClusterEvent.INSTANCE_EXITED, ClusterEvent.PROMOTED);
+        assertThat(events).filteredOn(e -> e.type().equals(ClusterEvent.PROMOTED) && e.instance().equals(standby.id()))
+                .singleElement().satisfies(e -> assertThat(e.detail()).contains("epoch 2").contains(active.id()));
+        await().until(() -> Long.valueOf(2).equals(agents.get(standby.node()).leaseEpochs.get(standby.id())));
+    }
+
+    @Test
+    void aHungActiveIsCaughtByItsProbesPromotedAwayFromFencedAndStopped() {
+        nodes("n1", "n2");
+        deploy(fn("pay", 3, Strategy.ACTIVE_STANDBY, false));
+        ExecutorStatus.InstanceStatus active = awaitPair("pay");
+        ExecutorStatus.InstanceStatus standby = members("pay", "standby").getFirst();
+
+        agents.get(active.node()).freeze(active.id()); // no exit, no refused connection: only silence
+
+        await().atMost(Duration.ofSeconds(5)).until(() -> !publisher.of("pay").isEmpty()
+                && publisher.of("pay").getFirst().instanceId().equals(standby.id()));
+        assertThat(eventTypes("pay")).contains(ClusterEvent.UNRESPONSIVE, ClusterEvent.FENCED, ClusterEvent.PROMOTED);
+        await().until(() -> agents.get(active.node()).stops.contains(active.id()));
+    }
+
+    @Test
+    void theRoutersReportOfAnUnreachableActivePromotesTheStandby() {
+        nodes("n1", "n2");
+        deploy(fn("pay", 3, Strategy.ACTIVE_STANDBY, false));
+        awaitPair("pay");
+        await().until(() -> publisher.of("pay").size() == 1);
+        Endpoint active = publisher.of("pay").getFirst();
+
+        executor.reportUnreachable(active);
+
+        await().until(() -> !publisher.of("pay").isEmpty() && !publisher.of("pay").getFirst().instanceId().equals(active.instanceId()));
+        assertThat(publisher.of("pay").getFirst().epoch()).isEqualTo(active.epoch() + 1);
+    }
+
+    @Test
+    void whenTheActivesNodeDiesTheStandbyIsPromotedBeforeTheRouterCouldSeeTheFunctionWithoutEndpoint() {
+        nodes("n1", "n2");
+        deploy(fn("pay", 3, Strategy.ACTIVE_STANDBY, false));
+        ExecutorStatus.InstanceStatus active = awaitPair("pay");
+        ExecutorStatus.InstanceStatus standby = members("pay", "standby").getFirst();
+        int before = publisher.all.get("pay").size();
+
+        agents.get(active.node()).dropStream();
+
+        await().until(() -> !publisher.of("pay").isEmpty() && publisher.of("pay").getFirst().instanceId().equals(standby.id()));
+        assertThat(publisher.all.get("pay").subList(before, publisher.all.get("pay").size())).noneMatch(List::isEmpty);
+        // One node left: the new standby shares it, and status says a node failure is not covered.
+        await().until(() -> members("pay", "standby").size() == 1);
+        assertThat(members("pay", "standby").getFirst().node()).isEqualTo(standby.node());
+        assertThat(executor.status().warnings()).singleElement().asString().contains("pay").contains("one node");
+    }
+
+    @Test
+    void aStandbyThatDiesIsReplacedWithoutTouchingTraffic() {
+        nodes("n1", "n2");
+        deploy(fn("pay", 3, Strategy.ACTIVE_STANDBY, false));
+        awaitPair("pay");
+        ExecutorStatus.InstanceStatus standby = members("pay", "standby").getFirst();
+        await().until(() -> publisher.of("pay").size() == 1);
+        int publishes = publisher.all.get("pay").size();
+
+        agents.get(standby.node()).kill(standby.id());
+
+        await().until(() -> members("pay", "standby").size() == 1 && !members("pay", "standby").getFirst().id().equals(standby.id()));
+        assertThat(publisher.all.get("pay")).hasSize(publishes);
+        assertThat(eventTypes("pay")).as("only the first active was ever made active").containsOnlyOnce(ClusterEvent.PROMOTED)
+                .doesNotContain(ClusterEvent.FENCED);
+    }
+
+    @Test
+    void anUpdateRollsThePairWithoutLeavingTheFunctionWithoutAnActive() {
+        nodes("n1", "n2");
+        deploy(fn("pay", 3, Strategy.ACTIVE_STANDBY, false));
+        ExecutorStatus.InstanceStatus first = awaitPair("pay");
+        int before = publisher.all.get("pay").size();
+
+        feed.push(Change.Type.MODIFIED, fn("pay", 4, Strategy.ACTIVE_STANDBY, false));
+
+        await().until(() -> !publisher.of("pay").isEmpty() && !publisher.of("pay").getFirst().instanceId().equals(first.id()));
+        await().until(() -> members("pay", "standby").size() == 1);
+        assertThat(publisher.of("pay").getFirst().epoch()).isGreaterThan(first.epoch());
+        assertThat(publisher.all.get("pay").subList(before, publisher.all.get("pay").size())).noneMatch(List::isEmpty);
+        await().until(() -> agents.get(first.node()).stops.contains(first.id()));
+    }
+
+    @Test
+    void aRetryFunctionSwitchedToActiveStandbyKeepsServingUntilItsActiveIsReady() {
+        nodes("n1", "n2");
+        deploy(fn("pay", 3, Strategy.RETRY, true));
+        await().until(() -> publisher.of("pay").size() == 1);
+        String replica = publisher.of("pay").getFirst().instanceId();
+        int before = publisher.all.get("pay").size();
+
+        feed.push(Change.Type.MODIFIED, fn("pay", 4, Strategy.ACTIVE_STANDBY, true));
+
+        awaitPair("pay");
+        await().until(() -> publisher.of("pay").getFirst().epoch() == 1);
+        assertThat(publisher.all.get("pay").subList(before, publisher.all.get("pay").size())).noneMatch(List::isEmpty);
+        await().until(() -> executor.status().instances().stream().noneMatch(i -> i.id().equals(replica)));
+    }
+
+    @Test
+    void replicateKeepsItsReplicasOnDistinctNodesAndPublishesThemAll() {
+        nodes("n1", "n2", "n3");
+        deploy(fn("calc", 3, Strategy.REPLICATE, false));
+        await().until(() -> publisher.of("calc").size() == 2);
+        assertThat(publisher.of("calc")).extracting(Endpoint::node).doesNotHaveDuplicates();
+        assertThat(publisher.of("calc")).extracting(Endpoint::epoch).containsOnly(0L);
+
+        Endpoint lost = publisher.of("calc").getFirst();
+        agents.get(lost.node()).kill(lost.instanceId());
+        await().until(() -> publisher.of("calc").size() == 2 && !publisher.of("calc").contains(lost));
+        assertThat(publisher.of("calc")).extracting(Endpoint::node).doesNotHaveDuplicates();
+    }
+}
