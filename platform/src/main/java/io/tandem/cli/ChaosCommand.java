@@ -18,9 +18,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "chaos", mixinStandardHelpOptions = true,
-        description = {"Inject the failures Tandem must survive into a server running on this machine:",
-                "an instance crash, a node crash, a node hang. Each prints when it struck, in UTC to the millisecond;",
-                "-o json prints a record (targets with pids, times in epoch ms) for scripts and benchmarks."},
+        description = {"Inject failures into a server on this machine: kill an instance, kill a node, freeze a node.",
+                "Each prints when it struck, in UTC to the millisecond.",
+                "With -o json: the targets, their pids and the times in epoch ms, for scripts and benchmarks."},
         subcommands = {ChaosCommand.KillInstance.class, ChaosCommand.KillNode.class, ChaosCommand.FreezeNode.class})
 final class ChaosCommand implements Runnable {
     private static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
@@ -67,8 +67,8 @@ final class ChaosCommand implements Runnable {
     }
 
     @Command(name = "kill-node", mixinStandardHelpOptions = true,
-            description = {"Crash a node: SIGKILL its agent and every instance on it, back to back,",
-                    "and wait until all are gone. The server notices through the missing heartbeats."})
+            description = {"Crash a node: SIGKILL its agent and every instance on it, and wait until all are gone.",
+                    "Instances die first and the agent last, back to back; the server finds the node dead on its own."})
     static final class KillNode implements Runnable {
         @Parameters(paramLabel = "NODE", description = "The node, as 'tandem status' names it (n1, n2...).")
         String node;
@@ -87,7 +87,7 @@ final class ChaosCommand implements Runnable {
     }
 
     @Command(name = "freeze-node", mixinStandardHelpOptions = true,
-            description = {"Hang a node: SIGSTOP its agent and every instance on it, wait, then SIGCONT them.",
+            description = {"Hang a node: SIGSTOP its agent and every instance on it, then SIGCONT them after --for.",
                     "Interrupting the command (Ctrl-C) resumes them too, so nothing stays stopped."})
     static final class FreezeNode implements Runnable {
         @Parameters(paramLabel = "NODE", description = "The node, as 'tandem status' names it (n1, n2...).")
