@@ -1,5 +1,6 @@
 package io.tandem.cli;
 
+import io.tandem.chaos.ChaosException;
 import io.tandem.client.ApiException;
 import io.tandem.client.ServerUnreachableException;
 import io.tandem.model.InvalidResourceException;
@@ -23,6 +24,7 @@ import picocli.CommandLine.Command;
                 DeleteCommand.class,
                 StatusCommand.class,
                 EventsCommand.class,
+                ChaosCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 done; 1 refused or failed; 2 bad usage; 3 no server reachable.",
                 "State lives in TANDEM_HOME (default ~/.tandem)."})
@@ -67,6 +69,10 @@ public final class Main implements Runnable {
             case InvalidResourceException r -> {
                 message = r.getMessage();
                 code = ExitCodes.USAGE;
+            }
+            case ChaosException c -> {
+                message = c.getMessage();
+                code = ExitCodes.FAILED;
             }
             case CommandFailedException f -> {
                 message = f.getMessage();

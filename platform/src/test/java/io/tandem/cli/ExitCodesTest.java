@@ -45,6 +45,17 @@ class ExitCodesTest {
     }
 
     @Test
+    void chaosRefusesBadUsageWithExitTwoBeforeLookingForAServer() {
+        assertThat(Main.run("chaos", "freeze-node", "n1", "--for", "soon")).isEqualTo(ExitCodes.USAGE);
+        assertThat(Main.run("chaos", "freeze-node", "n1", "--for", "11m")).isEqualTo(ExitCodes.USAGE);
+        assertThat(Main.run("chaos", "kill-instance", "hello", "--role", "leader")).isEqualTo(ExitCodes.USAGE);
+        assertThat(Main.run("chaos", "kill-instance", "hello", "--role", "active", "--instance", "hello-1")).isEqualTo(ExitCodes.USAGE);
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("invalid duration 'soon'", "from 1ms to 10m",
+                "leader", "not both");
+        assertThat(Main.run("chaos", "kill-node", "n1")).isEqualTo(ExitCodes.UNAVAILABLE);
+    }
+
+    @Test
     void unknownOptionIsExitTwo() {
         assertThat(Main.run("fn", "list", "--bogus")).isEqualTo(ExitCodes.USAGE);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("--bogus");
