@@ -67,10 +67,27 @@ final class FnCommand implements Runnable {
         Boolean idempotent;
         @Option(names = "--strategy", description = "Fault tolerance: retry (default), active-standby, replicate or none.")
         String strategy;
+        @Option(names = "--max-retries", description = "retry: most attempts per request (default 10).")
+        Integer maxRetries;
+        @Option(names = "--retry-backoff", description = "retry: first wait between attempts, doubled each time (default 50ms).")
+        String retryBackoff;
+        @Option(names = "--heartbeat-interval", description = "active-standby: how often the active is probed (default 100ms).")
+        String heartbeatInterval;
+        @Option(names = "--heartbeat-misses", description = "active-standby: probes missed before failing over (default 3).")
+        Integer heartbeatMisses;
+        @Option(names = "--replicas", description = "replicate: instances each request goes to, on different nodes (default 2).")
+        Integer replicas;
 
         FunctionSpec applyTo(FunctionSpec base, CodeRef newCode) {
             FaultTolerance ft = base == null ? FaultTolerance.defaults() : base.faultTolerance();
-            if (strategy != null) ft = ft.withStrategy(Strategy.fromWire("--strategy", strategy));
+            ft = new FaultTolerance(
+                    strategy != null ? Strategy.fromWire("--strategy", strategy) : ft.strategy(),
+                    pick(maxRetries, ft.maxRetries()),
+                    retryBackoff != null ? Durations.parse("--retry-backoff", retryBackoff) : ft.retryBackoff(),
+                    ft.svcAddressMaxRetries(),
+                    heartbeatInterval != null ? Durations.parse("--heartbeat-interval", heartbeatInterval) : ft.heartbeatInterval(),
+                    pick(heartbeatMisses, ft.heartbeatMisses()),
+                    pick(replicas, ft.replicas()));
             return new FunctionSpec(
                     pick(environment, base == null ? null : base.environment()),
                     newCode != null ? newCode : base == null ? null : base.code(),

@@ -43,5 +43,9 @@ public record FunctionSpec(
         if (idleTimeout.isNegative() || idleTimeout.isZero()) throw new InvalidResourceException("spec.idleTimeout", "must be positive");
         if (concurrency < 0) throw new InvalidResourceException("spec.concurrency", "must be at least 0 (0: no limit)");
         faultTolerance.validate();
+        if (faultTolerance.strategy() == Strategy.REPLICATE && !idempotent) {
+            throw new InvalidResourceException("spec.faultTolerance.strategy", "replicate runs every request on "
+                    + faultTolerance.replicas() + " instances, so it needs an idempotent function: set idempotent: true, or use active-standby");
+        }
     }
 }

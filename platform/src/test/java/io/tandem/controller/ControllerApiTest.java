@@ -218,6 +218,10 @@ class ControllerApiTest {
         assertError(call("POST", "/v1/functions", function("f", "java", sha, "")), 400, "spec.entrypoint");
         assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"timeout\":\"soon\"")), 400, "timeout");
         assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"faultTolerance\":{\"strategy\":\"hope\"}")), 400, "strategy", "'hope'");
+        assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"idempotent\":false,\"faultTolerance\":{\"strategy\":\"replicate\"}")),
+                400, "spec.faultTolerance.strategy", "idempotent");
+        assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"faultTolerance\":{\"strategy\":\"active-standby\",\"heartbeatInterval\":\"1ms\"}")),
+                400, "spec.faultTolerance.heartbeatInterval");
         assertError(call("POST", "/v1/functions", "{not json"), 400, "not valid JSON");
         assertError(call("PUT", "/v1/functions/g", function("f", "exec", sha, "")), 400, "differs");
         assertError(call("POST", "/v1/environments", "{\"kind\":\"Function\",\"metadata\":{\"name\":\"x\"}}"), 400, "kind 'Function'");
