@@ -207,9 +207,13 @@ final class Invocation implements Attempts<HttpClientResponse> {
                 .setConnectTimeout(parts.config().connectTimeout().toMillis());
     }
 
-    /** The response, paused until relayed (a strategy may hold it while other sends run), or a fenced failure. */
+    /**
+     * The response, paused until relayed (a strategy may hold it while other sends run, and cancel it), or a
+     * fenced failure.
+     */
     private static Future<HttpClientResponse> unlessFenced(Endpoint endpoint, HttpClientResponse response) {
         response.pause();
+        response.exceptionHandler(failure -> { }); // a cancel resets it; the relay sets its own handler
         if (response.statusCode() != 503 || !"true".equalsIgnoreCase(response.getHeader(FENCED))) {
             return Future.succeededFuture(response);
         }
