@@ -4,23 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tandem.model.Endpoint;
-import io.tandem.model.FaultTolerance;
-import io.tandem.model.Function;
-import io.tandem.model.FunctionSpec;
-import io.tandem.model.Metadata;
 import io.tandem.model.Strategy;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
-import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
@@ -28,43 +18,13 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** The active-standby and replicate strategies end to end: a real router in front of real instance servers. */
-class RouterFailoverTest {
-    private Vertx vertx;
-    private HttpClient client;
-    private final FakeChangeFeed feed = new FakeChangeFeed();
-    private final FakeInstanceSource source = new FakeInstanceSource();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private Router router;
-
-    record Reply(int status, MultiMap headers, String body) {
-        JsonObject json() {
-            return new JsonObject(body);
-        }
-
-        int attempts() {
-            String n = headers.get("X-Tandem-Attempts");
-            return n == null ? 1 : Integer.parseInt(n);
-        }
-    }
-
-    @BeforeEach
-    void startRouter() {
-        vertx = Vertx.vertx();
-        client = vertx.createHttpClient();
-        router = new Router(vertx, feed, source, RouterConfig.defaults().withPort(0).withServerInstances(2));
-        router.start().await();
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closeables) c.close();
-        router.stop().await();
-        vertx.close().await();
+class RouterFailoverTest extends RouterHarness {
+    @Override
+    RouterConfig config() {
+        return RouterConfig.defaults().withPort(0).withServerInstances(2);
     }
 
     // --- active-standby
@@ -156,23 +116,6 @@ class RouterFailoverTest {
     }
 
     @Test
-    void activeStandbyAnswersExpectContinueBeforeKeepingTheBody() {
-        FakeInstance active = instance("upload", req -> req.body().onSuccess(b -> req.response().end("got " + b)));
-        deploy("upload", Strategy.ACTIVE_STANDBY, true, active.endpoint(1));
-
-        String answer = client.request(HttpMethod.PUT, router.port(), "127.0.0.1", "/function/upload")
-                .compose(req -> {
-                    req.putHeader("Expect", "100-continue").putHeader("Content-Length", "4");
-                    req.continueHandler(v -> req.end("data"));
-                    req.sendHead();
-                    return req.response();
-                })
-                .compose(resp -> resp.body()).map(Buffer::toString).await();
-
-        assertThat(answer).isEqualTo("got data");
-    }
-
-    @Test
     void activeStandbyRefusesAChunkedBodyOverTheLimitWith413() {
         FakeInstance active = instance("big", answering("never"));
         deploy("big", Strategy.ACTIVE_STANDBY, true, active.endpoint(1));
@@ -236,12 +179,6 @@ class RouterFailoverTest {
 
     // --- helpers
 
-    private FakeInstance instance(String name, Handler<HttpServerRequest> handler) {
-        FakeInstance instance = FakeInstance.start(vertx, name, handler);
-        closeables.add(instance::closeIfOpen);
-        return instance;
-    }
-
     private static Handler<HttpServerRequest> answering(String text) {
         return req -> req.body().onSuccess(b -> req.response().end(text));
     }
@@ -254,16 +191,12 @@ class RouterFailoverTest {
     }
 
     private void deploy(String name, Strategy strategy, boolean idempotent, Endpoint... endpoints) {
-        feed.put(new Function(Metadata.named(name), new FunctionSpec("java", null, "example.Main", null, null, null,
-                null, null, null, idempotent, FaultTolerance.defaults().withStrategy(strategy))));
+        feed.put(function(name, null, strategy, idempotent));
         router.endpoints().publish(name, List.of(endpoints));
     }
 
     private Future<Reply> send(HttpMethod method, String uri, Buffer body) {
-        RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(router.port()).setURI(uri);
-        return client.request(options)
-                .compose(req -> body == null ? req.send() : req.send(body))
-                .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())));
+        return send(router, method, uri, MultiMap.caseInsensitiveMultiMap(), body);
     }
 
     /** {@code n} calls one after another, as one client. */
@@ -288,12 +221,6 @@ class RouterFailoverTest {
             return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b.getBytes()));
         } catch (Exception e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

@@ -11,7 +11,7 @@ import io.vertx.core.Future;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
-class FailoverTest {
+class FailoverStrategyTest {
     private final Failover activeStandby = new Failover(1, 3);
     private final Failover replicate = new Failover(2, 3);
     private final Endpoint active = endpoint("a1", 1);
