@@ -146,7 +146,6 @@ final class Invocation implements Attempts<HttpClientResponse> {
             send.request = request;
             sent.add(request);
             request.exceptionHandler(failure -> { }); // failures reach the strategy through response()
-            if (endpoint.epoch() > 0) request.putHeader(EPOCH, Long.toString(endpoint.epoch()));
             sendBody(request);
             return request.response()
                     .recover(failure -> Future.failedFuture(lostFailure(endpoint, failure)))
@@ -203,8 +202,14 @@ final class Invocation implements Attempts<HttpClientResponse> {
                 .setHost(endpoint.host())
                 .setPort(endpoint.port())
                 .setURI(target.uri())
-                .setHeaders(headers)
+                .setHeaders(headersFor(endpoint))
                 .setConnectTimeout(parts.config().connectTimeout().toMillis());
+    }
+
+    /** The forwarded headers, plus the endpoint's epoch when it has one (a copy: sends may differ in epoch). */
+    private MultiMap headersFor(Endpoint endpoint) {
+        if (endpoint.epoch() <= 0) return headers;
+        return HttpHeaders.headers().addAll(headers).set(EPOCH, Long.toString(endpoint.epoch()));
     }
 
     /**
