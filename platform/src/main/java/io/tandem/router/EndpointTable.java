@@ -87,6 +87,12 @@ final class EndpointTable implements WarmEndpoints {
         return used;
     }
 
+    /** How many requests wait for a publish of {@code function}. */
+    int waiting(String function) {
+        Set<Waiter> waiting = waiters.get(function);
+        return waiting == null ? 0 : waiting.size();
+    }
+
     /** One request waiting for endpoints; completes at most once. */
     private final class Waiter {
         private final String function;

@@ -12,6 +12,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -113,6 +114,20 @@ class RouterFailoverTest extends RouterHarness {
         assertThat(reply.body()).isEqualTo(sha256(body));
         assertThat(reply.attempts()).isEqualTo(2);
         assertThat(crashing.hits).hasValue(1);
+    }
+
+    @Test
+    void activeStandbyAnswers504WhenNoActiveIsPublishedWithinTheTimeout() throws Exception {
+        Endpoint dead = new Endpoint("orphan", "dead", "n-dead", "127.0.0.1", freePort(), 1);
+        feed.put(function("orphan", Duration.ofMillis(300), Strategy.ACTIVE_STANDBY, true));
+        router.endpoints().publish("orphan", List.of(dead));
+
+        Reply reply = send(HttpMethod.GET, "/function/orphan", null).await();
+
+        assertThat(reply.status()).isEqualTo(504);
+        assertThat(reply.json().getString("error")).isEqualTo("function timed out");
+        assertThat(source.unreachable).containsExactly(dead);
+        await().until(() -> ((EndpointTable) router.endpoints()).waiting("orphan") == 0);
     }
 
     @Test

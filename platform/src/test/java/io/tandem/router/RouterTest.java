@@ -369,6 +369,7 @@ class RouterTest extends RouterHarness {
 
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.body()).isEqualTo("flaky POST /");
+        assertThat(reply.attempts()).isEqualTo(2);
         assertThat(source.acquires).hasValue(2);
         assertThat(source.unreachable).containsExactly(dead);
     }
@@ -411,6 +412,7 @@ class RouterTest extends RouterHarness {
 
         assertThat(reply.status()).isEqualTo(503);
         assertThat(reply.body()).isEqualTo("{\"error\":\"mine\"}");
+        assertThat(reply.headers().get("X-Tandem-Attempts")).isNull();
         assertThat(failing.hits).hasValue(1);
         assertThat(source.acquires).hasValue(0);
     }
