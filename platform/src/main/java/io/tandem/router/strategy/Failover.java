@@ -73,7 +73,7 @@ public final class Failover implements Strategy {
         }
 
         private Future<R> afterRound(Throwable failure) {
-            boolean again = failure instanceof AttemptFailure f && f.endpointLost() && f.resendable() && rounds < maxRounds;
+            boolean again = failure instanceof AttemptFailure f && f.resendable() && rounds < maxRounds;
             if (!again) return Future.failedFuture(failure);
             return attempts.republished(failed).compose(this::round);
         }
