@@ -14,7 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * names, {@code Keep-Alive}, {@code Proxy-*}, {@code TE}, {@code Trailer}, {@code Transfer-Encoding},
  * {@code Upgrade}) are dropped both ways. Towards the instance the router also drops {@code Host} (the instance's
  * own authority is sent; the client's is in {@code X-Forwarded-Host}), {@code Expect} (the router answers
- * {@code 100-continue} itself) and any {@code X-Tandem-Param-*} the client sent, and adds {@code X-Forwarded-For},
+ * {@code 100-continue} itself), {@code X-Tandem-Epoch} (only the router names the epoch it routes to) and any
+ * {@code X-Tandem-Param-*} the client sent, and adds {@code X-Forwarded-For},
  * {@code -Host}, {@code -Proto}, the trigger's path parameters as {@code X-Tandem-Param-<name>} (raw, as they
  * appear in the path) and {@code X-Tandem-Request-Id} when the client sent none. Stateless.
  */
@@ -23,7 +24,7 @@ final class Forwarding {
     static final String PARAM_PREFIX = "X-Tandem-Param-";
     private static final Set<String> HOP_BY_HOP = Set.of(
             "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade");
-    private static final Set<String> NOT_FORWARDED = Set.of("host", "expect");
+    private static final Set<String> NOT_FORWARDED = Set.of("host", "expect", "x-tandem-epoch");
     private static final String PARAM_PREFIX_LOWER = PARAM_PREFIX.toLowerCase(Locale.ROOT);
 
     private Forwarding() {

@@ -2,9 +2,11 @@ package io.tandem.router;
 
 import io.tandem.model.Durations;
 import io.tandem.model.Endpoint;
+import io.tandem.router.strategy.Attempt;
 import io.tandem.router.strategy.AttemptFailure;
 import io.tandem.router.strategy.AttemptFailure.Kind;
 import io.tandem.router.strategy.Attempts;
+import io.tandem.router.strategy.Strategy;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
@@ -18,6 +20,9 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.streams.Pipe;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 
@@ -25,15 +30,27 @@ import java.util.concurrent.TimeoutException;
  * One request on its way to a function: the {@link Attempts} a strategy works with, over HTTP, plus the
  * function's timeout.
  *
- * <p>Confined to the event loop of the client's request. The request body stays paused until an attempt has a
- * connection, so a dial failure leaves it unread and the request can go to another endpoint as it is. Once the
- * body starts to flow it is streamed, never held, so an attempt that fails after that cannot be replayed; only
- * requests without a body may go again after a lost connection (see {@link Kind#CONNECTION_LOST}).
+ * <p>Confined to the event loop of the client's request; only the routing table's waiters are completed from the
+ * executor's threads, and they hop back onto this request's context first.
+ *
+ * <p>Bodies. Under a strategy that {@linkplain io.tandem.router.strategy.Strategy#replaysBodies() replays bodies}
+ * the whole body is read first (answering {@code 100-continue} at once), up to the router's body limit, and each
+ * attempt sends that copy. Otherwise the body stays paused until an attempt has a connection, so a dial failure
+ * leaves it unread and the request can go to another endpoint as it is; once it starts to flow it is streamed,
+ * never held, so an attempt that fails after that cannot be replayed. A request may go again after a lost
+ * connection only when its body is kept (or it has none) and the function is idempotent (see
+ * {@link Kind#CONNECTION_LOST}).
+ *
+ * <p>Every attempt to an endpoint with an epoch carries it in {@value #EPOCH}; a 503 carrying
+ * {@value #FENCED}{@code : true} is not the function's answer but an {@link Kind#FENCED} failure.
  *
  * <p>The timeout runs from the request's arrival to the response head, cold start included; a response that
  * has started streams for as long as it takes.
  */
 final class Invocation implements Attempts<HttpClientResponse> {
+    static final String EPOCH = "X-Tandem-Epoch";
+    static final String FENCED = "X-Tandem-Fenced";
+
     private final RouterParts parts;
     private final HttpClient client;
     private final Context context;
@@ -42,8 +59,12 @@ final class Invocation implements Attempts<HttpClientResponse> {
     private final MultiMap headers;
     private final boolean hasBody;
     private final Promise<HttpClientResponse> outcome = Promise.promise();
-    private HttpClientRequest inFlight;
+    /** Every request sent to an instance, reset when the invocation is aborted. */
+    private final List<HttpClientRequest> sent = new ArrayList<>();
+    private Buffer keptBody;
     private boolean bodyStarted;
+    private int open;
+    private int attempts;
 
     Invocation(RouterParts parts, HttpClient client, HttpServerRequest req, Target target, MultiMap headers, boolean hasBody) {
         this.parts = parts;
@@ -61,7 +82,9 @@ final class Invocation implements Attempts<HttpClientResponse> {
         long timer = parts.vertx().setTimer(Math.max(1, timeout.toMillis()), id -> abort(new AttemptFailure(Kind.TIMED_OUT,
                 "function '" + name() + "' gave no response after " + Durations.format(timeout))));
         req.response().closeHandler(v -> abort(new AttemptFailure(Kind.CLIENT_GONE, "the client closed the connection")));
-        target.function().strategy().invoke(this).onComplete(result -> {
+        Strategy strategy = target.function().strategy();
+        Future<Void> ready = hasBody && strategy.replaysBodies() ? keepBody() : Future.succeededFuture();
+        ready.compose(v -> strategy.invoke(this)).onComplete(result -> {
             if (result.failed()) {
                 outcome.tryFail(result.cause());
             } else if (!outcome.tryComplete(result.result())) {
@@ -71,9 +94,12 @@ final class Invocation implements Attempts<HttpClientResponse> {
         return outcome.future().onComplete(done -> parts.vertx().cancelTimer(timer));
     }
 
-    /** True once the client's body has started to flow to an instance (it can no longer be drained or replayed). */
-    boolean bodyStarted() {
-        return bodyStarted;
+    /**
+     * How many times the request was sent; sends started while another one was still open (replicas) count as
+     * one.
+     */
+    int attempts() {
+        return attempts;
     }
 
     @Override
@@ -86,27 +112,52 @@ final class Invocation implements Attempts<HttpClientResponse> {
     }
 
     @Override
-    public Future<HttpClientResponse> send(Endpoint endpoint) {
+    public List<Endpoint> published() {
+        return parts.endpoints().endpointsOf(name());
+    }
+
+    @Override
+    public Future<List<Endpoint>> republished(Set<Endpoint> failed) {
         if (outcome.future().isComplete()) return Future.failedFuture(endedBy());
-        RequestOptions options = new RequestOptions()
-                .setMethod(req.method())
-                .setHost(endpoint.host())
-                .setPort(endpoint.port())
-                .setURI(target.uri())
-                .setHeaders(headers)
-                .setConnectTimeout(parts.config().connectTimeout().toMillis());
-        return client.request(options).transform(connected -> {
+        Promise<List<Endpoint>> next = Promise.promise();
+        Runnable stop = parts.endpoints().awaitEndpoints(name(), failed, context, next);
+        outcome.future().onComplete(ended -> {
+            stop.run();
+            next.tryFail(endedBy());
+        });
+        return next.future();
+    }
+
+    @Override
+    public Attempt<HttpClientResponse> start(Endpoint endpoint) {
+        Send send = new Send();
+        if (outcome.future().isComplete()) {
+            send.response = Future.failedFuture(endedBy());
+            return send;
+        }
+        if (open++ == 0) attempts++;
+        send.response = client.request(options(endpoint)).transform(connected -> {
             if (connected.failed()) return Future.failedFuture(dialFailure(endpoint, connected.cause()));
             HttpClientRequest request = connected.result();
-            if (outcome.future().isComplete()) {
+            if (outcome.future().isComplete() || send.cancelled) {
                 request.reset();
                 return Future.failedFuture(endedBy());
             }
-            inFlight = request;
+            send.request = request;
+            sent.add(request);
             request.exceptionHandler(failure -> { }); // failures reach the strategy through response()
             sendBody(request);
-            return request.response().recover(failure -> Future.failedFuture(lostFailure(endpoint, failure)));
+            return request.response()
+                    .recover(failure -> Future.failedFuture(lostFailure(endpoint, failure)))
+                    .compose(response -> unlessFenced(endpoint, response));
         });
+        send.response.onComplete(done -> open--);
+        return send;
+    }
+
+    @Override
+    public int status(HttpClientResponse response) {
+        return response.statusCode();
     }
 
     @Override
@@ -116,13 +167,93 @@ final class Invocation implements Attempts<HttpClientResponse> {
     }
 
     @Override
+    public void forget(Endpoint endpoint) {
+        parts.endpoints().forget(endpoint);
+    }
+
+    @Override
     public Future<Void> after(Duration delay) {
         Promise<Void> elapsed = Promise.promise();
         parts.vertx().setTimer(Math.max(1, delay.toMillis()), id -> elapsed.complete());
         return elapsed.future();
     }
 
+    /** One send; {@link #cancel()} resets its request, now or as soon as it has a connection. */
+    private static final class Send implements Attempt<HttpClientResponse> {
+        private Future<HttpClientResponse> response;
+        private HttpClientRequest request;
+        private boolean cancelled;
+
+        @Override
+        public Future<HttpClientResponse> response() {
+            return response;
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+            if (request != null) request.reset();
+        }
+    }
+
+    private RequestOptions options(Endpoint endpoint) {
+        return new RequestOptions()
+                .setMethod(req.method())
+                .setHost(endpoint.host())
+                .setPort(endpoint.port())
+                .setURI(target.uri())
+                .setHeaders(headersFor(endpoint))
+                .setConnectTimeout(parts.config().connectTimeout().toMillis());
+    }
+
+    /** The forwarded headers, plus the endpoint's epoch when it has one (a copy: sends may differ in epoch). */
+    private MultiMap headersFor(Endpoint endpoint) {
+        if (endpoint.epoch() <= 0) return headers;
+        return HttpHeaders.headers().addAll(headers).set(EPOCH, Long.toString(endpoint.epoch()));
+    }
+
+    /**
+     * The response, paused until relayed (a strategy may hold it while other sends run, and cancel it), or a
+     * fenced failure.
+     */
+    private static Future<HttpClientResponse> unlessFenced(Endpoint endpoint, HttpClientResponse response) {
+        response.pause();
+        response.exceptionHandler(failure -> { }); // a cancel resets it; the relay sets its own handler
+        if (response.statusCode() != 503 || !"true".equalsIgnoreCase(response.getHeader(FENCED))) {
+            return Future.succeededFuture(response);
+        }
+        response.request().reset();
+        return Future.failedFuture(new AttemptFailure(Kind.FENCED, endpoint.authority() + " (epoch " + endpoint.epoch()
+                + ") is fenced: it is not its function's active instance for that epoch"));
+    }
+
+    /** Reads the whole body into {@link #keptBody}, up to the router's limit, so each attempt can send it. */
+    private Future<Void> keepBody() {
+        answerContinue();
+        Promise<Void> kept = Promise.promise();
+        Buffer body = Buffer.buffer();
+        LimitedBody limited = new LimitedBody(req, parts.config().maxBodyBytes());
+        limited.exceptionHandler(failure -> kept.tryFail(failure instanceof LimitedBody.TooLarge
+                ? new AttemptFailure(Kind.BODY_TOO_LARGE, failure.getMessage())
+                : new AttemptFailure(Kind.CLIENT_GONE, "the request body broke off: " + messageOf(failure))));
+        limited.handler(body::appendBuffer);
+        limited.endHandler(v -> {
+            keptBody = body;
+            kept.tryComplete();
+        });
+        limited.resume();
+        return kept.future();
+    }
+
+    private void answerContinue() {
+        if ("100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) req.response().writeContinue();
+    }
+
     private void sendBody(HttpClientRequest request) {
+        if (keptBody != null) {
+            request.end(keptBody);
+            return;
+        }
         if (!hasBody) {
             req.resume();
             request.end();
@@ -135,7 +266,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
         }
         bodyStarted = true;
         if (!headers.contains(HttpHeaders.CONTENT_LENGTH)) request.setChunked(true);
-        if ("100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) req.response().writeContinue();
+        answerContinue();
         Pipe<Buffer> pipe = new LimitedBody(req, parts.config().maxBodyBytes()).pipe();
         pipe.endOnFailure(false);
         pipe.to(request).onFailure(failure -> {
@@ -151,7 +282,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
     }
 
     private void abort(AttemptFailure failure) {
-        if (outcome.tryFail(failure) && inFlight != null) inFlight.reset(0, failure);
+        if (outcome.tryFail(failure)) sent.forEach(request -> request.reset(0, failure));
     }
 
     private AttemptFailure endedBy() {
@@ -166,9 +297,13 @@ final class Invocation implements Attempts<HttpClientResponse> {
 
     private AttemptFailure lostFailure(Endpoint endpoint, Throwable cause) {
         if (cause instanceof AttemptFailure f) return f;
-        boolean replayable = !hasBody && Boolean.TRUE.equals(target.function().spec().idempotent());
-        return new AttemptFailure(Kind.CONNECTION_LOST, "connection to " + endpoint.authority() + " lost before a response: "
-                + messageOf(cause), replayable, cause);
+        String lost = "connection to " + endpoint.authority() + " lost before a response: " + messageOf(cause);
+        boolean idempotent = Boolean.TRUE.equals(target.function().spec().idempotent());
+        boolean bodyKept = !hasBody || keptBody != null;
+        if (idempotent && bodyKept) return new AttemptFailure(Kind.CONNECTION_LOST, lost, true, cause);
+        String why = !idempotent ? "function '" + name() + "' is not idempotent" : "its body was streamed, not kept";
+        return new AttemptFailure(Kind.CONNECTION_LOST, lost + "; the request may have run on that instance and was not"
+                + " re-sent because " + why, false, cause);
     }
 
     private String name() {

@@ -22,15 +22,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * ({@code /x/*}, longest first); among equals a named method beats {@code *}. No match, or a trigger whose
  * function does not exist, is 404. Every answer the router makes itself is JSON {@code {"error", "detail"}}.
  *
- * <p>Bodies stream both ways with back-pressure and are never held. A declared {@code Content-Length} over
- * {@link RouterConfig#maxBodyBytes()} is refused with 413 before an instance is chosen; a chunked body is counted
- * as it passes and cut with 413 when it goes over (or the response is reset, if it had already started).
+ * <p>Bodies stream both ways with back-pressure and are never held, except under {@code active-standby} and
+ * {@code replicate}, which keep the request body (within the limit) to send it more than once. A declared
+ * {@code Content-Length} over {@link RouterConfig#maxBodyBytes()} is refused with 413 before an instance is
+ * chosen; a chunked body is counted as it passes and cut with 413 when it goes over (or the response is reset,
+ * if it had already started).
  *
- * <p>Replay: the client's body is not read until an attempt has a connection, so every dial failure (refused,
- * connect timeout) can be retried with the request unchanged; once the body flows it is gone, so a connection
- * lost after sending is retried only for requests without a body to idempotent functions. The function's own
- * response, 5xx included, is never retried. The function's timeout bounds the time to the response head (cold
- * start and retries included) and answers 504.
+ * <p>Replay: a streamed body is not read until an attempt has a connection, so every dial failure (refused,
+ * connect timeout) can be retried with the request unchanged; once it flows it is gone, so a connection lost
+ * after sending is retried only for idempotent functions and requests whose body is kept or empty. The function's
+ * own response, 5xx included, is never retried; a 503 with {@code X-Tandem-Fenced: true} is the instance's
+ * refusal, not the function's answer, and is. The function's timeout bounds the time to the response head (cold
+ * start, retries and waiting for a failover included) and answers 504.
+ *
+ * <p>Headers the router adds: {@code X-Tandem-Epoch} to an instance whose endpoint has an epoch (active-standby);
+ * {@code X-Tandem-Attempts: n} to the client when the request was sent n > 1 times (replicas sent together
+ * count once).
  *
  * <p>Threads: {@link RouterConfig#serverInstances()} event loops each run a {@link ServerVerticle} (server plus
  * its own client pool) on the shared port and own every request they accept. The change feed's thread publishes

@@ -17,6 +17,7 @@ final class FakeInstance implements AutoCloseable {
     final AtomicInteger hits = new AtomicInteger();
     final AtomicReference<MultiMap> lastHeaders = new AtomicReference<>();
     final AtomicReference<String> lastUri = new AtomicReference<>();
+    private volatile boolean closed;
 
     private FakeInstance(String name, HttpServer server) {
         this.name = name;
@@ -46,11 +47,23 @@ final class FakeInstance implements AutoCloseable {
     }
 
     Endpoint endpoint() {
-        return new Endpoint(name, name + "-1", "n1", "127.0.0.1", server.actualPort(), 0);
+        return endpoint(0);
+    }
+
+    /** This instance as its function's endpoint for {@code epoch}; each instance is on a node of its own. */
+    Endpoint endpoint(long epoch) {
+        int port = server.actualPort();
+        return new Endpoint(name, name + "-" + port, "n-" + port, "127.0.0.1", port, epoch);
     }
 
     @Override
     public void close() {
         server.close().await();
+        closed = true;
+    }
+
+    /** Closes unless a test already did, as when it stopped the instance on purpose. */
+    void closeIfOpen() {
+        if (!closed) close();
     }
 }

@@ -7,16 +7,19 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 /**
  * An executor stand-in: answers each acquire with the next queued answer, or the last one again when the queue
- * holds only one; records every acquire and every endpoint reported unreachable.
+ * holds only one; records every acquire and every endpoint reported unreachable, and can act on a report.
  */
 final class FakeInstanceSource implements InstanceSource {
     private final Deque<CompletableFuture<Endpoint>> answers = new ArrayDeque<>();
     final AtomicInteger acquires = new AtomicInteger();
     final List<Endpoint> unreachable = new CopyOnWriteArrayList<>();
     final List<String> traffic = new CopyOnWriteArrayList<>();
+    /** What the executor does on a report, such as promoting a standby; called on the reporting thread. */
+    volatile Consumer<Endpoint> onUnreachable = endpoint -> { };
 
     @Override
     public void recordTraffic(String function) {
@@ -48,5 +51,6 @@ final class FakeInstanceSource implements InstanceSource {
     @Override
     public void reportUnreachable(Endpoint endpoint) {
         unreachable.add(endpoint);
+        onUnreachable.accept(endpoint);
     }
 }

@@ -3,24 +3,17 @@ package io.tandem.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.tandem.model.FaultTolerance;
 import io.tandem.model.Function;
-import io.tandem.model.FunctionSpec;
 import io.tandem.model.HttpTrigger;
 import io.tandem.model.HttpTriggerSpec;
 import io.tandem.model.Metadata;
 import io.tandem.model.Strategy;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
-import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
-import io.vertx.core.http.RequestOptions;
-import io.vertx.core.json.JsonObject;
 import io.tandem.model.Endpoint;
-import java.net.ServerSocket;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -28,62 +21,21 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
-class RouterTest {
+class RouterTest extends RouterHarness {
     private static final long LIMIT = 1024 * 1024;
     private static final Buffer BLOCK = randomBlock();
 
-    private Vertx vertx;
-    private HttpClient client;
-    private final FakeChangeFeed feed = new FakeChangeFeed();
-    private final FakeInstanceSource source = new FakeInstanceSource();
-    private final List<AutoCloseable> closeables = new ArrayList<>();
-    private Router router;
-
-    record Reply(int status, MultiMap headers, String body) {
-        JsonObject json() {
-            return new JsonObject(body);
-        }
-    }
-
-    @BeforeEach
-    void startRouter() {
-        vertx = Vertx.vertx();
-        client = vertx.createHttpClient();
-        router = start(RouterConfig.defaults().withPort(0).withMaxBodyBytes(LIMIT).withServerInstances(2));
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        for (AutoCloseable c : closeables) c.close();
-        vertx.close().await();
-    }
-
-    private Router start(RouterConfig config) {
-        Router r = new Router(vertx, feed, source, config);
-        r.start().await();
-        closeables.add(() -> r.stop().await());
-        return r;
-    }
-
-    private FakeInstance echo(String name) {
-        FakeInstance instance = FakeInstance.echo(vertx, name);
-        closeables.add(0, instance);
-        return instance;
-    }
-
-    private FakeInstance instance(String name, io.vertx.core.Handler<io.vertx.core.http.HttpServerRequest> handler) {
-        FakeInstance instance = FakeInstance.start(vertx, name, handler);
-        closeables.add(0, instance);
-        return instance;
+    @Override
+    RouterConfig config() {
+        return RouterConfig.defaults().withPort(0).withMaxBodyBytes(LIMIT).withServerInstances(2);
     }
 
     private static Function function(String name, Duration timeout, Strategy strategy) {
-        return new Function(Metadata.named(name), new FunctionSpec("java", null, "example.Main", null, null, null,
-                timeout, null, null, null, FaultTolerance.defaults().withStrategy(strategy)));
+        return function(name, timeout, strategy, null);
     }
 
     private static Function function(String name) {
@@ -108,14 +60,6 @@ class RouterTest {
 
     private Reply call(HttpMethod method, String uri, MultiMap headers, Buffer body) {
         return send(router, method, uri, headers, body).await();
-    }
-
-    private Future<Reply> send(Router target, HttpMethod method, String uri, MultiMap headers, Buffer body) {
-        RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(target.port())
-                .setURI(uri).setHeaders(headers);
-        return client.request(options)
-                .compose(req -> body == null ? req.send() : req.send(body))
-                .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())));
     }
 
     // --- routing
@@ -338,11 +282,13 @@ class RouterTest {
         assertThat(hash).isEqualTo(expectedHash(blocks));
     }
 
-    @Test
-    void answersExpectContinueOnceAnInstanceIsConnected() {
+    /** Retry answers it once an instance is connected; strategies that keep the body, before reading it. */
+    @ParameterizedTest
+    @EnumSource(value = Strategy.class, names = {"RETRY", "ACTIVE_STANDBY", "REPLICATE"})
+    void answersExpectContinue(Strategy strategy) {
         FakeInstance instance = instance("upload", req -> req.body().onSuccess(b -> req.response()
                 .end(req.getHeader("Expect") + " " + b.toString())));
-        feed.put(function("upload"));
+        feed.put(function("upload", null, strategy));
         router.endpoints().publish("upload", List.of(instance.endpoint()));
 
         String answer = client.request(HttpMethod.PUT, router.port(), "127.0.0.1", "/function/upload")
@@ -423,6 +369,7 @@ class RouterTest {
 
         assertThat(reply.status()).isEqualTo(200);
         assertThat(reply.body()).isEqualTo("flaky POST /");
+        assertThat(reply.attempts()).isEqualTo(2);
         assertThat(source.acquires).hasValue(2);
         assertThat(source.unreachable).containsExactly(dead);
     }
@@ -465,6 +412,7 @@ class RouterTest {
 
         assertThat(reply.status()).isEqualTo(503);
         assertThat(reply.body()).isEqualTo("{\"error\":\"mine\"}");
+        assertThat(reply.headers().get("X-Tandem-Attempts")).isNull();
         assertThat(failing.hits).hasValue(1);
         assertThat(source.acquires).hasValue(0);
     }
@@ -577,11 +525,5 @@ class RouterTest {
         byte[] bytes = new byte[64 * 1024];
         new Random(7).nextBytes(bytes);
         return Buffer.buffer(bytes);
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

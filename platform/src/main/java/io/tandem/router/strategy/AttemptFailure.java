@@ -13,6 +13,11 @@ public final class AttemptFailure extends RuntimeException {
          * function is idempotent, since the function may already have run.
          */
         CONNECTION_LOST,
+        /**
+         * The instance answered 503 with {@code X-Tandem-Fenced: true}: it holds no lease for the epoch the router
+         * sent, so the request never reached the function: always safe to send again, to another endpoint.
+         */
+        FENCED,
         /** The executor could not provide an endpoint; the message is its own. */
         UNAVAILABLE,
         /** The function's timeout passed before its response head came. */
@@ -47,6 +52,16 @@ public final class AttemptFailure extends RuntimeException {
 
     /** True for failures that happened before the request could have reached the function. */
     public boolean neverSent() {
-        return kind == Kind.DIAL_REFUSED || kind == Kind.DIAL_TIMEOUT;
+        return kind == Kind.DIAL_REFUSED || kind == Kind.DIAL_TIMEOUT || kind == Kind.FENCED;
+    }
+
+    /** The endpoint cannot serve this request: it cannot be reached, its connection broke, or it is fenced. */
+    public boolean endpointLost() {
+        return neverSent() || kind == Kind.CONNECTION_LOST;
+    }
+
+    /** The request can go to another endpoint without the risk of running the function twice unasked. */
+    public boolean resendable() {
+        return neverSent() || (kind == Kind.CONNECTION_LOST && replayable);
     }
 }

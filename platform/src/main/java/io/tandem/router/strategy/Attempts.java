@@ -3,10 +3,12 @@ package io.tandem.router.strategy;
 import io.tandem.model.Endpoint;
 import io.vertx.core.Future;
 import java.time.Duration;
+import java.util.List;
+import java.util.Set;
 
 /**
  * What a {@link Strategy} may do for one request. The router implements it over HTTP; tests implement it by hand.
- * Called on the request's event loop only.
+ * Called on the request's event loop only, and every future it returns completes there.
  *
  * @param <R> the response type (the proxied response in the router)
  */
@@ -17,11 +19,32 @@ public interface Attempts<R> {
      */
     Future<Endpoint> endpoint();
 
-    /** Sends the request to {@code endpoint} once. Fails with an {@link AttemptFailure}. */
-    Future<R> send(Endpoint endpoint);
+    /** The endpoints the routing table holds for the function now, in the executor's order; empty when cold. */
+    List<Endpoint> published();
+
+    /**
+     * Waits, without polling, for the routing table to hold endpoints outside {@code failed}, and completes with
+     * them: at once when it already does, else at the first publish that brings one. Fails when the request ends
+     * first (its timeout, or the client going away).
+     */
+    Future<List<Endpoint>> republished(Set<Endpoint> failed);
+
+    /** Sends the request to {@code endpoint} once; its response fails with an {@link AttemptFailure}. */
+    Attempt<R> start(Endpoint endpoint);
+
+    /** Sends the request to {@code endpoint} once, for strategies that never cancel. */
+    default Future<R> send(Endpoint endpoint) {
+        return start(endpoint).response();
+    }
+
+    /** The HTTP status of a response. */
+    int status(R response);
 
     /** The endpoint could not be reached: stop using it and have the executor replace it. */
     void unreachable(Endpoint endpoint);
+
+    /** The endpoint is alive but must not serve this function (it is fenced): stop using it, report nothing. */
+    void forget(Endpoint endpoint);
 
     /** Completes after {@code delay}. */
     Future<Void> after(Duration delay);

@@ -33,8 +33,7 @@ public final class Retry implements Strategy {
     }
 
     static boolean isRetryable(Throwable failure) {
-        return failure instanceof AttemptFailure f
-                && (f.neverSent() || (f.kind() == AttemptFailure.Kind.CONNECTION_LOST && f.replayable()));
+        return failure instanceof AttemptFailure f && f.resendable();
     }
 
     /** One request's retry state; lives on that request's event loop. */

@@ -13,9 +13,8 @@ public final class Strategies {
         return switch (ft.strategy()) {
             case RETRY -> Retry.of(ft);
             case NONE -> ONCE;
-            // Extension point: active-standby and replicate get their own Strategy classes here. Until they
-            // exist, such functions are served with retry, which is what Fission gives them.
-            case ACTIVE_STANDBY, REPLICATE -> Retry.of(ft);
+            case ACTIVE_STANDBY -> Failover.activeStandby(ft);
+            case REPLICATE -> Failover.replicate(ft);
         };
     }
 }

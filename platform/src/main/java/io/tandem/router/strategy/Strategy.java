@@ -11,4 +11,12 @@ import io.vertx.core.Future;
  */
 public interface Strategy {
     <R> Future<R> invoke(Attempts<R> attempts);
+
+    /**
+     * True when this strategy may send a request with a body more than once, so the router must keep the body
+     * (up to its body limit) instead of streaming it. False by default: bodies stream and are never held.
+     */
+    default boolean replaysBodies() {
+        return false;
+    }
 }

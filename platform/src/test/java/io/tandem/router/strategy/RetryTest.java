@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 class RetryTest {
@@ -41,10 +42,41 @@ class RetryTest {
         }
 
         @Override
-        public Future<String> send(Endpoint endpoint) {
+        public List<Endpoint> published() {
+            return List.of();
+        }
+
+        @Override
+        public Future<List<Endpoint>> republished(Set<Endpoint> failed) {
+            throw new AssertionError("retry never waits for a publish");
+        }
+
+        @Override
+        public Attempt<String> start(Endpoint endpoint) {
             sentTo.add(endpoint);
             Object next = script.isEmpty() ? "ok" : script.poll();
-            return next instanceof AttemptFailure f ? Future.failedFuture(f) : Future.succeededFuture((String) next);
+            Future<String> response = next instanceof AttemptFailure f ? Future.failedFuture(f) : Future.succeededFuture((String) next);
+            return new Attempt<>() {
+                @Override
+                public Future<String> response() {
+                    return response;
+                }
+
+                @Override
+                public void cancel() {
+                    throw new AssertionError("retry never cancels");
+                }
+            };
+        }
+
+        @Override
+        public int status(String response) {
+            return 200;
+        }
+
+        @Override
+        public void forget(Endpoint endpoint) {
+            throw new AssertionError("retry never forgets without reporting");
         }
 
         @Override

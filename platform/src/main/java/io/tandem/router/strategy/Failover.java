@@ -1,0 +1,81 @@
+package io.tandem.router.strategy;
+
+import io.tandem.model.Endpoint;
+import io.tandem.model.FaultTolerance;
+import io.vertx.core.Future;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Strategies {@code active-standby} and {@code replicate}: the request goes to {@code width} published endpoints
+ * at once (1, the active, for active-standby; {@code replicas} for replicate), and the first answer under 500 wins
+ * (see {@link Race}). When every endpoint of a round is lost (refused, timed out, cut, or fenced), the strategy
+ * waits for the executor to publish other endpoints (a promotion, or a replacement replica) and sends the request
+ * again there, for at most {@code maxRetries} rounds, but only when that cannot run the function twice unasked:
+ * the request never reached the function, or the function is idempotent and its body was kept
+ * ({@link AttemptFailure#resendable()}). Otherwise the request ends with the failure, whose message says the
+ * request may have run. The wait is bounded by the function's timeout, which the router enforces.
+ *
+ * <p>A lost endpoint is reported unreachable as soon as its send fails, since that is the fastest failure signal
+ * the executor gets; a fenced one is only forgotten, since it is alive and the executor fenced it itself.
+ *
+ * <p>With fewer than two endpoints published (cold, or a single active), the first round is one send to
+ * {@link Attempts#endpoint()}, which asks the executor when the table is empty.
+ */
+public final class Failover implements Strategy {
+    private final int width;
+    private final int maxRounds;
+
+    Failover(int width, int maxRounds) {
+        this.width = width;
+        this.maxRounds = maxRounds;
+    }
+
+    public static Failover activeStandby(FaultTolerance ft) {
+        return new Failover(1, ft.maxRetries());
+    }
+
+    public static Failover replicate(FaultTolerance ft) {
+        return new Failover(ft.replicas(), ft.maxRetries());
+    }
+
+    @Override
+    public boolean replaysBodies() {
+        return true;
+    }
+
+    @Override
+    public <R> Future<R> invoke(Attempts<R> attempts) {
+        return new Request<>(attempts).start();
+    }
+
+    /** One request's rounds; lives on that request's event loop. */
+    private final class Request<R> {
+        private final Attempts<R> attempts;
+        private final Set<Endpoint> failed = new HashSet<>();
+        private int rounds;
+
+        Request(Attempts<R> attempts) {
+            this.attempts = attempts;
+        }
+
+        Future<R> start() {
+            List<Endpoint> published = attempts.published();
+            if (width > 1 && published.size() > 1) return round(published);
+            return attempts.endpoint().compose(endpoint -> round(List.of(endpoint)));
+        }
+
+        private Future<R> round(List<Endpoint> endpoints) {
+            rounds++;
+            List<Endpoint> targets = endpoints.subList(0, Math.min(width, endpoints.size()));
+            return new Race<>(attempts, failed).run(targets).recover(this::afterRound);
+        }
+
+        private Future<R> afterRound(Throwable failure) {
+            boolean again = failure instanceof AttemptFailure f && f.resendable() && rounds < maxRounds;
+            if (!again) return Future.failedFuture(failure);
+            return attempts.republished(failed).compose(this::round);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+package io.tandem.router.strategy;
+
+import io.tandem.model.Endpoint;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * One round of {@link Failover}: the request sent to some endpoints at once. The first response under 500 wins
+ * and every other send is cancelled. When all have answered 5xx the first of those answers is the result. When
+ * none answered, the round fails with the first failure that forbids a re-send, else the last failure.
+ *
+ * <p>Each send that fails with a lost endpoint is reported (or, fenced, forgotten) at once and added to
+ * {@code failed}, even when another send goes on to win. Confined to the request's event loop.
+ */
+final class Race<R> {
+    private final Attempts<R> attempts;
+    private final Set<Endpoint> failed;
+    private final Promise<R> result = Promise.promise();
+    /** Sends still owned by this round: cancelled ones are removed, so their failures are ignored. */
+    private final List<Attempt<R>> running = new ArrayList<>();
+    private int pending;
+    private R firstServerError;
+    private Throwable failure;
+
+    Race(Attempts<R> attempts, Set<Endpoint> failed) {
+        this.attempts = attempts;
+        this.failed = failed;
+    }
+
+    Future<R> run(List<Endpoint> endpoints) {
+        pending = endpoints.size();
+        for (Endpoint endpoint : endpoints) {
+            if (result.future().isComplete()) break;
+            Attempt<R> attempt = attempts.start(endpoint);
+            running.add(attempt);
+            attempt.response().onComplete(outcome -> settle(endpoint, attempt, outcome));
+        }
+        return result.future();
+    }
+
+    private void settle(Endpoint endpoint, Attempt<R> attempt, AsyncResult<R> outcome) {
+        if (!running.contains(attempt)) return; // cancelled by this round
+        pending--;
+        if (outcome.succeeded()) {
+            answered(attempt, outcome.result());
+        } else {
+            failed(endpoint, outcome.cause());
+        }
+        if (pending == 0 && !result.future().isComplete()) {
+            if (firstServerError != null) result.complete(firstServerError);
+            else result.fail(failure);
+        }
+    }
+
+    private void answered(Attempt<R> attempt, R response) {
+        if (attempts.status(response) < 500) {
+            running.remove(attempt);
+            cancelRunning();
+            result.complete(response);
+        } else if (firstServerError == null) {
+            firstServerError = response;
+        } else {
+            running.remove(attempt);
+            attempt.cancel();
+        }
+    }
+
+    private void failed(Endpoint endpoint, Throwable cause) {
+        if (cause instanceof AttemptFailure f && f.endpointLost()) {
+            if (f.kind() == AttemptFailure.Kind.FENCED) attempts.forget(endpoint);
+            else attempts.unreachable(endpoint);
+            failed.add(endpoint);
+        }
+        // The first failure that forbids a re-send decides the round's fate; any other may be replaced.
+        if (failure == null || (failure instanceof AttemptFailure f && f.resendable())) failure = cause;
+    }
+
+    private void cancelRunning() {
+        List<Attempt<R>> losers = List.copyOf(running);
+        running.clear();
+        losers.forEach(Attempt::cancel);
+    }
+}

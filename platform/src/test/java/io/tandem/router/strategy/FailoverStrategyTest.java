@@ -1,0 +1,222 @@
+package io.tandem.router.strategy;
+
+import static io.tandem.router.strategy.ManualAttempts.endpoint;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.tandem.model.Endpoint;
+import io.tandem.model.FaultTolerance;
+import io.tandem.model.Strategy;
+import io.tandem.router.strategy.AttemptFailure.Kind;
+import io.vertx.core.Future;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class FailoverStrategyTest {
+    private final Failover activeStandby = new Failover(1, 3);
+    private final Failover replicate = new Failover(2, 3);
+    private final Endpoint active = endpoint("a1", 1);
+    private final Endpoint promoted = endpoint("a2", 2);
+    private final Endpoint r1 = endpoint("r1", 0);
+    private final Endpoint r2 = endpoint("r2", 0);
+
+    // --- active-standby
+
+    @Test
+    void activeStandbyReportsALostActiveAndResendsToThePromotedOne() {
+        ManualAttempts attempts = new ManualAttempts().publishing(active);
+        Future<String> result = activeStandby.invoke(attempts);
+
+        attempts.send(0).fail(Kind.DIAL_REFUSED, false);
+        assertThat(attempts.unreachable).containsExactly(active);
+        assertThat(attempts.waitedPast).containsExactly(Set.of(active));
+        assertThat(result.isComplete()).isFalse();
+
+        attempts.publish(promoted);
+        attempts.send(1).answer("200 ok");
+        assertThat(attempts.send(1).endpoint).isEqualTo(promoted);
+        assertThat(result.result()).isEqualTo("200 ok");
+    }
+
+    @Test
+    void activeStandbyForgetsAFencedActiveWithoutReportingItAndResendsEvenUnreplayable() {
+        ManualAttempts attempts = new ManualAttempts().publishing(active);
+        Future<String> result = activeStandby.invoke(attempts);
+
+        attempts.send(0).fail(Kind.FENCED, false);
+        attempts.publish(promoted);
+        attempts.send(1).answer("200 ok");
+
+        assertThat(result.result()).isEqualTo("200 ok");
+        assertThat(attempts.forgotten).containsExactly(active);
+        assertThat(attempts.unreachable).isEmpty();
+    }
+
+    @Test
+    void activeStandbyNeverResendsARequestThatMayHaveRun() {
+        ManualAttempts attempts = new ManualAttempts().publishing(active);
+        Future<String> result = activeStandby.invoke(attempts);
+
+        attempts.send(0).fail(Kind.CONNECTION_LOST, false);
+
+        assertThat(((AttemptFailure) result.cause()).kind()).isEqualTo(Kind.CONNECTION_LOST);
+        assertThat(attempts.unreachable).containsExactly(active);
+        assertThat(attempts.sends).hasSize(1);
+        assertThat(attempts.waitedPast).isEmpty();
+    }
+
+    @Test
+    void activeStandbyResendsAReplayableLostRequest() {
+        ManualAttempts attempts = new ManualAttempts().publishing(active);
+        Future<String> result = activeStandby.invoke(attempts);
+
+        attempts.send(0).fail(Kind.CONNECTION_LOST, true);
+        attempts.publish(promoted);
+        attempts.send(1).answer("200 again");
+
+        assertThat(result.result()).isEqualTo("200 again");
+    }
+
+    @Test
+    void activeStandbyPassesTheFunctions5xxThrough() {
+        ManualAttempts attempts = new ManualAttempts().publishing(active);
+        Future<String> result = activeStandby.invoke(attempts);
+
+        attempts.send(0).answer("500 mine");
+
+        assertThat(result.result()).isEqualTo("500 mine");
+        assertThat(attempts.unreachable).isEmpty();
+    }
+
+    @Test
+    void activeStandbyGivesUpAfterMaxRetriesRounds() {
+        ManualAttempts attempts = new ManualAttempts().publishing(active);
+        Future<String> result = activeStandby.invoke(attempts);
+
+        attempts.send(0).fail(Kind.DIAL_REFUSED, false);
+        attempts.publish(endpoint("a2", 2));
+        attempts.send(1).fail(Kind.DIAL_REFUSED, false);
+        attempts.publish(endpoint("a3", 3));
+        attempts.send(2).fail(Kind.DIAL_TIMEOUT, false);
+
+        assertThat(((AttemptFailure) result.cause()).kind()).isEqualTo(Kind.DIAL_TIMEOUT);
+        assertThat(attempts.sends).hasSize(3);
+        assertThat(attempts.unreachable).hasSize(3);
+    }
+
+    @Test
+    void activeStandbyAsksTheExecutorWhenNothingIsPublished() {
+        ManualAttempts attempts = new ManualAttempts();
+        Future<String> result = activeStandby.invoke(attempts);
+
+        attempts.send(0).answer("200 cold");
+
+        assertThat(result.result()).isEqualTo("200 cold");
+        assertThat(attempts.acquired).isEqualTo(1);
+    }
+
+    // --- replicate
+
+    @Test
+    void replicateReturnsTheFirstAnswerAndCancelsTheOther() {
+        ManualAttempts attempts = new ManualAttempts().publishing(r1, r2);
+        Future<String> result = replicate.invoke(attempts);
+
+        assertThat(attempts.sends).extracting(s -> s.endpoint).containsExactly(r1, r2);
+        attempts.send(1).answer("200 fast");
+
+        assertThat(result.result()).isEqualTo("200 fast");
+        assertThat(attempts.send(0).cancelled).isTrue();
+        assertThat(attempts.unreachable).isEmpty();
+    }
+
+    @Test
+    void replicateWaitsPastA5xxForAnAnswerUnder500() {
+        ManualAttempts attempts = new ManualAttempts().publishing(r1, r2);
+        Future<String> result = replicate.invoke(attempts);
+
+        attempts.send(0).answer("500 broken");
+        assertThat(result.isComplete()).isFalse();
+        attempts.send(1).answer("201 made");
+
+        assertThat(result.result()).isEqualTo("201 made");
+        assertThat(attempts.send(0).cancelled).isTrue();
+    }
+
+    @Test
+    void replicateReturnsTheFirst5xxWhenEveryReplicaFails() {
+        ManualAttempts attempts = new ManualAttempts().publishing(r1, r2);
+        Future<String> result = replicate.invoke(attempts);
+
+        attempts.send(1).answer("503 first");
+        attempts.send(0).answer("500 second");
+
+        assertThat(result.result()).isEqualTo("503 first");
+        assertThat(attempts.send(0).cancelled).isTrue();
+        assertThat(attempts.send(1).cancelled).isFalse();
+    }
+
+    @Test
+    void replicateReportsADeadReplicaWhileTheOtherAnswers() {
+        ManualAttempts attempts = new ManualAttempts().publishing(r1, r2);
+        Future<String> result = replicate.invoke(attempts);
+
+        attempts.send(0).fail(Kind.DIAL_REFUSED, false);
+        assertThat(attempts.unreachable).containsExactly(r1);
+        attempts.send(1).answer("200 alive");
+
+        assertThat(result.result()).isEqualTo("200 alive");
+        assertThat(attempts.waitedPast).isEmpty();
+    }
+
+    @Test
+    void replicateResendsToNewReplicasWhenEveryReplicaIsLost() {
+        Endpoint r3 = endpoint("r3", 0);
+        Endpoint r4 = endpoint("r4", 0);
+        ManualAttempts attempts = new ManualAttempts().publishing(r1, r2);
+        Future<String> result = replicate.invoke(attempts);
+
+        attempts.send(0).fail(Kind.DIAL_REFUSED, false);
+        attempts.send(1).fail(Kind.CONNECTION_LOST, true);
+        assertThat(attempts.waitedPast).containsExactly(Set.of(r1, r2));
+        attempts.publish(r3, r4);
+        attempts.send(3).answer("200 r4");
+
+        assertThat(result.result()).isEqualTo("200 r4");
+        assertThat(attempts.send(2).cancelled).isTrue();
+        assertThat(attempts.unreachable).containsExactly(r1, r2);
+    }
+
+    @Test
+    void replicateFailsWithTheLostConnectionThatMayHaveRun() {
+        ManualAttempts attempts = new ManualAttempts().publishing(r1, r2);
+        Future<String> result = replicate.invoke(attempts);
+
+        attempts.send(0).fail(Kind.CONNECTION_LOST, false);
+        attempts.send(1).fail(Kind.DIAL_REFUSED, false);
+
+        AttemptFailure failure = (AttemptFailure) result.cause();
+        assertThat(failure.kind()).isEqualTo(Kind.CONNECTION_LOST);
+        assertThat(failure.replayable()).isFalse();
+        assertThat(attempts.waitedPast).isEmpty();
+    }
+
+    @Test
+    void replicateWithOneEndpointMakesOneSend() {
+        ManualAttempts attempts = new ManualAttempts().publishing(r1);
+        Future<String> result = replicate.invoke(attempts);
+
+        attempts.send(0).answer("200 only");
+
+        assertThat(result.result()).isEqualTo("200 only");
+        assertThat(attempts.sends).hasSize(1);
+    }
+
+    @Test
+    void strategiesPickFailoverForActiveStandbyAndReplicate() {
+        FaultTolerance ft = FaultTolerance.defaults();
+        assertThat(Strategies.of(ft.withStrategy(Strategy.ACTIVE_STANDBY))).isInstanceOf(Failover.class);
+        assertThat(Strategies.of(ft.withStrategy(Strategy.REPLICATE))).isInstanceOf(Failover.class);
+        assertThat(Strategies.of(ft.withStrategy(Strategy.RETRY)).replaysBodies()).isFalse();
+        assertThat(Strategies.of(ft.withStrategy(Strategy.NONE)).replaysBodies()).isFalse();
+    }
+}

@@ -1,0 +1,116 @@
+package io.tandem.router.strategy;
+
+import io.tandem.model.Endpoint;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Attempts driven by hand: each send and each wait for a publish stays pending until the test settles it.
+ * Responses are strings that start with their status, as {@code "200 a"}.
+ */
+final class ManualAttempts implements Attempts<String> {
+    /** One send the test settles. */
+    static final class Send implements Attempt<String> {
+        final Endpoint endpoint;
+        final Promise<String> response = Promise.promise();
+        boolean cancelled;
+
+        Send(Endpoint endpoint) {
+            this.endpoint = endpoint;
+        }
+
+        @Override
+        public Future<String> response() {
+            return response.future();
+        }
+
+        @Override
+        public void cancel() {
+            cancelled = true;
+            response.tryFail(new AttemptFailure(AttemptFailure.Kind.CONNECTION_LOST, "reset by the strategy"));
+        }
+
+        void answer(String response) {
+            this.response.complete(response);
+        }
+
+        void fail(AttemptFailure.Kind kind, boolean replayable) {
+            response.fail(new AttemptFailure(kind, kind.name(), replayable, null));
+        }
+    }
+
+    final List<Endpoint> published = new ArrayList<>();
+    final List<Send> sends = new ArrayList<>();
+    final List<Endpoint> unreachable = new ArrayList<>();
+    final List<Endpoint> forgotten = new ArrayList<>();
+    final List<Set<Endpoint>> waitedPast = new ArrayList<>();
+    Promise<List<Endpoint>> publish;
+    int acquired;
+
+    static Endpoint endpoint(String id, long epoch) {
+        return new Endpoint("f", id, "n-" + id, "127.0.0.1", 1000 + id.hashCode() % 1000, epoch);
+    }
+
+    ManualAttempts publishing(Endpoint... endpoints) {
+        published.addAll(List.of(endpoints));
+        return this;
+    }
+
+    Send send(int i) {
+        return sends.get(i);
+    }
+
+    /** Completes the pending wait for a publish with {@code endpoints}. */
+    void publish(Endpoint... endpoints) {
+        publish.complete(List.of(endpoints));
+    }
+
+    @Override
+    public Future<Endpoint> endpoint() {
+        acquired++;
+        return Future.succeededFuture(published.isEmpty() ? endpoint("cold", 1) : published.getFirst());
+    }
+
+    @Override
+    public List<Endpoint> published() {
+        return List.copyOf(published);
+    }
+
+    @Override
+    public Future<List<Endpoint>> republished(Set<Endpoint> failed) {
+        waitedPast.add(Set.copyOf(failed));
+        publish = Promise.promise();
+        return publish.future();
+    }
+
+    @Override
+    public Attempt<String> start(Endpoint endpoint) {
+        Send send = new Send(endpoint);
+        sends.add(send);
+        return send;
+    }
+
+    @Override
+    public int status(String response) {
+        return Integer.parseInt(response.substring(0, 3));
+    }
+
+    @Override
+    public void unreachable(Endpoint endpoint) {
+        unreachable.add(endpoint);
+    }
+
+    @Override
+    public void forget(Endpoint endpoint) {
+        forgotten.add(endpoint);
+    }
+
+    @Override
+    public Future<Void> after(Duration delay) {
+        throw new AssertionError("failover never backs off: it waits for a publish");
+    }
+}
