@@ -156,6 +156,11 @@ final class Invocation implements Attempts<HttpClientResponse> {
     }
 
     @Override
+    public AttemptFailure superseded(Endpoint endpoint) {
+        return lostFailure(endpoint, new IllegalStateException("another instance became the function's active while this request waited on it"));
+    }
+
+    @Override
     public int status(HttpClientResponse response) {
         return response.statusCode();
     }

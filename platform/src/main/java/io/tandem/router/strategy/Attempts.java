@@ -37,6 +37,12 @@ public interface Attempts<R> {
         return start(endpoint).response();
     }
 
+    /**
+     * The failure of a send to {@code endpoint} given up because another endpoint replaced it while the send waited
+     * for its answer: a lost connection, re-sendable only when the function is idempotent and the body was kept.
+     */
+    AttemptFailure superseded(Endpoint endpoint);
+
     /** The HTTP status of a response. */
     int status(R response);
 

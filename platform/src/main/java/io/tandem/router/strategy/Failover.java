@@ -20,6 +20,9 @@ import java.util.Set;
  * <p>A lost endpoint is reported unreachable as soon as its send fails, since that is the fastest failure signal
  * the executor gets; a fenced one is only forgotten, since it is alive and the executor fenced it itself.
  *
+ * <p>Under active-standby a send waiting on the active is given up as soon as another active is published (see
+ * {@link Race#supersede}): a frozen active answers nothing and would otherwise hold the request until its timeout.
+ *
  * <p>With fewer than two endpoints published (cold, or a single active), the first round is one send to
  * {@link Attempts#endpoint()}, which asks the executor when the table is empty.
  */
@@ -69,7 +72,15 @@ public final class Failover implements Strategy {
         private Future<R> round(List<Endpoint> endpoints) {
             rounds++;
             List<Endpoint> targets = endpoints.subList(0, Math.min(width, endpoints.size()));
-            return new Race<>(attempts, failed).run(targets).recover(this::afterRound);
+            Race<R> race = new Race<>(attempts, failed);
+            Future<R> outcome = race.run(targets);
+            if (width == 1 && !outcome.isComplete()) {
+                // A send to a hung active never fails by itself: a promotion away from it must end the wait.
+                Set<Endpoint> current = new HashSet<>(failed);
+                current.addAll(targets);
+                attempts.republished(current).onSuccess(next -> race.supersede(targets.getFirst()));
+            }
+            return outcome.recover(this::afterRound);
         }
 
         private Future<R> afterRound(Throwable failure) {

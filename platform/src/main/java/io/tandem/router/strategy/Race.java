@@ -5,7 +5,9 @@ import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -22,6 +24,8 @@ final class Race<R> {
     private final Promise<R> result = Promise.promise();
     /** Sends still owned by this round: cancelled ones are removed, so their failures are ignored. */
     private final List<Attempt<R>> running = new ArrayList<>();
+    /** Where each send of {@link #running} went. */
+    private final Map<Attempt<R>, Endpoint> targets = new HashMap<>();
     private int pending;
     private R firstServerError;
     private Throwable failure;
@@ -37,6 +41,7 @@ final class Race<R> {
             if (result.future().isComplete()) break;
             Attempt<R> attempt = attempts.start(endpoint);
             running.add(attempt);
+            targets.put(attempt, endpoint);
             attempt.response().onComplete(outcome -> settle(endpoint, attempt, outcome));
         }
         return result.future();
@@ -50,6 +55,27 @@ final class Race<R> {
         } else {
             failed(endpoint, outcome.cause());
         }
+        finishIfAllDone();
+    }
+
+    /**
+     * The executor moved the function off {@code stale} (a promotion) while sends to it wait for their answer, as
+     * they do on a frozen instance: those sends are given up and count as lost connections, so the request goes to
+     * the new endpoint when it may ({@link AttemptFailure#resendable()}) instead of waiting for its timeout.
+     */
+    void supersede(Endpoint stale) {
+        if (result.future().isComplete()) return;
+        for (Attempt<R> attempt : List.copyOf(running)) {
+            if (!stale.equals(targets.get(attempt))) continue;
+            running.remove(attempt);
+            attempt.cancel();
+            pending--;
+            failed(stale, attempts.superseded(stale));
+        }
+        finishIfAllDone();
+    }
+
+    private void finishIfAllDone() {
         if (pending == 0 && !result.future().isComplete()) {
             if (firstServerError != null) result.complete(firstServerError);
             else result.fail(failure);

@@ -28,7 +28,8 @@ class FailoverStrategyTest {
 
         attempts.send(0).fail(Kind.DIAL_REFUSED, false);
         assertThat(attempts.unreachable).containsExactly(active);
-        assertThat(attempts.waitedPast).containsExactly(Set.of(active));
+        // One wait watches for a promotion while the send is out, the other follows its failure.
+        assertThat(attempts.waitedPast).containsExactly(Set.of(active), Set.of(active));
         assertThat(result.isComplete()).isFalse();
 
         attempts.publish(promoted);
@@ -61,7 +62,33 @@ class FailoverStrategyTest {
         assertThat(((AttemptFailure) result.cause()).kind()).isEqualTo(Kind.CONNECTION_LOST);
         assertThat(attempts.unreachable).containsExactly(active);
         assertThat(attempts.sends).hasSize(1);
-        assertThat(attempts.waitedPast).isEmpty();
+        assertThat(attempts.waitedPast).as("only the wait for a promotion while the send was out").hasSize(1);
+    }
+
+    @Test
+    void activeStandbyGivesUpASendStillWaitingOnTheActiveOnceAnotherIsPublished() {
+        ManualAttempts attempts = new ManualAttempts().publishing(active);
+        Future<String> result = activeStandby.invoke(attempts);
+
+        attempts.publish(promoted); // the active hangs: its send neither answers nor fails
+
+        assertThat(attempts.send(0).cancelled).isTrue();
+        assertThat(attempts.send(1).endpoint).isEqualTo(promoted);
+        attempts.send(1).answer("200 from the new active");
+        assertThat(result.result()).isEqualTo("200 from the new active");
+    }
+
+    @Test
+    void aNonIdempotentSendGivenUpOnAHungActiveEndsTheRequestSayingItMayHaveRun() {
+        ManualAttempts attempts = new ManualAttempts().publishing(active);
+        attempts.idempotent = false;
+        Future<String> result = activeStandby.invoke(attempts);
+
+        attempts.publish(promoted);
+
+        assertThat(attempts.send(0).cancelled).isTrue();
+        assertThat(attempts.sends).hasSize(1);
+        assertThat(((AttemptFailure) result.cause()).kind()).isEqualTo(Kind.CONNECTION_LOST);
     }
 
     @Test

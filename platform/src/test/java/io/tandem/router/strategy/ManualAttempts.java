@@ -48,7 +48,8 @@ final class ManualAttempts implements Attempts<String> {
     final List<Endpoint> unreachable = new ArrayList<>();
     final List<Endpoint> forgotten = new ArrayList<>();
     final List<Set<Endpoint>> waitedPast = new ArrayList<>();
-    Promise<List<Endpoint>> publish;
+    /** Whether a superseded send may be re-sent (the function is idempotent and its body kept). */
+    boolean idempotent = true;
     int acquired;
 
     static Endpoint endpoint(String id, long epoch) {
@@ -64,10 +65,25 @@ final class ManualAttempts implements Attempts<String> {
         return sends.get(i);
     }
 
-    /** Completes the pending wait for a publish with {@code endpoints}. */
+    /**
+     * The executor publishes {@code endpoints}, as the routing table would take them: every pending wait that
+     * excludes less than all of them completes with them.
+     */
     void publish(Endpoint... endpoints) {
-        publish.complete(List.of(endpoints));
+        published.clear();
+        published.addAll(List.of(endpoints));
+        for (Wait w : List.copyOf(waits)) {
+            if (!w.excluded().containsAll(published)) {
+                waits.remove(w);
+                w.promise().complete(List.copyOf(published));
+            }
+        }
     }
+
+    private record Wait(Set<Endpoint> excluded, Promise<List<Endpoint>> promise) {
+    }
+
+    private final List<Wait> waits = new ArrayList<>();
 
     @Override
     public Future<Endpoint> endpoint() {
@@ -83,8 +99,10 @@ final class ManualAttempts implements Attempts<String> {
     @Override
     public Future<List<Endpoint>> republished(Set<Endpoint> failed) {
         waitedPast.add(Set.copyOf(failed));
-        publish = Promise.promise();
-        return publish.future();
+        if (!failed.containsAll(published)) return Future.succeededFuture(List.copyOf(published));
+        Promise<List<Endpoint>> p = Promise.promise();
+        waits.add(new Wait(Set.copyOf(failed), p));
+        return p.future();
     }
 
     @Override
@@ -102,6 +120,11 @@ final class ManualAttempts implements Attempts<String> {
     @Override
     public void unreachable(Endpoint endpoint) {
         unreachable.add(endpoint);
+    }
+
+    @Override
+    public AttemptFailure superseded(Endpoint endpoint) {
+        return new AttemptFailure(AttemptFailure.Kind.CONNECTION_LOST, "superseded " + endpoint, idempotent, null);
     }
 
     @Override

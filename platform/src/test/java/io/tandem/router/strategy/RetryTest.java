@@ -75,6 +75,11 @@ class RetryTest {
         }
 
         @Override
+        public AttemptFailure superseded(Endpoint endpoint) {
+            throw new AssertionError("retry never supersedes a send");
+        }
+
+        @Override
         public void forget(Endpoint endpoint) {
             throw new AssertionError("retry never forgets without reporting");
         }
