@@ -38,6 +38,9 @@ class RecoveryTest {
         assertThat(r.firstSuccessMillis()).isCloseTo(140.0, within(0.01));
         // back to normal after request 57 (sent 1140, answered 1180)
         assertThat(r.normalMillis()).isCloseTo(180.0, within(0.01));
+        // no 2xx from the fault (request 49 answered at 982 ms) until request 55's at 1140 ms
+        assertThat(r.blackoutMillis()).isCloseTo(140.0, within(0.01));
+        assertThat(r.worstMillis()).isCloseTo(40.0, within(0.01));
     }
 
     @Test
@@ -47,5 +50,6 @@ class RecoveryTest {
         assertThat(r.failed()).isZero();
         assertThat(r.normalMillis()).isZero();
         assertThat(r.firstSuccessMillis()).isCloseTo(2.0, within(0.01));
+        assertThat(r.blackoutMillis()).isCloseTo(20.0, within(0.01)); // the load's own spacing
     }
 }

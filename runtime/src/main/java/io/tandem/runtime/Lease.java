@@ -6,7 +6,8 @@ import java.util.function.LongSupplier;
 /**
  * Fencing by lease: whether this instance may still serve as its function's active instance.
  *
- * <p>An instance that never received a lease serves freely (strategies without fencing). Once the executor's
+ * <p>An instance that never received a lease serves requests that name no epoch (strategies without fencing) and
+ * refuses those that do. Once the executor's
  * health probe grants one ({@code GET /_/health?epoch=N&lease=MS}), the instance serves only while the newest
  * grant lasts and only requests for its own epoch. The probe renews it every interval; an instance whose node was
  * frozen finds on waking that its lease ran out meanwhile (the monotonic clock runs on while a process is stopped),
@@ -52,7 +53,11 @@ final class Lease {
      */
     String refusal(String requestEpoch) {
         Grant g = grant.get();
-        if (g == null) return null;
+        if (g == null) {
+            // A request naming an epoch comes from a router that holds this instance as an active: it serves only
+            // once the executor's probe has granted it that epoch's lease (a few ms after it was made active).
+            return requestEpoch == null ? null : "the request is for epoch " + requestEpoch + " but this instance holds no lease yet";
+        }
         if (requestEpoch != null && !requestEpoch.equals(Long.toString(g.epoch()))) {
             return "the request is for epoch " + requestEpoch + " but this instance holds epoch " + g.epoch();
         }

@@ -14,8 +14,11 @@ class LeaseTest {
     }
 
     @Test
-    void anInstanceThatNeverHadALeaseServesFreely() {
+    void anInstanceThatNeverHadALeaseServesRequestsWithoutAnEpochOnly() {
         assertThat(lease.refusal(null)).isNull();
+        // Made active but frozen before its first grant: a router that still names it must not be served.
+        assertThat(lease.refusal("7")).contains("no lease yet");
+        lease.renew(7, 300);
         assertThat(lease.refusal("7")).isNull();
     }
 

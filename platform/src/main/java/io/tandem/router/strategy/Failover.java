@@ -3,6 +3,8 @@ package io.tandem.router.strategy;
 import io.tandem.model.Endpoint;
 import io.tandem.model.FaultTolerance;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -18,7 +20,8 @@ import java.util.Set;
  * request may have run. The wait is bounded by the function's timeout, which the router enforces.
  *
  * <p>A lost endpoint is reported unreachable as soon as its send fails, since that is the fastest failure signal
- * the executor gets; a fenced one is only forgotten, since it is alive and the executor fenced it itself.
+ * the executor gets. A fenced one is neither reported nor forgotten: it is alive, and either the executor replaced
+ * it (and publishes the successor) or its lease lapsed for a moment; see {@code afterFenced}.
  *
  * <p>Under active-standby a send waiting on the active is given up as soon as another active is published (see
  * {@link Race#supersede}): a frozen active answers nothing and would otherwise hold the request until its timeout.
@@ -27,6 +30,8 @@ import java.util.Set;
  * {@link Attempts#endpoint()}, which asks the executor when the table is empty.
  */
 public final class Failover implements Strategy {
+    /** The longest pause before a fenced request is sent again: about one probe interval. */
+    private static final long MAX_FENCED_PAUSE_MILLIS = 100;
     private final int width;
     private final int maxRounds;
 
@@ -58,6 +63,7 @@ public final class Failover implements Strategy {
         private final Attempts<R> attempts;
         private final Set<Endpoint> failed = new HashSet<>();
         private int rounds;
+        private int fenced;
 
         Request(Attempts<R> attempts) {
             this.attempts = attempts;
@@ -84,9 +90,30 @@ public final class Failover implements Strategy {
         }
 
         private Future<R> afterRound(Throwable failure) {
+            if (failure instanceof AttemptFailure f && f.kind() == AttemptFailure.Kind.FENCED) return afterFenced();
             boolean again = failure instanceof AttemptFailure f && f.resendable() && rounds < maxRounds;
             if (!again) return Future.failedFuture(failure);
             return attempts.republished(failed).compose(this::round);
+        }
+
+        /**
+         * The instance refused the request unrun. Either another instance was made active (its publish is on the way)
+         * or this one's lease lapsed because a probe came late (the next renews it within a probe interval): send
+         * again to whatever is published after a short, growing pause, or at once when a publish brings another
+         * endpoint. Bounded by the function's timeout, which the router enforces.
+         */
+        private Future<R> afterFenced() {
+            fenced++;
+            Set<Endpoint> current = new HashSet<>(failed);
+            current.addAll(attempts.published());
+            Duration pause = Duration.ofMillis(Math.min(MAX_FENCED_PAUSE_MILLIS, 2L << Math.min(fenced, 6)));
+            Promise<Void> next = Promise.promise();
+            attempts.republished(current).onComplete(ar -> next.tryComplete());
+            attempts.after(pause).onComplete(ar -> next.tryComplete());
+            return next.future().compose(v -> {
+                List<Endpoint> published = attempts.published();
+                return published.isEmpty() ? attempts.endpoint().compose(e -> round(List.of(e))) : round(published);
+            });
         }
     }
 }

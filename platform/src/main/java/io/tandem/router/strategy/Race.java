@@ -15,8 +15,8 @@ import java.util.Set;
  * and every other send is cancelled. When all have answered 5xx the first of those answers is the result. When
  * none answered, the round fails with the first failure that forbids a re-send, else the last failure.
  *
- * <p>Each send that fails with a lost endpoint is reported (or, fenced, forgotten) at once and added to
- * {@code failed}, even when another send goes on to win. Confined to the request's event loop.
+ * <p>Each send that fails with a lost endpoint is reported at once and added to {@code failed}, even when another
+ * send goes on to win; a fenced one is neither (see {@link Failover}). Confined to the request's event loop.
  */
 final class Race<R> {
     private final Attempts<R> attempts;
@@ -65,12 +65,27 @@ final class Race<R> {
      */
     void supersede(Endpoint stale) {
         if (result.future().isComplete()) return;
+        AttemptFailure failure = attempts.superseded(stale);
+        if (failure.resendable()) {
+            abandon(stale, failure);
+        } else {
+            // Giving up here ends the request with "may have run": first let a send that is merely slow, or about
+            // to be refused as fenced, answer by itself.
+            attempts.after(NON_RESENDABLE_GRACE).onComplete(v -> abandon(stale, failure));
+        }
+    }
+
+    /** How long a send that cannot be re-sent may still answer after its endpoint was replaced. */
+    static final java.time.Duration NON_RESENDABLE_GRACE = java.time.Duration.ofMillis(500);
+
+    private void abandon(Endpoint stale, AttemptFailure failure) {
+        if (result.future().isComplete()) return;
         for (Attempt<R> attempt : List.copyOf(running)) {
             if (!stale.equals(targets.get(attempt))) continue;
             running.remove(attempt);
             attempt.cancel();
             pending--;
-            failed(stale, attempts.superseded(stale));
+            failed(stale, failure);
         }
         finishIfAllDone();
     }
@@ -96,9 +111,10 @@ final class Race<R> {
     }
 
     private void failed(Endpoint endpoint, Throwable cause) {
-        if (cause instanceof AttemptFailure f && f.endpointLost()) {
-            if (f.kind() == AttemptFailure.Kind.FENCED) attempts.forget(endpoint);
-            else attempts.unreachable(endpoint);
+        // A fenced endpoint is alive and stays published: its lease may only have lapsed (a late probe), and if it
+        // was replaced the executor publishes its successor anyway. Failover waits for either.
+        if (cause instanceof AttemptFailure f && f.endpointLost() && f.kind() != AttemptFailure.Kind.FENCED) {
+            attempts.unreachable(endpoint);
             failed.add(endpoint);
         }
         // The first failure that forbids a re-send decides the round's fate; any other may be replaced.

@@ -39,7 +39,7 @@ class FailoverStrategyTest {
     }
 
     @Test
-    void activeStandbyForgetsAFencedActiveWithoutReportingItAndResendsEvenUnreplayable() {
+    void aFencedActiveIsNeitherReportedNorForgottenAndTheRequestGoesToThePromotedOneEvenUnreplayable() {
         ManualAttempts attempts = new ManualAttempts().publishing(active);
         Future<String> result = activeStandby.invoke(attempts);
 
@@ -47,9 +47,24 @@ class FailoverStrategyTest {
         attempts.publish(promoted);
         attempts.send(1).answer("200 ok");
 
+        assertThat(attempts.send(1).endpoint).isEqualTo(promoted);
         assertThat(result.result()).isEqualTo("200 ok");
-        assertThat(attempts.forgotten).containsExactly(active);
+        assertThat(attempts.forgotten).isEmpty();
         assertThat(attempts.unreachable).isEmpty();
+    }
+
+    @Test
+    void aFencedActiveThatStaysPublishedIsAskedAgainAfterAPause() {
+        ManualAttempts attempts = new ManualAttempts().publishing(active);
+        Future<String> result = activeStandby.invoke(attempts);
+
+        attempts.send(0).fail(Kind.FENCED, false); // its lease lapsed: a probe came late
+        assertThat(attempts.sends).hasSize(1);
+        attempts.pauses.getFirst().complete();
+
+        assertThat(attempts.send(1).endpoint).isEqualTo(active);
+        attempts.send(1).answer("200 after the lease was renewed");
+        assertThat(result.result()).isEqualTo("200 after the lease was renewed");
     }
 
     @Test
@@ -85,6 +100,8 @@ class FailoverStrategyTest {
         Future<String> result = activeStandby.invoke(attempts);
 
         attempts.publish(promoted);
+        assertThat(attempts.send(0).cancelled).as("a slow send gets a grace to answer").isFalse();
+        attempts.pauses.getFirst().complete();
 
         assertThat(attempts.send(0).cancelled).isTrue();
         assertThat(attempts.sends).hasSize(1);
