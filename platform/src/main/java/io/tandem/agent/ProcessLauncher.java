@@ -15,21 +15,29 @@ import java.util.concurrent.Executors;
  * from one long-lived platform thread that lives as long as the agent. Where {@code setpriv} is missing the agent
  * still kills leftovers recorded in {@code instances.pids} at its next start.
  *
+ * <p>Instances run at a lower CPU priority ({@code nice} {@value #INSTANCE_NICENESS}) than the agent and the
+ * server: when functions and starting JVMs saturate the cores, the control plane (heartbeats, probes, failover)
+ * still runs on time, so a busy node is not mistaken for a dead one and failover does not wait behind the load it
+ * is meant to route around. Both are exec'd, so the instance keeps the pid the agent started.
+ *
  * <p>Thread-safe.
  */
 final class ProcessLauncher implements AutoCloseable {
     private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    private static final Path NICE = Path.of("/usr/bin/nice");
+    static final int INSTANCE_NICENESS = 10;
 
     private final ExecutorService forker = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("tandem-instance-forker").daemon(true).unstarted(r));
     private final boolean pdeathsig = Files.isExecutable(SETPRIV);
+    private final boolean nice = Files.isExecutable(NICE);
 
     CompletableFuture<Process> start(ProcessBuilder builder) {
-        if (pdeathsig) {
-            List<String> argv = new ArrayList<>(List.of(SETPRIV.toString(), "--pdeathsig", "SIGKILL", "--"));
-            argv.addAll(builder.command());
-            builder.command(argv);
-        }
+        List<String> argv = new ArrayList<>();
+        if (nice) argv.addAll(List.of(NICE.toString(), "-n", Integer.toString(INSTANCE_NICENESS)));
+        if (pdeathsig) argv.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "SIGKILL", "--"));
+        argv.addAll(builder.command());
+        builder.command(argv);
         return CompletableFuture.supplyAsync(() -> {
             try {
                 return builder.start();

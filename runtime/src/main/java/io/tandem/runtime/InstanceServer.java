@@ -129,11 +129,12 @@ public final class InstanceServer implements AutoCloseable {
             try {
                 epoch = Long.parseLong(query.get("epoch"));
                 millis = Long.parseLong(query.getOrDefault("lease", "0"));
+                if (query.containsKey("issued")) millis = Lease.remaining(Long.parseLong(query.get("issued")), millis, System.currentTimeMillis());
             } catch (NumberFormatException e) {
                 Replies.error(exchange, 400, "bad lease", "epoch and lease must be whole numbers, as /_/health?epoch=3&lease=300");
                 return;
             }
-            if (!lease.renew(epoch, millis)) {
+            if (millis > 0 && !lease.renew(epoch, millis)) {
                 Replies.error(exchange, 409, "stale epoch", "this instance already holds epoch " + lease.epoch() + ", newer than " + epoch);
                 return;
             }

@@ -31,6 +31,16 @@ final class Lease {
         return new Lease(System::nanoTime);
     }
 
+    /**
+     * How much of a grant issued at {@code issuedWallMillis} for {@code leaseMillis} is left at {@code nowWallMillis}
+     * (0 when none). A probe can wait in the socket of a frozen process and be read only when it wakes: measured from
+     * its issue, such a grant has run out, so it cannot revive an old active. Node clocks must agree to well within a
+     * lease (on one machine they are the same clock).
+     */
+    static long remaining(long issuedWallMillis, long leaseMillis, long nowWallMillis) {
+        return Math.max(0, Math.min(leaseMillis, issuedWallMillis + leaseMillis - nowWallMillis));
+    }
+
     /** Grants or renews the lease for {@code epoch}; false (and nothing changes) when a newer epoch is held. */
     boolean renew(long epoch, long millis) {
         long until = nanoTime.getAsLong() + millis * 1_000_000;

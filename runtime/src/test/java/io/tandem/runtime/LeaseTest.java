@@ -50,4 +50,14 @@ class LeaseTest {
         assertThat(lease.renew(6, 300)).isTrue();
         assertThat(lease.refusal("6")).isNull();
     }
+
+    @Test
+    void aGrantReadLateKeepsOnlyWhatIsLeftOfItAndOneReadAfterItRanOutGrantsNothing() {
+        assertThat(Lease.remaining(1_000, 300, 1_000)).isEqualTo(300);
+        assertThat(Lease.remaining(1_000, 300, 1_250)).isEqualTo(50);
+        // Read when a frozen process woke up, seconds after the probe sent it.
+        assertThat(Lease.remaining(1_000, 300, 6_000)).isZero();
+        // A clock a little behind the prober's never stretches a grant.
+        assertThat(Lease.remaining(1_000, 300, 900)).isEqualTo(300);
+    }
 }

@@ -119,7 +119,10 @@ public final class Prober {
 
     private void probe(Watched w) {
         Target t = w.target;
-        String uri = t.epoch() > 0 ? "/_/health?epoch=" + t.epoch() + "&lease=" + lease().toMillis() : "/_/health";
+        // "issued" bounds the grant in time: read late (by a process that was frozen) it has already run out.
+        String uri = t.epoch() > 0
+                ? "/_/health?epoch=" + t.epoch() + "&lease=" + lease().toMillis() + "&issued=" + System.currentTimeMillis()
+                : "/_/health";
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(t.host()).setPort(t.port()).setURI(uri)
                 .setTimeout(lease().toMillis());
         client.request(options).compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())))
