@@ -820,7 +820,11 @@ public final class Executor implements ClusterView {
                     fs.lostActive = null;
                     active = promoted;
                 }
-                case Action.Launch l -> launchMember(fs, env, l.role() == Action.Role.ACTIVE ? Role.ACTIVE : Role.STANDBY, l.node());
+                case Action.Launch l -> {
+                    // A member that failed to start or load backs off like any launch (promotions never wait).
+                    if (fs.backingOff(now)) continue;
+                    launchMember(fs, env, l.role() == Action.Role.ACTIVE ? Role.ACTIVE : Role.STANDBY, l.node());
+                }
                 case Action.Wait w -> {
                     if (!w.why().equals(fs.waitingFor)) log.warn("{}", w.why());
                     fs.waitingFor = w.why();
@@ -830,7 +834,7 @@ public final class Executor implements ClusterView {
         if (plan.actions().stream().noneMatch(a -> a instanceof Action.Wait)) fs.waitingFor = null;
         if (active != null && standby != null && standby.ready() && active.node.equals(standby.node) && startingNode(fs, Role.STANDBY).isEmpty()) {
             String activeNode = active.node;
-            nodesByLoad.stream().filter(n -> !n.equals(activeNode)).findFirst()
+            if (!fs.backingOff(now)) nodesByLoad.stream().filter(n -> !n.equals(activeNode)).findFirst()
                     .ifPresent(n -> launchMember(fs, env, Role.STANDBY, n));
         }
         // Replicas from before a switch to this strategy serve until the pair has an active, then go.

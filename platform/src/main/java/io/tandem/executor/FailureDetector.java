@@ -18,9 +18,12 @@ public record FailureDetector(Duration interval, int misses) {
      * @param previousCheck the check before this one (checks are meant to run every {@code interval})
      */
     public boolean missedHeartbeats(Instant lastHeartbeat, Instant now, Instant previousCheck) {
-        Duration ownPause = Duration.between(previousCheck, now).minus(interval);
+        // This check was due one interval after the later of the previous check and the last heartbeat read; any
+        // lateness beyond that is the checker's own pause, during which no heartbeat could have been read.
+        Instant from = lastHeartbeat.isAfter(previousCheck) ? lastHeartbeat : previousCheck;
+        Duration ownPause = Duration.between(from, now).minus(interval);
         Duration silence = Duration.between(lastHeartbeat, now);
-        if (ownPause.isPositive() && lastHeartbeat.isBefore(previousCheck)) silence = silence.minus(ownPause);
+        if (ownPause.isPositive()) silence = silence.minus(ownPause);
         return silence.compareTo(interval.multipliedBy(misses)) > 0;
     }
 }

@@ -219,6 +219,25 @@ class ActiveStandbyExecutorTest {
     }
 
     @Test
+    void aStandbyThatCannotStartIsRetriedWithBackOffNotInALoop() {
+        nodes("n1", "n2");
+        deploy(fn("pay", 3, Strategy.ACTIVE_STANDBY, false));
+        awaitPair("pay");
+        ExecutorStatus.InstanceStatus standby = members("pay", "standby").getFirst();
+        agents.values().forEach(a -> a.failLaunchesWith = "ClassNotFoundException: app");
+        int before = agents.values().stream().mapToInt(a -> a.functionLaunches("pay").size()).sum();
+
+        agents.get(standby.node()).kill(standby.id());
+
+        await().until(() -> agents.values().stream().mapToInt(a -> a.functionLaunches("pay").size()).sum() == before + 1);
+        // The failed launch starts a 1 s back-off: the executor's 100 ms ticks do not launch again meanwhile.
+        await().during(Duration.ofMillis(600)).atMost(Duration.ofSeconds(2))
+                .until(() -> agents.values().stream().mapToInt(a -> a.functionLaunches("pay").size()).sum() == before + 1);
+        assertThat(executor.functionStatus("pay").error()).as(executor.status().toString() + events).contains("ClassNotFoundException");
+        assertThat(members("pay", "active")).as(executor.status().toString() + events).hasSize(1); // still serving
+    }
+
+    @Test
     void anUpdateRollsThePairWithoutLeavingTheFunctionWithoutAnActive() {
         nodes("n1", "n2");
         deploy(fn("pay", 3, Strategy.ACTIVE_STANDBY, false));

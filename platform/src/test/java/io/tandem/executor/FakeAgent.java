@@ -92,7 +92,8 @@ final class FakeAgent implements AgentClient {
     /** The instance's process dies: its port closes at once and the agent reports the exit. */
     void kill(String instanceId) {
         io.vertx.core.http.HttpServer server = servers.remove(instanceId);
-        if (server != null) server.close().await();
+        // At once, as a killed process's sockets go: no grace for open connections.
+        if (server != null) server.shutdown(0, java.util.concurrent.TimeUnit.MILLISECONDS).await();
         exit(instanceId, 137);
     }
 
@@ -141,7 +142,7 @@ final class FakeAgent implements AgentClient {
         stops.add(instanceId);
         running.remove(instanceId);
         io.vertx.core.http.HttpServer server = servers.remove(instanceId);
-        if (server != null) server.close();
+        if (server != null) server.shutdown(0, java.util.concurrent.TimeUnit.MILLISECONDS);
         // A real agent answers once the process has exited, which takes a while: never, here, when told so.
         if (holdStops) {
             Promise<Void> held = Promise.promise();

@@ -78,6 +78,8 @@ class PlacementDecisionsTest {
         assertThat(d.missedHeartbeats(last, last.plusMillis(2050), last.plusMillis(50))).isFalse();
         // A node silent through the checker's pause and for 3 more intervals after it is dead.
         assertThat(d.missedHeartbeats(last, last.plusMillis(2500), last.plusMillis(2100))).isTrue();
+        // A heartbeat read after the previous check, then a 400 ms pause of the checker: still alive.
+        assertThat(d.missedHeartbeats(last.plusMillis(50), last.plusMillis(450), last)).isFalse();
     }
 
     @Test
