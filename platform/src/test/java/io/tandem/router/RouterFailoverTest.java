@@ -42,8 +42,8 @@ class RouterFailoverTest extends RouterHarness {
         source.onUnreachable = lost -> vertx.setTimer(20, t -> router.endpoints().publish("as", List.of(promoted.endpoint(2))));
 
         List<Future<List<Reply>>> clients = new ArrayList<>();
-        for (int i = 0; i < 4; i++) clients.add(calls(60, () -> send(HttpMethod.GET, "/function/as", null)));
-        await().until(() -> old.hits.get() >= 20);
+        for (int i = 0; i < 4; i++) clients.add(calls(150, () -> send(HttpMethod.GET, "/function/as", null)));
+        await().pollInterval(java.time.Duration.ofMillis(1)).until(() -> old.hits.get() >= 20);
         old.close(); // the active's process is gone: its port refuses connections
         List<Reply> replies = Future.all(clients).await().<List<Reply>>list().stream().flatMap(List::stream).toList();
 

@@ -76,7 +76,7 @@ abstract class RouterHarness {
 
     Future<Reply> send(Router target, HttpMethod method, String uri, MultiMap headers, Buffer body) {
         RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(target.port())
-                .setURI(uri).setHeaders(headers);
+                .setURI(uri).setHeaders(headers).setTimeout(30_000); // a stuck request fails the test, not the build
         return client.request(options)
                 .compose(req -> body == null ? req.send() : req.send(body))
                 .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())));
