@@ -190,6 +190,8 @@ public final class Executor implements ClusterView {
         volatile String pairWarning;
         /** The active lost last and not yet replaced, as "id on node (why)"; for the promotion's event. */
         String lostActive;
+        /** When an instance of the function last exited soon after it started; executor context only. */
+        Instant earlyExitAt;
         /** The last reason the pair's planner gave for waiting, so it is logged once. */
         String waitingFor;
 
@@ -1142,7 +1144,12 @@ public final class Executor implements ClusterView {
         Instant now = config.clock().instant();
         if (i.readyAt != null && Duration.between(i.readyAt, now).compareTo(CRASH_WINDOW) < 0) {
             String why = "instance " + id + " exited with code " + exitCode + " within " + CRASH_WINDOW.toSeconds() + " s of starting";
-            if (fs != null) recordFailure(fs, new ExecutorException("function '" + fs.name() + "' crashed: " + why));
+            // One early exit may be a kill (an operator, a chaos test, the OOM killer): replaced at once. A second
+            // within the failure memory is a crash loop, and backs off.
+            if (fs != null && fs.earlyExitAt != null && Duration.between(fs.earlyExitAt, now).compareTo(FAILURE_MEMORY) < 0) {
+                recordFailure(fs, new ExecutorException("function '" + fs.name() + "' crashed: " + why));
+            }
+            if (fs != null) fs.earlyExitAt = now;
             if (i.role == Role.POOL) recordPoolFailure(i.environment, why);
         }
         if (fs != null) reconcileFunction(fs);

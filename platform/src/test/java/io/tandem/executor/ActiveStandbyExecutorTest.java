@@ -91,7 +91,8 @@ class ActiveStandbyExecutorTest {
     private static Function fn(String name, long revision, Strategy strategy, boolean newdeploy) {
         return new Function(new Metadata(name, revision, null, null), new FunctionSpec("py", Specs.CODE, "app",
                 newdeploy ? ExecutorType.NEWDEPLOY : ExecutorType.POOLMGR, null, null, null, null, null, null,
-                FaultTolerance.defaults().withStrategy(strategy)));
+                // 5 misses (500 ms) rather than 3: a test machine busy with other builds must not fail over on its own.
+                new FaultTolerance(strategy, null, null, null, null, 5, null)));
     }
 
     private void deploy(Function f) {
