@@ -594,13 +594,16 @@ public final class Executor implements ClusterView {
         log.warn("warm instance of environment {} {} ({} in a row, next try after {})", environment, why, f.count, f.retryAt);
     }
 
-    /** {@code call}, or a failure as soon as {@code node} is declared dead, whichever comes first. */
-    private static <T> Future<T> whileAlive(Node node, Future<T> call) {
+    /**
+     * {@code call}, or a failure as soon as {@code node} is declared dead, whichever comes first; completed on the
+     * executor's context whatever thread answered the call, since what follows changes the executor's state.
+     */
+    private <T> Future<T> whileAlive(Node node, Future<T> call) {
         Promise<T> p = Promise.promise();
-        call.onComplete(ar -> {
+        call.onComplete(ar -> onContext(() -> {
             if (ar.succeeded()) p.tryComplete(ar.result());
             else p.tryFail(ar.cause());
-        });
+        }));
         node.lost.future().onComplete(v -> p.tryFail(new NodeLost(node.name)));
         return p.future();
     }
@@ -887,6 +890,7 @@ public final class Executor implements ClusterView {
             Instance w = warm.get();
             w.role = role;
             w.function = fs.name();
+            w.generation = fs.generation(); // else the next plan takes it for an old revision's member and stops it
             w.state = "starting";
             started = specialize(w, fs, env, role);
         } else {

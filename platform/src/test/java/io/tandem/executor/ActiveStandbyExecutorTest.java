@@ -44,6 +44,8 @@ class ActiveStandbyExecutorTest {
     private final List<ClusterEvent> events = new CopyOnWriteArrayList<>();
     private final Map<String, FakeAgent> agents = new ConcurrentHashMap<>();
     private Vertx vertx;
+    /** The fake instances' own event loops, apart from the executor's, as separate processes would be. */
+    private Vertx instancesVertx;
     private Executor executor;
 
     /** Every publish, in order, so a test can say the function was never left without an endpoint. */
@@ -65,12 +67,13 @@ class ActiveStandbyExecutorTest {
     @BeforeEach
     void start() {
         vertx = Vertx.vertx();
+        instancesVertx = Vertx.vertx();
         ExecutorConfig d = ExecutorConfig.defaults();
         ExecutorConfig config = new ExecutorConfig(d.host(), 0, "http://127.0.0.1:1", NODE_HEARTBEAT, 3,
                 Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30)), NodeSelector.leastLoaded(), InstantSource.system());
         executor = new Executor(new TandemHome(dir), vertx, feed, publisher, events::add, config, reg -> agents.computeIfAbsent(reg.name(), n -> {
             FakeAgent a = new FakeAgent(n);
-            a.healthServers = vertx;
+            a.healthServers = instancesVertx;
             return a;
         }));
         executor.start().await();
@@ -82,6 +85,7 @@ class ActiveStandbyExecutorTest {
         agents.values().forEach(FakeAgent::releaseStops);
         executor.stop().await();
         vertx.close().await();
+        instancesVertx.close().await();
     }
 
     private void nodes(String... names) {
@@ -222,7 +226,11 @@ class ActiveStandbyExecutorTest {
     @Test
     void aStandbyThatCannotStartIsRetriedWithBackOffNotInALoop() {
         nodes("n1", "n2");
-        deploy(fn("pay", 3, Strategy.ACTIVE_STANDBY, false));
+        // Slow probes: this test is about launches, and runs longer than a probe's detection window.
+        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
+        feed.push(Change.Type.ADDED, new Function(new Metadata("pay", 3, null, null), new FunctionSpec("py", Specs.CODE, "app",
+                ExecutorType.POOLMGR, null, null, null, null, null, null,
+                new FaultTolerance(Strategy.ACTIVE_STANDBY, null, null, null, Duration.ofSeconds(1), 10, null))));
         awaitPair("pay");
         ExecutorStatus.InstanceStatus standby = members("pay", "standby").getFirst();
         agents.values().forEach(a -> a.failLaunchesWith = "ClassNotFoundException: app");
@@ -236,6 +244,25 @@ class ActiveStandbyExecutorTest {
                 .until(() -> agents.values().stream().mapToInt(a -> a.functionLaunches("pay").size()).sum() == before + 1);
         assertThat(executor.functionStatus("pay").error()).as(executor.status().toString() + events).contains("ClassNotFoundException");
         assertThat(members("pay", "active")).as(executor.status().toString() + events).hasSize(1); // still serving
+    }
+
+    @Test
+    void pairMembersAreSpecializedFromTheWarmPoolAndKeptWhileTheyLoad() {
+        nodes("n1", "n2");
+        feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 1, null));
+        await().until(() -> executor.status().instances().stream().filter(i -> i.role().equals("pool") && i.state().equals("ready")).count() == 2);
+        feed.push(Change.Type.ADDED, new Function(new Metadata("pay", 3, null, null), new FunctionSpec("java", Specs.CODE, "example.Hello",
+                ExecutorType.POOLMGR, null, null, null, null, null, null, new FaultTolerance(Strategy.ACTIVE_STANDBY, null, null, null, null, 5, null))));
+        await().until(() -> agents.values().stream().mapToInt(a -> a.pendingSpecializations.size()).sum() == 2);
+
+        // Loading takes several of the executor's ticks: the members loading are neither stopped nor doubled.
+        await().during(Duration.ofMillis(400)).atMost(Duration.ofSeconds(2)).until(() ->
+                agents.values().stream().allMatch(a -> a.stops.isEmpty()) && agents.values().stream().mapToInt(a -> a.pendingSpecializations.size()).sum() == 2);
+        agents.values().forEach(a -> a.answerSpecialization(0, null));
+
+        ExecutorStatus.InstanceStatus active = awaitPair("pay");
+        assertThat(active.id()).startsWith("pool-java");
+        assertThat(members("pay", "standby").getFirst().node()).isNotEqualTo(active.node());
     }
 
     @Test
