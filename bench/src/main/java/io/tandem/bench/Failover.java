@@ -82,7 +82,13 @@ final class Failover implements Callable<Integer> {
             for (String fault : faults) {
                 List<Recovery> runs = new ArrayList<>();
                 for (int t = 1; t <= trials; t++) {
-                    Recovery r = trial(strategy, fault, at, freeze);
+                    Recovery r;
+                    try {
+                        r = trial(strategy, fault, at, freeze);
+                    } catch (Exception e) {
+                        System.out.printf("  %-14s %-8s trial %2d: not counted, %s%n", s, fault, t, e.getMessage());
+                        continue;
+                    }
                     runs.add(r);
                     System.out.printf(Locale.ROOT, "  %-14s %-8s trial %2d: sent %d ok %d failed %d re-sent %d | blackout %.0f ms, worst latency %.0f ms, normal after %.0f ms (p50 before %.1f ms)%n",
                             s, fault, t, r.sent(), r.succeeded(), r.failed(), r.resent(), r.blackoutMillis(), r.worstMillis(), r.normalMillis(), r.baselineP50Millis());
@@ -112,7 +118,7 @@ final class Failover implements Callable<Integer> {
             client.put("/v1/functions/" + name, new Function(Metadata.named(name), new FunctionSpec("java", ref, entrypoint,
                     ExecutorType.NEWDEPLOY, 1, 1, null, null, null, null, FaultTolerance.defaults().withStrategy(strategy))));
             Chaos chaos = Chaos.local(client);
-            ClusterStatus.Instance victim = awaitServing(chaos, name, strategy);
+            awaitServing(chaos, name, strategy);
             URI target = URI.create(server.info().router() + "/function/" + name);
             // Warm the path (JIT, connections) before measuring.
             load.run(target, rate, Duration.ofSeconds(1), Duration.ofSeconds(10), System.nanoTime());
@@ -129,6 +135,8 @@ final class Failover implements Callable<Integer> {
             long faultDue = start + at.toNanos();
             while (System.nanoTime() < faultDue) Thread.sleep(Math.max(1, (faultDue - System.nanoTime()) / 1_000_000)); // the fault's moment: a schedule, not a wait on a condition
             long faultNanos = System.nanoTime() - start;
+            // The instance that serves now (a false failover during the warm-up may have moved it).
+            ClusterStatus.Instance victim = awaitServing(chaos, name, strategy);
             switch (fault) {
                 case "instance" -> chaos.killInstanceById(name, victim.id());
                 case "node" -> chaos.killNode(victim.node());
