@@ -134,9 +134,9 @@ final class Failover implements Callable<Integer> {
             });
             long faultDue = start + at.toNanos();
             while (System.nanoTime() < faultDue) Thread.sleep(Math.max(1, (faultDue - System.nanoTime()) / 1_000_000)); // the fault's moment: a schedule, not a wait on a condition
-            long faultNanos = System.nanoTime() - start;
             // The instance that serves now (a false failover during the warm-up may have moved it).
             ClusterStatus.Instance victim = awaitServing(chaos, name, strategy);
+            long faultNanos = System.nanoTime() - start;
             switch (fault) {
                 case "instance" -> chaos.killInstanceById(name, victim.id());
                 case "node" -> chaos.killNode(victim.node());
