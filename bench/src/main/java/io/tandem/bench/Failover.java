@@ -136,13 +136,15 @@ final class Failover implements Callable<Integer> {
             while (System.nanoTime() < faultDue) Thread.sleep(Math.max(1, (faultDue - System.nanoTime()) / 1_000_000)); // the fault's moment: a schedule, not a wait on a condition
             // The instance that serves now (a false failover during the warm-up may have moved it).
             ClusterStatus.Instance victim = awaitServing(chaos, name, strategy);
-            long faultNanos = System.nanoTime() - start;
-            switch (fault) {
-                case "instance" -> chaos.killInstanceById(name, victim.id());
-                case "node" -> chaos.killNode(victim.node());
-                case "freeze" -> chaos.freezeNode(victim.node(), freeze);
+            // The fault's moment is when the signal went, as chaos reports it (it looks its targets up first).
+            long wallAtStart = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            long signalledAtMs = switch (fault) {
+                case "instance" -> chaos.killInstanceById(name, victim.id()).signalledAtMs();
+                case "node" -> chaos.killNode(victim.node()).signalledAtMs();
+                case "freeze" -> chaos.freezeNode(victim.node(), freeze).frozenAtMs();
                 default -> throw new IllegalArgumentException("unknown fault '" + fault + "': use instance, node or freeze");
-            }
+            };
+            long faultNanos = TimeUnit.MILLISECONDS.toNanos(signalledAtMs - wallAtStart);
             return Recovery.of(samples.get(seconds + 60L, TimeUnit.SECONDS), faultNanos, NORMAL_FACTOR);
         }
     }
