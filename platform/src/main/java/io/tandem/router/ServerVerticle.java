@@ -93,6 +93,9 @@ final class ServerVerticle extends VerticleBase {
         MultiMap headers = Forwarding.requestHeaders(req, requestId, target.params());
         Invocation invocation = new Invocation(parts, client, req, target, headers, hasBody);
         invocation.run().onComplete(result -> {
+            // A bodiless request must end on the server side, or the next request on its keep-alive connection is
+            // never read; resuming again is harmless.
+            if (!hasBody && !req.isEnded()) req.resume();
             // Sent more than once: the benchmark counts re-sent requests from this header.
             if (invocation.attempts() > 1) req.response().putHeader(ATTEMPTS, Integer.toString(invocation.attempts()));
             if (result.succeeded()) relay(req, result.result(), requestId);
