@@ -178,14 +178,20 @@ public final class Executor implements ClusterView {
             return fn.name();
         }
 
+        /** The pair lost its active {@code i} ({@code why}) at {@code now}: for the promotion's event and the crash-loop count. */
+        void activeLost(Instance i, String why, Instant now) {
+            lostActive = i.id + " on " + i.node + " (" + why + ")";
+            planner.activeLost(now);
+        }
+
         long generation() {
             return fn.metadata().revision();
         }
 
         /** The epoch of the current active (active-standby); each promotion increments it. Executor context only. */
         long epoch;
-        /** Decides the active-standby pair's next steps; made on first use. Executor context only. */
-        StandbyPlanner planner;
+        /** Decides the active-standby pair's next steps. Executor context only. */
+        final StandbyPlanner planner = StandbyPlanner.defaults();
         /** Why the pair (or the replicas) do not cover a node failure now, or null. */
         volatile String pairWarning;
         /** The active lost last and not yet replaced, as "id on node (why)"; for the promotion's event. */
@@ -790,7 +796,6 @@ public final class Executor implements ClusterView {
      * spare is stopped once that one is ready.
      */
     private void reconcilePair(FunctionState fs, Environment env) {
-        if (fs.planner == null) fs.planner = StandbyPlanner.defaults();
         Instant now = config.clock().instant();
         Instance active = member(fs, Role.ACTIVE, true);
         Instance standby = bestStandby(fs, active);
@@ -940,12 +945,9 @@ public final class Executor implements ClusterView {
     private void activeLost(FunctionState fs, Instance i, String why, boolean mayStillRun) {
         if (mayStillRun) {
             emit(ClusterEvent.FENCED, fs.name(), i.node, i.id, "former active at epoch " + fs.epoch + " is fenced: it refuses requests once its "
-                    + fs.fn.spec().faultTolerance().heartbeatInterval().multipliedBy(fs.fn.spec().faultTolerance().heartbeatMisses()).toMillis()
-                    + " ms lease lapses and is being stopped");
+                    + prober(fs).lease().toMillis() + " ms lease lapses and is being stopped");
         }
-        fs.lostActive = i.id + " on " + i.node + " (" + why + ")";
-        if (fs.planner == null) fs.planner = StandbyPlanner.defaults();
-        fs.planner.activeLost(config.clock().instant());
+        fs.activeLost(i, why, config.clock().instant());
         stopInstance(i);
         reconcileFunction(fs);
     }
@@ -1139,9 +1141,7 @@ public final class Executor implements ClusterView {
         emit(ClusterEvent.INSTANCE_EXITED, i.function, n.name, id, "exit code " + exitCode + (i.pid > 0 ? " (pid " + i.pid + ")" : ""));
         FunctionState fs = i.function == null ? null : functions.get(i.function);
         if (fs != null && i.role == Role.ACTIVE) {
-            fs.lostActive = id + " on " + n.name + " (exited with " + exitCode + ")";
-            if (fs.planner == null) fs.planner = StandbyPlanner.defaults();
-            fs.planner.activeLost(config.clock().instant());
+            fs.activeLost(i, "exited with " + exitCode, config.clock().instant());
         } else if (fs != null) {
             noteLost(fs, i, "exited with " + exitCode);
         }
@@ -1175,9 +1175,7 @@ public final class Executor implements ClusterView {
             FunctionState fs = i.function == null ? null : functions.get(i.function);
             if (fs == null || i.state.equals("stopping")) continue;
             if (i.role == Role.ACTIVE && i.ready()) {
-                fs.lostActive = i.id + " on " + n.name + " (node dead: " + reason + ")";
-                if (fs.planner == null) fs.planner = StandbyPlanner.defaults();
-                fs.planner.activeLost(config.clock().instant());
+                fs.activeLost(i, "node dead: " + reason, config.clock().instant());
                 // A node declared dead may only be frozen: its processes can wake up, but without a lease.
                 emit(ClusterEvent.FENCED, fs.name(), n.name, i.id, "former active at epoch " + fs.epoch
                         + " is fenced: should its node wake up, it refuses every request (its lease lapsed) and is stopped when the node registers again");
