@@ -88,7 +88,14 @@ final class CodeCache {
         try {
             HttpRequest req = HttpRequest.newBuilder(URI.create(packagesUrl + "/v1/packages/" + code.sha256()))
                     .header("Authorization", "Bearer " + token).timeout(Duration.ofMinutes(2)).build();
-            HttpResponse<Path> resp = http.send(req, HttpResponse.BodyHandlers.ofFile(tmp));
+            HttpResponse<Path> resp;
+            try {
+                resp = http.send(req, HttpResponse.BodyHandlers.ofFile(tmp));
+            } catch (java.net.ConnectException e) {
+                // Deployed functions are prefetched, so this only hits code that never reached this node.
+                throw new IOException("package " + code.sha256() + " is not in this node's cache and the controller at " + packagesUrl
+                        + " is unreachable (down or restarting): it will be fetched once the controller is back", e);
+            }
             if (resp.statusCode() != 200) throw new IOException("GET package " + code.sha256() + " answered " + resp.statusCode());
             String actual = sha256(tmp);
             if (!actual.equals(code.sha256())) throw new IOException("package " + code.sha256() + " arrived with sha256 " + actual);

@@ -13,7 +13,8 @@ import java.util.Map;
  * Injects the failures Tandem must survive into a cluster whose processes run on this machine: an instance crash
  * ({@link #killInstance}), a node crash ({@link #killNode}) and a node hang ({@link #freezeNode}). Targets come
  * from the server's status; the signals go straight to the processes, so the cluster learns of the failure the way
- * it would of a real one. Thread-safe; every method reads a fresh status.
+ * it would of a real one. {@link #killController} crashes the control plane instead: the server restarts it, and the
+ * functions keep serving meanwhile. Thread-safe; every method reads a fresh status.
  *
  * <pre>{@code
  * Chaos chaos = Chaos.local(client);
@@ -95,6 +96,28 @@ public final class Chaos {
             Thread.sleep(duration);
             return frozen.thaw();
         }
+    }
+
+    /**
+     * SIGKILLs the controller process (the API and the store; the server starts it again) and waits until it is
+     * gone. Its pid comes from the status the controller itself answers.
+     *
+     * @throws ChaosException when the status names no controller process on this machine, or it does not die within
+     *                        5 seconds
+     */
+    public KillResult killController() {
+        long pid = client.get("/v1/status").path("controller").path("pid").asLong();
+        if (pid <= 0 || !Signals.alive(pid)) {
+            throw new ChaosException("the server reports no controller process running on this machine"
+                    + (pid > 0 ? " (pid " + pid + " has exited)" : "") + ": is it a server of this version, started with 'tandem server'?");
+        }
+        if (pid == ProcessHandle.current().pid()) {
+            throw new ChaosException("the controller runs inside this process (pid " + pid + "): killing it would kill the caller");
+        }
+        Target target = Target.controller(pid);
+        long at = clock.millis();
+        Signals.kill(List.of(pid));
+        return new KillResult("kill-controller", "SIGKILL", List.of(target), at, awaitGone(List.of(target)));
     }
 
     private KillResult killOne(ClusterStatus.Instance instance) {

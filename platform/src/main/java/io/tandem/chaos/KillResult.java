@@ -3,7 +3,8 @@ package io.tandem.chaos;
 import java.util.List;
 
 /**
- * What a kill did, as {@code tandem chaos ... -o json} prints it. {@code action}: kill-instance or kill-node;
+ * What a kill did, as {@code tandem chaos ... -o json} prints it. {@code action}: kill-instance, kill-node or
+ * kill-controller;
  * {@code signalledAtMs}: when the first SIGKILL went out, {@code goneAtMs}: when the last target was seen gone
  * (both epoch milliseconds, from the machine's clock, so they line up with the server's events).
  */

@@ -18,10 +18,11 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "chaos", mixinStandardHelpOptions = true,
-        description = {"Inject failures into a server on this machine: kill an instance, kill a node, freeze a node.",
+        description = {"Inject failures into a server on this machine: kill an instance, a node or the controller; freeze a node.",
                 "Each prints when it struck, in UTC to the millisecond.",
                 "With -o json: the targets, their pids and the times in epoch ms, for scripts and benchmarks."},
-        subcommands = {ChaosCommand.KillInstance.class, ChaosCommand.KillNode.class, ChaosCommand.FreezeNode.class})
+        subcommands = {ChaosCommand.KillInstance.class, ChaosCommand.KillNode.class, ChaosCommand.FreezeNode.class,
+                ChaosCommand.KillController.class})
 final class ChaosCommand implements Runnable {
     private static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     /** Longer freezes are more likely a typo than an experiment. */
@@ -123,6 +124,24 @@ final class ChaosCommand implements Runnable {
             }
             System.out.println(time(r.thawedAtMs()) + " thawed node " + node + " with SIGCONT after "
                     + (r.thawedAtMs() - r.frozenAtMs()) + "ms");
+        }
+    }
+
+    @Command(name = "kill-controller", mixinStandardHelpOptions = true,
+            description = {"Crash the control plane: SIGKILL the controller process (API and store) and wait until it is gone.",
+                    "The server restarts it; deployed functions keep serving and failing over meanwhile."})
+    static final class KillController implements Runnable {
+        @Mixin
+        Output output;
+
+        @Override
+        public void run() {
+            KillResult r = Chaos.local(Connection.client()).killController();
+            if (!output.isTable()) {
+                output.print(r);
+                return;
+            }
+            System.out.println(time(r.signalledAtMs()) + " killed the controller (pid " + r.targets().getFirst().pid() + ") with SIGKILL");
         }
     }
 

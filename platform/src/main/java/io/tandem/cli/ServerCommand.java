@@ -6,8 +6,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 @Command(name = "server", mixinStandardHelpOptions = true,
-        description = {"Run Tandem on this machine: controller, router and executor in this process, and NODES agents",
-                "as separate processes. Prints the URLs when ready; stops (with every instance) on Ctrl-C."})
+        description = {"Run Tandem on this machine: router and executor in this process; the controller and NODES agents",
+                "as child processes (the controller restarted if it dies). Prints the URLs when ready; stops (with every",
+                "instance) on Ctrl-C."})
 final class ServerCommand implements Runnable {
     @Option(names = "--nodes", defaultValue = "2", description = "Agents (nodes) to start (default: ${DEFAULT-VALUE}).")
     int nodes;

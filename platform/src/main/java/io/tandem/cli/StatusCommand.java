@@ -22,7 +22,9 @@ final class StatusCommand implements Runnable {
             return;
         }
         ServerInfo.readFrom(Connection.home()).ifPresent(i ->
-                System.out.println("router " + i.router() + "   api " + i.api() + "   server pid " + i.pid() + "\n"));
+                System.out.println("router " + i.router() + "   api " + i.api() + "   server pid " + i.pid()
+                        + (status.path("controller").path("pid").asLong() > 0 ? "   controller pid " + status.path("controller").path("pid").asLong() : "")
+                        + "\n"));
         List<List<String>> nodes = new ArrayList<>();
         for (JsonNode n : status.path("nodes")) {
             nodes.add(List.of(Output.text(n, "name"), Output.text(n, "state"), Output.text(n, "pid"), Output.text(n, "url")));

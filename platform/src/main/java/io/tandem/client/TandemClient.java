@@ -33,10 +33,17 @@ public final class TandemClient {
     private final URI api;
     private final String token;
     private final HttpClient http;
+    /** Says why the API may not answer; null when nothing more is known than its address. */
+    private final java.util.function.Supplier<String> unreachableReason;
 
     public TandemClient(URI api, String token) {
+        this(api, token, () -> null);
+    }
+
+    private TandemClient(URI api, String token, java.util.function.Supplier<String> unreachableReason) {
         this.api = api;
         this.token = token;
+        this.unreachableReason = unreachableReason;
         this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
     }
 
@@ -46,7 +53,11 @@ public final class TandemClient {
         String url = override != null && !override.isBlank() ? override
                 : ServerInfo.readFrom(home).map(ServerInfo::api).orElseThrow(() -> new ServerUnreachableException(
                         "no Tandem server is running for TANDEM_HOME=" + home.root() + ": start one with './tandem server'", null));
-        return new TandemClient(URI.create(url), home.readToken());
+        return new TandemClient(URI.create(url), home.readToken(), () -> ServerInfo.readFrom(home)
+                .filter(info -> info.controllerPid() > 0 && ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false))
+                .map(info -> "the server (pid " + info.pid() + ") runs, so its controller is restarting: deployed functions keep serving;"
+                        + " try again in a moment, or see " + home.root().resolve("controller.log"))
+                .orElse(null));
     }
 
     public URI api() {
@@ -151,7 +162,9 @@ public final class TandemClient {
     }
 
     private ServerUnreachableException unreachable(Exception e) {
-        return new ServerUnreachableException("cannot reach the Tandem API at " + api + ": is 'tandem server' running?", e);
+        String reason = unreachableReason.get();
+        return new ServerUnreachableException("cannot reach the Tandem API at " + api + ": "
+                + (reason != null ? reason : "is 'tandem server' running?"), e);
     }
 
     static ApiException toApiException(int status, byte[] body) {

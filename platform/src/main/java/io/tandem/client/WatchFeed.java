@@ -58,6 +58,9 @@ public final class WatchFeed implements ChangeFeed, AutoCloseable {
     private final Map<String, Long> revisions = new HashMap<>();
     private volatile long revision = -1;
     private volatile boolean connected;
+    private int failures; // reader thread only: attempts failed in a row
+    private final Object catchUpLock = new Object();
+    private CompletableFuture<Void> catchingUp; // guarded by catchUpLock
     private volatile boolean closed;
     private final Thread reader;
 
@@ -103,6 +106,47 @@ public final class WatchFeed implements ChangeFeed, AutoCloseable {
         };
     }
 
+    /**
+     * Reads the controller's current revision (a cheap list) and completes once that revision has been applied and
+     * handed to every subscriber. Concurrent calls share one read; fails when the controller does not answer or the
+     * feed does not catch up within two seconds.
+     */
+    @Override
+    public CompletableFuture<Void> caughtUp() {
+        synchronized (catchUpLock) {
+            if (catchingUp != null && !catchingUp.isDone()) return catchingUp;
+            CompletableFuture<Void> f = http.sendAsync(request("/v1/triggers/http").timeout(Duration.ofSeconds(2)).build(),
+                            HttpResponse.BodyHandlers.ofByteArray())
+                    .thenCompose(resp -> {
+                        if (resp.statusCode() != 200) return CompletableFuture.failedFuture(new IOException("HTTP " + resp.statusCode()));
+                        try {
+                            return awaitRevision(Json.MAPPER.readTree(resp.body()).path("revision").asLong());
+                        } catch (IOException e) {
+                            return CompletableFuture.failedFuture(e);
+                        }
+                    })
+                    .thenCompose(v -> CompletableFuture.allOf(subscriptions.stream().map(Subscription::drained).toArray(CompletableFuture[]::new)))
+                    .orTimeout(2, java.util.concurrent.TimeUnit.SECONDS);
+            catchingUp = f;
+            return f;
+        }
+    }
+
+    private CompletableFuture<Void> awaitRevision(long wanted) {
+        return CompletableFuture.runAsync(() -> {
+            synchronized (this) {
+                while (revision < wanted && !closed) {
+                    try {
+                        wait(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        }, Thread::startVirtualThread);
+    }
+
     @Override
     public void close() {
         closed = true;
@@ -114,20 +158,19 @@ public final class WatchFeed implements ChangeFeed, AutoCloseable {
 
     private void run() {
         boolean needList = true;
-        int failures = 0;
         while (!closed) {
             try {
                 if (needList) {
                     resync();
                     needList = false;
+                    failures = 0;
                     firstSync.complete(null);
                 }
-                failures = 0;
                 needList = watch();
             } catch (IOException | RuntimeException e) {
                 connected = false;
                 if (closed) return;
-                if (failures++ == 0) log.warn("lost the controller's change feed at revision {}: {}; retrying", revision, e.toString());
+                if (failures++ == 0 && firstSync.isDone()) log.warn("lost the controller's change feed at revision {}: {}; retrying", revision, e.toString());
                 if (!pause(backoff(failures))) return;
             } catch (InterruptedException e) {
                 return;
@@ -145,6 +188,8 @@ public final class WatchFeed implements ChangeFeed, AutoCloseable {
             }
             if (resp.statusCode() != 200) throw new IOException("watch answered HTTP " + resp.statusCode());
             connected = true;
+            if (failures > 0) log.info("the controller's change feed is back; resuming after revision {}", revision);
+            failures = 0;
             for (String line; (line = lines.readLine()) != null; ) {
                 if (line.isBlank()) continue; // keep-alive
                 apply(Json.read(line, Change.class));
@@ -175,17 +220,23 @@ public final class WatchFeed implements ChangeFeed, AutoCloseable {
             listed.forEach((key, r) -> revisions.put(key, r.metadata().revision()));
             for (Change c : difference) dispatch(c);
             revision = lowest;
+            notifyAll();
         }
     }
 
     private synchronized void apply(Change change) {
         String key = key(change.resource());
-        if (change.revision() <= revisions.getOrDefault(key, -1L)) return; // replayed by a resume: applied already
+        if (change.revision() <= revisions.getOrDefault(key, -1L)) { // replayed by a resume or a re-list: applied already
+            revision = Math.max(revision, change.revision());
+            notifyAll();
+            return;
+        }
         revisions.put(key, change.revision());
         boolean known = resources.containsKey(key);
         if (change.type() == Change.Type.DELETED) {
             if (resources.remove(key) == null) {
                 revision = Math.max(revision, change.revision());
+                notifyAll();
                 return;
             }
         } else {
@@ -194,6 +245,7 @@ public final class WatchFeed implements ChangeFeed, AutoCloseable {
         Change.Type type = change.type() == Change.Type.DELETED ? Change.Type.DELETED : known ? Change.Type.MODIFIED : Change.Type.ADDED;
         subscriptions.forEach(s -> s.deliver(new Change(change.revision(), type, change.resource())));
         revision = Math.max(revision, change.revision());
+        notifyAll();
     }
 
     /** Applies one change of a re-list's difference and hands it to every subscriber. */
@@ -243,6 +295,16 @@ public final class WatchFeed implements ChangeFeed, AutoCloseable {
                     log.error("a change listener failed on {}", c, e);
                 }
             });
+        }
+
+        /** Completes once every delivery queued before it has returned. */
+        CompletableFuture<Void> drained() {
+            try {
+                return CompletableFuture.runAsync(() -> {
+                }, thread);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                return CompletableFuture.completedFuture(null); // closed: nothing more will be delivered
+            }
         }
 
         void close() {

@@ -4,15 +4,16 @@ import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 
 /**
- * What the controller's API shows of the running cluster, supplied by the executor. Values are JSON-ready
- * (records, maps, lists). Thread-safe.
+ * What the controller's API shows of the running cluster, supplied by the executor (over HTTP when the controller
+ * runs in a process of its own: {@link HttpClusterView}). Values are JSON-ready (records, maps, lists, JSON trees).
+ * Thread-safe; a view that cannot reach the executor fails its futures with an {@link ApiException} saying so.
  */
 public interface ClusterView {
     /** Nodes and instances, as {@code tandem status} shows them. */
-    Object status();
+    Future<Object> status();
 
     /** The executor's view of one function (its instances, its last load error), or null when it knows nothing. */
-    Object functionStatus(String function);
+    Future<Object> functionStatus(String function);
 
     /**
      * Writes the logs of the function's instances to {@code response} as text lines prefixed with the instance

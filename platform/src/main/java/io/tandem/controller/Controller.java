@@ -4,6 +4,7 @@ import io.tandem.controller.store.ResourceStore;
 import io.tandem.home.TandemHome;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.Environment;
+import io.tandem.model.Json;
 import io.tandem.model.EnvironmentSpec;
 import io.tandem.model.Metadata;
 import io.tandem.model.Resource.Kind;
@@ -27,7 +28,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The controller role: the durable store of environments, functions, triggers and code packages, its REST API
- * (described in {@code /v1/openapi.yaml}) and the in-process {@link ChangeFeed} the router and executor read.
+ * (described in {@code /v1/openapi.yaml}) with the change feed over HTTP ({@code GET /v1/watch}), and an in-process
+ * {@link ChangeFeed} for tests and embedders. {@link ControllerMain} runs it as a process of its own.
  *
  * <p>Wiring only: the store ({@link ResourceStore}) owns consistency, {@link Admission} the rules, the route classes
  * the HTTP shapes. Call {@link #start()} once, then {@link #stop()}; thread-safe in between.
@@ -167,9 +169,8 @@ public final class Controller {
         watches = new WatchRoute(vertx, store);
         watches.register(router);
         eventRoutes = new EventsRoute(vertx, store);
-        eventRoutes.register(router);
-        router.get("/v1/status").handler(ctx -> Replies.json(ctx, 200,
-                clusterView == null ? Map.of("nodes", List.of(), "instances", List.of()) : clusterView.status()));
+        eventRoutes.register(router, jsonBody);
+        router.get("/v1/status").handler(this::status);
         router.get("/v1/functions/:name/logs").handler(this::logs);
         router.route().handler(ctx -> Replies.error(ctx, ApiException.notFound(
                 "no API route " + ctx.request().method() + " " + ctx.request().path(), "see GET /v1/openapi.yaml for the routes")));
@@ -193,6 +194,17 @@ public final class Controller {
             return;
         }
         ctx.next();
+    }
+
+    /** The executor's status, with this controller's process, so that chaos and {@code tandem status} can find it. */
+    private void status(RoutingContext ctx) {
+        Future<Object> cluster = clusterView == null
+                ? Future.succeededFuture(Map.of("nodes", List.of(), "instances", List.of())) : clusterView.status();
+        cluster.onFailure(ctx::fail).onSuccess(view -> {
+            com.fasterxml.jackson.databind.node.ObjectNode body = Json.MAPPER.valueToTree(view);
+            body.putObject("controller").put("pid", ProcessHandle.current().pid());
+            Replies.json(ctx, 200, body);
+        });
     }
 
     private void logs(RoutingContext ctx) {

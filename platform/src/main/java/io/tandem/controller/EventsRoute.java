@@ -2,6 +2,7 @@ package io.tandem.controller;
 
 import io.tandem.controller.store.ResourceStore;
 import io.tandem.model.ClusterEvent;
+import io.tandem.model.EventBatch;
 import io.tandem.model.Json;
 import io.tandem.model.Names;
 import io.vertx.core.Context;
@@ -20,6 +21,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code limit} after that seq (to page forward); without it, the newest {@code limit}; oldest first either way.
  * With {@code follow=true}, a chunked NDJSON stream instead: that backlog, then each new event as it is stored,
  * with an empty line as keep-alive, as {@code /v1/watch} does. {@code function} keeps one function's events.
+ *
+ * <p>{@code POST /v1/events/batch}: an {@link EventBatch} from a role in another process (the executor); answered
+ * once it is stored, so the sender may forget it. A re-sent batch is stored once.
  */
 final class EventsRoute {
     static final int DEFAULT_LIMIT = 1_000;
@@ -34,8 +38,24 @@ final class EventsRoute {
         this.store = store;
     }
 
-    void register(Router router) {
+    void register(Router router, io.vertx.ext.web.handler.BodyHandler jsonBody) {
         router.get("/v1/events").handler(this::events);
+        router.post("/v1/events/batch").handler(jsonBody).handler(this::append);
+    }
+
+    private void append(RoutingContext ctx) {
+        EventBatch batch;
+        try {
+            batch = Json.read(ctx.body().buffer().getBytes(), EventBatch.class);
+        } catch (RuntimeException e) {
+            throw ApiException.badRequest("invalid event batch: " + e.getMessage(), "send {\"sender\", \"firstId\", \"events\"}");
+        }
+        if (batch.sender() == null || batch.sender().isBlank() || batch.firstId() < 1) {
+            throw ApiException.badRequest("an event batch needs a sender and a firstId from 1", "send {\"sender\", \"firstId\", \"events\"}");
+        }
+        Future.fromCompletionStage(store.appendEvents(batch.sender(), batch.firstId(), batch.events()), vertx.getOrCreateContext())
+                .onFailure(ctx::fail)
+                .onSuccess(stored -> Replies.json(ctx, 200, java.util.Map.of("stored", stored.size())));
     }
 
     private void events(RoutingContext ctx) {

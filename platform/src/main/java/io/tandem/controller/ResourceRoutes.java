@@ -73,8 +73,15 @@ final class ResourceRoutes {
                 return;
             }
             ObjectNode body = Replies.tree(r.get());
-            if (kind == Kind.FUNCTION) body.set("status", Json.MAPPER.valueToTree(cluster == null ? null : cluster.functionStatus(name)));
-            Replies.json(ctx, 200, body);
+            if (kind != Kind.FUNCTION) {
+                Replies.json(ctx, 200, body);
+                return;
+            }
+            Future<Object> status = cluster == null ? Future.succeededFuture(null) : cluster.functionStatus(name);
+            status.onFailure(ctx::fail).onSuccess(s -> {
+                body.set("status", Json.MAPPER.valueToTree(s));
+                Replies.json(ctx, 200, body);
+            });
         }).onFailure(ctx::fail);
     }
 

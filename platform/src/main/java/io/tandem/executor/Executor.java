@@ -6,7 +6,6 @@ import io.tandem.agent.InstanceInfo;
 import io.tandem.agent.LaunchRequest;
 import io.tandem.agent.NodeRegistration;
 import io.tandem.agent.SpecializeRequest;
-import io.tandem.controller.ClusterView;
 import io.tandem.executor.deploy.ReplicaPlanner;
 import io.tandem.executor.pool.IdleReaper;
 import io.tandem.executor.pool.WarmPool;
@@ -81,7 +80,7 @@ import org.slf4j.LoggerFactory;
  * from the last {@link #acquire} of the instance or the last {@link #recordTraffic} for its function; until the
  * router reports traffic, a busy poolmgr function is reaped after its idle timeout and cold-starts again.
  */
-public final class Executor implements ClusterView {
+public final class Executor {
     private static final Logger log = LoggerFactory.getLogger(Executor.class);
     private static final String LOOPBACK = "127.0.0.1";
     /** How long a registered agent may take to deliver its first event (a JVM starting on a busy machine). */
@@ -314,6 +313,7 @@ public final class Executor implements ClusterView {
                 router.route("/v1/*").handler(Executor.this::authorize);
                 router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
                 router.post("/v1/nodes").handler(Executor.this::onRegister);
+                registerClusterView(router);
                 vertx.createHttpServer().requestHandler(router).listen(config.port(), config.host()).onSuccess(s -> {
                     server = s;
                     subscription = feed.subscribe(change -> context.runOnContext(v -> apply(change)));
@@ -1270,9 +1270,36 @@ public final class Executor implements ClusterView {
         }
     }
 
-    // ---- ClusterView -------------------------------------------------------------------------------------
+    // ---- the view of the cluster that the controller's API shows ------------------------------------------
 
-    @Override
+    /**
+     * {@code GET /v1/cluster} (nodes and instances), {@code /v1/cluster/functions/NAME} (404 when this executor
+     * knows nothing of it) and {@code /v1/cluster/functions/NAME/logs?tail=N&follow=BOOL}, read by the controller's
+     * API from its own process.
+     */
+    private void registerClusterView(Router router) {
+        router.get("/v1/cluster").handler(ctx -> replyJson(ctx, 200, status()));
+        router.get("/v1/cluster/functions/:name").handler(ctx -> {
+            ExecutorStatus.Function f = functionStatus(ctx.pathParam("name"));
+            if (f == null) replyJson(ctx, 404, new io.tandem.agent.ApiError("unknown function", "this executor runs no function " + ctx.pathParam("name")));
+            else replyJson(ctx, 200, f);
+        });
+        router.get("/v1/cluster/functions/:name/logs").handler(ctx -> {
+            int tail;
+            try {
+                tail = Math.max(0, Integer.parseInt(java.util.Optional.ofNullable(ctx.request().getParam("tail")).orElse("100")));
+            } catch (NumberFormatException e) {
+                replyJson(ctx, 400, new io.tandem.agent.ApiError("invalid tail", e.getMessage()));
+                return;
+            }
+            streamLogs(ctx.pathParam("name"), tail, Boolean.parseBoolean(ctx.request().getParam("follow")), ctx.response());
+        });
+    }
+
+    private static void replyJson(RoutingContext ctx, int status, Object body) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.write(body));
+    }
+
     public ExecutorStatus.Cluster status() {
         List<ExecutorStatus.NodeStatus> ns = nodes.values().stream().sorted(Comparator.comparing(n -> n.name))
                 .map(n -> new ExecutorStatus.NodeStatus(n.name, n.url, n.alive ? "alive" : "dead", n.pid, n.lastHeartbeat)).toList();
@@ -1282,7 +1309,6 @@ public final class Executor implements ClusterView {
         return new ExecutorStatus.Cluster(ns, is, warnings);
     }
 
-    @Override
     public ExecutorStatus.Function functionStatus(String function) {
         FunctionState fs = functions.get(function);
         if (fs == null) return null;
@@ -1295,7 +1321,6 @@ public final class Executor implements ClusterView {
         return new ExecutorStatus.InstanceStatus(i.id, i.function, i.environment, i.node, i.role.wireName(), i.state, i.pid, i.port, epochOf(i));
     }
 
-    @Override
     public Future<Void> streamLogs(String function, int tail, boolean follow, HttpServerResponse response) {
         Promise<Void> done = Promise.promise();
         onContext(() -> {

@@ -9,9 +9,14 @@ import java.util.Optional;
 
 /**
  * Where a running server listens, written to {@code TANDEM_HOME/server.json} once every role is ready and removed
- * when the server stops, so the CLI and joining agents find it without flags.
+ * when the server stops, so the CLI and joining agents find it without flags. {@code pid} is the server's process,
+ * {@code controllerPid} its controller's (a child process, rewritten here each time the server restarts it).
  */
-public record ServerInfo(String api, String router, String executor, long pid, Instant started) {
+public record ServerInfo(String api, String router, String executor, long pid, Instant started, long controllerPid) {
+
+    public ServerInfo withControllerPid(long p) {
+        return new ServerInfo(api, router, executor, pid, started, p);
+    }
 
     public void writeTo(TandemHome home) {
         TandemHome.writeAtomically(home.serverFile(), Json.writeBytes(this));

@@ -11,4 +11,13 @@ import java.util.function.Consumer;
  */
 public interface ChangeFeed {
     AutoCloseable subscribe(Consumer<Change> listener);
+
+    /**
+     * Completes once every change stored before this call has been handed to every subscriber (and each
+     * subscriber's earlier deliveries have returned), so a reader that missed something can look again. A feed that
+     * cannot tell (the store unreachable) completes exceptionally. In-process feeds deliver as they store: done.
+     */
+    default java.util.concurrent.CompletableFuture<Void> caughtUp() {
+        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    }
 }

@@ -66,7 +66,7 @@ public final class Router {
         this.vertx = vertx;
         this.feed = feed;
         this.source = source;
-        this.parts = new RouterParts(vertx, config, new Routes(), new EndpointTable(), new ColdStarts(source));
+        this.parts = new RouterParts(vertx, config, new Routes(), new EndpointTable(), new ColdStarts(source), feed);
     }
 
     /** Subscribes to the change feed and listens; completes once the port accepts connections. */

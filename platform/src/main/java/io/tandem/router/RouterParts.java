@@ -2,6 +2,10 @@ package io.tandem.router;
 
 import io.vertx.core.Vertx;
 
-/** What every server verticle of one router shares; each part is thread-safe. */
-record RouterParts(Vertx vertx, RouterConfig config, Routes routes, EndpointTable endpoints, ColdStarts coldStarts) {
+/**
+ * What every server verticle of one router shares; each part is thread-safe. {@code feed} is where the routes come
+ * from, asked to catch up before a request is refused for want of a route.
+ */
+record RouterParts(Vertx vertx, RouterConfig config, Routes routes, EndpointTable endpoints, ColdStarts coldStarts,
+                   io.tandem.model.ChangeFeed feed) {
 }

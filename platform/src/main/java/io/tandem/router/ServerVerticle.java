@@ -68,9 +68,35 @@ final class ServerVerticle extends VerticleBase {
             return;
         }
         switch (parts.routes().resolve(req.method().name(), req.path(), req.query())) {
-            case Routes.Missing missing -> ErrorReply.send(req, 404, missing.error(), missing.detail());
+            case Routes.Missing missing -> lookAgainOnceCaughtUp(req);
             case Routes.Found found -> invoke(req, found.target());
         }
+    }
+
+    /**
+     * A route or function written a moment ago may not have reached this router yet: before refusing, wait (up to
+     * 2 s) until the change feed holds everything the controller had stored, and look again. While the controller
+     * is unreachable the feed cannot tell, and the request is refused with what is held.
+     */
+    private void lookAgainOnceCaughtUp(HttpServerRequest req) {
+        java.util.concurrent.CompletableFuture<Void> caughtUp = parts.feed().caughtUp();
+        if (caughtUp.isDone()) { // a feed that delivers as it stores: what is held is all there is
+            Routes.Resolution again = parts.routes().resolve(req.method().name(), req.path(), req.query());
+            if (again instanceof Routes.Found found) invoke(req, found.target());
+            else if (again instanceof Routes.Missing missing) ErrorReply.send(req, 404, missing.error(), missing.detail());
+            return;
+        }
+        req.pause();
+        io.vertx.core.Context context = vertx.getOrCreateContext();
+        caughtUp.whenComplete((v, e) -> context.runOnContext(x -> {
+            switch (parts.routes().resolve(req.method().name(), req.path(), req.query())) {
+                case Routes.Missing missing -> {
+                    req.resume();
+                    ErrorReply.send(req, 404, missing.error(), missing.detail());
+                }
+                case Routes.Found found -> invoke(req, found.target()); // it reads the body, still paused
+            }
+        }));
     }
 
     private void invoke(HttpServerRequest req, Target target) {

@@ -1,8 +1,8 @@
 package io.tandem.server;
 
-import io.tandem.controller.ClusterView;
-import io.tandem.controller.Controller;
+import io.tandem.client.WatchFeed;
 import io.tandem.executor.EndpointPublisher;
+import io.tandem.executor.EventUplink;
 import io.tandem.executor.Executor;
 import io.tandem.executor.ExecutorConfig;
 import io.tandem.home.ServerInfo;
@@ -13,7 +13,8 @@ import io.tandem.router.Router;
 import io.tandem.router.RouterConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpServerResponse;
+import java.net.URI;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -23,12 +24,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code tandem server}: the controller, the router and the executor in this process, and the local agents as
- * child processes. The roles only meet here: the router asks the executor for cold instances
- * ({@link InstanceSource}), the executor pushes warm endpoints to the router ({@link EndpointPublisher}) and lends
- * its view of the cluster to the controller's API ({@link ClusterView}) and reports cluster events to the
- * controller's store ({@link io.tandem.executor.EventSink}); router and executor learn about functions from the
- * controller's change feed.
+ * {@code tandem server}: the router and the executor in this process; the controller and the local agents as child
+ * processes. The controller runs apart so that it can die and come back while every deployed function keeps serving
+ * and failing over: the router and the executor read its changes over HTTP ({@link WatchFeed}), keep the last state
+ * they saw while it is away and resume after the last revision when it is back; the executor's events wait in an
+ * {@link EventUplink} meanwhile; {@link ControllerProcess} restarts it on the same port.
+ *
+ * <p>The roles meet here: the router asks the executor for cold instances ({@link InstanceSource}, in process), the
+ * executor pushes warm endpoints to the router ({@link EndpointPublisher}), and the controller's API reads the
+ * executor's view of the cluster from the executor's own port ({@code /v1/cluster}).
  *
  * <p>{@link #start} and {@link #stop} may be called from any thread; stop is idempotent.
  */
@@ -37,9 +41,14 @@ public final class Server {
 
     private final ServerConfig config;
     private final Vertx vertx;
-    private final Controller controller;
+    private final WatchFeed feed;
+    private final EventUplink events;
     private final Router router;
     private final Executor executor;
+    private final int apiPort;
+    private volatile ControllerProcess controller;
+    private final Object infoLock = new Object();
+    private ServerInfo info; // guarded by infoLock
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean stopping;
 
@@ -50,40 +59,68 @@ public final class Server {
         }
     }
 
-    private Server(ServerConfig config, Vertx vertx, Controller controller, Router router, Executor executor) {
+    private Server(ServerConfig config, Vertx vertx, WatchFeed feed, EventUplink events, Router router, Executor executor, int apiPort) {
         this.config = config;
         this.vertx = vertx;
-        this.controller = controller;
+        this.feed = feed;
+        this.events = events;
         this.router = router;
         this.executor = executor;
+        this.apiPort = apiPort;
     }
 
-    /** Starts every role and the local agents; returns once the router serves and the agents have joined. */
+    /**
+     * Starts every role and the local agents; returns once the controller answers, the router serves what the
+     * controller holds and the agents have joined. The controller's JVM boots while the agents do.
+     */
     public static Server start(ServerConfig config) {
         TandemHome home = config.home();
         refuseIfRunning(home);
-        home.ensureToken();
+        String token = home.ensureToken();
+        int apiPort = config.apiPort() == 0 ? freePort(config.host()) : config.apiPort();
+        String api = "http://" + config.host() + ":" + apiPort;
         Vertx vertx = Vertx.vertx();
+        WatchFeed feed = new WatchFeed(URI.create(api), token, Duration.ofMillis(200));
+        EventUplink events = new EventUplink(URI.create(api), token, EventUplink.DEFAULT_CAPACITY);
         Forwarding forwarding = new Forwarding();
-        Controller controller = new Controller(home, vertx, config.host(), config.apiPort(), forwarding);
-        await(controller.start(), "the controller API on " + config.host() + ":" + config.apiPort(), vertx);
-        String api = "http://" + config.host() + ":" + controller.port();
-        Router router = new Router(vertx, controller.changes(), forwarding,
+        Router router = new Router(vertx, feed, forwarding,
                 RouterConfig.defaults().withHost(config.host()).withPort(config.routerPort()));
-        Executor executor = new Executor(home, vertx, controller.changes(), router.endpoints()::publish, controller.events()::record,
+        HeldFeed executorFeed = new HeldFeed(feed);
+        Executor executor = new Executor(home, vertx, executorFeed, router.endpoints()::publish, events,
                 ExecutorConfig.defaults().withPackagesUrl(api));
         forwarding.executor = executor;
-        Server server = new Server(config, vertx, controller, router, executor);
+        Server server = new Server(config, vertx, feed, events, router, executor, apiPort);
+        Future<Void> routerStarted = null;
         try {
             await(executor.start(), "the executor", vertx);
-            await(router.start(), "the router on " + config.host() + ":" + config.routerPort(), vertx);
+            ControllerProcess controller = new ControllerProcess(home, config.host(), apiPort, executor.url(),
+                    System.getProperty("java.class.path"), server::controllerStarted);
+            server.controller = controller;
+            controller.start();
+            // Both retry until the controller listens, so their first connection overlaps with its boot.
+            feed.start();
+            events.start();
+            routerStarted = router.start(); // listens at once; the feed fills its routes when it syncs
             executor.startLocalAgents(config.nodes());
+            // Only now: functions that reached the executor before its nodes joined would fail to be placed.
+            executorFeed.release();
+            try {
+                controller.awaitReady(Duration.ofSeconds(60));
+            } catch (IllegalStateException e) {
+                String reason = e.getMessage().contains("Address already in use") || e.getMessage().contains("BindException")
+                        ? "the port is in use: pick another (tandem server --port N --api-port M)" : e.getMessage();
+                throw new StartException("cannot start the controller API on " + config.host() + ":" + apiPort + ": " + reason, e);
+            }
+            await(Future.fromCompletionStage(feed.synced()), "the controller's change feed", vertx);
+            await(routerStarted, "the router on " + config.host() + ":" + config.routerPort(), vertx);
         } catch (RuntimeException e) {
+            if (routerStarted != null) quietly(routerStarted); // so that stop finds it deployed
             server.stop();
             throw e;
         }
         String routerUrl = "http://" + config.host() + ":" + router.port();
-        new ServerInfo(api, routerUrl, executor.url(), ProcessHandle.current().pid(), Instant.now()).writeTo(home);
+        server.publishInfo(new ServerInfo(api, routerUrl, executor.url(), ProcessHandle.current().pid(), Instant.now(),
+                server.controller.pid()));
         log.info("Tandem is ready: router {}  API {}  nodes {}  home {}", routerUrl, api, config.nodes(), home.root());
         System.out.println("Tandem is ready.\n  router   " + routerUrl + "   (curl " + routerUrl + "/function/NAME)\n  api      " + api
                 + "\n  nodes    " + config.nodes() + "\n  home     " + home.root() + "\nStop with Ctrl-C.");
@@ -95,7 +132,13 @@ public final class Server {
     }
 
     public int apiPort() {
-        return controller.port();
+        return apiPort;
+    }
+
+    /** The pid of the controller process running now; 0 while it restarts. */
+    public long controllerPid() {
+        ControllerProcess c = controller;
+        return c == null ? 0 : c.pid();
     }
 
     public Executor executor() {
@@ -110,20 +153,72 @@ public final class Server {
         }
     }
 
-    /** Stops the router first (no new requests), then the executor with every instance and agent, then the API. */
+    /**
+     * Stops the router first (no new requests), then the executor with every instance and agent, hands the
+     * controller the last events, then stops it.
+     */
     public synchronized void stop() {
         if (stopping) return;
         stopping = true;
         log.info("stopping");
         quietly(router.stop());
         quietly(executor.stop());
-        quietly(controller.stop());
+        try {
+            if (controller != null && controller.pid() != 0) events.flush(Duration.ofSeconds(2));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        events.close();
+        feed.close();
+        if (controller != null) controller.stop();
         ServerInfo.removeIfOwnedBy(config.home(), ProcessHandle.current().pid());
         quietly(vertx.close());
         stopped.countDown();
     }
 
+    /** Records each new controller pid in {@code server.json}, once that file exists. */
+    private void controllerStarted(long pid) {
+        synchronized (infoLock) {
+            if (info != null && !stopping) publishInfo(info.withControllerPid(pid));
+        }
+    }
+
+    private void publishInfo(ServerInfo i) {
+        synchronized (infoLock) {
+            info = i;
+            i.writeTo(config.home());
+        }
+    }
+
+    /**
+     * A server killed with SIGKILL leaves its controller to notice on its own, within a moment; a server started on
+     * the same home meanwhile would find the port and the store taken, so it ends that controller itself.
+     */
+    private static void stopOrphanedController(ServerInfo info) {
+        if (info.controllerPid() <= 0 || ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) return;
+        ProcessHandle.of(info.controllerPid())
+                .filter(p -> p.info().arguments().map(a -> java.util.Arrays.asList(a).contains("io.tandem.controller.ControllerMain")).orElse(false))
+                .ifPresent(p -> {
+                    log.info("stopping the controller (pid {}) left by the previous server (pid {})", p.pid(), info.pid());
+                    p.destroyForcibly();
+                    try {
+                        p.onExit().get(10, TimeUnit.SECONDS);
+                    } catch (Exception e) {
+                        log.warn("the controller (pid {}) left by the previous server did not exit: {}", p.pid(), e.toString());
+                    }
+                });
+    }
+
+    private static int freePort(String host) {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+            return s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new StartException("cannot find a free port for the controller API on " + host + ": " + e.getMessage(), e);
+        }
+    }
+
     private static void refuseIfRunning(TandemHome home) {
+        ServerInfo.readFrom(home).ifPresent(Server::stopOrphanedController);
         ServerInfo.readFrom(home).ifPresent(info -> {
             if (info.pid() != ProcessHandle.current().pid() && ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) {
                 throw new StartException("a Tandem server (pid " + info.pid() + ") already runs with TANDEM_HOME=" + home.root()
@@ -154,10 +249,64 @@ public final class Server {
     }
 
     /**
-     * Lets the controller and router be built before the executor exists (each needs the other): calls before the
-     * executor is set see an empty cluster.
+     * Holds subscriptions until {@link #release}, then hands them to the real feed, whose first delivery is the whole
+     * state it holds by then: the executor subscribes when it starts, and sees functions once its nodes have joined.
      */
-    private static final class Forwarding implements InstanceSource, ClusterView {
+    private static final class HeldFeed implements io.tandem.model.ChangeFeed {
+        private final io.tandem.model.ChangeFeed feed;
+        private final List<Held> held = new java.util.ArrayList<>(); // guarded by this
+        private boolean released; // guarded by this
+
+        private static final class Held implements AutoCloseable {
+            final java.util.function.Consumer<io.tandem.model.Change> listener;
+            AutoCloseable subscription; // guarded by the HeldFeed
+            boolean closed; // guarded by the HeldFeed
+
+            Held(java.util.function.Consumer<io.tandem.model.Change> listener) {
+                this.listener = listener;
+            }
+
+            @Override
+            public void close() throws Exception {
+                AutoCloseable s;
+                synchronized (this) {
+                    closed = true;
+                    s = subscription;
+                }
+                if (s != null) s.close();
+            }
+        }
+
+        HeldFeed(io.tandem.model.ChangeFeed feed) {
+            this.feed = feed;
+        }
+
+        @Override
+        public synchronized AutoCloseable subscribe(java.util.function.Consumer<io.tandem.model.Change> listener) {
+            if (released) return feed.subscribe(listener);
+            Held h = new Held(listener);
+            held.add(h);
+            return h;
+        }
+
+        synchronized void release() {
+            released = true;
+            for (Held h : held) {
+                synchronized (h) {
+                    if (!h.closed) h.subscription = feed.subscribe(h.listener);
+                }
+            }
+            held.clear();
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<Void> caughtUp() {
+            return feed.caughtUp();
+        }
+    }
+
+    /** Lets the router be built before the executor exists: calls before it is set fail as "starting". */
+    private static final class Forwarding implements InstanceSource {
         volatile Executor executor;
 
         @Override
@@ -176,28 +325,6 @@ public final class Server {
         public void recordTraffic(String function) {
             Executor e = executor;
             if (e != null) e.recordTraffic(function);
-        }
-
-        @Override
-        public Object status() {
-            Executor e = executor;
-            return e == null ? java.util.Map.of("nodes", List.of(), "instances", List.of()) : e.status();
-        }
-
-        @Override
-        public Object functionStatus(String function) {
-            Executor e = executor;
-            return e == null ? null : e.functionStatus(function);
-        }
-
-        @Override
-        public Future<Void> streamLogs(String function, int tail, boolean follow, HttpServerResponse response) {
-            Executor e = executor;
-            if (e == null) {
-                response.end();
-                return Future.succeededFuture();
-            }
-            return e.streamLogs(function, tail, follow, response);
         }
     }
 }

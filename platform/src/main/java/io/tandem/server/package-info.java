@@ -1,2 +1,2 @@
-/** Wires the roles of {@code tandem server} together in one process, top to bottom. */
+/** Wires the roles of {@code tandem server} together, top to bottom: router and executor in process, the controller supervised. */
 package io.tandem.server;

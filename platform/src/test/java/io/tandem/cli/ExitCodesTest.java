@@ -96,7 +96,7 @@ class ExitCodesTest {
     void aServerRecordedButGoneIsExitThree() throws Exception {
         TandemHome h = new TandemHome(home);
         h.ensureToken();
-        new io.tandem.home.ServerInfo("http://127.0.0.1:9", "http://127.0.0.1:9", "http://127.0.0.1:9", 1, java.time.Instant.now()).writeTo(h);
+        new io.tandem.home.ServerInfo("http://127.0.0.1:9", "http://127.0.0.1:9", "http://127.0.0.1:9", 1, java.time.Instant.now(), 0).writeTo(h);
         assertThat(Main.run("status")).isEqualTo(ExitCodes.UNAVAILABLE);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("is 'tandem server' running?");
     }

@@ -108,6 +108,19 @@ class WatchFeedTest {
     }
 
     @Test
+    void caughtUpCompletesOnlyOnceSubscribersHaveEverythingAlreadyStored() throws Exception {
+        List<String> seen = record(startFeed());
+        for (int k = 0; k < 20; k++) {
+            client.put("/v1/environments/e" + k, env("e" + k));
+            feed.caughtUp().get(10, TimeUnit.SECONDS);
+            assertThat(seen).as("delivered before caughtUp completed").contains("ADDED e" + k);
+        }
+        controller.stop().await();
+        controller = null;
+        assertThat(feed.caughtUp()).failsWithin(Duration.ofSeconds(10));
+    }
+
+    @Test
     void aLateSubscriberSeesOnlyWhatExistsNow() throws Exception {
         startFeed();
         client.put("/v1/environments/a", env("a"));

@@ -33,13 +33,13 @@ class ControllerClusterViewTest {
         volatile String logRequest;
 
         @Override
-        public Object status() {
-            return Map.of("nodes", List.of(Map.of("name", "n1")), "instances", List.of(Map.of("function", "f", "role", "active")));
+        public Future<Object> status() {
+            return Future.succeededFuture(Map.of("nodes", List.of(Map.of("name", "n1")), "instances", List.of(Map.of("function", "f", "role", "active"))));
         }
 
         @Override
-        public Object functionStatus(String function) {
-            return Map.of("instances", 2, "function", function);
+        public Future<Object> functionStatus(String function) {
+            return Future.succeededFuture(Map.of("instances", 2, "function", function));
         }
 
         @Override
@@ -88,5 +88,26 @@ class ControllerClusterViewTest {
         assertThat(logs.statusCode()).isEqualTo(200);
         assertThat(logs.body()).isEqualTo("i-1 hello\ni-2 world\n");
         assertThat(view.logRequest).isEqualTo("f 7 true");
+    }
+
+    @Test
+    void answers503SayingSoWhenTheExecutorDoesNotAnswer(@org.junit.jupiter.api.io.TempDir Path otherHome) throws Exception {
+        int deadPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            deadPort = s.getLocalPort();
+        }
+        controller.stop().await();
+        TandemHome home = new TandemHome(otherHome);
+        controller = new Controller(home, vertx, "127.0.0.1", 0, new HttpClusterView(vertx, "http://127.0.0.1:" + deadPort, home.ensureToken()));
+        controller.start().await();
+        token = home.readToken();
+
+        HttpResponse<String> status = send("GET", "/v1/status", null);
+        assertThat(status.statusCode()).isEqualTo(503);
+        assertThat(Json.MAPPER.readTree(status.body()).path("error").asText()).contains("the executor at http://127.0.0.1:" + deadPort + " does not answer");
+        String sha = controller.packages().put(new java.io.ByteArrayInputStream("echo hi".getBytes()), "f.sh").ref().sha256();
+        send("PUT", "/v1/functions/f", "{\"spec\":{\"environment\":\"exec\",\"code\":{\"sha256\":\"" + sha + "\"}}}");
+        assertThat(send("GET", "/v1/functions/f", null).statusCode()).isEqualTo(503);
+        assertThat(send("GET", "/v1/functions/f/logs", null).statusCode()).isEqualTo(503);
     }
 }

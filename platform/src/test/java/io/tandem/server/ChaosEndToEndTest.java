@@ -67,7 +67,7 @@ class ChaosEndToEndTest {
         err = EndToEndTest.captureErr(() -> assertThat(tandem.cli("chaos", "kill-node", "n9")).isEqualTo(1));
         assertThat(err).contains("no node 'n9'", "n1, n2");
         String help = EndToEndTest.captureOut(() -> assertThat(tandem.cli("chaos", "--help")).isZero());
-        assertThat(help).contains("kill-instance", "kill-node", "freeze-node");
+        assertThat(help).contains("kill-instance", "kill-node", "freeze-node", "kill-controller");
     }
 
     @Test
@@ -158,6 +158,29 @@ class ChaosEndToEndTest {
         }
         assertThat(state(agent)).isNotEqualTo('T');
         assertThat(state(instance)).isNotEqualTo('T');
+    }
+
+    @Test
+    @Order(6)
+    void killControllerKillsTheControllerProcessAndTheServerStartsItAgain() throws Exception {
+        long before = tandem.server.controllerPid();
+        String out = EndToEndTest.captureOut(() -> assertThat(tandem.cli("chaos", "kill-controller")).isZero());
+        Matcher line = Pattern.compile("^\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\d\\.\\d{3}Z killed the controller \\(pid (\\d+)\\) with SIGKILL$")
+                .matcher(out.strip());
+        assertThat(line.matches()).as(out).isTrue();
+        assertThat(Long.parseLong(line.group(1))).isEqualTo(before);
+        awaitGone(before);
+        await().atMost(Duration.ofSeconds(60)).until(() -> tandem.server.controllerPid() != 0 && tandem.server.controllerPid() != before
+                && tandem.cli("status") == 0);
+
+        long second = tandem.server.controllerPid();
+        out = EndToEndTest.captureOut(() -> assertThat(tandem.cli("chaos", "kill-controller", "-o", "json")).isZero());
+        JsonNode record = Json.MAPPER.readTree(out);
+        assertThat(record.path("action").asText()).isEqualTo("kill-controller");
+        assertThat(record.path("targets").get(0).path("kind").asText()).isEqualTo("controller");
+        assertThat(record.path("targets").get(0).path("pid").asLong()).isEqualTo(second);
+        assertThat(record.path("goneAtMs").asLong()).isGreaterThanOrEqualTo(record.path("signalledAtMs").asLong());
+        await().atMost(Duration.ofSeconds(60)).until(() -> tandem.cli("status") == 0);
     }
 
     /** A ready replica of echo other than {@code notId}, once there is one. */

@@ -169,6 +169,8 @@ public final class ResourceStore implements AutoCloseable {
             s.executeUpdate("CREATE TABLE IF NOT EXISTS events (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL,"
                     + " type TEXT NOT NULL, function TEXT, node TEXT, instance TEXT, detail TEXT)");
             s.executeUpdate("CREATE INDEX IF NOT EXISTS events_by_function ON events (function, seq)");
+            // Per sender, the id of the last event stored: a batch re-sent after a lost reply is not stored twice.
+            s.executeUpdate("CREATE TABLE IF NOT EXISTS event_senders (sender TEXT PRIMARY KEY, last INTEGER NOT NULL)");
         }
         c.setAutoCommit(false);
         c.commit();
@@ -272,14 +274,39 @@ public final class ResourceStore implements AutoCloseable {
      * {@code eventRetention}, and hands the stored events to the event subscribers. Returns them with their seq.
      */
     public CompletableFuture<List<ClusterEvent>> appendEvents(List<ClusterEvent> batch) {
+        return appendEvents(null, 0, batch);
+    }
+
+    /**
+     * As {@link #appendEvents(List)}, for a remote {@code sender} that numbers its events: the batch holds the events
+     * {@code firstId}, {@code firstId + 1}, ...; those at or below the last id stored for that sender were stored
+     * before (a batch re-sent because its reply was lost) and are skipped, in the same transaction.
+     */
+    public CompletableFuture<List<ClusterEvent>> appendEvents(String sender, long firstId, List<ClusterEvent> batch) {
         return onOwner(() -> {
             if (batch.isEmpty()) return List.of();
             List<ClusterEvent> stored = new ArrayList<>(batch.size());
             try {
+                List<ClusterEvent> fresh = batch;
+                if (sender != null) {
+                    long last = lastEventId(sender);
+                    int skip = (int) Math.min(batch.size(), Math.max(0, last - firstId + 1));
+                    fresh = batch.subList(skip, batch.size());
+                    try (PreparedStatement s = connection.prepareStatement(
+                            "INSERT INTO event_senders (sender, last) VALUES (?, ?) ON CONFLICT (sender) DO UPDATE SET last = MAX(last, excluded.last)")) {
+                        s.setString(1, sender);
+                        s.setLong(2, firstId + batch.size() - 1);
+                        s.executeUpdate();
+                    }
+                    if (fresh.isEmpty()) {
+                        connection.commit();
+                        return List.of();
+                    }
+                }
                 try (PreparedStatement s = connection.prepareStatement(
                         "INSERT INTO events (at, type, function, node, instance, detail) VALUES (?, ?, ?, ?, ?, ?)",
                         Statement.RETURN_GENERATED_KEYS)) {
-                    for (ClusterEvent e : batch) {
+                    for (ClusterEvent e : fresh) {
                         s.setString(1, e.at().toString());
                         s.setString(2, e.type());
                         s.setString(3, e.function());
@@ -307,6 +334,15 @@ public final class ResourceStore implements AutoCloseable {
             }
             return stored;
         });
+    }
+
+    private long lastEventId(String sender) throws SQLException {
+        try (PreparedStatement s = connection.prepareStatement("SELECT last FROM event_senders WHERE sender = ?")) {
+            s.setString(1, sender);
+            try (ResultSet rs = s.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : 0;
+            }
+        }
     }
 
     /** Up to {@code limit} stored events after {@code since}, oldest first; of one function when it is not null. */

@@ -1,0 +1,78 @@
+package io.tandem.controller;
+
+import io.tandem.home.TandemHome;
+import io.vertx.core.Vertx;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code ControllerMain --host 127.0.0.1 --port 8088 --executor URL [--exit-with-parent]}: the controller in a
+ * process of its own, as {@code tandem server} runs it, with the store in {@code TANDEM_HOME} and the cluster view
+ * read from the executor at {@code URL}. With {@code --exit-with-parent} it exits when the process that started it
+ * does. Exits 1 when it cannot start (the port in use, the store locked), with the reason on stderr.
+ */
+public final class ControllerMain {
+    private static final Logger log = LoggerFactory.getLogger(ControllerMain.class);
+
+    private ControllerMain() {
+    }
+
+    /** Polls the parent every 200 ms, so a server killed with SIGKILL frees the port and the store within a moment. */
+    private static void exitWithParent() {
+        ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+        Thread.ofPlatform().daemon().name("parent-watch").start(() -> {
+            while (parent != null && parent.isAlive()) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            log.warn("controller exiting: its server process exited");
+            System.exit(0);
+        });
+    }
+
+    public static void main(String[] args) {
+        String host = "127.0.0.1";
+        int port = 8088;
+        String executor = null;
+        boolean exitWithParent = false;
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--host" -> host = args[++i];
+                case "--port" -> port = Integer.parseInt(args[++i]);
+                case "--executor" -> executor = args[++i];
+                case "--exit-with-parent" -> exitWithParent = true;
+                default -> {
+                    System.err.println("unknown argument " + args[i]);
+                    System.exit(2);
+                }
+            }
+        }
+        if (executor == null) {
+            System.err.println("usage: ControllerMain [--host H] [--port P] --executor URL [--exit-with-parent]");
+            System.exit(2);
+        }
+        if (exitWithParent) exitWithParent();
+        TandemHome home = TandemHome.fromEnvironment();
+        Vertx vertx = Vertx.vertx();
+        Controller controller = new Controller(home, vertx, host, port, new HttpClusterView(vertx, executor, home.ensureToken()));
+        try {
+            controller.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            System.err.println("cannot start the controller on " + host + ":" + port + ": " + cause);
+            System.exit(1);
+        }
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("controller-shutdown").unstarted(() -> {
+            try {
+                controller.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            } catch (Exception ignored) {
+                // exiting anyway; the store's transactions keep it whole
+            }
+        }));
+        System.out.println("controller listening on " + host + ":" + controller.port() + " (pid " + ProcessHandle.current().pid() + ")");
+    }
+}
