@@ -19,6 +19,9 @@ import java.util.Map;
  */
 final class PackageRoutes {
     static final String FILENAME_HEADER = "X-Tandem-Filename";
+    /** How much of a refused upload is read and dropped before its connection is closed, and for how long. */
+    private static final long LINGER_BYTES = 8L << 20;
+    private static final long LINGER_MS = 2_000;
 
     private final Vertx vertx;
     private final PackageStore packages;
@@ -137,7 +140,7 @@ final class PackageRoutes {
     }
 
     /** Answers at once and closes the connection, so the client stops sending a body that will not be read. */
-    private static void refuseAndClose(HttpServerRequest req, ApiException e) {
+    private void refuseAndClose(HttpServerRequest req, ApiException e) {
         HttpServerResponse resp = req.response();
         if (resp.ended()) return;
         if (req.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
@@ -147,8 +150,35 @@ final class PackageRoutes {
             return;
         }
         resp.putHeader("Connection", "close");
-        resp.endHandler(v -> req.connection().close());
+        resp.endHandler(v -> lingerThenClose(req));
         Replies.error(resp, e);
+    }
+
+    /**
+     * Closing a connection whose client is still sending makes the kernel answer the unread bytes with a reset, which
+     * can discard the refusal before the client reads it. So the rest of the body is read and dropped, up to
+     * {@link #LINGER_BYTES} or {@link #LINGER_MS}, and the connection closed after that (a lingering close).
+     */
+    private void lingerThenClose(HttpServerRequest req) {
+        if (req.isEnded()) {
+            req.connection().close();
+            return;
+        }
+        long[] drained = {0};
+        long timer = vertx.setTimer(LINGER_MS, t -> req.connection().close());
+        req.handler(chunk -> {
+            drained[0] += chunk.length();
+            if (drained[0] > LINGER_BYTES) {
+                vertx.cancelTimer(timer);
+                req.connection().close();
+            }
+        });
+        req.endHandler(v -> {
+            vertx.cancelTimer(timer);
+            req.connection().close();
+        });
+        req.exceptionHandler(x -> vertx.cancelTimer(timer));
+        req.resume();
     }
 
     private static long parseLong(String text) {
