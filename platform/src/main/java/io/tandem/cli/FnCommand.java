@@ -1,6 +1,7 @@
 package io.tandem.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tandem.client.TandemClient;
 import io.tandem.model.CodeRef;
 import io.tandem.model.Durations;
@@ -147,7 +148,9 @@ final class FnCommand implements Runnable {
         @Override
         public void run() {
             TandemClient client = Connection.client();
-            Function current = Json.MAPPER.convertValue(client.get(PATH + "/" + TandemClient.encode(name)), Function.class);
+            ObjectNode stored = (ObjectNode) client.get(PATH + "/" + TandemClient.encode(name));
+            stored.remove("status"); // the executor's view, not part of the function
+            Function current = Json.MAPPER.convertValue(stored, Function.class);
             settings.applyTo(current.spec(), null).validate();
             FunctionSpec s = settings.applyTo(current.spec(), settings.upload());
             client.put(PATH + "/" + TandemClient.encode(name), new Function(Metadata.named(name), s));

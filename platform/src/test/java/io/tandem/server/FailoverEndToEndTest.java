@@ -99,6 +99,33 @@ class FailoverEndToEndTest {
     }
 
     @Test
+    void switchingALiveFunctionsStrategyWithFnUpdateDropsNoRequest() throws Exception {
+        try (RunningServer tandem = new RunningServer(2)) {
+            deploy(tandem, "pay", "retry");
+            Chaos chaos = Chaos.local(tandem.client);
+            await().atMost(WAIT).until(() -> ready(chaos, "pay", "replica").size() == 1);
+
+            try (Load load = new Load(tandem.router("/function/pay"))) {
+                load.awaitMoreSuccesses(50);
+                assertThat(tandem.cli("fn", "update", "--name", "pay", "--strategy", "active-standby")).isZero();
+                awaitPairOnTwoNodes(chaos, "pay", null);
+                load.awaitMoreSuccesses(50);
+                assertThat(tandem.cli("fn", "update", "--name", "pay", "--strategy", "replicate", "--replicas", "2")).isZero();
+                await().atMost(WAIT).until(() -> ready(chaos, "pay", "replica").size() == 2 && ready(chaos, "pay", "active").isEmpty());
+                load.awaitMoreSuccesses(50);
+                assertThat(tandem.cli("fn", "update", "--name", "pay", "--strategy", "retry")).isZero();
+                await().atMost(WAIT).until(() -> ready(chaos, "pay", "replica").size() == 1);
+                load.awaitMoreSuccesses(50);
+                load.close();
+
+                assertThat(load.failures).as("requests that failed while the strategy changed").isEmpty();
+                assertThat(load.statuses.keySet()).containsOnly(200);
+            }
+            assertThat(tandem.client.get("/v1/functions/pay").path("spec").path("faultTolerance").path("strategy").asText()).isEqualTo("retry");
+        }
+    }
+
+    @Test
     void killingTheActiveInstanceUnderLoadFailsNoRequestAndAStandbyIsStartedOnAnotherNode() throws Exception {
         try (RunningServer tandem = new RunningServer(2)) {
             deploy(tandem, "pay", "active-standby");
