@@ -4,6 +4,7 @@ import io.tandem.chaos.Chaos;
 import io.tandem.chaos.ClusterStatus;
 import io.tandem.client.TandemClient;
 import io.tandem.model.CodeRef;
+import io.tandem.model.Durations;
 import io.tandem.model.ExecutorType;
 import io.tandem.model.FaultTolerance;
 import io.tandem.model.Function;
@@ -68,14 +69,14 @@ final class Failover implements Callable<Integer> {
             System.err.println("no such jar " + jar + ": build the examples first (./mvnw -q package -DskipTests)");
             return 3;
         }
-        Duration at = io.tandem.model.Durations.parse("--fault-at", faultAt);
-        Duration freeze = io.tandem.model.Durations.parse("--freeze", freezeFor);
+        Duration at = Durations.parse("--fault-at", faultAt);
+        Duration freeze = Durations.parse("--freeze", freezeFor);
         if (at.toSeconds() >= seconds) {
             System.err.println("--fault-at " + faultAt + " must come before the load ends (--seconds " + seconds + ")");
             return 2;
         }
         System.out.printf("failover: java function %s, %d nodes, %d req/s open loop for %d s, fault at %s, %d trials each, %d cores%n",
-                entrypoint, nodes, rate, seconds, faultAt, trials, java.lang.Runtime.getRuntime().availableProcessors());
+                entrypoint, nodes, rate, seconds, faultAt, trials, Runtime.getRuntime().availableProcessors());
         Map<String, List<Recovery>> results = new LinkedHashMap<>();
         for (String s : strategies) {
             Strategy strategy = Strategy.fromWire("--strategies", s);

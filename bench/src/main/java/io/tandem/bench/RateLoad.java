@@ -11,6 +11,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +68,7 @@ final class RateLoad implements AutoCloseable {
         done.await(duration.toSeconds() + timeout.toSeconds() + 30, TimeUnit.SECONDS);
         client.close().await();
         List<Sample> out = new ArrayList<>(samples);
-        out.sort(java.util.Comparator.comparingLong(Sample::sentNanos));
+        out.sort(Comparator.comparingLong(Sample::sentNanos));
         return out;
     }
 

@@ -5,13 +5,14 @@ import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.Test;
 
 class RecoveryTest {
     private static final long MS = 1_000_000;
 
     /** A request every 20 ms taking 2 ms, except as {@code shape} says. */
-    private static List<RateLoad.Sample> trial(java.util.function.IntFunction<RateLoad.Sample> shape, int n) {
+    private static List<RateLoad.Sample> trial(IntFunction<RateLoad.Sample> shape, int n) {
         List<RateLoad.Sample> out = new ArrayList<>();
         for (int i = 0; i < n; i++) out.add(shape.apply(i));
         return out;

@@ -3,6 +3,7 @@ package io.tandem.function;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class RequestTest {
@@ -58,7 +59,7 @@ class RequestTest {
 
     @Test
     void mergesHeaderNamesThatDifferOnlyInCase() {
-        Headers headers = Headers.of(java.util.Map.of("Accept", List.of("a"), "accept", List.of("b")));
+        Headers headers = Headers.of(Map.of("Accept", List.of("a"), "accept", List.of("b")));
 
         assertThat(headers.all("ACCEPT")).containsExactlyInAnyOrder("a", "b");
     }

@@ -3,6 +3,7 @@ package io.tandem.agent;
 import io.tandem.home.TandemHome;
 import io.tandem.model.Json;
 import io.tandem.model.Runtime;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -16,6 +17,7 @@ import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -29,6 +31,7 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -91,7 +94,7 @@ public final class Agent {
     private final Deque<AgentEvent> queued = new ArrayDeque<>();
     private final Promise<Void> lost = Promise.promise();
     private HttpServer server;
-    private volatile io.vertx.core.Context context;
+    private volatile Context context;
     private HttpServerResponse stream;
     private Instant lastStream = Instant.now();
     private long timer = -1;
@@ -167,7 +170,7 @@ public final class Agent {
     /** Stops every instance (SIGTERM, then SIGKILL after the grace period) and closes the API. */
     public Future<Void> stop() {
         if (context != null && Vertx.currentContext() != context) {
-            io.vertx.core.Promise<Void> done = io.vertx.core.Promise.promise();
+            Promise<Void> done = Promise.promise();
             context.runOnContext(v -> stop().onComplete(done));
             return done.future();
         }
@@ -511,8 +514,8 @@ public final class Agent {
 
     static String rootMessage(Throwable e) {
         Throwable t = e;
-        while ((t instanceof java.util.concurrent.CompletionException || t instanceof java.io.UncheckedIOException) && t.getCause() != null) {
-            if (t instanceof java.io.UncheckedIOException && t.getMessage() != null) return t.getMessage();
+        while ((t instanceof CompletionException || t instanceof UncheckedIOException) && t.getCause() != null) {
+            if (t instanceof UncheckedIOException && t.getMessage() != null) return t.getMessage();
             t = t.getCause();
         }
         if (t instanceof AgentException a) return a.detail();

@@ -1,9 +1,11 @@
 package io.tandem.agent;
 
 import io.tandem.home.TandemHome;
+import io.tandem.model.Durations;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +34,7 @@ public final class AgentMain {
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--home" -> home = new TandemHome(Path.of(args[++i]).toAbsolutePath());
                 case "--exit-with-parent" -> exitWithParent = true;
-                case "--executor-loss-limit" -> lossLimit = io.tandem.model.Durations.parse("--executor-loss-limit", args[++i]);
+                case "--executor-loss-limit" -> lossLimit = Durations.parse("--executor-loss-limit", args[++i]);
                 default -> {
                     System.err.println("unknown argument " + args[i]);
                     System.exit(2);
@@ -61,7 +63,7 @@ public final class AgentMain {
         }
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().unstarted(() -> {
             try {
-                agent.stop().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+                agent.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
             } catch (Exception ignored) {
                 // exiting anyway
             }

@@ -1,11 +1,13 @@
 package io.tandem.agent;
 
 import io.tandem.model.CodeRef;
-import io.tandem.packages.Archives;
 import io.tandem.model.Runtime;
+import io.tandem.packages.Archives;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -91,7 +93,7 @@ final class CodeCache {
             HttpResponse<Path> resp;
             try {
                 resp = http.send(req, HttpResponse.BodyHandlers.ofFile(tmp));
-            } catch (java.net.ConnectException e) {
+            } catch (ConnectException e) {
                 // Deployed functions are prefetched, so this only hits code that never reached this node.
                 throw new IOException("package " + code.sha256() + " is not in this node's cache and the controller at " + packagesUrl
                         + " is unreachable (down or restarting): it will be fetched once the controller is back", e);
@@ -110,7 +112,7 @@ final class CodeCache {
 
     private static String sha256(Path file) throws IOException {
         try (InputStream in = new DigestInputStream(Files.newInputStream(file), MessageDigest.getInstance("SHA-256"))) {
-            in.transferTo(java.io.OutputStream.nullOutputStream());
+            in.transferTo(OutputStream.nullOutputStream());
             return HexFormat.of().formatHex(((DigestInputStream) in).getMessageDigest().digest());
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);

@@ -1,6 +1,7 @@
 package io.tandem.agent;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -42,7 +43,7 @@ final class ProcessLauncher implements AutoCloseable {
             try {
                 return builder.start();
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException("cannot start " + builder.command() + ": " + e.getMessage(), e);
+                throw new UncheckedIOException("cannot start " + builder.command() + ": " + e.getMessage(), e);
             }
         }, forker);
     }

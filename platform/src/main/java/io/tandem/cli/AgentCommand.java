@@ -2,6 +2,7 @@ package io.tandem.cli;
 
 import io.tandem.agent.AgentMain;
 import io.tandem.home.ServerInfo;
+import io.tandem.model.Names;
 import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -22,7 +23,7 @@ final class AgentCommand implements Runnable {
         String url = executor != null ? executor : ServerInfo.readFrom(Connection.home()).map(ServerInfo::executor)
                 .orElseThrow(() -> new CommandFailedException("no running server found in " + Connection.home().root()
                         + ": start 'tandem server' or pass --executor URL", ExitCodes.UNAVAILABLE));
-        io.tandem.model.Names.require("--name", name);
+        Names.require("--name", name);
         AgentMain.run(Connection.home(), name, url, port, false, Duration.ofSeconds(30));
         // The agent runs on its own threads until the process is stopped (its shutdown hook stops the instances).
         try {

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -150,7 +151,7 @@ final class ChaosCommand implements Runnable {
     }
 
     /** "agent pid 41, instance echo-1 pid 52, pid 60". */
-    static String describe(java.util.List<Target> targets) {
+    static String describe(List<Target> targets) {
         return targets.stream().map(t -> switch (t.kind()) {
             case "agent" -> "agent pid " + t.pid();
             case "instance" -> "instance " + t.name() + " pid " + t.pid();

@@ -12,6 +12,7 @@ import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Consumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -101,10 +102,10 @@ final class EventsCommand implements Runnable {
 
     /** Splits a streamed response into lines. */
     private static final class Lines extends OutputStream {
-        private final java.util.function.Consumer<String> onLine;
+        private final Consumer<String> onLine;
         private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
 
-        Lines(java.util.function.Consumer<String> onLine) {
+        Lines(Consumer<String> onLine) {
             this.onLine = onLine;
         }
 

@@ -15,6 +15,7 @@ import io.tandem.model.Names;
 import io.tandem.model.Resource;
 import io.tandem.model.Strategy;
 import java.io.IOException;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -25,6 +26,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -258,7 +260,7 @@ final class FnCommand implements Runnable {
                         : body.startsWith("@") ? HttpRequest.BodyPublishers.ofFile(Path.of(body.substring(1)))
                         : HttpRequest.BodyPublishers.ofString(body);
                 String m = method != null ? method : body != null ? "POST" : "GET";
-                HttpRequest.Builder req = HttpRequest.newBuilder(uri).method(m.toUpperCase(java.util.Locale.ROOT), publisher)
+                HttpRequest.Builder req = HttpRequest.newBuilder(uri).method(m.toUpperCase(Locale.ROOT), publisher)
                         .timeout(Duration.ofMinutes(10));
                 if (headers != null) {
                     for (String h : headers) {
@@ -280,7 +282,7 @@ final class FnCommand implements Runnable {
                 if (response.statusCode() >= 400) {
                     throw new CommandFailedException("function '" + name + "' answered HTTP " + response.statusCode());
                 }
-            } catch (java.net.ConnectException e) {
+            } catch (ConnectException e) {
                 throw new CommandFailedException("cannot reach the router at " + uri + ": is 'tandem server' running?", ExitCodes.UNAVAILABLE);
             } catch (IOException e) {
                 throw new CommandFailedException("call failed: " + e.getMessage());

@@ -6,6 +6,7 @@ import io.tandem.home.TandemHome;
 import io.tandem.model.CodeRef;
 import io.tandem.model.Json;
 import io.tandem.model.Resource;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,8 +21,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * A client of the controller's REST API, as the CLI and tests use it. Thread-safe.
@@ -34,13 +37,13 @@ public final class TandemClient {
     private final String token;
     private final HttpClient http;
     /** Says why the API may not answer; null when nothing more is known than its address. */
-    private final java.util.function.Supplier<String> unreachableReason;
+    private final Supplier<String> unreachableReason;
 
     public TandemClient(URI api, String token) {
         this(api, token, () -> null);
     }
 
-    private TandemClient(URI api, String token, java.util.function.Supplier<String> unreachableReason) {
+    private TandemClient(URI api, String token, Supplier<String> unreachableReason) {
         this.api = api;
         this.token = token;
         this.unreachableReason = unreachableReason;
@@ -104,7 +107,7 @@ public final class TandemClient {
                     .header("X-Tandem-Filename", file.getFileName().toString())
                     .POST(HttpRequest.BodyPublishers.ofFile(file));
             return Json.MAPPER.treeToValue(send(req), CodeRef.class);
-        } catch (java.io.FileNotFoundException e) {
+        } catch (FileNotFoundException e) {
             throw new UncheckedIOException("cannot read code file " + file, e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -184,7 +187,7 @@ public final class TandemClient {
     public List<JsonNode> list(Resource.Kind kind) {
         JsonNode node = get(collection(kind));
         JsonNode items = node.has("items") ? node.get("items") : node;
-        List<JsonNode> out = new java.util.ArrayList<>();
+        List<JsonNode> out = new ArrayList<>();
         items.forEach(out::add);
         return out;
     }

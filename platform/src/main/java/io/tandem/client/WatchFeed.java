@@ -24,6 +24,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -126,7 +128,7 @@ public final class WatchFeed implements ChangeFeed, AutoCloseable {
                         }
                     })
                     .thenCompose(v -> CompletableFuture.allOf(subscriptions.stream().map(Subscription::drained).toArray(CompletableFuture[]::new)))
-                    .orTimeout(2, java.util.concurrent.TimeUnit.SECONDS);
+                    .orTimeout(2, TimeUnit.SECONDS);
             catchingUp = f;
             return f;
         }
@@ -302,7 +304,7 @@ public final class WatchFeed implements ChangeFeed, AutoCloseable {
             try {
                 return CompletableFuture.runAsync(() -> {
                 }, thread);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
+            } catch (RejectedExecutionException e) {
                 return CompletableFuture.completedFuture(null); // closed: nothing more will be delivered
             }
         }

@@ -1,13 +1,16 @@
 package io.tandem.controller;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tandem.controller.store.ResourceStore;
 import io.tandem.home.TandemHome;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.Environment;
-import io.tandem.model.Json;
 import io.tandem.model.EnvironmentSpec;
+import io.tandem.model.Function;
+import io.tandem.model.Json;
 import io.tandem.model.Metadata;
 import io.tandem.model.Resource.Kind;
+import io.tandem.packages.Archives;
 import io.tandem.packages.PackageStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -20,9 +23,14 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletionException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -73,7 +81,7 @@ public final class Controller {
             token = home.ensureToken().getBytes(StandardCharsets.UTF_8);
             // The store first: its lock keeps a second controller on this home from touching the packages.
             store = ResourceStore.open(home.dataDir());
-            packages = new PackageStore(home.packagesDir(), maxPackageBytes, io.tandem.packages.Archives.Limits.defaults());
+            packages = new PackageStore(home.packagesDir(), maxPackageBytes, Archives.Limits.defaults());
             addBuiltInEnvironments(store);
             events.start(store);
             return null;
@@ -124,11 +132,11 @@ public final class Controller {
      * Deletes the code packages no function refers to that are older than {@code minAge}, and returns their
      * SHA-256s. Runs inside a store transaction, so no function can start to use one meanwhile.
      */
-    public Future<java.util.Set<String>> deleteUnusedPackages(java.time.Duration minAge) {
-        java.time.Instant before = java.time.Instant.now().minus(minAge);
+    public Future<Set<String>> deleteUnusedPackages(Duration minAge) {
+        Instant before = Instant.now().minus(minAge);
         return Future.fromCompletionStage(store.submitWrite(tx -> {
-            java.util.Set<String> used = new java.util.HashSet<>();
-            tx.list(Kind.FUNCTION).forEach(f -> used.add(((io.tandem.model.Function) f).spec().code().sha256()));
+            Set<String> used = new HashSet<>();
+            tx.list(Kind.FUNCTION).forEach(f -> used.add(((Function) f).spec().code().sha256()));
             return packages.deleteUnreferenced(used, before);
         }));
     }
@@ -201,7 +209,7 @@ public final class Controller {
         Future<Object> cluster = clusterView == null
                 ? Future.succeededFuture(Map.of("nodes", List.of(), "instances", List.of())) : clusterView.status();
         cluster.onFailure(ctx::fail).onSuccess(view -> {
-            com.fasterxml.jackson.databind.node.ObjectNode body = Json.MAPPER.valueToTree(view);
+            ObjectNode body = Json.MAPPER.valueToTree(view);
             body.putObject("controller").put("pid", ProcessHandle.current().pid());
             Replies.json(ctx, 200, body);
         });
@@ -252,7 +260,7 @@ public final class Controller {
 
     private void failed(RoutingContext ctx) {
         Throwable failure = ctx.failure();
-        if (failure instanceof java.util.concurrent.CompletionException && failure.getCause() != null) failure = failure.getCause();
+        if (failure instanceof CompletionException && failure.getCause() != null) failure = failure.getCause();
         if (failure instanceof ApiException e) {
             Replies.error(ctx, e);
         } else if (ctx.statusCode() == 413) {

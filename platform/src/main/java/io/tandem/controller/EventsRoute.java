@@ -12,7 +12,9 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -38,7 +40,7 @@ final class EventsRoute {
         this.store = store;
     }
 
-    void register(Router router, io.vertx.ext.web.handler.BodyHandler jsonBody) {
+    void register(Router router, BodyHandler jsonBody) {
         router.get("/v1/events").handler(this::events);
         router.post("/v1/events/batch").handler(jsonBody).handler(this::append);
     }
@@ -55,7 +57,7 @@ final class EventsRoute {
         }
         Future.fromCompletionStage(store.appendEvents(batch.sender(), batch.firstId(), batch.events()), vertx.getOrCreateContext())
                 .onFailure(ctx::fail)
-                .onSuccess(stored -> Replies.json(ctx, 200, java.util.Map.of("stored", stored.size())));
+                .onSuccess(stored -> Replies.json(ctx, 200, Map.of("stored", stored.size())));
     }
 
     private void events(RoutingContext ctx) {

@@ -1,5 +1,6 @@
 package io.tandem.controller;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.model.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -65,7 +66,7 @@ public final class HttpClusterView implements ClusterView {
                 .compose(reply -> {
                     if (reply.response.statusCode() == 404) return Future.succeededFuture(null);
                     if (reply.response.statusCode() != 200) return Future.failedFuture(refused(reply.response, reply.body));
-                    return Future.succeededFuture(Json.read(reply.body, com.fasterxml.jackson.databind.JsonNode.class));
+                    return Future.succeededFuture(Json.read(reply.body, JsonNode.class));
                 });
     }
 

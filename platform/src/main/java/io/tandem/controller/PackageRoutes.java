@@ -7,9 +7,11 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.util.Map;
 
 /**
@@ -88,7 +90,7 @@ final class PackageRoutes {
 
     private void download(RoutingContext ctx, boolean headOnly) {
         String sha = sha(ctx);
-        vertx.executeBlocking(() -> packages.exists(sha) ? java.nio.file.Files.size(packages.path(sha)) : -1L).onFailure(ctx::fail).onSuccess(size -> {
+        vertx.executeBlocking(() -> packages.exists(sha) ? Files.size(packages.path(sha)) : -1L).onFailure(ctx::fail).onSuccess(size -> {
             if (size < 0) {
                 Replies.error(ctx, missing(sha));
                 return;
@@ -143,7 +145,7 @@ final class PackageRoutes {
     private void refuseAndClose(HttpServerRequest req, ApiException e) {
         HttpServerResponse resp = req.response();
         if (resp.ended()) return;
-        if (req.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+        if (req.version() == HttpVersion.HTTP_2) {
             // RFC 9113 8.1: a complete response, then RST_STREAM NO_ERROR asks the client to stop sending
             resp.endHandler(v -> resp.reset(0));
             Replies.error(resp, e);

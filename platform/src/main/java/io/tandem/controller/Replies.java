@@ -7,6 +7,7 @@ import io.tandem.model.Resource;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -39,7 +40,7 @@ final class Replies {
     static ObjectNode tree(Resource r) {
         try {
             return (ObjectNode) Json.MAPPER.readTree(RESOURCE.writeValueAsBytes(r));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("cannot write " + r.kind().wireName() + " '" + r.name() + "'", e);
         }
     }

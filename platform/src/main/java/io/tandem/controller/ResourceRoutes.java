@@ -17,6 +17,7 @@ import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * {@code /v1/environments}, {@code /v1/functions} and {@code /v1/triggers/http}: list, get, create (POST), create
@@ -135,7 +136,7 @@ final class ResourceRoutes {
         }), 200);
     }
 
-    private void reply(RoutingContext ctx, java.util.concurrent.CompletableFuture<?> work, int status) {
+    private void reply(RoutingContext ctx, CompletableFuture<?> work, int status) {
         Future.fromCompletionStage(work, vertx.getOrCreateContext())
                 .onSuccess(body -> Replies.json(ctx, status, body))
                 .onFailure(ctx::fail);

@@ -11,6 +11,8 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code GET /v1/watch[?since=REV]}: a chunked NDJSON stream of changes, one JSON object per line: the changes
@@ -24,7 +26,7 @@ final class WatchRoute {
 
     private final Vertx vertx;
     private final ResourceStore store;
-    private final java.util.Set<Runnable> enders = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<Runnable> enders = ConcurrentHashMap.newKeySet();
 
     WatchRoute(Vertx vertx, ResourceStore store) {
         this.vertx = vertx;

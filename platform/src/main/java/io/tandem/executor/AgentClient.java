@@ -3,6 +3,7 @@ package io.tandem.executor;
 import io.tandem.agent.AgentEvent;
 import io.tandem.agent.InstanceInfo;
 import io.tandem.agent.LaunchRequest;
+import io.tandem.agent.PrefetchRequest;
 import io.tandem.agent.SpecializeRequest;
 import io.vertx.core.Future;
 import java.util.List;
@@ -19,7 +20,7 @@ public interface AgentClient {
     Future<InstanceInfo> specialize(String instanceId, SpecializeRequest request);
 
     /** Fetches a package into the node's code cache ahead of the first call; completes when it is there. */
-    Future<Void> prefetch(io.tandem.agent.PrefetchRequest request);
+    Future<Void> prefetch(PrefetchRequest request);
 
     /** Completes once the process exited. */
     Future<Void> stop(String instanceId);

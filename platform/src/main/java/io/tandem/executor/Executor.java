@@ -2,9 +2,11 @@ package io.tandem.executor;
 
 import io.tandem.agent.AgentEvent;
 import io.tandem.agent.AgentException;
+import io.tandem.agent.ApiError;
 import io.tandem.agent.InstanceInfo;
 import io.tandem.agent.LaunchRequest;
 import io.tandem.agent.NodeRegistration;
+import io.tandem.agent.PrefetchRequest;
 import io.tandem.agent.SpecializeRequest;
 import io.tandem.executor.deploy.ReplicaPlanner;
 import io.tandem.executor.pool.IdleReaper;
@@ -18,11 +20,14 @@ import io.tandem.home.TandemHome;
 import io.tandem.model.Change;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.ClusterEvent;
+import io.tandem.model.Durations;
 import io.tandem.model.Endpoint;
 import io.tandem.model.Environment;
 import io.tandem.model.ExecutorType;
+import io.tandem.model.FaultTolerance;
 import io.tandem.model.Function;
 import io.tandem.model.Json;
+import io.tandem.model.Names;
 import io.tandem.model.Runtime;
 import io.tandem.model.Strategy;
 import io.vertx.core.AbstractVerticle;
@@ -40,17 +45,21 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -98,7 +107,7 @@ public final class Executor {
         POOL, REPLICA, ACTIVE, STANDBY;
 
         String wireName() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -165,7 +174,7 @@ public final class Executor {
         volatile Instant retryAt;
         volatile int failures;
         /** Replicas lost to an exit, a dead node or the router's report, not yet replaced: "id on node (why)". */
-        final java.util.ArrayDeque<String> lost = new java.util.ArrayDeque<>();
+        final ArrayDeque<String> lost = new ArrayDeque<>();
         CompletableFuture<Endpoint> coldStart;
         final List<CompletableFuture<Endpoint>> waiters = new ArrayList<>();
 
@@ -255,7 +264,7 @@ public final class Executor {
     private final Map<String, FunctionState> functions = new ConcurrentHashMap<>();
     private final Map<String, PoolFailures> poolFailures = new HashMap<>();
     private final Map<String, List<Endpoint>> published = new HashMap<>();
-    private final List<Process> localAgents = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Process> localAgents = new CopyOnWriteArrayList<>();
 
     private volatile Context context;
     private boolean stopping;
@@ -364,7 +373,7 @@ public final class Executor {
         List<CompletableFuture<Process>> exits = new ArrayList<>();
         for (Process p : localAgents) {
             p.destroy();
-            exits.add(p.onExit().orTimeout(5, java.util.concurrent.TimeUnit.SECONDS).exceptionally(e -> p.destroyForcibly()));
+            exits.add(p.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> p.destroyForcibly()));
         }
         localAgents.clear();
         return Future.fromCompletionStage(CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new)), context).mapEmpty();
@@ -727,7 +736,7 @@ public final class Executor {
             Instance i = instances.get(id);
             log.info("reaping idle instance {} of {}", id, i.function);
             emit(ClusterEvent.REAPED, i.function, i.node, i.id, "idle since " + i.lastUsed + " (idle timeout "
-                    + io.tandem.model.Durations.format(functions.get(i.function).fn.spec().idleTimeout()) + ")");
+                    + Durations.format(functions.get(i.function).fn.spec().idleTimeout()) + ")");
             stopInstance(i);
         }
     }
@@ -960,7 +969,7 @@ public final class Executor {
 
     /** The prober for the function's heartbeat settings; one per distinct setting, made on first use. */
     private Prober prober(FunctionState fs) {
-        io.tandem.model.FaultTolerance ft = fs.fn.spec().faultTolerance();
+        FaultTolerance ft = fs.fn.spec().faultTolerance();
         String key = ft.heartbeatInterval().toMillis() + "x" + ft.heartbeatMisses();
         return probers.computeIfAbsent(key, k -> {
             Prober p = new Prober(vertx, probeHttp, ft.heartbeatInterval(), ft.heartbeatMisses(), config.clock(), this::probeFailed);
@@ -1064,7 +1073,7 @@ public final class Executor {
     private void authorize(RoutingContext ctx) {
         if (!("Bearer " + token).equals(ctx.request().getHeader("Authorization"))) {
             ctx.response().setStatusCode(401).putHeader("Content-Type", "application/json")
-                    .end(Json.write(new io.tandem.agent.ApiError("unauthorized", "missing or wrong bearer token")));
+                    .end(Json.write(new ApiError("unauthorized", "missing or wrong bearer token")));
             return;
         }
         ctx.next();
@@ -1074,10 +1083,10 @@ public final class Executor {
         NodeRegistration reg;
         try {
             reg = Json.read(ctx.body().buffer().getBytes(), NodeRegistration.class);
-            io.tandem.model.Names.require("name", reg.name());
+            Names.require("name", reg.name());
         } catch (RuntimeException e) {
             ctx.response().setStatusCode(400).putHeader("Content-Type", "application/json")
-                    .end(Json.write(new io.tandem.agent.ApiError("invalid registration", e.getMessage())));
+                    .end(Json.write(new ApiError("invalid registration", e.getMessage())));
             return;
         }
         register(reg).onComplete(ar -> ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json")
@@ -1260,7 +1269,7 @@ public final class Executor {
     private void prefetch(Node n, Function fn) {
         Environment env = environments.get(fn.spec().environment());
         if (env == null) return;
-        n.client.prefetch(new io.tandem.agent.PrefetchRequest(fn.spec().code(), env.spec().runtime(), config.packagesUrl()))
+        n.client.prefetch(new PrefetchRequest(fn.spec().code(), env.spec().runtime(), config.packagesUrl()))
                 .onFailure(e -> log.debug("prefetching the code of {} on {} failed: {}", fn.name(), n.name, e.toString()));
     }
 
@@ -1281,15 +1290,15 @@ public final class Executor {
         router.get("/v1/cluster").handler(ctx -> replyJson(ctx, 200, status()));
         router.get("/v1/cluster/functions/:name").handler(ctx -> {
             ExecutorStatus.Function f = functionStatus(ctx.pathParam("name"));
-            if (f == null) replyJson(ctx, 404, new io.tandem.agent.ApiError("unknown function", "this executor runs no function " + ctx.pathParam("name")));
+            if (f == null) replyJson(ctx, 404, new ApiError("unknown function", "this executor runs no function " + ctx.pathParam("name")));
             else replyJson(ctx, 200, f);
         });
         router.get("/v1/cluster/functions/:name/logs").handler(ctx -> {
             int tail;
             try {
-                tail = Math.max(0, Integer.parseInt(java.util.Optional.ofNullable(ctx.request().getParam("tail")).orElse("100")));
+                tail = Math.max(0, Integer.parseInt(Optional.ofNullable(ctx.request().getParam("tail")).orElse("100")));
             } catch (NumberFormatException e) {
-                replyJson(ctx, 400, new io.tandem.agent.ApiError("invalid tail", e.getMessage()));
+                replyJson(ctx, 400, new ApiError("invalid tail", e.getMessage()));
                 return;
             }
             streamLogs(ctx.pathParam("name"), tail, Boolean.parseBoolean(ctx.request().getParam("follow")), ctx.response());

@@ -6,12 +6,14 @@ import io.tandem.agent.AgentException;
 import io.tandem.agent.ApiError;
 import io.tandem.agent.InstanceInfo;
 import io.tandem.agent.LaunchRequest;
+import io.tandem.agent.PrefetchRequest;
 import io.tandem.agent.SpecializeRequest;
 import io.tandem.model.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
@@ -31,7 +33,7 @@ final class HttpAgentClient implements AgentClient {
     private final HttpClient http;
     private final String baseUrl;
     private final String token;
-    private volatile io.vertx.core.http.HttpClientRequest eventsRequest;
+    private volatile HttpClientRequest eventsRequest;
     private volatile boolean closed;
 
     HttpAgentClient(HttpClient http, String baseUrl, String token) {
@@ -52,7 +54,7 @@ final class HttpAgentClient implements AgentClient {
     }
 
     @Override
-    public Future<Void> prefetch(io.tandem.agent.PrefetchRequest request) {
+    public Future<Void> prefetch(PrefetchRequest request) {
         return call(HttpMethod.POST, "/v1/code", Json.writeBytes(request), CALL_IDLE_TIMEOUT_MS).mapEmpty();
     }
 
@@ -127,7 +129,7 @@ final class HttpAgentClient implements AgentClient {
     public void close() {
         // Drops the event stream (a hung agent keeps it open); the HttpClient is shared and the executor's.
         closed = true;
-        io.vertx.core.http.HttpClientRequest req = eventsRequest;
+        HttpClientRequest req = eventsRequest;
         if (req != null) req.reset();
     }
 

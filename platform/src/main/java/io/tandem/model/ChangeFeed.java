@@ -1,5 +1,6 @@
 package io.tandem.model;
 
+import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
 
 /**
@@ -17,7 +18,7 @@ public interface ChangeFeed {
      * subscriber's earlier deliveries have returned), so a reader that missed something can look again. A feed that
      * cannot tell (the store unreachable) completes exceptionally. In-process feeds deliver as they store: done.
      */
-    default java.util.concurrent.CompletableFuture<Void> caughtUp() {
-        return java.util.concurrent.CompletableFuture.completedFuture(null);
+    default CompletableFuture<Void> caughtUp() {
+        return CompletableFuture.completedFuture(null);
     }
 }

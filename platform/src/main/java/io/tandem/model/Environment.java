@@ -1,8 +1,10 @@
 package io.tandem.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 public record Environment(Metadata metadata, EnvironmentSpec spec) implements Resource {
     @Override
-    @com.fasterxml.jackson.annotation.JsonIgnore
+    @JsonIgnore
     public Kind kind() {
         return Kind.ENVIRONMENT;
     }

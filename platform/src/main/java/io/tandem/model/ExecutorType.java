@@ -2,7 +2,9 @@ package io.tandem.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 public enum ExecutorType {
     /** Warm generic instances per environment; the first call specializes one. */
@@ -20,6 +22,6 @@ public enum ExecutorType {
         for (ExecutorType v : values()) {
             if (v.wireName().equalsIgnoreCase(text)) return v;
         }
-        throw new InvalidResourceException(null, "unknown executor '" + text + "': use " + java.util.Arrays.stream(values()).map(ExecutorType::wireName).collect(java.util.stream.Collectors.joining(", ")));
+        throw new InvalidResourceException(null, "unknown executor '" + text + "': use " + Arrays.stream(values()).map(ExecutorType::wireName).collect(Collectors.joining(", ")));
     }
 }

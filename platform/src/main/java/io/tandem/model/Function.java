@@ -1,8 +1,10 @@
 package io.tandem.model;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+
 public record Function(Metadata metadata, FunctionSpec spec) implements Resource {
     @Override
-    @com.fasterxml.jackson.annotation.JsonIgnore
+    @JsonIgnore
     public Kind kind() {
         return Kind.FUNCTION;
     }

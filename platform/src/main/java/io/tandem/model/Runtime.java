@@ -2,7 +2,9 @@ package io.tandem.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Arrays;
 import java.util.Locale;
+import java.util.stream.Collectors;
 
 /** How an environment runs functions; see DESIGN.md "Instances and environments". */
 public enum Runtime {
@@ -23,6 +25,6 @@ public enum Runtime {
         for (Runtime v : values()) {
             if (v.wireName().equalsIgnoreCase(text)) return v;
         }
-        throw new InvalidResourceException(null, "unknown runtime '" + text + "': use " + java.util.Arrays.stream(values()).map(Runtime::wireName).collect(java.util.stream.Collectors.joining(", ")));
+        throw new InvalidResourceException(null, "unknown runtime '" + text + "': use " + Arrays.stream(values()).map(Runtime::wireName).collect(Collectors.joining(", ")));
     }
 }

@@ -2,6 +2,7 @@ package io.tandem.model;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
 
 /** A function's fault-tolerance strategy; semantics in DESIGN.md. */
 public enum Strategy {
@@ -10,7 +11,7 @@ public enum Strategy {
     /** The spelling users write: {@code active-standby}. */
     @JsonValue
     public String wireName() {
-        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
     }
 
     @JsonCreator

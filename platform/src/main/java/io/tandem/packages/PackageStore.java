@@ -1,9 +1,9 @@
 package io.tandem.packages;
 
+import io.tandem.home.TandemHome;
 import io.tandem.model.CodeRef;
 import io.tandem.model.CodeRef.PackageKind;
 import io.tandem.model.Json;
-import io.tandem.home.TandemHome;
 import io.tandem.packages.RejectedPackageException.Reason;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
 import java.util.HexFormat;
 import java.util.Locale;
 import java.util.Optional;
@@ -151,11 +152,11 @@ public final class PackageStore {
      * period, so that a package uploaded for a function about to be created survives). Returns what was deleted.
      * The caller holds {@code referenced} steady meanwhile (the controller runs this inside a store transaction).
      */
-    public synchronized Set<String> deleteUnreferenced(Set<String> referenced, java.time.Instant storedBefore) throws IOException {
+    public synchronized Set<String> deleteUnreferenced(Set<String> referenced, Instant storedBefore) throws IOException {
         Set<String> deleted = new TreeSet<>();
         for (String sha : list()) {
             if (referenced.contains(sha)) continue;
-            java.time.Instant stored = Files.getLastModifiedTime(dir.resolve(sha)).toInstant();
+            Instant stored = Files.getLastModifiedTime(dir.resolve(sha)).toInstant();
             if (stored.isBefore(storedBefore) && delete(sha)) deleted.add(sha);
         }
         return deleted;

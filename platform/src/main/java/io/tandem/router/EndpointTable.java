@@ -3,6 +3,7 @@ package io.tandem.router;
 import io.tandem.model.Endpoint;
 import io.vertx.core.Context;
 import io.vertx.core.Promise;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -80,7 +81,7 @@ final class EndpointTable implements WarmEndpoints {
      * their instances are busy, since warm requests never reach it.
      */
     List<String> drainUsed() {
-        List<String> used = new java.util.ArrayList<>();
+        List<String> used = new ArrayList<>();
         byFunction.forEach((function, entry) -> {
             if (entry.used().getAndSet(false)) used.add(function);
         });

@@ -22,6 +22,7 @@ import io.vertx.core.streams.Pipe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
@@ -318,7 +319,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
     private static boolean isTimeout(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof TimeoutException || c.getClass().getSimpleName().contains("Timeout")) return true;
-            if (c.getMessage() != null && c.getMessage().toLowerCase(java.util.Locale.ROOT).contains("timed out")) return true;
+            if (c.getMessage() != null && c.getMessage().toLowerCase(Locale.ROOT).contains("timed out")) return true;
         }
         return false;
     }

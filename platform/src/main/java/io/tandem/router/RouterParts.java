@@ -1,5 +1,6 @@
 package io.tandem.router;
 
+import io.tandem.model.ChangeFeed;
 import io.vertx.core.Vertx;
 
 /**
@@ -7,5 +8,5 @@ import io.vertx.core.Vertx;
  * from, asked to catch up before a request is refused for want of a route.
  */
 record RouterParts(Vertx vertx, RouterConfig config, Routes routes, EndpointTable endpoints, ColdStarts coldStarts,
-                   io.tandem.model.ChangeFeed feed) {
+                   ChangeFeed feed) {
 }

@@ -1,6 +1,7 @@
 package io.tandem.router;
 
 import io.tandem.router.strategy.AttemptFailure;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
@@ -16,6 +17,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.streams.Pipe;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * One event loop's share of the router: an HTTP server (sharing the router's port with its siblings) and its own
@@ -79,7 +81,7 @@ final class ServerVerticle extends VerticleBase {
      * is unreachable the feed cannot tell, and the request is refused with what is held.
      */
     private void lookAgainOnceCaughtUp(HttpServerRequest req) {
-        java.util.concurrent.CompletableFuture<Void> caughtUp = parts.feed().caughtUp();
+        CompletableFuture<Void> caughtUp = parts.feed().caughtUp();
         if (caughtUp.isDone()) { // a feed that delivers as it stores: what is held is all there is
             Routes.Resolution again = parts.routes().resolve(req.method().name(), req.path(), req.query());
             if (again instanceof Routes.Found found) invoke(req, found.target());
@@ -87,7 +89,7 @@ final class ServerVerticle extends VerticleBase {
             return;
         }
         req.pause();
-        io.vertx.core.Context context = vertx.getOrCreateContext();
+        Context context = vertx.getOrCreateContext();
         caughtUp.whenComplete((v, e) -> context.runOnContext(x -> {
             switch (parts.routes().resolve(req.method().name(), req.path(), req.query())) {
                 case Routes.Missing missing -> {

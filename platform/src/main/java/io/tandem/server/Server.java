@@ -7,19 +7,28 @@ import io.tandem.executor.Executor;
 import io.tandem.executor.ExecutorConfig;
 import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
+import io.tandem.model.Change;
+import io.tandem.model.ChangeFeed;
 import io.tandem.model.Endpoint;
 import io.tandem.router.InstanceSource;
 import io.tandem.router.Router;
 import io.tandem.router.RouterConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -197,7 +206,7 @@ public final class Server {
     private static void stopOrphanedController(ServerInfo info) {
         if (info.controllerPid() <= 0 || ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) return;
         ProcessHandle.of(info.controllerPid())
-                .filter(p -> p.info().arguments().map(a -> java.util.Arrays.asList(a).contains("io.tandem.controller.ControllerMain")).orElse(false))
+                .filter(p -> p.info().arguments().map(a -> Arrays.asList(a).contains("io.tandem.controller.ControllerMain")).orElse(false))
                 .ifPresent(p -> {
                     log.info("stopping the controller (pid {}) left by the previous server (pid {})", p.pid(), info.pid());
                     p.destroyForcibly();
@@ -210,9 +219,9 @@ public final class Server {
     }
 
     private static int freePort(String host) {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(host))) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(host))) {
             return s.getLocalPort();
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new StartException("cannot find a free port for the controller API on " + host + ": " + e.getMessage(), e);
         }
     }
@@ -233,7 +242,7 @@ public final class Server {
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
             String reason = cause.getMessage() == null ? cause.toString() : cause.getMessage();
-            if (reason.contains("Address already in use") || cause instanceof java.net.BindException) {
+            if (reason.contains("Address already in use") || cause instanceof BindException) {
                 reason = "the port is in use: pick another (tandem server --port N --api-port M)";
             }
             throw new StartException("cannot start " + what + ": " + reason, cause);
@@ -252,17 +261,17 @@ public final class Server {
      * Holds subscriptions until {@link #release}, then hands them to the real feed, whose first delivery is the whole
      * state it holds by then: the executor subscribes when it starts, and sees functions once its nodes have joined.
      */
-    private static final class HeldFeed implements io.tandem.model.ChangeFeed {
-        private final io.tandem.model.ChangeFeed feed;
-        private final List<Held> held = new java.util.ArrayList<>(); // guarded by this
+    private static final class HeldFeed implements ChangeFeed {
+        private final ChangeFeed feed;
+        private final List<Held> held = new ArrayList<>(); // guarded by this
         private boolean released; // guarded by this
 
         private static final class Held implements AutoCloseable {
-            final java.util.function.Consumer<io.tandem.model.Change> listener;
+            final Consumer<Change> listener;
             AutoCloseable subscription; // guarded by the HeldFeed
             boolean closed; // guarded by the HeldFeed
 
-            Held(java.util.function.Consumer<io.tandem.model.Change> listener) {
+            Held(Consumer<Change> listener) {
                 this.listener = listener;
             }
 
@@ -277,12 +286,12 @@ public final class Server {
             }
         }
 
-        HeldFeed(io.tandem.model.ChangeFeed feed) {
+        HeldFeed(ChangeFeed feed) {
             this.feed = feed;
         }
 
         @Override
-        public synchronized AutoCloseable subscribe(java.util.function.Consumer<io.tandem.model.Change> listener) {
+        public synchronized AutoCloseable subscribe(Consumer<Change> listener) {
             if (released) return feed.subscribe(listener);
             Held h = new Held(listener);
             held.add(h);
@@ -300,7 +309,7 @@ public final class Server {
         }
 
         @Override
-        public java.util.concurrent.CompletableFuture<Void> caughtUp() {
+        public CompletableFuture<Void> caughtUp() {
             return feed.caughtUp();
         }
     }

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.tandem.agent.testing.TestInstances;
 import io.tandem.home.TandemHome;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -37,7 +38,7 @@ class AgentMainTest {
                 .redirectOutput(dir.resolve("agent.out").toFile()).start();
         await().atMost(Duration.ofSeconds(30)).until(() -> shell.toHandle().children().findFirst().isPresent());
         agent = shell.toHandle().children().findFirst();
-        await().atMost(Duration.ofSeconds(30)).until(() -> java.nio.file.Files.readString(dir.resolve("agent.out")).contains("listening on"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> Files.readString(dir.resolve("agent.out")).contains("listening on"));
 
         shell.destroyForcibly();
 

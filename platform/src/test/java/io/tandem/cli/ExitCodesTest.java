@@ -2,12 +2,14 @@ package io.tandem.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,7 +98,7 @@ class ExitCodesTest {
     void aServerRecordedButGoneIsExitThree() throws Exception {
         TandemHome h = new TandemHome(home);
         h.ensureToken();
-        new io.tandem.home.ServerInfo("http://127.0.0.1:9", "http://127.0.0.1:9", "http://127.0.0.1:9", 1, java.time.Instant.now(), 0).writeTo(h);
+        new ServerInfo("http://127.0.0.1:9", "http://127.0.0.1:9", "http://127.0.0.1:9", 1, Instant.now(), 0).writeTo(h);
         assertThat(Main.run("status")).isEqualTo(ExitCodes.UNAVAILABLE);
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("is 'tandem server' running?");
     }

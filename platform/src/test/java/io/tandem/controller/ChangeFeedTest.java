@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.tandem.home.TandemHome;
 import io.tandem.model.Change;
+import io.tandem.model.Json;
 import io.tandem.model.Resource;
 import io.vertx.core.Vertx;
 import java.net.URI;
@@ -24,6 +25,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.LongStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -113,7 +115,7 @@ class ChangeFeedTest {
         // the early subscriber: 3 built-ins as ADDED, then every revision from 4 exactly once
         assertThat(early.changes.subList(0, 3)).allMatch(c -> c.type() == Change.Type.ADDED);
         List<Long> live = early.changes.subList(3, early.changes.size()).stream().map(Change::revision).toList();
-        assertThat(live).isEqualTo(java.util.stream.LongStream.rangeClosed(4, revision).boxed().toList());
+        assertThat(live).isEqualTo(LongStream.rangeClosed(4, revision).boxed().toList());
         // the late subscriber: a snapshot in revision order, then no gap and no repeat up to the end
         List<Long> revs = late.changes.stream().map(Change::revision).toList();
         assertThat(revs).isSorted().doesNotHaveDuplicates();
@@ -145,13 +147,13 @@ class ChangeFeedTest {
     }
 
     private long storeRevision() throws Exception {
-        return io.tandem.model.Json.MAPPER.readTree(get("/v1/environments")).path("revision").asLong();
+        return Json.MAPPER.readTree(get("/v1/environments")).path("revision").asLong();
     }
 
     private Map<String, Resource> storeState() throws Exception {
         Recorder snapshot = new Recorder();
         try (AutoCloseable s = controller.changes().subscribe(snapshot::accept)) {
-            long count = io.tandem.model.Json.MAPPER.readTree(get("/v1/environments")).path("items").size();
+            long count = Json.MAPPER.readTree(get("/v1/environments")).path("items").size();
             await().until(() -> snapshot.changes.size() == count);
         }
         return snapshot.replay();

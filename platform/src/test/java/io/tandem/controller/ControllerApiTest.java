@@ -7,8 +7,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.home.TandemHome;
 import io.tandem.model.Json;
 import io.vertx.core.Vertx;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -71,7 +73,7 @@ class ControllerApiTest {
             if (r.headers().firstValue("Content-Type").orElse("").startsWith("application/json")) json = Json.MAPPER.readTree(r.body());
             return new Reply(r.statusCode(), json, r.body());
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
             throw new IllegalStateException(e);
         }
@@ -167,7 +169,7 @@ class ControllerApiTest {
         assertError(upload(buf.toByteArray(), "evil.zip"), 400, "'../../etc/evil'", "'..'");
         assertError(upload(new byte[64 * 1024 + 1], "big.bin"), 413, "65536 bytes");
         // chunked, without a Content-Length: refused while streaming
-        Reply chunked = call("POST", "/v1/packages", HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[200_000])),
+        Reply chunked = call("POST", "/v1/packages", HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[200_000])),
                 "Bearer " + token, "big.bin");
         assertError(chunked, 413, "65536 bytes");
         assertThat(controller.packages().list()).isEmpty();
@@ -177,7 +179,7 @@ class ControllerApiTest {
     void refusesOversizedUploadsOverHttp11AndStaysUsable() throws Exception {
         HttpClient h1 = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         for (HttpRequest.BodyPublisher body : List.of(HttpRequest.BodyPublishers.ofByteArray(new byte[100_000]),
-                HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(new byte[300_000])))) {
+                HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(new byte[300_000])))) {
             HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/v1/packages"))
                     .header("Authorization", "Bearer " + token).POST(body).build();
             HttpResponse<String> r = h1.send(req, HttpResponse.BodyHandlers.ofString());
@@ -329,7 +331,7 @@ class ControllerApiTest {
             try {
                 lines.add(Json.MAPPER.readTree(l));
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }));
         call("PUT", "/v1/environments/two", "{\"spec\":{\"runtime\":\"exec\"}}");

@@ -8,6 +8,8 @@ import io.tandem.model.Json;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
+import java.io.ByteArrayInputStream;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -78,7 +80,7 @@ class ControllerClusterViewTest {
         JsonNode status = Json.MAPPER.readTree(send("GET", "/v1/status", null).body());
         assertThat(status.path("instances").get(0).path("role").asText()).isEqualTo("active");
 
-        String sha = controller.packages().put(new java.io.ByteArrayInputStream("echo hi".getBytes()), "f.sh").ref().sha256();
+        String sha = controller.packages().put(new ByteArrayInputStream("echo hi".getBytes()), "f.sh").ref().sha256();
         assertThat(send("PUT", "/v1/functions/f", "{\"spec\":{\"environment\":\"exec\",\"code\":{\"sha256\":\"" + sha + "\"}}}").statusCode())
                 .isEqualTo(201);
         JsonNode fn = Json.MAPPER.readTree(send("GET", "/v1/functions/f", null).body());
@@ -91,9 +93,9 @@ class ControllerClusterViewTest {
     }
 
     @Test
-    void answers503SayingSoWhenTheExecutorDoesNotAnswer(@org.junit.jupiter.api.io.TempDir Path otherHome) throws Exception {
+    void answers503SayingSoWhenTheExecutorDoesNotAnswer(@TempDir Path otherHome) throws Exception {
         int deadPort;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+        try (ServerSocket s = new ServerSocket(0)) {
             deadPort = s.getLocalPort();
         }
         controller.stop().await();
@@ -105,7 +107,7 @@ class ControllerClusterViewTest {
         HttpResponse<String> status = send("GET", "/v1/status", null);
         assertThat(status.statusCode()).isEqualTo(503);
         assertThat(Json.MAPPER.readTree(status.body()).path("error").asText()).contains("the executor at http://127.0.0.1:" + deadPort + " does not answer");
-        String sha = controller.packages().put(new java.io.ByteArrayInputStream("echo hi".getBytes()), "f.sh").ref().sha256();
+        String sha = controller.packages().put(new ByteArrayInputStream("echo hi".getBytes()), "f.sh").ref().sha256();
         send("PUT", "/v1/functions/f", "{\"spec\":{\"environment\":\"exec\",\"code\":{\"sha256\":\"" + sha + "\"}}}");
         assertThat(send("GET", "/v1/functions/f", null).statusCode()).isEqualTo(503);
         assertThat(send("GET", "/v1/functions/f/logs", null).statusCode()).isEqualTo(503);

@@ -10,6 +10,7 @@ import io.tandem.model.ClusterEvent;
 import io.tandem.model.Json;
 import io.vertx.core.Vertx;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -115,7 +116,7 @@ class EventsApiTest {
             try {
                 lines.add(Json.MAPPER.readTree(l));
             } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
+                throw new UncheckedIOException(e);
             }
         }));
         await().atMost(Duration.ofSeconds(10)).until(() -> lines.size() == 2);

@@ -19,6 +19,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -98,7 +99,7 @@ class EventUplinkTest {
         assertThat(dropped).isGreaterThanOrEqualTo(100).isEqualTo(uplink.dropped());
         List<String> kept = details.stream().filter(d -> d.startsWith("e")).toList();
         assertThat(kept).hasSize((int) (sent - dropped)).endsWith("e" + (sent - 1), "e" + sent);
-        assertThat(kept).isSortedAccordingTo(java.util.Comparator.comparingInt(d -> Integer.parseInt(d.substring(1))));
+        assertThat(kept).isSortedAccordingTo(Comparator.comparingInt(d -> Integer.parseInt(d.substring(1))));
     }
 
     private Controller startController() {

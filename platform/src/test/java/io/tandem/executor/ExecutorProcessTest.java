@@ -18,11 +18,16 @@ import io.tandem.model.FunctionSpec;
 import io.tandem.model.Metadata;
 import io.tandem.model.Runtime;
 import io.vertx.core.Vertx;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -240,8 +245,8 @@ class ExecutorProcessTest {
     /** A jar with {@code example.Hello}, an AWS Lambda {@code RequestHandler<String, String>}, compiled here. */
     private byte[] lambdaJar() throws Exception {
         Path src = dir.resolve("src/example/Hello.java");
-        java.nio.file.Files.createDirectories(src.getParent());
-        java.nio.file.Files.writeString(src, """
+        Files.createDirectories(src.getParent());
+        Files.writeString(src, """
                 package example;
                 import com.amazonaws.services.lambda.runtime.Context;
                 import com.amazonaws.services.lambda.runtime.RequestHandler;
@@ -252,13 +257,13 @@ class ExecutorProcessTest {
         Path classes = dir.resolve("classes");
         String lambda = Path.of(Class.forName("com.amazonaws.services.lambda.runtime.RequestHandler")
                 .getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-        int rc = javax.tools.ToolProvider.getSystemJavaCompiler().run(null, null, null,
+        int rc = ToolProvider.getSystemJavaCompiler().run(null, null, null,
                 "--release", "21", "-d", classes.toString(), "-cp", lambda, src.toString());
         assertThat(rc).isZero();
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
-        try (java.util.zip.ZipOutputStream jar = new java.util.zip.ZipOutputStream(out)) {
-            jar.putNextEntry(new java.util.zip.ZipEntry("example/Hello.class"));
-            jar.write(java.nio.file.Files.readAllBytes(classes.resolve("example/Hello.class")));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream jar = new ZipOutputStream(out)) {
+            jar.putNextEntry(new ZipEntry("example/Hello.class"));
+            jar.write(Files.readAllBytes(classes.resolve("example/Hello.class")));
             jar.closeEntry();
         }
         return out.toByteArray();

@@ -8,8 +8,14 @@ import io.tandem.agent.NodeRegistration;
 import io.tandem.home.TandemHome;
 import io.tandem.model.Change;
 import io.tandem.model.Endpoint;
+import io.tandem.model.Json;
 import io.tandem.model.Runtime;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -299,12 +305,12 @@ class ExecutorTest {
         feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
         feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "py", 2, null));
         Endpoint e = get(executor.acquire("hello"));
-        io.vertx.core.http.HttpServer server = vertx.createHttpServer()
+        HttpServer server = vertx.createHttpServer()
                 .requestHandler(req -> executor.streamLogs("hello", 10, false, req.response()))
                 .listen(0, "127.0.0.1").await();
-        java.net.http.HttpResponse<String> resp = java.net.http.HttpClient.newHttpClient().send(
-                java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + server.actualPort() + "/")).build(),
-                java.net.http.HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> resp = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + "/")).build(),
+                HttpResponse.BodyHandlers.ofString());
         assertThat(resp.body()).isEqualTo("[" + e.instanceId() + "] log of " + e.instanceId() + "\n");
     }
 
@@ -329,7 +335,7 @@ class ExecutorTest {
         feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "py", 2, null));
         settle();
         Endpoint e = get(executor.acquire("hello"));
-        String json = io.tandem.model.Json.write(executor.status());
+        String json = Json.write(executor.status());
         assertThat(json).contains("\"name\":\"n1\"", "\"state\":\"alive\"", "\"role\":\"pool\"", "\"role\":\"replica\"",
                 "\"function\":\"hello\"", "\"port\":" + e.port());
     }

@@ -4,17 +4,20 @@ import io.tandem.agent.AgentEvent;
 import io.tandem.agent.AgentException;
 import io.tandem.agent.InstanceInfo;
 import io.tandem.agent.LaunchRequest;
+import io.tandem.agent.PrefetchRequest;
 import io.tandem.agent.SpecializeRequest;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
@@ -68,7 +71,7 @@ final class FakeAgent implements AgentClient {
      * to probe; {@link #kill} closes it, {@link #freeze} makes it stop answering.
      */
     volatile Vertx healthServers;
-    final Map<String, io.vertx.core.http.HttpServer> servers = new ConcurrentHashMap<>();
+    final Map<String, HttpServer> servers = new ConcurrentHashMap<>();
     final Set<String> frozen = ConcurrentHashMap.newKeySet();
     /** The epoch of the last probe that granted each instance a lease. */
     final Map<String, Long> leaseEpochs = new ConcurrentHashMap<>();
@@ -91,9 +94,9 @@ final class FakeAgent implements AgentClient {
 
     /** The instance's process dies: its port closes at once and the agent reports the exit. */
     void kill(String instanceId) {
-        io.vertx.core.http.HttpServer server = servers.remove(instanceId);
+        HttpServer server = servers.remove(instanceId);
         // At once, as a killed process's sockets go: no grace for open connections.
-        if (server != null) server.shutdown(0, java.util.concurrent.TimeUnit.MILLISECONDS).await();
+        if (server != null) server.shutdown(0, TimeUnit.MILLISECONDS).await();
         exit(instanceId, 137);
     }
 
@@ -114,10 +117,10 @@ final class FakeAgent implements AgentClient {
         h.context().runOnContext(v -> h.answer().complete(h.info()));
     }
 
-    final java.util.List<io.tandem.agent.PrefetchRequest> prefetched = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final List<PrefetchRequest> prefetched = new CopyOnWriteArrayList<>();
 
     @Override
-    public Future<Void> prefetch(io.tandem.agent.PrefetchRequest request) {
+    public Future<Void> prefetch(PrefetchRequest request) {
         prefetched.add(request);
         return Future.succeededFuture();
     }
@@ -141,8 +144,8 @@ final class FakeAgent implements AgentClient {
     public Future<Void> stop(String instanceId) {
         stops.add(instanceId);
         running.remove(instanceId);
-        io.vertx.core.http.HttpServer server = servers.remove(instanceId);
-        if (server != null) server.shutdown(0, java.util.concurrent.TimeUnit.MILLISECONDS);
+        HttpServer server = servers.remove(instanceId);
+        if (server != null) server.shutdown(0, TimeUnit.MILLISECONDS);
         // A real agent answers once the process has exited, which takes a while: never, here, when told so.
         if (holdStops) {
             Promise<Void> held = Promise.promise();

@@ -9,6 +9,8 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.util.Arrays;
+import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -96,7 +98,7 @@ class ArchivesTest {
     @Test
     void refusesArchivesThatInflateBeyondTheTotalLimit() throws IOException {
         byte[] random = new byte[600 * 1024];
-        new java.util.Random(1).nextBytes(random);
+        new Random(1).nextBytes(random);
         Path zip = Zips.of().file("a.bin", random).file("b.bin", random).write(tmp.resolve("big.zip"));
         Archives.Limits oneMiB = new Archives.Limits(10_000, 1 << 20, 100, 1 << 20);
         assertThatThrownBy(() -> Archives.validate(zip, oneMiB))
@@ -124,7 +126,7 @@ class ArchivesTest {
     @Test
     void checksTheInflatedBytesNotTheDeclaredSize() throws IOException {
         byte[] content = new byte[300_000];
-        new java.util.Random(2).nextBytes(content);
+        new Random(2).nextBytes(content);
         byte[] zip = Zips.of().file("liar.bin", content).bytes();
         Zips.patchCentral(zip, "liar.bin", (b, p) -> b.putInt(p + 24, 1000));
         Path file = Files.write(tmp.resolve("liar.zip"), zip);
@@ -134,7 +136,7 @@ class ArchivesTest {
     @Test
     void refusesDamagedData() throws IOException {
         byte[] content = new byte[100_000];
-        new java.util.Random(3).nextBytes(content);
+        new Random(3).nextBytes(content);
         byte[] zip = Zips.of().file("x.bin", content).bytes();
         for (int i = 200; i < 300; i++) zip[i] ^= 0x5a;
         Path file = Files.write(tmp.resolve("bad.zip"), zip);
@@ -148,7 +150,7 @@ class ArchivesTest {
     @Test
     void refusesTruncatedArchives() throws IOException {
         byte[] zip = Zips.of().file("a.txt", "hello").bytes();
-        Path file = Files.write(tmp.resolve("cut.zip"), java.util.Arrays.copyOf(zip, zip.length - 30));
+        Path file = Files.write(tmp.resolve("cut.zip"), Arrays.copyOf(zip, zip.length - 30));
         assertThatThrownBy(() -> Archives.validate(file))
                 .isInstanceOfSatisfying(RejectedPackageException.class, e -> {
                     assertThat(e.reason()).isEqualTo(Reason.CORRUPT_ARCHIVE);

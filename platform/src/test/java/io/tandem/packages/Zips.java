@@ -7,6 +7,7 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -70,7 +71,7 @@ final class Zips {
         for (int p = 0; p + 46 < zip.length; p++) {
             if (b.getInt(p) != 0x02014b50) continue;
             int len = Short.toUnsignedInt(b.getShort(p + 28));
-            if (len == wanted.length && java.util.Arrays.equals(zip, p + 46, p + 46 + len, wanted, 0, len)) {
+            if (len == wanted.length && Arrays.equals(zip, p + 46, p + 46 + len, wanted, 0, len)) {
                 patch.apply(b, p);
                 return;
             }

@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
 /** The active-standby and replicate strategies end to end: a real router in front of real instance servers. */
@@ -43,7 +44,7 @@ class RouterFailoverTest extends RouterHarness {
 
         List<Future<List<Reply>>> clients = new ArrayList<>();
         for (int i = 0; i < 4; i++) clients.add(calls(150, () -> send(HttpMethod.GET, "/function/as", null)));
-        await().pollInterval(java.time.Duration.ofMillis(1)).until(() -> old.hits.get() >= 20);
+        await().pollInterval(Duration.ofMillis(1)).until(() -> old.hits.get() >= 20);
         old.close(); // the active's process is gone: its port refuses connections
         List<Reply> replies = Future.all(clients).await().<List<Reply>>list().stream().flatMap(List::stream).toList();
 
@@ -215,7 +216,7 @@ class RouterFailoverTest extends RouterHarness {
     }
 
     /** {@code n} calls one after another, as one client. */
-    private static Future<List<Reply>> calls(int n, java.util.function.Supplier<Future<Reply>> call) {
+    private static Future<List<Reply>> calls(int n, Supplier<Future<Reply>> call) {
         List<Reply> replies = new CopyOnWriteArrayList<>();
         Future<Void> chain = Future.succeededFuture();
         for (int i = 0; i < n; i++) chain = chain.compose(v -> call.get().map(r -> {

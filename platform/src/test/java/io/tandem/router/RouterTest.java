@@ -3,6 +3,7 @@ package io.tandem.router;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tandem.model.Endpoint;
 import io.tandem.model.Function;
 import io.tandem.model.HttpTrigger;
 import io.tandem.model.HttpTriggerSpec;
@@ -13,7 +14,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpMethod;
-import io.tandem.model.Endpoint;
+import io.vertx.core.streams.WriteStream;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -487,7 +488,7 @@ class RouterTest extends RouterHarness {
 
     // --- helpers
 
-    private static void writeBlocks(io.vertx.core.streams.WriteStream<Buffer> out, int blocks) {
+    private static void writeBlocks(WriteStream<Buffer> out, int blocks) {
         int[] left = {blocks};
         Runnable[] pump = new Runnable[1];
         pump[0] = () -> {

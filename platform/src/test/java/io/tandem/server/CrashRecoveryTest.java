@@ -18,6 +18,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -78,7 +79,7 @@ class CrashRecoveryTest {
         pb.environment().put("TANDEM_HOME", home.root().toString());
         Process p = pb.start();
         await().atMost(Duration.ofSeconds(60)).until(() -> {
-            if (!p.isAlive()) throw new AssertionError("server exited: " + java.nio.file.Files.readString(home.root().resolve("server.out")));
+            if (!p.isAlive()) throw new AssertionError("server exited: " + Files.readString(home.root().resolve("server.out")));
             return ServerInfo.readFrom(home).filter(i -> i.pid() == p.pid()).isPresent();
         });
         return p;

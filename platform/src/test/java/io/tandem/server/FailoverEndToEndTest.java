@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.tandem.chaos.Chaos;
 import io.tandem.chaos.ClusterStatus;
 import io.tandem.chaos.Freeze;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +14,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,7 +35,7 @@ class FailoverEndToEndTest {
     /** Concurrent clients calling one function until stopped; every answer's status is counted. */
     private static final class Load implements AutoCloseable {
         final Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
-        final List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        final List<String> failures = Collections.synchronizedList(new ArrayList<>());
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final List<Thread> threads = new ArrayList<>();
 
@@ -207,7 +209,7 @@ class FailoverEndToEndTest {
         try {
             return Optional.of(http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).header("X-Tandem-Epoch", epoch).GET().build(),
                     HttpResponse.BodyHandlers.ofString()));
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             return Optional.empty();
         }
     }

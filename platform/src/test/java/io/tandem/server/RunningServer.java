@@ -1,5 +1,6 @@
 package io.tandem.server;
 
+import io.tandem.cli.Main;
 import io.tandem.client.TandemClient;
 import io.tandem.home.TandemHome;
 import java.io.IOException;
@@ -43,7 +44,7 @@ final class RunningServer implements AutoCloseable {
         String before = System.getProperty("tandem.home");
         System.setProperty("tandem.home", home.root().toString());
         try {
-            return io.tandem.cli.Main.run(args);
+            return Main.run(args);
         } finally {
             if (before == null) System.clearProperty("tandem.home");
             else System.setProperty("tandem.home", before);

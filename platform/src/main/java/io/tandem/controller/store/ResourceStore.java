@@ -30,12 +30,15 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.function.Consumer;
+import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -435,7 +438,7 @@ public final class ResourceStore implements AutoCloseable {
         }
     }
 
-    private <T> CompletableFuture<T> onOwner(java.util.concurrent.Callable<T> task) {
+    private <T> CompletableFuture<T> onOwner(Callable<T> task) {
         if (closed) return CompletableFuture.failedFuture(new IllegalStateException("the store is closed"));
         CompletableFuture<T> result = new CompletableFuture<>();
         try {
@@ -446,7 +449,7 @@ public final class ResourceStore implements AutoCloseable {
                     result.completeExceptionally(t);
                 }
             });
-        } catch (java.util.concurrent.RejectedExecutionException e) {
+        } catch (RejectedExecutionException e) {
             result.completeExceptionally(new IllegalStateException("the store is closed"));
         }
         return result;
@@ -687,10 +690,10 @@ public final class ResourceStore implements AutoCloseable {
                     try {
                         listener.accept(item);
                     } catch (RuntimeException e) {
-                        org.slf4j.LoggerFactory.getLogger(ResourceStore.class).warn("a store listener failed on {}", item, e);
+                        LoggerFactory.getLogger(ResourceStore.class).warn("a store listener failed on {}", item, e);
                     }
                 });
-            } catch (java.util.concurrent.RejectedExecutionException closed) {
+            } catch (RejectedExecutionException closed) {
                 // unsubscribed
             }
         }

@@ -13,6 +13,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BiConsumer;
+import java.util.function.Predicate;
 
 /**
  * Probes instances every {@code interval} ({@code GET /_/health?epoch=N&lease=MS}) and says which stopped
@@ -88,7 +89,7 @@ public final class Prober {
     }
 
     /** Stops probing every instance {@code keep} rejects. */
-    public void retain(java.util.function.Predicate<String> keep) {
+    public void retain(Predicate<String> keep) {
         watched.keySet().removeIf(id -> !keep.test(id));
     }
 

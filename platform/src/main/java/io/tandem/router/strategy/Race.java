@@ -4,6 +4,7 @@ import io.tandem.model.Endpoint;
 import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -76,7 +77,7 @@ final class Race<R> {
     }
 
     /** How long a send that cannot be re-sent may still answer after its endpoint was replaced. */
-    static final java.time.Duration NON_RESENDABLE_GRACE = java.time.Duration.ofMillis(500);
+    static final Duration NON_RESENDABLE_GRACE = Duration.ofMillis(500);
 
     private void abandon(Endpoint stale, AttemptFailure failure) {
         if (result.future().isComplete()) return;

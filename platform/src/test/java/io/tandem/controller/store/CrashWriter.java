@@ -3,6 +3,7 @@ package io.tandem.controller.store;
 import io.tandem.model.Environment;
 import io.tandem.model.EnvironmentSpec;
 import io.tandem.model.Metadata;
+import io.tandem.model.Resource;
 import io.tandem.model.Runtime;
 import java.nio.file.Path;
 
@@ -23,7 +24,7 @@ public final class CrashWriter {
                     tx.put(new Environment(Metadata.named(name), new EnvironmentSpec(Runtime.EXEC, "run " + n, 1, null)));
                     if (n % 3 == 2) tx.put(new Environment(Metadata.named("env-" + (n - 1)), new EnvironmentSpec(Runtime.HTTP, "again " + n, 2, null)));
                     if (n % 5 == 4) tx.put(new Environment(Metadata.named("scratch-" + n), new EnvironmentSpec(Runtime.EXEC, null, 0, null)));
-                    if (n % 5 == 4 && n > 5) tx.delete(io.tandem.model.Resource.Kind.ENVIRONMENT, "scratch-" + (n - 5));
+                    if (n % 5 == 4 && n > 5) tx.delete(Resource.Kind.ENVIRONMENT, "scratch-" + (n - 5));
                     return null;
                 });
                 System.out.println("ack " + name);

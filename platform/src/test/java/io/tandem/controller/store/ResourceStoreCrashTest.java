@@ -16,6 +16,7 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -36,7 +37,7 @@ class ResourceStoreCrashTest {
                 List<Change> log = store.changesSince(0);
                 for (int i = 0; i < log.size(); i++) assertThat(log.get(i).revision()).isEqualTo(i + 1);
                 assertThat(store.revision()).isEqualTo(log.size());
-                Set<String> replayed = new java.util.TreeSet<>();
+                Set<String> replayed = new TreeSet<>();
                 for (Change c : log) {
                     if (c.type() == Change.Type.DELETED) replayed.remove(c.resource().name());
                     else replayed.add(c.resource().name());

@@ -8,6 +8,7 @@ import io.tandem.model.Change;
 import io.tandem.model.Environment;
 import io.tandem.model.EnvironmentSpec;
 import io.tandem.model.Metadata;
+import io.tandem.model.Resource;
 import io.tandem.model.Resource.Kind;
 import io.tandem.model.Runtime;
 import java.nio.file.Path;
@@ -63,7 +64,7 @@ class ResourceStoreTest {
             })).hasMessage("refused");
             store.write(tx -> tx.put(env("b", "two")));
 
-            Optional<io.tandem.model.Resource> a = store.read(tx -> tx.get(Kind.ENVIRONMENT, "a"));
+            Optional<Resource> a = store.read(tx -> tx.get(Kind.ENVIRONMENT, "a"));
             assertThat(a).isEmpty();
             assertThat(store.revision()).isEqualTo(1);
             await().until(() -> seen.size() == 1);

@@ -1,5 +1,6 @@
 package io.tandem.runtime.jvm;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -19,7 +20,7 @@ final class LambdaInvoker extends JavaInvoker {
     /** The handler call, as a lambda over the interface or a reflective method. */
     @FunctionalInterface
     interface Call {
-        Object apply(Object input, com.amazonaws.services.lambda.runtime.Context context) throws Exception;
+        Object apply(Object input, Context context) throws Exception;
     }
 
     private final JavaType inputType;

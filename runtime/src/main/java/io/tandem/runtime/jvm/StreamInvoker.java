@@ -1,5 +1,6 @@
 package io.tandem.runtime.jvm;
 
+import com.amazonaws.services.lambda.runtime.Context;
 import com.sun.net.httpserver.HttpExchange;
 import io.tandem.runtime.PendingResponse;
 import java.io.IOException;
@@ -13,7 +14,7 @@ import java.io.OutputStream;
 final class StreamInvoker extends JavaInvoker {
     @FunctionalInterface
     interface Call {
-        void apply(InputStream in, OutputStream out, com.amazonaws.services.lambda.runtime.Context context) throws Exception;
+        void apply(InputStream in, OutputStream out, Context context) throws Exception;
     }
 
     private final Call call;

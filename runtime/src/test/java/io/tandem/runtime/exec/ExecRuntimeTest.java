@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -31,7 +32,7 @@ class ExecRuntimeTest {
     }
 
     private TestInstance shell(String script, String... extraEnv) throws IOException {
-        var env = new java.util.HashMap<>(Map.of("TANDEM_FUNCTION", "sh", "TANDEM_COMMAND", Json.MAPPER.writeValueAsString(List.of("/bin/sh", "-c", script))));
+        var env = new HashMap<>(Map.of("TANDEM_FUNCTION", "sh", "TANDEM_COMMAND", Json.MAPPER.writeValueAsString(List.of("/bin/sh", "-c", script))));
         for (int i = 0; i < extraEnv.length; i += 2) env.put(extraEnv[i], extraEnv[i + 1]);
         instance = TestInstance.start("exec", env);
         return instance;

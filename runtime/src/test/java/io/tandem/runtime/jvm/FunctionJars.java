@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.amazonaws.services.lambda.runtime.RequestHandler;
 import io.tandem.function.Handler;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -65,7 +66,7 @@ final class FunctionJars {
     }
 
     private static String apiClasspath() {
-        return locationOf(Handler.class) + java.io.File.pathSeparator + locationOf(RequestHandler.class);
+        return locationOf(Handler.class) + File.pathSeparator + locationOf(RequestHandler.class);
     }
 
     private static void copyEntries(Path source, OutputStream target) throws IOException {
