@@ -5,12 +5,16 @@ import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
 import java.io.IOException;
 import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
@@ -18,6 +22,25 @@ import java.util.stream.Stream;
  * benchmark loads it from outside, as a user would. Closing it stops the server and deletes the home.
  */
 final class ServerProcess implements AutoCloseable {
+    /**
+     * Servers not yet closed. A benchmark stopped with Ctrl-C or SIGTERM stops them in a shutdown hook (each server
+     * stops its agents and instances on SIGTERM), so no process of a run outlives it.
+     */
+    private static final Set<Process> running = ConcurrentHashMap.newKeySet();
+
+    static {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("bench-servers-stop").unstarted(() -> {
+            running.forEach(Process::destroy);
+            for (Process p : running) {
+                try {
+                    if (!p.waitFor(30, TimeUnit.SECONDS)) p.destroyForcibly();
+                } catch (InterruptedException e) {
+                    p.destroyForcibly();
+                }
+            }
+        }));
+    }
+
     private final Process process;
     private final TandemHome home;
     private final ServerInfo info;
@@ -37,6 +60,7 @@ final class ServerProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
         pb.environment().put("TANDEM_HOME", dir.toString());
         Process p = pb.start();
+        running.add(p);
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline) {
             var info = ServerInfo.readFrom(home);
@@ -45,16 +69,17 @@ final class ServerProcess implements AutoCloseable {
             Thread.sleep(50); // polling a file the child writes; nothing to wait on instead
         }
         p.destroyForcibly();
+        running.remove(p);
         throw new IllegalStateException("the server did not start; its log: " + Files.readString(dir.resolve("server.log")));
     }
 
     /** CPU time the server process (controller, router, executor; not agents or instances) has used so far. */
-    java.time.Duration cpuTime() {
-        return process.toHandle().info().totalCpuDuration().orElse(java.time.Duration.ZERO);
+    Duration cpuTime() {
+        return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
     }
 
     TandemClient client() {
-        return new TandemClient(java.net.URI.create(info.api()), home.readToken());
+        return new TandemClient(URI.create(info.api()), home.readToken());
     }
 
     ServerInfo info() {
@@ -78,7 +103,8 @@ final class ServerProcess implements AutoCloseable {
     @Override
     public void close() throws Exception {
         process.destroy();
-        if (!process.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+        running.remove(process);
         try (Stream<Path> files = Files.walk(home.root())) {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
