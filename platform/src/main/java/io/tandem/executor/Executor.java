@@ -928,20 +928,23 @@ public final class Executor {
                 emit(ClusterEvent.PROMOTED, fs.name(), i.node, i.id, "active at epoch " + fs.epoch + " (no standby was ready: "
                         + (fs.lostActive == null ? "the pair was starting" : "replaces " + fs.lostActive) + ")");
                 fs.lostActive = null;
+                watchStandbys(fs);
             }
         }
         watch(fs, i);
     }
 
     /**
-     * Makes {@code standby} the active at the next epoch. The router learns it first (the publish is synchronous to
-     * its table), then the prober grants the new active its lease.
+     * Makes {@code standby} the active at the next epoch, whose lease it already holds (see {@link #watch}), so it
+     * serves the first request the router sends it. The router learns it first (the publish is synchronous to its
+     * table), then the prober renews the new active's lease and grants any other standby the epoch after.
      */
     private void promote(FunctionState fs, Instance standby, String why) {
         fs.epoch++;
         standby.role = Role.ACTIVE;
         republish(fs.name());
         watch(fs, standby);
+        watchStandbys(fs);
         log.info("promoted {} of {} on {} to active at epoch {}: {}", standby.id, fs.name(), standby.node, fs.epoch, why);
         emit(ClusterEvent.PROMOTED, fs.name(), standby.node, standby.id, "standby promoted to active at epoch " + fs.epoch + "; " + why);
     }
@@ -961,10 +964,26 @@ public final class Executor {
         reconcileFunction(fs);
     }
 
-    /** Starts (or updates) probing a pair member: the active with its epoch, which renews its lease. */
+    /**
+     * Starts (or updates) probing a pair member. The active's probes renew its lease for the function's epoch. A
+     * standby's grant it the lease of the next epoch, the one it takes if promoted: it then serves the moment the
+     * router learns of the promotion, instead of refusing (fenced) until its first probe as the active. Holding that
+     * lease early serves nothing before then, since the router sends an epoch only to the endpoint published with it.
+     */
     private void watch(FunctionState fs, Instance i) {
-        long epoch = i.role == Role.ACTIVE ? fs.epoch : 0;
+        long epoch = switch (i.role) {
+            case ACTIVE -> fs.epoch;
+            case STANDBY -> fs.epoch + 1;
+            default -> 0;
+        };
         prober(fs).watch(new Prober.Target(i.id, LOOPBACK, i.port, epoch));
+    }
+
+    /** The function's epoch moved on: its ready standbys are granted the one after. */
+    private void watchStandbys(FunctionState fs) {
+        for (Instance i : List.copyOf(instances.values())) {
+            if (fs.name().equals(i.function) && i.role == Role.STANDBY && i.ready()) watch(fs, i);
+        }
     }
 
     /** The prober for the function's heartbeat settings; one per distinct setting, made on first use. */
@@ -1144,8 +1163,8 @@ public final class Executor {
         if (i == null || !i.node.equals(n.name)) return;
         instances.remove(id);
         String was = i.state;
-        if (i.function != null) republish(i.function);
-        if (was.equals("stopping") || was.equals("starting")) return; // expected, or the launch reply handles it
+        // Stopping or starting, it was not published: expected, or the launch reply handles it.
+        if (was.equals("stopping") || was.equals("starting")) return;
         log.warn("instance {} ({}) on {} exited with {}", id, i.function == null ? "pool " + i.environment : i.function, n.name, exitCode);
         emit(ClusterEvent.INSTANCE_EXITED, i.function, n.name, id, "exit code " + exitCode + (i.pid > 0 ? " (pid " + i.pid + ")" : ""));
         FunctionState fs = i.function == null ? null : functions.get(i.function);
@@ -1165,7 +1184,10 @@ public final class Executor {
             if (fs != null) fs.earlyExitAt = now;
             if (i.role == Role.POOL) recordPoolFailure(i.environment, why);
         }
+        // Re-planned before it is unpublished, so a lost active's function goes straight to its promoted standby and
+        // the router never sees it without an endpoint in between.
         if (fs != null) reconcileFunction(fs);
+        if (i.function != null) republish(i.function);
         if (i.role == Role.POOL) reconcilePools();
     }
 

@@ -133,9 +133,9 @@ class ActiveStandbyExecutorTest {
         Endpoint published = publisher.of("pay").getFirst();
         assertThat(published.instanceId()).isEqualTo(active.id());
         assertThat(published.epoch()).isEqualTo(1);
-        // The active's probes grant it a lease for its epoch; the standby's grant none.
+        // The active's probes grant it a lease for its epoch; the standby's the next one, which it takes if promoted.
         await().until(() -> Long.valueOf(1).equals(agents.get(active.node()).leaseEpochs.get(active.id())));
-        assertThat(agents.get(standby.node()).leaseEpochs).doesNotContainKey(standby.id());
+        await().until(() -> Long.valueOf(2).equals(agents.get(standby.node()).leaseEpochs.get(standby.id())));
         assertThat(executor.status().warnings()).isEmpty();
     }
 
@@ -157,6 +157,9 @@ class ActiveStandbyExecutorTest {
         assertThat(events).filteredOn(e -> e.type().equals(ClusterEvent.PROMOTED) && e.instance().equals(standby.id()))
                 .singleElement().satisfies(e -> assertThat(e.detail()).contains("epoch 2").contains(active.id()));
         await().until(() -> Long.valueOf(2).equals(agents.get(standby.node()).leaseEpochs.get(standby.id())));
+        // The new standby holds the lease of the epoch after.
+        ExecutorStatus.InstanceStatus next = members("pay", "standby").getFirst();
+        await().until(() -> Long.valueOf(3).equals(agents.get(next.node()).leaseEpochs.get(next.id())));
     }
 
     @Test
