@@ -23,6 +23,9 @@ public record ClusterEvent(long seq, Instant at, String type, String function, S
     public static final String FENCED = "fenced";
     public static final String UNRESPONSIVE = "unresponsive";
     public static final String STALE_INSTANCE_STOPPED = "stale-instance-stopped";
+    /** The controller process exited on its own (a crash, a kill) and is being restarted; functions keep serving. */
+    public static final String CONTROLLER_EXITED = "controller-exited";
+    public static final String CONTROLLER_RESTARTED = "controller-restarted";
     /** Written by the controller when it had to drop events because its store fell behind. */
     public static final String EVENTS_DROPPED = "events-dropped";
 

@@ -10,7 +10,6 @@ import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,7 +32,7 @@ final class ControllerProcess {
     private final int port;
     private final String executorUrl;
     private final String classpath;
-    private final LongConsumer onStarted;
+    private final Listener listener;
     private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().daemon().name("controller-supervisor").factory());
     private Process process; // guarded by this
@@ -42,14 +41,22 @@ final class ControllerProcess {
     private int restartCount; // guarded by this
     private boolean stopping; // guarded by this
 
-    /** {@code onStarted} is told the pid of every controller process started, the first and each restart. */
-    ControllerProcess(TandemHome home, String host, int port, String executorUrl, String classpath, LongConsumer onStarted) {
+    /** What the supervisor tells its owner, on the supervisor's threads while it holds its own lock: do not call back. */
+    interface Listener {
+        /** A controller process started: the first ({@code restart} 0) and each restart. */
+        void started(long pid, int restart);
+
+        /** The controller {@code pid} exited on its own after {@code ran}; it is started again in {@code restartIn}. */
+        void exited(long pid, int exitCode, Duration ran, Duration restartIn);
+    }
+
+    ControllerProcess(TandemHome home, String host, int port, String executorUrl, String classpath, Listener listener) {
         this.home = home;
         this.host = host;
         this.port = port;
         this.executorUrl = executorUrl;
         this.classpath = classpath;
-        this.onStarted = onStarted;
+        this.listener = listener;
     }
 
     Path logFile() {
@@ -125,7 +132,7 @@ final class ControllerProcess {
         }
         process = p;
         startedAt = System.nanoTime();
-        onStarted.accept(p.pid());
+        listener.started(p.pid(), restartCount);
         p.onExit().thenAccept(this::exited);
     }
 
@@ -138,6 +145,7 @@ final class ControllerProcess {
         restartCount++;
         log.warn("the controller (pid {}) exited with {} after {} ms; restarting it in {} ms (restart {}); see {}",
                 p.pid(), p.exitValue(), ran.toMillis(), wait.toMillis(), restartCount, logFile());
+        listener.exited(p.pid(), p.exitValue(), ran, wait);
         restarts.schedule(this::restart, wait.toMillis(), TimeUnit.MILLISECONDS);
     }
 

@@ -9,6 +9,7 @@ import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
 import io.tandem.model.Change;
 import io.tandem.model.ChangeFeed;
+import io.tandem.model.ClusterEvent;
 import io.tandem.model.Endpoint;
 import io.tandem.router.InstanceSource;
 import io.tandem.router.Router;
@@ -103,7 +104,7 @@ public final class Server {
         try {
             await(executor.start(), "the executor", vertx);
             ControllerProcess controller = new ControllerProcess(home, config.host(), apiPort, executor.url(),
-                    System.getProperty("java.class.path"), server::controllerStarted);
+                    System.getProperty("java.class.path"), server.new ControllerEvents());
             server.controller = controller;
             controller.start();
             // Both retry until the controller listens, so their first connection overlaps with its boot.
@@ -185,10 +186,27 @@ public final class Server {
         stopped.countDown();
     }
 
-    /** Records each new controller pid in {@code server.json}, once that file exists. */
-    private void controllerStarted(long pid) {
-        synchronized (infoLock) {
-            if (info != null && !stopping) publishInfo(info.withControllerPid(pid));
+    /**
+     * Records each new controller pid in {@code server.json} (once that file exists), and each exit and restart as a
+     * cluster event, which the uplink holds until the restarted controller takes it.
+     */
+    private final class ControllerEvents implements ControllerProcess.Listener {
+        @Override
+        public void started(long pid, int restart) {
+            synchronized (infoLock) {
+                if (info != null && !stopping) publishInfo(info.withControllerPid(pid));
+            }
+            if (restart > 0) {
+                events.emit(ClusterEvent.of(Instant.now(), ClusterEvent.CONTROLLER_RESTARTED, null, null, null,
+                        "controller restarted as pid " + pid + " (restart " + restart + ")"));
+            }
+        }
+
+        @Override
+        public void exited(long pid, int exitCode, Duration ran, Duration restartIn) {
+            events.emit(ClusterEvent.of(Instant.now(), ClusterEvent.CONTROLLER_EXITED, null, null, null,
+                    "controller (pid " + pid + ") exited with " + exitCode + " after " + ran.toMillis() + " ms; restarting it in "
+                            + restartIn.toMillis() + " ms; deployed functions keep serving"));
         }
     }
 

@@ -110,6 +110,9 @@ class ControllerFailureTest {
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(eventsOf("hello"))
                 .anyMatch(e -> e.contains(" promoted ")).anyMatch(e -> e.contains(active.id())));
         assertThat(eventsOf("hello")).as("events stored twice").doesNotHaveDuplicates();
+        List<String> types = new ArrayList<>();
+        tandem.client.get("/v1/events?limit=10000").forEach(e -> types.add(e.path("type").asText()));
+        assertThat(types).as("the controller's own crash and restart, told by the server").contains("controller-exited", "controller-restarted");
     }
 
     private void deploy(String name, CodeRef jar) {
