@@ -204,6 +204,58 @@ class FailoverEndToEndTest {
         }
     }
 
+    @Test
+    void whenActiveAndStandbyAreKilledAtOnceANewPairServesEveryWaitingRequest() throws Exception {
+        try (RunningServer tandem = new RunningServer(2)) {
+            deploy(tandem, "pay", "active-standby");
+            Chaos chaos = Chaos.local(tandem.client);
+            ClusterStatus.Instance active = awaitPairOnTwoNodes(chaos, "pay", null);
+            ClusterStatus.Instance standby = ready(chaos, "pay", "standby").getFirst();
+
+            try (Load load = new Load(tandem.router("/function/pay"))) {
+                load.awaitMoreSuccesses(50);
+                ProcessHandle.of(active.pid()).orElseThrow().destroyForcibly();
+                ProcessHandle.of(standby.pid()).orElseThrow().destroyForcibly();
+                ClusterStatus.Instance rebuilt = awaitPairOnTwoNodes(chaos, "pay", active.id());
+                load.awaitMoreSuccesses(50);
+                load.close();
+
+                assertThat(rebuilt.id()).isNotEqualTo(standby.id());
+                assertThat(ready(chaos, "pay", "standby")).noneMatch(i -> i.id().equals(standby.id()));
+                assertThat(load.failures).as("requests that failed while the function had no instance").isEmpty();
+            }
+        }
+    }
+
+    /**
+     * A function that keeps both cores busy for seconds is slow, not dead: its probes are answered off the
+     * function's threads and the instance runs below the platform's priority, so the default 100 ms x 3 detection
+     * must not fail it over. Every call answers, and the active stays the same instance at the same epoch.
+     */
+    @Test
+    void anActiveSaturatingTheCoresWithSlowCallsIsNotFailedOver() throws Exception {
+        try (RunningServer tandem = new RunningServer(2)) {
+            Path jar = RunningServer.repoRoot().resolve("examples/fibonacci/target/fibonacci.jar");
+            assertThat(tandem.cli("fn", "create", "--name", "fib", "--env", "java", "--code", jar.toString(),
+                    "--entrypoint", "example.Fibonacci", "--executor", "newdeploy", "--strategy", "active-standby")).isZero();
+            Chaos chaos = Chaos.local(tandem.client);
+            ClusterStatus.Instance active = awaitPairOnTwoNodes(chaos, "fib", null);
+
+            // fib(36) is about a quarter of a second of one core; four clients keep both cores busy.
+            try (Load load = new Load(tandem.router("/function/fib?n=36"))) {
+                load.awaitMoreSuccesses(60);
+                load.close();
+                assertThat(load.failures).isEmpty();
+            }
+            assertThat(ready(chaos, "fib", "active")).as("the active after the load").extracting(ClusterStatus.Instance::id)
+                    .containsExactly(active.id());
+            List<String> types = new ArrayList<>();
+            tandem.client.get("/v1/events?function=fib&limit=1000").forEach(e -> types.add(e.path("type").asText()));
+            assertThat(types).as("the first active's promotion only").containsOnlyOnce("promoted");
+            assertThat(types).doesNotContain("unresponsive", "unreachable", "fenced", "instance-exited");
+        }
+    }
+
     /** The instance's answer, or empty when it no longer accepts connections (stopped meanwhile: also fine). */
     private static Optional<HttpResponse<String>> call(HttpClient http, URI uri, String epoch) throws InterruptedException {
         try {
