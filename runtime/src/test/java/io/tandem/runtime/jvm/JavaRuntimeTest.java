@@ -10,13 +10,7 @@ import java.io.UncheckedIOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,15 +36,15 @@ class JavaRuntimeTest {
                     """),
             Map.entry("fn/JsonHandler.java", """
                     package fn;
-                    public abstract class JsonHandler<I> implements RequestHandler<I, Map<String, Object>> {}
+                    public abstract class JsonHandler<I> implements com.amazonaws.services.lambda.runtime.RequestHandler<I, java.util.Map<String, Object>> {}
                     """),
             Map.entry("fn/OrderHandler.java", """
                     package fn;
                     import com.amazonaws.services.lambda.runtime.Context;
                     public class OrderHandler extends JsonHandler<Order> {
-                        public Map<String, Object> handleRequest(Order order, Context c) {
+                        public java.util.Map<String, Object> handleRequest(Order order, Context c) {
                             c.getLogger().log("order " + order.item);
-                            return Map.of("item", order.item, "total", order.quantity * 2,
+                            return java.util.Map.of("item", order.item, "total", order.quantity * 2,
                                     "fn", c.getFunctionName(), "timeLeft", c.getRemainingTimeInMillis() > 0);
                         }
                     }
@@ -76,7 +70,7 @@ class JavaRuntimeTest {
                     package fn;
                     public class Statics {
                         private Statics() {}
-                        public static String greet(Map<String, Object> in) { return "hi " + in.get("name"); }
+                        public static String greet(java.util.Map<String, Object> in) { return "hi " + in.get("name"); }
                     }
                     """),
             Map.entry("fn/Boom.java", """
@@ -187,26 +181,26 @@ class JavaRuntimeTest {
     @Test
     void healthAnswersWhileCpuBoundCallsOccupyMoreThreadsThanCores() throws Exception {
         specialized("fn.Spin");
-        Path spinDir = Files.createTempDirectory(dir, "spin");
-        int calls = Runtime.getRuntime().availableProcessors() + 2;
-        List<CompletableFuture<HttpResponse<String>>> running = new ArrayList<>();
+        Path spinDir = java.nio.file.Files.createTempDirectory(dir, "spin");
+        int calls = java.lang.Runtime.getRuntime().availableProcessors() + 2;
+        java.util.List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> running = new java.util.ArrayList<>();
         for (int i = 0; i < calls; i++) {
-            running.add(CompletableFuture.supplyAsync(() -> instance.get("/?dir=" + spinDir)));
+            running.add(java.util.concurrent.CompletableFuture.supplyAsync(() -> instance.get("/?dir=" + spinDir)));
         }
         try {
             // Every call runs at once, on its own thread, and the instance still answers its probe meanwhile.
-            Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> {
-                try (var files = Files.list(spinDir)) {
+            org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
+                try (var files = java.nio.file.Files.list(spinDir)) {
                     return files.count() == calls;
                 }
             });
             HttpResponse<String> health = instance.get("/_/health");
             assertThat(health.statusCode()).isEqualTo(200);
-            assertThat(running).noneMatch(CompletableFuture::isDone);
+            assertThat(running).noneMatch(java.util.concurrent.CompletableFuture::isDone);
         } finally {
-            Files.createFile(spinDir.resolve("release"));
+            java.nio.file.Files.createFile(spinDir.resolve("release"));
         }
-        for (var call : running) assertThat(call.get(30, TimeUnit.SECONDS).body()).isEqualTo("spun true");
+        for (var call : running) assertThat(call.get(30, java.util.concurrent.TimeUnit.SECONDS).body()).isEqualTo("spun true");
     }
 
     @Test
@@ -222,7 +216,7 @@ class JavaRuntimeTest {
 
         assertThat(instance.get("/_/health?epoch=0&lease=60000").statusCode()).isEqualTo(409);
         assertThat(instance.get("/_/health?epoch=2&lease=1").statusCode()).isEqualTo(200);
-        Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+        org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(instance.post("/x", "a").body()).contains("lease of epoch 2 ran out"));
         assertThat(instance.get("/_/health?epoch=x").statusCode()).isEqualTo(400);
     }
