@@ -123,8 +123,15 @@ final class ExecInvoker implements Invoker {
     private static void feed(InputStream body, OutputStream stdin) {
         try (stdin) {
             body.transferTo(stdin);
-        } catch (IOException ignored) {
-            // The process exited or closed stdin without reading it all: that is its choice.
+        } catch (IOException stdinGone) {
+            // The process exited or closed stdin without reading it all: that is its choice. The rest of the body is
+            // still read and dropped, or closing the exchange would reset a connection with unread bytes, and the
+            // client could lose the answer.
+            try {
+                body.transferTo(OutputStream.nullOutputStream());
+            } catch (IOException clientGone) {
+                // nothing left to answer
+            }
         }
     }
 
