@@ -107,6 +107,7 @@ final class Failover implements Callable<Integer> {
                 range(runs.stream().map(Recovery::blackoutMillis).toList()),
                 range(runs.stream().map(Recovery::worstMillis).toList()),
                 range(runs.stream().map(Recovery::normalMillis).toList())));
+        printAgainstRetry(results);
         System.out.println("targets (DESIGN.md): instance crash < 100 ms and 0 failed; node crash or freeze < 500 ms and 0 failed (idempotent); retry node crash < 3 s");
         return 0;
     }
@@ -170,6 +171,26 @@ final class Failover implements Callable<Integer> {
             Thread.sleep(50); // polling the server's status: it has no change stream for instances
         }
         throw new IllegalStateException("function '" + name + "' was not ready within 60 s under " + strategy.wireName());
+    }
+
+    /** The baseline measured in the same run: each strategy's median blackout against retry's, fault by fault. */
+    private void printAgainstRetry(Map<String, List<Recovery>> results) {
+        for (String fault : faults) {
+            List<Recovery> retry = results.get("retry / " + fault);
+            if (retry == null || retry.isEmpty()) continue;
+            double base = medianBlackout(retry);
+            for (String s : strategies) {
+                List<Recovery> runs = results.get(s + " / " + fault);
+                if (s.equals("retry") || runs == null || runs.isEmpty()) continue;
+                double mine = medianBlackout(runs);
+                System.out.printf(Locale.ROOT, "%-26s blackout %.0f ms against retry's %.0f ms: x%.2f%n", s + " / " + fault, mine, base, mine / base);
+            }
+        }
+    }
+
+    private static double medianBlackout(List<Recovery> runs) {
+        List<Double> known = runs.stream().map(Recovery::blackoutMillis).filter(v -> !v.isNaN()).toList();
+        return known.isEmpty() ? Double.NaN : Stats.of(known).median();
     }
 
     private static String medianMax(List<Double> values) {

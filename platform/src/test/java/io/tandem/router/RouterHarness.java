@@ -5,9 +5,11 @@ import io.tandem.model.Function;
 import io.tandem.model.FunctionSpec;
 import io.tandem.model.Metadata;
 import io.tandem.model.Strategy;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.MultiMap;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
@@ -28,6 +30,8 @@ import org.junit.jupiter.api.BeforeEach;
 abstract class RouterHarness {
     Vertx vertx;
     HttpClient client;
+    /** Where the client's requests are made: one event loop for the whole test. */
+    Context clientContext;
     final FakeChangeFeed feed = new FakeChangeFeed();
     final FakeInstanceSource source = new FakeInstanceSource();
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -40,6 +44,7 @@ abstract class RouterHarness {
     void startRouter() {
         vertx = Vertx.vertx();
         client = vertx.createHttpClient();
+        clientContext = vertx.getOrCreateContext();
         router = start(config());
     }
 
@@ -74,12 +79,19 @@ abstract class RouterHarness {
                 timeout, null, null, idempotent, FaultTolerance.defaults().withStrategy(strategy)));
     }
 
+    /**
+     * Sends from the client's own event loop, so that every call of a test and its kept-alive connection stay on one
+     * context, as a Vert.x client in an application would; the test thread only waits for the reply.
+     */
     Future<Reply> send(Router target, HttpMethod method, String uri, MultiMap headers, Buffer body) {
         RequestOptions options = new RequestOptions().setMethod(method).setHost("127.0.0.1").setPort(target.port())
                 .setURI(uri).setHeaders(headers).setTimeout(30_000); // a stuck request fails the test, not the build
-        return client.request(options)
+        Promise<Reply> reply = Promise.promise();
+        clientContext.runOnContext(v -> client.request(options)
                 .compose(req -> body == null ? req.send() : req.send(body))
-                .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())));
+                .compose(resp -> resp.body().map(b -> new Reply(resp.statusCode(), resp.headers(), b.toString())))
+                .onComplete(reply));
+        return reply.future();
     }
 
     static int freePort() throws Exception {

@@ -22,6 +22,8 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -60,7 +62,11 @@ class RouterTest extends RouterHarness {
     }
 
     private Reply call(HttpMethod method, String uri, MultiMap headers, Buffer body) {
-        return send(router, method, uri, headers, body).await();
+        try {
+            return send(router, method, uri, headers, body).await(60, TimeUnit.SECONDS);
+        } catch (TimeoutException e) {
+            throw new AssertionError(method + " " + uri + " was not answered within 60 s", e);
+        }
     }
 
     // --- routing
