@@ -417,11 +417,21 @@ public final class Executor {
             out.completeExceptionally(new ExecutorException("the executor has not started"));
             return out;
         }
-        onContext(() -> acquireNow(function).whenComplete((e, t) -> {
-            if (t != null) out.completeExceptionally(t);
-            else out.complete(e);
-        }));
+        onContext(() -> {
+            if (functions.containsKey(function)) {
+                acquireNow(function).whenComplete((e, t) -> complete(out, e, t));
+                return;
+            }
+            // The router and this executor read the change feed each on its own, so a function the router already
+            // serves may not have reached this executor yet: look again once the feed has delivered all it stored.
+            feed.caughtUp().whenComplete((v, x) -> onContext(() -> acquireNow(function).whenComplete((e, t) -> complete(out, e, t))));
+        });
         return out;
+    }
+
+    private static <T> void complete(CompletableFuture<T> out, T value, Throwable failure) {
+        if (failure != null) out.completeExceptionally(failure);
+        else out.complete(value);
     }
 
     /** The router could not connect to {@code endpoint}: drop and replace it. Any thread. */
