@@ -4,12 +4,15 @@ import io.tandem.chaos.Chaos;
 import io.tandem.chaos.ClusterStatus;
 import io.tandem.client.TandemClient;
 import io.tandem.model.CodeRef;
+import io.tandem.model.Environment;
+import io.tandem.model.EnvironmentSpec;
 import io.tandem.model.Durations;
 import io.tandem.model.ExecutorType;
 import io.tandem.model.FaultTolerance;
 import io.tandem.model.Function;
 import io.tandem.model.FunctionSpec;
 import io.tandem.model.Metadata;
+import io.tandem.model.Runtime;
 import io.tandem.model.Strategy;
 import java.net.URI;
 import java.nio.file.Files;
@@ -76,7 +79,7 @@ final class Failover implements Callable<Integer> {
             return 2;
         }
         System.out.printf("failover: java function %s, %d nodes, %d req/s open loop for %d s, fault at %s, %d trials each, %d cores%n",
-                entrypoint, nodes, rate, seconds, faultAt, trials, Runtime.getRuntime().availableProcessors());
+                entrypoint, nodes, rate, seconds, faultAt, trials, java.lang.Runtime.getRuntime().availableProcessors());
         Map<String, List<Recovery>> results = new LinkedHashMap<>();
         for (String s : strategies) {
             Strategy strategy = Strategy.fromWire("--strategies", s);
@@ -115,12 +118,15 @@ final class Failover implements Callable<Integer> {
     private Recovery trial(Strategy strategy, String fault, Duration at, Duration freeze) throws Exception {
         try (ServerProcess server = ServerProcess.start(nodes); RateLoad load = new RateLoad()) {
             TandemClient client = server.client();
+            // The exec pools serve nothing here; their processes would only compete with the function for the cores.
+            client.put("/v1/environments/exec", new Environment(Metadata.named("exec"), new EnvironmentSpec(Runtime.EXEC, null, 0, null)));
             CodeRef ref = client.uploadPackage(jar);
             String name = "failover";
             client.put("/v1/functions/" + name, new Function(Metadata.named(name), new FunctionSpec("java", ref, entrypoint,
                     ExecutorType.NEWDEPLOY, 1, 1, null, null, null, null, FaultTolerance.defaults().withStrategy(strategy))));
             Chaos chaos = Chaos.local(client);
             awaitServing(chaos, name, strategy);
+            awaitSettled(chaos);
             URI target = URI.create(server.info().router() + "/function/" + name);
             // Warm the path (JIT, connections) before measuring.
             load.run(target, rate, Duration.ofSeconds(1), Duration.ofSeconds(10), System.nanoTime());
@@ -191,6 +197,19 @@ final class Failover implements Callable<Integer> {
     private static double medianBlackout(List<Recovery> runs) {
         List<Double> known = runs.stream().map(Recovery::blackoutMillis).filter(v -> !v.isNaN()).toList();
         return known.isEmpty() ? Double.NaN : Stats.of(known).median();
+    }
+
+    /**
+     * Waits until no instance is starting, so that JVMs booting for the warm pools do not share the cores with the
+     * measured load: each trial starts from a settled cluster.
+     */
+    private static void awaitSettled(Chaos chaos) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (chaos.status().instances().stream().allMatch(i -> i.state().equals("ready"))) return;
+            Thread.sleep(50); // polling the server's status: it has no change stream for instances
+        }
+        throw new IllegalStateException("instances were still starting after 60 s");
     }
 
     private static String medianMax(List<Double> values) {
