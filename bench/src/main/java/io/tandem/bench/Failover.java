@@ -118,8 +118,10 @@ final class Failover implements Callable<Integer> {
     private Recovery trial(Strategy strategy, String fault, Duration at, Duration freeze) throws Exception {
         try (ServerProcess server = ServerProcess.start(nodes); RateLoad load = new RateLoad()) {
             TandemClient client = server.client();
-            // The exec pools serve nothing here; their processes would only compete with the function for the cores.
+            // No exec pool (it serves nothing here) and one warm java instance per node (enough for a replacement
+            // standby): pool processes would only compete with the function for the cores, and boot slowly.
             client.put("/v1/environments/exec", new Environment(Metadata.named("exec"), new EnvironmentSpec(Runtime.EXEC, null, 0, null)));
+            client.put("/v1/environments/java", new Environment(Metadata.named("java"), new EnvironmentSpec(Runtime.JAVA, null, 1, null)));
             CodeRef ref = client.uploadPackage(jar);
             String name = "failover";
             client.put("/v1/functions/" + name, new Function(Metadata.named(name), new FunctionSpec("java", ref, entrypoint,
