@@ -1,0 +1,26 @@
+# Services that some test suites talk to, started on loopback when they are not running. Sourced by test.sh.
+#   tandem_ensure_redis   Redis on 127.0.0.1:6379 (the guestbook example's tests), installed from Debian's
+#                         packages when the machine lacks it and may install them
+
+tandem_redis_up() {
+  (exec 3<>/dev/tcp/127.0.0.1/6379 && printf 'PING\r\n' >&3 && head -c 5 <&3 | grep -q PONG) 2>/dev/null
+}
+
+tandem_ensure_redis() {
+  tandem_redis_up && return 0
+  if ! command -v redis-server >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "test.sh: installing redis-server from Debian's packages" >&2
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server) >/dev/null || true
+    fi
+    if ! command -v redis-server >/dev/null; then
+      echo "test.sh: the guestbook tests need Redis on 127.0.0.1:6379: install redis-server, or start one there" >&2
+      return 1
+    fi
+  fi
+  echo "test.sh: starting redis-server on 127.0.0.1:6379 (nothing kept on disk)" >&2
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+  for _ in $(seq 1 50); do tandem_redis_up && return 0; sleep 0.1; done
+  echo "test.sh: Redis did not answer on 127.0.0.1:6379 after it was started" >&2
+  return 1
+}
