@@ -3,6 +3,8 @@ package example.guestbook;
 import java.net.URI;
 import java.util.List;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.resps.ScanResult;
 
 /**
  * The guestbook's store: messages in a Redis list, shared by the two functions ({@link AddMessage},
@@ -51,8 +53,16 @@ final class Guestbook {
         return last > 0 ? redis.lrange(key, -last, -1) : redis.lrange(key, 0, -1);
     }
 
+    /** Deletes the messages and the remembered ids. */
     void clear() {
         redis.del(key);
+        ScanParams ids = new ScanParams().match(key + ":id:*").count(1000);
+        String cursor = ScanParams.SCAN_POINTER_START;
+        do {
+            ScanResult<String> page = redis.scan(cursor, ids);
+            if (!page.getResult().isEmpty()) redis.del(page.getResult().toArray(String[]::new));
+            cursor = page.getCursor();
+        } while (!cursor.equals(ScanParams.SCAN_POINTER_START));
     }
 
     void close() {

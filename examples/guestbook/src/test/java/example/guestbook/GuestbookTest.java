@@ -91,6 +91,15 @@ class GuestbookTest {
     }
 
     @Test
+    void clearLeavesNothingBehind() {
+        post("x", "one");
+        post("y", "two");
+        book.clear();
+        assertThat(get("")).isEqualTo("[]");
+        assertThat(post("x", "one").status()).as("the id is forgotten too").isEqualTo(201);
+    }
+
+    @Test
     void badInputIsRefusedAndStoresNothing() {
         assertThat(post("e", "   ").status()).isEqualTo(400);
         assertThat(post("big", "x".repeat(AddMessage.MAX_BYTES + 1)).status()).isEqualTo(413);
