@@ -37,8 +37,9 @@ import picocli.CommandLine.Option;
  * <p>Each trial starts its own server (a killed node does not come back by itself), so trials are independent.
  */
 @Command(name = "failover", mixinStandardHelpOptions = true,
-        description = {"Recovery from an instance kill, a node kill and a node freeze under a steady load, for each",
-                "fault-tolerance strategy: requests sent, succeeded, failed, re-sent, and recovery times, median of trials."})
+        description = {"Recovery of each strategy from an instance kill, a node kill and a node freeze under load.",
+                "Per strategy and fault: requests sent, succeeded, failed, re-sent, and recovery times, median of trials,",
+                "with each strategy's blackout against retry's from the same run."})
 final class Failover implements Callable<Integer> {
     @Option(names = "--strategies", split = ",", defaultValue = "retry,active-standby,replicate",
             description = "Strategies to measure (default: ${DEFAULT-VALUE}).")

@@ -42,8 +42,8 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "router-hop", mixinStandardHelpOptions = true,
-            description = {"Requests/s and p50/p99 latency of a trivial http function, direct to its instance and",
-                    "through the router, measured in alternating rounds in one run, and their ratio."})
+            description = {"Router overhead: req/s and p50/p99 of a trivial function, direct and through the router.",
+                    "Direct and routed rounds alternate in one run; their ratio is printed with the figures."})
     static final class RouterHop implements Callable<Integer> {
         @Option(names = "--connections", defaultValue = "32", description = "Concurrent connections (default: ${DEFAULT-VALUE}).")
         int connections;
@@ -118,8 +118,8 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "cold-start", mixinStandardHelpOptions = true,
-            description = {"Latency of the first call of a java function taken from the warm pool (specialization)",
-                    "against calls to the specialized instance, over several fresh functions."})
+            description = {"Cold start: the first call of a java function, specialized from the warm pool.",
+                    "Measured against calls to the specialized instance, over several fresh functions."})
     static final class ColdStart implements Callable<Integer> {
         @Option(names = "--functions", defaultValue = "10", description = "Fresh functions to deploy (default: ${DEFAULT-VALUE}).")
         int functions;
