@@ -99,6 +99,7 @@ public final class Agent {
     private Instant lastStream = Instant.now();
     private long timer = -1;
     private String runtimeClasspath;
+    private ClassDataArchive archive;
 
     private static final class Running {
         final LaunchRequest request;
@@ -148,6 +149,7 @@ public final class Agent {
             server = s;
             timer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> tick());
             register();
+            archive().ensure();
             log.info("agent {} listening on {}", config.name(), url());
             return this;
         });
@@ -316,6 +318,7 @@ public final class Agent {
                 if (req.runtime() == Runtime.JAVA && req.command() != null) yield CommandTemplate.expand(req.command(), codePath, java);
                 List<String> argv = new ArrayList<>();
                 argv.add(java);
+                argv.addAll(archive().options()); // before the environment's options, which may turn it off (-Xshare:off)
                 argv.addAll(req.jvmOptions());
                 argv.addAll(List.of("-cp", runtimeClasspath(), "io.tandem.runtime.Main", req.runtime().wireName()));
                 yield argv;
@@ -344,9 +347,14 @@ public final class Agent {
         return command != null ? CommandTemplate.expand(command, codePath, java) : List.of(String.valueOf(codePath));
     }
 
-    private String runtimeClasspath() {
+    private synchronized String runtimeClasspath() {
         if (runtimeClasspath == null) runtimeClasspath = RuntimeClasspath.of(RuntimeClasspath.libDir());
         return runtimeClasspath;
+    }
+
+    private synchronized ClassDataArchive archive() {
+        if (archive == null) archive = new ClassDataArchive(ClassDataArchive.defaultCacheDir(), java, runtimeClasspath());
+        return archive;
     }
 
     private Future<Void> awaitReady(Running r) {
