@@ -431,7 +431,10 @@ public final class Agent {
         });
     }
 
-    /** SIGTERM to the instance and its descendants, SIGKILL after the grace period; completes at exit. */
+    /**
+     * SIGTERM to the instance and its descendants, SIGKILL after the grace period; completes at exit, once the
+     * instance is no longer listed (its exit event follows on its own).
+     */
     Future<Void> stopInstance(String id) {
         Running r = instances.get(id);
         if (r == null) return Future.failedFuture(new AgentException(404, "no such instance", id));
@@ -440,7 +443,10 @@ public final class Agent {
         r.process.destroy();
         long t = vertx.setTimer(config.stopGrace().toMillis(), x -> kill(r));
         return Future.fromCompletionStage(r.process.onExit(), vertx.getOrCreateContext())
-                .onComplete(ar -> vertx.cancelTimer(t)).mapEmpty();
+                .onComplete(ar -> {
+                    vertx.cancelTimer(t);
+                    if (instances.remove(id, r)) savePids();
+                }).mapEmpty();
     }
 
     private static void kill(Running r) {
