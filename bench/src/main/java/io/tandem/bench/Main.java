@@ -1,6 +1,7 @@
 package io.tandem.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tandem.bench.paper.PaperCommand;
 import io.tandem.client.TandemClient;
 import io.tandem.model.CodeRef;
 import io.tandem.model.Environment;
@@ -27,13 +28,26 @@ import picocli.CommandLine.Option;
 /** {@code tandem bench ...}: Tandem's benchmarks. Each prints its figures; none asserts anything. */
 @Command(name = "tandem bench", mixinStandardHelpOptions = true,
         description = "Benchmarks against a real server started in a child process.",
-        subcommands = {Main.RouterHop.class, Main.ColdStart.class, Failover.class})
+        subcommands = {Main.RouterHop.class, Main.ColdStart.class, Failover.class, PaperCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The benchmarks' command line, as {@code tandem bench} runs it. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        // A mistake gets one line saying what was wrong, not the whole usage.
+        cli.setParameterExceptionHandler((e, given) -> {
+            String command = e.getCommandLine().getCommandSpec().qualifiedName();
+            e.getCommandLine().getErr().println(command + ": " + e.getMessage());
+            e.getCommandLine().getErr().println("Try '" + command + " --help' for the options.");
+            return 2;
+        });
+        return cli;
     }
 
     @Override

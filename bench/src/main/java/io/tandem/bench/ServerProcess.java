@@ -1,6 +1,7 @@
 package io.tandem.bench;
 
 import io.tandem.client.TandemClient;
+import io.tandem.executor.LocalAgents;
 import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -21,7 +23,7 @@ import java.util.stream.Stream;
  * A {@code tandem server} in a child process with its own temporary {@code TANDEM_HOME} and free ports, so a
  * benchmark loads it from outside, as a user would. Closing it stops the server and deletes the home.
  */
-final class ServerProcess implements AutoCloseable {
+public final class ServerProcess implements AutoCloseable {
     /**
      * Servers not yet closed. A benchmark stopped with Ctrl-C or SIGTERM stops them in a shutdown hook (each server
      * stops its agents and instances on SIGTERM), so no process of a run outlives it.
@@ -44,6 +46,8 @@ final class ServerProcess implements AutoCloseable {
     private final Process process;
     private final TandemHome home;
     private final ServerInfo info;
+    /** Agents started again after a node kill ({@link #restartNode}); children of this JVM, stopped on close. */
+    private final List<Process> restartedAgents = new ArrayList<>();
 
     private ServerProcess(Process process, TandemHome home, ServerInfo info) {
         this.process = process;
@@ -51,13 +55,22 @@ final class ServerProcess implements AutoCloseable {
         this.info = info;
     }
 
-    static ServerProcess start(int nodes) throws IOException, InterruptedException {
+    public static ServerProcess start(int nodes) throws IOException, InterruptedException {
+        return start(nodes, Map.of());
+    }
+
+    /**
+     * Starts a server with {@code nodes} agents; {@code environment} is added to the server's, which its agents and
+     * their instances inherit (a function's settings, such as where its Redis is).
+     */
+    public static ServerProcess start(int nodes, Map<String, String> environment) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("tandem-bench-");
         TandemHome home = new TandemHome(dir);
         List<String> cmd = new ArrayList<>(List.of(javaExecutable(), "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "io.tandem.cli.Main", "server",
                 "--nodes", Integer.toString(nodes), "--port", Integer.toString(freePort()), "--api-port", Integer.toString(freePort())));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
+        pb.environment().putAll(environment);
         pb.environment().put("TANDEM_HOME", dir.toString());
         Process p = pb.start();
         running.add(p);
@@ -73,16 +86,45 @@ final class ServerProcess implements AutoCloseable {
         throw new IllegalStateException("the server did not start; its log: " + Files.readString(dir.resolve("server.log")));
     }
 
+    /**
+     * Starts the agent of {@code node} again after it was killed: it registers under its old name and the executor
+     * places instances on it again. The agent is a child of this JVM (it exits with it) and is stopped on close.
+     */
+    public synchronized void restartNode(String node) throws IOException {
+        restartedAgents.removeIf(p -> !p.isAlive());
+        Process agent = LocalAgents.spawnOne(home, info.executor(), node, System.getProperty("java.class.path"));
+        running.add(agent);
+        restartedAgents.add(agent);
+    }
+
+    /** The processes of this server's cluster: the server, and the agents started again, with their descendants. */
+    public synchronized List<ProcessHandle> processTree() {
+        List<ProcessHandle> roots = new ArrayList<>();
+        roots.add(process.toHandle());
+        restartedAgents.stream().filter(Process::isAlive).map(Process::toHandle).forEach(roots::add);
+        List<ProcessHandle> all = new ArrayList<>();
+        for (ProcessHandle root : roots) {
+            if (!root.isAlive()) continue;
+            all.add(root);
+            root.descendants().forEach(all::add);
+        }
+        return all;
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
     /** CPU time the server process (controller, router, executor; not agents or instances) has used so far. */
     Duration cpuTime() {
         return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
     }
 
-    TandemClient client() {
+    public TandemClient client() {
         return new TandemClient(URI.create(info.api()), home.readToken());
     }
 
-    ServerInfo info() {
+    public ServerInfo info() {
         return info;
     }
 
@@ -102,9 +144,18 @@ final class ServerProcess implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        List<Process> agents;
+        synchronized (this) {
+            agents = List.copyOf(restartedAgents);
+        }
+        agents.forEach(Process::destroy);
         process.destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
         running.remove(process);
+        for (Process agent : agents) {
+            if (!agent.waitFor(30, TimeUnit.SECONDS)) agent.destroyForcibly().waitFor();
+            running.remove(agent);
+        }
         try (Stream<Path> files = Files.walk(home.root())) {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }

@@ -18,23 +18,28 @@ public final class LocalAgents {
     }
 
     public static List<Process> spawn(TandemHome home, String executorUrl, int n, String classpath) {
-        String java = ProcessHandle.current().info().command().orElse("java");
         List<Process> started = new ArrayList<>();
         try {
-            for (int k = 1; k <= n; k++) {
-                String name = "n" + k;
-                Path dir = home.nodeDir(name);
-                Files.createDirectories(dir);
-                ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k",
-                        "-cp", classpath, "io.tandem.agent.AgentMain", "--name", name, "--executor", executorUrl, "--exit-with-parent")
-                        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("agent.log").toFile()));
-                pb.environment().put("TANDEM_HOME", home.root().toString());
-                started.add(pb.start());
-            }
+            for (int k = 1; k <= n; k++) started.add(spawnOne(home, executorUrl, "n" + k, classpath));
             return started;
         } catch (IOException e) {
             started.forEach(Process::destroyForcibly);
             throw new UncheckedIOException("cannot start the local agents: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Starts the agent of node {@code name} as a child of this JVM (it exits with it): a new node, or a crashed one
+     * joining again under its old name.
+     */
+    public static Process spawnOne(TandemHome home, String executorUrl, String name, String classpath) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Path dir = home.nodeDir(name);
+        Files.createDirectories(dir);
+        ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k",
+                "-cp", classpath, "io.tandem.agent.AgentMain", "--name", name, "--executor", executorUrl, "--exit-with-parent")
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("agent.log").toFile()));
+        pb.environment().put("TANDEM_HOME", home.root().toString());
+        return pb.start();
     }
 }

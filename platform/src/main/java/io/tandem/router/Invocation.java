@@ -62,6 +62,8 @@ final class Invocation implements Attempts<HttpClientResponse> {
     private final Promise<HttpClientResponse> outcome = Promise.promise();
     /** Every request sent to an instance, reset when the invocation is aborted. */
     private final List<HttpClientRequest> sent = new ArrayList<>();
+    /** The instance each response came from, for {@link #answeredBy}: a few entries at most (one per send). */
+    private final List<Answer> answers = new ArrayList<>(1);
     private Buffer keptBody;
     private boolean bodyStarted;
     private int open;
@@ -101,6 +103,17 @@ final class Invocation implements Attempts<HttpClientResponse> {
      */
     int attempts() {
         return attempts;
+    }
+
+    /** The endpoint {@code response} came from (null for a response this invocation did not receive). */
+    Endpoint answeredBy(HttpClientResponse response) {
+        for (Answer a : answers) {
+            if (a.response() == response) return a.endpoint();
+        }
+        return null;
+    }
+
+    private record Answer(HttpClientResponse response, Endpoint endpoint) {
     }
 
     @Override
@@ -150,7 +163,8 @@ final class Invocation implements Attempts<HttpClientResponse> {
             sendBody(request);
             return request.response()
                     .recover(failure -> Future.failedFuture(lostFailure(endpoint, failure)))
-                    .compose(response -> unlessFenced(endpoint, response));
+                    .compose(response -> unlessFenced(endpoint, response))
+                    .onSuccess(response -> answers.add(new Answer(response, endpoint)));
         });
         send.response.onComplete(done -> open--);
         return send;

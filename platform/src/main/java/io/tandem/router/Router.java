@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>Headers the router adds: {@code X-Tandem-Epoch} to an instance whose endpoint has an epoch (active-standby);
  * {@code X-Tandem-Attempts: n} to the client when the request was sent n > 1 times (replicas sent together
- * count once).
+ * count once); {@code X-Tandem-Instance: <instance id>@<node>} to the client, naming the instance that answered.
  *
  * <p>Threads: {@link RouterConfig#serverInstances()} event loops each run a {@link ServerVerticle} (server plus
  * its own client pool) on the shared port and own every request they accept. The change feed's thread publishes

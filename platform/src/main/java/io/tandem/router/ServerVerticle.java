@@ -1,5 +1,6 @@
 package io.tandem.router;
 
+import io.tandem.model.Endpoint;
 import io.tandem.router.strategy.AttemptFailure;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -26,6 +27,8 @@ import java.util.concurrent.CompletableFuture;
  */
 final class ServerVerticle extends VerticleBase {
     static final String ATTEMPTS = "X-Tandem-Attempts";
+    /** The instance that answered, as {@code <instance id>@<node>}: which replica won, which active served. */
+    static final String INSTANCE = "X-Tandem-Instance";
     private static final Buffer HEALTHY = Buffer.buffer("{\"status\":\"ok\"}");
 
     private final RouterParts parts;
@@ -126,8 +129,13 @@ final class ServerVerticle extends VerticleBase {
             if (!hasBody && !req.isEnded()) req.resume();
             // Sent more than once: the benchmark counts re-sent requests from this header.
             if (invocation.attempts() > 1) req.response().putHeader(ATTEMPTS, Integer.toString(invocation.attempts()));
-            if (result.succeeded()) relay(req, result.result(), requestId);
-            else fail(req, result.cause());
+            if (result.succeeded()) {
+                Endpoint answered = invocation.answeredBy(result.result());
+                if (answered != null) req.response().putHeader(INSTANCE, answered.instanceId() + "@" + answered.node());
+                relay(req, result.result(), requestId);
+            } else {
+                fail(req, result.cause());
+            }
         });
     }
 

@@ -407,6 +407,8 @@ class RouterTest extends RouterHarness {
         assertThat(reply.status()).isEqualTo(200);
         assertThat(crashing.hits).hasValue(1);
         assertThat(live.hits).hasValue(1);
+        assertThat(reply.headers().get("X-Tandem-Instance"))
+                .as("the instance that answered").isEqualTo(live.endpoint().instanceId() + "@" + live.endpoint().node());
     }
 
     @Test

@@ -1,0 +1,206 @@
+package io.tandem.bench.paper;
+
+import io.tandem.model.Strategy;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+
+/**
+ * Runs a {@link Plan}: for each app and strategy a {@link Cluster} of its own, on which every scenario is run
+ * {@code repeat} times. One run: settle the cluster, warm the path, then the measured open-loop load with the
+ * resource sampler going and, for a fault scenario, the fault struck from a thread of its own at its time.
+ *
+ * <p>Threads: {@link #run} on the caller's thread (the experiment's); {@link #interrupt} from any (Ctrl-C): it stops
+ * the load, interrupts the experiment's thread and the fault's (a frozen node is resumed), and {@link #run} returns
+ * what was measured so far. {@link #results} may be read from any thread.
+ */
+final class Experiment {
+    /** Requests sent before each run to warm the path (JIT, connections), not recorded. */
+    private static final int WARM_UP_REQUESTS = 40;
+    private static final Duration WARM_UP = Duration.ofSeconds(2);
+    private static final Duration SETTLE_TIMEOUT = Duration.ofSeconds(120);
+
+    private final Plan plan;
+    private final Path examples;
+    private final GuestbookStore store;
+    private final String id;
+    private final Consumer<String> log;
+    private final List<RunResult> results = new CopyOnWriteArrayList<>();
+    private final List<String> notCounted = new CopyOnWriteArrayList<>();
+    private final AtomicReference<Current> current = new AtomicReference<>();
+    private volatile Thread runner;
+    private volatile Thread faulter;
+    private volatile OpenLoop load;
+    private volatile boolean interrupted;
+
+    /** The run going on now, for progress lines: its label, number, start and load. */
+    record Current(String label, int number, long startNanos, long durationNanos, OpenLoop load) {
+    }
+
+    Experiment(Plan plan, Path examples, GuestbookStore store, String id, Consumer<String> log) {
+        this.plan = plan;
+        this.examples = examples;
+        this.store = store;
+        this.id = id;
+        this.log = log;
+    }
+
+    List<RunResult> results() {
+        return List.copyOf(results);
+    }
+
+    /** Runs that could not be measured, and why. */
+    List<String> notCounted() {
+        return List.copyOf(notCounted);
+    }
+
+    Current current() {
+        return current.get();
+    }
+
+    boolean interrupted() {
+        return interrupted;
+    }
+
+    /** Stops the experiment: no new run starts, the current load ends, a frozen node is resumed. Any thread. */
+    void interrupt() {
+        interrupted = true;
+        OpenLoop l = load;
+        if (l != null) l.stop();
+        Thread f = faulter;
+        if (f != null) f.interrupt();
+        Thread r = runner;
+        if (r != null) r.interrupt();
+    }
+
+    /** Runs the whole plan, or until interrupted; returns the runs measured. */
+    List<RunResult> run() throws Exception {
+        runner = Thread.currentThread();
+        int number = 0;
+        try (OpenLoop open = new OpenLoop()) {
+            load = open;
+            for (App app : plan.apps()) {
+                for (Strategy strategy : plan.strategies()) {
+                    if (interrupted) return results();
+                    String group = app.wireName() + "-" + strategy.wireName();
+                    Map<String, String> env = new HashMap<>();
+                    if (store != null) {
+                        env.put("REDIS_URL", store.url().toString());
+                        env.put("GUESTBOOK_KEY", store.keyFor(group));
+                    }
+                    log.accept(String.format(Locale.ROOT, "starting a %d-node server for %s under %s", plan.nodes(), app.wireName(), strategy.wireName()));
+                    try (Cluster cluster = Cluster.start(app, strategy, plan.nodes(), examples, env)) {
+                        for (Scenario scenario : plan.scenarios()) {
+                            for (int rep = 1; rep <= plan.repeat(); rep++) {
+                                if (interrupted) return results();
+                                number++;
+                                String label = app.wireName() + " / " + strategy.wireName() + " / " + scenario.wireName() + " #" + rep;
+                                try {
+                                    RunResult r = runOne(cluster, app, strategy, scenario, rep, number, group);
+                                    if (r.interrupted()) {
+                                        notCounted.add(label + ": interrupted");
+                                    } else {
+                                        results.add(r);
+                                        log.accept(summary(number, label, r));
+                                    }
+                                } catch (Exception e) {
+                                    if (interrupted) return results();
+                                    notCounted.add(label + ": " + e.getMessage());
+                                    log.accept(String.format(Locale.ROOT, "[%d/%d] %s: not counted, %s", number, plan.runs(), label, e.getMessage()));
+                                }
+                            }
+                        }
+                    } catch (Exception e) {
+                        if (interrupted) return results();
+                        throw e;
+                    }
+                }
+            }
+        } finally {
+            current.set(null);
+            load = null;
+        }
+        return results();
+    }
+
+    private RunResult runOne(Cluster cluster, App app, Strategy strategy, Scenario scenario, int rep, int number, String group) throws Exception {
+        String tag = "r" + number + "-" + id;
+        cluster.settle(SETTLE_TIMEOUT);
+        URI router = cluster.router();
+        OpenLoop open = load;
+        open.run(router, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20),
+                Arrivals.FIXED.schedule(WARM_UP_REQUESTS, WARM_UP.toNanos(), null),
+                i -> planned(app, "warmup-" + tag, i), plan.timeout());
+        if (interrupted) throw new InterruptedException();
+
+        SplittableRandom random = new SplittableRandom(plan.seed() * 1_000_003L + number);
+        long durationNanos = plan.duration().toNanos();
+        long[] offsets = plan.arrivals().schedule(plan.requests(), durationNanos, random);
+        Duration faultAt = scenario.faultAt(plan.duration(), random);
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
+        ResourceSampler sampler = new ResourceSampler(cluster::processes, cluster::roles, Duration.ofMillis(500), start);
+        sampler.start();
+        AtomicReference<Cluster.Struck> struck = new AtomicReference<>();
+        AtomicReference<Exception> strikeFailed = new AtomicReference<>();
+        Thread fault = null;
+        if (faultAt != null) {
+            fault = Thread.ofPlatform().name("bench-fault").start(() -> {
+                try {
+                    Cluster.sleepUntil(start + faultAt.toNanos());
+                    struck.set(cluster.strike(scenario, plan.freeze()));
+                } catch (Exception e) {
+                    strikeFailed.set(e);
+                }
+            });
+            faulter = fault;
+        }
+        current.set(new Current(app.wireName() + " / " + strategy.wireName() + " / " + scenario.wireName() + " #" + rep, number, start, durationNanos, open));
+        List<OpenLoop.Call> calls;
+        List<ResourceSampler.Tick> ticks;
+        try {
+            calls = open.run(router, start, offsets, i -> planned(app, tag, i), plan.timeout());
+        } finally {
+            ticks = sampler.stop();
+            if (fault != null) fault.join(plan.freeze().toMillis() + 30_000);
+            faulter = null;
+            current.set(null);
+        }
+        if (strikeFailed.get() != null && !interrupted) throw new IllegalStateException("the fault could not be injected: " + strikeFailed.get().getMessage(), strikeFailed.get());
+        long faultNanos = -1;
+        String detail = "";
+        if (struck.get() != null) {
+            // The fault's moment is when the signal went, on the wall clock; the calls' times count from start.
+            long wallAtStart = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+            faultNanos = TimeUnit.MILLISECONDS.toNanos(struck.get().atMs() - wallAtStart);
+            detail = struck.get().detail();
+        }
+        RunResult.StoreCheck check = app.needsRedis() && store != null && !interrupted ? store.check(store.keyFor(group), tag, calls) : null;
+        return new RunResult(app, strategy.wireName(), scenario, rep, tag, durationNanos, faultNanos, detail, calls, ticks, check,
+                interrupted || open.stopped());
+    }
+
+    private OpenLoop.Planned planned(App app, String tag, int index) {
+        String requestId = tag + "-" + index;
+        return new OpenLoop.Planned(requestId, app.request(index, tag, requestId, plan.fibN()));
+    }
+
+    private String summary(int number, String label, RunResult r) {
+        Measures m = Measures.of(r);
+        StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "[%d/%d] %-44s sent %d ok %d failed %d re-sent %d, mean %.1f ms p99 %.1f ms",
+                number, plan.runs(), label, m.sent(), m.succeeded(), m.failed(), m.resent(), m.meanMillis(), m.p99Millis()));
+        if (r.hasFault()) {
+            s.append(String.format(Locale.ROOT, " | recovery %.0f ms, fault to first success %.0f ms (%s)", m.recoveryMillis(), m.firstSuccessMillis(), r.faultDetail()));
+        }
+        if (m.store() != null) s.append(String.format(Locale.ROOT, " | store: %d lost, %d twice", m.store().lost(), m.store().duplicated()));
+        return s.toString();
+    }
+}
