@@ -83,7 +83,11 @@ public final class ServerProcess implements AutoCloseable {
         }
         p.destroyForcibly();
         running.remove(p);
-        throw new IllegalStateException("the server did not start; its log: " + Files.readString(dir.resolve("server.log")));
+        Path log = dir.resolve("server.log");
+        List<String> lines = Files.readAllLines(log);
+        String why = lines.stream().filter(l -> l.startsWith("error:")).reduce((a, b) -> b)
+                .orElse(lines.isEmpty() ? "it wrote nothing" : lines.getLast());
+        throw new IllegalStateException("the server did not start (" + why + "); its log: " + log);
     }
 
     /**

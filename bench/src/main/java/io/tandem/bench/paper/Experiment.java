@@ -98,7 +98,19 @@ final class Experiment {
                         env.put("GUESTBOOK_KEY", store.keyFor(group));
                     }
                     log.accept(String.format(Locale.ROOT, "starting a %d-node server for %s under %s", plan.nodes(), app.wireName(), strategy.wireName()));
-                    try (Cluster cluster = Cluster.start(app, strategy, plan.nodes(), examples, env)) {
+                    Cluster started;
+                    try {
+                        started = Cluster.start(app, strategy, plan.nodes(), examples, env);
+                    } catch (Exception e) {
+                        if (interrupted) return results();
+                        // The other groups may still run: this one's runs are reported as not counted, with the reason.
+                        int runs = plan.scenarios().size() * plan.repeat();
+                        number += runs;
+                        notCounted.add(app.wireName() + " / " + strategy.wireName() + ": all " + runs + " runs, the server did not start: " + firstLine(e.getMessage()));
+                        log.accept(String.format(Locale.ROOT, "%s under %s: not counted, the server did not start: %s", app.wireName(), strategy.wireName(), firstLine(e.getMessage())));
+                        continue;
+                    }
+                    try (Cluster cluster = started) {
                         for (Scenario scenario : plan.scenarios()) {
                             for (int rep = 1; rep <= plan.repeat(); rep++) {
                                 if (interrupted) return results();
@@ -113,7 +125,10 @@ final class Experiment {
                                         log.accept(summary(number, label, r));
                                     }
                                 } catch (Exception e) {
-                                    if (interrupted) return results();
+                                    if (interrupted) {
+                                        notCounted.add(label + ": interrupted");
+                                        return results();
+                                    }
                                     notCounted.add(label + ": " + e.getMessage());
                                     log.accept(String.format(Locale.ROOT, "[%d/%d] %s: not counted, %s", number, plan.runs(), label, e.getMessage()));
                                 }
@@ -121,7 +136,7 @@ final class Experiment {
                         }
                     } catch (Exception e) {
                         if (interrupted) return results();
-                        throw e;
+                        log.accept("stopping the server of " + group + " failed: " + firstLine(e.getMessage()));
                     }
                 }
             }
@@ -186,6 +201,12 @@ final class Experiment {
         RunResult.StoreCheck check = app.needsRedis() && store != null && !interrupted ? store.check(store.keyFor(group), tag, calls) : null;
         return new RunResult(app, strategy.wireName(), scenario, rep, tag, durationNanos, faultNanos, detail, calls, ticks, check,
                 interrupted || open.stopped());
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) return "(no message)";
+        int nl = message.indexOf('\n');
+        return nl < 0 ? message : message.substring(0, nl) + " ...";
     }
 
     private OpenLoop.Planned planned(App app, String tag, int index) {

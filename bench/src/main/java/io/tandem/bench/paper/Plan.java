@@ -15,7 +15,7 @@ record Plan(String profile, int requests, Duration duration, int repeat, List<Sc
 
     /** The paper's sizes (its section 5): 3000 requests over 5 minutes, 5 repetitions, every scenario, app and strategy. */
     static final String PAPER = "paper";
-    /** The same shape, short: 10 requests a second as the paper, for 12 s, once. */
+    /** The same shape, short: 10 requests a second as the paper, for 10 s, once. */
     static final String QUICK = "quick";
 
     /** Rough cost of one run beyond its load (settling, warm-up, reading the store), and of starting a cluster. */
