@@ -147,21 +147,30 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     @Override
+    /**
+     * Stops the server (it stops its agents and instances) and the agents started again, and deletes the home. Runs to
+     * the end also when the caller was interrupted (a benchmark stopped with Ctrl-C), keeping the interrupt.
+     */
     public void close() throws Exception {
-        List<Process> agents;
-        synchronized (this) {
-            agents = List.copyOf(restartedAgents);
-        }
-        agents.forEach(Process::destroy);
-        process.destroy();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
-        running.remove(process);
-        for (Process agent : agents) {
-            if (!agent.waitFor(30, TimeUnit.SECONDS)) agent.destroyForcibly().waitFor();
-            running.remove(agent);
-        }
-        try (Stream<Path> files = Files.walk(home.root())) {
-            files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        boolean interrupted = Thread.interrupted();
+        try {
+            List<Process> agents;
+            synchronized (this) {
+                agents = List.copyOf(restartedAgents);
+            }
+            agents.forEach(Process::destroy);
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+            running.remove(process);
+            for (Process agent : agents) {
+                if (!agent.waitFor(30, TimeUnit.SECONDS)) agent.destroyForcibly().waitFor();
+                running.remove(agent);
+            }
+            try (Stream<Path> files = Files.walk(home.root())) {
+                files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 }

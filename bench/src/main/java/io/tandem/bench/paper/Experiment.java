@@ -185,7 +185,7 @@ final class Experiment {
             calls = open.run(router, start, offsets, i -> planned(app, tag, i), plan.timeout());
         } finally {
             ticks = sampler.stop();
-            if (fault != null) fault.join(plan.freeze().toMillis() + 30_000);
+            if (fault != null) joinUninterruptibly(fault, plan.freeze().plusSeconds(30)); // a frozen node is resumed before the run ends
             faulter = null;
             current.set(null);
         }
@@ -201,6 +201,20 @@ final class Experiment {
         RunResult.StoreCheck check = app.needsRedis() && store != null && !interrupted ? store.check(store.keyFor(group), tag, calls) : null;
         return new RunResult(app, strategy.wireName(), scenario, rep, tag, durationNanos, faultNanos, detail, calls, ticks, check,
                 interrupted || open.stopped());
+    }
+
+    /** Waits up to {@code limit} for {@code t} to end, also when interrupted (the interrupt is kept for later). */
+    static void joinUninterruptibly(Thread t, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        boolean interrupted = false;
+        while (t.isAlive() && System.nanoTime() < deadline) {
+            try {
+                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) Thread.currentThread().interrupt();
     }
 
     private static String firstLine(String message) {

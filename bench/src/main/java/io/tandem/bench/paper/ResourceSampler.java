@@ -69,10 +69,11 @@ final class ResourceSampler {
         thread = Thread.ofPlatform().daemon().name("bench-resources").start(this::loop);
     }
 
-    List<Tick> stop() throws InterruptedException {
+    /** Stops sampling and returns the samples; waits for the sampling thread even when the caller is interrupted. */
+    List<Tick> stop() {
         running = false;
         thread.interrupt();
-        thread.join(10_000);
+        Experiment.joinUninterruptibly(thread, Duration.ofSeconds(10));
         return List.copyOf(ticks);
     }
 
