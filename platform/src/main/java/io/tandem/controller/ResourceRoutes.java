@@ -9,6 +9,7 @@ import io.tandem.model.Json;
 import io.tandem.model.Names;
 import io.tandem.model.Resource;
 import io.tandem.model.Resource.Kind;
+import io.tandem.model.TimeTrigger;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -41,6 +42,7 @@ final class ResourceRoutes {
             case ENVIRONMENT -> "/v1/environments";
             case FUNCTION -> "/v1/functions";
             case HTTP_TRIGGER -> "/v1/triggers/http";
+            case TIME_TRIGGER -> "/v1/triggers/time";
         };
     }
 
@@ -124,6 +126,12 @@ final class ResourceRoutes {
                 for (Resource t : tx.list(Kind.HTTP_TRIGGER)) {
                     if (name.equals(((HttpTrigger) t).spec().function())) {
                         tx.delete(Kind.HTTP_TRIGGER, t.name());
+                        triggers.add(t.name());
+                    }
+                }
+                for (Resource t : tx.list(Kind.TIME_TRIGGER)) {
+                    if (name.equals(((TimeTrigger) t).spec().function())) {
+                        tx.delete(Kind.TIME_TRIGGER, t.name());
                         triggers.add(t.name());
                     }
                 }
