@@ -43,6 +43,11 @@ import org.slf4j.LoggerFactory;
  * active-standby, replicate) to the request, as to any other; each request carries {@code X-Tandem-Firing} so a
  * function can drop a repeat that a strategy re-sent.
  *
+ * <p>Events: every skipped, failed or missed firing is a cluster event; a firing that succeeded is one only when the
+ * timer's previous firing (in this process) did not, so a timer that fires each second reports its first success
+ * and each recovery without pushing the cluster's other events out of the store. {@link FiringJournal} counts them
+ * all.
+ *
  * <p>Threads. One lock ({@code this}) guards the timers and the order of journal writes. Three kinds of thread take
  * it briefly: the feed's delivery thread ({@link #accept}), the ticker {@code timer-scheduler} ({@link #tick}), and
  * the sender's completion threads. Sending and emitting events happen outside the lock.
@@ -70,6 +75,7 @@ public final class TimerScheduler implements Consumer<Change>, AutoCloseable {
         Instant handledUpTo;
         Instant due; // the first firing after handledUpTo, or null if it never fires again
         Firing running; // the firing sent and not yet answered
+        boolean succeeding; // the last firing this process saw answered with a 2xx
 
         void handled(Instant scheduled, ZoneId zone) {
             handledUpTo = scheduled;
@@ -243,11 +249,14 @@ public final class TimerScheduler implements Consumer<Change>, AutoCloseable {
         boolean ok = error == null && status != null && status / 100 == 2;
         String detail = error != null ? "no answer: " + (error.getCause() != null ? error.getCause() : error)
                 : "answered " + status + " in " + Duration.between(sent, at).toMillis() + " ms";
+        boolean report;
         synchronized (this) {
             Timer t = timers.get(f.trigger());
             if (t != null && f.equals(t.running)) t.running = null;
+            report = !ok || t == null || !t.succeeding;
+            if (t != null) t.succeeding = ok;
             Optional<Entry> before = journal.get(f.trigger());
-            if (t != null && before.isPresent()) {
+            if (t != null && before.isPresent() && !closed) {
                 Entry e = before.get();
                 LastFiring last = new LastFiring(f.scheduled(), sent, ok ? LastFiring.SUCCEEDED : LastFiring.FAILED, status, at, detail);
                 try {
@@ -258,7 +267,7 @@ public final class TimerScheduler implements Consumer<Change>, AutoCloseable {
             }
         }
         if (!ok) log.info("time trigger '{}': the firing due at {} failed: {}", f.trigger(), f.scheduled(), detail);
-        emit(ok ? ClusterEvent.TIMER_FIRED : ClusterEvent.TIMER_FAILED, f.spec().function(),
+        if (report) emit(ok ? ClusterEvent.TIMER_FIRED : ClusterEvent.TIMER_FAILED, f.spec().function(),
                 "timer '" + f.trigger() + "' firing due at " + f.scheduled() + " " + detail);
     }
 

@@ -72,6 +72,22 @@ class TimeTriggerSchedulerTest {
     }
 
     @Test
+    void reportsTheFirstSuccessAndEachFailureButNotEverySuccess() {
+        TimerScheduler s = scheduler();
+        s.accept(added("tick", "@every 10s"));
+        for (int status : new int[]{200, 200, 500, 200, 200}) {
+            clock.advance(Duration.ofSeconds(10));
+            s.tick();
+            sender.sent.getLast().answer().complete(status);
+        }
+        assertThat(sender.sent).hasSize(5);
+        assertThat(eventTypes()).containsExactly(ClusterEvent.TIMER_FIRED, ClusterEvent.TIMER_FAILED, ClusterEvent.TIMER_FIRED);
+        FiringJournal.Entry e = FiringJournal.read(journalFile).get("tick");
+        assertThat(e.fired()).isEqualTo(5);
+        assertThat(e.failed()).isEqualTo(1);
+    }
+
+    @Test
     void tickSaysHowLongUntilTheNextFiring() {
         TimerScheduler s = scheduler();
         s.accept(added("tick", "@every 10s"));
