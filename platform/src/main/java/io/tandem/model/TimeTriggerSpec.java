@@ -1,5 +1,7 @@
 package io.tandem.model;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Locale;
 import java.util.Set;
 
@@ -23,8 +25,17 @@ public record TimeTriggerSpec(String function, String cron, String method, Strin
         schedule();
         if (!METHODS.contains(method)) throw new InvalidResourceException("spec.method", "unknown method '" + method + "': use GET, POST, PUT, DELETE, PATCH, HEAD or OPTIONS");
         if (!path.startsWith("/")) throw new InvalidResourceException("spec.path", "must start with '/', was '" + path + "'");
-        if (path.chars().anyMatch(c -> c <= ' ' || c == 127)) throw new InvalidResourceException("spec.path", "must not hold spaces or control characters: percent-encode them");
+        if (!isUriPath(path)) throw new InvalidResourceException("spec.path", "'" + path + "' is not a valid URL path and query: percent-encode spaces and other special characters");
         if (body != null && body.length() > MAX_BODY_BYTES) throw new InvalidResourceException("spec.body", "too long (" + body.length() + " characters): at most " + MAX_BODY_BYTES);
+    }
+
+    private static boolean isUriPath(String p) {
+        try {
+            URI u = new URI("http://host" + p);
+            return u.getRawPath() != null && u.getRawFragment() == null;
+        } catch (URISyntaxException e) {
+            return false;
+        }
     }
 
     /** The parsed {@code cron}; throws {@link InvalidResourceException} on {@code spec.cron} when it is invalid or never fires. */

@@ -94,6 +94,8 @@ class TimeTriggerScheduleTest {
         assertThatThrownBy(() -> new TimeTriggerSpec("hello", "0 0 30 2 *", null, null, null).validate()).hasMessageStartingWith("spec.cron");
         assertThatThrownBy(() -> new TimeTriggerSpec("hello", "@hourly", "FETCH", null, null).validate()).hasMessageStartingWith("spec.method");
         assertThatThrownBy(() -> new TimeTriggerSpec("hello", "@hourly", null, "x", null).validate()).hasMessageStartingWith("spec.path");
+        assertThatThrownBy(() -> new TimeTriggerSpec("hello", "@hourly", null, "/a b", null).validate()).hasMessageStartingWith("spec.path");
+        assertThatThrownBy(() -> new TimeTriggerSpec("hello", "@hourly", null, "/{id}", null).validate()).hasMessageStartingWith("spec.path");
         new TimeTriggerSpec("hello", "*/10 * * * * *", "POST", "/tick?from=timer", "{}").validate();
     }
 }
