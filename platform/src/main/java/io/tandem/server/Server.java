@@ -182,8 +182,8 @@ public final class Server {
     }
 
     /**
-     * Stops the router first (no new requests), then the executor with every instance and agent, hands the
-     * controller the last events, then stops it.
+     * Stops the timers (no new firings) and the router first (no new requests), then the executor with every
+     * instance and agent, hands the controller the last events, then stops it.
      */
     public synchronized void stop() {
         if (stopping) return;
