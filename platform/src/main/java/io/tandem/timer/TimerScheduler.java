@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * <p>Semantics: at most once per firing. A firing is never sent twice, even across a kill -9, because its instant is
  * on disk before the request leaves; a crash between that write and the send loses that one firing, which is the
  * price of never doubling it (a duplicate of a non-idempotent function is worse than a miss, and the window is the
- * few microseconds of one send). A firing that fell due while the server was down, no more than a minute before it
+ * moment between the write and the send). A firing that fell due while the server was down, no more than a minute before it
  * came back, is sent once when it starts. Once sent, the router applies the function's strategy (retry,
  * active-standby, replicate) to the request, as to any other; each request carries {@code X-Tandem-Firing} so a
  * function can drop a repeat that a strategy re-sent.
