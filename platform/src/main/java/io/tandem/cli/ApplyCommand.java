@@ -11,6 +11,8 @@ import io.tandem.model.HttpTrigger;
 import io.tandem.model.HttpTriggerSpec;
 import io.tandem.model.Metadata;
 import io.tandem.model.Resource;
+import io.tandem.model.TimeTrigger;
+import io.tandem.model.TimeTriggerSpec;
 import io.tandem.spec.SpecDocument;
 import io.tandem.spec.SpecFiles;
 import java.nio.file.Path;
@@ -39,6 +41,7 @@ final class ApplyCommand implements Runnable {
                     yield new Function(Metadata.named(doc.name()), SpecFiles.functionSpec(doc, code));
                 }
                 case HTTP_TRIGGER -> new HttpTrigger(Metadata.named(doc.name()), (HttpTriggerSpec) doc.spec());
+                case TIME_TRIGGER -> new TimeTrigger(Metadata.named(doc.name()), (TimeTriggerSpec) doc.spec());
             };
             long before = revisionOf(client, resource);
             try {

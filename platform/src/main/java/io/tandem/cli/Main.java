@@ -20,6 +20,7 @@ import picocli.CommandLine.Command;
                 EnvCommand.class,
                 FnCommand.class,
                 RouteCommand.class,
+                TimerCommand.class,
                 ApplyCommand.class,
                 DeleteCommand.class,
                 StatusCommand.class,

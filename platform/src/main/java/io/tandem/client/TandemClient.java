@@ -96,6 +96,7 @@ public final class TandemClient {
             case ENVIRONMENT -> "/v1/environments";
             case FUNCTION -> "/v1/functions";
             case HTTP_TRIGGER -> "/v1/triggers/http";
+            case TIME_TRIGGER -> "/v1/triggers/time";
         };
     }
 

@@ -1,6 +1,7 @@
 package io.tandem.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tandem.model.Change;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.Json;
@@ -47,7 +48,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class WatchFeed implements ChangeFeed, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WatchFeed.class);
-    private static final List<String> COLLECTIONS = List.of("/v1/environments", "/v1/functions", "/v1/triggers/http");
+    private static final List<String> COLLECTIONS = List.of("/v1/environments", "/v1/functions", "/v1/triggers/http", "/v1/triggers/time");
 
     private final URI api;
     private final String token;
@@ -211,6 +212,7 @@ public final class WatchFeed implements ChangeFeed, AutoCloseable {
             JsonNode body = Json.MAPPER.readTree(resp.body());
             lowest = Math.min(lowest, body.path("revision").asLong());
             for (JsonNode item : body.path("items")) {
+                if (item instanceof ObjectNode o) o.remove("status"); // what the API reports beside a resource (a timer's next firing), not part of it
                 Resource r = Json.MAPPER.treeToValue(item, Resource.class);
                 listed.put(key(r), r);
             }

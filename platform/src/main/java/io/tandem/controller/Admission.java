@@ -13,6 +13,8 @@ import io.tandem.model.Names;
 import io.tandem.model.Resource;
 import io.tandem.model.Resource.Kind;
 import io.tandem.model.Runtime;
+import io.tandem.model.TimeTrigger;
+import io.tandem.model.TimeTriggerSpec;
 import io.tandem.packages.PackageStore;
 import java.util.List;
 import java.util.Map;
@@ -42,6 +44,7 @@ final class Admission {
                 case Environment e -> admitEnvironment(e);
                 case Function f -> admitFunction(tx, f);
                 case HttpTrigger t -> admitTrigger(tx, t);
+                case TimeTrigger t -> admitTimer(tx, t);
             };
         } catch (InvalidResourceException e) {
             throw RequestBodies.invalid(e, r.kind());
@@ -91,6 +94,17 @@ final class Admission {
                         + other.name() + "' (" + o.method() + " " + o.path() + "), which routes to function '" + o.function() + "'",
                         "pick another path or method, or delete HttpTrigger '" + other.name() + "' first");
             }
+        }
+        return t;
+    }
+
+    /** The schedule must parse and fire at some time; the function must exist (a timer for nothing could only fail). */
+    private TimeTrigger admitTimer(Transaction tx, TimeTrigger t) {
+        TimeTriggerSpec s = requireSpec(t.spec(), Kind.TIME_TRIGGER);
+        s.validate();
+        if (tx.get(Kind.FUNCTION, s.function()).isEmpty()) {
+            throw ApiException.unprocessable("function '" + s.function() + "' named by spec.function does not exist",
+                    "create the function first, then its timer");
         }
         return t;
     }

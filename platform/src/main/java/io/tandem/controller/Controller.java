@@ -3,6 +3,7 @@ package io.tandem.controller;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tandem.controller.store.ResourceStore;
 import io.tandem.home.TandemHome;
+import io.tandem.timer.FiringJournal;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.Environment;
 import io.tandem.model.EnvironmentSpec;
@@ -25,6 +26,8 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
+import java.time.ZoneId;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -172,7 +175,8 @@ public final class Controller {
         router.get("/v1/openapi.yaml").handler(this::openApi);
         router.route("/v1/*").handler(this::authenticate);
         BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(JSON_BODY_LIMIT);
-        new ResourceRoutes(vertx, store, new Admission(packages), clusterView).register(router, jsonBody);
+        new ResourceRoutes(vertx, store, new Admission(packages), clusterView,
+                new TimerStatus(FiringJournal.fileIn(home), InstantSource.system(), ZoneId.systemDefault())).register(router, jsonBody);
         new PackageRoutes(vertx, packages, store).register(router);
         watches = new WatchRoute(vertx, store);
         watches.register(router);

@@ -9,6 +9,8 @@ import io.tandem.model.Json;
 import io.tandem.model.Names;
 import io.tandem.model.Resource;
 import io.tandem.model.Resource.Kind;
+import io.tandem.model.TimeTrigger;
+import io.tandem.timer.FiringJournal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.ext.web.Router;
@@ -16,24 +18,28 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@code /v1/environments}, {@code /v1/functions} and {@code /v1/triggers/http}: list, get, create (POST), create
- * or replace (PUT, idempotent) and delete. Every write is one store transaction with its {@link Admission} checks.
+ * {@code /v1/environments}, {@code /v1/functions}, {@code /v1/triggers/http} and {@code /v1/triggers/time}: list,
+ * get, create (POST), create or replace (PUT, idempotent) and delete. A time trigger comes with a {@code status}
+ * (next firings, the last one) that {@link TimerStatus} adds. Every write is one store transaction with its {@link Admission} checks.
  */
 final class ResourceRoutes {
     private final Vertx vertx;
     private final ResourceStore store;
     private final Admission admission;
     private final ClusterView cluster;
+    private final TimerStatus timers;
 
-    ResourceRoutes(Vertx vertx, ResourceStore store, Admission admission, ClusterView cluster) {
+    ResourceRoutes(Vertx vertx, ResourceStore store, Admission admission, ClusterView cluster, TimerStatus timers) {
         this.vertx = vertx;
         this.store = store;
         this.admission = admission;
         this.cluster = cluster;
+        this.timers = timers;
     }
 
     static String collection(Kind kind) {
@@ -41,6 +47,7 @@ final class ResourceRoutes {
             case ENVIRONMENT -> "/v1/environments";
             case FUNCTION -> "/v1/functions";
             case HTTP_TRIGGER -> "/v1/triggers/http";
+            case TIME_TRIGGER -> "/v1/triggers/time";
         };
     }
 
@@ -59,7 +66,12 @@ final class ResourceRoutes {
         reply(ctx, store.submitRead(tx -> {
             ObjectNode body = Json.MAPPER.createObjectNode();
             ArrayNode items = body.putArray("items");
-            tx.list(kind).forEach(r -> items.add(Replies.tree(r)));
+            Map<String, FiringJournal.Entry> firings = kind == Kind.TIME_TRIGGER ? timers.entries() : Map.of();
+            for (Resource r : tx.list(kind)) {
+                ObjectNode item = Replies.tree(r);
+                if (r instanceof TimeTrigger t) item.set("status", timers.of(t, 1, firings));
+                items.add(item);
+            }
             body.put("revision", tx.revision());
             return body;
         }), 200);
@@ -67,6 +79,7 @@ final class ResourceRoutes {
 
     private void get(RoutingContext ctx, Kind kind) {
         String name = pathName(ctx, kind);
+        int next = kind == Kind.TIME_TRIGGER ? nextCount(ctx) : 1;
         Future<Optional<Resource>> found = Future.fromCompletionStage(store.submitRead(tx -> tx.get(kind, name)), vertx.getOrCreateContext());
         found.onSuccess(r -> {
             if (r.isEmpty()) {
@@ -74,6 +87,7 @@ final class ResourceRoutes {
                 return;
             }
             ObjectNode body = Replies.tree(r.get());
+            if (r.get() instanceof TimeTrigger t) body.set("status", timers.of(t, next, timers.entries()));
             if (kind != Kind.FUNCTION) {
                 Replies.json(ctx, 200, body);
                 return;
@@ -84,6 +98,19 @@ final class ResourceRoutes {
                 Replies.json(ctx, 200, body);
             });
         }).onFailure(ctx::fail);
+    }
+
+    /** {@code ?next=N}: how many next firings of a time trigger to show, 1 (the default) to 100. */
+    private static int nextCount(RoutingContext ctx) {
+        String n = ctx.queryParams().get("next");
+        if (n == null) return 1;
+        try {
+            int count = Integer.parseInt(n);
+            if (count >= 1 && count <= TimerStatus.MAX_NEXT) return count;
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw ApiException.badRequest("invalid next=" + n, "give a number of firings from 1 to " + TimerStatus.MAX_NEXT);
     }
 
     private void create(RoutingContext ctx, Kind kind) {
@@ -124,6 +151,12 @@ final class ResourceRoutes {
                 for (Resource t : tx.list(Kind.HTTP_TRIGGER)) {
                     if (name.equals(((HttpTrigger) t).spec().function())) {
                         tx.delete(Kind.HTTP_TRIGGER, t.name());
+                        triggers.add(t.name());
+                    }
+                }
+                for (Resource t : tx.list(Kind.TIME_TRIGGER)) {
+                    if (name.equals(((TimeTrigger) t).spec().function())) {
+                        tx.delete(Kind.TIME_TRIGGER, t.name());
                         triggers.add(t.name());
                     }
                 }

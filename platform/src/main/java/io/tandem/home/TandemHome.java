@@ -22,6 +22,7 @@ import java.util.HexFormat;
  *   server.json      where the running server listens (written when it is ready, removed when it stops)
  *   data/            the controller's store
  *   packages/        code packages, content-addressed by SHA-256
+ *   timers/          firings.json: what each time trigger fired last (written before each firing)
  *   nodes/NAME/      one agent's files: instance logs, unpacked code, pid records
  * </pre>
  * Thread-safe: every method works on the file system only.

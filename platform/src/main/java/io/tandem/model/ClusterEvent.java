@@ -26,6 +26,14 @@ public record ClusterEvent(long seq, Instant at, String type, String function, S
     /** The controller process exited on its own (a crash, a kill) and is being restarted; functions keep serving. */
     public static final String CONTROLLER_EXITED = "controller-exited";
     public static final String CONTROLLER_RESTARTED = "controller-restarted";
+    /** A time trigger's firing answered with a 2xx; {@code detail} names the timer and the instant it was due. */
+    public static final String TIMER_FIRED = "timer-fired";
+    /** A time trigger's firing got no 2xx answer, or none at all. */
+    public static final String TIMER_FAILED = "timer-failed";
+    /** A time trigger's firing was skipped because its previous firing still ran. */
+    public static final String TIMER_SKIPPED = "timer-skipped";
+    /** A time trigger's firings were not sent because they were due more than a minute ago (the server was down). */
+    public static final String TIMER_MISSED = "timer-missed";
     /** Written by the controller when it had to drop events because its store fell behind. */
     public static final String EVENTS_DROPPED = "events-dropped";
 

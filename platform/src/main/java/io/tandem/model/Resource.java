@@ -9,8 +9,9 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 @JsonSubTypes({
         @JsonSubTypes.Type(value = Environment.class, name = "Environment"),
         @JsonSubTypes.Type(value = Function.class, name = "Function"),
-        @JsonSubTypes.Type(value = HttpTrigger.class, name = "HttpTrigger")})
-public sealed interface Resource permits Environment, Function, HttpTrigger {
+        @JsonSubTypes.Type(value = HttpTrigger.class, name = "HttpTrigger"),
+        @JsonSubTypes.Type(value = TimeTrigger.class, name = "TimeTrigger")})
+public sealed interface Resource permits Environment, Function, HttpTrigger, TimeTrigger {
     Metadata metadata();
 
     @JsonIgnore
@@ -22,7 +23,7 @@ public sealed interface Resource permits Environment, Function, HttpTrigger {
     }
 
     enum Kind {
-        ENVIRONMENT("Environment"), FUNCTION("Function"), HTTP_TRIGGER("HttpTrigger");
+        ENVIRONMENT("Environment"), FUNCTION("Function"), HTTP_TRIGGER("HttpTrigger"), TIME_TRIGGER("TimeTrigger");
 
         private final String wireName;
 

@@ -14,6 +14,9 @@ import io.tandem.model.Endpoint;
 import io.tandem.router.InstanceSource;
 import io.tandem.router.Router;
 import io.tandem.router.RouterConfig;
+import io.tandem.timer.FiringJournal;
+import io.tandem.timer.RouterSender;
+import io.tandem.timer.TimerScheduler;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.io.IOException;
@@ -23,6 +26,8 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -42,7 +47,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The roles meet here: the router asks the executor for cold instances ({@link InstanceSource}, in process), the
  * executor pushes warm endpoints to the router ({@link EndpointPublisher}), and the controller's API reads the
- * executor's view of the cluster from the executor's own port ({@code /v1/cluster}).
+ * executor's view of the cluster from the executor's own port ({@code /v1/cluster}). Time triggers fire from here
+ * too ({@link TimerScheduler}), through the router, so they keep firing while the controller restarts.
  *
  * <p>{@link #start} and {@link #stop} may be called from any thread; stop is idempotent.
  */
@@ -57,6 +63,8 @@ public final class Server {
     private final Executor executor;
     private final int apiPort;
     private volatile ControllerProcess controller;
+    private volatile TimerScheduler timers;
+    private volatile AutoCloseable timerSubscription;
     private final Object infoLock = new Object();
     private ServerInfo info; // guarded by infoLock
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -129,12 +137,22 @@ public final class Server {
             throw e;
         }
         String routerUrl = "http://" + config.host() + ":" + router.port();
+        server.startTimers(URI.create(routerUrl));
         server.publishInfo(new ServerInfo(api, routerUrl, executor.url(), ProcessHandle.current().pid(), Instant.now(),
                 server.controller.pid()));
         log.info("Tandem is ready: router {}  API {}  nodes {}  home {}", routerUrl, api, config.nodes(), home.root());
         System.out.println("Tandem is ready.\n  router   " + routerUrl + "   (curl " + routerUrl + "/function/NAME)\n  api      " + api
                 + "\n  nodes    " + config.nodes() + "\n  home     " + home.root() + "\nStop with Ctrl-C.");
         return server;
+    }
+
+    /** Starts firing time triggers, once the router serves what the controller holds, so a firing finds its function. */
+    private void startTimers(URI routerUrl) {
+        TimerScheduler t = new TimerScheduler(InstantSource.system(), ZoneId.systemDefault(),
+                FiringJournal.open(FiringJournal.fileIn(config.home())), new RouterSender(routerUrl), events::emit);
+        timers = t;
+        timerSubscription = feed.subscribe(t);
+        t.start();
     }
 
     public int routerPort() {
@@ -164,13 +182,14 @@ public final class Server {
     }
 
     /**
-     * Stops the router first (no new requests), then the executor with every instance and agent, hands the
-     * controller the last events, then stops it.
+     * Stops the timers (no new firings) and the router first (no new requests), then the executor with every
+     * instance and agent, hands the controller the last events, then stops it.
      */
     public synchronized void stop() {
         if (stopping) return;
         stopping = true;
         log.info("stopping");
+        stopTimers();
         quietly(router.stop());
         quietly(executor.stop());
         try {
@@ -184,6 +203,15 @@ public final class Server {
         ServerInfo.removeIfOwnedBy(config.home(), ProcessHandle.current().pid());
         quietly(vertx.close());
         stopped.countDown();
+    }
+
+    private void stopTimers() {
+        try {
+            if (timerSubscription != null) timerSubscription.close();
+        } catch (Exception e) {
+            log.warn("while stopping the timers: {}", e.toString());
+        }
+        if (timers != null) timers.close();
     }
 
     /**

@@ -15,6 +15,7 @@ import io.tandem.model.InvalidResourceException;
 import io.tandem.model.Json;
 import io.tandem.model.Names;
 import io.tandem.model.Resource;
+import io.tandem.model.TimeTriggerSpec;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,7 +123,7 @@ public final class SpecFiles {
         Resource.Kind kind = kindOf(kindText);
         if (kind == null) {
             throw new SpecException(file, lineOfField(chunk, "kind"), "kind", (kindText == null ? "missing" : "unknown kind '" + kindText + "'")
-                    + ": use Environment, Function or HttpTrigger");
+                    + ": use Environment, Function, HttpTrigger or TimeTrigger");
         }
         for (var it = tree.fieldNames(); it.hasNext(); ) {
             String f = it.next();
@@ -144,6 +145,7 @@ public final class SpecFiles {
                 case EnvironmentSpec e -> e.validate();
                 case FunctionFileSpec f -> validateFunction(file, f);
                 case HttpTriggerSpec t -> t.validate();
+                case TimeTriggerSpec t -> t.validate();
                 default -> throw new IllegalStateException();
             }
         } catch (InvalidResourceException e) {
@@ -158,6 +160,7 @@ public final class SpecFiles {
             case ENVIRONMENT -> EnvironmentSpec.class;
             case FUNCTION -> FunctionFileSpec.class;
             case HTTP_TRIGGER -> HttpTriggerSpec.class;
+            case TIME_TRIGGER -> TimeTriggerSpec.class;
         };
         try {
             JsonNode specNode = Json.YAML.readTree(chunk.text()).get("spec");

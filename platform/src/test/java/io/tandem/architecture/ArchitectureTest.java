@@ -66,6 +66,12 @@ class ArchitectureTest {
     }
 
     @Test
+    void timersReachFunctionsOnlyThroughTheRouter() {
+        // Over HTTP, so each function's strategy applies to a firing: no calls into the router, executor or store.
+        assertThat(deps.get("timer")).as("timer depends on " + deps.get("timer")).doesNotContain("router", "executor", "agent", "controller", "packages");
+    }
+
+    @Test
     void agentRunsOnItsOwnWithoutTheServerRoles() {
         assertThat(deps.get("agent")).as("agent depends on " + deps.get("agent")).doesNotContain("controller", "router", "executor", "server", "cli");
     }

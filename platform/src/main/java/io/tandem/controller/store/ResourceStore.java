@@ -11,6 +11,7 @@ import io.tandem.model.Json;
 import io.tandem.model.Metadata;
 import io.tandem.model.Resource;
 import io.tandem.model.Resource.Kind;
+import io.tandem.model.TimeTrigger;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -626,6 +627,7 @@ public final class ResourceStore implements AutoCloseable {
             case Environment e -> e.spec();
             case Function f -> f.spec();
             case HttpTrigger t -> t.spec();
+            case TimeTrigger t -> t.spec();
         };
     }
 
@@ -635,6 +637,7 @@ public final class ResourceStore implements AutoCloseable {
             case Environment e -> new Environment(m, e.spec());
             case Function f -> new Function(m, f.spec());
             case HttpTrigger t -> new HttpTrigger(m, t.spec());
+            case TimeTrigger t -> new TimeTrigger(m, t.spec());
         };
     }
 
