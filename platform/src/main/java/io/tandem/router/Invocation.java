@@ -47,6 +47,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>The timeout runs from the request's arrival to the response head, cold start included; a response that
  * has started streams for as long as it takes.
+ *
+ * <p>For metrics it keeps two times: how long the request waited for the executor's cold starts, and how long the
+ * send that answered took from its start to its response head (the function's time as the router sees it).
  */
 final class Invocation implements Attempts<HttpClientResponse> {
     static final String EPOCH = "X-Tandem-Epoch";
@@ -60,12 +63,13 @@ final class Invocation implements Attempts<HttpClientResponse> {
     private final MultiMap headers;
     private final boolean hasBody;
     private final Promise<HttpClientResponse> outcome = Promise.promise();
-    /** Every request sent to an instance, reset when the invocation is aborted. */
-    private final List<HttpClientRequest> sent = new ArrayList<>();
+    /** Every send to an instance, whose request is reset when the invocation is aborted. */
+    private final List<Send> sends = new ArrayList<>(1);
     private Buffer keptBody;
     private boolean bodyStarted;
     private int open;
     private int attempts;
+    private long coldWaitNanos;
 
     Invocation(RouterParts parts, HttpClient client, HttpServerRequest req, Target target, MultiMap headers, boolean hasBody) {
         this.parts = parts;
@@ -103,12 +107,29 @@ final class Invocation implements Attempts<HttpClientResponse> {
         return attempts;
     }
 
+    /** Nanoseconds spent waiting for the executor to provide an instance. */
+    long coldWaitNanos() {
+        return coldWaitNanos;
+    }
+
+    /** Nanoseconds from the start of the send that answered to its response head; -1 when none answered. */
+    long functionNanos() {
+        if (!outcome.future().succeeded()) return -1;
+        HttpClientRequest answered = outcome.future().result().request();
+        for (Send s : sends) {
+            if (s.request == answered && s.answeredAt != 0) return s.answeredAt - s.startedAt;
+        }
+        return -1;
+    }
+
     @Override
     public Future<Endpoint> endpoint() {
         if (outcome.future().isComplete()) return Future.failedFuture(endedBy());
         Endpoint warm = parts.endpoints().pick(name());
         if (warm != null) return Future.succeededFuture(warm);
+        long waitFrom = System.nanoTime();
         return Future.fromCompletionStage(parts.coldStarts().acquire(name()), context)
+                .andThen(done -> coldWaitNanos += System.nanoTime() - waitFrom)
                 .recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, messageOf(failure))));
     }
 
@@ -137,6 +158,8 @@ final class Invocation implements Attempts<HttpClientResponse> {
             return send;
         }
         if (open++ == 0) attempts++;
+        send.startedAt = System.nanoTime();
+        sends.add(send);
         send.response = client.request(options(endpoint)).transform(connected -> {
             if (connected.failed()) return Future.failedFuture(dialFailure(endpoint, connected.cause()));
             HttpClientRequest request = connected.result();
@@ -145,10 +168,10 @@ final class Invocation implements Attempts<HttpClientResponse> {
                 return Future.failedFuture(endedBy());
             }
             send.request = request;
-            sent.add(request);
             request.exceptionHandler(failure -> { }); // failures reach the strategy through response()
             sendBody(request);
             return request.response()
+                    .andThen(head -> send.answeredAt = System.nanoTime())
                     .recover(failure -> Future.failedFuture(lostFailure(endpoint, failure)))
                     .compose(response -> unlessFenced(endpoint, response));
         });
@@ -189,6 +212,8 @@ final class Invocation implements Attempts<HttpClientResponse> {
         private Future<HttpClientResponse> response;
         private HttpClientRequest request;
         private boolean cancelled;
+        private long startedAt;
+        private long answeredAt;
 
         @Override
         public Future<HttpClientResponse> response() {
@@ -288,7 +313,9 @@ final class Invocation implements Attempts<HttpClientResponse> {
     }
 
     private void abort(AttemptFailure failure) {
-        if (outcome.tryFail(failure)) sent.forEach(request -> request.reset(0, failure));
+        if (outcome.tryFail(failure)) {
+            for (Send s : sends) if (s.request != null) s.request.reset(0, failure);
+        }
     }
 
     private AttemptFailure endedBy() {
