@@ -32,7 +32,7 @@ class LabelsTest {
     void aFreshRegistryScrapesInThePrometheusTextFormatWithTheJvmsMeters() {
         Metrics metrics = Metrics.create();
         String text = metrics.scrape();
-        assertThat(text).contains("# TYPE jvm_memory_used_bytes gauge", "process_uptime_seconds");
+        assertThat(text).contains("# TYPE jvm_memory_used_bytes gauge", "process_uptime_seconds", "# TYPE process_cpu_seconds_total counter");
     }
 
     @Test
