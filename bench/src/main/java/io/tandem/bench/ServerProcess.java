@@ -51,12 +51,14 @@ final class ServerProcess implements AutoCloseable {
         this.info = info;
     }
 
-    static ServerProcess start(int nodes) throws IOException, InterruptedException {
+    /** {@code extraArgs} go to {@code tandem server} as they are, such as {@code --no-metrics}. */
+    static ServerProcess start(int nodes, String... extraArgs) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("tandem-bench-");
         TandemHome home = new TandemHome(dir);
         List<String> cmd = new ArrayList<>(List.of(javaExecutable(), "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "io.tandem.cli.Main", "server",
                 "--nodes", Integer.toString(nodes), "--port", Integer.toString(freePort()), "--api-port", Integer.toString(freePort())));
+        cmd.addAll(List.of(extraArgs));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
         pb.environment().put("TANDEM_HOME", dir.toString());
         Process p = pb.start();
