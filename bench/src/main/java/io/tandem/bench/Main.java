@@ -77,16 +77,16 @@ public final class Main implements Runnable {
                 for (Target t : targets) load.run(t.uri(), connections, Duration.ofSeconds(warmup));
                 for (int r = 0; r < rounds; r++) {
                     // Rotate which goes first, so a drift of the machine touches every target alike.
-                    StringBuilder line = new StringBuilder("  round " + (r + 1) + ":");
+                    List<String> line = new ArrayList<>();
                     for (int k = 0; k < targets.size(); k++) {
                         Target t = targets.get((r + k) % targets.size());
                         Duration cpu0 = t.server() == null ? Duration.ZERO : t.server().cpuTime();
                         LoadGenerator.Result result = load.run(t.uri(), connections, Duration.ofSeconds(seconds));
                         if (t.server() != null) t.cpuMicros().add(t.server().cpuTime().minus(cpu0).toNanos() / 1000.0 / result.requests());
                         t.runs().add(result);
-                        line.append(String.format(" | %s %,.0f req/s p50 %.2f ms", t.name(), result.requestsPerSecond(), result.p50Millis()));
+                        line.add(String.format("%s %,.0f req/s p50 %.2f ms", t.name(), result.requestsPerSecond(), result.p50Millis()));
                     }
-                    System.out.println(line);
+                    System.out.println("  round " + (r + 1) + ": " + String.join(" | ", line));
                 }
                 return report(targets);
             }

@@ -25,8 +25,10 @@ import org.junit.jupiter.api.Test;
  */
 class MetricsFailoverTest {
     private static final Duration WAIT = Duration.ofSeconds(60);
+    /** A scrape interval far shorter than Prometheus's (15 s by default), yet not a busy loop on a 2-core machine. */
+    private static final Duration INTERVAL = Duration.ofMillis(100);
 
-    /** Scrapes one URI in a loop; keeps each answer's status and one counter's value. */
+    /** Scrapes one URI every {@link #INTERVAL}, as Prometheus would; keeps each answer's status and one counter's value. */
     private static final class Scraper implements AutoCloseable {
         final List<Integer> statuses = Collections.synchronizedList(new ArrayList<>());
         final List<Double> calls = Collections.synchronizedList(new ArrayList<>());
@@ -43,6 +45,11 @@ class MetricsFailoverTest {
                         if (r.statusCode() == 200) calls.add(PrometheusText.sum(r.body(), "tandem_function_calls_total", Map.of("function", function)));
                     } catch (Exception e) {
                         statuses.add(0);
+                    }
+                    try {
+                        Thread.sleep(INTERVAL); // the scrape interval, not a wait for a condition
+                    } catch (InterruptedException e) {
+                        return;
                     }
                 }
             });
