@@ -62,6 +62,8 @@ final class Invocation implements Attempts<HttpClientResponse> {
     private final Target target;
     private final MultiMap headers;
     private final boolean hasBody;
+    /** Whether to keep the times metrics need; off, a request pays nothing for them. */
+    private final boolean timed;
     private final Promise<HttpClientResponse> outcome = Promise.promise();
     /** Every send to an instance, whose request is reset when the invocation is aborted. */
     private final List<Send> sends = new ArrayList<>(1);
@@ -79,6 +81,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
         this.target = target;
         this.headers = headers;
         this.hasBody = hasBody;
+        this.timed = parts.requests().enabled();
     }
 
     /** Runs the function's strategy; completes with the response whose head has come, or the failure that ended it. */
@@ -127,10 +130,12 @@ final class Invocation implements Attempts<HttpClientResponse> {
         if (outcome.future().isComplete()) return Future.failedFuture(endedBy());
         Endpoint warm = parts.endpoints().pick(name());
         if (warm != null) return Future.succeededFuture(warm);
-        long waitFrom = System.nanoTime();
-        return Future.fromCompletionStage(parts.coldStarts().acquire(name()), context)
-                .andThen(done -> coldWaitNanos += System.nanoTime() - waitFrom)
-                .recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, messageOf(failure))));
+        Future<Endpoint> acquired = Future.fromCompletionStage(parts.coldStarts().acquire(name()), context);
+        if (timed) {
+            long waitFrom = System.nanoTime();
+            acquired = acquired.andThen(done -> coldWaitNanos += System.nanoTime() - waitFrom);
+        }
+        return acquired.recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, messageOf(failure))));
     }
 
     @Override
@@ -158,7 +163,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
             return send;
         }
         if (open++ == 0) attempts++;
-        send.startedAt = System.nanoTime();
+        if (timed) send.startedAt = System.nanoTime();
         sends.add(send);
         send.response = client.request(options(endpoint)).transform(connected -> {
             if (connected.failed()) return Future.failedFuture(dialFailure(endpoint, connected.cause()));
@@ -170,9 +175,9 @@ final class Invocation implements Attempts<HttpClientResponse> {
             send.request = request;
             request.exceptionHandler(failure -> { }); // failures reach the strategy through response()
             sendBody(request);
-            return request.response()
-                    .andThen(head -> send.answeredAt = System.nanoTime())
-                    .recover(failure -> Future.failedFuture(lostFailure(endpoint, failure)))
+            Future<HttpClientResponse> head = request.response();
+            if (timed) head = head.andThen(answered -> send.answeredAt = System.nanoTime());
+            return head.recover(failure -> Future.failedFuture(lostFailure(endpoint, failure)))
                     .compose(response -> unlessFenced(endpoint, response));
         });
         send.response.onComplete(done -> open--);

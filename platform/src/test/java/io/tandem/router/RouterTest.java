@@ -94,6 +94,9 @@ class RouterTest extends RouterHarness {
         assertThat(metrics.status()).isEqualTo(200);
         assertThat(io.tandem.metrics.PrometheusText.sum(metrics.body(), "tandem_function_calls_total",
                 java.util.Map.of("function", "counted", "route", "/counted/{id}", "method", "GET", "code", "200"))).isEqualTo(3);
+        // Each call was answered by an instance, so each has the router's own share measured apart.
+        assertThat(io.tandem.metrics.PrometheusText.sum(metrics.body(), "tandem_function_overhead_seconds_count",
+                java.util.Map.of("function", "counted"))).isEqualTo(3);
     }
 
     @Test
