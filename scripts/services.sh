@@ -1,6 +1,8 @@
 # Services that some test suites talk to, started on loopback when they are not running. Sourced by test.sh.
 #   tandem_ensure_redis   Redis on 127.0.0.1:6379 (the guestbook example's tests), installed from Debian's
 #                         packages when the machine lacks it and may install them
+#   tandem_ensure_prometheus  promtool and prometheus for the metrics tests (each test starts its own prometheus
+#                         on a free loopback port), installed from Debian's prometheus package when missing
 
 tandem_redis_up() {
   (exec 3<>/dev/tcp/127.0.0.1/6379 && printf 'PING\r\n' >&3 && head -c 5 <&3 | grep -q PONG) 2>/dev/null
@@ -23,4 +25,18 @@ tandem_ensure_redis() {
   for _ in $(seq 1 50); do tandem_redis_up && return 0; sleep 0.1; done
   echo "test.sh: Redis did not answer on 127.0.0.1:6379 after it was started" >&2
   return 1
+}
+
+tandem_ensure_prometheus() {
+  command -v promtool >/dev/null && command -v prometheus >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "test.sh: installing prometheus (and promtool) from Debian's packages" >&2
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus) >/dev/null || true
+    # The package's own daemon (on 9090, where systemd runs) is not what the tests use: they start their own.
+    if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then systemctl disable --now prometheus >/dev/null 2>&1 || true; fi
+  fi
+  if ! command -v promtool >/dev/null || ! command -v prometheus >/dev/null; then
+    echo "test.sh: promtool and prometheus are missing: the metrics tests that run them are skipped (apt-get install prometheus)" >&2
+  fi
+  return 0
 }

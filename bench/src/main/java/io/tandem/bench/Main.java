@@ -56,8 +56,9 @@ public final class Main implements Runnable {
     }
 
     @Command(name = "router-hop", mixinStandardHelpOptions = true,
-            description = {"Router overhead: req/s and p50/p99 of a trivial function, direct and through the router.",
-                    "Direct and routed rounds alternate in one run; their ratio is printed with the figures."})
+            description = {"Router overhead: req/s and p50/p99 of a trivial function, direct and through the router,",
+                    "the router once with its per-request metrics on and once with them off (two servers).",
+                    "The three targets alternate in one run; their ratios are printed with the figures."})
     static final class RouterHop implements Callable<Integer> {
         @Option(names = "--connections", defaultValue = "32", description = "Concurrent connections (default: ${DEFAULT-VALUE}).")
         int connections;
@@ -68,61 +69,90 @@ public final class Main implements Runnable {
         @Option(names = "--warmup", defaultValue = "5", description = "Warm-up seconds per target (default: ${DEFAULT-VALUE}).")
         int warmup;
 
+        /** One thing to load: where it is, and the server process whose CPU it costs (null for direct). */
+        private record Target(String name, URI uri, ServerProcess server, List<LoadGenerator.Result> runs, List<Double> cpuMicros) {
+            Target(String name, URI uri, ServerProcess server) {
+                this(name, uri, server, new ArrayList<>(), new ArrayList<>());
+            }
+        }
+
         @Override
         public Integer call() throws Exception {
             System.out.printf("router hop: trivial http function, %d cores, %d connections, %d rounds x %d s per target (after %d s warm-up)%n",
                     java.lang.Runtime.getRuntime().availableProcessors(), connections, rounds, seconds, warmup);
-            try (ServerProcess server = ServerProcess.start(1); LoadGenerator load = new LoadGenerator()) {
-                TandemClient client = server.client();
-                String command = "{java} -XX:+UseSerialGC -cp " + System.getProperty("java.class.path") + " " + HelloServer.class.getName();
-                client.put("/v1/environments/bench-http", new Environment(Metadata.named("bench-http"),
-                        new EnvironmentSpec(Runtime.HTTP, command, 0, null)));
-                Path code = Files.createTempFile("bench-hello", ".txt");
-                Files.writeString(code, "served by " + HelloServer.class.getName() + "\n");
-                CodeRef ref = client.uploadPackage(code);
-                client.put("/v1/functions/hello", new Function(Metadata.named("hello"), new FunctionSpec("bench-http", ref, null,
-                        ExecutorType.NEWDEPLOY, 1, 1, null, null, null, null, null)));
-                int port = awaitReadyInstance(client, "hello");
-                URI direct = URI.create("http://127.0.0.1:" + port + "/");
-                URI routed = URI.create(server.info().router() + "/function/hello");
-                load.run(direct, connections, Duration.ofSeconds(warmup));
-                load.run(routed, connections, Duration.ofSeconds(warmup));
-                List<LoadGenerator.Result> directRuns = new ArrayList<>();
-                List<LoadGenerator.Result> routedRuns = new ArrayList<>();
-                List<Double> cpuPerRequest = new ArrayList<>();
+            try (ServerProcess metered = ServerProcess.start(1); ServerProcess unmetered = ServerProcess.start(1, "--no-metrics");
+                 LoadGenerator load = new LoadGenerator()) {
+                int port = deployHello(metered);
+                deployHello(unmetered);
+                List<Target> targets = List.of(
+                        new Target("direct", URI.create("http://127.0.0.1:" + port + "/"), null),
+                        new Target("router, metrics on", URI.create(metered.info().router() + "/function/hello"), metered),
+                        new Target("router, metrics off", URI.create(unmetered.info().router() + "/function/hello"), unmetered));
+                for (Target t : targets) load.run(t.uri(), connections, Duration.ofSeconds(warmup));
                 for (int r = 0; r < rounds; r++) {
-                    // Alternate which goes first, so a drift of the machine touches both alike.
-                    boolean directFirst = r % 2 == 0;
-                    Duration cpu0 = server.cpuTime();
-                    LoadGenerator.Result a = load.run(directFirst ? direct : routed, connections, Duration.ofSeconds(seconds));
-                    Duration cpu1 = server.cpuTime();
-                    LoadGenerator.Result b = load.run(directFirst ? routed : direct, connections, Duration.ofSeconds(seconds));
-                    Duration cpu2 = server.cpuTime();
-                    Duration routerCpu = directFirst ? cpu2.minus(cpu1) : cpu1.minus(cpu0);
-                    cpuPerRequest.add(routerCpu.toNanos() / 1000.0 / (directFirst ? b : a).requests());
-                    directRuns.add(directFirst ? a : b);
-                    routedRuns.add(directFirst ? b : a);
-                    System.out.printf("  round %d: direct %,.0f req/s p50 %.2f ms | router %,.0f req/s p50 %.2f ms%n", r + 1,
-                            (directFirst ? a : b).requestsPerSecond(), (directFirst ? a : b).p50Millis(),
-                            (directFirst ? b : a).requestsPerSecond(), (directFirst ? b : a).p50Millis());
+                    // Rotate which goes first, so a drift of the machine touches every target alike.
+                    List<String> line = new ArrayList<>();
+                    for (int k = 0; k < targets.size(); k++) {
+                        Target t = targets.get((r + k) % targets.size());
+                        Duration cpu0 = t.server() == null ? Duration.ZERO : t.server().cpuTime();
+                        LoadGenerator.Result result = load.run(t.uri(), connections, Duration.ofSeconds(seconds));
+                        if (t.server() != null) t.cpuMicros().add(t.server().cpuTime().minus(cpu0).toNanos() / 1000.0 / result.requests());
+                        t.runs().add(result);
+                        line.add(String.format("%s %,.0f req/s p50 %.2f ms", t.name(), result.requestsPerSecond(), result.p50Millis()));
+                    }
+                    System.out.println("  round " + (r + 1) + ": " + String.join(" | ", line));
                 }
-                Stats dRps = Stats.of(directRuns.stream().map(LoadGenerator.Result::requestsPerSecond).toList());
-                Stats rRps = Stats.of(routedRuns.stream().map(LoadGenerator.Result::requestsPerSecond).toList());
-                Stats dP50 = Stats.of(directRuns.stream().map(LoadGenerator.Result::p50Millis).toList());
-                Stats rP50 = Stats.of(routedRuns.stream().map(LoadGenerator.Result::p50Millis).toList());
-                Stats dP99 = Stats.of(directRuns.stream().map(LoadGenerator.Result::p99Millis).toList());
-                Stats rP99 = Stats.of(routedRuns.stream().map(LoadGenerator.Result::p99Millis).toList());
-                long errors = directRuns.stream().mapToLong(LoadGenerator.Result::errors).sum() + routedRuns.stream().mapToLong(LoadGenerator.Result::errors).sum();
-                System.out.println();
-                System.out.printf("%-12s %-40s %-32s %-32s%n", "target", "req/s median (min..max)", "p50 ms median (min..max)", "p99 ms median (min..max)");
-                System.out.printf("%-12s %-40s %-32s %-32s%n", "direct", range(dRps, 0), range(dP50, 2), range(dP99, 2));
-                System.out.printf("%-12s %-40s %-32s %-32s%n", "via router", range(rRps, 0), range(rP50, 2), range(rP99, 2));
-                System.out.printf("%nrouter/direct req/s: %.2f   p50 added by the router: %+.2f ms   p99 added: %+.2f ms   failed requests: %d%n",
-                        rRps.median() / dRps.median(), rP50.median() - dP50.median(), rP99.median() - dP99.median(), errors);
-                System.out.printf("router CPU per proxied request (server process): %s%n", Stats.of(cpuPerRequest).format("us", 1));
-                System.out.println("reference (DEPENDENCIES.md, same kind of machine, wrk): OpenFaaS of-watchdog 16.6k req/s, +0.67 ms p50");
-                return errors == 0 ? 0 : 1;
+                return report(targets);
             }
+        }
+
+        private int report(List<Target> targets) {
+            System.out.println();
+            System.out.printf("%-20s %-40s %-32s %-32s %s%n", "target", "req/s median (min..max)", "p50 ms median (min..max)",
+                    "p99 ms median (min..max)", "server CPU per request");
+            long errors = 0;
+            for (Target t : targets) {
+                errors += t.runs().stream().mapToLong(LoadGenerator.Result::errors).sum();
+                System.out.printf("%-20s %-40s %-32s %-32s %s%n", t.name(), range(rps(t), 0), range(p50(t), 2),
+                        range(Stats.of(t.runs().stream().map(LoadGenerator.Result::p99Millis).toList()), 2),
+                        t.cpuMicros().isEmpty() ? "" : Stats.of(t.cpuMicros()).format("us", 1));
+            }
+            Target direct = targets.get(0);
+            Target on = targets.get(1);
+            Target off = targets.get(2);
+            List<Double> pairedRatios = new ArrayList<>();
+            for (int r = 0; r < on.runs().size(); r++) pairedRatios.add(on.runs().get(r).requestsPerSecond() / off.runs().get(r).requestsPerSecond());
+            System.out.printf("%nrouter/direct req/s (metrics on): %.2f   p50 added by the router: %+.2f ms   failed requests: %d%n",
+                    rps(on).median() / rps(direct).median(), p50(on).median() - p50(direct).median(), errors);
+            System.out.printf("metrics on/off req/s: %.3f of medians; per round %s   (cost of metrics: %.1f %%)%n",
+                    rps(on).median() / rps(off).median(), Stats.of(pairedRatios).format("", 3),
+                    100 * (1 - rps(on).median() / rps(off).median()));
+            System.out.printf("p50 added by metrics: %+.3f ms   CPU per request added by metrics: %+.1f us%n",
+                    p50(on).median() - p50(off).median(), Stats.of(on.cpuMicros()).median() - Stats.of(off.cpuMicros()).median());
+            System.out.println("reference (DEPENDENCIES.md, same kind of machine, wrk): OpenFaaS of-watchdog 16.6k req/s, +0.67 ms p50");
+            return errors == 0 ? 0 : 1;
+        }
+
+        private static Stats rps(Target t) {
+            return Stats.of(t.runs().stream().map(LoadGenerator.Result::requestsPerSecond).toList());
+        }
+
+        private static Stats p50(Target t) {
+            return Stats.of(t.runs().stream().map(LoadGenerator.Result::p50Millis).toList());
+        }
+
+        /** Deploys the trivial function on {@code server} and returns its instance's port. */
+        private static int deployHello(ServerProcess server) throws Exception {
+            TandemClient client = server.client();
+            String command = "{java} -XX:+UseSerialGC -cp " + System.getProperty("java.class.path") + " " + HelloServer.class.getName();
+            client.put("/v1/environments/bench-http", new Environment(Metadata.named("bench-http"),
+                    new EnvironmentSpec(Runtime.HTTP, command, 0, null)));
+            Path code = Files.createTempFile("bench-hello", ".txt");
+            Files.writeString(code, "served by " + HelloServer.class.getName() + "\n");
+            CodeRef ref = client.uploadPackage(code);
+            client.put("/v1/functions/hello", new Function(Metadata.named("hello"), new FunctionSpec("bench-http", ref, null,
+                    ExecutorType.NEWDEPLOY, 1, 1, null, null, null, null, null)));
+            return awaitReadyInstance(client, "hello");
         }
 
         private static String range(Stats s, int decimals) {

@@ -55,20 +55,22 @@ public final class ServerProcess implements AutoCloseable {
         this.info = info;
     }
 
-    public static ServerProcess start(int nodes) throws IOException, InterruptedException {
-        return start(nodes, Map.of());
+    public static ServerProcess start(int nodes, String... extraArgs) throws IOException, InterruptedException {
+        return start(nodes, Map.of(), extraArgs);
     }
 
     /**
      * Starts a server with {@code nodes} agents; {@code environment} is added to the server's, which its agents and
-     * their instances inherit (a function's settings, such as where its Redis is).
+     * their instances inherit (a function's settings, such as where its Redis is); {@code extraArgs} go to
+     * {@code tandem server} as they are, such as {@code --no-metrics}.
      */
-    public static ServerProcess start(int nodes, Map<String, String> environment) throws IOException, InterruptedException {
+    public static ServerProcess start(int nodes, Map<String, String> environment, String... extraArgs) throws IOException, InterruptedException {
         Path dir = Files.createTempDirectory("tandem-bench-");
         TandemHome home = new TandemHome(dir);
         List<String> cmd = new ArrayList<>(List.of(javaExecutable(), "--enable-native-access=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), "io.tandem.cli.Main", "server",
                 "--nodes", Integer.toString(nodes), "--port", Integer.toString(freePort()), "--api-port", Integer.toString(freePort())));
+        cmd.addAll(List.of(extraArgs));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(dir.resolve("server.log").toFile());
         pb.environment().putAll(environment);
         pb.environment().put("TANDEM_HOME", dir.toString());

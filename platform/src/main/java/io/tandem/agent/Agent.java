@@ -155,6 +155,11 @@ public final class Agent {
         });
     }
 
+    /** Whether the executor holds the event stream now. On the agent's context, which owns the stream. */
+    boolean streaming() {
+        return stream != null;
+    }
+
     /** The agent's API base URL. */
     public String url() {
         return "http://" + config.host() + ":" + server.actualPort();

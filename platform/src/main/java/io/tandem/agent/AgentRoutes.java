@@ -6,7 +6,9 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 
 /**
- * The agent's HTTP API (all under {@code /v1}, bearer token required):
+ * The agent's HTTP API (all under {@code /v1}, bearer token required), and two probes without the token:
+ * {@code GET /healthz} (200 while the process serves HTTP) and {@code GET /readyz} (200 while the executor holds the
+ * agent's event stream, so the node takes part in the cluster; 503 else).
  * <pre>
  *   GET    /v1/events                       NDJSON stream of {@link AgentEvent}s (one reader at a time)
  *   GET    /v1/instances                    [InstanceInfo]
@@ -24,6 +26,11 @@ final class AgentRoutes {
     }
 
     void register(Router router) {
+        router.get("/healthz").handler(ctx -> json(ctx, 200, java.util.Map.of("status", "ok")));
+        router.get("/readyz").handler(ctx -> {
+            if (agent.streaming()) json(ctx, 200, java.util.Map.of("status", "ok"));
+            else json(ctx, 503, java.util.Map.of("status", "not ready", "detail", "the executor does not hold this agent's event stream"));
+        });
         router.get("/v1/events").handler(agent::openStream);
         router.get("/v1/instances").handler(ctx -> json(ctx, 200, agent.list()));
         router.post("/v1/instances").handler(ctx -> {

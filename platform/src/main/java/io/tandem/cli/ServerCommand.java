@@ -18,11 +18,14 @@ final class ServerCommand implements Runnable {
     int apiPort;
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
+    @Option(names = "--metrics", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Record per-request metrics for /metrics on the router's port (default: on; --no-metrics only to measure their cost).")
+    boolean metrics;
 
     @Override
     public void run() {
         if (nodes < 0 || nodes > 32) throw new CommandFailedException("--nodes must be 0 to 32, was " + nodes, ExitCodes.USAGE);
-        ServerConfig config = new ServerConfig(Connection.home(), host, routerPort, apiPort, nodes);
+        ServerConfig config = new ServerConfig(Connection.home(), host, routerPort, apiPort, nodes, metrics);
         Server server;
         try {
             server = Server.start(config);

@@ -80,6 +80,7 @@ public final class WatchFeed implements ChangeFeed, AutoCloseable {
     }
 
     /** Completes once the first full state has been read from the controller. */
+    @Override
     public CompletableFuture<Void> synced() {
         return firstSync;
     }

@@ -3,6 +3,7 @@ package io.tandem.controller;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tandem.controller.store.ResourceStore;
 import io.tandem.home.TandemHome;
+import io.tandem.metrics.Metrics;
 import io.tandem.timer.FiringJournal;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.Environment;
@@ -61,6 +62,10 @@ public final class Controller {
     private volatile WatchRoute watches;
     private volatile EventsRoute eventRoutes;
     private final EventRecorder events = new EventRecorder(EventRecorder.DEFAULT_CAPACITY);
+    private final Metrics metrics = Metrics.create();
+    private final ApiMetrics apiMetrics = new ApiMetrics(metrics, () -> store, events);
+    /** True from listening until stop begins: what {@code /readyz} answers. */
+    private volatile boolean ready;
     private byte[] token;
 
     /** {@code clusterView} may be null (tests): status is then empty. Port 0 picks a free port. */
@@ -90,6 +95,7 @@ public final class Controller {
             return null;
         }).compose(v -> vertx.createHttpServer().requestHandler(router()).listen(requestedPort, host)).<Void>map(s -> {
             server = s;
+            ready = true;
             log.info("controller listening on {}:{}", host, s.actualPort());
             return null;
         }).onFailure(e -> {
@@ -146,6 +152,7 @@ public final class Controller {
 
     /** Stops listening, ends every watch and closes the store. */
     public Future<Void> stop() {
+        ready = false;
         HttpServer s = server;
         if (watches != null) watches.endAll();
         if (eventRoutes != null) eventRoutes.endAll();
@@ -171,7 +178,15 @@ public final class Controller {
 
     private Router router() {
         Router router = Router.router(vertx);
+        router.route().handler(apiMetrics.handler());
+        // Without the token: probes and Prometheus carry none, and these reveal no resource.
         router.get("/healthz").handler(ctx -> Replies.json(ctx, 200, Map.of("status", "ok")));
+        router.get("/readyz").handler(ctx -> {
+            if (ready) Replies.json(ctx, 200, Map.of("status", "ok"));
+            else Replies.json(ctx, 503, Map.of("status", "not ready", "detail", "the controller is stopping"));
+        });
+        router.get("/metrics").handler(ctx -> vertx.executeBlocking(metrics::scrape, false).onFailure(ctx::fail)
+                .onSuccess(text -> ctx.response().putHeader("Content-Type", Metrics.CONTENT_TYPE).end(text)));
         router.get("/v1/openapi.yaml").handler(this::openApi);
         router.route("/v1/*").handler(this::authenticate);
         BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(JSON_BODY_LIMIT);

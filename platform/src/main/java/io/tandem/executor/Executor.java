@@ -206,6 +206,8 @@ public final class Executor {
         String lostActive;
         /** When an instance of the function last exited soon after it started; executor context only. */
         Instant earlyExitAt;
+        /** When the function lost a serving instance not yet made up for (promotion or replacement); for metrics. */
+        Instant lostAt;
         /** The last reason the pair's planner gave for waiting, so it is logged once. */
         String waitingFor;
 
@@ -251,6 +253,7 @@ public final class Executor {
     private final ChangeFeed feed;
     private final EndpointPublisher publisher;
     private final EventSink events;
+    private final ExecutorMetrics metrics;
     private final ExecutorConfig config;
     private final AgentConnector connector;
     private final FailureDetector detector;
@@ -279,22 +282,34 @@ public final class Executor {
     private long timer = -1;
 
     public Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config) {
-        this(home, vertx, feed, publisher, EventSink.discard(), config, null);
+        this(home, vertx, feed, publisher, EventSink.discard(), config, null, ExecutorMetrics.discard());
     }
 
     public Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, EventSink events, ExecutorConfig config) {
-        this(home, vertx, feed, publisher, events, config, null);
+        this(home, vertx, feed, publisher, events, config, null, ExecutorMetrics.discard());
+    }
+
+    /** Records into {@code metrics}; see {@link #refreshMetrics()} for its gauges. */
+    public Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, EventSink events, ExecutorConfig config,
+                    ExecutorMetrics metrics) {
+        this(home, vertx, feed, publisher, events, config, null, metrics);
     }
 
     Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config,
              AgentConnector connector) {
-        this(home, vertx, feed, publisher, EventSink.discard(), config, connector);
+        this(home, vertx, feed, publisher, EventSink.discard(), config, connector, ExecutorMetrics.discard());
+    }
+
+    Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, EventSink events, ExecutorConfig config,
+             AgentConnector connector) {
+        this(home, vertx, feed, publisher, events, config, connector, ExecutorMetrics.discard());
     }
 
     /** With {@code connector} null, agents are reached over HTTP; tests pass fakes. */
     Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, EventSink events, ExecutorConfig config,
-             AgentConnector connector) {
+             AgentConnector connector, ExecutorMetrics metrics) {
         this.home = home;
+        this.metrics = metrics;
         this.vertx = vertx;
         this.feed = feed;
         this.publisher = publisher;
@@ -442,6 +457,7 @@ public final class Executor {
             log.info("instance {} of {} reported unreachable; replacing it", i.id, i.function);
             emit(ClusterEvent.UNREACHABLE, i.function, i.node, i.id, "the router could not connect to port " + i.port + "; replacing it");
             FunctionState fs = i.function == null ? null : functions.get(i.function);
+            if (fs != null) lost(fs, i, "unreachable");
             if (fs != null && i.role == Role.ACTIVE && i.ready()) {
                 activeLost(fs, i, "unreachable from the router", true);
                 return;
@@ -516,6 +532,7 @@ public final class Executor {
     }
 
     private Future<Instance> specialize(Instance warm, FunctionState fs, Environment env, Role role) {
+        Instant began = config.clock().instant();
         Node node = nodes.get(warm.node);
         Function fn = fs.fn;
         warm.state = "specializing";
@@ -534,6 +551,8 @@ public final class Executor {
                 warm.readyAt = warm.lastUsed;
                 emit(ClusterEvent.SPECIALIZED, fn.name(), warm.node, warm.id, "warm instance of environment " + env.name()
                         + " loaded the function; pid " + warm.pid + ", port " + warm.port);
+                metrics.coldStart(fn.name(), "specialize", Duration.between(began, warm.readyAt));
+                if (role == Role.REPLICA) recovered(fs);
                 recordSuccess(fs);
                 if (role != Role.REPLICA) memberReady(fs, warm);
                 republish(fn.name());
@@ -564,7 +583,8 @@ public final class Executor {
         Set<String> spread = instances.values().stream().filter(i -> fn.name().equals(i.function)).map(i -> i.node).collect(Collectors.toSet());
         Optional<String> node = onNode != null ? Optional.of(onNode) : config.placement().select(loads(), spread);
         if (node.isEmpty()) return Future.failedFuture(new ExecutorException("no live node to run function '" + fn.name() + "'"));
-        Instance i = new Instance(newId(fn.name()), node.get(), env.name(), fn.name(), role, fs.generation(), config.clock().instant());
+        Instant began = config.clock().instant();
+        Instance i = new Instance(newId(fn.name()), node.get(), env.name(), fn.name(), role, fs.generation(), began);
         instances.put(i.id, i);
         LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), fn.name(), fn.spec().code(),
                 fn.spec().entrypoint(), env.spec().command(), env.spec().jvmOptions(), fn.spec().timeout(), config.packagesUrl());
@@ -579,6 +599,8 @@ public final class Executor {
                 return Future.failedFuture(recordFailure(fs, ar.cause()));
             }
             started(i, ar.result());
+            metrics.coldStart(fn.name(), "launch", Duration.between(began, i.readyAt));
+            if (role == Role.REPLICA) recovered(fs);
             emitReplaced(fs, i);
             recordSuccess(fs);
             if (role != Role.REPLICA) memberReady(fs, i);
@@ -655,6 +677,23 @@ public final class Executor {
         if (!fs.keptRunning() || i.role == Role.POOL) return;
         fs.lost.addLast(i.id + " on " + i.node + " (" + why + ")");
         while (fs.lost.size() > 16) fs.lost.removeFirst();
+    }
+
+    /**
+     * A ready instance serving {@code fs} (its active or a replica; a standby serves nothing) was lost unasked: a
+     * failover, whose recovery time runs from now until {@link #recovered}.
+     */
+    private void lost(FunctionState fs, Instance i, String reason) {
+        if (!i.ready() || (i.role != Role.ACTIVE && i.role != Role.REPLICA)) return;
+        metrics.failover(fs.name(), fs.strategy().wireName(), i.role.wireName(), reason);
+        if (fs.lostAt == null) fs.lostAt = config.clock().instant();
+    }
+
+    /** The function serves again after a loss: a standby promoted, or a replacement ready. */
+    private void recovered(FunctionState fs) {
+        if (fs.lostAt == null) return;
+        metrics.recovered(fs.name(), fs.strategy().wireName(), Duration.between(fs.lostAt, config.clock().instant()));
+        fs.lostAt = null;
     }
 
     private void emitReplaced(FunctionState fs, Instance replacement) {
@@ -935,6 +974,7 @@ public final class Executor {
                 i.role = Role.STANDBY;
             } else {
                 fs.epoch++;
+                recovered(fs);
                 emit(ClusterEvent.PROMOTED, fs.name(), i.node, i.id, "active at epoch " + fs.epoch + " (no standby was ready: "
                         + (fs.lostActive == null ? "the pair was starting" : "replaces " + fs.lostActive) + ")");
                 fs.lostActive = null;
@@ -953,6 +993,8 @@ public final class Executor {
         fs.epoch++;
         standby.role = Role.ACTIVE;
         republish(fs.name());
+        metrics.promoted(fs.name(), fs.strategy().wireName());
+        recovered(fs);
         watch(fs, standby);
         watchStandbys(fs);
         log.info("promoted {} of {} on {} to active at epoch {}: {}", standby.id, fs.name(), standby.node, fs.epoch, why);
@@ -1015,6 +1057,7 @@ public final class Executor {
         if (fs == null) return;
         log.warn("{} {} of {} on {} failed its probe: {}", i.role.wireName(), i.id, i.function, i.node, why);
         emit(ClusterEvent.UNRESPONSIVE, i.function, i.node, i.id, i.role.wireName() + " failed its health probe: " + why);
+        lost(fs, i, "unresponsive");
         if (i.role == Role.ACTIVE) {
             activeLost(fs, i, "probe: " + why, !why.startsWith("connection refused"));
         } else {
@@ -1178,6 +1221,7 @@ public final class Executor {
         log.warn("instance {} ({}) on {} exited with {}", id, i.function == null ? "pool " + i.environment : i.function, n.name, exitCode);
         emit(ClusterEvent.INSTANCE_EXITED, i.function, n.name, id, "exit code " + exitCode + (i.pid > 0 ? " (pid " + i.pid + ")" : ""));
         FunctionState fs = i.function == null ? null : functions.get(i.function);
+        if (fs != null) lost(fs, i, "exited");
         if (fs != null && i.role == Role.ACTIVE) {
             fs.activeLost(i, "exited with " + exitCode, config.clock().instant());
         } else if (fs != null) {
@@ -1215,6 +1259,7 @@ public final class Executor {
             if (i.function != null) affected.add(i.function);
             FunctionState fs = i.function == null ? null : functions.get(i.function);
             if (fs == null || i.state.equals("stopping")) continue;
+            lost(fs, i, "node-dead");
             if (i.role == Role.ACTIVE && i.ready()) {
                 fs.activeLost(i, "node dead: " + reason, config.clock().instant());
                 // A node declared dead may only be frozen: its processes can wake up, but without a lease.
@@ -1224,6 +1269,7 @@ public final class Executor {
                 noteLost(fs, i, "node " + n.name + " dead");
             }
         }
+        metrics.nodeDied(n.name);
         emit(ClusterEvent.NODE_DEAD, null, n.name, null, reason + "; " + lostInstances + " instance" + (lostInstances == 1 ? "" : "s") + " lost");
         n.client.close();
         // Re-planning first promotes the standbys of lost actives, so the router never sees those functions empty.
@@ -1339,6 +1385,18 @@ public final class Executor {
 
     private static void replyJson(RoutingContext ctx, int status, Object body) {
         ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.write(body));
+    }
+
+    /**
+     * Rebuilds the executor's gauges (instances, pools, node liveness) from a snapshot of its state. Any thread:
+     * the scraping thread calls it before each scrape.
+     */
+    public void refreshMetrics() {
+        Map<String, Integer> poolSizes = new HashMap<>();
+        for (Environment env : environments.values()) {
+            if (env.spec().runtime() != Runtime.HTTP) poolSizes.put(env.name(), env.spec().poolSize());
+        }
+        metrics.refresh(status(), poolSizes);
     }
 
     public ExecutorStatus.Cluster status() {

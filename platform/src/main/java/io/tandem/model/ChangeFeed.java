@@ -21,4 +21,12 @@ public interface ChangeFeed {
     default CompletableFuture<Void> caughtUp() {
         return CompletableFuture.completedFuture(null);
     }
+
+    /**
+     * Completes once the feed has delivered the whole stored state at least once, and stays complete while the store
+     * is away: what a reader needs before it can serve. In-process feeds deliver the state on subscribe: done.
+     */
+    default CompletableFuture<Void> synced() {
+        return CompletableFuture.completedFuture(null);
+    }
 }

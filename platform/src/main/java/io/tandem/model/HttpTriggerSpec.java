@@ -18,7 +18,8 @@ public record HttpTriggerSpec(String function, String method, String path) {
         Names.require("spec.function", function);
         if (!METHODS.contains(method)) throw new InvalidResourceException("spec.method", "unknown method '" + method + "': use GET, POST, PUT, DELETE, PATCH, HEAD, OPTIONS or *");
         if (path == null || !path.startsWith("/")) throw new InvalidResourceException("spec.path", "must start with '/', was " + (path == null ? "(missing)" : "'" + path + "'"));
-        if (path.startsWith("/function/") || path.equals("/function") || path.equals("/healthz") || path.startsWith("/_/"))
+        if (path.startsWith("/function/") || path.equals("/function") || path.equals("/healthz") || path.equals("/readyz")
+                || path.equals("/metrics") || path.startsWith("/_/"))
             throw new InvalidResourceException("spec.path", "'" + path + "' is reserved by the router: pick another path");
         if (path.contains("*") && !path.endsWith("/*")) throw new InvalidResourceException("spec.path", "'*' is allowed only as a final '/*' prefix match");
         for (String seg : path.split("/")) {

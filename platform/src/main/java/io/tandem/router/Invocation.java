@@ -47,6 +47,9 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>The timeout runs from the request's arrival to the response head, cold start included; a response that
  * has started streams for as long as it takes.
+ *
+ * <p>For metrics it keeps two times: how long the request waited for the executor's cold starts, and how long the
+ * send that answered took from its start to its response head (the function's time as the router sees it).
  */
 final class Invocation implements Attempts<HttpClientResponse> {
     static final String EPOCH = "X-Tandem-Epoch";
@@ -59,15 +62,16 @@ final class Invocation implements Attempts<HttpClientResponse> {
     private final Target target;
     private final MultiMap headers;
     private final boolean hasBody;
+    /** Whether to keep the times metrics need; off, a request pays nothing for them. */
+    private final boolean timed;
     private final Promise<HttpClientResponse> outcome = Promise.promise();
-    /** Every request sent to an instance, reset when the invocation is aborted. */
-    private final List<HttpClientRequest> sent = new ArrayList<>();
-    /** The instance each response came from, for {@link #answeredBy}: a few entries at most (one per send). */
-    private final List<Answer> answers = new ArrayList<>(1);
+    /** Every send to an instance, whose request is reset when the invocation is aborted. */
+    private final List<Send> sends = new ArrayList<>(1);
     private Buffer keptBody;
     private boolean bodyStarted;
     private int open;
     private int attempts;
+    private long coldWaitNanos;
 
     Invocation(RouterParts parts, HttpClient client, HttpServerRequest req, Target target, MultiMap headers, boolean hasBody) {
         this.parts = parts;
@@ -77,6 +81,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
         this.target = target;
         this.headers = headers;
         this.hasBody = hasBody;
+        this.timed = parts.requests().enabled();
     }
 
     /** Runs the function's strategy; completes with the response whose head has come, or the failure that ended it. */
@@ -107,13 +112,25 @@ final class Invocation implements Attempts<HttpClientResponse> {
 
     /** The endpoint {@code response} came from (null for a response this invocation did not receive). */
     Endpoint answeredBy(HttpClientResponse response) {
-        for (Answer a : answers) {
-            if (a.response() == response) return a.endpoint();
+        for (Send s : sends) {
+            if (s.request != null && s.request == response.request()) return s.endpoint;
         }
         return null;
     }
 
-    private record Answer(HttpClientResponse response, Endpoint endpoint) {
+    /** Nanoseconds spent waiting for the executor to provide an instance. */
+    long coldWaitNanos() {
+        return coldWaitNanos;
+    }
+
+    /** Nanoseconds from the start of the send that answered to its response head; -1 when none answered. */
+    long functionNanos() {
+        if (!outcome.future().succeeded()) return -1;
+        HttpClientRequest answered = outcome.future().result().request();
+        for (Send s : sends) {
+            if (s.request == answered && s.answeredAt != 0) return s.answeredAt - s.startedAt;
+        }
+        return -1;
     }
 
     @Override
@@ -121,8 +138,12 @@ final class Invocation implements Attempts<HttpClientResponse> {
         if (outcome.future().isComplete()) return Future.failedFuture(endedBy());
         Endpoint warm = parts.endpoints().pick(name());
         if (warm != null) return Future.succeededFuture(warm);
-        return Future.fromCompletionStage(parts.coldStarts().acquire(name()), context)
-                .recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, messageOf(failure))));
+        Future<Endpoint> acquired = Future.fromCompletionStage(parts.coldStarts().acquire(name()), context);
+        if (timed) {
+            long waitFrom = System.nanoTime();
+            acquired = acquired.andThen(done -> coldWaitNanos += System.nanoTime() - waitFrom);
+        }
+        return acquired.recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, messageOf(failure))));
     }
 
     @Override
@@ -144,12 +165,14 @@ final class Invocation implements Attempts<HttpClientResponse> {
 
     @Override
     public Attempt<HttpClientResponse> start(Endpoint endpoint) {
-        Send send = new Send();
+        Send send = new Send(endpoint);
         if (outcome.future().isComplete()) {
             send.response = Future.failedFuture(endedBy());
             return send;
         }
         if (open++ == 0) attempts++;
+        if (timed) send.startedAt = System.nanoTime();
+        sends.add(send);
         send.response = client.request(options(endpoint)).transform(connected -> {
             if (connected.failed()) return Future.failedFuture(dialFailure(endpoint, connected.cause()));
             HttpClientRequest request = connected.result();
@@ -158,13 +181,12 @@ final class Invocation implements Attempts<HttpClientResponse> {
                 return Future.failedFuture(endedBy());
             }
             send.request = request;
-            sent.add(request);
             request.exceptionHandler(failure -> { }); // failures reach the strategy through response()
             sendBody(request);
-            return request.response()
-                    .recover(failure -> Future.failedFuture(lostFailure(endpoint, failure)))
-                    .compose(response -> unlessFenced(endpoint, response))
-                    .onSuccess(response -> answers.add(new Answer(response, endpoint)));
+            Future<HttpClientResponse> head = request.response();
+            if (timed) head = head.andThen(answered -> send.answeredAt = System.nanoTime());
+            return head.recover(failure -> Future.failedFuture(lostFailure(endpoint, failure)))
+                    .compose(response -> unlessFenced(endpoint, response));
         });
         send.response.onComplete(done -> open--);
         return send;
@@ -200,9 +222,16 @@ final class Invocation implements Attempts<HttpClientResponse> {
 
     /** One send; {@link #cancel()} resets its request, now or as soon as it has a connection. */
     private static final class Send implements Attempt<HttpClientResponse> {
+        private final Endpoint endpoint;
         private Future<HttpClientResponse> response;
         private HttpClientRequest request;
         private boolean cancelled;
+        private long startedAt;
+        private long answeredAt;
+
+        Send(Endpoint endpoint) {
+            this.endpoint = endpoint;
+        }
 
         @Override
         public Future<HttpClientResponse> response() {
@@ -302,7 +331,9 @@ final class Invocation implements Attempts<HttpClientResponse> {
     }
 
     private void abort(AttemptFailure failure) {
-        if (outcome.tryFail(failure)) sent.forEach(request -> request.reset(0, failure));
+        if (outcome.tryFail(failure)) {
+            for (Send s : sends) if (s.request != null) s.request.reset(0, failure);
+        }
     }
 
     private AttemptFailure endedBy() {

@@ -1,5 +1,6 @@
 package io.tandem.router;
 
+import io.tandem.metrics.Metrics;
 import io.tandem.model.ChangeFeed;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -62,11 +63,21 @@ public final class Router {
     /** How often the router tells the executor which functions served warm requests. */
     static final long TRAFFIC_REPORT_MILLIS = 1000;
 
+    /** A router with a registry of its own. */
     public Router(Vertx vertx, ChangeFeed feed, InstanceSource source, RouterConfig config) {
+        this(vertx, feed, source, config, Metrics.create());
+    }
+
+    /**
+     * A router that records into, and serves on {@code /metrics}, the process's registry {@code metrics}, which
+     * may hold other roles' meters too (the executor's, in the server).
+     */
+    public Router(Vertx vertx, ChangeFeed feed, InstanceSource source, RouterConfig config, Metrics metrics) {
         this.vertx = vertx;
         this.feed = feed;
         this.source = source;
-        this.parts = new RouterParts(vertx, config, new Routes(), new EndpointTable(), new ColdStarts(source), feed);
+        RequestMetrics requests = config.requestMetrics() ? RequestMetrics.on(metrics.registry()) : RequestMetrics.off();
+        this.parts = new RouterParts(vertx, config, new Routes(), new EndpointTable(), new ColdStarts(source), feed, metrics, requests);
     }
 
     /** Subscribes to the change feed and listens; completes once the port accepts connections. */
@@ -92,6 +103,11 @@ public final class Router {
     /** The port the router listens on; valid after {@link #start()} completed. */
     public int port() {
         return port;
+    }
+
+    /** The registry served on {@code /metrics}. */
+    public Metrics metrics() {
+        return parts.metrics();
     }
 
     /** The routing table the executor pushes warm endpoints into. Thread-safe and non-blocking. */

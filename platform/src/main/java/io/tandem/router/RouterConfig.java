@@ -13,6 +13,8 @@ import java.time.Duration;
  * @param connectTimeout   how long to wait for a connection to an instance before counting a timeout; default 1 s
  * @param serverInstances  HTTP server verticles, one per event loop, each with its own client and pool; default
  *                         the number of processors
+ * @param requestMetrics   record calls, errors and durations per request for {@code /metrics}; default true. Off,
+ *                         {@code /metrics} still serves the process's other meters (the benchmark compares both)
  */
 public record RouterConfig(
         String host,
@@ -20,7 +22,8 @@ public record RouterConfig(
         long maxBodyBytes,
         int poolSize,
         Duration connectTimeout,
-        int serverInstances) {
+        int serverInstances,
+        boolean requestMetrics) {
 
     public static final long DEFAULT_MAX_BODY_BYTES = 6L * 1024 * 1024;
 
@@ -34,30 +37,34 @@ public record RouterConfig(
 
     public static RouterConfig defaults() {
         return new RouterConfig("127.0.0.1", 8080, DEFAULT_MAX_BODY_BYTES, 256, Duration.ofSeconds(1),
-                Runtime.getRuntime().availableProcessors());
+                Runtime.getRuntime().availableProcessors(), true);
     }
 
     public RouterConfig withHost(String host) {
-        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances);
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics);
     }
 
     public RouterConfig withPort(int port) {
-        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances);
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics);
     }
 
     public RouterConfig withMaxBodyBytes(long maxBodyBytes) {
-        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances);
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics);
     }
 
     public RouterConfig withPoolSize(int poolSize) {
-        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances);
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics);
     }
 
     public RouterConfig withConnectTimeout(Duration connectTimeout) {
-        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances);
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics);
     }
 
     public RouterConfig withServerInstances(int serverInstances) {
-        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances);
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics);
+    }
+
+    public RouterConfig withRequestMetrics(boolean requestMetrics) {
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics);
     }
 }

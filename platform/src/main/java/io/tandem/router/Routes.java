@@ -105,12 +105,12 @@ final class Routes implements Consumer<Change> {
         FunctionRoute f = s.functions().get(name);
         if (f == null) return new Missing("function not found", "no function named '" + name + "'");
         String rest = slash < 0 ? "/" : path.substring(slash);
-        return new Found(new Target(f, query == null ? rest : rest + "?" + query, Map.of()));
+        return new Found(new Target(f, query == null ? rest : rest + "?" + query, Map.of(), RequestMetrics.FUNCTION_ROUTE));
     }
 
     private static Resolution toFunction(Snapshot s, TriggerRoute r, String uri, Map<String, String> params) {
         FunctionRoute f = s.functions().get(r.function());
         if (f == null) return new Missing("function not found", "trigger '" + r.name() + "' names function '" + r.function() + "', which does not exist");
-        return new Found(new Target(f, uri, params));
+        return new Found(new Target(f, uri, params, r.template()));
     }
 }

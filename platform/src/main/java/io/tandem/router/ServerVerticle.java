@@ -1,5 +1,6 @@
 package io.tandem.router;
 
+import io.tandem.metrics.Metrics;
 import io.tandem.model.Endpoint;
 import io.tandem.router.strategy.AttemptFailure;
 import io.vertx.core.Context;
@@ -23,18 +24,27 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One event loop's share of the router: an HTTP server (sharing the router's port with its siblings) and its own
  * HTTP client, so a request and its proxied call stay on one thread with no hand-off. Everything here runs on
- * this verticle's event loop.
+ * this verticle's event loop, except rendering {@code /metrics}, which runs on a worker thread.
+ *
+ * <p>Paths of the router's own, never routed to a function: {@code /healthz} (200 while the process serves
+ * HTTP: a liveness probe), {@code /readyz} (200 once the routes were read from the controller at least once, else
+ * 503: a readiness probe; it stays 200 while the controller is away, since the router serves what it holds) and
+ * {@code /metrics} (the Prometheus text). None asks for the API token: probes and scrapers carry none, and none
+ * reveals more than function names.
  */
 final class ServerVerticle extends VerticleBase {
     static final String ATTEMPTS = "X-Tandem-Attempts";
     /** The instance that answered, as {@code <instance id>@<node>}: which replica won, which active served. */
     static final String INSTANCE = "X-Tandem-Instance";
     private static final Buffer HEALTHY = Buffer.buffer("{\"status\":\"ok\"}");
+    private static final Buffer NOT_READY = Buffer.buffer("{\"status\":\"not ready\",\"detail\":\"the routes have not been read from the controller yet\"}");
 
     private final RouterParts parts;
     private final int port;
     private HttpServer server;
     private HttpClient client;
+    /** This event loop's meters; null when request metrics are off. */
+    private RequestMetrics.Recorder recorder;
 
     ServerVerticle(RouterParts parts, int port) {
         this.parts = parts;
@@ -48,6 +58,7 @@ final class ServerVerticle extends VerticleBase {
     @Override
     public Future<?> start() {
         RouterConfig config = parts.config();
+        recorder = parts.requests().recorder();
         client = vertx.httpClientBuilder()
                 .with(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true).setDecompressionSupported(false))
                 .with(new PoolOptions().setHttp1MaxSize(config.poolSize()))
@@ -68,14 +79,48 @@ final class ServerVerticle extends VerticleBase {
     }
 
     private void handle(HttpServerRequest req) {
-        if (req.path().equals("/healthz")) {
-            req.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(HEALTHY);
-            return;
+        long arrived = recorder == null ? 0 : System.nanoTime();
+        switch (req.path()) {
+            case "/healthz" -> {
+                req.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(HEALTHY);
+                return;
+            }
+            case "/readyz" -> {
+                readiness(req);
+                return;
+            }
+            case "/metrics" -> {
+                metrics(req);
+                return;
+            }
+            default -> {
+            }
         }
         switch (parts.routes().resolve(req.method().name(), req.path(), req.query())) {
-            case Routes.Missing missing -> lookAgainOnceCaughtUp(req);
-            case Routes.Found found -> invoke(req, found.target());
+            case Routes.Missing missing -> lookAgainOnceCaughtUp(req, arrived);
+            case Routes.Found found -> invoke(req, found.target(), arrived);
         }
+    }
+
+    private void readiness(HttpServerRequest req) {
+        CompletableFuture<Void> synced = parts.feed().synced();
+        boolean ready = synced.isDone() && !synced.isCompletedExceptionally();
+        req.response().setStatusCode(ready ? 200 : 503).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(ready ? HEALTHY : NOT_READY);
+    }
+
+    /** Renders on a worker thread: the executor's gauges take a snapshot of its state, too slow for an event loop. */
+    private void metrics(HttpServerRequest req) {
+        if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
+            ErrorReply.send(req, 405, "method not allowed", "/metrics answers GET");
+            return;
+        }
+        vertx.executeBlocking(() -> parts.metrics().scrape(), false).onComplete(scraped -> {
+            if (scraped.failed()) {
+                ErrorReply.send(req, 500, "metrics failed", Invocation.messageOf(scraped.cause()));
+                return;
+            }
+            req.response().putHeader(HttpHeaders.CONTENT_TYPE, Metrics.CONTENT_TYPE).end(scraped.result());
+        });
     }
 
     /**
@@ -83,12 +128,12 @@ final class ServerVerticle extends VerticleBase {
      * 2 s) until the change feed holds everything the controller had stored, and look again. While the controller
      * is unreachable the feed cannot tell, and the request is refused with what is held.
      */
-    private void lookAgainOnceCaughtUp(HttpServerRequest req) {
+    private void lookAgainOnceCaughtUp(HttpServerRequest req, long arrived) {
         CompletableFuture<Void> caughtUp = parts.feed().caughtUp();
         if (caughtUp.isDone()) { // a feed that delivers as it stores: what is held is all there is
             Routes.Resolution again = parts.routes().resolve(req.method().name(), req.path(), req.query());
-            if (again instanceof Routes.Found found) invoke(req, found.target());
-            else if (again instanceof Routes.Missing missing) ErrorReply.send(req, 404, missing.error(), missing.detail());
+            if (again instanceof Routes.Found found) invoke(req, found.target(), arrived);
+            else if (again instanceof Routes.Missing missing) unrouted(req, 404, missing.error(), missing.detail());
             return;
         }
         req.pause();
@@ -97,25 +142,33 @@ final class ServerVerticle extends VerticleBase {
             switch (parts.routes().resolve(req.method().name(), req.path(), req.query())) {
                 case Routes.Missing missing -> {
                     req.resume();
-                    ErrorReply.send(req, 404, missing.error(), missing.detail());
+                    unrouted(req, 404, missing.error(), missing.detail());
                 }
-                case Routes.Found found -> invoke(req, found.target()); // it reads the body, still paused
+                case Routes.Found found -> invoke(req, found.target(), arrived); // it reads the body, still paused
             }
         }));
     }
 
-    private void invoke(HttpServerRequest req, Target target) {
+    /** An answer the router makes before a function was chosen: counted by code only (the path is not a label). */
+    private void unrouted(HttpServerRequest req, int status, String error, String detail) {
+        if (recorder != null) recorder.unrouted(status);
+        ErrorReply.send(req, status, error, detail);
+    }
+
+    private void invoke(HttpServerRequest req, Target target, long arrived) {
         long length;
         try {
             String header = req.getHeader(HttpHeaders.CONTENT_LENGTH);
             length = header == null ? -1 : Long.parseLong(header.trim());
         } catch (NumberFormatException e) {
             ErrorReply.send(req, 400, "bad request", "Content-Length is not a number");
+            record(req, target, arrived, 400, null);
             return;
         }
         long limit = parts.config().maxBodyBytes();
         if (length > limit) {
             ErrorReply.send(req, 413, "request body too large", "the body has " + length + " bytes; the limit is " + limit);
+            record(req, target, arrived, 413, null);
             return;
         }
         req.pause();
@@ -129,14 +182,23 @@ final class ServerVerticle extends VerticleBase {
             if (!hasBody && !req.isEnded()) req.resume();
             // Sent more than once: the benchmark counts re-sent requests from this header.
             if (invocation.attempts() > 1) req.response().putHeader(ATTEMPTS, Integer.toString(invocation.attempts()));
+            int status = result.succeeded() ? result.result().statusCode() : fail(req, result.cause());
+            record(req, target, arrived, status, invocation);
             if (result.succeeded()) {
                 Endpoint answered = invocation.answeredBy(result.result());
                 if (answered != null) req.response().putHeader(INSTANCE, answered.instanceId() + "@" + answered.node());
                 relay(req, result.result(), requestId);
-            } else {
-                fail(req, result.cause());
             }
         });
+    }
+
+    /** Counts a call that reached a function's route; {@code invocation} is null when it was refused before one ran. */
+    private void record(HttpServerRequest req, Target target, long arrived, int status, Invocation invocation) {
+        if (recorder == null) return;
+        long total = System.nanoTime() - arrived;
+        recorder.record(target.function(), target.route(), req.method().name(), status, total,
+                invocation == null ? -1 : invocation.functionNanos(), invocation == null ? 0 : invocation.coldWaitNanos(),
+                invocation == null ? 0 : invocation.attempts());
     }
 
     /** Streams the instance's response to the client with back-pressure; a failure on either side cuts both. */
@@ -157,18 +219,29 @@ final class ServerVerticle extends VerticleBase {
         });
     }
 
-    private static void fail(HttpServerRequest req, Throwable cause) {
+    /** Answers a failed call; returns its status, {@value #CLIENT_CLOSED} when the client left and got none. */
+    private static int fail(HttpServerRequest req, Throwable cause) {
         if (!(cause instanceof AttemptFailure f)) {
-            ErrorReply.send(req, 502, "proxy error", Invocation.messageOf(cause));
-            return;
+            return reply(req, 502, "proxy error", Invocation.messageOf(cause));
         }
-        switch (f.kind()) {
-            case TIMED_OUT -> ErrorReply.send(req, 504, "function timed out", f.getMessage());
-            case BODY_TOO_LARGE -> ErrorReply.send(req, 413, "request body too large", f.getMessage());
-            case UNAVAILABLE, FENCED -> ErrorReply.send(req, 503, "function unavailable", f.getMessage());
-            case DIAL_REFUSED, DIAL_TIMEOUT -> ErrorReply.send(req, 502, "function unreachable", f.getMessage());
-            case CONNECTION_LOST -> ErrorReply.send(req, 502, "function connection lost", f.getMessage());
-            case CLIENT_GONE -> req.response().reset();
-        }
+        return switch (f.kind()) {
+            case TIMED_OUT -> reply(req, 504, "function timed out", f.getMessage());
+            case BODY_TOO_LARGE -> reply(req, 413, "request body too large", f.getMessage());
+            case UNAVAILABLE, FENCED -> reply(req, 503, "function unavailable", f.getMessage());
+            case DIAL_REFUSED, DIAL_TIMEOUT -> reply(req, 502, "function unreachable", f.getMessage());
+            case CONNECTION_LOST -> reply(req, 502, "function connection lost", f.getMessage());
+            case CLIENT_GONE -> {
+                req.response().reset();
+                yield CLIENT_CLOSED;
+            }
+        };
+    }
+
+    /** The status label of a call whose client closed the connection before an answer (nginx's convention). */
+    static final int CLIENT_CLOSED = 499;
+
+    private static int reply(HttpServerRequest req, int status, String error, String detail) {
+        ErrorReply.send(req, status, error, detail);
+        return status;
     }
 }

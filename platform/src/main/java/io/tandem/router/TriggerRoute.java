@@ -8,10 +8,11 @@ import java.util.Map;
 /**
  * One HTTP trigger, compiled for matching. Paths are matched as the client sent them (not percent-decoded),
  * segment by segment and exactly (a trailing slash matters). A prefix route {@code /api/*} matches {@code /api}
- * and everything under {@code /api/}; {@code /*} matches every path. Immutable.
+ * and everything under {@code /api/}; {@code /*} matches every path. {@code template} is the path as the trigger
+ * wrote it. Immutable.
  */
 record TriggerRoute(String name, String function, String method, Kind kind, String path, String[] segments,
-                    int literalSegments) {
+                    int literalSegments, String template) {
 
     enum Kind { EXACT, PARAM, PREFIX }
 
@@ -27,13 +28,13 @@ record TriggerRoute(String name, String function, String method, Kind kind, Stri
         String path = spec.path();
         if (path.endsWith("/*")) {
             String prefix = path.substring(0, path.length() - 2);
-            return new TriggerRoute(name, spec.function(), spec.method(), Kind.PREFIX, prefix, new String[0], 0);
+            return new TriggerRoute(name, spec.function(), spec.method(), Kind.PREFIX, prefix, new String[0], 0, path);
         }
         String[] segments = path.split("/", -1);
         int literal = 0;
         for (String s : segments) if (!isParam(s)) literal++;
         Kind kind = literal == segments.length ? Kind.EXACT : Kind.PARAM;
-        return new TriggerRoute(name, spec.function(), spec.method(), kind, path, segments, literal);
+        return new TriggerRoute(name, spec.function(), spec.method(), kind, path, segments, literal, path);
     }
 
     boolean acceptsMethod(String requestMethod) {

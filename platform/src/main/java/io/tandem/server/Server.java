@@ -5,8 +5,10 @@ import io.tandem.executor.EndpointPublisher;
 import io.tandem.executor.EventUplink;
 import io.tandem.executor.Executor;
 import io.tandem.executor.ExecutorConfig;
+import io.tandem.executor.ExecutorMetrics;
 import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
+import io.tandem.metrics.Metrics;
 import io.tandem.model.Change;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.ClusterEvent;
@@ -101,11 +103,14 @@ public final class Server {
         WatchFeed feed = new WatchFeed(URI.create(api), token, Duration.ofMillis(200));
         EventUplink events = new EventUplink(URI.create(api), token, EventUplink.DEFAULT_CAPACITY);
         Forwarding forwarding = new Forwarding();
-        Router router = new Router(vertx, feed, forwarding,
-                RouterConfig.defaults().withHost(config.host()).withPort(config.routerPort()));
+        // One registry for the process, served on the router's port: the router's meters and the executor's.
+        Metrics metrics = Metrics.create();
+        Router router = new Router(vertx, feed, forwarding, RouterConfig.defaults().withHost(config.host())
+                .withPort(config.routerPort()).withRequestMetrics(config.requestMetrics()), metrics);
         HeldFeed executorFeed = new HeldFeed(feed);
         Executor executor = new Executor(home, vertx, executorFeed, router.endpoints()::publish, events,
-                ExecutorConfig.defaults().withPackagesUrl(api));
+                ExecutorConfig.defaults().withPackagesUrl(api), new ExecutorMetrics(metrics.registry()));
+        metrics.beforeScrape(executor::refreshMetrics);
         forwarding.executor = executor;
         Server server = new Server(config, vertx, feed, events, router, executor, apiPort);
         Future<Void> routerStarted = null;

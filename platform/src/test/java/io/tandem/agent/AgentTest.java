@@ -99,6 +99,30 @@ class AgentTest {
     }
 
     @Test
+    void isAliveAtOnceAndReadyOnlyWhileTheExecutorHoldsItsEventStream() throws Exception {
+        assertThat(probe("/healthz")).isEqualTo(200);
+        assertThat(probe("/readyz")).isEqualTo(503);
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                http.send(HttpRequest.newBuilder(URI.create(agent.url() + "/v1/events")).header("Authorization", "Bearer " + token).build(),
+                        HttpResponse.BodyHandlers.ofLines()).body().forEach(line -> { });
+            } catch (Exception ignored) {
+                // the test ended
+            }
+        });
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> probe("/readyz") == 200);
+        } finally {
+            reader.interrupt();
+        }
+    }
+
+    /** A probe as Kubernetes sends it: no token. */
+    private int probe(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(agent.url() + path)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+    }
+
+    @Test
     void reportsAnInstanceThatExitsBeforeItIsReady() throws Exception {
         HttpResponse<String> resp = call("POST", "/v1/instances", echo("echo-2", "fail"));
         assertThat(resp.statusCode()).isEqualTo(422);

@@ -82,6 +82,11 @@ class ArchitectureTest {
     }
 
     @Test
+    void metricsDependOnNothingOfTandemSoEveryRoleMayRecordIntoThem() {
+        assertThat(deps.get("metrics")).isEmpty();
+    }
+
+    @Test
     void onlyTheServerAndTheCliWireRolesTogether() {
         for (var e : deps.entrySet()) {
             if (Set.of("server", "cli").contains(e.getKey())) continue;

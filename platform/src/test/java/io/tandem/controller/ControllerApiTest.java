@@ -269,6 +269,8 @@ class ControllerApiTest {
         assertError(call("PUT", "/v1/triggers/http/d", trigger("d", "f", "POST", "/api/*")), 409, "HttpTrigger 'p'");
         assertError(call("POST", "/v1/triggers/http", trigger("e", "nofn", "GET", "/e")), 422, "function 'nofn'");
         assertError(call("POST", "/v1/triggers/http", trigger("r", "f", "GET", "/function/f")), 400, "reserved");
+        assertError(call("POST", "/v1/triggers/http", trigger("r", "f", "GET", "/metrics")), 400, "reserved");
+        assertError(call("POST", "/v1/triggers/http", trigger("r", "f", "GET", "/readyz")), 400, "reserved");
         assertThat(call("POST", "/v1/triggers/http", trigger("g", "f", "PUT", "/users/{id}")).status()).isEqualTo(201);
         assertThat(call("PUT", "/v1/triggers/http/a", trigger("a", "f", "GET", "/users/{uid}")).status()).isEqualTo(200);
     }

@@ -84,6 +84,22 @@ class RouterTest extends RouterHarness {
     }
 
     @Test
+    void answersReadyzOnceTheFeedSyncedAndServesItsOwnMetrics() {
+        deployWarm("counted");
+        feed.put(trigger("t", "counted", "GET", "/counted/{id}"));
+        assertThat(call(HttpMethod.GET, "/readyz").status()).isEqualTo(200);
+        for (int i = 0; i < 3; i++) assertThat(call(HttpMethod.GET, "/counted/" + i).status()).isEqualTo(200);
+
+        Reply metrics = call(HttpMethod.GET, "/metrics");
+        assertThat(metrics.status()).isEqualTo(200);
+        assertThat(io.tandem.metrics.PrometheusText.sum(metrics.body(), "tandem_function_calls_total",
+                java.util.Map.of("function", "counted", "route", "/counted/{id}", "method", "GET", "code", "200"))).isEqualTo(3);
+        // Each call was answered by an instance, so each has the router's own share measured apart.
+        assertThat(io.tandem.metrics.PrometheusText.sum(metrics.body(), "tandem_function_overhead_seconds_count",
+                java.util.Map.of("function", "counted"))).isEqualTo(3);
+    }
+
+    @Test
     void routesMostSpecificTriggerFirst() {
         for (String f : List.of("exact", "param", "prefix", "longer", "posts")) deployWarm(f);
         feed.put(trigger("t1", "exact", "GET", "/users/me"));
