@@ -14,9 +14,11 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +46,21 @@ final class ClassDataArchive {
     private static final Duration TRAINING_LIMIT = Duration.ofSeconds(60);
     /** The trainings this process runs, one per archive (agents of one process share them). */
     private static final Map<Path, CompletableFuture<Void>> TRAINING = new ConcurrentHashMap<>();
+    /**
+     * Training JVMs running now. An agent that exits (its server stopped, or died) stops them on its way out, so none
+     * outlives it; a SIGKILLed agent's are its descendants, which chaos kills with the node.
+     */
+    private static final Set<Process> TRAINERS = new HashSet<>(); // guarded by itself, as is exiting
+    private static boolean exiting;
+
+    static {
+        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("cds-trainers-stop").unstarted(() -> {
+            synchronized (TRAINERS) {
+                exiting = true;
+                TRAINERS.forEach(Process::destroyForcibly);
+            }
+        }));
+    }
 
     private final String java;
     private final String classpath;
@@ -100,7 +117,12 @@ final class ClassDataArchive {
         ProcessBuilder pb = new ProcessBuilder(java, "-XX:ArchiveClassesAtExit=" + part, "-cp", classpath, "io.tandem.runtime.Main", "java")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("PORT", Integer.toString(port));
-        Process p = pb.start();
+        Process p;
+        synchronized (TRAINERS) { // started and listed at once, so an exit in between cannot leave it running
+            if (exiting) return;
+            p = pb.start();
+            TRAINERS.add(p);
+        }
         try {
             if (!awaitHealthy(p, port)) throw new IOException("the training JVM did not answer its health check");
             p.destroy(); // SIGTERM: a normal exit, which writes the archive
@@ -111,6 +133,9 @@ final class ClassDataArchive {
             removeOthers();
         } finally {
             p.destroyForcibly();
+            synchronized (TRAINERS) {
+                TRAINERS.remove(p);
+            }
             Files.deleteIfExists(part);
         }
     }

@@ -55,6 +55,18 @@ class ClassDataArchiveTest {
     }
 
     @Test
+    void aTrainingJvmDoesNotOutliveTheProcessThatStartedIt() throws Exception {
+        Process agent = new ProcessBuilder(JAVA, "-cp", System.getProperty("java.class.path"), TrainerExitMain.class.getName(), cache.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(agent.getInputStream().readAllBytes()).strip();
+        agent.waitFor();
+        long trainer = Long.parseLong(out.lines().reduce((a, b) -> b).orElseThrow());
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(ProcessHandle.of(trainer).map(ProcessHandle::isAlive).orElse(false)).as("training JVM " + trainer + " still running").isFalse());
+    }
+
+    @Test
     void theArchiveNameChangesWithTheRuntimeJars() throws IOException {
         Path jar = Files.writeString(cache.resolve("a.jar"), "one");
         String before = ClassDataArchive.fingerprint(JAVA, jar.toString());
