@@ -46,11 +46,14 @@ public final class ServerProcess implements AutoCloseable {
     private final Process process;
     private final TandemHome home;
     private final ServerInfo info;
+    /** What the server's environment has beyond this JVM's; agents started again get it too. */
+    private final Map<String, String> environment;
     /** Agents started again after a node kill ({@link #restartNode}); children of this JVM, stopped on close. */
     private final List<Process> restartedAgents = new ArrayList<>();
 
-    private ServerProcess(Process process, TandemHome home, ServerInfo info) {
+    private ServerProcess(Process process, TandemHome home, ServerInfo info, Map<String, String> environment) {
         this.process = process;
+        this.environment = Map.copyOf(environment);
         this.home = home;
         this.info = info;
     }
@@ -79,7 +82,7 @@ public final class ServerProcess implements AutoCloseable {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline) {
             var info = ServerInfo.readFrom(home);
-            if (info.isPresent() && info.get().pid() == p.pid()) return new ServerProcess(p, home, info.get());
+            if (info.isPresent() && info.get().pid() == p.pid()) return new ServerProcess(p, home, info.get(), environment);
             if (!p.isAlive()) break;
             Thread.sleep(50); // polling a file the child writes; nothing to wait on instead
         }
@@ -93,12 +96,12 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     /**
-     * Starts the agent of {@code node} again after it was killed: it registers under its old name and the executor
-     * places instances on it again. The agent is a child of this JVM (it exits with it) and is stopped on close.
+     * Starts the agent of {@code node} again after it was killed, with the server's environment: it registers under
+     * its old name and the executor places instances on it again. The agent is a child of this JVM (it exits with it) and is stopped on close.
      */
     public synchronized void restartNode(String node) throws IOException {
         restartedAgents.removeIf(p -> !p.isAlive());
-        Process agent = LocalAgents.spawnOne(home, info.executor(), node, System.getProperty("java.class.path"));
+        Process agent = LocalAgents.spawnOne(home, info.executor(), node, System.getProperty("java.class.path"), environment);
         running.add(agent);
         restartedAgents.add(agent);
     }

@@ -233,7 +233,8 @@ final class Experiment {
         StringBuilder s = new StringBuilder(String.format(Locale.ROOT, "[%d/%d] %-44s sent %d ok %d failed %d re-sent %d, mean %.1f ms p99 %.1f ms",
                 number, plan.runs(), label, m.sent(), m.succeeded(), m.failed(), m.resent(), m.meanMillis(), m.p99Millis()));
         if (r.hasFault()) {
-            s.append(String.format(Locale.ROOT, " | recovery %.0f ms, fault to first success %.0f ms (%s)", m.recoveryMillis(), m.firstSuccessMillis(), r.faultDetail()));
+            s.append(String.format(Locale.ROOT, " | recovery %.0f ms, fault to first success %.0f ms, all affected answered after %.0f ms (%s)",
+                    m.recoveryMillis(), m.firstSuccessMillis(), m.settledMillis(), r.faultDetail()));
         }
         if (m.store() != null) s.append(String.format(Locale.ROOT, " | store: %d lost, %d twice", m.store().lost(), m.store().duplicated()));
         return s.toString();

@@ -11,14 +11,17 @@ import java.util.TreeMap;
 /**
  * The figures of one run, read from its calls and samples.
  *
- * <p>Recovery, three ways (NaN when the run had no fault, or never recovered):
+ * <p>Recovery, four ways (NaN when the run had no fault, or never recovered). A call is <em>affected</em> when it
+ * answered after the fault and failed, or took more than {@link #slowMillis} (three times the median before the
+ * fault, and at least 20 ms more); a call that succeeded within that is <em>prompt</em>.
  * <ul>
  *   <li>{@code recoveryMillis}, the paper's recovery time, "from the first reaction to the failure until the service
- *       is available again", read from what clients saw: calls are <em>affected</em> when they failed or took more
- *       than {@link #slowMillis} (three times the median before the fault, and at least 20 ms more). The outage is
- *       the run of affected calls that starts at or after the fault (calls in flight at the fault included), each
- *       sent within {@link #EPISODE_GAP_NANOS} of the previous one; it lasts from the fault, or the first affected
- *       call's send if later, to the answer of its last call. No affected call: 0 (clients saw nothing).</li>
+ *       is available again", read from what clients saw: from the fault (or the first affected call's send, if
+ *       later) to the answer of the first prompt call sent after that. No affected call: 0 (clients saw
+ *       nothing).</li>
+ *   <li>{@code settledMillis}: from the same start until the last affected call of that outage has been answered
+ *       (affected calls sent within {@link #EPISODE_GAP_NANOS} of each other belong to one outage): how long the
+ *       calls caught by the fault suffered, including those held by a frozen instance.</li>
  *   <li>{@code firstSuccessMillis}: from the fault to the first 2xx answer to a call sent at or after it. Its
  *       resolution is the load's spacing (100 ms at the paper's 10 requests a second).</li>
  *   <li>{@code blackoutMillis}: the longest time after the fault without any 2xx answer.</li>
@@ -29,7 +32,7 @@ import java.util.TreeMap;
  */
 record Measures(int sent, int succeeded, int failed, int resent, Map<String, Integer> byStatus, double meanMillis,
                 double p50Millis, double p99Millis, double throughput, double baselineP50Millis, double recoveryMillis,
-                double firstSuccessMillis, double blackoutMillis, int affected, double platformCoreSeconds,
+                double settledMillis, double firstSuccessMillis, double blackoutMillis, int affected, double platformCoreSeconds,
                 double instanceCoreSeconds, double platformCores, double instanceCores, double platformRssMib,
                 double instanceRssMib, Map<String, Double> rssMibByRole, RunResult.StoreCheck store) {
 
@@ -50,6 +53,7 @@ record Measures(int sent, int succeeded, int failed, int resent, Map<String, Int
                 ? median(calls.stream().filter(c -> c.ok() && c.doneNanos() < fault).mapToDouble(Call::latencyMillis).toArray())
                 : median(calls.stream().filter(Call::ok).mapToDouble(Call::latencyMillis).toArray());
         double recovery = Double.NaN;
+        double settled = Double.NaN;
         double firstSuccess = Double.NaN;
         double blackout = Double.NaN;
         int affected = 0;
@@ -58,7 +62,15 @@ record Measures(int sent, int succeeded, int failed, int resent, Map<String, Int
             List<Call> hit = calls.stream().filter(c -> c.doneNanos() >= fault)
                     .filter(c -> !c.ok() || c.latencyMillis() > slow).toList();
             affected = hit.size();
-            recovery = hit.isEmpty() ? 0 : episodeMillis(hit, fault);
+            if (hit.isEmpty()) {
+                recovery = 0;
+                settled = 0;
+            } else {
+                long begin = Math.max(fault, hit.stream().mapToLong(Call::sentNanos).min().orElse(fault));
+                recovery = calls.stream().filter(c -> c.sentNanos() >= begin && c.ok() && c.latencyMillis() <= slow)
+                        .mapToLong(Call::doneNanos).min().stream().mapToDouble(n -> (n - begin) / 1e6).findFirst().orElse(Double.NaN);
+                settled = episodeMillis(hit, fault);
+            }
             firstSuccess = calls.stream().filter(c -> c.ok() && c.sentNanos() >= fault).mapToLong(Call::doneNanos).min()
                     .stream().mapToDouble(n -> (n - fault) / 1e6).findFirst().orElse(Double.NaN);
             blackout = blackoutMillis(calls, fault);
@@ -83,7 +95,7 @@ record Measures(int sent, int succeeded, int failed, int resent, Map<String, Int
         int n = memSamples;
         byRole.replaceAll((role, sum) -> sum / n);
         return new Measures(calls.size(), succeeded, calls.size() - succeeded, resent, byStatus, mean(latencies),
-                percentile(latencies, 50), percentile(latencies, 99), succeeded / seconds, baseline, recovery, firstSuccess,
+                percentile(latencies, 50), percentile(latencies, 99), succeeded / seconds, baseline, recovery, settled, firstSuccess,
                 blackout, affected, platformCpu, instanceCpu, span > 0 ? platformCpu / span : Double.NaN,
                 span > 0 ? instanceCpu / span : Double.NaN, n > 0 ? platformRss / n : Double.NaN,
                 n > 0 ? instanceRss / n : Double.NaN, byRole, run.store());

@@ -34,7 +34,7 @@ class MeasuresTest {
     }
 
     @Test
-    void recoveryRunsFromTheFaultToTheAnswerOfTheLastAffectedCall() {
+    void recoveryRunsFromTheFaultToTheFirstPromptAnswerAndSettlesWithTheLastAffectedCall() {
         // Fault at 1000 ms: the call sent at 1000 waits 400 ms, the one at 1100 fails after 50 ms, the one at 1200 takes 250 ms.
         Measures m = Measures.of(run(steady(5, Map.of(10, new double[]{400, 200}, 11, new double[]{50, 502}, 12, new double[]{250, 200})), 1000));
 
@@ -42,7 +42,8 @@ class MeasuresTest {
         assertThat(m.failed()).isEqualTo(1);
         assertThat(m.byStatus()).containsEntry("200", 49).containsEntry("502", 1);
         assertThat(m.affected()).isEqualTo(3);
-        assertThat(m.recoveryMillis()).isCloseTo(450, within(0.01)); // 1000 -> 1450 (the call sent at 1200 answers at 1450)
+        assertThat(m.recoveryMillis()).isCloseTo(310, within(0.01)); // the call sent at 1300 answers promptly at 1310
+        assertThat(m.settledMillis()).isCloseTo(450, within(0.01)); // 1000 -> 1450 (the call sent at 1200 answers at 1450)
         assertThat(m.firstSuccessMillis()).isCloseTo(310, within(0.01)); // the call sent at 1300 is the first to answer 2xx, at 1310
         assertThat(m.baselineP50Millis()).isCloseTo(10, within(0.01));
     }
@@ -52,6 +53,7 @@ class MeasuresTest {
         Measures m = Measures.of(run(steady(3, Map.of()), 1000));
 
         assertThat(m.recoveryMillis()).isZero();
+        assertThat(m.settledMillis()).isZero();
         assertThat(m.affected()).isZero();
         assertThat(m.failed()).isZero();
         assertThat(m.blackoutMillis()).isCloseTo(100, within(0.01)); // the load's own spacing
@@ -63,7 +65,20 @@ class MeasuresTest {
         Measures m = Measures.of(run(steady(5, Map.of(10, new double[]{300, 200}, 30, new double[]{500, 200})), 1000));
 
         assertThat(m.affected()).isEqualTo(2);
-        assertThat(m.recoveryMillis()).isCloseTo(300, within(0.01));
+        assertThat(m.recoveryMillis()).isCloseTo(110, within(0.01)); // the call sent at 1100 answers promptly at 1110
+        assertThat(m.settledMillis()).isCloseTo(300, within(0.01));
+    }
+
+    @Test
+    void aServiceThatNeverAnswersPromptlyAgainNeverRecovers() {
+        Map<Integer, double[]> down = new java.util.HashMap<>();
+        for (int i = 10; i < 50; i++) down.put(i, new double[]{5, 503});
+
+        Measures m = Measures.of(run(steady(5, down), 1000));
+
+        assertThat(m.recoveryMillis()).isNaN();
+        assertThat(m.firstSuccessMillis()).isNaN();
+        assertThat(m.failed()).isEqualTo(40);
     }
 
     @Test
