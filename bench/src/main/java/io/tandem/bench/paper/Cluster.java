@@ -1,5 +1,6 @@
 package io.tandem.bench.paper;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.bench.ServerProcess;
 import io.tandem.chaos.Chaos;
 import io.tandem.chaos.ClusterStatus;
@@ -163,10 +164,18 @@ final class Cluster implements AutoCloseable {
         return server.processTree();
     }
 
-    /** The role of each instance process by pid, from the server's status. Any thread. */
+    /**
+     * What each process of the cluster is, by pid, from the server's status: {@link ResourceSampler#PLATFORM} for the
+     * server, the controller and the agents, the role for an instance. Any thread.
+     */
     Map<Long, String> roles() {
+        JsonNode json = server.client().get("/v1/status");
+        ClusterStatus status = ClusterStatus.fromJson(json);
         Map<Long, String> roles = new HashMap<>();
-        for (ClusterStatus.Instance i : chaos.status().instances()) roles.put(i.pid(), i.role());
+        for (ClusterStatus.Instance i : status.instances()) roles.put(i.pid(), i.role());
+        for (ClusterStatus.Node n : status.nodes()) roles.put(n.pid(), ResourceSampler.PLATFORM);
+        roles.put(json.path("controller").path("pid").asLong(), ResourceSampler.PLATFORM);
+        roles.put(server.pid(), ResourceSampler.PLATFORM);
         return roles;
     }
 

@@ -55,7 +55,8 @@ final class ResourceSampler {
 
     /**
      * @param processes the processes of the cluster now (read each sample)
-     * @param roles     the role of each instance process by pid (read every few samples: it calls the server)
+     * @param roles     the class of each process by pid: platform or an instance's role (read every few samples: it
+     *                  calls the server)
      */
     ResourceSampler(Supplier<List<ProcessHandle>> processes, Supplier<Map<Long, String>> roles, Duration period, long startNanos) {
         this.processes = processes;
@@ -101,8 +102,8 @@ final class ResourceSampler {
             Map<Long, Long> cpuNow = new HashMap<>();
             for (ProcessHandle p : processes.get()) {
                 long pid = p.pid();
-                String cls = classOf.computeIfAbsent(pid, k -> platformProcess(p) ? PLATFORM : null);
-                if (cls == null) cls = knownRoles.getOrDefault(pid, "other");
+                String cls = knownRoles.get(pid);
+                if (cls == null) cls = classOf.computeIfAbsent(pid, k -> platformProcess(p) ? PLATFORM : "other");
                 long cpu = p.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
                 if (cpu >= 0) {
                     cpuNow.put(pid, cpu);
@@ -125,7 +126,10 @@ final class ResourceSampler {
         }
     }
 
-    /** The server, the controller and the agents: everything that is not an instance. */
+    /**
+     * The server, the controller and the agents, for a process the status does not name yet (an agent just started
+     * again). Only a fallback: the JDK may cut a long command line before the main class.
+     */
     private static boolean platformProcess(ProcessHandle p) {
         String cmd = p.info().commandLine().orElse("");
         return cmd.contains("io.tandem.cli.Main") || cmd.contains("io.tandem.agent.AgentMain") || cmd.contains("io.tandem.controller.ControllerMain")
