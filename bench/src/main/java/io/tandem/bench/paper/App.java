@@ -52,6 +52,11 @@ enum App {
         return faultTarget;
     }
 
+    /** The operation that calls {@link #faultTarget()}: recovery is read from these calls alone. */
+    String faultOp() {
+        return this == GUESTBOOK ? "add" : "fib";
+    }
+
     boolean needsRedis() {
         return this == GUESTBOOK;
     }

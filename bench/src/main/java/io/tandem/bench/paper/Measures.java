@@ -11,7 +11,8 @@ import java.util.TreeMap;
 /**
  * The figures of one run, read from its calls and samples.
  *
- * <p>Recovery, four ways (NaN when the run had no fault, or never recovered). A call is <em>affected</em> when it
+ * <p>Recovery, four ways, read from the calls to the struck function (the guestbook's ADDs; NaN when the run had no
+ * fault, or never recovered). A call is <em>affected</em> when it
  * answered after the fault and failed, or took more than {@link #slowMillis} (three times the median before the
  * fault, and at least 20 ms more); a call that succeeded within that is <em>prompt</em>.
  * <ul>
@@ -58,8 +59,11 @@ record Measures(int sent, int succeeded, int failed, int resent, Map<String, Int
         double blackout = Double.NaN;
         int affected = 0;
         if (run.hasFault()) {
-            double slow = slowMillis(baseline);
-            List<Call> hit = calls.stream().filter(c -> c.doneNanos() >= fault)
+            // Recovery is the struck function's: the guestbook's GETs go to a function the fault may not touch.
+            List<Call> struck = calls.stream().filter(c -> c.op().equals(run.app().faultOp())).toList();
+            double struckBaseline = median(struck.stream().filter(c -> c.ok() && c.doneNanos() < fault).mapToDouble(Call::latencyMillis).toArray());
+            double slow = slowMillis(struckBaseline);
+            List<Call> hit = struck.stream().filter(c -> c.doneNanos() >= fault)
                     .filter(c -> !c.ok() || c.latencyMillis() > slow).toList();
             affected = hit.size();
             if (hit.isEmpty()) {
@@ -67,13 +71,13 @@ record Measures(int sent, int succeeded, int failed, int resent, Map<String, Int
                 settled = 0;
             } else {
                 long begin = Math.max(fault, hit.stream().mapToLong(Call::sentNanos).min().orElse(fault));
-                recovery = calls.stream().filter(c -> c.sentNanos() >= begin && c.ok() && c.latencyMillis() <= slow)
+                recovery = struck.stream().filter(c -> c.sentNanos() >= begin && c.ok() && c.latencyMillis() <= slow)
                         .mapToLong(Call::doneNanos).min().stream().mapToDouble(n -> (n - begin) / 1e6).findFirst().orElse(Double.NaN);
                 settled = episodeMillis(hit, fault);
             }
-            firstSuccess = calls.stream().filter(c -> c.ok() && c.sentNanos() >= fault).mapToLong(Call::doneNanos).min()
+            firstSuccess = struck.stream().filter(c -> c.ok() && c.sentNanos() >= fault).mapToLong(Call::doneNanos).min()
                     .stream().mapToDouble(n -> (n - fault) / 1e6).findFirst().orElse(Double.NaN);
-            blackout = blackoutMillis(calls, fault);
+            blackout = blackoutMillis(struck, fault);
         }
 
         double platformCpu = 0, instanceCpu = 0, span = 0, platformRss = 0, instanceRss = 0;

@@ -82,6 +82,24 @@ class MeasuresTest {
     }
 
     @Test
+    void theGuestbooksRecoveryIsReadFromItsAddsAlone() {
+        // ADDs (even indexes) fail from the fault at 1000 until 2000; GETs (odd) to the other function answer throughout.
+        List<Call> calls = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            boolean down = i % 2 == 0 && i >= 10 && i < 20;
+            long sent = i * 100 * MS;
+            calls.add(new Call(i, "id-" + i, i % 2 == 0 ? "add" : "get", sent, sent + 10 * MS, down ? 503 : 200, 1, "i@n1", null));
+        }
+        RunResult r = new RunResult(App.GUESTBOOK, "retry", Scenario.INSTANCE, 1, "t", 5_000 * MS, 1000 * MS, "", calls, List.of(), null, false);
+
+        Measures m = Measures.of(r);
+
+        assertThat(m.recoveryMillis()).isCloseTo(1010, within(0.01)); // the ADD sent at 2000 answers at 2010
+        assertThat(m.firstSuccessMillis()).isCloseTo(1010, within(0.01));
+        assertThat(m.failed()).isEqualTo(5);
+    }
+
+    @Test
     void aRunWithoutAFaultHasNoRecovery() {
         Measures m = Measures.of(run(steady(2, Map.of()), -1));
 
