@@ -132,13 +132,21 @@ final class Charts {
         s.setLineWidth(1.2f);
     }
 
+    /** Green for success, orange for 4xx, red for 5xx, black for no answer; each code of a class a shade of its own. */
     private static Color statusColor(String status) {
-        if (status.equals("none")) return Color.BLACK;
-        return switch (status.charAt(0)) {
-            case '2' -> new Color(0x1E8449);
-            case '4' -> new Color(0xD68910);
-            case '5' -> new Color(0xC0392B);
-            default -> Color.GRAY;
+        return switch (status) {
+            case "none" -> Color.BLACK;
+            case "200" -> new Color(0x1E8449);
+            case "201" -> new Color(0x76D7C4);
+            case "502" -> new Color(0xC0392B);
+            case "503" -> new Color(0xE67E22);
+            case "504" -> new Color(0x78281F);
+            default -> switch (status.charAt(0)) {
+                case '2' -> new Color(0x52BE80);
+                case '4' -> new Color(0xD68910);
+                case '5' -> new Color(0xEC7063);
+                default -> Color.GRAY;
+            };
         };
     }
 
