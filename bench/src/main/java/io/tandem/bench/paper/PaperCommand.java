@@ -25,15 +25,18 @@ import picocli.CommandLine.Option;
 
 /** {@code tandem bench paper}: the active-standby paper's experiment, strategy against strategy, and its report. */
 @Command(name = "paper", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"The active-standby paper's experiment (Bouizem et al., WoSC 2020, sections 5 and 6) against real Tandem servers:",
-                "Fibonacci and Guestbook under retry, active-standby and replicate, with no failure, an instance failure, a node",
-                "failure and a node freeze, under an open-loop load. Writes report.md and report.html (the paper's Tables 1 and 2",
-                "rebuilt beside its own figures, charts as PNG and SVG) and the raw data as CSV.",
+        description = {"The active-standby paper's experiment (Bouizem et al., WoSC 2020, sections 5",
+                "and 6) against real Tandem servers: Fibonacci and the Guestbook under retry,",
+                "active-standby and replicate, with no failure, an instance failure, a node",
+                "failure and a node freeze, under an open-loop load. Writes report.md and",
+                "report.html (the paper's Tables 1 and 2 rebuilt beside its own figures, charts",
+                "as PNG and SVG) and the raw data as CSV.",
                 "",
-                "Profiles: quick (default; 100 requests over 10 s per run, once: 24 runs, minutes) and paper",
-                "(3000 requests over 5 minutes, 5 repetitions: about 11 hours). Options given with a profile override it.",
-                "The guestbook needs Redis (--redis). Ctrl-C stops the load, resumes frozen nodes, stops every server and",
-                "writes what was measured so far.",
+                "Profiles: quick (default; 100 requests over 10 s per run, once: 24 runs, about",
+                "8 minutes on 2 cores) and paper (3000 requests over 5 minutes, 5 repetitions:",
+                "about 11 hours). Options given with a profile override it. The guestbook needs",
+                "Redis (--redis). Ctrl-C stops the load, resumes frozen nodes, stops every",
+                "server and writes what was measured so far.",
                 "",
                 "Example: tandem bench paper --profile quick --out paper-report"})
 public final class PaperCommand implements Callable<Integer> {
