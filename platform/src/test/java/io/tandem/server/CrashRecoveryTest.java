@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tandem.client.TandemClient;
-import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
 import io.tandem.model.CodeRef;
 import io.tandem.model.Function;
@@ -13,7 +12,6 @@ import io.tandem.model.HttpTrigger;
 import io.tandem.model.HttpTriggerSpec;
 import io.tandem.model.Metadata;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -43,10 +41,10 @@ class CrashRecoveryTest {
 
     @Test
     void serverKilledWithSigkillRestartsAndServesTheSameFunctions() throws Exception {
-        int routerPort = freePort();
-        int apiPort = freePort();
+        int routerPort = ServerChild.freePort();
+        int apiPort = ServerChild.freePort();
         TandemHome home = new TandemHome(homeDir);
-        server = startServer(home, routerPort, apiPort);
+        server = ServerChild.start(home, routerPort, apiPort);
         TandemClient client = new TandemClient(URI.create("http://127.0.0.1:" + apiPort), home.readToken());
         CodeRef jar = client.uploadPackage(RunningServer.repoRoot().resolve("examples/hello/target/hello.jar"));
         client.put("/v1/functions/hello", new Function(Metadata.named("hello"),
@@ -60,7 +58,7 @@ class CrashRecoveryTest {
         // Agents and instances follow their parent down: nothing of the old server may keep the ports.
         await().atMost(Duration.ofSeconds(30)).until(() -> children.stream().noneMatch(ProcessHandle::isAlive));
 
-        server = startServer(home, routerPort, apiPort);
+        server = ServerChild.start(home, routerPort, apiPort);
         HttpResponse<String> after = call(hello);
         assertThat(after.statusCode()).as(after.body()).isEqualTo(200);
         assertThat(after.body()).contains("Hello, again!");
@@ -68,26 +66,5 @@ class CrashRecoveryTest {
 
     private HttpResponse<String> call(URI uri) throws IOException, InterruptedException {
         return http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString());
-    }
-
-    private Process startServer(TandemHome home, int routerPort, int apiPort) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "io.tandem.cli.Main", "server", "--nodes", "1", "--port", Integer.toString(routerPort), "--api-port", Integer.toString(apiPort))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.root().resolve("server.out").toFile()));
-        pb.environment().put("TANDEM_HOME", home.root().toString());
-        Process p = pb.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            if (!p.isAlive()) throw new AssertionError("server exited: " + Files.readString(home.root().resolve("server.out")));
-            return ServerInfo.readFrom(home).filter(i -> i.pid() == p.pid()).isPresent();
-        });
-        return p;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tandem.client.TandemClient;
-import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
 import io.tandem.model.CodeRef;
 import io.tandem.model.Function;
@@ -14,7 +13,6 @@ import io.tandem.model.Schedule;
 import io.tandem.model.TimeTrigger;
 import io.tandem.model.TimeTriggerSpec;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,9 +46,9 @@ class TimeTriggerCrashTest {
     @Test
     void aFiringIsNeitherDoubledNorLostWhenTheServerIsKilled() throws Exception {
         TandemHome home = new TandemHome(homeDir);
-        int routerPort = freePort();
-        int apiPort = freePort();
-        server = startServer(home, routerPort, apiPort);
+        int routerPort = ServerChild.freePort();
+        int apiPort = ServerChild.freePort();
+        server = ServerChild.start(home, routerPort, apiPort);
         TandemClient client = new TandemClient(URI.create("http://127.0.0.1:" + apiPort), home.readToken());
         Path calls = tmp.resolve("calls.log");
         CodeRef code = client.uploadPackage(TimeTriggerEndToEndTest.recorder(tmp, calls));
@@ -62,7 +60,7 @@ class TimeTriggerCrashTest {
 
         // Killed right after a firing was sent and back at once: the firing is still within the minute, and not sent again.
         kill();
-        server = startServer(home, routerPort, apiPort);
+        server = ServerChild.start(home, routerPort, apiPort);
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(10)).until(() -> count(calls, first) == 1);
 
         // Killed and kept down while a firing falls due: when the server is back, it sends one firing due meanwhile (the
@@ -71,7 +69,7 @@ class TimeTriggerCrashTest {
         kill();
         Instant killed = Instant.now();
         await().atMost(Duration.ofSeconds(40)).until(() -> Instant.now().isAfter(missed.plusMillis(500)));
-        server = startServer(home, routerPort, apiPort);
+        server = ServerChild.start(home, routerPort, apiPort);
         Instant back = Instant.now();
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(dueWhileDown(calls, killed, back))
                 .as("firings sent: %s; server log: %s", firings(calls), tail(home)).hasSize(1));
@@ -107,26 +105,5 @@ class TimeTriggerCrashTest {
         server.destroyForcibly();
         children.forEach(ProcessHandle::destroyForcibly);
         await().atMost(Duration.ofSeconds(30)).until(() -> !server.isAlive() && children.stream().noneMatch(ProcessHandle::isAlive));
-    }
-
-    private static Process startServer(TandemHome home, int routerPort, int apiPort) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "io.tandem.cli.Main", "server", "--nodes", "1", "--port", Integer.toString(routerPort), "--api-port", Integer.toString(apiPort))
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(home.root().resolve("server.out").toFile()));
-        pb.environment().put("TANDEM_HOME", home.root().toString());
-        Process p = pb.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
-            if (!p.isAlive()) throw new AssertionError("server exited: " + Files.readString(home.root().resolve("server.out")));
-            return ServerInfo.readFrom(home).filter(i -> i.pid() == p.pid()).isPresent();
-        });
-        return p;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
