@@ -22,8 +22,10 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -41,7 +43,7 @@ final class Cluster implements AutoCloseable {
     private final int nodes;
     private final Chaos chaos;
     /** Nodes whose agent {@link #settle} started again and that have not shown alive yet. */
-    private final Map<String, Long> restarting = new HashMap<>();
+    private final Set<String> restarting = new HashSet<>();
 
     private Cluster(ServerProcess server, App app, Strategy strategy, int nodes) {
         this.server = server;
@@ -99,9 +101,9 @@ final class Cluster implements AutoCloseable {
                 // Only a node whose agent is gone comes back: one declared dead while it runs (frozen, or starved of
                 // CPU) registers again by itself.
                 boolean agentGone = ProcessHandle.of(n.pid()).map(p -> !p.isAlive()).orElse(true);
-                if ("dead".equals(n.state()) && agentGone && !restarting.containsKey(n.name())) {
+                if ("dead".equals(n.state()) && agentGone && !restarting.contains(n.name())) {
                     server.restartNode(n.name());
-                    restarting.put(n.name(), System.nanoTime());
+                    restarting.add(n.name());
                 }
             }
             boolean nodesAlive = status.nodes().size() >= nodes && status.nodes().stream().allMatch(n -> "alive".equals(n.state()));

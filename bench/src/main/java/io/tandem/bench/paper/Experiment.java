@@ -117,7 +117,7 @@ final class Experiment {
                                 number++;
                                 String label = app.wireName() + " / " + strategy.wireName() + " / " + scenario.wireName() + " #" + rep;
                                 try {
-                                    RunResult r = runOne(cluster, app, strategy, scenario, rep, number, group);
+                                    RunResult r = runOne(cluster, app, strategy, scenario, rep, number, group, label);
                                     if (r.interrupted()) {
                                         notCounted.add(label + ": interrupted");
                                     } else {
@@ -147,7 +147,8 @@ final class Experiment {
         return results();
     }
 
-    private RunResult runOne(Cluster cluster, App app, Strategy strategy, Scenario scenario, int rep, int number, String group) throws Exception {
+    private RunResult runOne(Cluster cluster, App app, Strategy strategy, Scenario scenario, int rep, int number, String group, String label)
+            throws Exception {
         String tag = "r" + number + "-" + id;
         cluster.settle(SETTLE_TIMEOUT);
         URI router = cluster.router();
@@ -178,7 +179,7 @@ final class Experiment {
             });
             faulter = fault;
         }
-        current.set(new Current(app.wireName() + " / " + strategy.wireName() + " / " + scenario.wireName() + " #" + rep, number, start, durationNanos, open));
+        current.set(new Current(label, number, start, durationNanos, open));
         List<OpenLoop.Call> calls;
         List<ResourceSampler.Tick> ticks;
         try {

@@ -151,9 +151,10 @@ record Measures(int sent, int succeeded, int failed, int resent, Map<String, Int
     }
 
     static double median(double[] values) {
-        return percentile(values.clone(), 50);
+        return percentile(values, 50);
     }
 
+    /** The {@code p}th percentile (nearest rank); {@code values} are left as they are. */
     static double percentile(double[] values, double p) {
         if (values.length == 0) return Double.NaN;
         double[] v = values;

@@ -2,6 +2,8 @@ package io.tandem.bench.paper;
 
 import io.tandem.model.Durations;
 import io.tandem.model.Strategy;
+import io.tandem.spec.SpecException;
+import io.tandem.spec.SpecFiles;
 import java.io.PrintStream;
 import java.io.IOException;
 import java.net.URI;
@@ -208,9 +210,10 @@ public final class PaperCommand implements Callable<Integer> {
             if (!Files.isRegularFile(specFile)) {
                 throw bad("no spec " + specFile + ": run from Tandem's directory, or pass --examples DIR");
             }
-            Path jar = examples.resolve(app == App.FIBONACCI ? "fibonacci/target/fibonacci.jar" : "guestbook/target/guestbook.jar");
-            if (!Files.isRegularFile(jar)) {
-                throw bad("no jar " + jar + ": build the examples first (./tandem builds them, or ./mvnw -q package -DskipTests)");
+            try {
+                SpecFiles.load(specFile); // refuses a spec whose code is missing, saying how to build it
+            } catch (SpecException e) {
+                throw bad(e.getMessage());
             }
         }
     }
