@@ -2,6 +2,8 @@ package io.tandem.agent;
 
 import io.tandem.home.TandemHome;
 import io.tandem.model.Json;
+import io.tandem.model.LogQuery;
+import io.tandem.model.LogRecord;
 import io.tandem.model.Runtime;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -16,7 +18,6 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -31,7 +32,9 @@ import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletionException;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,22 +66,29 @@ public final class Agent {
      */
     public record Config(String name, String executorUrl, String host, int port, TandemHome home,
                          Duration heartbeatInterval, Duration stopGrace, Duration readyTimeout,
-                         Duration executorLossLimit, boolean exitWhenExecutorLost) {
+                         Duration executorLossLimit, boolean exitWhenExecutorLost, long logCapBytes) {
+        /** Ten mebibytes of log per function on each node: at 200-byte lines, the last 50,000 lines. */
+        public static final long DEFAULT_LOG_CAP = 10L << 20;
+
         public static Config of(String name, String executorUrl, TandemHome home) {
             return new Config(name, executorUrl, "127.0.0.1", 0, home, Duration.ofMillis(100), Duration.ofSeconds(5),
-                    Duration.ofSeconds(60), Duration.ofSeconds(30), false);
+                    Duration.ofSeconds(60), Duration.ofSeconds(30), false, DEFAULT_LOG_CAP);
         }
 
         public Config withPort(int p) {
-            return new Config(name, executorUrl, host, p, home, heartbeatInterval, stopGrace, readyTimeout, executorLossLimit, exitWhenExecutorLost);
+            return new Config(name, executorUrl, host, p, home, heartbeatInterval, stopGrace, readyTimeout, executorLossLimit, exitWhenExecutorLost, logCapBytes);
         }
 
         public Config withExitWhenExecutorLost(boolean b) {
-            return new Config(name, executorUrl, host, port, home, heartbeatInterval, stopGrace, readyTimeout, executorLossLimit, b);
+            return new Config(name, executorUrl, host, port, home, heartbeatInterval, stopGrace, readyTimeout, executorLossLimit, b, logCapBytes);
         }
 
         public Config withStopGrace(Duration d) {
-            return new Config(name, executorUrl, host, port, home, heartbeatInterval, d, readyTimeout, executorLossLimit, exitWhenExecutorLost);
+            return new Config(name, executorUrl, host, port, home, heartbeatInterval, d, readyTimeout, executorLossLimit, exitWhenExecutorLost, logCapBytes);
+        }
+
+        public Config withLogCap(long bytes) {
+            return new Config(name, executorUrl, host, port, home, heartbeatInterval, stopGrace, readyTimeout, executorLossLimit, exitWhenExecutorLost, bytes);
         }
     }
 
@@ -89,6 +99,7 @@ public final class Agent {
     private final String java = ProcessHandle.current().info().command().orElse("java");
     private final ProcessLauncher launcher = new ProcessLauncher();
     private final CodeCache codes;
+    private final FunctionLogs logs;
     private final WebClient client;
     private final Map<String, Running> instances = new LinkedHashMap<>();
     private final Deque<AgentEvent> queued = new ArrayDeque<>();
@@ -105,7 +116,8 @@ public final class Agent {
         final LaunchRequest request;
         final Process process;
         final int port;
-        String function;
+        /** Written on the agent's context when the instance is specialized; read by its log pumps. */
+        volatile String function;
         String state = "starting";
 
         Running(LaunchRequest request, Process process, int port) {
@@ -129,6 +141,7 @@ public final class Agent {
             r.run();
             return null;
         }));
+        this.logs = new FunctionLogs(nodeDir.resolve("logs"), config.name(), config.logCapBytes());
         this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(false).setConnectTimeout(2000));
     }
 
@@ -285,8 +298,7 @@ public final class Agent {
         ProcessBuilder pb;
         try {
             port = freePort();
-            pb = new ProcessBuilder(argv(req, code)).redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile(req.instanceId()).toFile()));
+            pb = new ProcessBuilder(argv(req, code));
             pb.environment().put("PORT", Integer.toString(port));
             pb.environment().putAll(instanceEnv(req.runtime(), req.function(), code, req.entrypoint(), req.command(), req.timeout()));
         } catch (RuntimeException | IOException e) {
@@ -296,6 +308,8 @@ public final class Agent {
                 .recover(e -> Future.failedFuture(new AgentException(500, "cannot start the instance", rootMessage(e))))
                 .map(process -> {
                     Running r = new Running(req, process, port);
+                    LogPump.start(process.getInputStream(), req.instanceId(), "stdout", () -> r.function, logs);
+                    LogPump.start(process.getErrorStream(), req.instanceId(), "stderr", () -> r.function, logs);
                     instances.put(req.instanceId(), r);
                     savePids();
                     process.onExit().thenAccept(p -> context.runOnContext(v -> exited(r)));
@@ -372,7 +386,7 @@ public final class Agent {
     private void poll(Running r, Promise<Void> ready, long deadline) {
         if (!r.process.isAlive()) {
             ready.tryFail(new AgentException(422, "instance exited before it was ready",
-                    "exit code " + r.process.exitValue() + "; log tail: " + tailText(r.request.instanceId(), 20)));
+                    "exit code " + r.process.exitValue() + "; its last lines: " + String.join(" | ", logs.lastLines(r.function, r.request.instanceId(), 20))));
             return;
         }
         if (System.nanoTime() > deadline) {
@@ -469,47 +483,53 @@ public final class Agent {
 
     // ---- logs --------------------------------------------------------------------------------------------
 
-    Path logFile(String id) {
-        return nodeDir.resolve("logs").resolve(id + ".log");
-    }
-
-    String tailText(String id, int lines) {
-        try {
-            return String.join("\n", tail(logFile(id), lines));
-        } catch (IOException e) {
-            return "(no log)";
-        }
-    }
-
-    /** The last {@code n} lines of {@code file}, reading at most its last 4 MiB. */
-    static List<String> tail(Path file, int n) throws IOException {
-        if (!Files.exists(file)) return List.of();
-        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
-            long len = raf.length();
-            long from = Math.max(0, len - (4L << 20));
-            byte[] bytes = new byte[(int) (len - from)];
-            raf.seek(from);
-            raf.readFully(bytes);
-            List<String> all = new String(bytes, StandardCharsets.UTF_8).lines().toList();
-            return all.subList(Math.max(0, all.size() - n), all.size());
-        }
-    }
-
-    void serveLog(RoutingContext ctx, String id, int tailLines, boolean follow) {
-        Path file = logFile(id);
-        HttpServerResponse resp = ctx.response().setChunked(true).putHeader("Content-Type", "text/plain; charset=utf-8");
-        vertx.executeBlocking(() -> {
-            List<String> lines = tail(file, tailLines);
-            return new Object[] {lines, Files.exists(file) ? Files.size(file) : 0L};
-        }).onSuccess(res -> {
-            @SuppressWarnings("unchecked") List<String> lines = (List<String>) res[0];
-            for (String l : lines) resp.write(l + "\n");
-            if (!follow) {
-                resp.end();
+    /**
+     * Writes the function's log lines on this node that {@code query} selects as NDJSON {@link LogRecord}s; when
+     * following, then a {@code {"live":true}} line, then each new line until the client goes away. A follower too
+     * slow to take the lines loses some rather than holding them: the response says how many were dropped.
+     */
+    void serveLog(RoutingContext ctx, String function, LogQuery query) {
+        HttpServerResponse resp = ctx.response().setChunked(true).putHeader("Content-Type", "application/x-ndjson");
+        Context here = vertx.getOrCreateContext();
+        long[] dropped = {0};
+        List<LogRecord> early = new ArrayList<>(); // lines that came while the backlog was read: sent after it
+        boolean[] backlogSent = {false};
+        Consumer<LogRecord> live = r -> here.runOnContext(v -> {
+            if (resp.closed() || resp.ended()) return;
+            if (!backlogSent[0]) {
+                early.add(r);
                 return;
             }
-            new LogFollower(vertx, file, (Long) res[1], resp).start();
-        }).onFailure(e -> fail(ctx, 500, "cannot read log", e.getMessage()));
+            if (resp.writeQueueFull()) {
+                dropped[0]++;
+                return;
+            }
+            if (dropped[0] > 0) {
+                resp.write(Json.write(new LogRecord(r.time(), function, "-", config.name(), "agent", dropped[0] + " lines dropped: the reader was too slow")) + "\n");
+                dropped[0] = 0;
+            }
+            resp.write(Json.write(r) + "\n");
+        });
+        vertx.executeBlocking(() -> {
+            List<LogRecord> backlog = new ArrayList<>();
+            Runnable stop = query.follow() ? logs.follow(function, query, live, backlog) : null;
+            if (!query.follow()) backlog.addAll(logs.read(function, query));
+            return Map.entry(backlog, Optional.ofNullable(stop));
+        }).onSuccess(read -> {
+            StringBuilder text = new StringBuilder();
+            for (LogRecord r : read.getKey()) text.append(Json.write(r)).append('\n');
+            if (!query.follow()) {
+                resp.end(text.toString());
+                return;
+            }
+            text.append("{\"live\":true}\n");
+            for (LogRecord r : early) text.append(Json.write(r)).append('\n');
+            early.clear();
+            backlogSent[0] = true;
+            resp.write(text.toString());
+            resp.closeHandler(v -> read.getValue().ifPresent(Runnable::run));
+            if (resp.closed()) read.getValue().ifPresent(Runnable::run);
+        }).onFailure(e -> fail(ctx, 500, "cannot read the log", e.getMessage()));
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------

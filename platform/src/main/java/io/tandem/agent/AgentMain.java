@@ -5,7 +5,10 @@ import io.tandem.model.Durations;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,6 +48,12 @@ public final class AgentMain {
             System.err.println("usage: AgentMain --name NAME --executor URL [--port 0] [--home DIR] [--exit-with-parent]");
             System.exit(2);
         }
+        try {
+            logCap(System.getenv("TANDEM_LOG_CAP"));
+        } catch (IllegalArgumentException e) {
+            System.err.println(e.getMessage());
+            System.exit(2);
+        }
         run(home == null ? TandemHome.fromEnvironment() : home, name, executor, port, exitWithParent, lossLimit);
     }
 
@@ -53,7 +62,8 @@ public final class AgentMain {
         Vertx vertx = Vertx.vertx();
         Agent.Config base = Agent.Config.of(name, executor, home).withPort(port).withExitWhenExecutorLost(exitWithParent);
         Agent.Config config = new Agent.Config(base.name(), base.executorUrl(), base.host(), base.port(), base.home(),
-                base.heartbeatInterval(), base.stopGrace(), base.readyTimeout(), lossLimit, base.exitWhenExecutorLost());
+                base.heartbeatInterval(), base.stopGrace(), base.readyTimeout(), lossLimit, base.exitWhenExecutorLost(),
+                logCap(System.getenv("TANDEM_LOG_CAP")));
         Agent agent = new Agent(vertx, config);
         agent.start().toCompletionStage().toCompletableFuture().join();
         System.out.println("agent " + name + " listening on " + agent.url());
@@ -69,6 +79,32 @@ public final class AgentMain {
             }
         }));
         return agent;
+    }
+
+    /**
+     * The log cap per function on this node from {@code TANDEM_LOG_CAP}: bytes, or with a KB, MB or GB suffix
+     * (powers of 1024), at least 64KB; 10MB when unset. A bad value stops the agent with the reason.
+     */
+    static long logCap(String text) {
+        if (text == null || text.isBlank()) return Agent.Config.DEFAULT_LOG_CAP;
+        Matcher m = Pattern.compile("^(\\d+)\\s*(KB|MB|GB)?$", Pattern.CASE_INSENSITIVE).matcher(text.trim());
+        long bytes = -1;
+        if (m.matches()) {
+            int shift = m.group(2) == null ? 0 : switch (m.group(2).toUpperCase(Locale.ROOT)) {
+                case "KB" -> 10;
+                case "MB" -> 20;
+                default -> 30;
+            };
+            try {
+                bytes = Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
+            } catch (ArithmeticException | NumberFormatException tooLarge) {
+                bytes = -1;
+            }
+        }
+        if (bytes < 64 << 10) {
+            throw new IllegalArgumentException("TANDEM_LOG_CAP '" + text + "' is not a size of at least 64KB; write it as 10MB, 512KB or 1GB");
+        }
+        return bytes;
     }
 
     private static void shutdown(Agent agent, String why) {

@@ -1,9 +1,13 @@
 package io.tandem.agent;
 
+import io.tandem.model.InvalidResourceException;
 import io.tandem.model.Json;
+import io.tandem.model.LogQuery;
+import io.tandem.model.Names;
 import io.vertx.core.Future;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
 
 /**
  * The agent's HTTP API (all under {@code /v1}, bearer token required), and two probes without the token:
@@ -15,7 +19,8 @@ import io.vertx.ext.web.RoutingContext;
  *   POST   /v1/instances                    LaunchRequest -> 200 InstanceInfo once ready; 422 load failure
  *   POST   /v1/instances/{id}/specialize    SpecializeRequest -> 200 InstanceInfo; 422 load failure; 409
  *   DELETE /v1/instances/{id}               204 once the process exited
- *   GET    /v1/instances/{id}/log?tail=100&amp;follow=false   text
+ *   GET    /v1/logs/{function}?tail=100&amp;since=5m&amp;instance=I&amp;follow=false
+ *                                           NDJSON LogRecords; following: a {"live":true} line after the backlog
  * </pre>
  */
 final class AgentRoutes {
@@ -67,20 +72,20 @@ final class AgentRoutes {
         router.delete("/v1/instances/:id").handler(ctx -> agent.stopInstance(ctx.pathParam("id"))
                 .onSuccess(v -> ctx.response().setStatusCode(204).end())
                 .onFailure(e -> error(ctx, e)));
-        router.get("/v1/instances/:id/log").handler(ctx -> {
-            String id = ctx.pathParam("id");
-            if (!Agent.validId(id)) {
-                Agent.fail(ctx, 400, "invalid instance id", id);
+        router.get("/v1/logs/:function").handler(ctx -> {
+            String function = ctx.pathParam("function");
+            if (!Names.isValid(function)) {
+                Agent.fail(ctx, 400, "invalid function name", function);
                 return;
             }
-            int tail;
+            LogQuery query;
             try {
-                tail = Integer.parseInt(ctx.queryParams().get("tail") == null ? "100" : ctx.queryParams().get("tail"));
-            } catch (NumberFormatException e) {
-                Agent.fail(ctx, 400, "invalid tail", ctx.queryParams().get("tail"));
+                query = LogQuery.parse(ctx.queryParams()::get, Instant.now());
+            } catch (InvalidResourceException e) {
+                Agent.fail(ctx, 400, "invalid log query", e.getMessage());
                 return;
             }
-            agent.serveLog(ctx, id, Math.max(0, tail), "true".equals(ctx.queryParams().get("follow")));
+            agent.serveLog(ctx, function, query);
         });
     }
 

@@ -9,7 +9,9 @@ import io.tandem.model.ExecutorType;
 import io.tandem.model.FaultTolerance;
 import io.tandem.model.Function;
 import io.tandem.model.FunctionSpec;
+import io.tandem.model.InvalidResourceException;
 import io.tandem.model.Json;
+import io.tandem.model.LogQuery;
 import io.tandem.model.Metadata;
 import io.tandem.model.Names;
 import io.tandem.model.Resource;
@@ -24,9 +26,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -293,18 +298,42 @@ final class FnCommand implements Runnable {
         }
     }
 
-    @Command(name = "logs", mixinStandardHelpOptions = true, description = "Print the logs (stdout and stderr) of a function's instances.")
+    @Command(name = "logs", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {"Print what a function's instances wrote to stdout and stderr, from every node, oldest first.",
+                    "Each line shows when it was written, the function, the instance and its node, and the stream:",
+                    "  2026-12-02T17:30:35.123Z [hello hello-ab-3@node-1 stdout] Hello, Ada",
+                    "Each node keeps the last 10 MB of each function (TANDEM_LOG_CAP on the agent), so old lines go;",
+                    "the logs of a node that is down cannot be read until it is back."})
     static final class Logs implements Runnable {
         @Option(names = "--name", required = true, description = "Function name.")
         String name;
-        @Option(names = {"-f", "--follow"}, description = "Keep printing new lines until interrupted.")
+        @Option(names = {"-f", "--follow"}, description = "Keep printing new lines, also of instances started later, until interrupted.")
         boolean follow;
-        @Option(names = "--tail", defaultValue = "100", description = "Lines to show from the end of each log (default: ${DEFAULT-VALUE}).")
+        @Option(names = "--tail", defaultValue = "100", description = "Show at most this many lines from before now (default: ${DEFAULT-VALUE}).")
         int tail;
+        @Option(names = "--since", paramLabel = "DURATION|INSTANT", description = "Only lines written since then: 90s, 5m, 2h, or 2026-12-02T17:30:00Z.")
+        String since;
+        @Option(names = "--instance", paramLabel = "ID", description = "Only the lines of this instance (its id as tandem status shows it).")
+        String instance;
+        @Option(names = {"-o", "--output"}, defaultValue = "text", paramLabel = "text|json",
+                description = "text, or json for one object per line with time, function, instance, node, stream, message.")
+        String output;
 
         @Override
         public void run() {
-            Connection.client().stream(PATH + "/" + TandemClient.encode(name) + "/logs?tail=" + tail + "&follow=" + follow, System.out);
+            LogQuery query;
+            try {
+                Map<String, String> params = new HashMap<>();
+                params.put("tail", Integer.toString(tail));
+                params.put("since", since);
+                params.put("instance", instance);
+                params.put("follow", Boolean.toString(follow));
+                params.put("format", output);
+                query = LogQuery.parse(params::get, Instant.now());
+            } catch (InvalidResourceException e) {
+                throw new CommandFailedException("invalid --" + (e.field().equals("format") ? "output" : e.field()) + ": " + e.getMessage().substring(e.field().length() + 2), ExitCodes.USAGE);
+            }
+            Connection.client().stream(PATH + "/" + TandemClient.encode(name) + "/logs?" + query.queryString(), System.out);
         }
     }
 }

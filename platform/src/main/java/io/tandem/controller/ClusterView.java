@@ -1,5 +1,6 @@
 package io.tandem.controller;
 
+import io.tandem.model.LogQuery;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 
@@ -16,9 +17,9 @@ public interface ClusterView {
     Future<Object> functionStatus(String function);
 
     /**
-     * Writes the logs of the function's instances to {@code response} as text lines prefixed with the instance
-     * id: the last {@code tail} lines of each, and then, when {@code follow}, new lines as they come until the client
-     * goes away. The future completes when the response has ended.
+     * Writes the function's log lines that {@code query} selects to {@code response}, from all its nodes merged by
+     * time, as text or NDJSON; when following, new lines as they come until the client goes away. The future
+     * completes when the response has ended.
      */
-    Future<Void> streamLogs(String function, int tail, boolean follow, HttpServerResponse response);
+    Future<Void> streamLogs(String function, LogQuery query, HttpServerResponse response);
 }

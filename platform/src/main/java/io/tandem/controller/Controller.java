@@ -9,7 +9,9 @@ import io.tandem.model.ChangeFeed;
 import io.tandem.model.Environment;
 import io.tandem.model.EnvironmentSpec;
 import io.tandem.model.Function;
+import io.tandem.model.InvalidResourceException;
 import io.tandem.model.Json;
+import io.tandem.model.LogQuery;
 import io.tandem.model.Metadata;
 import io.tandem.model.Resource.Kind;
 import io.tandem.packages.Archives;
@@ -236,36 +238,28 @@ public final class Controller {
 
     private void logs(RoutingContext ctx) {
         String name = ResourceRoutes.pathName(ctx, Kind.FUNCTION);
-        int tail = intParam(ctx, "tail", 100);
-        boolean follow = Boolean.parseBoolean(Optional.ofNullable(ctx.request().getParam("follow")).orElse("false"));
+        LogQuery query;
+        try {
+            query = LogQuery.parse(ctx.request()::getParam, Instant.now());
+        } catch (InvalidResourceException e) {
+            throw ApiException.badRequest("invalid log query: " + e.getMessage(), "see GET /v1/openapi.yaml");
+        }
         Future.fromCompletionStage(store.submitRead(tx -> tx.get(Kind.FUNCTION, name).isPresent()), vertx.getOrCreateContext())
                 .onFailure(ctx::fail).onSuccess(exists -> {
                     if (!exists) {
                         Replies.error(ctx, ResourceRoutes.notFound(Kind.FUNCTION, name));
                         return;
                     }
-                    ctx.response().putHeader("Content-Type", "text/plain; charset=utf-8");
+                    ctx.response().putHeader("Content-Type", query.json() ? "application/x-ndjson" : "text/plain; charset=utf-8");
                     if (clusterView == null) {
                         ctx.response().end();
                         return;
                     }
-                    clusterView.streamLogs(name, tail, follow, ctx.response()).onFailure(e -> {
+                    clusterView.streamLogs(name, query, ctx.response()).onFailure(e -> {
                         if (!ctx.response().headWritten()) ctx.fail(e);
                         else ctx.response().reset();
                     });
                 });
-    }
-
-    private static int intParam(RoutingContext ctx, String name, int fallback) {
-        String text = ctx.request().getParam(name);
-        if (text == null || text.isBlank()) return fallback;
-        try {
-            int v = Integer.parseInt(text.trim());
-            if (v < 0) throw new NumberFormatException();
-            return v;
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest("invalid " + name + " '" + text + "'", "give a whole number from 0");
-        }
     }
 
     private void openApi(RoutingContext ctx) {

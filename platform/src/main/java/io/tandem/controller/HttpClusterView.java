@@ -2,6 +2,7 @@ package io.tandem.controller;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.model.Json;
+import io.tandem.model.LogQuery;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -44,9 +45,9 @@ public final class HttpClusterView implements ClusterView {
     }
 
     @Override
-    public Future<Void> streamLogs(String function, int tail, boolean follow, HttpServerResponse response) {
-        String path = "/v1/cluster/functions/" + encode(function) + "/logs?tail=" + tail + "&follow=" + follow;
-        return http.request(options(path, follow ? 0 : TIMEOUT_MS))
+    public Future<Void> streamLogs(String function, LogQuery query, HttpServerResponse response) {
+        String path = "/v1/cluster/functions/" + encode(function) + "/logs?" + query.queryString();
+        return http.request(options(path, query.follow() ? 0 : TIMEOUT_MS))
                 .compose(req -> {
                     response.closeHandler(v -> req.reset());
                     return req.send();
@@ -54,7 +55,7 @@ public final class HttpClusterView implements ClusterView {
                 .recover(e -> Future.failedFuture(unreachable(e)))
                 .compose(resp -> {
                     if (resp.statusCode() != 200) return resp.body().compose(b -> Future.failedFuture(refused(resp, b.toString())));
-                    response.setChunked(true).putHeader("Content-Type", "text/plain; charset=utf-8");
+                    response.setChunked(true).putHeader("Content-Type", resp.getHeader("Content-Type"));
                     return resp.pipeTo(response);
                 });
     }

@@ -6,6 +6,8 @@ import io.tandem.agent.LaunchRequest;
 import io.tandem.agent.PrefetchRequest;
 import io.tandem.agent.SpecializeRequest;
 import io.vertx.core.Future;
+import io.tandem.model.LogQuery;
+import io.tandem.model.LogRecord;
 import java.util.List;
 import java.util.function.Consumer;
 
@@ -33,8 +35,12 @@ public interface AgentClient {
      */
     Future<Void> events(Consumer<AgentEvent> onEvent);
 
-    /** Feeds the instance's log lines to {@code onLine}; completes at the end of the log (never when following). */
-    Future<Void> log(String instanceId, int tail, boolean follow, Consumer<String> onLine, Future<Void> until);
+    /**
+     * Feeds the function's log lines on this node that {@code query} selects to {@code onRecord}, oldest first;
+     * when following, calls {@code onLive} after the backlog and goes on with new lines until {@code until}
+     * completes. Completes at the end of the log (never while following).
+     */
+    Future<Void> log(String function, LogQuery query, Consumer<LogRecord> onRecord, Runnable onLive, Future<Void> until);
 
     void close();
 }

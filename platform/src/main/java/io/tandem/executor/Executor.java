@@ -26,7 +26,10 @@ import io.tandem.model.Environment;
 import io.tandem.model.ExecutorType;
 import io.tandem.model.FaultTolerance;
 import io.tandem.model.Function;
+import io.tandem.model.InvalidResourceException;
 import io.tandem.model.Json;
+import io.tandem.model.LogQuery;
+import io.tandem.model.LogRecord;
 import io.tandem.model.Names;
 import io.tandem.model.Runtime;
 import io.tandem.model.Strategy;
@@ -1361,7 +1364,7 @@ public final class Executor {
 
     /**
      * {@code GET /v1/cluster} (nodes and instances), {@code /v1/cluster/functions/NAME} (404 when this executor
-     * knows nothing of it) and {@code /v1/cluster/functions/NAME/logs?tail=N&follow=BOOL}, read by the controller's
+     * knows nothing of it) and {@code /v1/cluster/functions/NAME/logs?LOG-QUERY}, read by the controller's
      * API from its own process.
      */
     private void registerClusterView(Router router) {
@@ -1372,14 +1375,14 @@ public final class Executor {
             else replyJson(ctx, 200, f);
         });
         router.get("/v1/cluster/functions/:name/logs").handler(ctx -> {
-            int tail;
+            LogQuery query;
             try {
-                tail = Math.max(0, Integer.parseInt(Optional.ofNullable(ctx.request().getParam("tail")).orElse("100")));
-            } catch (NumberFormatException e) {
-                replyJson(ctx, 400, new ApiError("invalid tail", e.getMessage()));
+                query = LogQuery.parse(ctx.request()::getParam, Instant.now());
+            } catch (InvalidResourceException e) {
+                replyJson(ctx, 400, new ApiError("invalid log query", e.getMessage()));
                 return;
             }
-            streamLogs(ctx.pathParam("name"), tail, Boolean.parseBoolean(ctx.request().getParam("follow")), ctx.response());
+            streamLogs(ctx.pathParam("name"), query, ctx.response());
         });
     }
 
@@ -1420,25 +1423,56 @@ public final class Executor {
         return new ExecutorStatus.InstanceStatus(i.id, i.function, i.environment, i.node, i.role.wireName(), i.state, i.pid, i.port, epochOf(i));
     }
 
-    public Future<Void> streamLogs(String function, int tail, boolean follow, HttpServerResponse response) {
+    /**
+     * Writes the function's log lines that {@code query} selects, from every live node, to {@code response}: the
+     * backlogs merged by time and cut to the last {@code tail} lines, then, when following, each new line as it
+     * comes until the client goes away. Text lines, or NDJSON {@link LogRecord}s for {@code query.json()}. A node
+     * that fails to answer is left out. All state below lives on the executor's context.
+     */
+    public Future<Void> streamLogs(String function, LogQuery query, HttpServerResponse response) {
         Promise<Void> done = Promise.promise();
         onContext(() -> {
-            response.setChunked(true).putHeader("Content-Type", "text/plain; charset=utf-8");
+            response.setChunked(true).putHeader("Content-Type", query.json() ? "application/x-ndjson" : "text/plain; charset=utf-8");
             Promise<Void> clientGone = Promise.promise();
             response.closeHandler(v -> clientGone.tryComplete());
+            List<Node> live = nodes.values().stream().filter(n -> n.alive).toList();
+            List<LogRecord> backlog = new ArrayList<>();
+            Set<Node> pending = new HashSet<>(live); // nodes whose backlog has not all come
+            boolean[] merged = {false};
+            Runnable mergeWhenComplete = () -> {
+                if (merged[0] || !pending.isEmpty()) return;
+                merged[0] = true;
+                backlog.sort(Comparator.comparing(LogRecord::time));
+                StringBuilder text = new StringBuilder();
+                for (LogRecord r : backlog.subList(Math.max(0, backlog.size() - query.tail()), backlog.size())) text.append(format(r, query));
+                backlog.clear();
+                if (!text.isEmpty() && !response.closed()) response.write(text.toString());
+            };
             List<Future<Void>> streams = new ArrayList<>();
-            for (Instance i : instances.values()) {
-                Node n = nodes.get(i.node);
-                if (!function.equals(i.function) || n == null || !n.alive) continue;
-                streams.add(n.client.log(i.id, tail, follow, line -> response.write("[" + i.id + "] " + line + "\n"), clientGone.future())
-                        .otherwiseEmpty());
+            for (Node n : live) {
+                streams.add(n.client.log(function, query, r -> {
+                    if (!merged[0]) backlog.add(r); // the backlog, or a node's first live lines while another still reads
+                    else if (!response.closed()) response.write(format(r, query));
+                }, () -> {
+                    pending.remove(n);
+                    mergeWhenComplete.run();
+                }, clientGone.future()).onComplete(ar -> {
+                    if (ar.failed()) log.debug("no logs of {} from node {}: {}", function, n.name, ar.cause().toString());
+                    pending.remove(n);
+                    mergeWhenComplete.run();
+                }).otherwiseEmpty());
             }
+            mergeWhenComplete.run();
             Future.join(streams).onComplete(ar -> {
                 if (!response.ended() && !response.closed()) response.end();
                 done.complete();
             });
         });
         return done.future();
+    }
+
+    private static String format(LogRecord r, LogQuery query) {
+        return (query.json() ? Json.write(r) : r.toText()) + "\n";
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------

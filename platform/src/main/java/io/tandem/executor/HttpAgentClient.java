@@ -1,6 +1,7 @@
 package io.tandem.executor;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.agent.AgentEvent;
 import io.tandem.agent.AgentException;
 import io.tandem.agent.ApiError;
@@ -9,6 +10,8 @@ import io.tandem.agent.LaunchRequest;
 import io.tandem.agent.PrefetchRequest;
 import io.tandem.agent.SpecializeRequest;
 import io.tandem.model.Json;
+import io.tandem.model.LogQuery;
+import io.tandem.model.LogRecord;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -102,9 +105,9 @@ final class HttpAgentClient implements AgentClient {
     }
 
     @Override
-    public Future<Void> log(String instanceId, int tail, boolean follow, Consumer<String> onLine, Future<Void> until) {
+    public Future<Void> log(String function, LogQuery query, Consumer<LogRecord> onRecord, Runnable onLive, Future<Void> until) {
         Promise<Void> ended = Promise.promise();
-        String path = "/v1/instances/" + instanceId + "/log?tail=" + tail + "&follow=" + follow;
+        String path = "/v1/logs/" + function + "?" + query.withJson(true).queryString();
         http.request(options(HttpMethod.GET, path, 0)).onComplete(rq -> {
             if (rq.failed()) {
                 ended.tryFail(rq.cause());
@@ -117,7 +120,17 @@ final class HttpAgentClient implements AgentClient {
                     return;
                 }
                 HttpClientResponse resp = ar.result();
-                resp.handler(RecordParser.newDelimited("\n", line -> onLine.accept(line.toString())));
+                if (resp.statusCode() != 200) {
+                    resp.body().onComplete(b -> ended.tryFail(new IllegalStateException("agent answered " + resp.statusCode()
+                            + (b.succeeded() ? ": " + b.result() : ""))));
+                    return;
+                }
+                resp.handler(RecordParser.newDelimited("\n", line -> {
+                    if (line.length() == 0) return;
+                    JsonNode node = Json.read(line.getBytes(), JsonNode.class);
+                    if (node.has("live")) onLive.run();
+                    else onRecord.accept(Json.MAPPER.convertValue(node, LogRecord.class));
+                }));
                 resp.exceptionHandler(ended::tryFail);
                 resp.endHandler(v -> ended.tryComplete());
             });

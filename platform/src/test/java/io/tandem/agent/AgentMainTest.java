@@ -1,6 +1,7 @@
 package io.tandem.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.tandem.agent.testing.TestInstances;
@@ -44,5 +45,17 @@ class AgentMainTest {
 
         await().atMost(Duration.ofSeconds(30)).until(() -> !agent.orElseThrow().isAlive());
         assertThat(agent.orElseThrow().isAlive()).isFalse();
+    }
+
+    @Test
+    void readsTheLogCapWithItsUnitAndRefusesSizesItCannotKeep() {
+        assertThat(AgentMain.logCap(null)).isEqualTo(10L << 20);
+        assertThat(AgentMain.logCap("512KB")).isEqualTo(512L << 10);
+        assertThat(AgentMain.logCap("2 gb")).isEqualTo(2L << 30);
+        assertThat(AgentMain.logCap("70000")).isEqualTo(70_000);
+        for (String bad : List.of("10", "1TB", "-5MB", "lots", "99999999999999999999GB")) {
+            assertThatThrownBy(() -> AgentMain.logCap(bad)).as(bad)
+                    .hasMessageContaining("TANDEM_LOG_CAP '" + bad + "'").hasMessageContaining("10MB");
+        }
     }
 }

@@ -82,7 +82,7 @@ class AgentTest {
         assertThat(info.state()).isEqualTo("ready");
         assertThat(TestInstances.get(info.port(), "/hi")).startsWith("echo GET /hi fn=echo pid=" + info.pid());
         assertThat(call("GET", "/v1/instances", null).body()).contains("\"echo-1\"");
-        assertThat(call("GET", "/v1/instances/echo-1/log?tail=5", null).body()).contains("echo server on " + info.port());
+        assertThat(call("GET", "/v1/logs/echo?tail=5", null).body()).contains("\"instance\":\"echo-1\"", "echo server on " + info.port());
         assertThat(Files.readString(dir.resolve("nodes/n1/instances.pids"))).startsWith(info.pid() + " ");
 
         assertThat(call("DELETE", "/v1/instances/echo-1", null).statusCode()).isEqualTo(204);

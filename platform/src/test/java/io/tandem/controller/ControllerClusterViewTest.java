@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.home.TandemHome;
 import io.tandem.model.Json;
+import io.tandem.model.LogQuery;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
@@ -45,8 +46,8 @@ class ControllerClusterViewTest {
         }
 
         @Override
-        public Future<Void> streamLogs(String function, int tail, boolean follow, HttpServerResponse response) {
-            logRequest = function + " " + tail + " " + follow;
+        public Future<Void> streamLogs(String function, LogQuery query, HttpServerResponse response) {
+            logRequest = function + " " + query.tail() + " " + query.follow();
             return response.end("i-1 hello\ni-2 world\n");
         }
     }

@@ -9,6 +9,8 @@ import io.tandem.home.TandemHome;
 import io.tandem.model.Change;
 import io.tandem.model.Endpoint;
 import io.tandem.model.Json;
+import io.tandem.model.LogQuery;
+import io.tandem.model.LogRecord;
 import io.tandem.model.Runtime;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -18,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -300,18 +303,31 @@ class ExecutorTest {
     }
 
     @Test
-    void streamsLogsOfTheFunctionsInstancesPrefixedWithTheirIds() throws Exception {
-        nodes("n1");
-        feed.push(Change.Type.ADDED, Specs.env("py", Runtime.HTTP, 0, "python3 {code}"));
-        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "py", 2, null));
-        Endpoint e = get(executor.acquire("hello"));
+    void mergesTheLogsOfEveryNodeByTimeAndKeepsTheLastLines() throws Exception {
+        nodes("n1", "n2");
+        Instant t = Instant.parse("2026-12-02T10:00:00Z");
+        agents.get("n1").logLines.addAll(List.of(new LogRecord(t, "hello", "a-1", "n1", "stdout", "first"),
+                new LogRecord(t.plusMillis(20), "hello", "a-1", "n1", "stderr", "third"),
+                new LogRecord(t.plusMillis(5), "other", "o-1", "n1", "stdout", "not hello's")));
+        agents.get("n2").logLines.add(new LogRecord(t.plusMillis(10), "hello", "b-1", "n2", "stdout", "second"));
         HttpServer server = vertx.createHttpServer()
-                .requestHandler(req -> executor.streamLogs("hello", 10, false, req.response()))
+                .requestHandler(req -> executor.streamLogs("hello", LogQuery.parse(req::getParam, Instant.now()), req.response()))
                 .listen(0, "127.0.0.1").await();
-        HttpResponse<String> resp = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + "/")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(resp.body()).isEqualTo("[" + e.instanceId() + "] log of " + e.instanceId() + "\n");
+
+        assertThat(logs(server, "tail=10")).isEqualTo("""
+                2026-12-02T10:00:00Z [hello a-1@n1 stdout] first
+                2026-12-02T10:00:00.010Z [hello b-1@n2 stdout] second
+                2026-12-02T10:00:00.020Z [hello a-1@n1 stderr] third
+                """);
+        assertThat(logs(server, "tail=2&format=json")).isEqualTo(Json.write(agents.get("n2").logLines.getFirst()) + "\n"
+                + Json.write(agents.get("n1").logLines.get(1)) + "\n");
+        assertThat(logs(server, "tail=10&instance=b-1")).isEqualTo("2026-12-02T10:00:00.010Z [hello b-1@n2 stdout] second\n");
+        assertThat(logs(server, "since=2026-12-02T10:00:00.015Z")).isEqualTo("2026-12-02T10:00:00.020Z [hello a-1@n1 stderr] third\n");
+    }
+
+    private static String logs(HttpServer server, String query) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + "/?" + query)).build(),
+                HttpResponse.BodyHandlers.ofString()).body();
     }
 
     @Test

@@ -6,6 +6,8 @@ import io.tandem.agent.InstanceInfo;
 import io.tandem.agent.LaunchRequest;
 import io.tandem.agent.PrefetchRequest;
 import io.tandem.agent.SpecializeRequest;
+import io.tandem.model.LogQuery;
+import io.tandem.model.LogRecord;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -191,10 +193,16 @@ final class FakeAgent implements AgentClient {
         context.runOnContext(v -> streamEnd.tryFail("connection reset"));
     }
 
+    /** What {@link #log} answers with, for any function: the records the query accepts, the last {@code tail} of them. */
+    final List<LogRecord> logLines = new CopyOnWriteArrayList<>();
+
     @Override
-    public Future<Void> log(String instanceId, int tail, boolean follow, Consumer<String> onLine, Future<Void> until) {
-        onLine.accept("log of " + instanceId);
-        return Future.succeededFuture();
+    public Future<Void> log(String function, LogQuery query, Consumer<LogRecord> onRecord, Runnable onLive, Future<Void> until) {
+        List<LogRecord> selected = logLines.stream().filter(r -> r.function().equals(function) && query.accepts(r)).toList();
+        selected.subList(Math.max(0, selected.size() - query.tail()), selected.size()).forEach(onRecord);
+        if (!query.follow()) return Future.succeededFuture();
+        onLive.run();
+        return until;
     }
 
     @Override
