@@ -3,6 +3,7 @@
 # Http_* variables; what this prints is the response body, and a non-zero exit would make it a 500.
 set -euo pipefail
 
+echo "exec-hello: ${Http_Method:-?} ${Http_Path:-/}" >&2   # stderr goes to the function's log: tandem fn logs --name exec-hello
 echo "Hello from bash: ${Http_Method:-?} ${Http_Path:-/}${Http_Query:+?$Http_Query}"
 body=$(cat)
 if [[ -n "$body" ]]; then

@@ -85,7 +85,7 @@ public final class AgentMain {
      * The log cap per function on this node from {@code TANDEM_LOG_CAP}: bytes, or with a KB, MB or GB suffix
      * (powers of 1024), at least 64KB; 10MB when unset. A bad value stops the agent with the reason.
      */
-    static long logCap(String text) {
+    public static long logCap(String text) {
         if (text == null || text.isBlank()) return Agent.Config.DEFAULT_LOG_CAP;
         Matcher m = Pattern.compile("^(\\d+)\\s*(KB|MB|GB)?$", Pattern.CASE_INSENSITIVE).matcher(text.trim());
         long bytes = -1;

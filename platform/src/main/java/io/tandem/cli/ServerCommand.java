@@ -1,5 +1,6 @@
 package io.tandem.cli;
 
+import io.tandem.agent.AgentMain;
 import io.tandem.server.Server;
 import io.tandem.server.ServerConfig;
 import picocli.CommandLine.Command;
@@ -25,6 +26,11 @@ final class ServerCommand implements Runnable {
     @Override
     public void run() {
         if (nodes < 0 || nodes > 32) throw new CommandFailedException("--nodes must be 0 to 32, was " + nodes, ExitCodes.USAGE);
+        try {
+            AgentMain.logCap(System.getenv("TANDEM_LOG_CAP")); // the agents read it; refused here, before any starts
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailedException(e.getMessage(), ExitCodes.USAGE);
+        }
         ServerConfig config = new ServerConfig(Connection.home(), host, routerPort, apiPort, nodes, metrics);
         Server server;
         try {
