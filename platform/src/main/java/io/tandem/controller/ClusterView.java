@@ -22,4 +22,7 @@ public interface ClusterView {
      * completes when the response has ended.
      */
     Future<Void> streamLogs(String function, LogQuery query, HttpServerResponse response);
+
+    /** The recent calls and errors per second of each function, as the router counted them (the console's chart). */
+    Future<Object> traffic();
 }

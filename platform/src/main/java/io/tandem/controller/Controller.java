@@ -190,8 +190,11 @@ public final class Controller {
         router.get("/metrics").handler(ctx -> vertx.executeBlocking(metrics::scrape, false).onFailure(ctx::fail)
                 .onSuccess(text -> ctx.response().putHeader("Content-Type", Metrics.CONTENT_TYPE).end(text)));
         router.get("/v1/openapi.yaml").handler(this::openApi);
+        ConsoleRoutes console = new ConsoleRoutes(vertx, home, store, clusterView);
+        console.registerPage(router);
         router.route("/v1/*").handler(this::authenticate);
         BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(JSON_BODY_LIMIT);
+        console.registerApi(router, jsonBody);
         new ResourceRoutes(vertx, store, new Admission(packages), clusterView,
                 new TimerStatus(FiringJournal.fileIn(home), InstantSource.system(), ZoneId.systemDefault())).register(router, jsonBody);
         new PackageRoutes(vertx, packages, store).register(router);

@@ -40,6 +40,11 @@ public final class HttpClusterView implements ClusterView {
     }
 
     @Override
+    public Future<Object> traffic() {
+        return getJson("/v1/cluster/traffic");
+    }
+
+    @Override
     public Future<Object> functionStatus(String function) {
         return getJson("/v1/cluster/functions/" + encode(function));
     }

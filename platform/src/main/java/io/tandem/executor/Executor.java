@@ -63,6 +63,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
@@ -257,6 +258,7 @@ public final class Executor {
     private final EndpointPublisher publisher;
     private final EventSink events;
     private final ExecutorMetrics metrics;
+    private volatile Supplier<Object> traffic;
     private final ExecutorConfig config;
     private final AgentConnector connector;
     private final FailureDetector detector;
@@ -1364,11 +1366,15 @@ public final class Executor {
 
     /**
      * {@code GET /v1/cluster} (nodes and instances), {@code /v1/cluster/functions/NAME} (404 when this executor
-     * knows nothing of it) and {@code /v1/cluster/functions/NAME/logs?LOG-QUERY}, read by the controller's
+     * knows nothing of it), {@code /v1/cluster/functions/NAME/logs?LOG-QUERY} and {@code /v1/cluster/traffic}, read by the controller's
      * API from its own process.
      */
     private void registerClusterView(Router router) {
         router.get("/v1/cluster").handler(ctx -> replyJson(ctx, 200, status()));
+        router.get("/v1/cluster/traffic").handler(ctx -> {
+            Supplier<Object> source = traffic;
+            replyJson(ctx, 200, source == null ? Map.of() : source.get());
+        });
         router.get("/v1/cluster/functions/:name").handler(ctx -> {
             ExecutorStatus.Function f = functionStatus(ctx.pathParam("name"));
             if (f == null) replyJson(ctx, 404, new ApiError("unknown function", "this executor runs no function " + ctx.pathParam("name")));
@@ -1421,6 +1427,14 @@ public final class Executor {
 
     private ExecutorStatus.InstanceStatus instanceStatus(Instance i) {
         return new ExecutorStatus.InstanceStatus(i.id, i.function, i.environment, i.node, i.role.wireName(), i.state, i.pid, i.port, epochOf(i));
+    }
+
+    /**
+     * What {@code GET /v1/cluster/traffic} answers: the recent traffic per function, kept by the process that runs
+     * the router (the console's chart). Set once, before the console asks; read on the executor's context.
+     */
+    public void trafficSource(Supplier<Object> source) {
+        this.traffic = source;
     }
 
     /**

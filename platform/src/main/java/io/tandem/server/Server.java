@@ -9,6 +9,7 @@ import io.tandem.executor.ExecutorMetrics;
 import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
 import io.tandem.metrics.Metrics;
+import io.tandem.metrics.TrafficHistory;
 import io.tandem.model.Change;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.ClusterEvent;
@@ -111,6 +112,11 @@ public final class Server {
         Executor executor = new Executor(home, vertx, executorFeed, router.endpoints()::publish, events,
                 ExecutorConfig.defaults().withPackagesUrl(api), new ExecutorMetrics(metrics.registry()));
         metrics.beforeScrape(executor::refreshMetrics);
+        // The console's traffic chart: the router's counters read every few seconds, off the request path.
+        TrafficHistory traffic = new TrafficHistory(metrics.registry());
+        traffic.sample(Instant.now());
+        vertx.setPeriodic(TrafficHistory.STEP.toMillis(), id -> traffic.sample(Instant.now()));
+        executor.trafficSource(traffic::snapshot);
         forwarding.executor = executor;
         Server server = new Server(config, vertx, feed, events, router, executor, apiPort);
         Future<Void> routerStarted = null;

@@ -46,6 +46,11 @@ class ControllerClusterViewTest {
         }
 
         @Override
+        public Future<Object> traffic() {
+            return Future.succeededFuture(Map.of("stepMillis", 5000, "functions", Map.of("f", List.of(Map.of("at", 1, "calls", 2.5, "errors", 0)))));
+        }
+
+        @Override
         public Future<Void> streamLogs(String function, LogQuery query, HttpServerResponse response) {
             logRequest = function + " " + query.tail() + " " + query.follow();
             return response.end("i-1 hello\ni-2 world\n");
@@ -91,6 +96,42 @@ class ControllerClusterViewTest {
         assertThat(logs.statusCode()).isEqualTo(200);
         assertThat(logs.body()).isEqualTo("i-1 hello\ni-2 world\n");
         assertThat(view.logRequest).isEqualTo("f 7 true");
+    }
+
+    @Test
+    void servesTheConsolePageWithoutTheTokenButItsDataOnlyWithIt() throws Exception {
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/console/")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<title>Tandem console</title>").doesNotContain(token);
+        assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(v -> assertThat(v).contains("default-src 'self'"));
+        HttpResponse<String> script = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/console/console.js")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(script.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).contains("javascript"));
+
+        for (String path : List.of("/v1/traffic", "/v1/status", "/v1/functions")) {
+            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + path))
+                    .header("Authorization", "Bearer wrong").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(refused.statusCode()).as(path).isEqualTo(401);
+        }
+        JsonNode traffic = Json.MAPPER.readTree(send("GET", "/v1/traffic", null).body());
+        assertThat(traffic.path("functions").path("f").get(0).path("calls").asDouble()).isEqualTo(2.5);
+    }
+
+    @Test
+    void refusesInvocationsItCannotMakeSayingWhy() throws Exception {
+        assertThat(send("POST", "/v1/functions/ghost/invoke", "{}").statusCode()).isEqualTo(503); // no router runs here
+        String sha = controller.packages().put(new ByteArrayInputStream("echo hi".getBytes()), "f.sh").ref().sha256();
+        send("PUT", "/v1/functions/f", "{\"spec\":{\"environment\":\"exec\",\"code\":{\"sha256\":\"" + sha + "\"}}}");
+        HttpResponse<String> badMethod = send("POST", "/v1/functions/f/invoke", "{\"method\":\"TRACE\"}");
+        assertThat(badMethod.statusCode()).isEqualTo(400);
+        assertThat(badMethod.body()).contains("invalid method 'TRACE'", "GET");
+        for (String path : List.of("no-slash", "//evil.example/x", "/../v1/status", "/a b")) {
+            HttpResponse<String> bad = send("POST", "/v1/functions/f/invoke", Json.write(Map.of("path", path)));
+            assertThat(bad.statusCode()).as(path).isEqualTo(400);
+            assertThat(bad.body()).as(path).contains("invalid path");
+        }
+        assertThat(send("POST", "/v1/functions/f/invoke", "not json").statusCode()).isEqualTo(400);
     }
 
     @Test
