@@ -40,3 +40,24 @@ tandem_ensure_prometheus() {
   fi
   return 0
 }
+
+# The console's browser test: Debian's chromium, and playwright-core from npm (its lock file) in
+# platform/src/test/console. The test fails, saying so, when either is missing.
+tandem_ensure_browser() {
+  if [ ! -x /usr/bin/chromium ] || ! command -v npm >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "test.sh: installing chromium (and node/npm when missing) from Debian's packages for the console test" >&2
+      local pkgs="chromium"
+      command -v npm >/dev/null || pkgs="$pkgs nodejs npm"
+      # shellcheck disable=SC2086
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $pkgs) >/dev/null || true
+    fi
+  fi
+  [ -x /usr/bin/chromium ] || echo "test.sh: /usr/bin/chromium is missing: the console's browser test will fail (apt-get install chromium)" >&2
+  local dir="$root/platform/src/test/console"
+  if [ ! -d "$dir/node_modules/playwright-core" ] && command -v npm >/dev/null; then
+    echo "test.sh: installing playwright-core for the console test (npm ci)" >&2
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2 || true
+  fi
+  return 0
+}
