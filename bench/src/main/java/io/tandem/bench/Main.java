@@ -68,13 +68,23 @@ public final class Main implements Runnable {
         int rounds;
         @Option(names = "--warmup", defaultValue = "5", description = "Warm-up seconds per target (default: ${DEFAULT-VALUE}).")
         int warmup;
+        @Option(names = "--console-tabs", defaultValue = "20", paramLabel = "N",
+                description = "A fourth target: metrics on while N web consoles poll the API and follow its events (default: ${DEFAULT-VALUE}; 0 leaves it out).")
+        int consoleTabs;
 
         /** One thing to load: where it is, and the server process whose CPU it costs (null for direct). */
-        private record Target(String name, URI uri, ServerProcess server, List<LoadGenerator.Result> runs, List<Double> cpuMicros) {
+        private record Target(String name, URI uri, ServerProcess server, int tabs, List<LoadGenerator.Result> runs, List<Double> cpuMicros) {
             Target(String name, URI uri, ServerProcess server) {
-                this(name, uri, server, new ArrayList<>(), new ArrayList<>());
+                this(name, uri, server, 0);
+            }
+
+            Target(String name, URI uri, ServerProcess server, int tabs) {
+                this(name, uri, server, tabs, new ArrayList<>(), new ArrayList<>());
             }
         }
+
+        /** Per round of the console target: API calls the consoles made, and how many failed. */
+        private final List<long[]> consoleCalls = new ArrayList<>();
 
         @Override
         public Integer call() throws Exception {
@@ -84,18 +94,29 @@ public final class Main implements Runnable {
                  LoadGenerator load = new LoadGenerator()) {
                 int port = deployHello(metered);
                 deployHello(unmetered);
-                List<Target> targets = List.of(
+                List<Target> targets = new ArrayList<>(List.of(
                         new Target("direct", URI.create("http://127.0.0.1:" + port + "/"), null),
                         new Target("router, metrics on", URI.create(metered.info().router() + "/function/hello"), metered),
-                        new Target("router, metrics off", URI.create(unmetered.info().router() + "/function/hello"), unmetered));
+                        new Target("router, metrics off", URI.create(unmetered.info().router() + "/function/hello"), unmetered)));
+                if (consoleTabs > 0) {
+                    targets.add(new Target("metrics on, " + consoleTabs + " consoles", URI.create(metered.info().router() + "/function/hello"),
+                            metered, consoleTabs));
+                }
                 for (Target t : targets) load.run(t.uri(), connections, Duration.ofSeconds(warmup));
                 for (int r = 0; r < rounds; r++) {
                     // Rotate which goes first, so a drift of the machine touches every target alike.
                     List<String> line = new ArrayList<>();
                     for (int k = 0; k < targets.size(); k++) {
                         Target t = targets.get((r + k) % targets.size());
+                        ConsoleTabs tabs = t.tabs() == 0 ? null : new ConsoleTabs(URI.create(t.server().info().api()), t.server().home().readToken(), t.tabs());
                         Duration cpu0 = t.server() == null ? Duration.ZERO : t.server().cpuTime();
-                        LoadGenerator.Result result = load.run(t.uri(), connections, Duration.ofSeconds(seconds));
+                        LoadGenerator.Result result;
+                        try {
+                            result = load.run(t.uri(), connections, Duration.ofSeconds(seconds));
+                        } finally {
+                            if (tabs != null) tabs.close();
+                        }
+                        if (tabs != null) consoleCalls.add(new long[] {tabs.calls(), tabs.failures()});
                         if (t.server() != null) t.cpuMicros().add(t.server().cpuTime().minus(cpu0).toNanos() / 1000.0 / result.requests());
                         t.runs().add(result);
                         line.add(String.format("%s %,.0f req/s p50 %.2f ms", t.name(), result.requestsPerSecond(), result.p50Millis()));
@@ -129,6 +150,16 @@ public final class Main implements Runnable {
                     100 * (1 - rps(on).median() / rps(off).median()));
             System.out.printf("p50 added by metrics: %+.3f ms   CPU per request added by metrics: %+.1f us%n",
                     p50(on).median() - p50(off).median(), Stats.of(on.cpuMicros()).median() - Stats.of(off.cpuMicros()).median());
+            if (targets.size() > 3) {
+                Target tabs = targets.get(3);
+                List<Double> paired = new ArrayList<>();
+                for (int r = 0; r < tabs.runs().size(); r++) paired.add(tabs.runs().get(r).requestsPerSecond() / on.runs().get(r).requestsPerSecond());
+                long consoleCallsMade = consoleCalls.stream().mapToLong(c -> c[0]).sum();
+                long consoleFailures = consoleCalls.stream().mapToLong(c -> c[1]).sum();
+                System.out.printf("with %d consoles open / without req/s: %.3f of medians; per round %s   p50 %+.3f ms   console API calls %,d (%d failed)%n",
+                        tabs.tabs(), rps(tabs).median() / rps(on).median(), Stats.of(paired).format("", 3),
+                        p50(tabs).median() - p50(on).median(), consoleCallsMade, consoleFailures);
+            }
             System.out.println("reference (DEPENDENCIES.md, same kind of machine, wrk): OpenFaaS of-watchdog 16.6k req/s, +0.67 ms p50");
             return errors == 0 ? 0 : 1;
         }
