@@ -71,6 +71,8 @@ final class FnCommand implements Runnable {
         String idleTimeout;
         @Option(names = "--concurrency", description = "Most concurrent requests per instance (0: no limit).")
         Integer concurrency;
+        @Option(names = "--memory", description = "java with newdeploy: the instance's heap, as 512Mi or 2Gi (default: the JVM's choice).")
+        String memory;
         @Option(names = "--idempotent", arity = "1", description = "true (default) or false: whether a failed call may be re-sent.")
         Boolean idempotent;
         @Option(names = "--strategy", description = "Fault tolerance: retry (default), active-standby, replicate or none.")
@@ -107,7 +109,8 @@ final class FnCommand implements Runnable {
                     idleTimeout != null ? Durations.parse("--idle-timeout", idleTimeout) : base == null ? null : base.idleTimeout(),
                     pick(concurrency, base == null ? null : base.concurrency()),
                     pick(idempotent, base == null ? null : base.idempotent()),
-                    ft);
+                    ft,
+                    pick(memory, base == null ? null : base.memory()));
         }
 
         CodeRef upload() {

@@ -579,6 +579,15 @@ public final class Executor {
         });
     }
 
+    /** The environment's JVM options, then the function's heap, which wins over an -Xmx among them. */
+    private static List<String> jvmOptions(Environment env, Function fn) {
+        int mb = fn.spec().memoryMegabytes();
+        if (mb == 0) return env.spec().jvmOptions();
+        List<String> options = new ArrayList<>(env.spec().jvmOptions() == null ? List.of() : env.spec().jvmOptions());
+        options.add("-Xmx" + mb + "m");
+        return options;
+    }
+
     /**
      * Launches an instance that serves {@code fs} from its start (http runtime, an empty pool, newdeploy, a pair
      * member), as {@code role}, on {@code onNode} or, when null, on the least loaded node not yet running the function.
@@ -592,7 +601,7 @@ public final class Executor {
         Instance i = new Instance(newId(fn.name()), node.get(), env.name(), fn.name(), role, fs.generation(), began);
         instances.put(i.id, i);
         LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), fn.name(), fn.spec().code(),
-                fn.spec().entrypoint(), env.spec().command(), env.spec().jvmOptions(), fn.spec().timeout(), config.packagesUrl());
+                fn.spec().entrypoint(), env.spec().command(), jvmOptions(env, fn), fn.spec().timeout(), config.packagesUrl());
         Node target = nodes.get(i.node);
         return whileAlive(target, target.client.launch(req)).transform(ar -> {
             if (stoppedWhileStarting(i, ar.succeeded())) {

@@ -1,10 +1,14 @@
 package io.tandem.model;
 
 import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * A function as declared. {@code concurrency} is the most requests one instance serves at once (0: no limit).
- * Defaults: poolmgr, scale 1..1, timeout 60 s, idle timeout 120 s, idempotent, the retry strategy.
+ * {@code memory} is the heap of a {@code java} instance ({@code 512Mi}, {@code 1Gi}); unset, the JVM picks.
+ * Defaults: poolmgr, scale 1..1, timeout 60 s (at most 15 min, as Lambda), idle timeout 120 s, idempotent, the
+ * retry strategy.
  */
 public record FunctionSpec(
         String environment,
@@ -17,9 +21,28 @@ public record FunctionSpec(
         Duration idleTimeout,
         Integer concurrency,
         Boolean idempotent,
-        FaultTolerance faultTolerance) {
+        FaultTolerance faultTolerance,
+        String memory) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
+    public static final Duration MAX_TIMEOUT = Duration.ofMinutes(15);
+    private static final Pattern MEMORY = Pattern.compile("^(\\d{1,6})(Mi|Gi)$");
+    public static final int MIN_MEMORY_MB = 64;
+    public static final int MAX_MEMORY_MB = 64 * 1024;
+
+    /** A spec without {@code memory}. */
+    public FunctionSpec(String environment, CodeRef code, String entrypoint, ExecutorType executor, Integer minScale, Integer maxScale,
+                        Duration timeout, Duration idleTimeout, Integer concurrency, Boolean idempotent, FaultTolerance faultTolerance) {
+        this(environment, code, entrypoint, executor, minScale, maxScale, timeout, idleTimeout, concurrency, idempotent, faultTolerance, null);
+    }
+
+    /** {@code memory} in mebibytes, or 0 when unset. */
+    public int memoryMegabytes() {
+        if (memory == null) return 0;
+        Matcher m = MEMORY.matcher(memory);
+        if (!m.matches()) return 0;
+        return Integer.parseInt(m.group(1)) * (m.group(2).equals("Gi") ? 1024 : 1);
+    }
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(120);
 
     public FunctionSpec {
@@ -39,7 +62,19 @@ public record FunctionSpec(
         if (code == null) throw new InvalidResourceException("spec.code", "missing: give a jar, a zip or a single file");
         if (minScale < 0) throw new InvalidResourceException("spec.minScale", "must be at least 0, was " + minScale);
         if (maxScale < 1 || maxScale < minScale) throw new InvalidResourceException("spec.maxScale", "must be at least 1 and at least minScale, was " + maxScale);
-        if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(Duration.ofHours(1)) > 0) throw new InvalidResourceException("spec.timeout", "must be between 1ms and 1h");
+        if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(MAX_TIMEOUT) > 0) {
+            throw new InvalidResourceException("spec.timeout", "must be between 1ms and 15m, was " + Durations.format(timeout)
+                    + "; longer work belongs in an async call or a queue");
+        }
+        if (memory != null) {
+            if (!MEMORY.matcher(memory).matches()) {
+                throw new InvalidResourceException("spec.memory", "invalid '" + memory + "': write it as 512Mi or 2Gi");
+            }
+            int mb = memoryMegabytes();
+            if (mb < MIN_MEMORY_MB || mb > MAX_MEMORY_MB) {
+                throw new InvalidResourceException("spec.memory", "must be between 64Mi and 64Gi, was " + memory);
+            }
+        }
         if (idleTimeout.isNegative() || idleTimeout.isZero()) throw new InvalidResourceException("spec.idleTimeout", "must be positive");
         if (concurrency < 0) throw new InvalidResourceException("spec.concurrency", "must be at least 0 (0: no limit)");
         faultTolerance.validate();

@@ -18,10 +18,11 @@ public record FunctionFileSpec(
         Duration idleTimeout,
         Integer concurrency,
         Boolean idempotent,
-        FaultTolerance faultTolerance) {
+        FaultTolerance faultTolerance,
+        String memory) {
 
     public FunctionSpec withCode(CodeRef ref) {
         return new FunctionSpec(environment, ref, entrypoint, executor, minScale, maxScale, timeout, idleTimeout,
-                concurrency, idempotent, faultTolerance);
+                concurrency, idempotent, faultTolerance, memory);
     }
 }

@@ -200,7 +200,11 @@ class ControllerApiTest {
         assertThat(created.status()).as(created.text()).isEqualTo(201);
         assertThat(created.json().path("spec").path("code").path("filename").asText()).isEqualTo("hello.sh");
         assertThat(created.json().path("spec").path("timeout").asText()).isEqualTo("1m");
+        Reply heap = call("POST", "/v1/functions", function("big", "java", sha, ",\"entrypoint\":\"a.B\",\"executor\":\"newdeploy\",\"memory\":\"1Gi\""));
+        assertThat(heap.status()).as(heap.text()).isEqualTo(201);
+        assertThat(heap.json().path("spec").path("memory").asText()).isEqualTo("1Gi");
         assertThat(created.json().path("metadata").path("revision").asLong()).isEqualTo(4);
+        assertThat(heap.json().path("metadata").path("revision").asLong()).isEqualTo(5);
         Reply got = call("GET", "/v1/functions/hello", null);
         assertThat(got.status()).isEqualTo(200);
         assertThat(got.json().has("status")).isTrue();
@@ -219,6 +223,13 @@ class ControllerApiTest {
         assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"entrypiont\":\"x\"")), 400, "unknown field 'spec.entrypiont'");
         assertError(call("POST", "/v1/functions", function("f", "java", sha, "")), 400, "spec.entrypoint");
         assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"timeout\":\"soon\"")), 400, "timeout");
+        assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"timeout\":\"16m\"")), 400, "spec.timeout", "15m", "16m");
+        assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"memory\":\"lots\"")), 400, "spec.memory", "512Mi");
+        assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"memory\":\"32Mi\"")), 400, "spec.memory", "64Mi");
+        assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"memory\":\"512Mi\",\"executor\":\"newdeploy\"")), 400,
+                "spec.memory", "runs exec");
+        assertError(call("POST", "/v1/functions", function("f", "java", sha, ",\"entrypoint\":\"a.B\",\"memory\":\"512Mi\"")), 400,
+                "spec.memory needs executor newdeploy");
         assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"faultTolerance\":{\"strategy\":\"hope\"}")), 400, "strategy", "'hope'");
         assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"idempotent\":false,\"faultTolerance\":{\"strategy\":\"replicate\"}")),
                 400, "spec.faultTolerance.strategy", "idempotent");

@@ -8,6 +8,12 @@ import io.tandem.agent.NodeRegistration;
 import io.tandem.home.TandemHome;
 import io.tandem.model.Change;
 import io.tandem.model.Endpoint;
+import io.tandem.model.Environment;
+import io.tandem.model.EnvironmentSpec;
+import io.tandem.model.ExecutorType;
+import io.tandem.model.Function;
+import io.tandem.model.FunctionSpec;
+import io.tandem.model.Metadata;
 import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
 import io.tandem.model.LogRecord;
@@ -221,6 +227,16 @@ class ExecutorTest {
         assertThat(onNodes).isEqualTo(2);
         await().until(() -> publisher.of("api").size() == 2);
         assertThat(publisher.of("api")).extracting(Endpoint::node).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void aJavaFunctionsMemoryBecomesItsHeapAfterTheEnvironmentsOptions() {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, new Environment(Metadata.named("jvm"), new EnvironmentSpec(Runtime.JAVA, null, 0, List.of("-Xmx64m", "-Xss1m"))));
+        feed.push(Change.Type.ADDED, new Function(new Metadata("big", 5, null, null), new FunctionSpec("jvm", Specs.CODE, "example.Hello",
+                ExecutorType.NEWDEPLOY, 1, 1, null, null, null, null, null, "2Gi")));
+        await().until(() -> !agents.get("n1").functionLaunches("big").isEmpty());
+        assertThat(agents.get("n1").functionLaunches("big").getFirst().jvmOptions()).containsExactly("-Xmx64m", "-Xss1m", "-Xmx2048m");
     }
 
     @Test
