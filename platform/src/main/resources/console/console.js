@@ -162,11 +162,12 @@ function render(fns, status) {
       el('h3', {}, el('span', { text: n.name }), el('span', { class: 'hint', text: n.state })),
       here.length === 0 ? el('p', { class: 'hint', text: 'no instances' }) : el('ul', {}, ...here.map((i) => el('li', {},
         badge(i), el('span', { class: 'mono', text: i.function ?? '(pool)' }),
-        el('span', { class: 'hint', text: `${i.state}${i.epoch ? ` · epoch ${i.epoch}` : ''} · pid ${i.pid}` })))));
+        el('span', { class: 'hint', text: `${i.state}${i.epoch ? ` · epoch ${i.epoch}` : ''} · pid ${i.pid || '-'}` })))));
   }));
   $('warnings').replaceChildren(...(status.warnings || []).map((w) => el('li', { text: w })));
 
-  for (const select of [$('invoke-function'), $('traffic-function')]) syncOptions(select, fns.map((f) => f.metadata.name));
+  syncOptions($('invoke-function'), fns.map((f) => f.metadata.name));
+  if (syncOptions($('traffic-function'), fns.map((f) => f.metadata.name)) && traffic) drawChart();
 }
 
 function badge(i) {
@@ -180,12 +181,14 @@ function roleOrder(role) {
   return { active: 0, standby: 1, replica: 2, pool: 3 }[role] ?? 4;
 }
 
+// Whether the options changed.
 function syncOptions(select, names) {
   const have = [...select.options].map((o) => o.value);
-  if (have.join('\n') === names.join('\n')) return;
+  if (have.join('\n') === names.join('\n')) return false;
   const chosen = select.value;
   select.replaceChildren(...names.map((n) => el('option', { value: n, text: n })));
   if (names.includes(chosen)) select.value = chosen;
+  return true;
 }
 
 // The events: the newest last ones, then each as it is stored (NDJSON; empty lines keep the stream open).
