@@ -69,8 +69,10 @@ final class FnCommand implements Runnable {
         String timeout;
         @Option(names = "--idle-timeout", description = "poolmgr: idle time before the instance is reaped (default 120s).")
         String idleTimeout;
-        @Option(names = "--concurrency", description = "Most concurrent requests per instance (0: no limit).")
+        @Option(names = "--concurrency", description = "Most concurrent requests per instance; past it 429 (0: no limit).")
         Integer concurrency;
+        @Option(names = "--max-concurrency", description = "Most concurrent requests of the whole function; past it 429 (0: no limit).")
+        Integer maxConcurrency;
         @Option(names = "--memory", description = "java with newdeploy: the instance's heap, as 512Mi or 2Gi (default: the JVM's choice).")
         String memory;
         @Option(names = "--idempotent", arity = "1", description = "true (default) or false: whether a failed call may be re-sent.")
@@ -110,7 +112,8 @@ final class FnCommand implements Runnable {
                     pick(concurrency, base == null ? null : base.concurrency()),
                     pick(idempotent, base == null ? null : base.idempotent()),
                     ft,
-                    pick(memory, base == null ? null : base.memory()));
+                    pick(memory, base == null ? null : base.memory()),
+                    pick(maxConcurrency, base == null ? null : base.maxConcurrency()));
         }
 
         CodeRef upload() {

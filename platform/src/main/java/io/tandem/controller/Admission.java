@@ -86,7 +86,7 @@ final class Admission {
         }
         CodeRef resolved = new CodeRef(code.sha256(), code.filename() != null ? code.filename() : stored.filename(), stored.size(), stored.kind());
         return new Function(f.metadata(), new FunctionSpec(s.environment(), resolved, s.entrypoint(), s.executor(), s.minScale(),
-                s.maxScale(), s.timeout(), s.idleTimeout(), s.concurrency(), s.idempotent(), s.faultTolerance(), s.memory()));
+                s.maxScale(), s.timeout(), s.idleTimeout(), s.concurrency(), s.idempotent(), s.faultTolerance(), s.memory(), s.maxConcurrency()));
     }
 
     private HttpTrigger admitTrigger(Transaction tx, HttpTrigger t) {

@@ -5,7 +5,8 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A function as declared. {@code concurrency} is the most requests one instance serves at once (0: no limit).
+ * A function as declared. {@code concurrency} is the most requests one instance serves at once, and
+ * {@code maxConcurrency} the most the whole function serves at once (0: no limit); past them the router answers 429.
  * {@code memory} is the heap of a {@code java} instance ({@code 512Mi}, {@code 1Gi}); unset, the JVM picks.
  * Defaults: poolmgr, scale 1..1, timeout 60 s (at most 15 min, as Lambda), idle timeout 120 s, idempotent, the
  * retry strategy.
@@ -22,7 +23,8 @@ public record FunctionSpec(
         Integer concurrency,
         Boolean idempotent,
         FaultTolerance faultTolerance,
-        String memory) {
+        String memory,
+        Integer maxConcurrency) {
 
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(60);
     public static final Duration MAX_TIMEOUT = Duration.ofMinutes(15);
@@ -30,10 +32,10 @@ public record FunctionSpec(
     public static final int MIN_MEMORY_MB = 64;
     public static final int MAX_MEMORY_MB = 64 * 1024;
 
-    /** A spec without {@code memory}. */
+    /** A spec without {@code memory} and {@code maxConcurrency}. */
     public FunctionSpec(String environment, CodeRef code, String entrypoint, ExecutorType executor, Integer minScale, Integer maxScale,
                         Duration timeout, Duration idleTimeout, Integer concurrency, Boolean idempotent, FaultTolerance faultTolerance) {
-        this(environment, code, entrypoint, executor, minScale, maxScale, timeout, idleTimeout, concurrency, idempotent, faultTolerance, null);
+        this(environment, code, entrypoint, executor, minScale, maxScale, timeout, idleTimeout, concurrency, idempotent, faultTolerance, null, null);
     }
 
     /** {@code memory} in mebibytes, or 0 when unset. */
@@ -50,6 +52,7 @@ public record FunctionSpec(
         minScale = minScale == null ? 1 : minScale;
         maxScale = maxScale == null ? Math.max(1, minScale) : maxScale;
         concurrency = concurrency == null ? 0 : concurrency;
+        maxConcurrency = maxConcurrency == null ? 0 : maxConcurrency;
         idempotent = idempotent == null ? Boolean.TRUE : idempotent;
         timeout = timeout == null ? DEFAULT_TIMEOUT : timeout;
         idleTimeout = idleTimeout == null ? DEFAULT_IDLE_TIMEOUT : idleTimeout;
@@ -77,6 +80,7 @@ public record FunctionSpec(
         }
         if (idleTimeout.isNegative() || idleTimeout.isZero()) throw new InvalidResourceException("spec.idleTimeout", "must be positive");
         if (concurrency < 0) throw new InvalidResourceException("spec.concurrency", "must be at least 0 (0: no limit)");
+        if (maxConcurrency < 0) throw new InvalidResourceException("spec.maxConcurrency", "must be at least 0 (0: no limit)");
         faultTolerance.validate();
         if (faultTolerance.strategy() == Strategy.REPLICATE && !idempotent) {
             throw new InvalidResourceException("spec.faultTolerance.strategy", "replicate runs every request on "

@@ -5,13 +5,13 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.streams.ReadStream;
 
 /**
- * A request body that counts its bytes as they pass and fails with {@link TooLarge} once they exceed the limit,
+ * A body (a request's, or a response's on its way back) that counts its bytes as they pass and fails with {@link TooLarge} once they exceed the limit,
  * so a chunked body is refused without holding it. Used on the request's event loop only.
  */
 final class LimitedBody implements ReadStream<Buffer> {
     static final class TooLarge extends RuntimeException {
         TooLarge(long limit) {
-            super("request body is larger than " + limit + " bytes", null, false, false);
+            super("body is larger than " + limit + " bytes", null, false, false);
         }
     }
 

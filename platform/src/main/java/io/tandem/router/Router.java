@@ -77,7 +77,7 @@ public final class Router {
         this.feed = feed;
         this.source = source;
         RequestMetrics requests = config.requestMetrics() ? RequestMetrics.on(metrics.registry()) : RequestMetrics.off();
-        this.parts = new RouterParts(vertx, config, new Routes(), new EndpointTable(), new ColdStarts(source), feed, metrics, requests);
+        this.parts = new RouterParts(vertx, config, new Routes(), new EndpointTable(), new ColdStarts(source), feed, metrics, requests, new InFlight());
     }
 
     /** Subscribes to the change feed and listens; completes once the port accepts connections. */
@@ -108,6 +108,11 @@ public final class Router {
     /** The registry served on {@code /metrics}. */
     public Metrics metrics() {
         return parts.metrics();
+    }
+
+    /** What the server verticles share, for tests of this package. */
+    RouterParts parts() {
+        return parts;
     }
 
     /** The routing table the executor pushes warm endpoints into. Thread-safe and non-blocking. */

@@ -7,7 +7,8 @@ import java.time.Duration;
  *
  * @param host             address to listen on; default {@code 127.0.0.1}
  * @param port             port to listen on, 0 for any free one; default 8080
- * @param maxBodyBytes     largest request body accepted, larger ones get 413; default 6 MiB (as AWS Lambda)
+ * @param maxBodyBytes     largest request body accepted, larger ones get 413, and largest response body relayed,
+ *                         a larger one is refused with 502 or cut; default 6 MiB (as AWS Lambda)
  * @param poolSize         most connections from one event loop to one instance; default 256 (Vert.x's own
  *                         default of 5 would cap a slow function at 5 concurrent calls)
  * @param connectTimeout   how long to wait for a connection to an instance before counting a timeout; default 1 s

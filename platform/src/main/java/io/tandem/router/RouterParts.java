@@ -8,7 +8,8 @@ import io.vertx.core.Vertx;
  * What every server verticle of one router shares; each part is thread-safe. {@code feed} is where the routes come
  * from, asked to catch up before a request is refused for want of a route. {@code metrics} is the process's registry,
  * served on {@code /metrics}; {@code requests} records into it, or nothing when the config turns it off.
+ * {@code inFlight} counts the calls of functions with concurrency limits.
  */
 record RouterParts(Vertx vertx, RouterConfig config, Routes routes, EndpointTable endpoints, ColdStarts coldStarts,
-                   ChangeFeed feed, Metrics metrics, RequestMetrics requests) {
+                   ChangeFeed feed, Metrics metrics, RequestMetrics requests, InFlight inFlight) {
 }

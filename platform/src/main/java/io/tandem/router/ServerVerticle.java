@@ -171,6 +171,24 @@ final class ServerVerticle extends VerticleBase {
             record(req, target, arrived, 413, null);
             return;
         }
+        String name = target.function().name();
+        int capacity = InFlight.capacity(target.function().spec(), parts.endpoints().endpointsOf(name).size());
+        if (capacity > 0 && !parts.inFlight().tryEnter(name, capacity)) {
+            req.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
+            ErrorReply.send(req, 429, "too many concurrent calls", "function '" + name + "' serves at most " + capacity
+                    + " calls at once (spec.concurrency per instance, spec.maxConcurrency per function); retry after 1 s");
+            record(req, target, arrived, 429, null);
+            return;
+        }
+        Runnable leave = capacity == 0 ? () -> { } : new Runnable() {
+            private boolean left; // on this request's event loop only
+
+            @Override
+            public void run() {
+                if (!left) parts.inFlight().leave(name);
+                left = true;
+            }
+        };
         req.pause();
         boolean hasBody = length > 0 || (length < 0 && req.headers().contains(HttpHeaders.TRANSFER_ENCODING));
         String requestId = Forwarding.requestIdOf(req);
@@ -187,7 +205,9 @@ final class ServerVerticle extends VerticleBase {
             if (result.succeeded()) {
                 Endpoint answered = invocation.answeredBy(result.result());
                 if (answered != null) req.response().putHeader(INSTANCE, answered.instanceId() + "@" + answered.node());
-                relay(req, result.result(), requestId);
+                relay(req, result.result(), requestId, parts.config().maxBodyBytes(), leave);
+            } else {
+                leave.run();
             }
         });
     }
@@ -201,9 +221,20 @@ final class ServerVerticle extends VerticleBase {
                 invocation == null ? 0 : invocation.attempts());
     }
 
-    /** Streams the instance's response to the client with back-pressure; a failure on either side cuts both. */
-    private static void relay(HttpServerRequest req, HttpClientResponse resp, String requestId) {
+    /**
+     * Streams the instance's response to the client with back-pressure; a failure on either side cuts both. A body
+     * over {@code limit} bytes is refused with 502 when its length is announced, and cut (the connection reset)
+     * when it passes the limit while streaming. {@code done} runs once the response has ended either way.
+     */
+    private static void relay(HttpServerRequest req, HttpClientResponse resp, String requestId, long limit, Runnable done) {
         HttpServerResponse out = req.response();
+        String announced = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (announced != null && parseLength(announced) > limit) {
+            resp.request().reset();
+            ErrorReply.send(req, 502, "response too large", "the function answered " + announced.trim() + " bytes; the limit is " + limit);
+            done.run();
+            return;
+        }
         out.setStatusCode(resp.statusCode());
         if (resp.statusMessage() != null) out.setStatusMessage(resp.statusMessage());
         Forwarding.copyResponseHeaders(resp.headers(), out.headers());
@@ -211,12 +242,23 @@ final class ServerVerticle extends VerticleBase {
         int status = resp.statusCode();
         boolean bodyless = req.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
         if (!bodyless && !out.headers().contains(HttpHeaders.CONTENT_LENGTH)) out.setChunked(true);
-        Pipe<Buffer> pipe = resp.pipe();
+        Pipe<Buffer> pipe = new LimitedBody(resp, limit).pipe();
         pipe.endOnFailure(false);
-        pipe.to(out).onFailure(failure -> {
-            resp.request().reset();
-            out.reset();
+        pipe.to(out).onComplete(ended -> {
+            if (ended.failed()) {
+                resp.request().reset();
+                out.reset();
+            }
+            done.run();
         });
+    }
+
+    private static long parseLength(String header) {
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** Answers a failed call; returns its status, {@value #CLIENT_CLOSED} when the client left and got none. */

@@ -19,10 +19,11 @@ public record FunctionFileSpec(
         Integer concurrency,
         Boolean idempotent,
         FaultTolerance faultTolerance,
-        String memory) {
+        String memory,
+        Integer maxConcurrency) {
 
     public FunctionSpec withCode(CodeRef ref) {
         return new FunctionSpec(environment, ref, entrypoint, executor, minScale, maxScale, timeout, idleTimeout,
-                concurrency, idempotent, faultTolerance, memory);
+                concurrency, idempotent, faultTolerance, memory, maxConcurrency);
     }
 }

@@ -197,7 +197,7 @@ public final class SpecFiles {
                     + (f.code().endsWith(".jar") ? " (build it first: ./mvnw -q package -DskipTests)" : ""));
         }
         return new SpecDocument.CodePath(new FunctionFileSpec(f.environment(), code.toString(), f.entrypoint(), f.executor(), f.minScale(),
-                f.maxScale(), f.timeout(), f.idleTimeout(), f.concurrency(), f.idempotent(), f.faultTolerance(), f.memory()));
+                f.maxScale(), f.timeout(), f.idleTimeout(), f.concurrency(), f.idempotent(), f.faultTolerance(), f.memory(), f.maxConcurrency()));
     }
 
     private static String stripField(InvalidResourceException e) {

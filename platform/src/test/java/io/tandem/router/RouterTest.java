@@ -266,11 +266,12 @@ class RouterTest extends RouterHarness {
     @Test
     void streams100MegabyteResponse() throws Exception {
         int blocks = 1600; // 100 MiB
+        Router roomy = start(RouterConfig.defaults().withPort(0).withMaxBodyBytes(200L * 1024 * 1024).withServerInstances(1));
         FakeInstance big = instance("big", req -> writeBlocks(req.response().setChunked(true), blocks));
         feed.put(function("big"));
-        router.endpoints().publish("big", List.of(big.endpoint()));
+        roomy.endpoints().publish("big", List.of(big.endpoint()));
 
-        String hash = client.request(HttpMethod.GET, router.port(), "127.0.0.1", "/function/big")
+        String hash = client.request(HttpMethod.GET, roomy.port(), "127.0.0.1", "/function/big")
                 .compose(HttpClientRequest::send)
                 .compose(resp -> {
                     MessageDigest digest = sha256();
