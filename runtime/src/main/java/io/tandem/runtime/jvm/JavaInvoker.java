@@ -10,7 +10,8 @@ import java.time.Instant;
 
 /**
  * What every Java handler adapter shares: a request id and a deadline per call, the function's class loader as the
- * thread's context loader while it runs, and a 500 with the exception when it throws.
+ * thread's context loader while it runs, a 500 with the exception when it throws, and the {@link Watchdog} for a
+ * call that outlives the timeout.
  */
 abstract class JavaInvoker implements Invoker {
     private final ClassLoader functionLoader;
@@ -29,12 +30,23 @@ abstract class JavaInvoker implements Invoker {
         Thread thread = Thread.currentThread();
         ClassLoader previous = thread.getContextClassLoader();
         thread.setContextClassLoader(functionLoader);
+        AutoCloseable watched = Watchdog.watch(invocation, thread, timeoutMs);
         try {
             serve(exchange, invocation);
         } catch (FunctionFailure failure) {
             Replies.functionFailed(exchange, invocation.requestId(), failure.getCause());
         } finally {
+            closeQuietly(watched);
+            Thread.interrupted(); // an interrupt of the watchdog that came as the call returned must not reach the next one
             thread.setContextClassLoader(previous);
+        }
+    }
+
+    private static void closeQuietly(AutoCloseable watched) {
+        try {
+            watched.close();
+        } catch (Exception impossible) {
+            throw new IllegalStateException(impossible);
         }
     }
 
