@@ -1,0 +1,119 @@
+package io.tandem.async;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/**
+ * Which callback URLs the server may POST an async call's result to. The server makes that request itself, so a
+ * caller must not be able to aim it at what only the server can reach (server-side request forgery): by default
+ * a URL whose host resolves to a loopback, link-local (cloud metadata lives at 169.254.169.254), private
+ * (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7), multicast or unspecified address is refused, and so is
+ * Tandem's own control plane (its API, router and executor addresses) whatever the operator allows. An operator
+ * whose receivers are on a private network turns on {@code allowPrivate}.
+ *
+ * <p>The address is checked when the call is accepted and again, freshly resolved, just before each callback is
+ * sent, and the callback connects to the address that was checked, so a name that resolves elsewhere later (DNS
+ * rebinding) gains nothing. Immutable and thread-safe.
+ */
+public final class CallbackGuard {
+    /** Why a URL is refused, in words for the caller, with how to fix it. */
+    public static final class Refused extends Exception {
+        Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private final boolean allowPrivate;
+    private final Set<InetSocketAddress> controlPlane;
+
+    public CallbackGuard(boolean allowPrivate, Set<InetSocketAddress> controlPlane) {
+        this.allowPrivate = allowPrivate;
+        this.controlPlane = Set.copyOf(controlPlane);
+    }
+
+    /** The address to connect to for {@code url}, after every rule held; throws {@link Refused} saying which did not. */
+    public InetSocketAddress check(String url) throws Refused {
+        URI uri;
+        try {
+            uri = URI.create(url.trim());
+        } catch (IllegalArgumentException e) {
+            throw new Refused("X-Callback-Url '" + url + "' is not a URL: " + e.getMessage());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("http") && !scheme.equals("https")) {
+            throw new Refused("X-Callback-Url '" + url + "' must be an http:// or https:// URL");
+        }
+        if (uri.getHost() == null || uri.getRawUserInfo() != null) {
+            throw new Refused("X-Callback-Url '" + url + "' needs a host and no user:password@ part");
+        }
+        int port = uri.getPort() != -1 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
+        InetAddress address;
+        try {
+            List<InetAddress> all = List.of(InetAddress.getAllByName(uri.getHost()));
+            // Every address the name has must pass: a resolver may hand out any of them later.
+            for (InetAddress a : all) refuseIfForbidden(url, a, port);
+            address = all.getFirst();
+        } catch (UnknownHostException e) {
+            throw new Refused("X-Callback-Url '" + url + "': the host " + uri.getHost() + " does not resolve");
+        }
+        return new InetSocketAddress(address, port);
+    }
+
+    private void refuseIfForbidden(String url, InetAddress a, int port) throws Refused {
+        for (InetSocketAddress own : controlPlane) {
+            if (own.getPort() == port && (own.getAddress().equals(a) || (own.getAddress().isAnyLocalAddress() && isLocal(a)))) {
+                throw new Refused("X-Callback-Url '" + url + "' points at Tandem's own control plane (" + a.getHostAddress() + ":" + port
+                        + "): give the address of your own receiver");
+            }
+        }
+        if (allowPrivate) return;
+        String kind = forbiddenKind(a);
+        if (kind != null) {
+            throw new Refused("X-Callback-Url '" + url + "' resolves to " + a.getHostAddress() + ", a " + kind
+                    + " address, which the server does not call unless its operator allows it (tandem server --allow-private-callbacks)");
+        }
+    }
+
+    private static boolean isLocal(InetAddress a) {
+        return a.isLoopbackAddress() || a.isAnyLocalAddress();
+    }
+
+    /** What kind of forbidden address {@code a} is, or null when it is a public one. */
+    static String forbiddenKind(InetAddress a) {
+        if (a.isLoopbackAddress()) return "loopback";
+        if (a.isAnyLocalAddress()) return "unspecified";
+        if (a.isLinkLocalAddress()) return "link-local";
+        if (a.isMulticastAddress()) return "multicast";
+        if (a.isSiteLocalAddress()) return "private";
+        byte[] b = a.getAddress();
+        if (a instanceof Inet4Address) {
+            int first = b[0] & 0xff;
+            int second = b[1] & 0xff;
+            if (first == 100 && second >= 64 && second < 128) return "shared (carrier-grade NAT)";
+            if (first == 0 || first >= 240) return "reserved";
+        }
+        if (a instanceof Inet6Address) {
+            if ((b[0] & 0xfe) == 0xfc) return "private (unique local)";
+            if (isMappedV4(b)) {
+                try {
+                    return forbiddenKind(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
+                } catch (UnknownHostException impossible) {
+                    return "reserved";
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean isMappedV4(byte[] b) {
+        for (int i = 0; i < 10; i++) if (b[i] != 0) return false;
+        return (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff;
+    }
+}
