@@ -6,6 +6,7 @@ import io.tandem.controller.store.ResourceStore;
 import io.tandem.model.Change;
 import io.tandem.model.HttpTrigger;
 import io.tandem.model.Json;
+import io.tandem.model.MessageQueueTrigger;
 import io.tandem.model.Names;
 import io.tandem.model.Resource;
 import io.tandem.model.Resource.Kind;
@@ -48,6 +49,7 @@ final class ResourceRoutes {
             case FUNCTION -> "/v1/functions";
             case HTTP_TRIGGER -> "/v1/triggers/http";
             case TIME_TRIGGER -> "/v1/triggers/time";
+            case MESSAGE_QUEUE_TRIGGER -> "/v1/triggers/messagequeue";
         };
     }
 
@@ -157,6 +159,12 @@ final class ResourceRoutes {
                 for (Resource t : tx.list(Kind.TIME_TRIGGER)) {
                     if (name.equals(((TimeTrigger) t).spec().function())) {
                         tx.delete(Kind.TIME_TRIGGER, t.name());
+                        triggers.add(t.name());
+                    }
+                }
+                for (Resource t : tx.list(Kind.MESSAGE_QUEUE_TRIGGER)) {
+                    if (name.equals(((MessageQueueTrigger) t).spec().function())) {
+                        tx.delete(Kind.MESSAGE_QUEUE_TRIGGER, t.name());
                         triggers.add(t.name());
                     }
                 }
