@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * Runs the message queue triggers it reads from the change feed: one {@link TriggerConsumer} per trigger, started
  * when NATS is reachable, restarted when the trigger (or its function's timeout, which sets the ack wait) changes,
  * stopped and its durable consumer deleted when the trigger goes. The NATS connection is opened with the first
- * trigger, so a server without triggers never needs NATS.
+ * trigger, so a server without triggers never needs NATS; after each reconnection every consumer is started afresh.
  *
  * <p>Threads. Everything that talks to NATS about streams and consumers, and every map here, belongs to one
  * control thread {@code mqt-control}: the feed's and the connection's callbacks only hand it work. It reconciles
@@ -60,7 +60,7 @@ public final class MessageQueueTriggers implements Consumer<Change>, AutoCloseab
         this.caller = caller;
         this.board = board;
         this.events = events;
-        this.link = new NatsLink(natsUrl, events, () -> control.execute(this::reconnected));
+        this.link = new NatsLink(natsUrl, events, () -> control.execute(this::connectionChanged));
     }
 
     /**
@@ -96,9 +96,16 @@ public final class MessageQueueTriggers implements Consumer<Change>, AutoCloseab
         }
     }
 
-    private void reconnected() {
+    /**
+     * After a (re)connection every consumer starts afresh: the NATS server may have restarted, and its streams or
+     * durable consumers may be new, so each pull is made again against what exists now.
+     */
+    private void connectionChanged() {
         board.connectionChanged();
+        if (!link.isUp()) return;
         reportedFailures.clear();
+        running.values().forEach(c -> c.stop(false));
+        running.clear();
         reconcileQuietly();
     }
 

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  * The server's one connection to NATS, kept forever: until the first connection succeeds a thread of its own tries
  * every {@link #RETRY} (NATS may start after Tandem); after that the client library reconnects by itself, without
  * limit. Losing and regaining the connection are cluster events ({@code mqt-disconnected}, {@code mqt-connected});
- * {@code onConnected} runs after each connection, on the library's thread, and must return at once. Thread-safe.
+ * {@code onChange} runs after each connection and each loss, on the library's thread, and must return at once.
+ * Thread-safe.
  */
 final class NatsLink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NatsLink.class);
@@ -26,7 +27,7 @@ final class NatsLink implements AutoCloseable {
 
     private final String url;
     private final Consumer<ClusterEvent> events;
-    private final Runnable onConnected;
+    private final Runnable onChange;
     private volatile Connection connection;
     private volatile boolean up;
     private volatile String reason;
@@ -34,10 +35,10 @@ final class NatsLink implements AutoCloseable {
     private volatile boolean closed;
     private Thread connector; // guarded by this
 
-    NatsLink(String url, Consumer<ClusterEvent> events, Runnable onConnected) {
+    NatsLink(String url, Consumer<ClusterEvent> events, Runnable onChange) {
         this.url = url;
         this.events = events;
-        this.onConnected = onConnected;
+        this.onChange = onChange;
         this.reason = "not connected to " + url + " yet";
     }
 
@@ -107,7 +108,7 @@ final class NatsLink implements AutoCloseable {
         lastError = null;
         log.info("message queue triggers {} NATS at {}", again ? "reconnected to" : "connected to", url);
         emit(ClusterEvent.MQT_CONNECTED, (again ? "reconnected to NATS at " : "connected to NATS at ") + url);
-        onConnected.run();
+        onChange.run();
     }
 
     private final class Listener implements ConnectionListener {
@@ -121,7 +122,7 @@ final class NatsLink implements AutoCloseable {
                     reason = "lost the connection to " + url + (lastError == null ? "" : ": " + lastError) + "; reconnecting";
                     log.warn("message queue triggers {}", reason);
                     emit(ClusterEvent.MQT_DISCONNECTED, "message queue triggers " + reason + "; messages wait in JetStream");
-                    onConnected.run(); // so the status shows it now
+                    onChange.run();
                 }
                 case CLOSED -> {
                     up = false;
