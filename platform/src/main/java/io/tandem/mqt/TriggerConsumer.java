@@ -126,7 +126,7 @@ final class TriggerConsumer {
         stream = Streams.ensure(jsm, spec.topic());
         if (spec.errorTopic() != null) Streams.ensure(jsm, spec.errorTopic());
         answersStored = spec.respTopic() != null && Streams.stored(jsm, spec.respTopic());
-        jsm.addOrUpdateConsumer(stream, consumerConfig(jsm));
+        ensureConsumer(jsm);
         // The default pull (a large batch, held open) is bounded by maxAckPending: JetStream hands out no more.
         consuming = c.jetStream().getConsumerContext(stream, plan.durable()).consume(m -> workers.execute(() -> handle(m)));
         status.consuming(stream, plan.durable());
@@ -135,11 +135,11 @@ final class TriggerConsumer {
     }
 
     /**
-     * The durable consumer's configuration: one that exists on this topic keeps its position and start, and takes the
-     * new ack wait and concurrency; a new one (or one left on another topic) starts at the trigger's last change, so
+     * Makes the durable consumer match the plan. One that exists on this topic keeps its position and takes the new
+     * ack wait and concurrency; a new one (or one left on another topic) starts at the trigger's last change, so
      * messages stored since then are not missed.
      */
-    private ConsumerConfiguration consumerConfig(JetStreamManagement jsm) throws IOException, JetStreamApiException {
+    private void ensureConsumer(JetStreamManagement jsm) throws IOException, JetStreamApiException {
         ConsumerInfo existing = null;
         try {
             existing = jsm.getConsumerInfo(stream, plan.durable());
@@ -147,16 +147,39 @@ final class TriggerConsumer {
             if (e.getErrorCode() != 404) throw e;
         }
         if (existing != null && plan.spec().topic().equals(existing.getConsumerConfiguration().getFilterSubject())) {
-            return ConsumerConfiguration.builder(existing.getConsumerConfiguration()).ackWait(plan.ackWait())
-                    .maxAckPending(plan.spec().concurrency()).build();
+            update(jsm, existing);
+            return;
         }
         if (existing != null) jsm.deleteConsumer(stream, plan.durable());
-        ConsumerConfiguration.Builder b = ConsumerConfiguration.builder().durable(plan.durable()).filterSubject(plan.spec().topic())
-                .ackPolicy(AckPolicy.Explicit).ackWait(plan.ackWait()).maxAckPending(plan.spec().concurrency()).maxDeliver(-1)
-                .description("Tandem message queue trigger " + plan.trigger());
+        ConsumerConfiguration.Builder b = newConsumer();
         if (plan.start() != null) b.deliverPolicy(DeliverPolicy.ByStartTime).startTime(plan.start().atZone(ZoneOffset.UTC));
         else b.deliverPolicy(DeliverPolicy.New);
-        return b.build();
+        jsm.addOrUpdateConsumer(stream, b.build());
+    }
+
+    /**
+     * Sets the new ack wait and concurrency on an existing consumer. NATS before 2.10 refuses any update of a
+     * consumer made with a start time; such a consumer is made again from its acknowledged position, so only
+     * messages handed out and not yet acknowledged (at most {@code concurrency}) are delivered again.
+     */
+    private void update(JetStreamManagement jsm, ConsumerInfo existing) throws IOException, JetStreamApiException {
+        ConsumerConfiguration now = existing.getConsumerConfiguration();
+        if (plan.ackWait().equals(now.getAckWait()) && plan.spec().concurrency() == now.getMaxAckPending()) return;
+        try {
+            jsm.addOrUpdateConsumer(stream, ConsumerConfiguration.builder(now).ackWait(plan.ackWait()).maxAckPending(plan.spec().concurrency()).build());
+        } catch (JetStreamApiException refused) {
+            long next = existing.getAckFloor().getStreamSequence() + 1;
+            log.info("message queue trigger '{}': NATS refused to update consumer {} ({}); making it again from stream sequence {}",
+                    plan.trigger(), plan.durable(), refused.getMessage(), next);
+            jsm.deleteConsumer(stream, plan.durable());
+            jsm.addOrUpdateConsumer(stream, newConsumer().deliverPolicy(DeliverPolicy.ByStartSequence).startSequence(next).build());
+        }
+    }
+
+    private ConsumerConfiguration.Builder newConsumer() {
+        return ConsumerConfiguration.builder().durable(plan.durable()).filterSubject(plan.spec().topic())
+                .ackPolicy(AckPolicy.Explicit).ackWait(plan.ackWait()).maxAckPending(plan.spec().concurrency()).maxDeliver(-1)
+                .description("Tandem message queue trigger " + plan.trigger());
     }
 
     /** Stops taking messages; those in flight finish (or, when {@code abandon}, are left to be delivered again). */

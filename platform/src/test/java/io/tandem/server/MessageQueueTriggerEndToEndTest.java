@@ -124,14 +124,22 @@ class MessageQueueTriggerEndToEndTest {
         String status = captureOut(() -> assertThat(tandem.cli("status")).isZero());
         assertThat(status).contains("MQ TRIGGER", "orders", "connected");
 
-        // Deleting the trigger deletes its durable consumer; the stream and its messages stay.
+        // A change restarts the consumer with the new settings, at the position it had: nothing is handled twice.
         JetStreamManagement jsm = nats.jetStreamManagement();
         String stream = jsm.getStreamNames(topic).getFirst();
-        assertThat(jsm.getConsumerNames(stream)).contains("tandem-orders");
+        assertThat(jsm.getConsumerInfo(stream, "tandem-orders").getConsumerConfiguration().getMaxAckPending()).isEqualTo(1);
+        tandem.client.put("/v1/triggers/messagequeue/orders", new MessageQueueTrigger(Metadata.named("orders"),
+                new MessageQueueTriggerSpec("ordered", "nats", topic, resp, null, null, null, null, 3, null, null)));
+        await().atMost(WAIT).until(() -> jsm.getConsumerInfo(stream, "tandem-orders").getConsumerConfiguration().getMaxAckPending() == 3);
+        publish(nats, topic, "after-update");
+        await().atMost(WAIT).until(() -> answers.size() > sent.size());
+        assertThat(bodies(calls)).as("the earlier messages not again").hasSize(sent.size() + 1).endsWith("after-update");
+
+        // Deleting the trigger deletes its durable consumer; the stream and its messages stay.
         assertThat(tandem.cli("mqt", "delete", "--name", "orders")).isZero();
         await().atMost(WAIT).until(() -> !jsm.getConsumerNames(stream).contains("tandem-orders"));
         publish(nats, topic, "after-delete");
-        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> bodies(calls).size() == sent.size());
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(5)).until(() -> bodies(calls).size() == sent.size() + 1);
     }
 
     @Test
