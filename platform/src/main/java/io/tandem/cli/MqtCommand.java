@@ -29,11 +29,15 @@ final class MqtCommand implements Runnable {
     static final String PATH = TandemClient.collection(Resource.Kind.MESSAGE_QUEUE_TRIGGER);
 
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = {"Call a function with each message published on a NATS subject (kept in a JetStream stream, so",
-                    "messages wait while the function or the server is down), through the router (so its fault-tolerance",
-                    "strategy applies). A message is acknowledged once the function answered 2xx and the answer was",
-                    "published on --resp-topic; after --max-retries failed retries it goes to --error-topic.",
-                    "Example: tandem mqt create --name orders --function hello --topic orders.created --resp-topic orders.done"})
+            description = {"Call a function with each message published on a NATS subject.",
+                    "Calls go through the router, so the function's fault-tolerance strategy",
+                    "applies. Messages are kept in a JetStream stream, so they wait while the",
+                    "function or the server is down.",
+                    "A message is acknowledged once the function answered 2xx and the answer was",
+                    "published on --resp-topic; after --max-retries failed retries it goes to",
+                    "--error-topic. NATS: tandem server --nats (default nats://127.0.0.1:4222).",
+                    "Example: tandem mqt create --name orders --function hello \\",
+                    "           --topic orders.created --resp-topic orders.done"})
     static final class Create implements Runnable {
         @Option(names = "--name", required = true, description = "Trigger name.")
         String name;
@@ -73,7 +77,8 @@ final class MqtCommand implements Runnable {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true,
-            description = "List message queue triggers with their connection state and message counts since the server started.")
+            description = {"List message queue triggers: topic, function, state, message counts.",
+                    "Counts are since the server started; -o json shows the last error too."})
     static final class ListTriggers implements Runnable {
         @Mixin
         Output output;
@@ -98,7 +103,8 @@ final class MqtCommand implements Runnable {
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true,
-            description = "Delete a message queue trigger and its JetStream consumer; a message being handled still finishes. The stream stays.")
+            description = {"Delete a message queue trigger and its JetStream consumer.",
+                    "A message being handled still finishes. The stream and its messages stay."})
     static final class Delete implements Runnable {
         @Option(names = "--name", required = true, description = "Trigger name (see 'tandem mqt list').")
         String name;
