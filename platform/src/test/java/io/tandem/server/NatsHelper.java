@@ -73,7 +73,7 @@ final class NatsHelper {
         }
 
         OwnServer start() throws IOException {
-            process = new ProcessBuilder("/usr/sbin/nats-server", "-a", "127.0.0.1", "-p", Integer.toString(port), "-js", "-sd", store.toString())
+            process = new ProcessBuilder(binary(), "-a", "127.0.0.1", "-p", Integer.toString(port), "-js", "-sd", store.toString())
                     .redirectErrorStream(true).redirectOutput(store.resolveSibling("nats-server.log").toFile()).start();
             await().atMost(Duration.ofSeconds(20)).ignoreExceptions().until(() -> {
                 try (Connection c = Nats.connect(new Options.Builder().server(url()).maxReconnects(0).build())) {
@@ -82,6 +82,11 @@ final class NatsHelper {
                 }
             });
             return this;
+        }
+
+        /** Debian's nats-server, or the one on the PATH. */
+        private static String binary() {
+            return Files.isExecutable(Path.of("/usr/sbin/nats-server")) ? "/usr/sbin/nats-server" : "nats-server";
         }
 
         /** SIGKILL, as a crash would. */
