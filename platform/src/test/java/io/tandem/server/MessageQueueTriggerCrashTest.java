@@ -75,10 +75,16 @@ class MessageQueueTriggerCrashTest {
         server = ServerChild.start(home, routerPort, apiPort);
 
         await().atMost(WAIT).untilAsserted(() -> assertThat(bodies(calls)).as("server log: %s", tail(home)).containsAll(sent));
-        List<String> seen = bodies(calls);
+        // A function process started just as everything was killed may run on, reading an empty body from its dead
+        // watchdog: a call cut by the crash, counted apart. Its message is delivered again, as it was not acknowledged.
+        List<String> all = bodies(calls);
+        long cut = all.stream().filter(String::isEmpty).count();
+        List<String> seen = all.stream().filter(b -> !b.isEmpty()).toList();
         long lost = sent.stream().filter(b -> !seen.contains(b)).count();
         long twice = seen.size() - seen.stream().distinct().count();
-        System.out.println("server SIGKILLed after " + atKill + " of " + sent.size() + " messages: " + lost + " lost, " + twice + " handled twice");
+        System.out.println("server SIGKILLed after " + atKill + " of " + sent.size() + " messages: " + lost + " lost, " + twice
+                + " handled twice, " + cut + " call(s) cut by the kill");
+        assertThat(cut).isLessThanOrEqualTo(1);
         assertThat(seen).isSubsetOf(sent);
         assertThat(lost).isZero();
         assertThat(twice).as("only the message in flight at the kill (concurrency 1) may be handled again").isLessThanOrEqualTo(1);

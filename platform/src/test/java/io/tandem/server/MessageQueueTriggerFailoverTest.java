@@ -57,12 +57,17 @@ class MessageQueueTriggerFailoverTest {
                 int atKill = bodies(calls).size();
 
                 await().atMost(WAIT).untilAsserted(() -> assertThat(bodies(calls)).containsAll(sent));
-                List<String> seen = bodies(calls);
+                // A function process started as its node was killed may run on, reading an empty body from its dead
+                // watchdog: a call cut by the crash, counted apart (its request is re-sent or its message delivered again).
+                List<String> all = bodies(calls);
+                long cut = all.stream().filter(String::isEmpty).count();
+                List<String> seen = all.stream().filter(b -> !b.isEmpty()).toList();
                 long lost = sent.stream().filter(b -> !seen.contains(b)).count();
                 long twice = seen.size() - seen.stream().distinct().count();
                 assertThat(seen).as("only the messages sent").isSubsetOf(sent);
                 System.out.println("node " + active.node() + " of active " + active.id() + " killed after " + atKill + " of " + sent.size() + " messages: " + lost + " lost, " + twice
-                        + " handled twice; trigger status " + status(tandem, "feed"));
+                        + " handled twice, " + cut + " call(s) cut by the kill; trigger status " + status(tandem, "feed"));
+                assertThat(cut).isLessThanOrEqualTo(1);
                 assertThat(lost).isZero();
                 assertThat(seen.stream().distinct().toList()).as("in order").isEqualTo(sent);
                 assertThat(status(tandem, "feed").path("deadLettered").asLong()).isZero();
