@@ -253,7 +253,9 @@ final class TriggerConsumer {
             try {
                 publish(respTopic, answersStored, h, answer.body(), "answer-" + id);
             } catch (IOException | JetStreamApiException | TimeoutException e) {
-                retry(m, plan.spec().backoff(attempt), "cannot publish the answer on " + respTopic + ": " + e.getMessage());
+                // As a failed call: retried, and given up once the retries are spent (an answer too large for NATS never fits).
+                String reason = "cannot publish the answer on " + respTopic + ": " + e.getMessage();
+                act(m, id, attempt, Verdict.of(plan.spec(), attempt, false, reason), answer);
                 return;
             }
         }
