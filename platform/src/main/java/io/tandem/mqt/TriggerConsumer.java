@@ -252,7 +252,9 @@ final class TriggerConsumer {
                     .put("X-Tandem-Status", Integer.toString(answer.status()));
             try {
                 publish(respTopic, answersStored, h, answer.body(), "answer-" + id);
-            } catch (IOException | JetStreamApiException | TimeoutException e) {
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) { // also what the client refuses outright, such as an answer above NATS's max payload
                 // As a failed call: retried, and given up once the retries are spent (an answer too large for NATS never fits).
                 String reason = "cannot publish the answer on " + respTopic + ": " + e.getMessage();
                 act(m, id, attempt, Verdict.of(plan.spec(), attempt, false, reason), answer);
@@ -288,7 +290,9 @@ final class TriggerConsumer {
             h.remove("Nats-Msg-Id");
             try {
                 publish(errorTopic, true, h, m.getData(), "dead-" + id);
-            } catch (IOException | JetStreamApiException | TimeoutException e) {
+            } catch (InterruptedException e) {
+                throw e;
+            } catch (Exception e) {
                 // Keep it rather than lose it: it comes back after the longest back-off and is tried once more.
                 retry(m, spec.maxRetryDelay(), "cannot publish the dead letter on " + errorTopic + ": " + e.getMessage());
                 return;

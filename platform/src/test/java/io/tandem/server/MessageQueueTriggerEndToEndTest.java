@@ -59,11 +59,16 @@ class MessageQueueTriggerEndToEndTest {
         if (tandem != null) tandem.close();
     }
 
-    /** An exec function that appends {@code <message id> <delivery> <body>} to {@code calls}, and fails on the body {@code poison}. */
+    /**
+     * An exec function that appends {@code <message id> <delivery> <body>} to {@code calls}, fails on the body
+     * {@code poison}, and answers 1.1 MB (more than NATS carries) to the body {@code huge}.
+     */
     static Path recorder(Path dir, Path calls) throws IOException {
         Path script = dir.resolve("record-" + NatsHelper.unique() + ".sh");
         Files.writeString(script, "#!/bin/sh\nbody=$(cat)\necho \"$Http_X_Tandem_Message_Id $Http_X_Tandem_Delivery $body\" >> '" + calls + "'\n"
-                + "if [ \"$body\" = poison ]; then echo 'cannot digest poison' >&2; exit 1; fi\nprintf 'done:%s' \"$body\"\n");
+                + "if [ \"$body\" = poison ]; then echo 'cannot digest poison' >&2; exit 1; fi\n"
+                + "if [ \"$body\" = huge ]; then head -c 1100000 /dev/zero | tr '\\0' x; exit 0; fi\n"
+                + "printf 'done:%s' \"$body\"\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         return script;
     }
@@ -183,6 +188,32 @@ class MessageQueueTriggerEndToEndTest {
         // A message published after the poison one is handled too.
         publish(nats, topic, "d");
         await().atMost(WAIT).until(() -> answers.size() >= 4);
+    }
+
+    @Test
+    void anAnswerTooLargeToPublishIsGivenUpAfterItsRetriesAndTheNextMessagesAreStillHandled() throws Exception {
+        String topic = "big-" + suffix + ".in";
+        String resp = "big-" + suffix + ".out";
+        String errors = "big-" + suffix + ".dead";
+        Path calls = tmp.resolve("big.log");
+        assertThat(tandem.cli("fn", "create", "--name", "big", "--env", "exec", "--code", recorder(tmp, calls).toString())).isZero();
+        assertThat(tandem.cli("mqt", "create", "--name", "big", "--function", "big", "--topic", topic, "--resp-topic", resp,
+                "--error-topic", errors, "--max-retries", "1", "--retry-delay", "100ms")).isZero();
+        awaitConnected(tandem, "big");
+        List<Message> answers = NatsHelper.collect(nats, resp);
+
+        for (String body : List.of("huge", "small")) publish(nats, topic, body);
+
+        await().atMost(WAIT).until(() -> answers.size() == 1);
+        assertThat(NatsHelper.text(answers.getFirst())).isEqualTo("done:small");
+        JetStreamManagement jsm = nats.jetStreamManagement();
+        await().atMost(WAIT).until(() -> !jsm.getStreamNames(errors).isEmpty()
+                && jsm.getStreamInfo(jsm.getStreamNames(errors).getFirst()).getStreamState().getMsgCount() == 1);
+        MessageInfo dead = jsm.getLastMessage(jsm.getStreamNames(errors).getFirst(), errors);
+        assertThat(new String(dead.getData(), StandardCharsets.UTF_8)).isEqualTo("huge");
+        assertThat(dead.getHeaders().getFirst("X-Tandem-Status")).isEqualTo("200");
+        assertThat(dead.getHeaders().getFirst("X-Tandem-Attempts")).isEqualTo("2");
+        assertThat(dead.getHeaders().getFirst("X-Tandem-Reason")).contains("cannot publish the answer on " + resp);
     }
 
     @Test
