@@ -25,6 +25,7 @@ import java.time.ZoneOffset;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -128,7 +129,7 @@ final class TriggerConsumer {
         answersStored = spec.respTopic() != null && Streams.stored(jsm, spec.respTopic());
         ensureConsumer(jsm);
         // The default pull (a large batch, held open) is bounded by maxAckPending: JetStream hands out no more.
-        consuming = c.jetStream().getConsumerContext(stream, plan.durable()).consume(m -> workers.execute(() -> handle(m)));
+        consuming = c.jetStream().getConsumerContext(stream, plan.durable()).consume(this::dispatch);
         status.consuming(stream, plan.durable());
         log.info("message queue trigger '{}' reads {} (stream {}, consumer {}) for function '{}'", plan.trigger(), spec.topic(), stream,
                 plan.durable(), spec.function());
@@ -210,14 +211,23 @@ final class TriggerConsumer {
 
     // ---- one message ----------------------------------------------------------------------------------------
 
+    private void dispatch(Message m) {
+        try {
+            workers.execute(() -> handle(m));
+        } catch (RejectedExecutionException stopping) {
+            m.nak(); // back to JetStream at once, for the consumer that replaces this one
+        }
+    }
+
     private void handle(Message m) {
         NatsJetStreamMetaData meta = m.metaData();
         long attempt = meta.deliveredCount();
         String id = meta.getStream() + ":" + meta.streamSequence();
         status.count(status.delivered);
-        long beat = Math.max(1, plan.ackWait().toMillis() / 2);
-        ScheduledFuture<?> progress = ticker.scheduleAtFixedRate(m::inProgress, beat, beat, TimeUnit.MILLISECONDS);
+        ScheduledFuture<?> progress = null;
         try {
+            long beat = Math.max(1, plan.ackWait().toMillis() / 2);
+            progress = ticker.scheduleAtFixedRate(m::inProgress, beat, beat, TimeUnit.MILLISECONDS);
             Answer answer = null;
             String reason = null;
             try {
@@ -233,7 +243,7 @@ final class TriggerConsumer {
         } catch (RuntimeException e) {
             log.error("message queue trigger '{}': message {} failed unexpectedly; it is delivered again", plan.trigger(), id, e);
         } finally {
-            progress.cancel(false);
+            if (progress != null) progress.cancel(false);
         }
     }
 
