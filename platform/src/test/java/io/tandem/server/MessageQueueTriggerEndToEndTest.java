@@ -10,6 +10,7 @@ import io.nats.client.Connection;
 import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
 import io.nats.client.api.MessageInfo;
+import io.tandem.chaos.Chaos;
 import io.tandem.client.ApiException;
 import io.tandem.model.Json;
 import io.tandem.model.MessageQueueTrigger;
@@ -214,6 +215,26 @@ class MessageQueueTriggerEndToEndTest {
         assertThat(dead.getHeaders().getFirst("X-Tandem-Status")).isEqualTo("200");
         assertThat(dead.getHeaders().getFirst("X-Tandem-Attempts")).isEqualTo("2");
         assertThat(dead.getHeaders().getFirst("X-Tandem-Reason")).contains("cannot publish the answer on " + resp);
+    }
+
+    @Test
+    void messagesKeepFlowingWhileTheControllerIsKilledAndRestarted() throws Exception {
+        String topic = "ctl-" + suffix + ".in";
+        Path calls = tmp.resolve("ctl.log");
+        assertThat(tandem.cli("fn", "create", "--name", "ctl", "--env", "exec", "--code", recorder(tmp, calls).toString())).isZero();
+        assertThat(tandem.cli("mqt", "create", "--name", "ctl", "--function", "ctl", "--topic", topic)).isZero();
+        awaitConnected(tandem, "ctl");
+        long before = tandem.client.get("/v1/status").path("controller").path("pid").asLong();
+
+        Chaos.local(tandem.client).killController();
+        List<String> sent = IntStream.range(0, 20).mapToObj(i -> "c-" + i).toList();
+        for (String body : sent) publish(nats, topic, body);
+
+        // The trigger runs in the server process, not the controller's: nothing waits for the controller.
+        await().atMost(WAIT).untilAsserted(() -> assertThat(bodies(calls)).isEqualTo(sent));
+        await().atMost(WAIT).ignoreExceptions().until(() -> tandem.client.get("/v1/status").path("controller").path("pid").asLong() != before);
+        await().atMost(WAIT).untilAsserted(() -> assertThat(status(tandem, "ctl").path("succeeded").asLong()).isEqualTo(sent.size()));
+        assertThat(bodies(calls)).as("the controller's return restarts nothing").isEqualTo(sent);
     }
 
     @Test
