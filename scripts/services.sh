@@ -1,6 +1,8 @@
 # Services that some test suites talk to, started on loopback when they are not running. Sourced by test.sh.
 #   tandem_ensure_redis   Redis on 127.0.0.1:6379 (the guestbook example's tests), installed from Debian's
 #                         packages when the machine lacks it and may install them
+#   tandem_ensure_nats    NATS with JetStream on 127.0.0.1:4222 (the message queue trigger tests; they also start
+#                         nats-server processes of their own), installed from Debian's nats-server when missing
 #   tandem_ensure_prometheus  promtool and prometheus for the metrics tests (each test starts its own prometheus
 #                         on a free loopback port), installed from Debian's prometheus package when missing
 
@@ -60,4 +62,31 @@ tandem_ensure_browser() {
     (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error) >&2 || true
   fi
   return 0
+}
+
+tandem_nats_up() {
+  (exec 3<>/dev/tcp/127.0.0.1/4222 && head -c 4 <&3 | grep -q INFO) 2>/dev/null
+}
+
+tandem_ensure_nats() {
+  if ! command -v nats-server >/dev/null && [ ! -x /usr/sbin/nats-server ]; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "test.sh: installing nats-server from Debian's packages" >&2
+      (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nats-server) >/dev/null || true
+    fi
+  fi
+  tandem_nats_up && return 0
+  local nats
+  nats="$(command -v nats-server || echo /usr/sbin/nats-server)"
+  if [ ! -x "$nats" ]; then
+    echo "test.sh: the message queue trigger tests need NATS with JetStream on 127.0.0.1:4222: install nats-server, or start one there" >&2
+    return 1
+  fi
+  local store="${TMPDIR:-/tmp}/tandem-nats"
+  echo "test.sh: starting nats-server with JetStream on 127.0.0.1:4222 (store $store)" >&2
+  mkdir -p "$store"
+  setsid "$nats" -a 127.0.0.1 -p 4222 -js -sd "$store" -l "$store/nats-server.log" >/dev/null 2>&1 < /dev/null &
+  for _ in $(seq 1 50); do tandem_nats_up && return 0; sleep 0.1; done
+  echo "test.sh: NATS did not answer on 127.0.0.1:4222 after it was started" >&2
+  return 1
 }

@@ -11,6 +11,8 @@ import io.tandem.model.HttpTrigger;
 import io.tandem.model.HttpTriggerSpec;
 import io.tandem.model.Metadata;
 import io.tandem.model.Resource;
+import io.tandem.model.MessageQueueTrigger;
+import io.tandem.model.MessageQueueTriggerSpec;
 import io.tandem.model.TimeTrigger;
 import io.tandem.model.TimeTriggerSpec;
 import io.tandem.spec.SpecDocument;
@@ -42,6 +44,7 @@ final class ApplyCommand implements Runnable {
                 }
                 case HTTP_TRIGGER -> new HttpTrigger(Metadata.named(doc.name()), (HttpTriggerSpec) doc.spec());
                 case TIME_TRIGGER -> new TimeTrigger(Metadata.named(doc.name()), (TimeTriggerSpec) doc.spec());
+                case MESSAGE_QUEUE_TRIGGER -> new MessageQueueTrigger(Metadata.named(doc.name()), (MessageQueueTriggerSpec) doc.spec());
             };
             long before = revisionOf(client, resource);
             try {

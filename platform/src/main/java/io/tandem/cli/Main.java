@@ -21,6 +21,7 @@ import picocli.CommandLine.Command;
                 FnCommand.class,
                 RouteCommand.class,
                 TimerCommand.class,
+                MqtCommand.class,
                 ApplyCommand.class,
                 DeleteCommand.class,
                 StatusCommand.class,

@@ -19,6 +19,9 @@ final class ServerCommand implements Runnable {
     int apiPort;
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
+    @Option(names = "--nats", defaultValue = "${env:TANDEM_NATS_URL:-nats://127.0.0.1:4222}",
+            description = "NATS server for message queue triggers (default: $TANDEM_NATS_URL, else nats://127.0.0.1:4222). The server runs without it.")
+    String nats;
     @Option(names = "--metrics", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Record per-request metrics for /metrics on the router's port (default: on; --no-metrics only to measure their cost).")
     boolean metrics;
@@ -31,7 +34,7 @@ final class ServerCommand implements Runnable {
         } catch (IllegalArgumentException e) {
             throw new CommandFailedException(e.getMessage(), ExitCodes.USAGE);
         }
-        ServerConfig config = new ServerConfig(Connection.home(), host, routerPort, apiPort, nodes, metrics);
+        ServerConfig config = new ServerConfig(Connection.home(), host, routerPort, apiPort, nodes, metrics, nats);
         Server server;
         try {
             server = Server.start(config);

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 @Command(name = "status", mixinStandardHelpOptions = true,
-        description = {"Show the nodes and every instance: function, node, role, state, pid, port, epoch.",
+        description = {"Show the nodes and every instance: function, node, role, state, pid, port, epoch; and the message",
+                "queue triggers: NATS connection, state and message counts.",
                 "Use -o json for scripts."})
 final class StatusCommand implements Runnable {
     @Mixin
@@ -38,6 +39,18 @@ final class StatusCommand implements Runnable {
                     Output.text(i, "port"), Output.text(i, "epoch")));
         }
         Output.table(List.of("INSTANCE", "FUNCTION", "ENV", "NODE", "ROLE", "STATE", "PID", "PORT", "EPOCH"), rows);
+        printQueues(status.path("messageQueueTriggers"));
         for (JsonNode w : status.path("warnings")) System.out.println("\nwarning: " + w.asText());
+    }
+
+    /** The message queue triggers, when there are any: the NATS connection, then one row each. */
+    private static void printQueues(JsonNode queues) {
+        if (queues.path("triggers").isEmpty()) return;
+        System.out.println("\nnats " + Output.text(queues, "nats") + "   " + Output.text(queues, "connection") + "\n");
+        List<List<String>> rows = new ArrayList<>();
+        queues.path("triggers").properties().forEach(e -> rows.add(List.of(e.getKey(), Output.text(e.getValue(), "state"),
+                Output.text(e.getValue(), "delivered"), Output.text(e.getValue(), "succeeded"), Output.text(e.getValue(), "retried"),
+                Output.text(e.getValue(), "deadLettered"))));
+        Output.table(List.of("MQ TRIGGER", "STATE", "DELIVERED", "SUCCEEDED", "RETRIED", "DEAD LETTERS"), rows);
     }
 }

@@ -97,6 +97,7 @@ public final class TandemClient {
             case FUNCTION -> "/v1/functions";
             case HTTP_TRIGGER -> "/v1/triggers/http";
             case TIME_TRIGGER -> "/v1/triggers/time";
+            case MESSAGE_QUEUE_TRIGGER -> "/v1/triggers/messagequeue";
         };
     }
 

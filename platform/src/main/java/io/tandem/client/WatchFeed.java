@@ -48,7 +48,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class WatchFeed implements ChangeFeed, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WatchFeed.class);
-    private static final List<String> COLLECTIONS = List.of("/v1/environments", "/v1/functions", "/v1/triggers/http", "/v1/triggers/time");
+    private static final List<String> COLLECTIONS = List.of("/v1/environments", "/v1/functions", "/v1/triggers/http", "/v1/triggers/time",
+            "/v1/triggers/messagequeue");
 
     private final URI api;
     private final String token;

@@ -10,6 +10,8 @@ import io.tandem.model.FunctionSpec;
 import io.tandem.model.HttpTrigger;
 import io.tandem.model.HttpTriggerSpec;
 import io.tandem.model.InvalidResourceException;
+import io.tandem.model.MessageQueueTrigger;
+import io.tandem.model.MessageQueueTriggerSpec;
 import io.tandem.model.Names;
 import io.tandem.model.Resource;
 import io.tandem.model.Resource.Kind;
@@ -46,6 +48,7 @@ final class Admission {
                 case Function f -> admitFunction(tx, f);
                 case HttpTrigger t -> admitTrigger(tx, t);
                 case TimeTrigger t -> admitTimer(tx, t);
+                case MessageQueueTrigger t -> admitMessageQueueTrigger(tx, t);
             };
         } catch (InvalidResourceException e) {
             throw RequestBodies.invalid(e, r.kind());
@@ -114,6 +117,17 @@ final class Admission {
         if (tx.get(Kind.FUNCTION, s.function()).isEmpty()) {
             throw ApiException.unprocessable("function '" + s.function() + "' named by spec.function does not exist",
                     "create the function first, then its timer");
+        }
+        return t;
+    }
+
+    /** The function must exist, as for a timer: messages for nothing would all end as dead letters. */
+    private MessageQueueTrigger admitMessageQueueTrigger(Transaction tx, MessageQueueTrigger t) {
+        MessageQueueTriggerSpec s = requireSpec(t.spec(), Kind.MESSAGE_QUEUE_TRIGGER);
+        s.validate();
+        if (tx.get(Kind.FUNCTION, s.function()).isEmpty()) {
+            throw ApiException.unprocessable("function '" + s.function() + "' named by spec.function does not exist",
+                    "create the function first, then its message queue trigger");
         }
         return t;
     }

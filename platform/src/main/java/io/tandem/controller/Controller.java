@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tandem.controller.store.ResourceStore;
 import io.tandem.home.TandemHome;
 import io.tandem.metrics.Metrics;
+import io.tandem.mqt.StatusBoard;
 import io.tandem.timer.FiringJournal;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.Environment;
@@ -65,6 +66,7 @@ public final class Controller {
     private volatile EventsRoute eventRoutes;
     private final EventRecorder events = new EventRecorder(EventRecorder.DEFAULT_CAPACITY);
     private final Metrics metrics = Metrics.create();
+    private volatile QueueStatus queueStatus;
     private final ApiMetrics apiMetrics = new ApiMetrics(metrics, () -> store, events);
     /** True from listening until stop begins: what {@code /readyz} answers. */
     private volatile boolean ready;
@@ -180,6 +182,7 @@ public final class Controller {
 
     private Router router() {
         Router router = Router.router(vertx);
+        queueStatus = new QueueStatus(StatusBoard.fileIn(home));
         router.route().handler(apiMetrics.handler());
         // Without the token: probes and Prometheus carry none, and these reveal no resource.
         router.get("/healthz").handler(ctx -> Replies.json(ctx, 200, Map.of("status", "ok")));
@@ -196,7 +199,7 @@ public final class Controller {
         BodyHandler jsonBody = BodyHandler.create(false).setBodyLimit(JSON_BODY_LIMIT);
         console.registerApi(router, jsonBody);
         new ResourceRoutes(vertx, store, new Admission(packages), clusterView,
-                new TimerStatus(FiringJournal.fileIn(home), InstantSource.system(), ZoneId.systemDefault())).register(router, jsonBody);
+                new TimerStatus(FiringJournal.fileIn(home), InstantSource.system(), ZoneId.systemDefault()), queueStatus).register(router, jsonBody);
         new PackageRoutes(vertx, packages, store).register(router);
         watches = new WatchRoute(vertx, store);
         watches.register(router);
@@ -235,6 +238,7 @@ public final class Controller {
         cluster.onFailure(ctx::fail).onSuccess(view -> {
             ObjectNode body = Json.MAPPER.valueToTree(view);
             body.putObject("controller").put("pid", ProcessHandle.current().pid());
+            queueStatus.snapshot().ifPresent(s -> body.set("messageQueueTriggers", Json.MAPPER.valueToTree(s)));
             Replies.json(ctx, 200, body);
         });
     }

@@ -6,10 +6,12 @@ import io.tandem.controller.store.ResourceStore;
 import io.tandem.model.Change;
 import io.tandem.model.HttpTrigger;
 import io.tandem.model.Json;
+import io.tandem.model.MessageQueueTrigger;
 import io.tandem.model.Names;
 import io.tandem.model.Resource;
 import io.tandem.model.Resource.Kind;
 import io.tandem.model.TimeTrigger;
+import io.tandem.mqt.StatusBoard;
 import io.tandem.timer.FiringJournal;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -23,9 +25,10 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * {@code /v1/environments}, {@code /v1/functions}, {@code /v1/triggers/http} and {@code /v1/triggers/time}: list,
- * get, create (POST), create or replace (PUT, idempotent) and delete. A time trigger comes with a {@code status}
- * (next firings, the last one) that {@link TimerStatus} adds. Every write is one store transaction with its {@link Admission} checks.
+ * {@code /v1/environments}, {@code /v1/functions}, {@code /v1/triggers/http}, {@code /v1/triggers/time} and
+ * {@code /v1/triggers/messagequeue}: list, get, create (POST), create or replace (PUT, idempotent) and delete. A time
+ * trigger comes with a {@code status} (next firings, the last one) that {@link TimerStatus} adds, a message queue
+ * trigger with one (connection state, message counts) that {@link QueueStatus} adds. Every write is one store transaction with its {@link Admission} checks.
  */
 final class ResourceRoutes {
     private final Vertx vertx;
@@ -33,13 +36,15 @@ final class ResourceRoutes {
     private final Admission admission;
     private final ClusterView cluster;
     private final TimerStatus timers;
+    private final QueueStatus queues;
 
-    ResourceRoutes(Vertx vertx, ResourceStore store, Admission admission, ClusterView cluster, TimerStatus timers) {
+    ResourceRoutes(Vertx vertx, ResourceStore store, Admission admission, ClusterView cluster, TimerStatus timers, QueueStatus queues) {
         this.vertx = vertx;
         this.store = store;
         this.admission = admission;
         this.cluster = cluster;
         this.timers = timers;
+        this.queues = queues;
     }
 
     static String collection(Kind kind) {
@@ -48,6 +53,7 @@ final class ResourceRoutes {
             case FUNCTION -> "/v1/functions";
             case HTTP_TRIGGER -> "/v1/triggers/http";
             case TIME_TRIGGER -> "/v1/triggers/time";
+            case MESSAGE_QUEUE_TRIGGER -> "/v1/triggers/messagequeue";
         };
     }
 
@@ -67,9 +73,11 @@ final class ResourceRoutes {
             ObjectNode body = Json.MAPPER.createObjectNode();
             ArrayNode items = body.putArray("items");
             Map<String, FiringJournal.Entry> firings = kind == Kind.TIME_TRIGGER ? timers.entries() : Map.of();
+            Optional<StatusBoard.Snapshot> queued = kind == Kind.MESSAGE_QUEUE_TRIGGER ? queues.snapshot() : Optional.empty();
             for (Resource r : tx.list(kind)) {
                 ObjectNode item = Replies.tree(r);
                 if (r instanceof TimeTrigger t) item.set("status", timers.of(t, 1, firings));
+                if (r instanceof MessageQueueTrigger t) item.set("status", queues.of(t, queued));
                 items.add(item);
             }
             body.put("revision", tx.revision());
@@ -88,6 +96,7 @@ final class ResourceRoutes {
             }
             ObjectNode body = Replies.tree(r.get());
             if (r.get() instanceof TimeTrigger t) body.set("status", timers.of(t, next, timers.entries()));
+            if (r.get() instanceof MessageQueueTrigger t) body.set("status", queues.of(t, queues.snapshot()));
             if (kind != Kind.FUNCTION) {
                 Replies.json(ctx, 200, body);
                 return;
@@ -157,6 +166,12 @@ final class ResourceRoutes {
                 for (Resource t : tx.list(Kind.TIME_TRIGGER)) {
                     if (name.equals(((TimeTrigger) t).spec().function())) {
                         tx.delete(Kind.TIME_TRIGGER, t.name());
+                        triggers.add(t.name());
+                    }
+                }
+                for (Resource t : tx.list(Kind.MESSAGE_QUEUE_TRIGGER)) {
+                    if (name.equals(((MessageQueueTrigger) t).spec().function())) {
+                        tx.delete(Kind.MESSAGE_QUEUE_TRIGGER, t.name());
                         triggers.add(t.name());
                     }
                 }

@@ -23,6 +23,7 @@ import java.util.HexFormat;
  *   data/            the controller's store
  *   packages/        code packages, content-addressed by SHA-256
  *   timers/          firings.json: what each time trigger fired last (written before each firing)
+ *   mqt/             status.json: each message queue trigger's state and counts (written by the server, read by the controller)
  *   nodes/NAME/      one agent's files: instance logs, unpacked code, pid records
  * </pre>
  * Thread-safe: every method works on the file system only.

@@ -34,6 +34,14 @@ public record ClusterEvent(long seq, Instant at, String type, String function, S
     public static final String TIMER_SKIPPED = "timer-skipped";
     /** A time trigger's firings were not sent because they were due more than a minute ago (the server was down). */
     public static final String TIMER_MISSED = "timer-missed";
+    /** A message queue trigger gave a message up after its retries; {@code detail} names the trigger, the message and why. */
+    public static final String MQT_DEAD_LETTERED = "mqt-dead-lettered";
+    /** The server lost its NATS connection, or cannot reach NATS yet; messages wait in JetStream meanwhile. */
+    public static final String MQT_DISCONNECTED = "mqt-disconnected";
+    /** The server connected, or reconnected, to NATS. */
+    public static final String MQT_CONNECTED = "mqt-connected";
+    /** A message queue trigger could not set up its stream or consumer; it tries again. */
+    public static final String MQT_FAILED = "mqt-failed";
     /** Written by the controller when it had to drop events because its store fell behind. */
     public static final String EVENTS_DROPPED = "events-dropped";
 

@@ -10,8 +10,9 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
         @JsonSubTypes.Type(value = Environment.class, name = "Environment"),
         @JsonSubTypes.Type(value = Function.class, name = "Function"),
         @JsonSubTypes.Type(value = HttpTrigger.class, name = "HttpTrigger"),
-        @JsonSubTypes.Type(value = TimeTrigger.class, name = "TimeTrigger")})
-public sealed interface Resource permits Environment, Function, HttpTrigger, TimeTrigger {
+        @JsonSubTypes.Type(value = TimeTrigger.class, name = "TimeTrigger"),
+        @JsonSubTypes.Type(value = MessageQueueTrigger.class, name = "MessageQueueTrigger")})
+public sealed interface Resource permits Environment, Function, HttpTrigger, TimeTrigger, MessageQueueTrigger {
     Metadata metadata();
 
     @JsonIgnore
@@ -23,7 +24,8 @@ public sealed interface Resource permits Environment, Function, HttpTrigger, Tim
     }
 
     enum Kind {
-        ENVIRONMENT("Environment"), FUNCTION("Function"), HTTP_TRIGGER("HttpTrigger"), TIME_TRIGGER("TimeTrigger");
+        ENVIRONMENT("Environment"), FUNCTION("Function"), HTTP_TRIGGER("HttpTrigger"), TIME_TRIGGER("TimeTrigger"),
+        MESSAGE_QUEUE_TRIGGER("MessageQueueTrigger");
 
         private final String wireName;
 

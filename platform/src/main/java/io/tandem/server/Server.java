@@ -14,6 +14,7 @@ import io.tandem.model.Change;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.ClusterEvent;
 import io.tandem.model.Endpoint;
+import io.tandem.mqt.MessageQueueTriggers;
 import io.tandem.router.InstanceSource;
 import io.tandem.router.Router;
 import io.tandem.router.RouterConfig;
@@ -51,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * <p>The roles meet here: the router asks the executor for cold instances ({@link InstanceSource}, in process), the
  * executor pushes warm endpoints to the router ({@link EndpointPublisher}), and the controller's API reads the
  * executor's view of the cluster from the executor's own port ({@code /v1/cluster}). Time triggers fire from here
- * too ({@link TimerScheduler}), through the router, so they keep firing while the controller restarts.
+ * too ({@link TimerScheduler}), through the router, so they keep firing while the controller restarts, and so do
+ * message queue triggers ({@link MessageQueueTriggers}).
  *
  * <p>{@link #start} and {@link #stop} may be called from any thread; stop is idempotent.
  */
@@ -68,6 +70,8 @@ public final class Server {
     private volatile ControllerProcess controller;
     private volatile TimerScheduler timers;
     private volatile AutoCloseable timerSubscription;
+    private volatile MessageQueueTriggers queues;
+    private volatile AutoCloseable queueSubscription;
     private final Object infoLock = new Object();
     private ServerInfo info; // guarded by infoLock
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -149,6 +153,7 @@ public final class Server {
         }
         String routerUrl = "http://" + config.host() + ":" + router.port();
         server.startTimers(URI.create(routerUrl));
+        server.startMessageQueueTriggers(URI.create(routerUrl));
         server.publishInfo(new ServerInfo(api, routerUrl, executor.url(), ProcessHandle.current().pid(), Instant.now(),
                 server.controller.pid()));
         log.info("Tandem is ready: router {}  API {}  nodes {}  home {}", routerUrl, api, config.nodes(), home.root());
@@ -164,6 +169,16 @@ public final class Server {
         timers = t;
         timerSubscription = feed.subscribe(t);
         t.start();
+    }
+
+    /**
+     * Starts reading message queue triggers, like the timers once the router serves; NATS may be down (the triggers
+     * report it and connect when it comes).
+     */
+    private void startMessageQueueTriggers(URI routerUrl) {
+        MessageQueueTriggers q = MessageQueueTriggers.create(config.natsUrl(), routerUrl, config.home(), events::emit).start();
+        queues = q;
+        queueSubscription = feed.subscribe(q);
     }
 
     public int routerPort() {
@@ -193,7 +208,8 @@ public final class Server {
     }
 
     /**
-     * Stops the timers (no new firings) and the router first (no new requests), then the executor with every
+     * Stops the timers (no new firings) and the message queue triggers (messages in flight are delivered again later)
+     * and the router first (no new requests), then the executor with every
      * instance and agent, hands the controller the last events, then stops it.
      */
     public synchronized void stop() {
@@ -201,6 +217,7 @@ public final class Server {
         stopping = true;
         log.info("stopping");
         stopTimers();
+        stopMessageQueueTriggers();
         quietly(router.stop());
         quietly(executor.stop());
         try {
@@ -214,6 +231,15 @@ public final class Server {
         ServerInfo.removeIfOwnedBy(config.home(), ProcessHandle.current().pid());
         quietly(vertx.close());
         stopped.countDown();
+    }
+
+    private void stopMessageQueueTriggers() {
+        try {
+            if (queueSubscription != null) queueSubscription.close();
+        } catch (Exception e) {
+            log.warn("while stopping the message queue triggers: {}", e.toString());
+        }
+        if (queues != null) queues.close();
     }
 
     private void stopTimers() {

@@ -1,17 +1,28 @@
 package io.tandem.server;
 
 import io.tandem.home.TandemHome;
+import io.tandem.mqt.MessageQueueTriggers;
 
 /**
  * How {@code tandem server} runs. Ports may be 0 (any free port), as tests use them. {@code requestMetrics}: the
  * router records per-request meters for {@code /metrics} (default true; off only to measure what they cost).
+ * {@code natsUrl}: where message queue triggers read NATS (default {@value MessageQueueTriggers#DEFAULT_NATS_URL});
+ * the server starts and serves without it.
  */
-public record ServerConfig(TandemHome home, String host, int routerPort, int apiPort, int nodes, boolean requestMetrics) {
+public record ServerConfig(TandemHome home, String host, int routerPort, int apiPort, int nodes, boolean requestMetrics, String natsUrl) {
+    public ServerConfig(TandemHome home, String host, int routerPort, int apiPort, int nodes, boolean requestMetrics) {
+        this(home, host, routerPort, apiPort, nodes, requestMetrics, MessageQueueTriggers.DEFAULT_NATS_URL);
+    }
+
     public ServerConfig(TandemHome home, String host, int routerPort, int apiPort, int nodes) {
         this(home, host, routerPort, apiPort, nodes, true);
     }
 
     public static ServerConfig defaults(TandemHome home) {
         return new ServerConfig(home, "127.0.0.1", 8080, 8088, 2);
+    }
+
+    public ServerConfig withNatsUrl(String url) {
+        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, url);
     }
 }

@@ -15,6 +15,7 @@ import io.tandem.model.InvalidResourceException;
 import io.tandem.model.Json;
 import io.tandem.model.Names;
 import io.tandem.model.Resource;
+import io.tandem.model.MessageQueueTriggerSpec;
 import io.tandem.model.TimeTriggerSpec;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -123,7 +124,7 @@ public final class SpecFiles {
         Resource.Kind kind = kindOf(kindText);
         if (kind == null) {
             throw new SpecException(file, lineOfField(chunk, "kind"), "kind", (kindText == null ? "missing" : "unknown kind '" + kindText + "'")
-                    + ": use Environment, Function, HttpTrigger or TimeTrigger");
+                    + ": use Environment, Function, HttpTrigger, TimeTrigger or MessageQueueTrigger");
         }
         for (var it = tree.fieldNames(); it.hasNext(); ) {
             String f = it.next();
@@ -146,6 +147,7 @@ public final class SpecFiles {
                 case FunctionFileSpec f -> validateFunction(file, f);
                 case HttpTriggerSpec t -> t.validate();
                 case TimeTriggerSpec t -> t.validate();
+                case MessageQueueTriggerSpec t -> t.validate();
                 default -> throw new IllegalStateException();
             }
         } catch (InvalidResourceException e) {
@@ -161,6 +163,7 @@ public final class SpecFiles {
             case FUNCTION -> FunctionFileSpec.class;
             case HTTP_TRIGGER -> HttpTriggerSpec.class;
             case TIME_TRIGGER -> TimeTriggerSpec.class;
+            case MESSAGE_QUEUE_TRIGGER -> MessageQueueTriggerSpec.class;
         };
         try {
             JsonNode specNode = Json.YAML.readTree(chunk.text()).get("spec");

@@ -72,6 +72,12 @@ class ArchitectureTest {
     }
 
     @Test
+    void messageQueueTriggersReachFunctionsOnlyThroughTheRouter() {
+        // Over HTTP, as timers do, so each function's strategy applies to a message.
+        assertThat(deps.get("mqt")).as("mqt depends on " + deps.get("mqt")).doesNotContain("router", "executor", "agent", "controller", "packages", "timer");
+    }
+
+    @Test
     void agentRunsOnItsOwnWithoutTheServerRoles() {
         assertThat(deps.get("agent")).as("agent depends on " + deps.get("agent")).doesNotContain("controller", "router", "executor", "server", "cli");
     }

@@ -3,6 +3,7 @@ package io.tandem.server;
 import io.tandem.cli.Main;
 import io.tandem.client.TandemClient;
 import io.tandem.home.TandemHome;
+import io.tandem.mqt.MessageQueueTriggers;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -21,8 +22,13 @@ final class RunningServer implements AutoCloseable {
     final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     RunningServer(int nodes) throws IOException {
+        this(nodes, MessageQueueTriggers.DEFAULT_NATS_URL);
+    }
+
+    /** With message queue triggers reading NATS at {@code natsUrl}. */
+    RunningServer(int nodes, String natsUrl) throws IOException {
         home = new TandemHome(Files.createTempDirectory("tandem-it-"));
-        server = Server.start(new ServerConfig(home, "127.0.0.1", 0, 0, nodes));
+        server = Server.start(new ServerConfig(home, "127.0.0.1", 0, 0, nodes).withNatsUrl(natsUrl));
         client = new TandemClient(URI.create("http://127.0.0.1:" + server.apiPort()), home.readToken());
     }
 

@@ -8,6 +8,7 @@ import io.tandem.model.Environment;
 import io.tandem.model.Function;
 import io.tandem.model.HttpTrigger;
 import io.tandem.model.Json;
+import io.tandem.model.MessageQueueTrigger;
 import io.tandem.model.Metadata;
 import io.tandem.model.Resource;
 import io.tandem.model.Resource.Kind;
@@ -628,6 +629,7 @@ public final class ResourceStore implements AutoCloseable {
             case Function f -> f.spec();
             case HttpTrigger t -> t.spec();
             case TimeTrigger t -> t.spec();
+            case MessageQueueTrigger t -> t.spec();
         };
     }
 
@@ -638,6 +640,7 @@ public final class ResourceStore implements AutoCloseable {
             case Function f -> new Function(m, f.spec());
             case HttpTrigger t -> new HttpTrigger(m, t.spec());
             case TimeTrigger t -> new TimeTrigger(m, t.spec());
+            case MessageQueueTrigger t -> new MessageQueueTrigger(m, t.spec());
         };
     }
 

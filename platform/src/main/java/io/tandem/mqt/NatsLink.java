@@ -1,0 +1,178 @@
+package io.tandem.mqt;
+
+import io.nats.client.Connection;
+import io.nats.client.ConnectionListener;
+import io.nats.client.ErrorListener;
+import io.nats.client.Nats;
+import io.nats.client.Options;
+import io.tandem.model.ClusterEvent;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The server's one connection to NATS, kept forever: until the first connection succeeds a thread of its own tries
+ * every {@link #RETRY} (NATS may start after Tandem); after that the client library reconnects by itself, without
+ * limit. Losing and regaining the connection are cluster events ({@code mqt-disconnected}, {@code mqt-connected});
+ * {@code onChange} runs after each connection and each loss, on the library's thread, and must return at once.
+ * Thread-safe.
+ */
+final class NatsLink implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NatsLink.class);
+    static final Duration RETRY = Duration.ofSeconds(1);
+
+    private final String url;
+    private final Consumer<ClusterEvent> events;
+    private final Runnable onChange;
+    private volatile Connection connection;
+    private volatile boolean up;
+    private volatile String reason;
+    private volatile String lastError;
+    private volatile boolean closed;
+    private Thread connector; // guarded by this
+
+    NatsLink(String url, Consumer<ClusterEvent> events, Runnable onChange) {
+        this.url = url;
+        this.events = events;
+        this.onChange = onChange;
+        this.reason = "not connected to " + url + " yet";
+    }
+
+    String url() {
+        return url;
+    }
+
+    /** Starts connecting, once; later calls do nothing. */
+    synchronized void start() {
+        if (connector != null || closed) return;
+        connector = Thread.ofPlatform().daemon().name("nats-connect").start(this::connectLoop);
+    }
+
+    /** The connection, while it is up. */
+    Optional<Connection> connection() {
+        return up ? Optional.ofNullable(connection) : Optional.empty();
+    }
+
+    boolean isUp() {
+        return up;
+    }
+
+    /** {@code connected}, or {@code disconnected: <reason>}. */
+    String state() {
+        return up ? "connected" : "disconnected: " + reason;
+    }
+
+    private void connectLoop() {
+        Options options = new Options.Builder().server(url).connectionName("tandem-server").maxReconnects(-1)
+                .reconnectWait(RETRY).connectionTimeout(Duration.ofSeconds(2)).connectionListener(new Listener())
+                .errorListener(new Errors()).build();
+        boolean reported = false;
+        while (!closed) {
+            try {
+                Connection c = Nats.connect(options);
+                synchronized (this) {
+                    if (closed) {
+                        c.close();
+                        return;
+                    }
+                    connection = c;
+                }
+                connected(c, false);
+                return;
+            } catch (IOException e) {
+                reason = "cannot reach " + url + ": " + (e.getMessage() == null ? e.toString() : e.getMessage())
+                        + (lastError == null ? "" : " (" + lastError + ")");
+                if (!reported) {
+                    log.warn("message queue triggers wait for NATS: {}; trying again every {} ms", reason, RETRY.toMillis());
+                    emit(ClusterEvent.MQT_DISCONNECTED, "message queue triggers wait for NATS: " + reason);
+                    reported = true;
+                }
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
+                Thread.sleep(RETRY);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void connected(Connection c, boolean again) {
+        connection = c;
+        up = true;
+        lastError = null;
+        log.info("message queue triggers {} NATS at {}", again ? "reconnected to" : "connected to", url);
+        emit(ClusterEvent.MQT_CONNECTED, (again ? "reconnected to NATS at " : "connected to NATS at ") + url);
+        onChange.run();
+    }
+
+    private final class Listener implements ConnectionListener {
+        @Override
+        public void connectionEvent(Connection c, Events type) {
+            switch (type) {
+                case RECONNECTED -> connected(c, true);
+                case DISCONNECTED -> {
+                    if (!up) return;
+                    up = false;
+                    reason = "lost the connection to " + url + (lastError == null ? "" : ": " + lastError) + "; reconnecting";
+                    log.warn("message queue triggers {}", reason);
+                    emit(ClusterEvent.MQT_DISCONNECTED, "message queue triggers " + reason + "; messages wait in JetStream");
+                    onChange.run();
+                }
+                case CLOSED -> {
+                    up = false;
+                    reason = "the connection to " + url + " is closed";
+                }
+                default -> {
+                }
+            }
+        }
+    }
+
+    private final class Errors implements ErrorListener {
+        @Override
+        public void exceptionOccurred(Connection c, Exception e) {
+            lastError = e.getMessage() == null ? e.toString() : e.getMessage();
+            log.debug("NATS: {}", lastError);
+        }
+
+        @Override
+        public void errorOccurred(Connection c, String error) {
+            lastError = error;
+            log.debug("NATS error: {}", error);
+        }
+    }
+
+    private void emit(String type, String detail) {
+        try {
+            events.accept(ClusterEvent.of(Instant.now(), type, null, null, null, detail));
+        } catch (RuntimeException e) {
+            log.warn("cannot report a {} event: {}", type, e.toString());
+        }
+    }
+
+    @Override
+    public void close() {
+        Connection c;
+        Thread t;
+        synchronized (this) {
+            closed = true;
+            c = connection;
+            t = connector;
+        }
+        up = false;
+        if (t != null) t.interrupt();
+        if (c != null) {
+            try {
+                c.close();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
