@@ -36,10 +36,10 @@ public record ClusterEvent(long seq, Instant at, String type, String function, S
     public static final String TIMER_MISSED = "timer-missed";
     /** A message queue trigger gave a message up after its retries; {@code detail} names the trigger, the message and why. */
     public static final String MQT_DEAD_LETTERED = "mqt-dead-lettered";
-    /** The server lost its NATS connection, or cannot reach NATS yet; messages wait in JetStream meanwhile. */
-    public static final String MQT_DISCONNECTED = "mqt-disconnected";
-    /** The server connected, or reconnected, to NATS. */
-    public static final String MQT_CONNECTED = "mqt-connected";
+    /** The server lost a NATS connection, or cannot reach NATS yet; what is stored waits in JetStream meanwhile. {@code detail} names what uses it. */
+    public static final String NATS_DISCONNECTED = "nats-disconnected";
+    /** The server connected, or reconnected, to NATS; {@code detail} names what uses the connection. */
+    public static final String NATS_CONNECTED = "nats-connected";
     /** A message queue trigger could not set up its stream or consumer; it tries again. */
     public static final String MQT_FAILED = "mqt-failed";
     /** Written by the controller when it had to drop events because its store fell behind. */

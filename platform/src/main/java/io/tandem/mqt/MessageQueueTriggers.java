@@ -1,6 +1,9 @@
 package io.tandem.mqt;
 
 import io.nats.client.Connection;
+import io.tandem.client.FunctionCaller;
+import io.tandem.client.NatsLink;
+import io.tandem.client.RouterCaller;
 import io.tandem.home.TandemHome;
 import io.tandem.model.Change;
 import io.tandem.model.ClusterEvent;
@@ -60,7 +63,7 @@ public final class MessageQueueTriggers implements Consumer<Change>, AutoCloseab
         this.caller = caller;
         this.board = board;
         this.events = events;
-        this.link = new NatsLink(natsUrl, events, () -> control.execute(this::connectionChanged));
+        this.link = new NatsLink(natsUrl, "message queue triggers", events, () -> control.execute(this::connectionChanged));
     }
 
     /**

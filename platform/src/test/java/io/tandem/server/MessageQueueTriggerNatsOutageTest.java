@@ -45,7 +45,7 @@ class MessageQueueTriggerNatsOutageTest {
             assertThat(served.statusCode()).as("the server serves without NATS").isEqualTo(200);
             assertThat(served.body()).isEqualTo("done:over http");
             await().atMost(WAIT).untilAsserted(() -> assertThat(tandem.client.get("/v1/events?limit=1000").findValuesAsText("type"))
-                    .contains("mqt-disconnected"));
+                    .contains("nats-disconnected"));
 
             broker.start();
             await().atMost(WAIT).until(() -> status(tandem, "jobs").path("state").asText().equals("connected"));

@@ -1,4 +1,4 @@
-package io.tandem.mqt;
+package io.tandem.client;
 
 import java.io.IOException;
 import java.net.URI;
@@ -12,12 +12,12 @@ import java.time.Duration;
  * take, so each function's strategy (retry, active-standby, replicate) applies to a message as to any request.
  * Thread-safe.
  */
-final class RouterCaller implements FunctionCaller {
+public final class RouterCaller implements FunctionCaller {
     private final URI router;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
 
     /** {@code router}: the router's base URL, such as {@code http://127.0.0.1:8080}. */
-    RouterCaller(URI router) {
+    public RouterCaller(URI router) {
         this.router = router;
     }
 
@@ -28,6 +28,6 @@ final class RouterCaller implements FunctionCaller {
                 .timeout(timeout);
         call.headers().forEach(request::header);
         HttpResponse<byte[]> response = http.send(request.build(), HttpResponse.BodyHandlers.ofByteArray());
-        return new Answer(response.statusCode(), response.body());
+        return new Answer(response.statusCode(), response.body(), response.headers().firstValue("Content-Type").orElse(null));
     }
 }

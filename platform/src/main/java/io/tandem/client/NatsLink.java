@@ -1,4 +1,4 @@
-package io.tandem.mqt;
+package io.tandem.client;
 
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
@@ -15,17 +15,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The server's one connection to NATS, kept forever: until the first connection succeeds a thread of its own tries
+ * A connection of the server's to NATS, one per purpose (message queue triggers, async calls), kept forever: until the first connection succeeds a thread of its own tries
  * every {@link #RETRY} (NATS may start after Tandem); after that the client library reconnects by itself, without
- * limit. Losing and regaining the connection are cluster events ({@code mqt-disconnected}, {@code mqt-connected});
+ * limit. Losing and regaining the connection are cluster events ({@code nats-disconnected}, {@code nats-connected}, their
+ * detail naming the purpose);
  * {@code onChange} runs after each connection and each loss, on the library's thread, and must return at once.
  * Thread-safe.
  */
-final class NatsLink implements AutoCloseable {
+public final class NatsLink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NatsLink.class);
     static final Duration RETRY = Duration.ofSeconds(1);
 
     private final String url;
+    private final String purpose;
     private final Consumer<ClusterEvent> events;
     private final Runnable onChange;
     private volatile Connection connection;
@@ -35,39 +37,41 @@ final class NatsLink implements AutoCloseable {
     private volatile boolean closed;
     private Thread connector; // guarded by this
 
-    NatsLink(String url, Consumer<ClusterEvent> events, Runnable onChange) {
+    /** {@code purpose} names the user in logs and events, as {@code message queue triggers}. */
+    public NatsLink(String url, String purpose, Consumer<ClusterEvent> events, Runnable onChange) {
         this.url = url;
+        this.purpose = purpose;
         this.events = events;
         this.onChange = onChange;
         this.reason = "not connected to " + url + " yet";
     }
 
-    String url() {
+    public String url() {
         return url;
     }
 
     /** Starts connecting, once; later calls do nothing. */
-    synchronized void start() {
+    public synchronized void start() {
         if (connector != null || closed) return;
         connector = Thread.ofPlatform().daemon().name("nats-connect").start(this::connectLoop);
     }
 
     /** The connection, while it is up. */
-    Optional<Connection> connection() {
+    public Optional<Connection> connection() {
         return up ? Optional.ofNullable(connection) : Optional.empty();
     }
 
-    boolean isUp() {
+    public boolean isUp() {
         return up;
     }
 
     /** {@code connected}, or {@code disconnected: <reason>}. */
-    String state() {
+    public String state() {
         return up ? "connected" : "disconnected: " + reason;
     }
 
     private void connectLoop() {
-        Options options = new Options.Builder().server(url).connectionName("tandem-server").maxReconnects(-1)
+        Options options = new Options.Builder().server(url).connectionName("tandem-server " + purpose).maxReconnects(-1)
                 .reconnectWait(RETRY).connectionTimeout(Duration.ofSeconds(2)).connectionListener(new Listener())
                 .errorListener(new Errors()).build();
         boolean reported = false;
@@ -87,8 +91,8 @@ final class NatsLink implements AutoCloseable {
                 reason = "cannot reach " + url + ": " + (e.getMessage() == null ? e.toString() : e.getMessage())
                         + (lastError == null ? "" : " (" + lastError + ")");
                 if (!reported) {
-                    log.warn("message queue triggers wait for NATS: {}; trying again every {} ms", reason, RETRY.toMillis());
-                    emit(ClusterEvent.MQT_DISCONNECTED, "message queue triggers wait for NATS: " + reason);
+                    log.warn("{} wait for NATS: {}; trying again every {} ms", purpose, reason, RETRY.toMillis());
+                    emit(ClusterEvent.NATS_DISCONNECTED, purpose + " wait for NATS: " + reason);
                     reported = true;
                 }
             } catch (InterruptedException e) {
@@ -106,8 +110,8 @@ final class NatsLink implements AutoCloseable {
         connection = c;
         up = true;
         lastError = null;
-        log.info("message queue triggers {} NATS at {}", again ? "reconnected to" : "connected to", url);
-        emit(ClusterEvent.MQT_CONNECTED, (again ? "reconnected to NATS at " : "connected to NATS at ") + url);
+        log.info("{} {} NATS at {}", purpose, again ? "reconnected to" : "connected to", url);
+        emit(ClusterEvent.NATS_CONNECTED, purpose + (again ? " reconnected to NATS at " : " connected to NATS at ") + url);
         onChange.run();
     }
 
@@ -120,8 +124,8 @@ final class NatsLink implements AutoCloseable {
                     if (!up) return;
                     up = false;
                     reason = "lost the connection to " + url + (lastError == null ? "" : ": " + lastError) + "; reconnecting";
-                    log.warn("message queue triggers {}", reason);
-                    emit(ClusterEvent.MQT_DISCONNECTED, "message queue triggers " + reason + "; messages wait in JetStream");
+                    log.warn("{} {}", purpose, reason);
+                    emit(ClusterEvent.NATS_DISCONNECTED, purpose + " " + reason + "; what is stored waits in JetStream");
                     onChange.run();
                 }
                 case CLOSED -> {
