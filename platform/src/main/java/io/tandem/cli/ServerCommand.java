@@ -1,8 +1,12 @@
 package io.tandem.cli;
 
 import io.tandem.agent.AgentMain;
+import io.tandem.async.AsyncCalls;
+import io.tandem.model.Durations;
+import io.tandem.model.InvalidResourceException;
 import io.tandem.server.Server;
 import io.tandem.server.ServerConfig;
+import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -20,8 +24,17 @@ final class ServerCommand implements Runnable {
     @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
     String host;
     @Option(names = "--nats", defaultValue = "${env:TANDEM_NATS_URL:-nats://127.0.0.1:4222}",
-            description = "NATS server for message queue triggers (default: $TANDEM_NATS_URL, else nats://127.0.0.1:4222). The server runs without it.")
+            description = "NATS server for message queue triggers and async calls (default: $TANDEM_NATS_URL, else nats://127.0.0.1:4222). The server runs without it.")
     String nats;
+    @Option(names = "--allow-private-callbacks", description = {"Let async calls post their results to loopback, link-local and private addresses",
+            "(refused by default: the server makes that request itself). Tandem's own ports stay refused."})
+    boolean allowPrivateCallbacks;
+    @Option(names = "--async-retries", defaultValue = "3", paramLabel = "N",
+            description = "Attempts after the first for an async call answered 429 or 5xx, or not at all (default: ${DEFAULT-VALUE}).")
+    int asyncRetries;
+    @Option(names = "--async-retry-delay", defaultValue = "1s", paramLabel = "DURATION",
+            description = "Wait before an async call's first retry, doubled each time up to 1m (default: ${DEFAULT-VALUE}).")
+    String asyncRetryDelay;
     @Option(names = "--metrics", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Record per-request metrics for /metrics on the router's port (default: on; --no-metrics only to measure their cost).")
     boolean metrics;
@@ -34,7 +47,16 @@ final class ServerCommand implements Runnable {
         } catch (IllegalArgumentException e) {
             throw new CommandFailedException(e.getMessage(), ExitCodes.USAGE);
         }
-        ServerConfig config = new ServerConfig(Connection.home(), host, routerPort, apiPort, nodes, metrics, nats);
+        if (asyncRetries < 0 || asyncRetries > 100) throw new CommandFailedException("--async-retries must be 0 to 100, was " + asyncRetries, ExitCodes.USAGE);
+        Duration retryDelay;
+        try {
+            retryDelay = Durations.parse("--async-retry-delay", asyncRetryDelay);
+        } catch (InvalidResourceException e) {
+            throw new CommandFailedException(e.getMessage(), ExitCodes.USAGE);
+        }
+        AsyncCalls.Settings d = AsyncCalls.Settings.defaults();
+        ServerConfig config = new ServerConfig(Connection.home(), host, routerPort, apiPort, nodes, metrics, nats, allowPrivateCallbacks,
+                new AsyncCalls.Settings(asyncRetries, retryDelay, d.maxRetryDelay(), d.concurrency(), d.callbackAttempts()));
         Server server;
         try {
             server = Server.start(config);

@@ -12,6 +12,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
@@ -90,6 +92,19 @@ public record TandemHome(Path root) {
             return Files.readString(tokenFile()).trim();
         } catch (IOException e) {
             throw new UncheckedIOException("no API token in " + root + ": start the server with 'tandem server' (or set TANDEM_HOME)", e);
+        }
+    }
+
+    /**
+     * A short name of this installation that stays the same across restarts: 12 hex digits of a digest of its token.
+     * What several installations may share (a NATS server) is named with it, so each keeps to its own.
+     */
+    public String installationId() {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(("tandem installation " + readToken()).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 6);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The router role: serves HTTP triggers and {@code /function/<name>} on one port, streaming each request to an
@@ -77,7 +78,8 @@ public final class Router {
         this.feed = feed;
         this.source = source;
         RequestMetrics requests = config.requestMetrics() ? RequestMetrics.on(metrics.registry()) : RequestMetrics.off();
-        this.parts = new RouterParts(vertx, config, new Routes(), new EndpointTable(), new ColdStarts(source), feed, metrics, requests, new InFlight());
+        this.parts = new RouterParts(vertx, config, new Routes(), new EndpointTable(), new ColdStarts(source), feed, metrics, requests, new InFlight(),
+                new AtomicReference<>(AsyncGateway.NONE));
     }
 
     /** Subscribes to the change feed and listens; completes once the port accepts connections. */
@@ -108,6 +110,11 @@ public final class Router {
     /** The registry served on {@code /metrics}. */
     public Metrics metrics() {
         return parts.metrics();
+    }
+
+    /** Sends {@code POST /async-function/...} and {@code GET /async-calls/...} to {@code gateway} from now on. */
+    public void asyncGateway(AsyncGateway gateway) {
+        parts.async().set(gateway);
     }
 
     /** What the server verticles share, for tests of this package. */

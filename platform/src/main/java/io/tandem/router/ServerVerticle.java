@@ -1,6 +1,7 @@
 package io.tandem.router;
 
 import io.tandem.metrics.Metrics;
+import io.tandem.model.AsyncCall;
 import io.tandem.model.Endpoint;
 import io.tandem.router.strategy.AttemptFailure;
 import io.vertx.core.Context;
@@ -19,7 +20,11 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.streams.Pipe;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * One event loop's share of the router: an HTTP server (sharing the router's port with its siblings) and its own
@@ -96,6 +101,14 @@ final class ServerVerticle extends VerticleBase {
             default -> {
             }
         }
+        if (req.path().startsWith(ASYNC_PREFIX)) {
+            acceptAsync(req);
+            return;
+        }
+        if (req.path().startsWith(ASYNC_CALLS)) {
+            asyncState(req);
+            return;
+        }
         switch (parts.routes().resolve(req.method().name(), req.path(), req.query())) {
             case Routes.Missing missing -> lookAgainOnceCaughtUp(req, arrived);
             case Routes.Found found -> invoke(req, found.target(), arrived);
@@ -145,6 +158,96 @@ final class ServerVerticle extends VerticleBase {
                     unrouted(req, 404, missing.error(), missing.detail());
                 }
                 case Routes.Found found -> invoke(req, found.target(), arrived); // it reads the body, still paused
+            }
+        }));
+    }
+
+    // ---- async calls ------------------------------------------------------------------------------------------
+
+    static final String ASYNC_PREFIX = "/async-function/";
+    static final String ASYNC_CALLS = "/async-calls/";
+    static final String CALLBACK_URL = "X-Callback-Url";
+    static final String CALL_ID = "X-Call-Id";
+
+    /**
+     * {@code METHOD /async-function/<name>[/<rest>]}: reads the body (at most {@value AsyncCall#MAX_BODY_BYTES} bytes),
+     * hands the call to the async gateway and answers 202 with its id once it is stored, or why it could not be.
+     * The function must exist now; it runs later, through this router, as {@code METHOD /function/<name>[/<rest>]}.
+     */
+    private void acceptAsync(HttpServerRequest req) {
+        String rest = req.path().substring(ASYNC_PREFIX.length());
+        int slash = rest.indexOf('/');
+        String name = slash < 0 ? rest : rest.substring(0, slash);
+        String path = (slash < 0 ? "/" : rest.substring(slash)) + (req.query() == null ? "" : "?" + req.query());
+        if (!(parts.routes().resolve(req.method().name(), "/function/" + rest, null) instanceof Routes.Found)) {
+            unrouted(req, 404, "function not found", "no function named '" + name + "'; see tandem fn list");
+            return;
+        }
+        String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+        if (length != null && parseLength(length) > AsyncCall.MAX_BODY_BYTES) {
+            ErrorReply.send(req, 413, "request body too large", "an async call's body may have " + AsyncCall.MAX_BODY_BYTES
+                    + " bytes; this one has " + length.trim() + ": call /function/" + name + " at once instead (6 MB)");
+            return;
+        }
+        Map<String, String> headers = new LinkedHashMap<>();
+        Forwarding.requestHeaders(req, Forwarding.requestIdOf(req), Map.of()).forEach(h -> {
+            if (!h.getKey().equalsIgnoreCase(CALLBACK_URL) && !h.getKey().equalsIgnoreCase(HttpHeaders.CONTENT_LENGTH.toString())) {
+                headers.merge(h.getKey(), h.getValue(), (a, b) -> a + ", " + b);
+            }
+        });
+        String callback = req.getHeader(CALLBACK_URL);
+        Buffer body = Buffer.buffer();
+        LimitedBody limited = new LimitedBody(req, AsyncCall.MAX_BODY_BYTES);
+        Context context = vertx.getOrCreateContext();
+        limited.exceptionHandler(failure -> {
+            if (failure instanceof LimitedBody.TooLarge) {
+                ErrorReply.send(req, 413, "request body too large", "an async call's body may have " + AsyncCall.MAX_BODY_BYTES + " bytes");
+            } else if (!req.response().ended()) {
+                req.response().reset();
+            }
+        });
+        limited.handler(body::appendBuffer);
+        limited.endHandler(v -> {
+            if (req.response().ended()) return;
+            AsyncCall call = new AsyncCall(AsyncCall.newId(), name, req.method().name(), path, headers, body.getBytes(),
+                    callback == null || callback.isBlank() ? null : callback.trim(), Instant.now());
+            parts.async().get().accept(call).whenComplete((stored, failure) -> context.runOnContext(x -> {
+                if (failure == null) {
+                    req.response().setStatusCode(202).putHeader(CALL_ID, call.id()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+                            .end("{\"callId\":\"" + call.id() + "\",\"function\":\"" + name + "\",\"state\":\"queued\",\"status\":\""
+                                    + ASYNC_CALLS + call.id() + "\"}");
+                    return;
+                }
+                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
+                if (cause instanceof AsyncGateway.Refused refused) {
+                    ErrorReply.send(req, 400, "callback refused", refused.getMessage());
+                } else {
+                    req.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
+                    ErrorReply.send(req, 503, "cannot store the async call", Invocation.messageOf(cause)
+                            + "; nothing was stored: send it again, or call /function/" + name + " at once");
+                }
+            }));
+        });
+        req.resume();
+    }
+
+    /** {@code GET /async-calls/<id>}: the call's state, as the gateway keeps it. */
+    private void asyncState(HttpServerRequest req) {
+        String id = req.path().substring(ASYNC_CALLS.length());
+        if (req.method() != HttpMethod.GET || !AsyncCall.isId(id)) {
+            ErrorReply.send(req, req.method() != HttpMethod.GET ? 405 : 404, req.method() != HttpMethod.GET ? "method not allowed" : "no such call",
+                    req.method() != HttpMethod.GET ? "GET /async-calls/<id>" : "'" + id + "' is not a call id");
+            return;
+        }
+        Context context = vertx.getOrCreateContext();
+        parts.async().get().state(id).whenComplete((state, failure) -> context.runOnContext(x -> {
+            if (failure != null) {
+                req.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
+                ErrorReply.send(req, 503, "cannot read the async call", Invocation.messageOf(failure));
+            } else if (state.isEmpty()) {
+                ErrorReply.send(req, 404, "no such call", "no async call has id " + id + " (calls are kept 7 days)");
+            } else {
+                req.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(state.get());
             }
         }));
     }

@@ -1,5 +1,7 @@
 package io.tandem.server;
 
+import io.tandem.async.AsyncCalls;
+import io.tandem.async.CallbackGuard;
 import io.tandem.client.WatchFeed;
 import io.tandem.executor.EndpointPublisher;
 import io.tandem.executor.EventUplink;
@@ -10,11 +12,13 @@ import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
 import io.tandem.metrics.Metrics;
 import io.tandem.metrics.TrafficHistory;
+import io.tandem.model.AsyncCall;
 import io.tandem.model.Change;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.ClusterEvent;
 import io.tandem.model.Endpoint;
 import io.tandem.mqt.MessageQueueTriggers;
+import io.tandem.router.AsyncGateway;
 import io.tandem.router.InstanceSource;
 import io.tandem.router.Router;
 import io.tandem.router.RouterConfig;
@@ -26,6 +30,7 @@ import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
@@ -34,8 +39,12 @@ import java.time.InstantSource;
 import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -71,6 +80,7 @@ public final class Server {
     private volatile TimerScheduler timers;
     private volatile AutoCloseable timerSubscription;
     private volatile MessageQueueTriggers queues;
+    private volatile AsyncCalls async;
     private volatile AutoCloseable queueSubscription;
     private final Object infoLock = new Object();
     private ServerInfo info; // guarded by infoLock
@@ -154,6 +164,7 @@ public final class Server {
         String routerUrl = "http://" + config.host() + ":" + router.port();
         server.startTimers(URI.create(routerUrl));
         server.startMessageQueueTriggers(URI.create(routerUrl));
+        server.startAsyncCalls(URI.create(routerUrl), URI.create(api), URI.create(executor.url()));
         server.publishInfo(new ServerInfo(api, routerUrl, executor.url(), ProcessHandle.current().pid(), Instant.now(),
                 server.controller.pid()));
         log.info("Tandem is ready: router {}  API {}  nodes {}  home {}", routerUrl, api, config.nodes(), home.root());
@@ -179,6 +190,30 @@ public final class Server {
         MessageQueueTriggers q = MessageQueueTriggers.create(config.natsUrl(), routerUrl, config.home(), events::emit).start();
         queues = q;
         queueSubscription = feed.subscribe(q);
+    }
+
+    /**
+     * Takes async calls at the router, keeps them in NATS and runs them through the router. Callbacks may never reach
+     * Tandem's own API, router or executor.
+     */
+    private void startAsyncCalls(URI routerUrl, URI apiUrl, URI executorUrl) {
+        Set<InetSocketAddress> own = new HashSet<>();
+        for (URI u : List.of(routerUrl, apiUrl, executorUrl)) own.add(new InetSocketAddress(u.getHost(), u.getPort()));
+        AsyncCalls a = AsyncCalls.create(config.natsUrl(), config.home().installationId(), routerUrl, new CallbackGuard(config.allowPrivateCallbacks(), own),
+                config.async(), events::emit).start();
+        async = a;
+        router.asyncGateway(new AsyncGateway() {
+            @Override
+            public CompletionStage<Void> accept(AsyncCall call) {
+                return a.accept(call).exceptionallyCompose(e -> CompletableFuture.failedFuture(
+                        e instanceof CallbackGuard.Refused r ? new AsyncGateway.Refused(r.getMessage()) : e));
+            }
+
+            @Override
+            public CompletionStage<Optional<String>> state(String id) {
+                return a.state(id);
+            }
+        });
     }
 
     public int routerPort() {
@@ -219,6 +254,7 @@ public final class Server {
         stopTimers();
         stopMessageQueueTriggers();
         quietly(router.stop());
+        if (async != null) async.close(); // after the router: no call is taken that could not be stored
         quietly(executor.stop());
         try {
             if (controller != null && controller.pid() != 0) events.flush(Duration.ofSeconds(2));

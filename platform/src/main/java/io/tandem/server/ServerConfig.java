@@ -1,5 +1,6 @@
 package io.tandem.server;
 
+import io.tandem.async.AsyncCalls;
 import io.tandem.home.TandemHome;
 import io.tandem.mqt.MessageQueueTriggers;
 
@@ -7,9 +8,16 @@ import io.tandem.mqt.MessageQueueTriggers;
  * How {@code tandem server} runs. Ports may be 0 (any free port), as tests use them. {@code requestMetrics}: the
  * router records per-request meters for {@code /metrics} (default true; off only to measure what they cost).
  * {@code natsUrl}: where message queue triggers read NATS (default {@value MessageQueueTriggers#DEFAULT_NATS_URL});
- * the server starts and serves without it.
+ * the server starts and serves without it; async calls are kept there too. {@code allowPrivateCallbacks}: async
+ * calls may name callback URLs on loopback, link-local and private addresses (default false, see
+ * {@link io.tandem.async.CallbackGuard}). {@code async}: how async calls are retried and how many run at once.
  */
-public record ServerConfig(TandemHome home, String host, int routerPort, int apiPort, int nodes, boolean requestMetrics, String natsUrl) {
+public record ServerConfig(TandemHome home, String host, int routerPort, int apiPort, int nodes, boolean requestMetrics, String natsUrl,
+                           boolean allowPrivateCallbacks, AsyncCalls.Settings async) {
+    public ServerConfig(TandemHome home, String host, int routerPort, int apiPort, int nodes, boolean requestMetrics, String natsUrl) {
+        this(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, false, AsyncCalls.Settings.defaults());
+    }
+
     public ServerConfig(TandemHome home, String host, int routerPort, int apiPort, int nodes, boolean requestMetrics) {
         this(home, host, routerPort, apiPort, nodes, requestMetrics, MessageQueueTriggers.DEFAULT_NATS_URL);
     }
@@ -23,6 +31,14 @@ public record ServerConfig(TandemHome home, String host, int routerPort, int api
     }
 
     public ServerConfig withNatsUrl(String url) {
-        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, url);
+        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, url, allowPrivateCallbacks, async);
+    }
+
+    public ServerConfig withPrivateCallbacks(boolean allowed) {
+        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowed, async);
+    }
+
+    public ServerConfig withAsync(AsyncCalls.Settings settings) {
+        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowPrivateCallbacks, settings);
     }
 }

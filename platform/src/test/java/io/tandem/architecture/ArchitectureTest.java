@@ -78,6 +78,13 @@ class ArchitectureTest {
     }
 
     @Test
+    void asyncCallsReachFunctionsOnlyThroughTheRouter() {
+        // Over HTTP, as timers and message queue triggers do; the router reaches them through its AsyncGateway.
+        assertThat(deps.get("async")).as("async depends on " + deps.get("async")).doesNotContain("router", "executor", "agent", "controller", "packages",
+                "timer", "mqt");
+    }
+
+    @Test
     void agentRunsOnItsOwnWithoutTheServerRoles() {
         assertThat(deps.get("agent")).as("agent depends on " + deps.get("agent")).doesNotContain("controller", "router", "executor", "server", "cli");
     }

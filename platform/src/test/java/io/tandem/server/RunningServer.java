@@ -12,6 +12,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Comparator;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 
 /** A whole Tandem server in this JVM (agents and instances as real child processes) on free ports and a temp home. */
@@ -27,8 +28,13 @@ final class RunningServer implements AutoCloseable {
 
     /** With message queue triggers reading NATS at {@code natsUrl}. */
     RunningServer(int nodes, String natsUrl) throws IOException {
+        this(nodes, c -> c.withNatsUrl(natsUrl));
+    }
+
+    /** With the settings {@code tweak} makes of the defaults (free ports, a temp home, {@code nodes} agents). */
+    RunningServer(int nodes, UnaryOperator<ServerConfig> tweak) throws IOException {
         home = new TandemHome(Files.createTempDirectory("tandem-it-"));
-        server = Server.start(new ServerConfig(home, "127.0.0.1", 0, 0, nodes).withNatsUrl(natsUrl));
+        server = Server.start(tweak.apply(new ServerConfig(home, "127.0.0.1", 0, 0, nodes)));
         client = new TandemClient(URI.create("http://127.0.0.1:" + server.apiPort()), home.readToken());
     }
 
