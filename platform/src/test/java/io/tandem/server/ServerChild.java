@@ -8,17 +8,24 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** A one-node {@code tandem server} in a child process, for tests that kill it with SIGKILL and start it again. */
 final class ServerChild {
     private ServerChild() {
     }
 
-    /** Starts the server on the given ports and returns once it has written its address file; output goes to server.out. */
-    static Process start(TandemHome home, int routerPort, int apiPort) throws IOException {
-        ProcessBuilder pb = new ProcessBuilder(ProcessHandle.current().info().command().orElse("java"),
+    /**
+     * Starts the server on the given ports, with {@code extraArgs} after the others, and returns once it has written
+     * its address file; output goes to server.out.
+     */
+    static Process start(TandemHome home, int routerPort, int apiPort, String... extraArgs) throws IOException {
+        List<String> argv = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "io.tandem.cli.Main", "server", "--nodes", "1", "--port", Integer.toString(routerPort), "--api-port", Integer.toString(apiPort))
+                "io.tandem.cli.Main", "server", "--nodes", "1", "--port", Integer.toString(routerPort), "--api-port", Integer.toString(apiPort)));
+        argv.addAll(List.of(extraArgs));
+        ProcessBuilder pb = new ProcessBuilder(argv)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.root().resolve("server.out").toFile()));
         pb.environment().put("TANDEM_HOME", home.root().toString());
