@@ -28,7 +28,7 @@ import picocli.CommandLine.Option;
 /** {@code tandem bench ...}: Tandem's benchmarks. Each prints its figures; none asserts anything. */
 @Command(name = "tandem bench", mixinStandardHelpOptions = true,
         description = "Benchmarks against a real server started in a child process.",
-        subcommands = {Main.RouterHop.class, Main.ColdStart.class, Failover.class, PaperCommand.class})
+        subcommands = {Main.RouterHop.class, Main.ColdStart.class, Failover.class, EventsBench.class, PaperCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

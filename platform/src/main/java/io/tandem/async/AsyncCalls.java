@@ -104,7 +104,11 @@ public final class AsyncCalls implements AutoCloseable {
     private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
             .daemon().name("async-control").unstarted(r));
     private MessageConsumer consuming; // control thread only
-    private volatile Connection prepared; // the connection on which the stream and the bucket are known to exist
+    /** The connection on which the stream and the bucket are known to exist, and the bucket's handle on it. */
+    private volatile Prepared prepared;
+
+    private record Prepared(Connection connection, KeyValue bucket) {
+    }
     private volatile boolean closed;
 
     AsyncCalls(String natsUrl, String installation, FunctionCaller caller, CallbackGuard guard, Settings settings, Consumer<ClusterEvent> events) {
@@ -140,7 +144,7 @@ public final class AsyncCalls implements AutoCloseable {
             PublishOptions options = PublishOptions.builder().messageId(call.id()).expectedStream(stream).streamTimeout(NATS_TIMEOUT).build();
             c.jetStream().publish(subjectPrefix + call.function(), Json.writeBytes(call), options);
             try {
-                save(c, CallRecord.queued(call));
+                save(CallRecord.queued(call));
             } catch (IOException | JetStreamApiException e) {
                 // Stored all the same: the call runs, and its record is written when it starts.
                 log.warn("async call {} is stored but its state is not recorded yet: {}", call.id(), e.toString());
@@ -151,17 +155,25 @@ public final class AsyncCalls implements AutoCloseable {
 
     /** The call's record as JSON, empty when the bucket holds none by that id. */
     public CompletableFuture<Optional<String>> state(String id) {
-        return onVirtualThread(() -> read(connection(), id).map(Json::write));
+        return onVirtualThread(() -> read(id).map(Json::write));
     }
 
     private Connection connection() throws IOException, JetStreamApiException {
+        return prepared().connection();
+    }
+
+    /** The connection, with the stream and the bucket made on it when this is its first use. */
+    private Prepared prepared() throws IOException, JetStreamApiException {
         Connection c = link.connection().orElseThrow(() -> new IllegalStateException("async calls are kept in NATS at " + link.url()
                 + ", which is " + link.state()));
-        if (prepared != c) {
+        Prepared p = prepared;
+        if (p == null || p.connection() != c) {
             prepare(c);
-            prepared = c;
+            // One handle per connection: making one asks JetStream about the bucket, a round trip each call would pay.
+            p = new Prepared(c, c.keyValue(bucket));
+            prepared = p;
         }
-        return c;
+        return p;
     }
 
     /** Makes the stream and the bucket when missing; what exists is left as it is. */
@@ -187,15 +199,14 @@ public final class AsyncCalls implements AutoCloseable {
         }
     }
 
-    private Optional<CallRecord> read(Connection c, String id) throws IOException, JetStreamApiException {
-        KeyValueEntry e = c.keyValue(bucket).get(id);
+    private Optional<CallRecord> read(String id) throws IOException, JetStreamApiException {
+        KeyValueEntry e = prepared().bucket().get(id);
         if (e == null || e.getOperation() != KeyValueOperation.PUT || e.getValue() == null) return Optional.empty();
         return Optional.of(Json.read(e.getValue(), CallRecord.class));
     }
 
-    private void save(Connection c, CallRecord r) throws IOException, JetStreamApiException {
-        KeyValue kv = c.keyValue(bucket);
-        kv.put(r.id(), Json.writeBytes(r));
+    private void save(CallRecord r) throws IOException, JetStreamApiException {
+        prepared().bucket().put(r.id(), Json.writeBytes(r));
     }
 
     // ---- the consumer ---------------------------------------------------------------------------------------
@@ -240,18 +251,17 @@ public final class AsyncCalls implements AutoCloseable {
         ScheduledFuture<?> progress = control.scheduleAtFixedRate(m::inProgress, ACK_WAIT.toMillis() / 3, ACK_WAIT.toMillis() / 3, TimeUnit.MILLISECONDS);
         try {
             AsyncCall call = Json.read(m.getData(), AsyncCall.class);
-            Connection c = connection();
-            CallRecord record = read(c, call.id()).orElse(CallRecord.queued(call));
+            CallRecord record = read(call.id()).orElse(CallRecord.queued(call));
             if (record.finished()) {
                 // Done before a restart cut it short: at most its callback is left.
                 if (record.callback() != null && record.callback().state().equals("pending")) {
-                    save(c, callBack(call, record, record.keptBody()));
+                    save(callBack(call, record, record.keptBody()));
                 }
                 m.ackSync(NATS_TIMEOUT);
                 return;
             }
             record = record.running((int) attempt);
-            save(c, record);
+            save(record);
             long began = System.nanoTime();
             Answer answer = null;
             String reason = null;
@@ -265,14 +275,14 @@ public final class AsyncCalls implements AutoCloseable {
             long millis = (System.nanoTime() - began) / 1_000_000;
             if (closed && answer == null) return; // stopping: delivered again later
             if (reason != null && attempt <= settings.maxRetries()) {
-                save(c, record.retrying(answer == null ? null : answer.status(), reason));
+                save(record.retrying(answer == null ? null : answer.status(), reason));
                 m.nakWithDelay(settings.delay(attempt));
                 return;
             }
             record = record.finished(answer == null ? null : answer.status(), reason, millis, answer == null ? null : answer.contentType(),
                     answer == null ? null : answer.body());
-            save(c, record);
-            if (record.callback() != null) save(c, callBack(call, record, answer == null ? null : answer.body()));
+            save(record);
+            if (record.callback() != null) save(callBack(call, record, answer == null ? null : answer.body()));
             m.ackSync(NATS_TIMEOUT);
         } catch (InterruptedException e) {
             // Stopping: not acknowledged, so JetStream hands it out again.
