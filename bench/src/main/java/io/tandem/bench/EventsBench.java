@@ -122,6 +122,7 @@ final class EventsBench implements Callable<Integer> {
                         default -> runQueue(js, topic + ".in", chaos, server, answeredAt, answers);
                     };
                     runs.add(run);
+                    if (killNode && !mode.equals("sync")) printEventsSinceKill(client);
                     System.out.printf(Locale.ROOT, "  round %d %-6s sent %d, answered %d (lost %d, twice %d), %.1f/s, p50 %.1f ms, p99 %.1f ms%n",
                             r + 1, mode, run.sent(), run.answered(), run.sent() - run.answered(), run.twice(), run.throughput(),
                             Stats.percentile(run.latencyMillis(), 50), Stats.percentile(run.latencyMillis(), 99));
@@ -245,10 +246,12 @@ final class EventsBench implements Callable<Integer> {
         return (System.nanoTime() - start) / 1e9;
     }
 
-    private static void kill(Chaos chaos, ServerProcess server) {
+    private volatile long killedAtMs;
+
+    private void kill(Chaos chaos, ServerProcess server) {
         try {
             ClusterStatus.Instance active = chaos.status().instancesOf("hello").stream().filter(i -> i.role().equals("active")).findFirst().orElseThrow();
-            chaos.killNode(active.node());
+            killedAtMs = chaos.killNode(active.node()).signalledAtMs();
             System.out.printf("  killed node %s (the active %s)%n", active.node(), active.id());
             server.restartNode(active.node());
         } catch (Exception e) {
@@ -256,15 +259,33 @@ final class EventsBench implements Callable<Integer> {
         }
     }
 
-    /** Waits until the function has a ready active and a ready standby. */
+    /** The cluster's events from the kill on, with their time after it: where a slow recovery spent its time. */
+    private void printEventsSinceKill(TandemClient client) {
+        for (JsonNode e : client.get("/v1/events?limit=200")) {
+            long at = java.time.Instant.parse(e.path("at").asText()).toEpochMilli() - killedAtMs;
+            if (at < -100 || at > 20_000) continue;
+            System.out.printf(Locale.ROOT, "    +%5d ms %-18s %s %s%n", at, e.path("type").asText(), e.path("instance").asText(""),
+                    e.path("detail").asText(""));
+        }
+    }
+
+    /**
+     * Waits until the function has a ready active and a ready standby on another node, and nothing is starting: each
+     * run starts from a settled pair (after a node came back, the standby moves off the active's node first).
+     */
     private static void awaitPair(Chaos chaos) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
         while (System.nanoTime() < deadline) {
-            List<ClusterStatus.Instance> ready = chaos.status().instancesOf("hello").stream().filter(i -> i.state().equals("ready")).toList();
-            if (ready.stream().anyMatch(i -> i.role().equals("active")) && ready.stream().anyMatch(i -> i.role().equals("standby"))) return;
+            ClusterStatus status = chaos.status();
+            List<ClusterStatus.Instance> mine = status.instancesOf("hello");
+            var active = mine.stream().filter(i -> i.role().equals("active") && i.state().equals("ready")).findFirst();
+            boolean apart = active.isPresent() && mine.stream().anyMatch(i -> i.role().equals("standby") && i.state().equals("ready")
+                    && !i.node().equals(active.get().node()));
+            if (apart && status.instances().stream().allMatch(i -> i.state().equals("ready")) && mine.size() == 2) return;
             Thread.sleep(100); // polling the server's status: it has no change stream for instances
         }
-        throw new IllegalStateException("function 'hello' had no ready active and standby within 90 s");
+        throw new IllegalStateException("function 'hello' had no ready active and standby on two nodes within 90 s; instances: "
+                + chaos.status().instances());
     }
 
     private static void awaitQueueReady(TandemClient client) throws InterruptedException {

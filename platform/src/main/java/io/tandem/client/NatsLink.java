@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +38,7 @@ public final class NatsLink implements AutoCloseable {
     private volatile String lastError;
     private volatile boolean closed;
     private Thread connector; // guarded by this
+    private final ReentrantLock flushing = new ReentrantLock();
 
     /** {@code purpose} names the user in logs and events, as {@code message queue triggers}. */
     public NatsLink(String url, String purpose, Consumer<ClusterEvent> events, Runnable onChange) {
@@ -63,6 +66,20 @@ public final class NatsLink implements AutoCloseable {
 
     public boolean isUp() {
         return up;
+    }
+
+    /**
+     * Waits until everything published on {@code c} so far has reached the server. One flush at a time: each sends a
+     * PING, and the client drops the connection ("Max outgoing Ping count exceeded") when more than two are out, as
+     * many calls flushing at once made them.
+     */
+    public void flush(Connection c, Duration timeout) throws TimeoutException, InterruptedException {
+        flushing.lockInterruptibly();
+        try {
+            c.flush(timeout);
+        } finally {
+            flushing.unlock();
+        }
     }
 
     /** {@code connected}, or {@code disconnected: <reason>}. */

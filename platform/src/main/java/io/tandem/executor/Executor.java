@@ -873,7 +873,7 @@ public final class Executor {
         Instance standby = bestStandby(fs, active);
         for (Instance i : List.copyOf(instances.values())) {
             if (fs.name().equals(i.function) && i.role == Role.STANDBY && i != standby && !i.state.equals("stopping")
-                    && (standby == null || standby.ready() || i.ready())) {
+                    && (standby == null || standby.ready() || i.ready()) && !relocating(i, standby, active)) {
                 stopInstance(i);
             }
         }
@@ -921,6 +921,15 @@ public final class Executor {
         }
         // Replicas from before a switch to this strategy serve until the pair has an active, then go.
         if (active != null) stopMembers(fs, Role.REPLICA);
+    }
+
+    /**
+     * Whether {@code i} is the standby starting on another node to take over from a ready standby that shares the
+     * active's node: it must be left to start (stopping it would start another, and so on), and once it is ready it
+     * is the better standby and the other one goes.
+     */
+    private static boolean relocating(Instance i, Instance kept, Instance active) {
+        return i.starting() && active != null && kept != null && kept.node.equals(active.node) && !i.node.equals(active.node);
     }
 
     /** The function's ready member in {@code role} (or, with {@code readyOnly} false, starting too). */

@@ -330,7 +330,7 @@ final class TriggerConsumer {
             c.jetStream().publish(subject, h, body, PublishOptions.builder().messageId(messageId).build());
         } else {
             c.publish(subject, h, body);
-            c.flush(PUBLISH_TIMEOUT);
+            link.flush(c, PUBLISH_TIMEOUT);
         }
     }
 

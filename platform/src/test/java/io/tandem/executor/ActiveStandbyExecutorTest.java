@@ -164,6 +164,31 @@ class ActiveStandbyExecutorTest {
     }
 
     @Test
+    void aPairSharingANodeMovesItsStandbyToANodeThatJoinsStartingItOnce() {
+        nodes("n1");
+        deploy(fn("pay", 3, Strategy.ACTIVE_STANDBY, true));
+        ExecutorStatus.InstanceStatus active = awaitPair("pay");
+        assertThat(members("pay", "standby").getFirst().node()).isEqualTo("n1"); // the only node: shared, with a warning
+        assertThat(executor.status().warnings()).isNotEmpty();
+        FakeAgent joining = new FakeAgent("n2");
+        joining.healthServers = instancesVertx;
+        joining.holdLaunches = true; // the new standby takes its time to start, as a JVM does
+        agents.put("n2", joining);
+
+        nodes("n2");
+        await().until(() -> joining.functionLaunches("pay").size() == 1);
+        // While it starts, the executor's ticks neither stop it nor start another one (it once did both, in a loop).
+        await().during(Duration.ofMillis(800)).atMost(Duration.ofSeconds(5)).until(() -> joining.functionLaunches("pay").size() == 1);
+        assertThat(joining.stops).isEmpty();
+
+        await().until(() -> joining.heldLaunches.size() == 1);
+        joining.finishHeldLaunch(0);
+        await().until(() -> members("pay", "standby").size() == 1 && members("pay", "standby").getFirst().node().equals("n2"));
+        assertThat(members("pay", "active").getFirst().id()).isEqualTo(active.id()); // traffic never moved
+        await().until(() -> executor.status().warnings().isEmpty());
+    }
+
+    @Test
     void aHungActiveIsCaughtByItsProbesPromotedAwayFromFencedAndStopped() {
         nodes("n1", "n2");
         deploy(fn("pay", 3, Strategy.ACTIVE_STANDBY, false));

@@ -57,7 +57,14 @@ final class FakeAgent implements AgentClient {
         if (failLaunchesWith != null) return Future.failedFuture(new AgentException(422, "function failed to load", failLaunchesWith));
         InstanceInfo info = new InstanceInfo(request.instanceId(), request.environment(), request.function(), "127.0.0.1",
                 20000 + PIDS.get() % 10000, PIDS.incrementAndGet(), "ready");
-        if (healthServers != null) return serveHealth(info);
+        if (healthServers != null && !holdLaunches) return serveHealth(info);
+        if (healthServers != null) {
+            // Held: its health server answers, but the launch completes only when the test says so.
+            Promise<InstanceInfo> held = Promise.promise();
+            Context caller = Vertx.currentContext();
+            serveHealth(info).onSuccess(served -> heldLaunches.add(new HeldLaunch(served, held, caller)));
+            return held.future();
+        }
         running.put(request.instanceId(), info);
         if (holdLaunches) {
             Promise<InstanceInfo> held = Promise.promise();
