@@ -1,7 +1,5 @@
 package io.tandem.model;
 
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.Set;
@@ -57,7 +55,7 @@ public record MessageQueueTriggerSpec(String function, String messageQueueType, 
         }
         if (!METHODS.contains(method)) throw new InvalidResourceException("spec.method", "unknown method '" + method + "': use POST, PUT, PATCH, GET or DELETE");
         if (!path.startsWith("/")) throw new InvalidResourceException("spec.path", "must start with '/', was '" + path + "'");
-        if (!isUriPath(path)) throw new InvalidResourceException("spec.path", "'" + path + "' is not a valid URL path and query: percent-encode spaces and other special characters");
+        if (!TimeTriggerSpec.isUriPath(path)) throw new InvalidResourceException("spec.path", "'" + path + "' is not a valid URL path and query: percent-encode spaces and other special characters");
     }
 
     /** A topic messages are published to: no wildcards, and not one the trigger reads, which would loop forever. */
@@ -80,12 +78,4 @@ public record MessageQueueTriggerSpec(String function, String messageQueueType, 
         return !d.isNegative() && !d.isZero() && d.compareTo(Duration.ofHours(1)) <= 0;
     }
 
-    private static boolean isUriPath(String p) {
-        try {
-            URI u = new URI("http://host" + p);
-            return u.getRawPath() != null && u.getRawFragment() == null;
-        } catch (URISyntaxException e) {
-            return false;
-        }
-    }
 }

@@ -29,7 +29,8 @@ public record TimeTriggerSpec(String function, String cron, String method, Strin
         if (body != null && body.length() > MAX_BODY_BYTES) throw new InvalidResourceException("spec.body", "too long (" + body.length() + " characters): at most " + MAX_BODY_BYTES);
     }
 
-    private static boolean isUriPath(String p) {
+    /** Whether {@code p} is the path (and query) of a URL; the message queue trigger checks its path so too. */
+    static boolean isUriPath(String p) {
         try {
             URI u = new URI("http://host" + p);
             return u.getRawPath() != null && u.getRawFragment() == null;
