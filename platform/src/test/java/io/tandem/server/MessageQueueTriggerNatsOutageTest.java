@@ -71,7 +71,7 @@ class MessageQueueTriggerNatsOutageTest {
                 assertThat(seen).as("none lost").containsAll(all);
                 assertThat(seen.stream().distinct().toList()).as("in order").isEqualTo(all);
             }
-            assertThat(tandem.client.get("/v1/events?limit=1000").findValuesAsText("detail")).anyMatch(d -> d.startsWith("reconnected"));
+            assertThat(tandem.client.get("/v1/events?limit=1000").findValuesAsText("detail")).anyMatch(d -> d.startsWith("message queue triggers reconnected to NATS"));
         }
     }
 }
