@@ -21,6 +21,10 @@ final class LineSplitter {
     private final int maxLineBytes;
     private final Consumer<String> onLine;
     private final byte[] line;
+    /** Reused for every line: this splitter's thread is the only one that decodes. */
+    private final CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+            .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    private final CharBuffer chars;
     private int length;
     private long cut;
 
@@ -28,6 +32,7 @@ final class LineSplitter {
         this.maxLineBytes = maxLineBytes;
         this.onLine = onLine;
         this.line = new byte[maxLineBytes];
+        this.chars = CharBuffer.allocate(maxLineBytes);
     }
 
     void feed(byte[] bytes, int offset, int count) {
@@ -59,11 +64,10 @@ final class LineSplitter {
     }
 
     /** {@code bytes[0..n)} as UTF-8, with invalid bytes and control characters (tab aside) written {@code \xNN}. */
-    static String printable(byte[] bytes, int n) {
-        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
-                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+    private String printable(byte[] bytes, int n) {
+        decoder.reset();
         ByteBuffer in = ByteBuffer.wrap(bytes, 0, n);
-        CharBuffer out = CharBuffer.allocate(n);
+        CharBuffer out = chars.clear();
         StringBuilder text = new StringBuilder(n);
         while (true) {
             CoderResult r = decoder.decode(in, out, true);
