@@ -454,7 +454,19 @@ public final class Executor {
         else out.complete(value);
     }
 
-    /** The router could not connect to {@code endpoint}: drop and replace it. Any thread. */
+    /**
+     * The router saw a send to {@code endpoint} fail in a way a slow instance can cause too: a suspicion to confirm,
+     * never a verdict on its own. Any thread.
+     */
+    public void reportSuspect(Endpoint endpoint, String why) {
+        onContext(() -> {
+            Instance i = instances.get(endpoint.instanceId());
+            if (i == null || i.state.equals("stopping")) return;
+            log.debug("instance {} of {} suspected by the router: {}", i.id, i.function, why);
+        });
+    }
+
+    /** The router's connection to {@code endpoint} was refused: drop and replace it. Any thread. */
     public void reportUnreachable(Endpoint endpoint) {
         onContext(() -> {
             Instance i = instances.get(endpoint.instanceId());

@@ -43,4 +43,8 @@ final class ColdStarts {
     void reportUnreachable(Endpoint endpoint) {
         source.reportUnreachable(endpoint);
     }
+
+    void reportSuspect(Endpoint endpoint, String why) {
+        source.reportSuspect(endpoint, why);
+    }
 }

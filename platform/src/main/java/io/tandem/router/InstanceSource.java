@@ -16,8 +16,19 @@ public interface InstanceSource {
      */
     CompletableFuture<Endpoint> acquire(String function);
 
-    /** The router could not connect to {@code endpoint}: stop handing it out and replace it. */
+    /**
+     * The router's connection to {@code endpoint} was refused: the process is gone (certain). Stop handing it out
+     * and replace it.
+     */
     void reportUnreachable(Endpoint endpoint);
+
+    /**
+     * A send to {@code endpoint} failed in a way that a slow but healthy instance can cause too (a connect timeout,
+     * a connection lost before the response): a suspicion, not a verdict. The executor confirms it (process state,
+     * a probe) before acting; {@code why} says what the router saw.
+     */
+    default void reportSuspect(Endpoint endpoint, String why) {
+    }
 
     /** {@code function} served warm requests lately (reported about once a second): its instances are not idle. */
     default void recordTraffic(String function) {

@@ -450,6 +450,12 @@ public final class Server {
         }
 
         @Override
+        public void reportSuspect(Endpoint endpoint, String why) {
+            Executor e = executor;
+            if (e != null) e.reportSuspect(endpoint, why);
+        }
+
+        @Override
         public void recordTraffic(String function) {
             Executor e = executor;
             if (e != null) e.recordTraffic(function);
