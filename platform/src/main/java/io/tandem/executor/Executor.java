@@ -16,6 +16,7 @@ import io.tandem.executor.standby.Member;
 import io.tandem.executor.standby.Pair;
 import io.tandem.executor.standby.Prober;
 import io.tandem.executor.standby.StandbyPlanner;
+import io.tandem.executor.standby.SuspicionPolicy;
 import io.tandem.home.TandemHome;
 import io.tandem.model.Change;
 import io.tandem.model.ChangeFeed;
@@ -125,6 +126,8 @@ public final class Executor {
         volatile boolean streaming;
         final Instant registered;
         volatile Instant lastHeartbeat;
+        /** When its heartbeats were first found missing while its agent's process still ran; executor context only. */
+        Instant lateSince;
         /** Completed when the node is declared dead, so calls a frozen agent never answers still end. */
         final Promise<Void> lost = Promise.promise();
 
@@ -150,6 +153,10 @@ public final class Executor {
         volatile int port;
         volatile Instant lastUsed;
         volatile Instant readyAt;
+        /** When it became its function's active; executor context only. */
+        Instant activeSince;
+        /** When its probes were first found late, while that lasts without a failover; executor context only. */
+        Instant suspectedSince;
 
         Instance(String id, String node, String environment, String function, Role role, long generation, Instant now) {
             this.id = id;
@@ -283,6 +290,9 @@ public final class Executor {
     private HttpClient probeHttp;
     /** One prober per distinct heartbeat setting; executor context only. */
     private final Map<String, Prober> probers = new HashMap<>();
+    private static final SuspicionPolicy SUSPICION = SuspicionPolicy.defaults();
+    /** A node whose agent's process runs is declared dead on silence only after this long: busy is not dead. */
+    private static final Duration NODE_HUNG = Duration.ofSeconds(10);
     private AutoCloseable subscription;
     private long timer = -1;
 
@@ -463,6 +473,17 @@ public final class Executor {
             Instance i = instances.get(endpoint.instanceId());
             if (i == null || i.state.equals("stopping")) return;
             log.debug("instance {} of {} suspected by the router: {}", i.id, i.function, why);
+            FunctionState fs = i.function == null ? null : functions.get(i.function);
+            if (fs == null) return;
+            if (config.processes().of(i.pid) == ProcessStates.State.GONE) {
+                reportUnreachable(endpoint);
+                return;
+            }
+            // A pair member is judged by its probes, confirmed as any late probe is; the router's word alone moves nothing.
+            if (i.role == Role.ACTIVE || i.role == Role.STANDBY) {
+                Prober prober = prober(fs);
+                prober.health(i.id).filter(Prober.Health::late).ifPresent(h -> probeLate(new Prober.Target(i.id, LOOPBACK, i.port, 0), h));
+            }
         });
     }
 
@@ -784,10 +805,12 @@ public final class Executor {
             lastTick = now;
             for (Node n : List.copyOf(nodes.values())) {
                 if (!n.alive) continue;
-                if (n.streaming && detector.missedHeartbeats(n.lastHeartbeat, now, previousCheck)) markDead(n, "missed " + config.heartbeatMisses() + " heartbeats");
+                if (n.streaming && detector.missedHeartbeats(n.lastHeartbeat, now, previousCheck)) confirmNodeDeath(n, now);
+                else if (n.lateSince != null) nodeAnswersAgain(n, now);
                 else if (!n.streaming && Duration.between(n.registered, now).compareTo(JOIN_GRACE) > 0) markDead(n, "no event stream within " + JOIN_GRACE);
             }
             reapIdle(now);
+            clearAnsweredSuspicions(now);
             for (Prober p : probers.values()) {
                 p.retain(id -> {
                     Instance i = instances.get(id);
@@ -1009,6 +1032,7 @@ public final class Executor {
                 i.role = Role.STANDBY;
             } else {
                 fs.epoch++;
+                i.activeSince = config.clock().instant();
                 recovered(fs);
                 emit(ClusterEvent.PROMOTED, fs.name(), i.node, i.id, "active at epoch " + fs.epoch + " (no standby was ready: "
                         + (fs.lostActive == null ? "the pair was starting" : "replaces " + fs.lostActive) + ")");
@@ -1027,6 +1051,8 @@ public final class Executor {
     private void promote(FunctionState fs, Instance standby, String why) {
         fs.epoch++;
         standby.role = Role.ACTIVE;
+        standby.activeSince = config.clock().instant();
+        standby.suspectedSince = null;
         republish(fs.name());
         metrics.promoted(fs.name(), fs.strategy().wireName());
         recovered(fs);
@@ -1043,8 +1069,10 @@ public final class Executor {
      */
     private void activeLost(FunctionState fs, Instance i, String why, boolean mayStillRun) {
         if (mayStillRun) {
-            emit(ClusterEvent.FENCED, fs.name(), i.node, i.id, "former active at epoch " + fs.epoch + " is fenced: it refuses requests once its "
-                    + prober(fs).lease().toMillis() + " ms lease lapses and is being stopped");
+            Instant leaseUntil = prober(fs).leaseUntil(i.id);
+            long left = Math.max(0, Duration.between(config.clock().instant(), leaseUntil).toMillis());
+            emit(ClusterEvent.FENCED, fs.name(), i.node, i.id, "former active at epoch " + fs.epoch + " is fenced: it refuses requests once its"
+                    + " lease lapses (in " + left + " ms) and is being stopped");
         }
         fs.activeLost(i, why, config.clock().instant());
         stopInstance(i);
@@ -1078,7 +1106,7 @@ public final class Executor {
         FaultTolerance ft = fs.fn.spec().faultTolerance();
         String key = ft.heartbeatInterval().toMillis() + "x" + ft.heartbeatMisses();
         return probers.computeIfAbsent(key, k -> {
-            Prober p = new Prober(vertx, probeHttp, ft.heartbeatInterval(), ft.heartbeatMisses(), config.clock(), this::probeFailed);
+            Prober p = new Prober(vertx, probeHttp, ft.heartbeatInterval(), ft.heartbeatMisses(), config.clock(), this::probeFailed, this::probeLate);
             p.start();
             return p;
         });
@@ -1099,6 +1127,77 @@ public final class Executor {
             noteLost(fs, i, "probe: " + why);
             stopInstance(i);
             reconcileFunction(fs);
+        }
+    }
+
+    /**
+     * A probed member has been silent past its threshold: a suspicion, confirmed by {@link SuspicionPolicy} before
+     * anything moves. Called at every probe interval while it lasts, on the executor's context. A kept active is
+     * reported once per suspicion ({@code suspected}), and again when it answers.
+     */
+    private void probeLate(Prober.Target target, Prober.Health health) {
+        Instance i = instances.get(target.instanceId());
+        if (stopping || i == null || !i.ready() || (i.role != Role.ACTIVE && i.role != Role.STANDBY)) return;
+        FunctionState fs = functions.get(i.function);
+        if (fs == null) return;
+        Instant now = config.clock().instant();
+        Prober prober = prober(fs);
+        ProcessStates.State process = config.processes().of(i.pid);
+        int othersLate = 0;
+        Map<String, Prober.Health> others = prober.others(i.id);
+        for (Prober.Health h : others.values()) if (h.late()) othersLate++;
+        SuspicionPolicy.Verdict verdict;
+        if (i.role == Role.ACTIVE) {
+            Instance standby = member(fs, Role.STANDBY, true);
+            SuspicionPolicy.StandbyHealth standbyHealth = standby == null ? null : new SuspicionPolicy.StandbyHealth(
+                    prober.health(standby.id).map(Prober.Health::late).orElse(true), config.processes().of(standby.pid));
+            Duration activeFor = i.activeSince == null ? Duration.ofDays(1) : Duration.between(i.activeSince, now);
+            verdict = SUSPICION.decide(new SuspicionPolicy.Facts(process, health.silence(), health.threshold(),
+                    standbyHealth, othersLate, others.size(), activeFor));
+        } else {
+            verdict = SUSPICION.decideStandby(process, health.silence(), health.threshold(), othersLate, others.size());
+        }
+        switch (verdict) {
+            case SuspicionPolicy.FailOver f -> {
+                if (i.role == Role.ACTIVE && process != ProcessStates.State.GONE && !prober.leaseLapsed(i.id)) {
+                    // It may still run: it gets no new lease, and the standby takes over once the last one lapses.
+                    prober.withholdLease(i.id);
+                    return;
+                }
+                log.warn("{} {} of {} on {} failed over: {}", i.role.wireName(), i.id, i.function, i.node, f.why());
+                emit(ClusterEvent.UNRESPONSIVE, i.function, i.node, i.id, i.role.wireName() + " failed its health probe: " + f.why());
+                lost(fs, i, "unresponsive");
+                if (i.role == Role.ACTIVE) {
+                    activeLost(fs, i, "probe: " + f.why(), process != ProcessStates.State.GONE);
+                } else {
+                    noteLost(fs, i, "probe: " + f.why());
+                    stopInstance(i);
+                    reconcileFunction(fs);
+                }
+            }
+            case SuspicionPolicy.Keep k -> {
+                if (i.suspectedSince != null) return;
+                i.suspectedSince = now;
+                log.info("{} {} of {} on {} is late ({} ms silent, threshold {} ms) and kept: {}", i.role.wireName(), i.id, i.function,
+                        i.node, health.silence().toMillis(), health.threshold().toMillis(), k.why());
+                emit(ClusterEvent.SUSPECTED, i.function, i.node, i.id, i.role.wireName() + " is late (silent for " + health.silence().toMillis()
+                        + " ms, threshold " + health.threshold().toMillis() + " ms) but kept: " + k.why());
+            }
+        }
+    }
+
+    /** Clears the suspicion of members that answer again; on the executor's context, at each tick. */
+    private void clearAnsweredSuspicions(Instant now) {
+        for (Instance i : instances.values()) {
+            if (i.suspectedSince == null || i.function == null) continue;
+            FunctionState fs = functions.get(i.function);
+            if (fs == null) continue;
+            boolean late = prober(fs).health(i.id).map(Prober.Health::late).orElse(false);
+            if (late) continue;
+            log.info("{} {} of {} answers again after {} ms", i.role.wireName(), i.id, i.function, Duration.between(i.suspectedSince, now).toMillis());
+            emit(ClusterEvent.ANSWERS_AGAIN, i.function, i.node, i.id, i.role.wireName() + " answers its probes again after "
+                    + Duration.between(i.suspectedSince, now).toMillis() + " ms late; it was never failed over");
+            i.suspectedSince = null;
         }
     }
 
@@ -1278,6 +1377,36 @@ public final class Executor {
         if (fs != null) reconcileFunction(fs);
         if (i.function != null) republish(i.function);
         if (i.role == Role.POOL) reconcilePools();
+    }
+
+    /**
+     * A node missed its heartbeats: a suspicion. Its agent's process decides: gone or stopped (a frozen node), it is
+     * dead; still running, it is busy, and only a silence past {@link #NODE_HUNG} makes it dead.
+     */
+    private void confirmNodeDeath(Node n, Instant now) {
+        String missed = "missed " + config.heartbeatMisses() + " heartbeats";
+        ProcessStates.State agent = config.processes().of(n.pid);
+        switch (agent) {
+            case GONE -> markDead(n, missed + "; its agent's process is gone");
+            case STOPPED -> markDead(n, missed + "; its agent's process is stopped");
+            case UNKNOWN -> markDead(n, missed);
+            case RUNNING -> {
+                Duration silent = Duration.between(n.lastHeartbeat, now);
+                if (silent.compareTo(NODE_HUNG) > 0) {
+                    markDead(n, "no heartbeat for " + silent.toMillis() + " ms although its agent's process runs: hung");
+                } else if (n.lateSince == null) {
+                    n.lateSince = now;
+                    log.info("node {} {}, but its agent's process runs: busy, not dead", n.name, missed);
+                    emit(ClusterEvent.NODE_LATE, null, n.name, null, missed + " but its agent's process (pid " + n.pid
+                            + ") runs: busy, not dead; declared dead only after " + NODE_HUNG.toSeconds() + " s of silence");
+                }
+            }
+        }
+    }
+
+    private void nodeAnswersAgain(Node n, Instant now) {
+        log.info("node {} sends heartbeats again after {} ms late", n.name, Duration.between(n.lateSince, now).toMillis());
+        n.lateSince = null;
     }
 
     private void markDead(Node n, String reason) {

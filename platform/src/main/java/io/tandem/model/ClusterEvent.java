@@ -22,6 +22,12 @@ public record ClusterEvent(long seq, Instant at, String type, String function, S
     public static final String PROMOTED = "promoted";
     public static final String FENCED = "fenced";
     public static final String UNRESPONSIVE = "unresponsive";
+    /** A pair member is late to its probes but was kept (slow, not dead); the detail says what spoke against a failover. */
+    public static final String SUSPECTED = "suspected";
+    /** A member that was {@link #SUSPECTED} answers its probes again. */
+    public static final String ANSWERS_AGAIN = "answers-again";
+    /** A node missed its heartbeats while its agent's process runs: busy, not (yet) dead. */
+    public static final String NODE_LATE = "node-late";
     public static final String STALE_INSTANCE_STOPPED = "stale-instance-stopped";
     /** The controller process exited on its own (a crash, a kill) and is being restarted; functions keep serving. */
     public static final String CONTROLLER_EXITED = "controller-exited";

@@ -70,7 +70,8 @@ class ActiveStandbyExecutorTest {
         instancesVertx = Vertx.vertx();
         ExecutorConfig d = ExecutorConfig.defaults();
         ExecutorConfig config = new ExecutorConfig(d.host(), 0, "http://127.0.0.1:1", NODE_HEARTBEAT, 3,
-                Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30)), NodeSelector.leastLoaded(), InstantSource.system());
+                Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30)), NodeSelector.leastLoaded(), InstantSource.system(),
+                this::processState);
         executor = new Executor(new TandemHome(dir), vertx, feed, publisher, events::add, config, reg -> agents.computeIfAbsent(reg.name(), n -> {
             FakeAgent a = new FakeAgent(n);
             a.healthServers = instancesVertx;
@@ -86,6 +87,15 @@ class ActiveStandbyExecutorTest {
         executor.stop().await();
         vertx.close().await();
         instancesVertx.close().await();
+    }
+
+    /** What the fake agents' instances look like to the operating system: a frozen one is stopped. */
+    private ProcessStates.State processState(long pid) {
+        for (FakeAgent a : agents.values()) {
+            ProcessStates.State s = a.stateOf(pid);
+            if (s != ProcessStates.State.UNKNOWN) return s;
+        }
+        return ProcessStates.State.UNKNOWN;
     }
 
     private void nodes(String... names) {

@@ -46,7 +46,8 @@ class ExecutorEventsTest {
         vertx = Vertx.vertx();
         ExecutorConfig d = ExecutorConfig.defaults();
         ExecutorConfig config = new ExecutorConfig(d.host(), 0, "http://127.0.0.1:1", HEARTBEAT, 3,
-                Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30)), NodeSelector.leastLoaded(), clock);
+                Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30)), NodeSelector.leastLoaded(), clock,
+                pid -> ProcessStates.State.UNKNOWN);
         EventSink sink = e -> {
             events.add(e);
             if (sinkFails) throw new IllegalStateException("the store is gone");

@@ -58,7 +58,7 @@ class ExecutorProcessTest {
         // Ten misses, not three: agents are JVMs sharing two busy cores here; a killed agent is seen by its dropped
         // stream at once anyway.
         ExecutorConfig d = ExecutorConfig.defaults().withPackagesUrl(packages.url());
-        ExecutorConfig config = new ExecutorConfig(d.host(), 0, d.packagesUrl(), d.heartbeatInterval(), 10, d.loadBackoff(), d.placement(), d.clock());
+        ExecutorConfig config = new ExecutorConfig(d.host(), 0, d.packagesUrl(), d.heartbeatInterval(), 10, d.loadBackoff(), d.placement(), d.clock(), ProcessStates.proc());
         executor = new Executor(home, vertx, feed, publisher, config);
         executor.start().await();
         agents = executor.startLocalAgents(2);

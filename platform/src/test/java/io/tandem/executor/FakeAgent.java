@@ -109,6 +109,14 @@ final class FakeAgent implements AgentClient {
         exit(instanceId, 137);
     }
 
+    /** Its instance {@code pid} is stopped when frozen, runs while it serves, and is unknown here otherwise. */
+    ProcessStates.State stateOf(long pid) {
+        for (InstanceInfo i : running.values()) {
+            if (i.pid() == pid) return frozen.contains(i.id()) ? ProcessStates.State.STOPPED : ProcessStates.State.RUNNING;
+        }
+        return ProcessStates.State.UNKNOWN;
+    }
+
     /** The instance hangs (SIGSTOP): it accepts connections but answers nothing; no exit is reported. */
     void freeze(String instanceId) {
         frozen.add(instanceId);

@@ -1,6 +1,5 @@
 package io.tandem.executor.standby;
 
-import io.tandem.executor.FailureDetector;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
@@ -12,56 +11,108 @@ import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 
 /**
- * Probes instances every {@code interval} ({@code GET /_/health?epoch=N&lease=MS}) and says which stopped
- * answering: a refused connection at once (the process is gone), silence after {@code misses} intervals net of the
- * prober's own pauses (a hung process, a frozen node). A probe that carries an epoch also renews the instance's
- * lease, for exactly as long as the silence that would declare it dead: by the time a promotion follows a verdict,
- * the old active's lease has run out, so two instances never serve as active at once.
+ * Probes instances every {@code interval} ({@code GET /_/health?epoch=N&lease=MS}) and tells two kinds of news apart.
+ * A verdict is certain: the connection was refused (the process is gone) or the instance holds a newer epoch; it goes
+ * to {@code onDead} once. A suspicion is not: the instance has been silent for longer than its threshold, which a
+ * hung process causes but so does a slow one on a busy machine; it goes to {@code onLate} at every check while it
+ * lasts, and the caller confirms it before acting (see {@link SuspicionPolicy}).
+ *
+ * <p>Each instance's threshold is learnt from the gaps between its answers ({@link AnswerWindow}): never below
+ * {@code misses} x {@code interval}, longer while its answers come irregularly. Silence is measured net of the
+ * prober's own pauses, as for heartbeats (a prober that was not scheduled read nothing meanwhile).
+ *
+ * <p>A probe that carries an epoch renews the instance's lease for the instance's threshold at that moment, counted
+ * from the probe's issue; {@link #leaseLapsed} says when the last grant has run out, and a failover on suspicion
+ * waits for it, so two instances never serve as active at once.
  *
  * <p>Health is answered off the function's threads (see the runtimes), so a busy instance is not a dead one.
  *
- * <p>Owned by one Vert.x context: {@link #watch}, {@link #unwatch}, the probes and the verdicts all run on it.
+ * <p>Owned by one Vert.x context: {@link #watch}, {@link #unwatch}, the probes and both callbacks run on it.
  */
 public final class Prober {
     /** An instance to probe; {@code epoch} 0 probes without granting a lease. */
     public record Target(String instanceId, String host, int port, long epoch) {
     }
 
+    /**
+     * What the prober knows of one instance: when it last answered, how long it has been silent (net of the
+     * prober's pauses), the silence it is allowed, and the answer time of its last probe.
+     */
+    public record Health(Instant lastAnswer, Duration silence, Duration threshold, Duration lastRoundTrip) {
+        public boolean late() {
+            return silence.compareTo(threshold) > 0;
+        }
+    }
+
+    /**
+     * The longest silence a threshold (and so a lease) may grow to, as a multiple of the floor: 3 s with the default
+     * 3 x 100 ms. It bounds how long a frozen active that wakes up may still serve once its node was declared dead.
+     */
+    private static final int CEILING_FACTOR = 10;
+
     private final Vertx vertx;
     private final HttpClient client;
     private final Duration interval;
     private final int misses;
-    private final FailureDetector detector;
     private final InstantSource clock;
     private final BiConsumer<Target, String> onDead;
+    private final BiConsumer<Target, Health> onLate;
     private final Map<String, Watched> watched = new HashMap<>();
     private long timer = -1;
     private Instant lastTick;
+    /** The prober's own pauses since it started, summed: silence is measured net of them. */
+    private Duration ownPauses = Duration.ZERO;
 
-    private static final class Watched {
+    private final class Watched {
         Target target;
         Instant lastAnswer;
+        /** {@link #ownPauses} when it last answered. */
+        Duration pausesAtAnswer;
+        Duration lastRoundTrip = Duration.ZERO;
+        /** Probed without a lease from now on: its failover waits for the last grant to lapse. */
+        boolean leaseWithheld;
+        /** Whether it answered since it was watched: the first answer ends no gap between answers. */
+        boolean answered;
+        /** When the newest lease granted to it runs out, by this prober's clock. */
+        Instant leaseUntil;
+        final AnswerWindow window = new AnswerWindow(interval, floor(), floor().multipliedBy(CEILING_FACTOR));
         boolean dead;
 
         Watched(Target target, Instant now) {
             this.target = target;
             this.lastAnswer = now;
+            this.pausesAtAnswer = ownPauses;
+            this.leaseUntil = now;
+        }
+
+        Duration silence(Instant now) {
+            Duration s = Duration.between(lastAnswer, now).minus(ownPauses.minus(pausesAtAnswer));
+            return s.isNegative() ? Duration.ZERO : s;
+        }
+
+        Health health(Instant now) {
+            return new Health(lastAnswer, silence(now), window.threshold(), lastRoundTrip);
         }
     }
 
-    /** {@code onDead} gets the target and why, once per target, on the prober's context. */
-    public Prober(Vertx vertx, HttpClient client, Duration interval, int misses, InstantSource clock, BiConsumer<Target, String> onDead) {
+    /**
+     * {@code onDead} gets the target and why, once per target; {@code onLate} gets it and its health at every check
+     * while it is silent past its threshold. Both run on the prober's context.
+     */
+    public Prober(Vertx vertx, HttpClient client, Duration interval, int misses, InstantSource clock,
+                  BiConsumer<Target, String> onDead, BiConsumer<Target, Health> onLate) {
         this.vertx = vertx;
         this.client = client;
         this.interval = interval;
         this.misses = misses;
-        this.detector = new FailureDetector(interval, misses);
         this.clock = clock;
         this.onDead = onDead;
+        this.onLate = onLate;
     }
 
     public void start() {
@@ -77,11 +128,13 @@ public final class Prober {
     public void watch(Target target) {
         Watched w = watched.get(target.instanceId());
         if (w == null) {
-            watched.put(target.instanceId(), new Watched(target, clock.instant()));
+            w = new Watched(target, clock.instant());
+            watched.put(target.instanceId(), w);
         } else {
+            if (w.target.epoch() != target.epoch()) w.leaseWithheld = false;
             w.target = target;
         }
-        probe(watched.get(target.instanceId()));
+        probe(w);
     }
 
     public void unwatch(String instanceId) {
@@ -93,39 +146,86 @@ public final class Prober {
         watched.keySet().removeIf(id -> !keep.test(id));
     }
 
+    /** What is known of {@code instanceId}, or empty when it is not watched. */
+    public Optional<Health> health(String instanceId) {
+        Watched w = watched.get(instanceId);
+        return w == null ? Optional.empty() : Optional.of(w.health(clock.instant()));
+    }
+
+    /** Every watched instance's health except {@code instanceId}'s: to tell a slow instance from a slow machine. */
+    public Map<String, Health> others(String instanceId) {
+        Instant now = clock.instant();
+        Map<String, Health> out = new HashMap<>();
+        watched.forEach((id, w) -> {
+            if (!id.equals(instanceId) && !w.dead) out.put(id, w.health(now));
+        });
+        return out;
+    }
+
+    /** Whether every lease granted to {@code instanceId} has run out (true when it is not watched). */
+    public boolean leaseLapsed(String instanceId) {
+        return !clock.instant().isBefore(leaseUntil(instanceId));
+    }
+
+    /** Probes {@code instanceId} without granting a lease from now on, so the last grant lapses. */
+    public void withholdLease(String instanceId) {
+        Watched w = watched.get(instanceId);
+        if (w != null) w.leaseWithheld = true;
+    }
+
+    /** When the newest lease granted to {@code instanceId} runs out (the distant past when it is not watched). */
+    public Instant leaseUntil(String instanceId) {
+        Watched w = watched.get(instanceId);
+        return w == null ? Instant.MIN : w.leaseUntil;
+    }
+
     /** When {@code instanceId} last answered a probe, or null when it is not watched; for tests. */
     Instant lastAnswer(String instanceId) {
         Watched w = watched.get(instanceId);
         return w == null ? null : w.lastAnswer;
     }
 
-    /** The lease a probe grants: as long as the silence that declares the instance dead. */
-    public Duration lease() {
+    /** The shortest silence that makes an instance late: {@code misses} x {@code interval}. */
+    public Duration floor() {
         return interval.multipliedBy(misses);
+    }
+
+    /** The longest lease currently granted to {@code instanceId} (the floor when it is not watched). */
+    public Duration lease(String instanceId) {
+        Watched w = watched.get(instanceId);
+        return w == null ? floor() : w.window.threshold();
     }
 
     void tick() {
         Instant now = clock.instant();
-        Instant previous = lastTick == null ? now : lastTick;
+        if (lastTick != null) {
+            Duration late = Duration.between(lastTick, now).minus(interval);
+            if (late.isPositive()) ownPauses = ownPauses.plus(late);
+        }
         lastTick = now;
         for (Watched w : List.copyOf(watched.values())) {
             if (w.dead) continue;
-            if (detector.missedHeartbeats(w.lastAnswer, now, previous)) {
-                declareDead(w, "no answer to " + misses + " probes of " + interval.toMillis() + " ms");
-            } else {
-                probe(w);
-            }
+            Health health = w.health(now);
+            if (health.late()) onLate.accept(w.target, health);
+            if (!w.dead && watched.get(w.target.instanceId()) == w) probe(w);
         }
     }
 
     private void probe(Watched w) {
         Target t = w.target;
+        Instant sent = clock.instant();
+        Duration lease = w.window.threshold();
+        boolean grant = t.epoch() > 0 && !w.leaseWithheld;
+        if (grant) {
+            Instant until = sent.plus(lease);
+            if (until.isAfter(w.leaseUntil)) w.leaseUntil = until;
+        }
         // "issued" bounds the grant in time: read late (by a process that was frozen) it has already run out.
-        String uri = t.epoch() > 0
-                ? "/_/health?epoch=" + t.epoch() + "&lease=" + lease().toMillis() + "&issued=" + System.currentTimeMillis()
+        String uri = grant
+                ? "/_/health?epoch=" + t.epoch() + "&lease=" + lease.toMillis() + "&issued=" + System.currentTimeMillis()
                 : "/_/health";
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(t.host()).setPort(t.port()).setURI(uri)
-                .setTimeout(lease().toMillis());
+                .setTimeout(Math.max(lease.toMillis(), floor().toMillis()));
         client.request(options).compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())))
                 .onComplete(ar -> {
                     if (watched.get(t.instanceId()) != w || w.dead) return;
@@ -133,11 +233,16 @@ public final class Prober {
                         declareDead(w, "it holds a newer epoch than " + t.epoch());
                     } else if (ar.succeeded()) {
                         // Any answer proves the process runs (an http-runtime server may not know /_/health at all).
-                        w.lastAnswer = clock.instant();
+                        Instant now = clock.instant();
+                        if (w.answered) w.window.add(Duration.between(w.lastAnswer, now).minus(ownPauses.minus(w.pausesAtAnswer)));
+                        w.answered = true;
+                        w.lastAnswer = now;
+                        w.pausesAtAnswer = ownPauses;
+                        w.lastRoundTrip = Duration.between(sent, now);
                     } else if (ar.cause() instanceof ConnectException) {
                         declareDead(w, "connection refused: the process is gone");
                     }
-                    // A timeout or a reset is silence: only misses decide.
+                    // A timeout or a reset is silence: only the threshold decides.
                 });
     }
 

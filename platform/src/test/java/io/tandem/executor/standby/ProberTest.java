@@ -32,6 +32,7 @@ class ProberTest {
     private final List<String> queries = new CopyOnWriteArrayList<>();
     private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
     private final Map<String, String> dead = new ConcurrentHashMap<>();
+    private final Map<String, Prober.Health> late = new ConcurrentHashMap<>();
     private Prober prober;
 
     @BeforeEach
@@ -45,7 +46,8 @@ class ProberTest {
         }).listen(0, "127.0.0.1").await();
         HttpClient client = vertx.createHttpClient();
         InstantSource clock = now::get;
-        prober = new Prober(vertx, client, Duration.ofMillis(100), 3, clock, (t, why) -> dead.put(t.instanceId(), why));
+        prober = new Prober(vertx, client, Duration.ofMillis(100), 3, clock, (t, why) -> dead.put(t.instanceId(), why),
+                (t, health) -> late.put(t.instanceId(), health));
     }
 
     @AfterEach
@@ -67,7 +69,7 @@ class ProberTest {
         int before = queries.size();
         now.set(now.get().plusMillis(100));
         onContext(prober::tick);
-        if (dead.isEmpty()) await().atMost(Duration.ofSeconds(10)).until(() -> queries.size() > before);
+        if (dead.isEmpty() && late.isEmpty()) await().atMost(Duration.ofSeconds(10)).until(() -> queries.size() > before);
     }
 
     /** Like {@link #interval}, and waits until the prober has read the answer. */
@@ -90,16 +92,39 @@ class ProberTest {
     }
 
     @Test
-    void anInstanceThatStopsAnsweringIsDeclaredDeadAfterItsMisses() throws Exception {
+    void anInstanceThatStopsAnsweringIsSuspectedAfterItsMissesButNeverDeclaredDead() throws Exception {
         onContext(() -> prober.watch(new Prober.Target("a", "127.0.0.1", server.actualPort(), 1)));
         await().until(() -> !queries.isEmpty());
         answering.set(false);
         for (int i = 0; i < 3; i++) interval();
-        assertThat(dead).isEmpty();
+        assertThat(late).isEmpty();
         now.set(now.get().plusMillis(100));
         onContext(prober::tick);
-        assertThat(dead).containsOnlyKeys("a");
-        assertThat(dead.get("a")).contains("no answer to 3 probes");
+        assertThat(late).containsOnlyKeys("a");
+        assertThat(late.get("a").silence()).isEqualTo(Duration.ofMillis(400));
+        assertThat(late.get("a").threshold()).isEqualTo(Duration.ofMillis(300));
+        assertThat(dead).isEmpty(); // silence is only ever a suspicion: the executor confirms it
+    }
+
+    @Test
+    void anInstanceWhoseAnswersComeIrregularlyIsAllowedALongerSilence() throws Exception {
+        onContext(() -> prober.watch(new Prober.Target("a", "127.0.0.1", server.actualPort(), 1)));
+        answeredInterval("a");
+        // Answers 100 ms apart, then one 400 ms late: a busy machine, not a dead instance.
+        for (int round = 0; round < 6; round++) {
+            for (int i = 0; i < 3; i++) answeredInterval("a");
+            answering.set(false);
+            for (int i = 0; i < 2; i++) interval();
+            answering.set(true);
+            answeredInterval("a");
+        }
+        CompletableFuture<Prober.Health> health = new CompletableFuture<>();
+        context.runOnContext(v -> health.complete(prober.health("a").orElseThrow()));
+        Duration threshold = health.get(10, TimeUnit.SECONDS).threshold();
+        assertThat(threshold).isGreaterThan(Duration.ofMillis(400)).isLessThanOrEqualTo(Duration.ofMillis(6000));
+        assertThat(late).isEmpty();
+        answeredInterval("a");
+        assertThat(queries.getLast()).contains("lease=" + threshold.toMillis() + "&");
     }
 
     @Test
