@@ -487,6 +487,28 @@ public final class Executor {
         });
     }
 
+    /**
+     * What is still warming up, as "2 of 4 warm instances ready", or null once every environment's pool is full and
+     * ready on every live node and no instance is starting: then a function deployed now is served at warm speed.
+     * Any thread (reads the concurrent maps).
+     */
+    public String warmingUp() {
+        if (environments.isEmpty()) return "waiting for the environments";
+        int wanted = 0;
+        int alive = aliveNodes().size();
+        for (Environment env : environments.values()) {
+            if (env.spec().runtime() != Runtime.HTTP) wanted += env.spec().poolSize() * alive;
+        }
+        int ready = 0;
+        int starting = 0;
+        for (Instance i : instances.values()) {
+            if (i.role == Role.POOL && i.ready()) ready++;
+            if (i.starting()) starting++;
+        }
+        if (ready >= wanted && starting == 0) return null;
+        return ready + " of " + wanted + " warm instances ready" + (starting > 0 ? ", " + starting + " starting" : "");
+    }
+
     /** The router's connection to {@code endpoint} was refused: drop and replace it. Any thread. */
     public void reportUnreachable(Endpoint endpoint) {
         onContext(() -> {
@@ -849,6 +871,12 @@ public final class Executor {
         if (stopping) return;
         Instant now = config.clock().instant();
         List<String> alive = aliveNodes();
+        // Refills are paced: one warm instance starting per node at a time, so a refill after failovers (or a boot)
+        // never starts a crowd of JVMs at once on a machine that may already be saturated.
+        Set<String> nodesStarting = new HashSet<>();
+        for (Instance i : instances.values()) {
+            if (i.role == Role.POOL && i.starting()) nodesStarting.add(i.node);
+        }
         for (Environment env : environments.values()) {
             if (env.spec().runtime() == Runtime.HTTP || env.spec().poolSize() == 0) continue;
             PoolFailures f = poolFailures.get(env.name());
@@ -858,7 +886,7 @@ public final class Executor {
                 if (i.role == Role.POOL && env.name().equals(i.environment) && !i.state.equals("stopping")) pooled.merge(i.node, 1, Integer::sum);
             }
             WarmPool.deficits(env.spec().poolSize(), alive, pooled).forEach((node, missing) -> {
-                for (int k = 0; k < missing; k++) launchPoolInstance(env, node);
+                if (nodesStarting.add(node)) launchPoolInstance(env, node);
             });
         }
     }

@@ -7,7 +7,12 @@ import java.util.List;
  * of the unpacked code and {@code {java}} for the java executable that runs Tandem; empty means the runtime's own.
  */
 public record EnvironmentSpec(Runtime runtime, String command, Integer poolSize, List<String> jvmOptions) {
-    public static final int DEFAULT_POOL_SIZE = 3;
+    /**
+     * Warm instances per live node. One per node covers a first call and a standby on another node at once; more
+     * JVMs idling at boot starve a small machine (three per node, on two cores, kept the first call waiting 5 s while
+     * 18 of them started). Fission's default of 3 is per environment across its cluster: about the same on 3 nodes.
+     */
+    public static final int DEFAULT_POOL_SIZE = 1;
 
     public EnvironmentSpec {
         jvmOptions = jvmOptions == null ? List.of() : List.copyOf(jvmOptions);

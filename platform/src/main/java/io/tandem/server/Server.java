@@ -162,15 +162,45 @@ public final class Server {
             throw e;
         }
         String routerUrl = "http://" + config.host() + ":" + router.port();
+        String warming = awaitWarm(executor, WARM_UP_LIMIT);
         server.startTimers(URI.create(routerUrl));
         server.startMessageQueueTriggers(URI.create(routerUrl));
         server.startAsyncCalls(URI.create(routerUrl), URI.create(api), URI.create(executor.url()));
         server.publishInfo(new ServerInfo(api, routerUrl, executor.url(), ProcessHandle.current().pid(), Instant.now(),
                 server.controller.pid()));
         log.info("Tandem is ready: router {}  API {}  nodes {}  home {}", routerUrl, api, config.nodes(), home.root());
+        if (warming != null) System.out.println("Tandem serves, still warming up after " + WARM_UP_LIMIT.toSeconds() + " s: " + warming
+                + " (first calls may wait for an instance to start)");
         System.out.println("Tandem is ready.\n  router   " + routerUrl + "   (curl " + routerUrl + "/function/NAME)\n  api      " + api
                 + "\n  nodes    " + config.nodes() + "\n  home     " + home.root() + "\nStop with Ctrl-C.");
         return server;
+    }
+
+    /** The longest {@link #start} waits for warm pools before it says ready anyway, with what is still warming. */
+    private static final Duration WARM_UP_LIMIT = Duration.ofSeconds(60);
+
+    /**
+     * Waits until the executor's warm pools are ready, so that "ready" means a function deployed now is served at warm
+     * speed; says what is warming every few seconds. Returns null when warm, else what is still warming at the limit.
+     */
+    private static String awaitWarm(Executor executor, Duration limit) {
+        long deadline = System.nanoTime() + limit.toNanos();
+        long nextReport = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+        String warming = executor.warmingUp();
+        while (warming != null && System.nanoTime() < deadline) {
+            if (System.nanoTime() >= nextReport) {
+                System.out.println("Tandem is warming up: " + warming);
+                nextReport = System.nanoTime() + Duration.ofSeconds(3).toNanos();
+            }
+            try {
+                Thread.sleep(50); // polls the executor's own view; nothing to be notified of
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return warming;
+            }
+            warming = executor.warmingUp();
+        }
+        return warming;
     }
 
     /** Starts firing time triggers, once the router serves what the controller holds, so a firing finds its function. */

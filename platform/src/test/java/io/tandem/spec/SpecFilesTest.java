@@ -67,7 +67,7 @@ class SpecFilesTest {
         assertThat(docs).extracting(SpecDocument::kind).containsExactly(Resource.Kind.ENVIRONMENT, Resource.Kind.FUNCTION, Resource.Kind.HTTP_TRIGGER);
         EnvironmentSpec env = (EnvironmentSpec) docs.get(0).spec();
         assertThat(env.runtime()).isEqualTo(Runtime.HTTP);
-        assertThat(env.poolSize()).isEqualTo(3);
+        assertThat(env.poolSize()).isEqualTo(EnvironmentSpec.DEFAULT_POOL_SIZE);
         FunctionFileSpec fn = ((SpecDocument.CodePath) docs.get(1).spec()).spec();
         assertThat(fn.code()).isEqualTo(dir.resolve("fib.jar").toString());
         assertThat(fn.executor()).isEqualTo(ExecutorType.NEWDEPLOY);
