@@ -54,6 +54,12 @@ public final class InstanceServer implements AutoCloseable {
         // the peer's delayed ACK, and a proxied call takes 5 to 10 ms instead of well under one. Read once, when
         // the JDK's server classes first load, so it must be set before any server is made.
         System.setProperty("sun.net.httpserver.nodelay", "true");
+        // The router's client keeps idle connections for 60 s; the JDK's server closes them after 30 s, and past 200
+        // idle ones at once. Either way a request the router sends on a connection the instance is closing is lost
+        // ("Connection was closed"), which no healthy instance should cause: the instance keeps them longer than
+        // the router does, so it is always the router that closes an idle connection.
+        System.setProperty("sun.net.httpserver.idleInterval", "120");
+        System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
     }
 
     InstanceServer(String runtime, Loader loader) {
