@@ -291,6 +291,12 @@ public final class Executor {
     /** One prober per distinct heartbeat setting; executor context only. */
     private final Map<String, Prober> probers = new HashMap<>();
     private static final SuspicionPolicy SUSPICION = SuspicionPolicy.defaults();
+    /**
+     * A standby is probed at every tenth heartbeat interval: it serves nothing, an exit is reported by its agent at
+     * once anyway, and each probe costs an instance about a millisecond of CPU (measured: 10 probes a second kept an
+     * idle instance at 1.5 % of a core, against 0.03 % unprobed).
+     */
+    private static final int STANDBY_PROBE_EVERY = 10;
     /** A node whose agent's process runs is declared dead on silence only after this long: busy is not dead. */
     private static final Duration NODE_HUNG = Duration.ofSeconds(10);
     private AutoCloseable subscription;
@@ -1119,7 +1125,7 @@ public final class Executor {
             case STANDBY -> fs.epoch + 1;
             default -> 0;
         };
-        prober(fs).watch(new Prober.Target(i.id, LOOPBACK, i.port, epoch));
+        prober(fs).watch(new Prober.Target(i.id, LOOPBACK, i.port, epoch, i.role == Role.STANDBY ? STANDBY_PROBE_EVERY : 1));
     }
 
     /** The function's epoch moved on: its ready standbys are granted the one after. */

@@ -35,8 +35,19 @@ import java.util.function.Predicate;
  * <p>Owned by one Vert.x context: {@link #watch}, {@link #unwatch}, the probes and both callbacks run on it.
  */
 public final class Prober {
-    /** An instance to probe; {@code epoch} 0 probes without granting a lease. */
-    public record Target(String instanceId, String host, int port, long epoch) {
+    /**
+     * An instance to probe; {@code epoch} 0 probes without granting a lease. {@code every}: probed at every
+     * {@code every}-th interval (a standby serves nothing, so it is probed less often: each probe costs the instance
+     * about a millisecond of CPU), with its threshold and lease scaled alike.
+     */
+    public record Target(String instanceId, String host, int port, long epoch, int every) {
+        public Target {
+            if (every < 1) throw new IllegalArgumentException("every must be at least 1, was " + every);
+        }
+
+        public Target(String instanceId, String host, int port, long epoch) {
+            this(instanceId, host, port, epoch, 1);
+        }
     }
 
     /**
@@ -80,11 +91,14 @@ public final class Prober {
         boolean answered;
         /** When the newest lease granted to it runs out, by this prober's clock. */
         Instant leaseUntil;
-        final AnswerWindow window = new AnswerWindow(interval, floor(), floor().multipliedBy(CEILING_FACTOR));
+        AnswerWindow window;
+        /** Intervals since it was last probed. */
+        int sinceProbe;
         boolean dead;
 
         Watched(Target target, Instant now) {
             this.target = target;
+            this.window = windowFor(target);
             this.lastAnswer = now;
             this.pausesAtAnswer = ownPauses;
             this.leaseUntil = now;
@@ -132,6 +146,8 @@ public final class Prober {
             watched.put(target.instanceId(), w);
         } else {
             if (w.target.epoch() != target.epoch()) w.leaseWithheld = false;
+            // A new cadence makes new gaps between answers: what was learnt at the old one no longer applies.
+            if (w.target.every() != target.every()) w.window = windowFor(target);
             w.target = target;
         }
         probe(w);
@@ -185,9 +201,14 @@ public final class Prober {
         return w == null ? null : w.lastAnswer;
     }
 
-    /** The shortest silence that makes an instance late: {@code misses} x {@code interval}. */
+    /** The shortest silence that makes an instance probed at every interval late: {@code misses} x {@code interval}. */
     public Duration floor() {
         return interval.multipliedBy(misses);
+    }
+
+    private AnswerWindow windowFor(Target t) {
+        Duration floor = floor().multipliedBy(t.every());
+        return new AnswerWindow(interval.multipliedBy(t.every()), floor, floor.multipliedBy(CEILING_FACTOR));
     }
 
     /** The longest lease currently granted to {@code instanceId} (the floor when it is not watched). */
@@ -207,11 +228,12 @@ public final class Prober {
             if (w.dead) continue;
             Health health = w.health(now);
             if (health.late()) onLate.accept(w.target, health);
-            if (!w.dead && watched.get(w.target.instanceId()) == w) probe(w);
+            if (!w.dead && watched.get(w.target.instanceId()) == w && ++w.sinceProbe >= w.target.every()) probe(w);
         }
     }
 
     private void probe(Watched w) {
+        w.sinceProbe = 0;
         Target t = w.target;
         Instant sent = clock.instant();
         Duration lease = w.window.threshold();

@@ -128,6 +128,20 @@ class ProberTest {
     }
 
     @Test
+    void aStandbyProbedAtEveryTenthIntervalGetsTenTimesTheThresholdAndLease() throws Exception {
+        onContext(() -> prober.watch(new Prober.Target("s", "127.0.0.1", server.actualPort(), 4, 10)));
+        await().until(() -> queries.size() == 1);
+        for (int i = 0; i < 9; i++) {
+            now.set(now.get().plusMillis(100));
+            onContext(prober::tick);
+        }
+        assertThat(queries).hasSize(1);
+        interval();
+        assertThat(queries).hasSize(2).allMatch(q -> q.startsWith("epoch=4&lease=3000&"));
+        assertThat(late).isEmpty();
+    }
+
+    @Test
     void aRefusedConnectionIsDeathAtOnce() throws Exception {
         int closed;
         try (ServerSocket s = new ServerSocket(0)) {
