@@ -481,7 +481,8 @@ public final class Executor {
             log.debug("instance {} of {} suspected by the router: {}", i.id, i.function, why);
             FunctionState fs = i.function == null ? null : functions.get(i.function);
             if (fs == null) return;
-            if (config.processes().of(i.pid) == ProcessStates.State.GONE) {
+            ProcessStates.State state = config.processes().of(i.pid);
+            if (state == ProcessStates.State.GONE) {
                 reportUnreachable(endpoint);
                 return;
             }
@@ -489,6 +490,9 @@ public final class Executor {
             if (i.role == Role.ACTIVE || i.role == Role.STANDBY) {
                 Prober prober = prober(fs);
                 prober.health(i.id).filter(Prober.Health::late).ifPresent(h -> probeLate(new Prober.Target(i.id, LOOPBACK, i.port, 0), h));
+            } else if (state == ProcessStates.State.STOPPED) {
+                // Unprobed (retry, none, replicas): a stopped process serves nothing until someone resumes it.
+                reportUnreachable(endpoint);
             }
         });
     }

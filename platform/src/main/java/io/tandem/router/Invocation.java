@@ -48,8 +48,9 @@ import java.util.concurrent.TimeoutException;
  * <p>The timeout runs from the request's arrival to the response head, cold start included; a response that
  * has started streams for as long as it takes.
  *
- * <p>For metrics it keeps two times: how long the request waited for the executor's cold starts, and how long the
- * send that answered took from its start to its response head (the function's time as the router sees it).
+ * <p>It keeps two times, for metrics and for the function's {@linkplain io.tandem.router.overload.ConcurrencyLimit
+ * concurrency limit}: how long the request waited for the executor's cold starts, and how long the send that
+ * answered took from its start to its response head (the function's time as the router sees it).
  */
 final class Invocation implements Attempts<HttpClientResponse> {
     static final String EPOCH = "X-Tandem-Epoch";
@@ -62,8 +63,6 @@ final class Invocation implements Attempts<HttpClientResponse> {
     private final Target target;
     private final MultiMap headers;
     private final boolean hasBody;
-    /** Whether to keep the times metrics need; off, a request pays nothing for them. */
-    private final boolean timed;
     private final Promise<HttpClientResponse> outcome = Promise.promise();
     /** Every send to an instance, whose request is reset when the invocation is aborted. */
     private final List<Send> sends = new ArrayList<>(1);
@@ -81,7 +80,6 @@ final class Invocation implements Attempts<HttpClientResponse> {
         this.target = target;
         this.headers = headers;
         this.hasBody = hasBody;
-        this.timed = parts.requests().enabled();
     }
 
     /** Runs the function's strategy; completes with the response whose head has come, or the failure that ended it. */
@@ -139,10 +137,8 @@ final class Invocation implements Attempts<HttpClientResponse> {
         Endpoint warm = parts.endpoints().pick(name());
         if (warm != null) return Future.succeededFuture(warm);
         Future<Endpoint> acquired = Future.fromCompletionStage(parts.coldStarts().acquire(name()), context);
-        if (timed) {
-            long waitFrom = System.nanoTime();
-            acquired = acquired.andThen(done -> coldWaitNanos += System.nanoTime() - waitFrom);
-        }
+        long waitFrom = System.nanoTime();
+        acquired = acquired.andThen(done -> coldWaitNanos += Math.max(1, System.nanoTime() - waitFrom));
         return acquired.recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, messageOf(failure))));
     }
 
@@ -171,7 +167,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
             return send;
         }
         if (open++ == 0) attempts++;
-        if (timed) send.startedAt = System.nanoTime();
+        send.startedAt = System.nanoTime();
         sends.add(send);
         send.response = client.request(options(endpoint)).transform(connected -> {
             if (connected.failed()) return Future.failedFuture(dialFailure(endpoint, connected.cause()));
@@ -184,7 +180,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
             request.exceptionHandler(failure -> { }); // failures reach the strategy through response()
             sendBody(request);
             Future<HttpClientResponse> head = request.response();
-            if (timed) head = head.andThen(answered -> send.answeredAt = System.nanoTime());
+            head = head.andThen(answered -> send.answeredAt = System.nanoTime());
             return head.recover(failure -> Future.failedFuture(lostFailure(endpoint, failure)))
                     .compose(response -> unlessFenced(endpoint, response));
         });
@@ -206,6 +202,11 @@ final class Invocation implements Attempts<HttpClientResponse> {
     public void unreachable(Endpoint endpoint) {
         parts.endpoints().forget(endpoint);
         parts.coldStarts().reportUnreachable(endpoint);
+    }
+
+    @Override
+    public void suspect(Endpoint endpoint, AttemptFailure why) {
+        parts.coldStarts().reportSuspect(endpoint, why.getMessage());
     }
 
     @Override
@@ -252,7 +253,9 @@ final class Invocation implements Attempts<HttpClientResponse> {
                 .setPort(endpoint.port())
                 .setURI(target.uri())
                 .setHeaders(headersFor(endpoint))
-                .setConnectTimeout(parts.config().connectTimeout().toMillis());
+                // Bounds the wait for a pooled connection too; the TCP connect itself is bounded by the client's
+                // connectTimeout (see ServerVerticle), so the two failures can be told apart.
+                .setConnectTimeout(parts.config().poolWait().toMillis());
     }
 
     /** The forwarded headers, plus the endpoint's epoch when it has one (a copy: sends may differ in epoch). */
@@ -342,8 +345,20 @@ final class Invocation implements Attempts<HttpClientResponse> {
     }
 
     private AttemptFailure dialFailure(Endpoint endpoint, Throwable cause) {
+        if (isPoolWait(cause)) {
+            return new AttemptFailure(Kind.OVERLOADED, "the router already holds as many calls to " + endpoint.authority()
+                    + " as it may, and none ended within " + parts.config().poolWait().toMillis() + " ms", false, cause);
+        }
         Kind kind = isTimeout(cause) ? Kind.DIAL_TIMEOUT : Kind.DIAL_REFUSED;
         return new AttemptFailure(kind, "cannot connect to " + endpoint.authority() + ": " + messageOf(cause), true, cause);
+    }
+
+    /** Vert.x's failure when no pooled connection came within the request's connect timeout. */
+    static boolean isPoolWait(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c.getMessage() != null && c.getMessage().contains("when getting a connection")) return true;
+        }
+        return false;
     }
 
     private AttemptFailure lostFailure(Endpoint endpoint, Throwable cause) {

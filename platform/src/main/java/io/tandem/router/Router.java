@@ -2,6 +2,7 @@ package io.tandem.router;
 
 import io.tandem.metrics.Metrics;
 import io.tandem.model.ChangeFeed;
+import io.tandem.router.overload.Admissions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -79,6 +80,7 @@ public final class Router {
         this.source = source;
         RequestMetrics requests = config.requestMetrics() ? RequestMetrics.on(metrics.registry()) : RequestMetrics.off();
         this.parts = new RouterParts(vertx, config, new Routes(), new EndpointTable(), new ColdStarts(source), feed, metrics, requests, new InFlight(),
+                new Admissions(vertx, config.maxConnections(), metrics.registry()),
                 new AtomicReference<>(AsyncGateway.NONE));
     }
 

@@ -11,7 +11,9 @@ import java.time.Duration;
  *                         a larger one is refused with 502 or cut; default 6 MiB (as AWS Lambda)
  * @param poolSize         most connections from one event loop to one instance; default 256 (Vert.x's own
  *                         default of 5 would cap a slow function at 5 concurrent calls)
- * @param connectTimeout   how long to wait for a connection to an instance before counting a timeout; default 1 s
+ * @param connectTimeout   how long to wait for a TCP connection to an instance before counting a timeout (a
+ *                         suspicion the executor confirms); default 1 s. A call waiting for one of the pool's
+ *                         connections waits {@link #poolWait()} before it is shed as overload
  * @param serverInstances  HTTP server verticles, one per event loop, each with its own client and pool; default
  *                         the number of processors
  * @param requestMetrics   record calls, errors and durations per request for {@code /metrics}; default true. Off,
@@ -34,6 +36,16 @@ public record RouterConfig(
         if (poolSize < 1) throw new IllegalArgumentException("poolSize must be at least 1, was " + poolSize);
         if (connectTimeout.isNegative() || connectTimeout.isZero()) throw new IllegalArgumentException("connectTimeout must be positive");
         if (serverInstances < 1) throw new IllegalArgumentException("serverInstances must be at least 1, was " + serverInstances);
+    }
+
+    /** How long a call may wait for a pooled connection to an instance: twice the connect timeout. */
+    public Duration poolWait() {
+        return connectTimeout.multipliedBy(2);
+    }
+
+    /** The most calls the router can have open to one instance: a pool's worth per event loop. */
+    public int maxConnections() {
+        return (int) Math.min(Integer.MAX_VALUE, (long) poolSize * serverInstances);
     }
 
     public static RouterConfig defaults() {

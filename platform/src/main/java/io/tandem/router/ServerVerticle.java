@@ -3,6 +3,7 @@ package io.tandem.router;
 import io.tandem.metrics.Metrics;
 import io.tandem.model.AsyncCall;
 import io.tandem.model.Endpoint;
+import io.tandem.router.overload.Admission;
 import io.tandem.router.strategy.AttemptFailure;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -65,7 +66,8 @@ final class ServerVerticle extends VerticleBase {
         RouterConfig config = parts.config();
         recorder = parts.requests().recorder();
         client = vertx.httpClientBuilder()
-                .with(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true).setDecompressionSupported(false))
+                .with(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true).setDecompressionSupported(false)
+                        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis())))
                 .with(new PoolOptions().setHttp1MaxSize(config.poolSize()))
                 .build();
         server = vertx.createHttpServer(new HttpServerOptions()
@@ -293,10 +295,34 @@ final class ServerVerticle extends VerticleBase {
             }
         };
         req.pause();
+        Future<Admission.Ticket> admitted = parts.admissions().of(name).enter(vertx.getOrCreateContext(), target.function().spec().timeout());
+        if (admitted.isComplete() && admitted.succeeded()) {
+            proceed(req, target, arrived, length, admitted.result(), leave);
+            return;
+        }
+        admitted.onComplete(ticket -> {
+            if (ticket.succeeded()) {
+                proceed(req, target, arrived, length, ticket.result(), leave);
+                return;
+            }
+            leave.run();
+            req.resume();
+            String why = ticket.cause() instanceof Admission.Shed shed ? shed.getMessage() : Invocation.messageOf(ticket.cause());
+            record(req, target, arrived, shed(req, "function '" + name + "' is serving all the calls it can: " + why), null);
+        });
+    }
+
+    /** Runs an admitted call; its ticket and {@code leave} are given back once it has ended. */
+    private void proceed(HttpServerRequest req, Target target, long arrived, long length, Admission.Ticket ticket, Runnable leave) {
         boolean hasBody = length > 0 || (length < 0 && req.headers().contains(HttpHeaders.TRANSFER_ENCODING));
         String requestId = Forwarding.requestIdOf(req);
         MultiMap headers = Forwarding.requestHeaders(req, requestId, target.params());
         Invocation invocation = new Invocation(parts, client, req, target, headers, hasBody);
+        Runnable done = () -> {
+            // A call that waited for a cold start says nothing about how the function answers to concurrency.
+            ticket.done(invocation.coldWaitNanos() > 0 ? -1 : invocation.functionNanos());
+            leave.run();
+        };
         invocation.run().onComplete(result -> {
             // A bodiless request must end on the server side, or the next request on its keep-alive connection is
             // never read; resuming again is harmless.
@@ -308,12 +334,24 @@ final class ServerVerticle extends VerticleBase {
             if (result.succeeded()) {
                 Endpoint answered = invocation.answeredBy(result.result());
                 if (answered != null) req.response().putHeader(INSTANCE, answered.instanceId() + "@" + answered.node());
-                relay(req, result.result(), requestId, parts.config().maxBodyBytes(), leave);
+                relay(req, result.result(), requestId, parts.config().maxBodyBytes(), done);
             } else {
-                leave.run();
+                done.run();
             }
         });
     }
+
+    /**
+     * Sheds a call the function has no room for: 503 with {@code Retry-After}, as a load balancer does for a
+     * saturated backend (and unlike 429, which says the client itself sent too much). Returns the status.
+     */
+    private static int shed(HttpServerRequest req, String why) {
+        req.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        return reply(req, 503, "function overloaded", why + "; the call did not run: send it again after "
+                + RETRY_AFTER_SECONDS + " s");
+    }
+
+    static final String RETRY_AFTER_SECONDS = "1";
 
     /** Counts a call that reached a function's route; {@code invocation} is null when it was refused before one ran. */
     private void record(HttpServerRequest req, Target target, long arrived, int status, Invocation invocation) {
@@ -373,7 +411,13 @@ final class ServerVerticle extends VerticleBase {
             case TIMED_OUT -> reply(req, 504, "function timed out", f.getMessage());
             case BODY_TOO_LARGE -> reply(req, 413, "request body too large", f.getMessage());
             case UNAVAILABLE, FENCED -> reply(req, 503, "function unavailable", f.getMessage());
-            case DIAL_REFUSED, DIAL_TIMEOUT -> reply(req, 502, "function unreachable", f.getMessage());
+            case OVERLOADED -> shed(req, f.getMessage());
+            case DIAL_TIMEOUT -> {
+                // The instance did not accept in time (its accept queue full, or it is hung): the call never ran.
+                req.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+                yield reply(req, 503, "function unavailable", f.getMessage());
+            }
+            case DIAL_REFUSED -> reply(req, 502, "function unreachable", f.getMessage());
             case CONNECTION_LOST -> reply(req, 502, "function connection lost", f.getMessage());
             case CLIENT_GONE -> {
                 req.response().reset();

@@ -11,15 +11,18 @@ import java.util.function.Consumer;
 
 /**
  * An executor stand-in: answers each acquire with the next queued answer, or the last one again when the queue
- * holds only one; records every acquire and every endpoint reported unreachable, and can act on a report.
+ * holds only one; records every acquire and every endpoint reported unreachable or suspected, and can act on a report.
  */
 final class FakeInstanceSource implements InstanceSource {
     private final Deque<CompletableFuture<Endpoint>> answers = new ArrayDeque<>();
     final AtomicInteger acquires = new AtomicInteger();
     final List<Endpoint> unreachable = new CopyOnWriteArrayList<>();
+    final List<Endpoint> suspected = new CopyOnWriteArrayList<>();
     final List<String> traffic = new CopyOnWriteArrayList<>();
     /** What the executor does on a report, such as promoting a standby; called on the reporting thread. */
     volatile Consumer<Endpoint> onUnreachable = endpoint -> { };
+    /** What the executor does on a suspicion, such as confirming the process is gone and promoting a standby. */
+    volatile Consumer<Endpoint> onSuspect = endpoint -> { };
 
     @Override
     public void recordTraffic(String function) {
@@ -52,5 +55,11 @@ final class FakeInstanceSource implements InstanceSource {
     public void reportUnreachable(Endpoint endpoint) {
         unreachable.add(endpoint);
         onUnreachable.accept(endpoint);
+    }
+
+    @Override
+    public void reportSuspect(Endpoint endpoint, String why) {
+        suspected.add(endpoint);
+        onSuspect.accept(endpoint);
     }
 }

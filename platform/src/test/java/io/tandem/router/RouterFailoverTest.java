@@ -41,6 +41,7 @@ class RouterFailoverTest extends RouterHarness {
         source.answer(promoted.endpoint(2));
         // The executor promotes the standby a little after the router's report, as it would after its own signals.
         source.onUnreachable = lost -> vertx.setTimer(20, t -> router.endpoints().publish("as", List.of(promoted.endpoint(2))));
+        source.onSuspect = source.onUnreachable; // a lost connection: the executor finds the process gone
 
         List<Future<List<Reply>>> clients = new ArrayList<>();
         for (int i = 0; i < 4; i++) clients.add(calls(150, () -> send(HttpMethod.GET, "/function/as", null)));
@@ -91,7 +92,7 @@ class RouterFailoverTest extends RouterHarness {
         assertThat(reply.json().getString("detail")).contains("may have run").contains("not idempotent");
         assertThat(crashing.hits).hasValue(1);
         assertThat(promoted.hits).hasValue(0);
-        assertThat(source.unreachable).containsExactly(crashing.endpoint(1));
+        assertThat(source.suspected).containsExactly(crashing.endpoint(1));
     }
 
     @Test
@@ -100,7 +101,7 @@ class RouterFailoverTest extends RouterHarness {
         FakeInstance crashing = instance("hash", req -> req.body().onSuccess(b -> req.connection().close()));
         FakeInstance promoted = instance("hash", req -> req.body().onSuccess(b -> req.response().end(sha256(b))));
         deploy("hash", Strategy.ACTIVE_STANDBY, true, crashing.endpoint(1));
-        source.onUnreachable = lost -> router.endpoints().publish("hash", List.of(promoted.endpoint(2)));
+        source.onSuspect = lost -> router.endpoints().publish("hash", List.of(promoted.endpoint(2)));
 
         Reply reply = client.request(HttpMethod.POST, router.port(), "127.0.0.1", "/function/hash")
                 .compose(req -> {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.metrics.PrometheusText;
+import io.tandem.model.EnvironmentSpec;
 import io.tandem.model.Json;
 import java.io.IOException;
 import java.net.URI;
@@ -100,7 +101,7 @@ class MetricsEndToEndTest {
         // The executor's side, in the same registry: the first call specialized or launched an instance.
         assertThat(PrometheusText.sum(text, "tandem_function_cold_starts_total", Map.of("function", "m-hello"))).isGreaterThanOrEqualTo(1);
         assertThat(PrometheusText.sum(text, "tandem_node_up", Map.of("node", "n1"))).isEqualTo(1);
-        assertThat(PrometheusText.sum(text, "tandem_pool_size", Map.of("environment", "java"))).isEqualTo(3);
+        assertThat(PrometheusText.sum(text, "tandem_pool_size", Map.of("environment", "java"))).isEqualTo(EnvironmentSpec.DEFAULT_POOL_SIZE);
     }
 
     @Test

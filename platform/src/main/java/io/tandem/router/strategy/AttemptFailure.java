@@ -5,8 +5,16 @@ public final class AttemptFailure extends RuntimeException {
     public enum Kind {
         /** The connection was refused or failed before a byte was sent: always safe to send again. */
         DIAL_REFUSED,
-        /** Connecting timed out before a byte was sent: always safe to send again. */
+        /**
+         * Connecting timed out before a byte was sent: always safe to send again. A slow instance whose accept
+         * queue is full causes it as well as a dead one, so it is a suspicion, reported for the executor to confirm.
+         */
         DIAL_TIMEOUT,
+        /**
+         * No connection to the instance freed up in the router's pool in time: the router itself holds as many
+         * calls to it as it may. Nothing was sent, nothing is wrong with the instance; the call is shed (503).
+         */
+        OVERLOADED,
         /**
          * The connection broke after the request was (partly) sent and before the response head came. Safe to
          * send again only when {@link #replayable()}: the request has no body (or a fully buffered one) and the
@@ -58,6 +66,14 @@ public final class AttemptFailure extends RuntimeException {
     /** The endpoint cannot serve this request: it cannot be reached, its connection broke, or it is fenced. */
     public boolean endpointLost() {
         return neverSent() || kind == Kind.CONNECTION_LOST;
+    }
+
+    /**
+     * A failure that a slow but living instance can cause as well as a dead one (a connect timeout, a connection
+     * lost before the response): reported as a suspicion, which the executor confirms before it replaces anything.
+     */
+    public boolean suspicion() {
+        return kind == Kind.DIAL_TIMEOUT || kind == Kind.CONNECTION_LOST;
     }
 
     /** The request can go to another endpoint without the risk of running the function twice unasked. */

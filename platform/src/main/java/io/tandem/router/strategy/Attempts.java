@@ -46,8 +46,14 @@ public interface Attempts<R> {
     /** The HTTP status of a response. */
     int status(R response);
 
-    /** The endpoint could not be reached: stop using it and have the executor replace it. */
+    /** The endpoint refused the connection: stop using it and have the executor replace it. */
     void unreachable(Endpoint endpoint);
+
+    /**
+     * A send to the endpoint failed in a way a slow instance can cause too ({@link AttemptFailure#suspicion()}):
+     * tell the executor, which confirms it before acting; the endpoint stays in the routing table meanwhile.
+     */
+    void suspect(Endpoint endpoint, AttemptFailure why);
 
     /** The endpoint is alive but must not serve this function (it is fenced): stop using it, report nothing. */
     void forget(Endpoint endpoint);

@@ -19,9 +19,13 @@ import java.util.Set;
  * ({@link AttemptFailure#resendable()}). Otherwise the request ends with the failure, whose message says the
  * request may have run. The wait is bounded by the function's timeout, which the router enforces.
  *
- * <p>A lost endpoint is reported unreachable as soon as its send fails, since that is the fastest failure signal
- * the executor gets. A fenced one is neither reported nor forgotten: it is alive, and either the executor replaced
- * it (and publishes the successor) or its lease lapsed for a moment; see {@code afterFenced}.
+ * <p>An endpoint that refused the connection is reported unreachable as soon as its send fails, since that is the
+ * fastest failure signal the executor gets, and the request waits for another to be published. One that timed out
+ * connecting or lost its connection is reported as a suspicion (a slow instance does both as well as a dead one):
+ * the request goes again after a short pause, to whatever is published then, which is the same endpoint unless
+ * the executor confirmed the suspicion and promoted the standby. A fenced one is neither reported nor forgotten: it
+ * is alive, and either the executor replaced it (and publishes the successor) or its lease lapsed for a moment; see
+ * {@code afterFenced}.
  *
  * <p>Under active-standby a send waiting on the active is given up as soon as another active is published (see
  * {@link Race#supersede}): a frozen active answers nothing and would otherwise hold the request until its timeout.
@@ -93,6 +97,9 @@ public final class Failover implements Strategy {
             if (failure instanceof AttemptFailure f && f.kind() == AttemptFailure.Kind.FENCED) return afterFenced();
             boolean again = failure instanceof AttemptFailure f && f.resendable() && rounds < maxRounds;
             if (!again) return Future.failedFuture(failure);
+            // A suspected endpoint may be merely slow and stays published: go again after a pause, to it or to
+            // whatever the executor publishes meanwhile.
+            if (((AttemptFailure) failure).suspicion() && failed.isEmpty()) return afterPause();
             return attempts.republished(failed).compose(this::round);
         }
 
@@ -104,9 +111,14 @@ public final class Failover implements Strategy {
          */
         private Future<R> afterFenced() {
             fenced++;
+            return afterPause();
+        }
+
+        /** Sends again after a short pause growing with each one, or as soon as a publish brings another endpoint. */
+        private Future<R> afterPause() {
             Set<Endpoint> current = new HashSet<>(failed);
             current.addAll(attempts.published());
-            Duration pause = Duration.ofMillis(Math.min(MAX_FENCED_PAUSE_MILLIS, 2L << Math.min(fenced, 6)));
+            Duration pause = Duration.ofMillis(Math.min(MAX_FENCED_PAUSE_MILLIS, 2L << Math.min(fenced + rounds, 6)));
             Promise<Void> next = Promise.promise();
             attempts.republished(current).onComplete(ar -> next.tryComplete());
             attempts.after(pause).onComplete(ar -> next.tryComplete());

@@ -7,7 +7,8 @@ public final class Once implements Strategy {
     @Override
     public <R> Future<R> invoke(Attempts<R> attempts) {
         return attempts.endpoint().compose(endpoint -> attempts.send(endpoint).onFailure(failure -> {
-            if (failure instanceof AttemptFailure f && f.neverSent()) attempts.unreachable(endpoint);
+            if (failure instanceof AttemptFailure f && f.kind() == AttemptFailure.Kind.DIAL_REFUSED) attempts.unreachable(endpoint);
+            else if (failure instanceof AttemptFailure f && f.suspicion()) attempts.suspect(endpoint, f);
         }));
     }
 }

@@ -16,8 +16,9 @@ import java.util.Set;
  * and every other send is cancelled. When all have answered 5xx the first of those answers is the result. When
  * none answered, the round fails with the first failure that forbids a re-send, else the last failure.
  *
- * <p>Each send that fails with a lost endpoint is reported at once and added to {@code failed}, even when another
- * send goes on to win; a fenced one is neither (see {@link Failover}). Confined to the request's event loop.
+ * <p>Each send refused a connection is reported at once and added to {@code failed}, even when another send goes
+ * on to win; one that timed out connecting or lost its connection is reported as a suspicion only; a fenced one is
+ * neither (see {@link Failover}). Confined to the request's event loop.
  */
 final class Race<R> {
     private final Attempts<R> attempts;
@@ -86,6 +87,7 @@ final class Race<R> {
             running.remove(attempt);
             attempt.cancel();
             pending--;
+            failed.add(stale); // replaced by the executor: a verdict already made, not to be reported again
             failed(stale, failure);
         }
         finishIfAllDone();
@@ -114,9 +116,13 @@ final class Race<R> {
     private void failed(Endpoint endpoint, Throwable cause) {
         // A fenced endpoint is alive and stays published: its lease may only have lapsed (a late probe), and if it
         // was replaced the executor publishes its successor anyway. Failover waits for either.
-        if (cause instanceof AttemptFailure f && f.endpointLost() && f.kind() != AttemptFailure.Kind.FENCED) {
+        // A refused connection is certain: the endpoint is gone. A connect timeout or a lost connection may be a slow
+        // instance: reported as a suspicion, and the endpoint stays in play until the executor says otherwise.
+        if (cause instanceof AttemptFailure f && f.kind() == AttemptFailure.Kind.DIAL_REFUSED) {
             attempts.unreachable(endpoint);
             failed.add(endpoint);
+        } else if (cause instanceof AttemptFailure f && f.suspicion()) {
+            attempts.suspect(endpoint, f);
         }
         // The first failure that forbids a re-send decides the round's fate; any other may be replaced.
         if (failure == null || (failure instanceof AttemptFailure f && f.resendable())) failure = cause;

@@ -6,8 +6,9 @@ import io.vertx.core.Future;
 
 /**
  * Strategy {@code retry}, as Fission 1.10's router: up to {@code maxRetries} attempts with an exponential back-off
- * between them. A refused connection drops the cached address at once; a connect timeout counts against it and
- * drops it after {@code svcAddressMaxRetries}; a dropped address is reported and a new endpoint acquired. The
+ * between them. A refused connection drops the cached address at once and reports it unreachable; a connect
+ * timeout is reported as a suspicion (the executor confirms it: a busy instance times out too) and drops the
+ * address for this request after {@code svcAddressMaxRetries}; a new endpoint is then picked. The
  * function's own response, 5xx included, ends the request: it may already have run. A connection lost after the
  * request was sent is retried like a refused one only when it is {@linkplain AttemptFailure#replayable() replayable}
  * (Go's transport, under Fission, does the same for a stale keep-alive connection).
@@ -64,8 +65,13 @@ public final class Retry implements Strategy {
         }
 
         private void forgetAddressIfDue(AttemptFailure failure) {
-            if (failure.kind() == AttemptFailure.Kind.DIAL_TIMEOUT && ++timeouts < addressMaxTimeouts) return;
-            attempts.unreachable(address);
+            if (failure.suspicion()) {
+                // Slow or dead: the executor confirms which. This request moves on after enough timeouts.
+                attempts.suspect(address, failure);
+                if (failure.kind() == AttemptFailure.Kind.DIAL_TIMEOUT && ++timeouts < addressMaxTimeouts) return;
+            } else {
+                attempts.unreachable(address);
+            }
             address = null;
             timeouts = 0;
         }

@@ -75,7 +75,8 @@ class FailoverStrategyTest {
         attempts.send(0).fail(Kind.CONNECTION_LOST, false);
 
         assertThat(((AttemptFailure) result.cause()).kind()).isEqualTo(Kind.CONNECTION_LOST);
-        assertThat(attempts.unreachable).containsExactly(active);
+        assertThat(attempts.suspected).containsExactly(active);
+        assertThat(attempts.unreachable).as("a lost connection is a suspicion, not a verdict").isEmpty();
         assertThat(attempts.sends).hasSize(1);
         assertThat(attempts.waitedPast).as("only the wait for a promotion while the send was out").hasSize(1);
     }
@@ -144,7 +145,37 @@ class FailoverStrategyTest {
 
         assertThat(((AttemptFailure) result.cause()).kind()).isEqualTo(Kind.DIAL_TIMEOUT);
         assertThat(attempts.sends).hasSize(3);
-        assertThat(attempts.unreachable).hasSize(3);
+        assertThat(attempts.unreachable).hasSize(2);
+        assertThat(attempts.suspected).containsExactly(endpoint("a3", 3));
+    }
+
+    @Test
+    void activeStandbyResendsToASuspectedActiveAfterAPauseWithoutReportingItUnreachable() {
+        ManualAttempts attempts = new ManualAttempts().publishing(active);
+        Future<String> result = activeStandby.invoke(attempts);
+
+        attempts.send(0).fail(Kind.DIAL_TIMEOUT, false); // its accept queue was full: slow, maybe not dead
+        assertThat(attempts.suspected).containsExactly(active);
+        assertThat(attempts.sends).hasSize(1);
+        attempts.pauses.getFirst().complete();
+
+        assertThat(attempts.send(1).endpoint).as("the executor kept it active").isEqualTo(active);
+        attempts.send(1).answer("200 once it caught up");
+        assertThat(result.result()).isEqualTo("200 once it caught up");
+        assertThat(attempts.unreachable).isEmpty();
+    }
+
+    @Test
+    void activeStandbyResendsToThePromotedActiveWhenTheSuspicionWasConfirmed() {
+        ManualAttempts attempts = new ManualAttempts().publishing(active);
+        Future<String> result = activeStandby.invoke(attempts);
+
+        attempts.send(0).fail(Kind.CONNECTION_LOST, true);
+        attempts.publish(promoted); // the executor found the process gone and promoted the standby
+
+        assertThat(attempts.send(1).endpoint).isEqualTo(promoted);
+        attempts.send(1).answer("200 from the new active");
+        assertThat(result.result()).isEqualTo("200 from the new active");
     }
 
     @Test
@@ -220,7 +251,7 @@ class FailoverStrategyTest {
         Future<String> result = replicate.invoke(attempts);
 
         attempts.send(0).fail(Kind.DIAL_REFUSED, false);
-        attempts.send(1).fail(Kind.CONNECTION_LOST, true);
+        attempts.send(1).fail(Kind.DIAL_REFUSED, false);
         assertThat(attempts.waitedPast).containsExactly(Set.of(r1, r2));
         attempts.publish(r3, r4);
         attempts.send(3).answer("200 r4");

@@ -46,6 +46,7 @@ final class ManualAttempts implements Attempts<String> {
     final List<Endpoint> published = new ArrayList<>();
     final List<Send> sends = new ArrayList<>();
     final List<Endpoint> unreachable = new ArrayList<>();
+    final List<Endpoint> suspected = new ArrayList<>();
     final List<Endpoint> forgotten = new ArrayList<>();
     final List<Set<Endpoint>> waitedPast = new ArrayList<>();
     /** Whether a superseded send may be re-sent (the function is idempotent and its body kept). */
@@ -115,6 +116,11 @@ final class ManualAttempts implements Attempts<String> {
     @Override
     public int status(String response) {
         return Integer.parseInt(response.substring(0, 3));
+    }
+
+    @Override
+    public void suspect(Endpoint endpoint, AttemptFailure why) {
+        suspected.add(endpoint);
     }
 
     @Override

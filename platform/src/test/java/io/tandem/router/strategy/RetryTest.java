@@ -22,6 +22,7 @@ class RetryTest {
         final Deque<Object> script = new ArrayDeque<>();
         final List<Endpoint> sentTo = new ArrayList<>();
         final List<Endpoint> unreachable = new ArrayList<>();
+        final List<Endpoint> suspected = new ArrayList<>();
         final List<Duration> waits = new ArrayList<>();
         int acquired;
 
@@ -90,6 +91,11 @@ class RetryTest {
         }
 
         @Override
+        public void suspect(Endpoint endpoint, AttemptFailure why) {
+            suspected.add(endpoint);
+        }
+
+        @Override
         public Future<Void> after(Duration delay) {
             waits.add(delay);
             return Future.succeededFuture();
@@ -111,12 +117,13 @@ class RetryTest {
     }
 
     @Test
-    void keepsTheAddressUntilFiveConnectTimeouts() {
+    void keepsTheAddressUntilFiveConnectTimeoutsAndReportsEachAsASuspicionOnly() {
         ScriptedAttempts attempts = new ScriptedAttempts().thenTimes(5, failure(Kind.DIAL_TIMEOUT)).then("answer");
 
         assertThat(retry.invoke(attempts).result()).isEqualTo("answer");
         assertThat(attempts.sentTo).extracting(Endpoint::instanceId).containsExactly("e1", "e1", "e1", "e1", "e1", "e2");
-        assertThat(attempts.unreachable).extracting(Endpoint::instanceId).containsExactly("e1");
+        assertThat(attempts.suspected).extracting(Endpoint::instanceId).containsExactly("e1", "e1", "e1", "e1", "e1");
+        assertThat(attempts.unreachable).as("a slow instance times out too: only the executor decides it is gone").isEmpty();
     }
 
     @Test
