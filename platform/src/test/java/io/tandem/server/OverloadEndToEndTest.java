@@ -74,6 +74,10 @@ class OverloadEndToEndTest {
         return details.stream().filter(d -> d.startsWith("standby promoted")).toList();
     }
 
+    private static List<String> after(List<String> promotions, int formed) {
+        return promotions.subList(Math.min(formed, promotions.size()), promotions.size());
+    }
+
     private static String describe(List<OpenLoopLoad.Outcome> outcomes) {
         List<OpenLoopLoad.Outcome> failed = OpenLoopLoad.failed(outcomes);
         return "statuses " + OpenLoopLoad.statuses(outcomes) + "; first failures "
@@ -95,12 +99,13 @@ class OverloadEndToEndTest {
             else deployJava(tandem);
             Chaos chaos = Chaos.local(tandem.client);
             awaitPair(chaos);
+            int formed = promotions(tandem).size(); // a pair may form by promoting its standby: not a failover
             URI target = tandem.router(exec ? "/function/fn" : "/function/fn?n=27");
             double[] capacity = new double[1];
             List<OpenLoopLoad.Outcome> outcomes = loadAt(new OpenLoopLoad(), target, 0.9, Duration.ofSeconds(60), capacity);
 
             assertThat(OpenLoopLoad.failed(outcomes)).as("at %.0f calls/s: %s", 0.9 * capacity[0], describe(outcomes)).isEmpty();
-            assertThat(promotions(tandem)).as("promotions without a fault").isEmpty();
+            assertThat(after(promotions(tandem), formed)).as("promotions without a fault").isEmpty();
         }
     }
 
@@ -120,6 +125,7 @@ class OverloadEndToEndTest {
             deployExec(tandem);
             Chaos chaos = Chaos.local(tandem.client);
             ClusterStatus.Instance first = awaitPair(chaos);
+            int formed = promotions(tandem).size(); // a pair may form by promoting its standby: not a failover
             URI target = tandem.router("/function/fn");
             OpenLoopLoad load = new OpenLoopLoad();
             load.closedLoop(target, 4, Duration.ofSeconds(2));
@@ -135,14 +141,14 @@ class OverloadEndToEndTest {
             Thread.sleep(5_000); // the fault's time in the load's schedule, not a wait for a condition
             chaos.killInstanceById("fn", first.id());
             ClusterStatus.Instance second = await().atMost(WAIT).until(() -> awaitPair(chaos), a -> !a.id().equals(first.id()));
-            assertThat(promotions(tandem)).hasSize(1);
+            assertThat(after(promotions(tandem), formed)).hasSize(1);
             chaos.killNode(second.node());
             await().atMost(WAIT).until(() -> ready(chaos, "active").stream().anyMatch(a -> !a.node().equals(second.node())));
             loader.join();
 
             List<OpenLoopLoad.Outcome> outcomes = runs.getFirst();
             assertThat(OpenLoopLoad.failed(outcomes)).as("at %.0f calls/s: %s", 0.7 * capacity, describe(outcomes)).isEmpty();
-            assertThat(promotions(tandem)).as("one promotion per fault").hasSize(2);
+            assertThat(after(promotions(tandem), formed)).as("one promotion per fault").hasSize(2);
         }
     }
 
