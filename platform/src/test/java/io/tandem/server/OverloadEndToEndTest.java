@@ -74,6 +74,13 @@ class OverloadEndToEndTest {
         return details.stream().filter(d -> d.startsWith("standby promoted")).toList();
     }
 
+    /** Latency percentiles of the outcomes with {@code status}, in ms: "n=…, p50 …, p99 …, max …". */
+    private static String percentiles(List<OpenLoopLoad.Outcome> outcomes, int status) {
+        List<Long> ms = outcomes.stream().filter(o -> o.status() == status).map(o -> o.latencyNanos() / 1_000_000).sorted().toList();
+        if (ms.isEmpty()) return "n=0";
+        return "n=" + ms.size() + ", p50 " + ms.get(ms.size() / 2) + " ms, p99 " + ms.get(ms.size() * 99 / 100) + " ms, max " + ms.getLast() + " ms";
+    }
+
     private static List<String> after(List<String> promotions, int formed) {
         return promotions.subList(Math.min(formed, promotions.size()), promotions.size());
     }
@@ -117,6 +124,35 @@ class OverloadEndToEndTest {
     @Test
     void aJavaPairNearCapacityForAMinuteIsNeverFailedOverAndFailsNoRequest() throws Exception {
         nearCapacityForAMinute(false);
+    }
+
+    @Test
+    void anExecPairAtTwiceItsCapacityServesNearCapacityShedsTheRestQuicklyAndIsNeverFailedOver() throws Exception {
+        try (RunningServer tandem = new RunningServer(3)) {
+            deployExec(tandem);
+            Chaos chaos = Chaos.local(tandem.client);
+            awaitPair(chaos);
+            int formed = promotions(tandem).size();
+            URI target = tandem.router("/function/fn");
+            double[] capacity = new double[1];
+            Duration length = Duration.ofSeconds(20);
+            List<OpenLoopLoad.Outcome> outcomes = loadAt(new OpenLoopLoad(), target, 2.0, length, capacity);
+
+            String metrics = tandem.http.send(java.net.http.HttpRequest.newBuilder(tandem.router("/metrics")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body().lines()
+                    .filter(l -> l.startsWith("tandem_function_concurrency_limit") || l.startsWith("tandem_function_shed")).toList().toString();
+            String seen = String.format("at %.0f calls/s (capacity %.0f): %s; served %s; shed %s; %s", 2 * capacity[0], capacity[0],
+                    describe(outcomes), percentiles(outcomes, 200), percentiles(outcomes, 503), metrics);
+            System.out.println("OVERLOAD " + seen);
+            assertThat(OpenLoopLoad.failed(outcomes)).as(seen).isEmpty();
+            long served = outcomes.stream().filter(o -> o.status() == 200).count();
+            assertThat(served / (double) length.toSeconds()).as("served per second, " + seen).isGreaterThan(0.5 * capacity[0]);
+            assertThat(outcomes.stream().filter(OpenLoopLoad.Outcome::shed).count()).as("shed, " + seen).isPositive();
+            List<Long> shedMillis = outcomes.stream().filter(OpenLoopLoad.Outcome::shed).map(o -> o.latencyNanos() / 1_000_000).sorted().toList();
+            assertThat(shedMillis.get(shedMillis.size() * 99 / 100)).as("a shed call's wait, 99th percentile (the queue's budget is 1 s)")
+                    .isLessThan(3_000);
+            assertThat(after(promotions(tandem), formed)).as("promotions without a fault").isEmpty();
+        }
     }
 
     @Test

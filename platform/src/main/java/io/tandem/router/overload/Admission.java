@@ -72,6 +72,7 @@ public final class Admission {
     /** An admitted call: {@link #done} must be called exactly once, when it ends. */
     public final class Ticket {
         private final int concurrency;
+        private final long admitted = System.nanoTime();
         private boolean done;
 
         private Ticket(int concurrency) {
@@ -85,7 +86,7 @@ public final class Admission {
         public void done(long latencyNanos) {
             if (done) return;
             done = true;
-            release(concurrency, latencyNanos);
+            release(concurrency, admitted, latencyNanos);
         }
     }
 
@@ -132,12 +133,12 @@ public final class Admission {
         return waiter.promise.future();
     }
 
-    private void release(int concurrency, long latencyNanos) {
+    private void release(int concurrency, long started, long latencyNanos) {
         List<Waiter> admitted = new ArrayList<>(1);
         List<Integer> levels = new ArrayList<>(1);
         synchronized (this) {
             inFlight--;
-            if (latencyNanos >= 0) limit.sample(concurrency, latencyNanos, System.nanoTime());
+            if (latencyNanos >= 0) limit.sample(concurrency, started, latencyNanos, System.nanoTime());
             while (!queue.isEmpty() && inFlight < limit.allowed()) {
                 inFlight++;
                 admitted.add(queue.pollFirst());

@@ -16,8 +16,10 @@ package io.tandem.router.overload;
  * slower downstream, a bigger input); and a function whose latency does not depend on concurrency (sleeping, waiting
  * on I/O) is never cut, however slow it is.
  *
- * <p>A window lasts at least {@link #MIN_WINDOW_NANOS} and two typical latencies, and holds at least
- * {@link #MIN_SAMPLES} calls (or 4 after {@link #MAX_IDLE_WINDOW_NANOS}).
+ * <p>A window lasts at least {@link #MIN_WINDOW_NANOS} and three typical latencies, and holds at least
+ * {@link #MIN_SAMPLES} calls that started and ended within it (or 4 after the longer of
+ * {@link #MAX_IDLE_WINDOW_NANOS} and six typical latencies; a window that gets none of them ends four times that
+ * late, judged on nothing).
  *
  * <p>Not thread-safe: its {@link Admission} calls it under its own lock. Times are {@link System#nanoTime()}
  * values passed in, so tests drive it with a clock of their own.
@@ -83,24 +85,28 @@ public final class ConcurrencyLimit {
     }
 
     /**
-     * One call answered after {@code latency} nanoseconds, having started with {@code concurrency} calls in flight
-     * (itself included).
+     * One call, admitted at {@code started} with {@code concurrency} calls in flight (itself included), answered
+     * after {@code latency} nanoseconds. Only a call that started and ended within the current window is compared:
+     * one that lived through a change of the allowed concurrency tells nothing about either.
      */
-    public void sample(int concurrency, long latency, long now) {
+    public void sample(int concurrency, long started, long latency, long now) {
         double lat = Math.max(1_000, latency);
         latencyNanos = latencyNanos == 0 ? lat : latencyNanos + 0.1 * (lat - latencyNanos);
-        double x = Math.log(Math.max(1, concurrency));
-        double y = Math.log(lat);
-        n++;
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        sxy += x * y;
-        windowSamples++;
+        if (started - windowStart >= 0) {
+            double x = Math.log(Math.max(1, concurrency));
+            double y = Math.log(lat);
+            n++;
+            sx += x;
+            sy += y;
+            sxx += x * x;
+            sxy += x * y;
+            windowSamples++;
+        }
         long elapsed = now - windowStart;
-        boolean full = elapsed >= Math.max(MIN_WINDOW_NANOS, 2 * (long) latencyNanos) && windowSamples >= MIN_SAMPLES;
-        boolean enough = elapsed >= Math.max(MAX_IDLE_WINDOW_NANOS, 2 * (long) latencyNanos) && windowSamples >= 4;
-        if (full || enough) closeWindow(now);
+        boolean full = elapsed >= Math.max(MIN_WINDOW_NANOS, 3 * (long) latencyNanos) && windowSamples >= MIN_SAMPLES;
+        boolean enough = elapsed >= Math.max(MAX_IDLE_WINDOW_NANOS, 6 * (long) latencyNanos) && windowSamples >= 4;
+        boolean stale = elapsed >= Math.max(MAX_IDLE_WINDOW_NANOS, 6 * (long) latencyNanos) * 4;
+        if (full || enough || stale) closeWindow(now);
     }
 
     private void closeWindow(long now) {
