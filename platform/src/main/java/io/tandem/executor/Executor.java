@@ -278,6 +278,12 @@ public final class Executor {
     private final Map<String, Environment> environments = new ConcurrentHashMap<>();
     private final Map<String, FunctionState> functions = new ConcurrentHashMap<>();
     private final Map<String, PoolFailures> poolFailures = new HashMap<>();
+    /** Holds back pool refills and replacement standbys while the machine's CPU is saturated. Executor context only. */
+    private final RecoveryGate recoveryGate = new RecoveryGate();
+    /** When the router last reported warm traffic for any function; executor context only. */
+    private Instant lastTraffic;
+    /** Traffic this recent means functions are being served, so recovery work can hurt them. */
+    private static final Duration SERVING_LATELY = Duration.ofSeconds(3);
     private final Map<String, List<Endpoint>> published = new HashMap<>();
     private final List<Process> localAgents = new CopyOnWriteArrayList<>();
 
@@ -544,6 +550,7 @@ public final class Executor {
     public void recordTraffic(String function) {
         onContext(() -> {
             Instant now = config.clock().instant();
+            lastTraffic = now;
             for (Instance i : instances.values()) {
                 if (function.equals(i.function)) i.lastUsed = now;
             }
@@ -896,9 +903,32 @@ public final class Executor {
                 if (i.role == Role.POOL && env.name().equals(i.environment) && !i.state.equals("stopping")) pooled.merge(i.node, 1, Integer::sum);
             }
             WarmPool.deficits(env.spec().poolSize(), alive, pooled).forEach((node, missing) -> {
-                if (nodesStarting.add(node)) launchPoolInstance(env, node);
+                if (nodesStarting.contains(node) || deferred("a pool refill of " + env.name() + " on " + node, now)) return;
+                nodesStarting.add(node);
+                launchPoolInstance(env, node);
             });
         }
+    }
+
+    /**
+     * Whether recovery work named {@code what} waits for the machine's CPU pressure to fall (see {@link RecoveryGate});
+     * logs the first deferral.
+     */
+    private boolean deferred(String what, Instant now) {
+        // Only serving functions are hurt by recovery work; a machine saturated by starting instances alone (a boot)
+        // is what pacing one start per node at a time is for.
+        if (lastTraffic == null || Duration.between(lastTraffic, now).compareTo(SERVING_LATELY) > 0) return false;
+        double pressure = config.processes().cpuPressure();
+        return switch (recoveryGate.decide(what, pressure, now)) {
+            case START -> false;
+            case DEFER_NOW -> {
+                log.info("{} waits: the machine's CPU is saturated (pressure {} % over 10 s); it starts when that falls under {} %, "
+                        + "or in {} s at the latest", what, Math.round(pressure * 100), Math.round(RecoveryGate.SATURATED * 100),
+                        RecoveryGate.MAX_DEFER.toSeconds());
+                yield true;
+            }
+            case DEFER -> true;
+        };
     }
 
     private void reconcileFunction(FunctionState fs) {
@@ -978,6 +1008,8 @@ public final class Executor {
                 case Action.Launch l -> {
                     // A member that failed to start or load backs off like any launch (promotions never wait).
                     if (fs.backingOff(now)) continue;
+                    // A replacement standby can wait for a saturated machine to calm down; a missing active cannot.
+                    if (l.role() == Action.Role.STANDBY && active != null && deferred("the standby of " + fs.name(), now)) continue;
                     launchMember(fs, env, l.role() == Action.Role.ACTIVE ? Role.ACTIVE : Role.STANDBY, l.node());
                 }
                 case Action.Wait w -> {

@@ -27,9 +27,49 @@ public interface ProcessStates {
 
     State of(long pid);
 
-    /** Reads {@code /proc/<pid>/stat} (Linux); {@link State#UNKNOWN} where there is no {@code /proc}. */
+    /**
+     * The machine's CPU pressure: the share of the last 10 s in which some runnable task waited for a CPU, 0 to 1
+     * (Linux's pressure stall information, {@code some avg10} of {@code /proc/pressure/cpu}); negative when it
+     * cannot be read. Recovery work that can wait (pool refills, a replacement standby) waits while it is high.
+     */
+    default double cpuPressure() {
+        return -1;
+    }
+
+    /** Reads {@code /proc/<pid>/stat} and {@code /proc/pressure/cpu} (Linux); unknown where there is no {@code /proc}. */
     static ProcessStates proc() {
-        return ProcessStates::readProc;
+        return new ProcessStates() {
+            @Override
+            public State of(long pid) {
+                return readProc(pid);
+            }
+
+            @Override
+            public double cpuPressure() {
+                try {
+                    return parsePressure(Files.readString(Path.of("/proc/pressure/cpu")));
+                } catch (IOException | UnsupportedOperationException e) {
+                    return -1;
+                }
+            }
+        };
+    }
+
+    /** {@code some avg10=12.34 ...} as 0.1234; negative when the line is not there. */
+    static double parsePressure(String text) {
+        for (String line : text.split("\n")) {
+            if (!line.startsWith("some ")) continue;
+            for (String field : line.split(" ")) {
+                if (field.startsWith("avg10=")) {
+                    try {
+                        return Double.parseDouble(field.substring(6)) / 100;
+                    } catch (NumberFormatException e) {
+                        return -1;
+                    }
+                }
+            }
+        }
+        return -1;
     }
 
     private static State readProc(long pid) {
