@@ -145,11 +145,34 @@ public final class InstanceServer implements AutoCloseable {
                 return;
             }
         }
-        switch (state.get()) {
-            case Failed f -> Replies.json(exchange, 500, Map.of("error", "function failed to load", "detail", f.detail(), "function", f.function()));
-            case Serving s -> Replies.json(exchange, 200, Map.of("status", "ok", "runtime", runtime, "function", s.function()));
-            case Loading l -> Replies.json(exchange, 200, Map.of("status", "ok", "runtime", runtime, "loading", l.function()));
-            case Generic g -> Replies.json(exchange, 200, Map.of("status", "ok", "runtime", runtime));
+        State now = state.get();
+        HealthReply reply = healthReply;
+        if (reply == null || reply.state() != now) {
+            reply = healthReplyOf(now);
+            healthReply = reply;
+        }
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        Replies.send(exchange, reply.status(), reply.body());
+    }
+
+    /** The health answer for one state, made once: the active is probed ten times a second. */
+    private record HealthReply(State state, int status, byte[] body) {
+    }
+
+    /** The last health answer made; any thread may replace it (a stale one is only remade). */
+    private volatile HealthReply healthReply;
+
+    private HealthReply healthReplyOf(State now) {
+        Map<String, String> body = switch (now) {
+            case Failed f -> Map.of("error", "function failed to load", "detail", f.detail(), "function", f.function());
+            case Serving s -> Map.of("status", "ok", "runtime", runtime, "function", s.function());
+            case Loading l -> Map.of("status", "ok", "runtime", runtime, "loading", l.function());
+            case Generic g -> Map.of("status", "ok", "runtime", runtime);
+        };
+        try {
+            return new HealthReply(now, now instanceof Failed ? 500 : 200, Json.MAPPER.writeValueAsBytes(body));
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new java.io.UncheckedIOException(e); // a map of strings always writes
         }
     }
 
