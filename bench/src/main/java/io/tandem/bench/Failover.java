@@ -244,9 +244,10 @@ final class Failover implements Callable<Integer> {
         Recovery r = trial.recovery();
         String promotions = trial.failovers() == null ? "" : String.format(" | promotions %d, false %d",
                 trial.failovers().promotions(), trial.failovers().count());
-        System.out.printf(Locale.ROOT, "  %-34s trial %2d: sent %d ok %d failed %d shed %d re-sent %d | worst %.0f ms p50 %.1f p99 %.1f%s"
+        String failures = c.failed() == 0 ? "" : " (" + c.failuresByStatus() + ")";
+        System.out.printf(Locale.ROOT, "  %-34s trial %2d: sent %d ok %d failed %d%s shed %d re-sent %d | worst %.0f ms p50 %.1f p99 %.1f%s"
                         + " | blackout %.0f ms, normal after %.0f ms%n",
-                key.label(), t, c.sent(), c.ok(), c.failed(), c.shed(), r.resent(), c.worstMillis(), c.p50Millis(), c.p99Millis(),
+                key.label(), t, c.sent(), c.ok(), c.failed(), failures, c.shed(), r.resent(), c.worstMillis(), c.p50Millis(), c.p99Millis(),
                 promotions, r.blackoutMillis(), r.normalMillis());
     }
 

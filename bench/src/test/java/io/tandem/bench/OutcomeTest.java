@@ -47,6 +47,7 @@ class OutcomeTest {
         assertThat(t.ok()).isEqualTo(2);
         assertThat(t.shed()).isEqualTo(2);
         assertThat(t.failed()).isEqualTo(2);
+        assertThat(t.failuresByStatus()).isEqualTo("no answer: 1, 503: 1");
         assertThat(t.worstMillis()).isCloseTo(500.0, within(0.01));
         assertThat(t.p50Millis()).isCloseTo(2.0, within(0.01));
         assertThat(t.p99Millis()).isCloseTo(500.0, within(0.01));
