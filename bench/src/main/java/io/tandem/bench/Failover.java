@@ -1,23 +1,18 @@
 package io.tandem.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.chaos.Chaos;
 import io.tandem.chaos.ClusterStatus;
 import io.tandem.client.TandemClient;
-import io.tandem.model.CodeRef;
-import io.tandem.model.Environment;
-import io.tandem.model.EnvironmentSpec;
+import io.tandem.model.ClusterEvent;
 import io.tandem.model.Durations;
-import io.tandem.model.ExecutorType;
-import io.tandem.model.FaultTolerance;
-import io.tandem.model.Function;
-import io.tandem.model.FunctionSpec;
-import io.tandem.model.Metadata;
 import io.tandem.model.Runtime;
 import io.tandem.model.Strategy;
+import java.io.PrintWriter;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,30 +22,43 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
- * {@code tandem bench failover}: for each strategy and each fault, trials in which an open-loop load runs against a
- * java function on a fresh server while the fault is injected, and what the clients saw: requests sent, succeeded,
- * failed and re-sent, and the recovery time (fault to first success, and until latency is back to normal).
+ * {@code tandem bench failover}: for each runtime, strategy and fault, trials in which an open-loop load runs against
+ * a trivial function on a fresh server while the fault is injected (or none), optionally beside a CPU hog, and what
+ * the clients and the cluster saw: requests sent, served, failed and shed, the worst wait, promotions and false
+ * failovers, and the recovery time (fault to first success, and until latency is back to normal).
  *
  * <p>Each trial starts its own server (a killed node does not come back by itself), so trials are independent.
  */
-@Command(name = "failover", mixinStandardHelpOptions = true,
-        description = {"Recovery of each strategy from an instance kill, a node kill and a node freeze under load.",
-                "Per strategy and fault: requests sent, succeeded, failed, re-sent, and recovery times, median of trials,",
-                "with each strategy's blackout against retry's from the same run."})
+@Command(name = "failover", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {"Recovery of each strategy from an instance kill, a node kill and a node freeze under",
+                "load, per runtime. Per runtime, strategy and fault: requests sent, served, failed and shed,",
+                "worst wait, p50/p99, promotions and false failovers (promotions the fault does not explain),",
+                "recovery times (median of trials), and each strategy's blackout against retry's.",
+                "--faults none and --stress show false failovers: promotions with no fault, or under CPU load."})
 final class Failover implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--runtime", split = ",", defaultValue = "java", paramLabel = "exec|java|http",
+            description = "Runtimes of the function, a comma list: java (the hello jar), exec (the exec-hello script, a process per request), http (a trivial HTTP server) (default: ${DEFAULT-VALUE}).")
+    List<String> runtimes;
     @Option(names = "--strategies", split = ",", defaultValue = "retry,active-standby,replicate",
             description = "Strategies to measure (default: ${DEFAULT-VALUE}).")
     List<String> strategies;
     @Option(names = "--faults", split = ",", defaultValue = "instance,node,freeze",
-            description = "Faults to inject: instance (SIGKILL the serving instance), node (SIGKILL its agent and instances), freeze (SIGSTOP them, then SIGCONT) (default: ${DEFAULT-VALUE}).")
+            description = "Faults to inject: none (nothing: every promotion is a false failover), instance (SIGKILL the serving instance), node (SIGKILL its agent and instances), freeze (SIGSTOP them, then SIGCONT) (default: ${DEFAULT-VALUE}).")
     List<String> faults;
-    @Option(names = "--trials", defaultValue = "10", description = "Trials per strategy and fault (default: ${DEFAULT-VALUE}).")
-    int trials;
-    @Option(names = "--rate", defaultValue = "100", description = "Requests per second, open loop (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--rate", defaultValue = "100", paramLabel = "N", description = "Requests per second, open loop (default: ${DEFAULT-VALUE}).")
     int rate;
+    @Option(names = "--stress", description = "Keep every core busy during the load: a CPU hog process with one spinning thread per processor, at normal priority.")
+    boolean stress;
+    @Option(names = "--trials", defaultValue = "10", description = "Trials per runtime, strategy and fault (default: ${DEFAULT-VALUE}).")
+    int trials;
     @Option(names = "--seconds", defaultValue = "8", description = "Length of the load in each trial (default: ${DEFAULT-VALUE}).")
     int seconds;
     @Option(names = "--fault-at", defaultValue = "2s", description = "When the fault is injected after the load starts (default: ${DEFAULT-VALUE}).")
@@ -59,104 +67,209 @@ final class Failover implements Callable<Integer> {
     String freezeFor;
     @Option(names = "--nodes", defaultValue = "3", description = "Nodes of each server (default: ${DEFAULT-VALUE}).")
     int nodes;
-    @Option(names = "--jar", defaultValue = "examples/hello/target/hello.jar", description = "The function jar (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--jar", defaultValue = "examples/hello/target/hello.jar", description = "The java function's jar (default: ${DEFAULT-VALUE}).")
     Path jar;
     @Option(names = "--entrypoint", defaultValue = "example.Hello", description = "Its handler class (default: ${DEFAULT-VALUE}).")
     String entrypoint;
+    @Option(names = "--script", defaultValue = "examples/exec/hello.sh", description = "The exec function's script (default: ${DEFAULT-VALUE}).")
+    Path script;
 
     /** Latency above this many times the pre-fault median counts as not yet recovered. */
     private static final double NORMAL_FACTOR = 3.0;
+    private static final String FUNCTION = "failover";
+
+    /** One cell of the benchmark. */
+    record Key(Runtime runtime, Strategy strategy, Fault fault) {
+        String label() {
+            return runtime.wireName() + " / " + strategy.wireName() + " / " + fault.wireName();
+        }
+    }
+
+    /**
+     * One trial: what the clients saw, the recovery read from it, and the promotions in the cluster's events (null
+     * when the strategy has no standby to promote).
+     */
+    record Trial(Tally tally, Recovery recovery, FalseFailovers failovers) {
+    }
+
+    /** The options, read and checked before any server starts. */
+    record Plan(List<Runtime> runtimes, List<Strategy> strategies, List<Fault> faults, Duration faultAt, Duration freeze) {
+    }
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isRegularFile(jar)) {
-            System.err.println("no such jar " + jar + ": build the examples first (./mvnw -q package -DskipTests)");
-            return 3;
-        }
-        Duration at = Durations.parse("--fault-at", faultAt);
-        Duration freeze = Durations.parse("--freeze", freezeFor);
-        if (at.toSeconds() >= seconds) {
-            System.err.println("--fault-at " + faultAt + " must come before the load ends (--seconds " + seconds + ")");
+        PrintWriter err = spec.commandLine().getErr();
+        Plan plan;
+        try {
+            plan = plan();
+        } catch (IllegalArgumentException e) {
+            err.println("tandem bench failover: " + e.getMessage());
             return 2;
         }
-        System.out.printf("failover: java function %s, %d nodes, %d req/s open loop for %d s, fault at %s, %d trials each, %d cores%n",
-                entrypoint, nodes, rate, seconds, faultAt, trials, java.lang.Runtime.getRuntime().availableProcessors());
-        Map<String, List<Recovery>> results = new LinkedHashMap<>();
-        for (String s : strategies) {
-            Strategy strategy = Strategy.fromWire("--strategies", s);
-            for (String fault : faults) {
-                List<Recovery> runs = new ArrayList<>();
-                for (int t = 1; t <= trials; t++) {
-                    Recovery r;
-                    try {
-                        r = trial(strategy, fault, at, freeze);
-                    } catch (Exception e) {
-                        System.out.printf("  %-14s %-8s trial %2d: not counted, %s%n", s, fault, t, e.getMessage());
-                        continue;
-                    }
-                    runs.add(r);
-                    System.out.printf(Locale.ROOT, "  %-14s %-8s trial %2d: sent %d ok %d failed %d re-sent %d | blackout %.0f ms, worst latency %.0f ms, normal after %.0f ms (p50 before %.1f ms)%n",
-                            s, fault, t, r.sent(), r.succeeded(), r.failed(), r.resent(), r.blackoutMillis(), r.worstMillis(), r.normalMillis(), r.baselineP50Millis());
-                }
-                results.put(s + " / " + fault, runs);
+        FailoverFunction function = new FailoverFunction(jar, entrypoint, script);
+        for (Runtime r : plan.runtimes()) {
+            Path missing = function.missingFile(r);
+            if (missing != null) {
+                err.println("tandem bench failover: no such file " + missing + " for the " + r.wireName()
+                        + " function: build the examples first (./mvnw -q package -DskipTests)");
+                return 3;
             }
         }
-        System.out.println();
-        System.out.println("blackout: longest time after the fault with no successful answer; worst: highest latency of a request sent in the second after it");
-        System.out.printf("%-26s %-13s %-13s %-22s %-22s %-22s%n", "strategy / fault", "failed med(max)", "re-sent med(max)",
-                "blackout ms med(min..max)", "worst ms med(min..max)", "normal after ms med(min..max)");
-        results.forEach((key, runs) -> System.out.printf(Locale.ROOT, "%-26s %-15s %-16s %-25s %-22s %-22s%n", key,
-                medianMax(runs.stream().map(r -> (double) r.failed()).toList()),
-                medianMax(runs.stream().map(r -> (double) r.resent()).toList()),
-                range(runs.stream().map(Recovery::blackoutMillis).toList()),
-                range(runs.stream().map(Recovery::worstMillis).toList()),
-                range(runs.stream().map(Recovery::normalMillis).toList())));
-        printAgainstRetry(results);
-        System.out.println("targets (DESIGN.md): instance crash < 100 ms and 0 failed; node crash or freeze < 500 ms and 0 failed (idempotent); retry node crash < 3 s");
+        int cores = java.lang.Runtime.getRuntime().availableProcessors();
+        System.out.printf("failover: %s function, %d nodes, %d req/s open loop for %d s, fault at %s, %d trial(s) each, %d cores%s%n",
+                String.join(",", plan.runtimes().stream().map(Runtime::wireName).toList()), nodes, rate, seconds, faultAt, trials, cores,
+                stress ? ", with a CPU hog of " + cores + " spinning threads during the load" : "");
+        Map<Key, List<Trial>> results = new LinkedHashMap<>();
+        for (Runtime runtime : plan.runtimes()) {
+            for (Strategy strategy : plan.strategies()) {
+                for (Fault fault : plan.faults()) {
+                    Key key = new Key(runtime, strategy, fault);
+                    List<Trial> runs = new ArrayList<>();
+                    for (int t = 1; t <= trials; t++) {
+                        Trial trial;
+                        try {
+                            trial = trial(function, key, plan);
+                        } catch (Exception e) {
+                            System.out.printf("  %-34s trial %2d: not counted, %s%n", key.label(), t, e.getMessage());
+                            continue;
+                        }
+                        runs.add(trial);
+                        printTrial(key, t, trial);
+                    }
+                    results.put(key, runs);
+                }
+            }
+        }
+        new FailoverReport(results, plan).print();
         return 0;
     }
 
-    private Recovery trial(Strategy strategy, String fault, Duration at, Duration freeze) throws Exception {
+    /** Reads the lists and durations of the options; a wrong one is an {@link IllegalArgumentException} saying which. */
+    Plan plan() {
+        if (rate < 1 || rate > 10_000) throw new IllegalArgumentException("--rate must be 1 to 10000 requests a second, not " + rate);
+        if (trials < 1) throw new IllegalArgumentException("--trials must be at least 1, not " + trials);
+        if (nodes < 2) throw new IllegalArgumentException("--nodes must be at least 2 (a standby or a second replica needs a node of its own), not " + nodes);
+        Duration at = duration("--fault-at", faultAt);
+        Duration freeze = duration("--freeze", freezeFor);
+        if (at.toSeconds() >= seconds) {
+            throw new IllegalArgumentException("--fault-at " + faultAt + " must come before the load ends (--seconds " + seconds + ")");
+        }
+        List<Runtime> rs = runtimes.stream().map(String::trim).distinct().map(r -> {
+            try {
+                return Runtime.fromWire(r);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("unknown runtime '" + r + "': use exec, java or http");
+            }
+        }).toList();
+        List<Strategy> ss = strategies.stream().map(String::trim).distinct().map(s -> {
+            try {
+                return Strategy.fromWire(s);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("unknown strategy '" + s + "': use retry, active-standby or replicate");
+            }
+        }).toList();
+        if (ss.contains(Strategy.NONE)) throw new IllegalArgumentException("strategy 'none' has nothing to fail over: use retry, active-standby or replicate");
+        List<Fault> fs = faults.stream().map(Fault::parse).distinct().toList();
+        return new Plan(rs, ss, fs, at, freeze);
+    }
+
+    private static Duration duration(String option, String text) {
+        try {
+            return Durations.parse(option, text);
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        }
+    }
+
+    private Trial trial(FailoverFunction function, Key key, Plan plan) throws Exception {
+        Strategy strategy = key.strategy();
+        Fault fault = key.fault();
         try (ServerProcess server = ServerProcess.start(nodes); RateLoad load = new RateLoad()) {
             TandemClient client = server.client();
-            // No exec pool (it serves nothing here) and one warm java instance per node (enough for a replacement
-            // standby): pool processes would only compete with the function for the cores, and boot slowly.
-            client.put("/v1/environments/exec", new Environment(Metadata.named("exec"), new EnvironmentSpec(Runtime.EXEC, null, 0, null)));
-            client.put("/v1/environments/java", new Environment(Metadata.named("java"), new EnvironmentSpec(Runtime.JAVA, null, 1, null)));
-            CodeRef ref = client.uploadPackage(jar);
-            String name = "failover";
-            client.put("/v1/functions/" + name, new Function(Metadata.named(name), new FunctionSpec("java", ref, entrypoint,
-                    ExecutorType.NEWDEPLOY, 1, 1, null, null, null, null, FaultTolerance.defaults().withStrategy(strategy))));
+            function.deploy(client, key.runtime(), strategy, FUNCTION);
             Chaos chaos = Chaos.local(client);
-            awaitServing(chaos, name, strategy);
+            awaitServing(chaos, FUNCTION, strategy);
             awaitSettled(chaos);
-            URI target = URI.create(server.info().router() + "/function/" + name);
-            // Warm the path (JIT, connections) before measuring.
-            load.run(target, rate, Duration.ofSeconds(1), Duration.ofSeconds(10), System.nanoTime());
+            long eventsAfter = lastEventSeq(client);
+            URI target = URI.create(server.info().router() + "/function/" + FUNCTION);
+            List<RateLoad.Sample> samples;
+            Instant faultAt = null;
+            long faultNanos;
+            // The hog runs from before the warm-up until the last answer, and never longer (null: no --stress).
+            try (CpuHog hog = stress ? CpuHog.start(java.lang.Runtime.getRuntime().availableProcessors()) : null) {
+                // Warm the path (JIT, connections) before measuring.
+                load.run(target, rate, Duration.ofSeconds(1), Duration.ofSeconds(10), System.nanoTime());
 
-            long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
-            CompletableFuture<List<RateLoad.Sample>> samples = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return load.run(target, rate, Duration.ofSeconds(seconds), Duration.ofSeconds(30), start);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
+                long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+                CompletableFuture<List<RateLoad.Sample>> measured = CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return load.run(target, rate, Duration.ofSeconds(seconds), Duration.ofSeconds(30), start);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException(e);
+                    }
+                });
+                long faultDue = start + plan.faultAt().toNanos();
+                while (System.nanoTime() < faultDue) Thread.sleep(Math.max(1, (faultDue - System.nanoTime()) / 1_000_000)); // the fault's moment: a schedule, not a wait on a condition
+                if (fault == Fault.NONE) {
+                    faultNanos = faultDue - start; // nothing happens; the recovery figures read from the same moment
+                } else {
+                    // The instance that serves now (a false failover during the warm-up may have moved it).
+                    ClusterStatus.Instance victim = awaitServing(chaos, FUNCTION, strategy);
+                    // The fault's moment is when the signal went, as chaos reports it (it looks its targets up first).
+                    long wallAtStart = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+                    long signalledAtMs = switch (fault) {
+                        case INSTANCE -> chaos.killInstanceById(FUNCTION, victim.id()).signalledAtMs();
+                        case NODE -> chaos.killNode(victim.node()).signalledAtMs();
+                        case FREEZE -> chaos.freezeNode(victim.node(), plan.freeze()).frozenAtMs();
+                        case NONE -> throw new IllegalStateException("unreachable");
+                    };
+                    faultAt = Instant.ofEpochMilli(signalledAtMs);
+                    faultNanos = TimeUnit.MILLISECONDS.toNanos(signalledAtMs - wallAtStart);
                 }
-            });
-            long faultDue = start + at.toNanos();
-            while (System.nanoTime() < faultDue) Thread.sleep(Math.max(1, (faultDue - System.nanoTime()) / 1_000_000)); // the fault's moment: a schedule, not a wait on a condition
-            // The instance that serves now (a false failover during the warm-up may have moved it).
-            ClusterStatus.Instance victim = awaitServing(chaos, name, strategy);
-            // The fault's moment is when the signal went, as chaos reports it (it looks its targets up first).
-            long wallAtStart = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            long signalledAtMs = switch (fault) {
-                case "instance" -> chaos.killInstanceById(name, victim.id()).signalledAtMs();
-                case "node" -> chaos.killNode(victim.node()).signalledAtMs();
-                case "freeze" -> chaos.freezeNode(victim.node(), freeze).frozenAtMs();
-                default -> throw new IllegalArgumentException("unknown fault '" + fault + "': use instance, node or freeze");
-            };
-            long faultNanos = TimeUnit.MILLISECONDS.toNanos(signalledAtMs - wallAtStart);
-            return Recovery.of(samples.get(seconds + 60L, TimeUnit.SECONDS), faultNanos, NORMAL_FACTOR);
+                samples = measured.get(seconds + 60L, TimeUnit.SECONDS);
+            }
+            FalseFailovers failovers = null;
+            if (strategy == Strategy.ACTIVE_STANDBY) {
+                Thread.sleep(500); // the executor ships its events to the controller asynchronously: let the last ones land
+                // For active-standby the victim is always the active (or its node).
+                failovers = FalseFailovers.of(promotions(client, eventsAfter), faultAt, fault.promotionsExplained(true));
+            }
+            return new Trial(Tally.of(samples), Recovery.of(samples, faultNanos, NORMAL_FACTOR), failovers);
+        }
+    }
+
+    private static void printTrial(Key key, int t, Trial trial) {
+        Tally c = trial.tally();
+        Recovery r = trial.recovery();
+        String promotions = trial.failovers() == null ? "" : String.format(" | promotions %d, false %d",
+                trial.failovers().promotions(), trial.failovers().count());
+        String failures = c.failed() == 0 ? "" : " (" + c.failuresByStatus() + ")";
+        System.out.printf(Locale.ROOT, "  %-34s trial %2d: sent %d ok %d failed %d%s shed %d re-sent %d | worst %.0f ms p50 %.1f p99 %.1f%s"
+                        + " | blackout %.0f ms, normal after %.0f ms%n",
+                key.label(), t, c.sent(), c.ok(), c.failed(), failures, c.shed(), r.resent(), c.worstMillis(), c.p50Millis(), c.p99Millis(),
+                promotions, r.blackoutMillis(), r.normalMillis());
+    }
+
+    /** The newest event's seq: events after it belong to the trial. */
+    private static long lastEventSeq(TandemClient client) {
+        long last = 0;
+        for (JsonNode e : client.get("/v1/events?limit=1")) last = Math.max(last, e.path("seq").asLong());
+        return last;
+    }
+
+    /** When the function's standbys were promoted, after event {@code after}. */
+    private static List<Instant> promotions(TandemClient client, long after) {
+        List<Instant> out = new ArrayList<>();
+        long since = after;
+        while (true) {
+            JsonNode page = client.get("/v1/events?function=" + FUNCTION + "&since=" + since + "&limit=1000");
+            if (page.isEmpty()) return out;
+            for (JsonNode e : page) {
+                since = Math.max(since, e.path("seq").asLong());
+                if (ClusterEvent.PROMOTED.equals(e.path("type").asText())) out.add(Instant.parse(e.path("at").asText()));
+            }
+            if (page.size() < 1000) return out;
         }
     }
 
@@ -182,26 +295,6 @@ final class Failover implements Callable<Integer> {
         throw new IllegalStateException("function '" + name + "' was not ready within 60 s under " + strategy.wireName());
     }
 
-    /** The baseline measured in the same run: each strategy's median blackout against retry's, fault by fault. */
-    private void printAgainstRetry(Map<String, List<Recovery>> results) {
-        for (String fault : faults) {
-            List<Recovery> retry = results.get("retry / " + fault);
-            if (retry == null || retry.isEmpty()) continue;
-            double base = medianBlackout(retry);
-            for (String s : strategies) {
-                List<Recovery> runs = results.get(s + " / " + fault);
-                if (s.equals("retry") || runs == null || runs.isEmpty()) continue;
-                double mine = medianBlackout(runs);
-                System.out.printf(Locale.ROOT, "%-26s blackout %.0f ms against retry's %.0f ms: x%.2f%n", s + " / " + fault, mine, base, mine / base);
-            }
-        }
-    }
-
-    private static double medianBlackout(List<Recovery> runs) {
-        List<Double> known = runs.stream().map(Recovery::blackoutMillis).filter(v -> !v.isNaN()).toList();
-        return known.isEmpty() ? Double.NaN : Stats.of(known).median();
-    }
-
     /**
      * Waits until no instance is starting, so that JVMs booting for the warm pools do not share the cores with the
      * measured load: each trial starts from a settled cluster.
@@ -213,18 +306,5 @@ final class Failover implements Callable<Integer> {
             Thread.sleep(50); // polling the server's status: it has no change stream for instances
         }
         throw new IllegalStateException("instances were still starting after 60 s");
-    }
-
-    private static String medianMax(List<Double> values) {
-        Stats s = Stats.of(values);
-        return String.format(Locale.ROOT, "%.0f (%.0f)", s.median(), s.max());
-    }
-
-    private static String range(List<Double> values) {
-        List<Double> known = values.stream().filter(v -> !v.isNaN()).toList();
-        if (known.isEmpty()) return "none";
-        Stats s = Stats.of(known);
-        return String.format(Locale.ROOT, "%.0f (%.0f..%.0f)%s", s.median(), s.min(), s.max(),
-                known.size() < values.size() ? " " + (values.size() - known.size()) + " never" : "");
     }
 }

@@ -26,10 +26,21 @@ import java.util.concurrent.TimeUnit;
 final class RateLoad implements AutoCloseable {
     private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
 
-    /** One request: when it was sent and answered (ns from the start), its status (0: no answer), and attempts. */
-    record Sample(long sentNanos, long doneNanos, int status, int attempts) {
+    /**
+     * One request: when it was sent and answered (ns from the start), its status (0: no answer), attempts, and
+     * whether the answer carried a {@code Retry-After} header.
+     */
+    record Sample(long sentNanos, long doneNanos, int status, int attempts, boolean retryAfter) {
+        Sample(long sentNanos, long doneNanos, int status, int attempts) {
+            this(sentNanos, doneNanos, status, attempts, false);
+        }
+
         boolean ok() {
             return status >= 200 && status < 300;
+        }
+
+        Outcome outcome() {
+            return Outcome.of(status, retryAfter);
         }
 
         double latencyMillis() {
@@ -55,12 +66,13 @@ final class RateLoad implements AutoCloseable {
                 long sent = System.nanoTime();
                 client.request(options)
                         .compose(req -> req.send().compose(resp -> resp.body().map(b -> new int[]{resp.statusCode(),
-                                parseAttempts(resp.getHeader("X-Tandem-Attempts"))})))
+                                parseAttempts(resp.getHeader("X-Tandem-Attempts")), resp.getHeader("Retry-After") == null ? 0 : 1})))
                         .onComplete(ar -> {
                             long end = System.nanoTime();
                             int status = ar.succeeded() ? ar.result()[0] : 0;
                             int attempts = ar.succeeded() ? ar.result()[1] : 0;
-                            samples.add(new Sample(sent - startNanos, end - startNanos, status, attempts));
+                            boolean retryAfter = ar.succeeded() && ar.result()[2] == 1;
+                            samples.add(new Sample(sent - startNanos, end - startNanos, status, attempts, retryAfter));
                             done.countDown();
                         });
             });
