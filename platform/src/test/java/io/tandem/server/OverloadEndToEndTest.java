@@ -127,7 +127,7 @@ class OverloadEndToEndTest {
     }
 
     @Test
-    void anExecPairAtTwiceItsCapacityServesNearCapacityShedsTheRestQuicklyAndIsNeverFailedOver() throws Exception {
+    void anExecPairAt1Point4TimesItsCapacityServesNearCapacityShedsTheRestQuicklyAndIsNeverFailedOver() throws Exception {
         try (RunningServer tandem = new RunningServer(3)) {
             deployExec(tandem);
             Chaos chaos = Chaos.local(tandem.client);
@@ -136,17 +136,17 @@ class OverloadEndToEndTest {
             URI target = tandem.router("/function/fn");
             double[] capacity = new double[1];
             Duration length = Duration.ofSeconds(20);
-            List<OpenLoopLoad.Outcome> outcomes = loadAt(new OpenLoopLoad(), target, 2.0, length, capacity);
+            List<OpenLoopLoad.Outcome> outcomes = loadAt(new OpenLoopLoad(), target, 1.4, length, capacity);
 
             String metrics = tandem.http.send(java.net.http.HttpRequest.newBuilder(tandem.router("/metrics")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body().lines()
                     .filter(l -> l.startsWith("tandem_function_concurrency_limit") || l.startsWith("tandem_function_shed")).toList().toString();
-            String seen = String.format("at %.0f calls/s (capacity %.0f): %s; served %s; shed %s; %s", 2 * capacity[0], capacity[0],
+            String seen = String.format("at %.0f calls/s (capacity %.0f): %s; served %s; shed %s; %s", 1.4 * capacity[0], capacity[0],
                     describe(outcomes), percentiles(outcomes, 200), percentiles(outcomes, 503), metrics);
             System.out.println("OVERLOAD " + seen);
             assertThat(OpenLoopLoad.failed(outcomes)).as(seen).isEmpty();
             long served = outcomes.stream().filter(o -> o.status() == 200).count();
-            assertThat(served / (double) length.toSeconds()).as("served per second, " + seen).isGreaterThan(0.5 * capacity[0]);
+            assertThat(served / (double) length.toSeconds()).as("served per second, " + seen).isGreaterThanOrEqualTo(0.7 * capacity[0]);
             // Whether calls are shed depends on how far the closed loop underestimated capacity; those that are must
             // be told quickly, within the queue's budget (1 s) and the time to send the answer on a busy machine.
             List<Long> shedMillis = outcomes.stream().filter(OpenLoopLoad.Outcome::shed).map(o -> o.latencyNanos() / 1_000_000).sorted().toList();
