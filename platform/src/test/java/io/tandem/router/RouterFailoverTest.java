@@ -51,8 +51,10 @@ class RouterFailoverTest extends RouterHarness {
 
         assertThat(replies).extracting(Reply::status).containsOnly(200);
         assertThat(replies).extracting(Reply::body).containsOnly("old", "new").contains("new");
-        assertThat(replies).extracting(Reply::attempts).containsOnly(1, 2);
-        assertThat(replies).anyMatch(r -> r.attempts() == 2);
+        // A request that lost its connection tries the suspected active once more after a short pause, unless the
+        // promotion came first: its third send goes to the promoted active.
+        assertThat(replies).extracting(Reply::attempts).isSubsetOf(1, 2, 3);
+        assertThat(replies).anyMatch(r -> r.attempts() >= 2);
         assertThat(source.unreachable).contains(old.endpoint(1));
         assertThat(oldEpochs).containsOnly("1");
         assertThat(newEpochs).isNotEmpty().containsOnly("2");
