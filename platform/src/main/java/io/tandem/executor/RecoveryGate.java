@@ -18,7 +18,7 @@ import java.util.Map;
 final class RecoveryGate {
     /** Some runnable task waited for a CPU for 60 % of the last 10 s. */
     static final double SATURATED = 0.6;
-    static final Duration MAX_DEFER = Duration.ofSeconds(30);
+    static final Duration MAX_DEFER = Duration.ofSeconds(10);
 
     enum Decision {
         START,
