@@ -300,7 +300,19 @@ final class ServerVerticle extends VerticleBase {
             proceed(req, target, arrived, length, admitted.result(), leave);
             return;
         }
+        // Queued: a client that goes away meanwhile leaves the queue, or gives its slot back unused if it just got one.
+        boolean[] gone = {false}; // on this request's event loop only
+        req.response().closeHandler(v -> {
+            gone[0] = true;
+            parts.admissions().of(name).abandon(admitted);
+        });
         admitted.onComplete(ticket -> {
+            if (gone[0]) {
+                if (ticket.succeeded()) ticket.result().done(-1);
+                leave.run();
+                record(req, target, arrived, CLIENT_CLOSED, null);
+                return;
+            }
             if (ticket.succeeded()) {
                 proceed(req, target, arrived, length, ticket.result(), leave);
                 return;

@@ -133,6 +133,27 @@ public final class Admission {
         return waiter.promise.future();
     }
 
+    /**
+     * The client of a call still queued went away: it leaves the queue now (a call already let in is given back by
+     * its ticket instead). Any thread.
+     */
+    public void abandon(Future<Ticket> entered) {
+        Waiter gone = null;
+        synchronized (this) {
+            for (Waiter w : queue) {
+                if (w.promise.future() == entered) {
+                    gone = w;
+                    break;
+                }
+            }
+            if (gone != null) queue.remove(gone);
+        }
+        if (gone != null) {
+            vertx.cancelTimer(gone.timer);
+            gone.promise.tryFail(new Shed(Reason.WAITED, "the client went away"));
+        }
+    }
+
     private void release(int concurrency, long started, long latencyNanos) {
         List<Waiter> admitted = new ArrayList<>(1);
         List<Integer> levels = new ArrayList<>(1);

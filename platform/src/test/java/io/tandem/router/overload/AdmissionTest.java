@@ -90,6 +90,23 @@ class AdmissionTest {
     }
 
     @Test
+    void aCallWhoseClientLeftLeavesTheQueueAndIsNotCountedAsShed() throws Exception {
+        Admission door = new Admission(vertx, 2);
+        Admission.Ticket first = ticket(door.enter(context, LONG));
+        door.enter(context, LONG);
+        Future<Admission.Ticket> left = door.enter(context, LONG);
+        Future<Admission.Ticket> stays = door.enter(context, LONG);
+
+        door.abandon(left);
+
+        assertThat(door.queued()).isEqualTo(1);
+        assertThat(left.failed()).isTrue();
+        first.done(1_000_000);
+        ticket(stays);
+        assertThat(door.shed(Admission.Reason.WAITED) + door.shed(Admission.Reason.QUEUE_FULL)).isZero();
+    }
+
+    @Test
     void concurrentClientsOnManyThreadsNeverHoldMoreThanTheLimitAndAllGetIn() throws Exception {
         Admission door = new Admission(vertx, 4);
         int calls = 400;
