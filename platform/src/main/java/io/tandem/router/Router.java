@@ -21,6 +21,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * does, with each {@code {param}} of the trigger's path in a header {@code X-Tandem-Param-<name>} (the raw
  * segment, still percent-encoded). The query string passes unchanged. Headers: see {@link Forwarding}.
  *
+ * <p>Paths under {@code /_/} (the instance protocol's) are never forwarded, however spelt: 404.
+ *
  * <p>Matching: an exact path beats one with parameters (more literal segments first), which beats a prefix
  * ({@code /x/*}, longest first); among equals a named method beats {@code *}. No match, or a trigger whose
  * function does not exist, is 404. Every answer the router makes itself is JSON {@code {"error", "detail"}}.

@@ -6,6 +6,9 @@ import io.tandem.model.FunctionSpec;
 import io.tandem.model.HttpTrigger;
 import io.tandem.router.strategy.Strategies;
 import io.tandem.router.strategy.Strategy;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -87,6 +90,7 @@ final class Routes implements Consumer<Change> {
     Resolution resolve(String method, String path, String query) {
         Snapshot s = current;
         if (path.startsWith(FUNCTION_PREFIX)) return resolveFunctionPath(s, path, query);
+        if (reserved(path)) return RESERVED;
         String uri = query == null ? path : path + "?" + query;
         for (TriggerRoute r : s.exact().getOrDefault(path, List.of())) {
             if (r.acceptsMethod(method)) return toFunction(s, r, uri, Map.of());
@@ -105,7 +109,43 @@ final class Routes implements Consumer<Change> {
         FunctionRoute f = s.functions().get(name);
         if (f == null) return new Missing("function not found", "no function named '" + name + "'");
         String rest = slash < 0 ? "/" : path.substring(slash);
+        if (reserved(rest)) return RESERVED;
         return new Found(new Target(f, query == null ? rest : rest + "?" + query, Map.of(), RequestMetrics.FUNCTION_ROUTE));
+    }
+
+    private static final Missing RESERVED = new Missing("no route", "paths under /_/ belong to Tandem's instance protocol"
+            + " (health, leases, specialization) and never reach a function");
+
+    /**
+     * Whether the path an instance would see is one of its protocol's ({@code /_/...}) once decoded as the instance
+     * decodes it ({@code /%5F/health} is {@code /_/health} to it) and with dot segments and repeated slashes
+     * removed: such a request could drive the instance (grant leases, force failovers), so it is never forwarded.
+     */
+    static boolean reserved(String rawPath) {
+        String path = percentDecoded(rawPath).replaceAll("/{2,}", "/");
+        try {
+            path = new URI(null, null, path, null).normalize().getPath();
+        } catch (URISyntaxException e) {
+            // Not a path URI parses: judged as decoded.
+        }
+        return path.equals("/_") || path.startsWith("/_/");
+    }
+
+    /** {@code %XX} escapes decoded as UTF-8; a malformed escape is kept as it is. */
+    private static String percentDecoded(String raw) {
+        if (raw.indexOf('%') < 0) return raw;
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream(raw.length());
+        for (int i = 0; i < raw.length(); i++) {
+            char c = raw.charAt(i);
+            if (c == '%' && i + 2 < raw.length() && Character.digit(raw.charAt(i + 1), 16) >= 0 && Character.digit(raw.charAt(i + 2), 16) >= 0) {
+                bytes.write(Character.digit(raw.charAt(i + 1), 16) * 16 + Character.digit(raw.charAt(i + 2), 16));
+                i += 2;
+            } else {
+                byte[] b = String.valueOf(c).getBytes(StandardCharsets.UTF_8);
+                bytes.write(b, 0, b.length);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 
     private static Resolution toFunction(Snapshot s, TriggerRoute r, String uri, Map<String, String> params) {

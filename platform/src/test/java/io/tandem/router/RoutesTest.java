@@ -36,6 +36,28 @@ class RoutesTest {
     }
 
     @Test
+    void theInstanceProtocolsPathsNeverReachAFunctionHoweverTheyAreSpelt() {
+        function("f");
+        trigger("f", "*", "/*");
+
+        assertThat(target("GET", "/function/f/_/health")).isEqualTo("404");
+        assertThat(target("POST", "/function/f/_/specialize")).isEqualTo("404");
+        assertThat(target("GET", "/function/f/%5F/health")).isEqualTo("404");
+        assertThat(target("GET", "/function/f/%5f%2Fhealth")).isEqualTo("404");
+        assertThat(target("GET", "/function/f/x/../_/health")).isEqualTo("404");
+        assertThat(target("GET", "/function/f//_/health")).isEqualTo("404");
+        assertThat(target("GET", "/function/f/_")).isEqualTo("404");
+        assertThat(target("GET", "/_/health")).as("through a catch-all trigger").isEqualTo("404");
+        assertThat(target("GET", "/%5F/health")).isEqualTo("404");
+        assertThat(Routes.reserved("/_/health")).isTrue();
+
+        assertThat(target("GET", "/function/f/x/_/health")).isEqualTo("f /x/_/health");
+        assertThat(target("GET", "/function/f/_x")).isEqualTo("f /_x");
+        assertThat(target("GET", "/__/y")).isEqualTo("f /__/y");
+        assertThat(target("GET", "/function/f/%zz")).isEqualTo("f /%zz");
+    }
+
+    @Test
     void rootPrefixCatchesWhatNothingElseMatches() {
         function("all");
         function("api");
