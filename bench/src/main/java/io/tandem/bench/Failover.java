@@ -154,20 +154,8 @@ final class Failover implements Callable<Integer> {
         if (at.toSeconds() >= seconds) {
             throw new IllegalArgumentException("--fault-at " + faultAt + " must come before the load ends (--seconds " + seconds + ")");
         }
-        List<Runtime> rs = runtimes.stream().map(String::trim).distinct().map(r -> {
-            try {
-                return Runtime.fromWire(r);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("unknown runtime '" + r + "': use exec, java or http");
-            }
-        }).toList();
-        List<Strategy> ss = strategies.stream().map(String::trim).distinct().map(s -> {
-            try {
-                return Strategy.fromWire(s);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException("unknown strategy '" + s + "': use retry, active-standby or replicate");
-            }
-        }).toList();
+        List<Runtime> rs = parsed(runtimes, Runtime::fromWire, "runtime", "exec, java or http");
+        List<Strategy> ss = parsed(strategies, Strategy::fromWire, "strategy", "retry, active-standby or replicate");
         if (ss.contains(Strategy.NONE)) throw new IllegalArgumentException("strategy 'none' has nothing to fail over: use retry, active-standby or replicate");
         List<Fault> fs = faults.stream().map(Fault::parse).distinct().toList();
         return new Plan(rs, ss, fs, at, freeze);
@@ -306,5 +294,16 @@ final class Failover implements Callable<Integer> {
             Thread.sleep(50); // polling the server's status: it has no change stream for instances
         }
         throw new IllegalStateException("instances were still starting after 60 s");
+    }
+
+    /** Each distinct value of a comma-list option read by {@code fromWire}; an unknown one is refused naming the choices. */
+    private static <T> List<T> parsed(List<String> values, java.util.function.Function<String, T> fromWire, String what, String choices) {
+        return values.stream().map(String::trim).distinct().map(v -> {
+            try {
+                return fromWire.apply(v);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("unknown " + what + " '" + v + "': use " + choices);
+            }
+        }).toList();
     }
 }

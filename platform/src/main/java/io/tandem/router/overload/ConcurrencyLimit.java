@@ -107,8 +107,9 @@ public final class ConcurrencyLimit {
         }
         long elapsed = now - windowStart;
         boolean full = elapsed >= Math.max(MIN_WINDOW_NANOS, 3 * (long) latencyNanos) && windowSamples >= MIN_SAMPLES;
-        boolean enough = elapsed >= Math.max(MAX_IDLE_WINDOW_NANOS, 6 * (long) latencyNanos) && windowSamples >= 4;
-        boolean stale = elapsed >= Math.max(MAX_IDLE_WINDOW_NANOS, 6 * (long) latencyNanos) * 4;
+        long longWindow = Math.max(MAX_IDLE_WINDOW_NANOS, 6 * (long) latencyNanos);
+        boolean enough = elapsed >= longWindow && windowSamples >= 4;
+        boolean stale = elapsed >= longWindow * 4;
         if (full || enough || stale) closeWindow(now);
     }
 
