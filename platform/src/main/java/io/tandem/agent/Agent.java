@@ -116,19 +116,22 @@ public final class Agent {
         final LaunchRequest request;
         final Process process;
         final int port;
+        /** What the instance obeys; null for an http instance. */
+        final String secret;
         /** Written on the agent's context when the instance is specialized; read by its log pumps. */
         volatile String function;
         String state = "starting";
 
-        Running(LaunchRequest request, Process process, int port) {
+        Running(LaunchRequest request, Process process, int port, String secret) {
             this.request = request;
             this.process = process;
             this.port = port;
+            this.secret = secret;
             this.function = request.function();
         }
 
         InstanceInfo info() {
-            return new InstanceInfo(request.instanceId(), request.environment(), function, "127.0.0.1", port, process.pid(), state);
+            return new InstanceInfo(request.instanceId(), request.environment(), function, "127.0.0.1", port, process.pid(), state, secret);
         }
     }
 
@@ -304,10 +307,12 @@ public final class Agent {
         } catch (RuntimeException | IOException e) {
             return Future.failedFuture(new AgentException(400, "cannot build the instance command", rootMessage(e)));
         }
-        return Future.fromCompletionStage(launcher.start(pb), vertx.getOrCreateContext())
+        // The instance obeys whoever holds its secret: handed over on its standard input, never in its environment.
+        String secret = req.runtime() == Runtime.HTTP ? null : InstanceSecret.generate();
+        return Future.fromCompletionStage(launcher.start(pb, secret), vertx.getOrCreateContext())
                 .recover(e -> Future.failedFuture(new AgentException(500, "cannot start the instance", rootMessage(e))))
                 .map(process -> {
-                    Running r = new Running(req, process, port);
+                    Running r = new Running(req, process, port, secret);
                     LogPump.start(process.getInputStream(), req.instanceId(), "stdout", () -> r.function, logs);
                     LogPump.start(process.getErrorStream(), req.instanceId(), "stderr", () -> r.function, logs);
                     instances.put(req.instanceId(), r);
@@ -432,7 +437,7 @@ public final class Agent {
             if (req.entrypoint() != null) body.put("entrypoint", req.entrypoint());
             if (r.request.runtime() == Runtime.EXEC) body.put("command", execCommand(req.command(), path));
             if (req.timeout() != null) body.put("timeoutMs", req.timeout().toMillis());
-            return client.post(r.port, "127.0.0.1", "/_/specialize").putHeader("Content-Type", "application/json")
+            return client.post(r.port, "127.0.0.1", "/_/specialize").putHeader("Content-Type", "application/json").putHeader(InstanceSecret.HEADER, r.secret)
                     .sendBuffer(Buffer.buffer(Json.writeBytes(body)))
                     .recover(e -> Future.failedFuture(new AgentException(502, "instance unreachable", rootMessage(e))));
         }).compose(resp -> {

@@ -1,6 +1,8 @@
 package io.tandem.agent;
 
 import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +35,11 @@ final class ProcessLauncher implements AutoCloseable {
     private final boolean pdeathsig = Files.isExecutable(SETPRIV);
     private final boolean nice = Files.isExecutable(NICE);
 
-    CompletableFuture<Process> start(ProcessBuilder builder) {
+    /**
+     * Starts {@code builder}'s command; when {@code firstLine} is given (an instance's secret), writes it as the
+     * first line of the process's standard input and closes that, before anyone else can talk to the process.
+     */
+    CompletableFuture<Process> start(ProcessBuilder builder, String firstLine) {
         List<String> argv = new ArrayList<>();
         if (nice) argv.addAll(List.of(NICE.toString(), "-n", Integer.toString(INSTANCE_NICENESS)));
         if (pdeathsig) argv.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "SIGKILL", "--"));
@@ -41,7 +47,16 @@ final class ProcessLauncher implements AutoCloseable {
         builder.command(argv);
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return builder.start();
+                Process p = builder.start();
+                if (firstLine != null) {
+                    try (OutputStream stdin = p.getOutputStream()) {
+                        stdin.write((firstLine + "\n").getBytes(StandardCharsets.UTF_8)); // a pipe's buffer holds it: never blocks
+                    } catch (IOException e) {
+                        p.destroyForcibly();
+                        throw e;
+                    }
+                }
+                return p;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start " + builder.command() + ": " + e.getMessage(), e);
             }

@@ -151,6 +151,8 @@ public final class Executor {
         volatile String state = "starting";
         volatile long pid;
         volatile int port;
+        /** What the instance obeys (from its agent); null for an http instance. Never shown to users. */
+        volatile String secret;
         volatile Instant lastUsed;
         volatile Instant readyAt;
         /** When it became its function's active; executor context only. */
@@ -751,6 +753,7 @@ public final class Executor {
     private void started(Instance i, InstanceInfo info) {
         i.pid = info.pid();
         i.port = info.port();
+        i.secret = info.secret();
         i.state = "ready";
         i.lastUsed = config.clock().instant();
         i.readyAt = i.lastUsed;
@@ -1161,7 +1164,7 @@ public final class Executor {
             case STANDBY -> fs.epoch + 1;
             default -> 0;
         };
-        prober(fs).watch(new Prober.Target(i.id, LOOPBACK, i.port, epoch, i.role == Role.STANDBY ? STANDBY_PROBE_EVERY : 1));
+        prober(fs).watch(new Prober.Target(i.id, LOOPBACK, i.port, epoch, i.role == Role.STANDBY ? STANDBY_PROBE_EVERY : 1, i.secret));
     }
 
     /** The function's epoch moved on: its ready standbys are granted the one after. */

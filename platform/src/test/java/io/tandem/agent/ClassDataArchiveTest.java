@@ -87,6 +87,9 @@ class ClassDataArchiveTest {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
         pb.environment().put("PORT", Integer.toString(port));
         Process p = pb.start();
+        try (var stdin = p.getOutputStream()) {
+            stdin.write("secret\n".getBytes());
+        }
         try {
             HttpClient http = HttpClient.newHttpClient();
             HttpRequest health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/_/health")).timeout(Duration.ofSeconds(2)).build();

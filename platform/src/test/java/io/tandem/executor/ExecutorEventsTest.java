@@ -186,7 +186,7 @@ class ExecutorEventsTest {
     @Test
     void aNodeThatComesBackWithInstancesTheExecutorForgotHasThemStoppedAndReported() {
         FakeAgent n1 = agents.computeIfAbsent("n1", FakeAgent::new);
-        n1.leftovers.add(new InstanceInfo("api-old-1", "py", "api", "127.0.0.1", 20001, 4242, "ready"));
+        n1.leftovers.add(new InstanceInfo("api-old-1", "py", "api", "127.0.0.1", 20001, 4242, "ready", null));
         nodes("n1");
 
         await().until(() -> n1.stops.contains("api-old-1"));

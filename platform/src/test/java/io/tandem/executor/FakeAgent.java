@@ -56,7 +56,7 @@ final class FakeAgent implements AgentClient {
         launches.add(request);
         if (failLaunchesWith != null) return Future.failedFuture(new AgentException(422, "function failed to load", failLaunchesWith));
         InstanceInfo info = new InstanceInfo(request.instanceId(), request.environment(), request.function(), "127.0.0.1",
-                20000 + PIDS.get() % 10000, PIDS.incrementAndGet(), "ready");
+                20000 + PIDS.get() % 10000, PIDS.incrementAndGet(), "ready", null);
         if (healthServers != null && !holdLaunches) return serveHealth(info);
         if (healthServers != null) {
             // Held: its health server answers, but the launch completes only when the test says so.
@@ -95,7 +95,7 @@ final class FakeAgent implements AgentClient {
         }).listen(0, "127.0.0.1").map(server -> {
             servers.put(id, server);
             InstanceInfo info = new InstanceInfo(id, template.environment(), template.function(), "127.0.0.1",
-                    server.actualPort(), template.pid(), "ready");
+                    server.actualPort(), template.pid(), "ready", null);
             running.put(id, info);
             return info;
         });

@@ -47,7 +47,9 @@ public final class InstanceServer implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(GENERIC);
     private final ExecutorService requests = Executors.newCachedThreadPool(Thread.ofPlatform().name("tandem-request-", 0).daemon(true).factory());
     private final Lease lease;
+    private final Secret secret;
     private HttpServer server;
+    private ControlLine control;
 
     static {
         // Without it the JDK's server leaves Nagle's algorithm on: the body, written after the headers, waits for
@@ -62,19 +64,21 @@ public final class InstanceServer implements AutoCloseable {
         System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
     }
 
-    InstanceServer(String runtime, Loader loader) {
-        this(runtime, loader, Lease.systemLease());
+    InstanceServer(String runtime, Loader loader, Secret secret) {
+        this(runtime, loader, secret, Lease.systemLease());
     }
 
-    InstanceServer(String runtime, Loader loader, Lease lease) {
+    InstanceServer(String runtime, Loader loader, Secret secret, Lease lease) {
         this.runtime = runtime;
         this.loader = loader;
+        this.secret = secret;
         this.lease = lease;
     }
 
     /** Specializes from the environment if it names a function, then binds; returns once health can answer. */
     void start(int port, Specialization fromEnvironment) throws IOException {
         if (fromEnvironment != null) selfSpecialize(fromEnvironment);
+        control = ControlLine.open(secret, lease);
         server = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), 1024);
         server.setExecutor(requests);
         server.createContext("/", this::handle);
@@ -91,8 +95,14 @@ public final class InstanceServer implements AutoCloseable {
         return server.getAddress().getPort();
     }
 
+    /** The control line's port, announced in the health answer. */
+    int controlPort() {
+        return control.port();
+    }
+
     @Override
     public void close() {
+        control.close();
         server.stop(0);
         requests.shutdownNow();
         if (state.get() instanceof Serving s) s.invoker().close();
@@ -130,6 +140,10 @@ public final class InstanceServer implements AutoCloseable {
     private void health(HttpExchange exchange) throws IOException {
         Map<String, String> query = Replies.query(exchange.getRequestURI().getRawQuery());
         if (query.containsKey("epoch")) {
+            if (!secret.admits(exchange.getRequestHeaders().getFirst(Secret.HEADER))) {
+                Replies.error(exchange, 403, "forbidden", "only the executor grants leases: a grant carries the instance's secret in " + Secret.HEADER);
+                return;
+            }
             long epoch;
             long millis;
             try {
@@ -163,12 +177,13 @@ public final class InstanceServer implements AutoCloseable {
     private volatile HealthReply healthReply;
 
     private HealthReply healthReplyOf(State now) {
-        Map<String, String> body = switch (now) {
+        Map<String, Object> body = new java.util.LinkedHashMap<>(switch (now) {
             case Failed f -> Map.of("error", "function failed to load", "detail", f.detail(), "function", f.function());
             case Serving s -> Map.of("status", "ok", "runtime", runtime, "function", s.function());
             case Loading l -> Map.of("status", "ok", "runtime", runtime, "loading", l.function());
             case Generic g -> Map.of("status", "ok", "runtime", runtime);
-        };
+        });
+        body.put("control", control.port());
         try {
             return new HealthReply(now, now instanceof Failed ? 500 : 200, Json.MAPPER.writeValueAsBytes(body));
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
@@ -180,6 +195,10 @@ public final class InstanceServer implements AutoCloseable {
         if (!"POST".equals(exchange.getRequestMethod())) {
             exchange.getResponseHeaders().set("Allow", "POST");
             Replies.error(exchange, 405, "method not allowed", "use POST /_/specialize");
+            return;
+        }
+        if (!secret.admits(exchange.getRequestHeaders().getFirst(Secret.HEADER))) {
+            Replies.error(exchange, 403, "forbidden", "only the instance's agent specializes it: the request carries the instance's secret in " + Secret.HEADER);
             return;
         }
         long start = System.nanoTime();

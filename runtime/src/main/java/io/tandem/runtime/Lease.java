@@ -41,6 +41,16 @@ final class Lease {
         return Math.max(0, Math.min(leaseMillis, issuedWallMillis + leaseMillis - nowWallMillis));
     }
 
+    /**
+     * Grants or renews the lease for {@code epoch} for what is left at {@code nowWallMillis} of a grant of
+     * {@code leaseMillis} issued at {@code issuedWallMillis} (see {@link #remaining}); false (and nothing changes)
+     * when a newer epoch is held. A grant with nothing left changes nothing.
+     */
+    boolean renew(long epoch, long leaseMillis, long issuedWallMillis, long nowWallMillis) {
+        long millis = remaining(issuedWallMillis, leaseMillis, nowWallMillis);
+        return millis <= 0 || renew(epoch, millis);
+    }
+
     /** Grants or renews the lease for {@code epoch}; false (and nothing changes) when a newer epoch is held. */
     boolean renew(long epoch, long millis) {
         long until = nanoTime.getAsLong() + millis * 1_000_000;

@@ -16,11 +16,12 @@ public final class Main {
 
     public static void main(String[] args) {
         if (args.length != 1 || !(args[0].equals("java") || args[0].equals("exec"))) {
-            System.err.println("usage: io.tandem.runtime.Main java|exec   (with PORT, and optionally TANDEM_FUNCTION, TANDEM_CODE, TANDEM_ENTRYPOINT, TANDEM_COMMAND, TANDEM_TIMEOUT_MS)");
+            System.err.println("usage: io.tandem.runtime.Main java|exec   (with PORT, and optionally TANDEM_FUNCTION, TANDEM_CODE, TANDEM_ENTRYPOINT, TANDEM_COMMAND, TANDEM_TIMEOUT_MS;"
+                    + " the instance's secret as the first line of standard input)");
             System.exit(2);
         }
         try {
-            InstanceServer server = run(args[0], System.getenv());
+            InstanceServer server = run(args[0], System.getenv(), Secret.readLine(System.in));
             System.err.printf("tandem-runtime: %s listening on 127.0.0.1:%d%n", args[0], server.port());
         } catch (IllegalArgumentException | IOException e) {
             System.err.println("tandem-runtime: " + e.getMessage());
@@ -30,9 +31,10 @@ public final class Main {
 
     /**
      * Warms the runtime up, specializes it when {@code env} names a function, and starts serving on
-     * {@code 127.0.0.1:$PORT} (0 picks a free port). Returns once {@code /_/health} answers.
+     * {@code 127.0.0.1:$PORT} (0 picks a free port), obeying only who holds {@code secret}. Returns once
+     * {@code /_/health} answers.
      */
-    public static InstanceServer run(String runtime, Map<String, String> env) throws IOException {
+    public static InstanceServer run(String runtime, Map<String, String> env, Secret secret) throws IOException {
         int port = port(env.get("PORT"));
         Loader loader = switch (runtime) {
             case "java" -> new JavaLoader();
@@ -40,7 +42,7 @@ public final class Main {
             default -> throw new IllegalArgumentException("unknown runtime '" + runtime + "': use java or exec");
         };
         loader.warmUp();
-        var server = new InstanceServer(runtime, loader);
+        var server = new InstanceServer(runtime, loader, secret);
         Specialization spec;
         try {
             spec = Specialization.fromEnvironment(env);

@@ -43,6 +43,9 @@ class MainProcessTest {
         var builder = runtime("java");
         builder.environment().put("PORT", Integer.toString(port));
         process = builder.start();
+        try (var stdin = process.getOutputStream()) {
+            stdin.write("secret\n".getBytes());
+        }
         var health = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/_/health")).build();
 
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions()
@@ -52,10 +55,21 @@ class MainProcessTest {
     }
 
     @Test
-    void exitsWith2OnAnUnknownRuntimeOrWithoutPort() throws Exception {
+    void exitsWith2OnAnUnknownRuntimeOrWithoutPortOrWithoutASecret() throws Exception {
         assertThat(runtime("python").start().waitFor()).isEqualTo(2);
         var noPort = runtime("exec");
         noPort.environment().remove("PORT");
-        assertThat(noPort.start().waitFor()).isEqualTo(2);
+        assertThat(startWithStdin(noPort, "secret\n").waitFor()).isEqualTo(2);
+        var noSecret = runtime("exec");
+        noSecret.environment().put("PORT", "0");
+        assertThat(startWithStdin(noSecret, "").waitFor()).isEqualTo(2);
+    }
+
+    private static Process startWithStdin(ProcessBuilder builder, String stdin) throws IOException {
+        Process p = builder.start();
+        try (var out = p.getOutputStream()) {
+            out.write(stdin.getBytes());
+        }
+        return p;
     }
 }

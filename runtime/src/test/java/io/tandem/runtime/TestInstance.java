@@ -13,6 +13,8 @@ import java.util.concurrent.CompletableFuture;
 
 /** An instance started in-process on a free port, and the HTTP calls tests make to it. */
 public final class TestInstance implements AutoCloseable {
+    /** The secret every test instance is started with. */
+    public static final String SECRET = "test-instance-secret";
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private final InstanceServer server;
@@ -26,7 +28,7 @@ public final class TestInstance implements AutoCloseable {
         var all = new HashMap<>(env);
         all.put("PORT", "0");
         try {
-            return new TestInstance(Main.run(runtime, all));
+            return new TestInstance(Main.run(runtime, all, Secret.of(SECRET)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -47,7 +49,16 @@ public final class TestInstance implements AutoCloseable {
     }
 
     public HttpResponse<String> specialize(String json) {
-        return post("/_/specialize", json, "Content-Type", "application/json");
+        return post("/_/specialize", json, "Content-Type", "application/json", Secret.HEADER, SECRET);
+    }
+
+    /** A GET that carries the instance's secret, as the executor's lease grants do. */
+    public HttpResponse<String> getAsPlatform(String pathAndQuery) {
+        return send(request(pathAndQuery).header(Secret.HEADER, SECRET).GET().build());
+    }
+
+    public int controlPort() {
+        return server.controlPort();
     }
 
     public HttpResponse<String> send(HttpRequest request) {

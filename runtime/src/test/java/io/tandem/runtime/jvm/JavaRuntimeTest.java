@@ -206,7 +206,9 @@ class JavaRuntimeTest {
     @Test
     void aLeasedInstanceServesOnlyItsEpochAndOnlyWhileTheLeaseLasts() {
         specialized("fn.Echo");
-        assertThat(instance.get("/_/health?epoch=1&lease=60000").statusCode()).isEqualTo(200);
+        assertThat(instance.get("/_/health?epoch=1&lease=60000").statusCode()).as("a grant without the secret").isEqualTo(403);
+        assertThat(instance.post("/x", "a", "X-Tandem-Epoch", "1").statusCode()).as("no lease yet").isEqualTo(503);
+        assertThat(instance.getAsPlatform("/_/health?epoch=1&lease=60000").statusCode()).isEqualTo(200);
         assertThat(instance.post("/x", "a", "X-Tandem-Epoch", "1").statusCode()).isEqualTo(201);
 
         HttpResponse<String> stale = instance.post("/x", "a", "X-Tandem-Epoch", "0");
@@ -214,11 +216,11 @@ class JavaRuntimeTest {
         assertThat(stale.headers().firstValue("X-Tandem-Fenced")).contains("true");
         assertThat(stale.body()).contains("instance fenced").contains("epoch 0");
 
-        assertThat(instance.get("/_/health?epoch=0&lease=60000").statusCode()).isEqualTo(409);
-        assertThat(instance.get("/_/health?epoch=2&lease=1").statusCode()).isEqualTo(200);
+        assertThat(instance.getAsPlatform("/_/health?epoch=0&lease=60000").statusCode()).isEqualTo(409);
+        assertThat(instance.getAsPlatform("/_/health?epoch=2&lease=1").statusCode()).isEqualTo(200);
         org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(instance.post("/x", "a").body()).contains("lease of epoch 2 ran out"));
-        assertThat(instance.get("/_/health?epoch=x").statusCode()).isEqualTo(400);
+        assertThat(instance.getAsPlatform("/_/health?epoch=x").statusCode()).isEqualTo(400);
     }
 
     @Test

@@ -77,8 +77,12 @@ class WatchdogProcessTest {
                 .redirectErrorStream(true).redirectOutput(output.toFile());
         builder.environment().put("PORT", Integer.toString(port));
         process = builder.start();
+        try (var stdin = process.getOutputStream()) {
+            stdin.write((io.tandem.runtime.TestInstance.SECRET + "\n").getBytes());
+        }
         await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> call("/_/health").statusCode() == 200);
         HttpResponse<String> specialized = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/_/specialize"))
+                .header(io.tandem.runtime.Secret.HEADER, io.tandem.runtime.TestInstance.SECRET)
                 .POST(HttpRequest.BodyPublishers.ofString("{\"function\":\"f\",\"code\":\"" + jar + "\",\"entrypoint\":\"fn." + entrypoint
                         + "\",\"timeoutMs\":" + timeoutMs + "}")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(specialized.statusCode()).as(specialized.body()).isEqualTo(200);
