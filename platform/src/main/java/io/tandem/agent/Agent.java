@@ -206,7 +206,7 @@ public final class Agent {
 
     private void authorize(RoutingContext ctx) {
         String auth = ctx.request().getHeader("Authorization");
-        if (auth == null || !auth.equals("Bearer " + token)) {
+        if (!TandemHome.bearerMatches(auth, token)) {
             fail(ctx, 401, "unauthorized", "missing or wrong bearer token");
             return;
         }
@@ -302,6 +302,7 @@ public final class Agent {
         try {
             port = freePort();
             pb = new ProcessBuilder(argv(req, code));
+            cleanEnvironment(pb.environment());
             pb.environment().put("PORT", Integer.toString(port));
             pb.environment().putAll(instanceEnv(req.runtime(), req.function(), code, req.entrypoint(), req.command(), req.timeout()));
         } catch (RuntimeException | IOException e) {
@@ -353,6 +354,16 @@ public final class Agent {
                 yield List.of(codePath);
             }
         };
+    }
+
+    /**
+     * Removes every {@code TANDEM_*} variable the agent inherited: an instance runs other people's code, which must
+     * not learn where Tandem keeps its state (TANDEM_HOME, with the token and the store) nor how it is configured.
+     * The rest of the server's environment is still passed on: until functions declare their own variables, it is how
+     * a deployment hands them settings (a database's address, say).
+     */
+    static void cleanEnvironment(Map<String, String> env) {
+        env.keySet().removeIf(name -> name.startsWith("TANDEM_"));
     }
 
     private Map<String, String> instanceEnv(Runtime runtime, String function, Path code, String entrypoint, String command, Duration timeout) {

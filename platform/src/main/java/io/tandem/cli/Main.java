@@ -84,6 +84,10 @@ public final class Main implements Runnable {
                 message = io.getMessage();
                 code = ExitCodes.FAILED;
             }
+            case io.tandem.home.TandemHome.UnsafeTokenException unsafe -> {
+                message = unsafe.getMessage();
+                code = ExitCodes.FAILED;
+            }
             default -> {
                 message = e.toString();
                 code = ExitCodes.FAILED;

@@ -1350,7 +1350,7 @@ public final class Executor {
     // ---- nodes -------------------------------------------------------------------------------------------
 
     private void authorize(RoutingContext ctx) {
-        if (!("Bearer " + token).equals(ctx.request().getHeader("Authorization"))) {
+        if (!TandemHome.bearerMatches(ctx.request().getHeader("Authorization"), token)) {
             ctx.response().setStatusCode(401).putHeader("Content-Type", "application/json")
                     .end(Json.write(new ApiError("unauthorized", "missing or wrong bearer token")));
             return;

@@ -11,11 +11,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
+import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.Set;
 
 /**
  * The directory that holds one Tandem installation's state ({@code TANDEM_HOME}, default {@code ~/.tandem}):
@@ -31,6 +34,15 @@ import java.util.HexFormat;
  * Thread-safe: every method works on the file system only.
  */
 public record TandemHome(Path root) {
+    /**
+     * Whether an {@code Authorization} header carries {@code token} as a bearer token, compared in time that does not
+     * depend on how much of it matches (a timing difference would let a local process guess it byte by byte).
+     */
+    public static boolean bearerMatches(String authorization, String token) {
+        if (authorization == null || token == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
+        return MessageDigest.isEqual(authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+    }
+
 
     /** The system property {@code tandem.home}, else the variable {@code TANDEM_HOME}, else {@code ~/.tandem}. */
     public static TandemHome fromEnvironment() {
@@ -61,12 +73,20 @@ public record TandemHome(Path root) {
         return root.resolve("server.json");
     }
 
-    /** The API token; made (32 random bytes, hex, mode 0600) if there is none yet. */
+    /**
+     * The API token; made (32 random bytes, hex, mode 0600) if there is none yet. The home itself is made private
+     * (0700): it holds the token, the store and every function's code and logs. A token file that other users can
+     * read is refused, as ssh refuses such a key: whoever read it could drive the whole platform.
+     */
     public String ensureToken() {
         try {
             Files.createDirectories(root);
+            makePrivate(root);
             Path file = tokenFile();
-            if (Files.exists(file)) return readToken();
+            if (Files.exists(file)) {
+                checkPrivate(file);
+                return readToken();
+            }
             byte[] raw = new byte[32];
             new SecureRandom().nextBytes(raw);
             String token = HexFormat.of().formatHex(raw);
@@ -83,6 +103,37 @@ public record TandemHome(Path root) {
             return readToken();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create the API token in " + root, e);
+        }
+    }
+
+    private static void makePrivate(Path dir) throws IOException {
+        try {
+            Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        } catch (UnsupportedOperationException notPosix) {
+            // a file system without POSIX modes: nothing to set
+        }
+    }
+
+    private static void checkPrivate(Path file) throws IOException {
+        Set<PosixFilePermission> mode;
+        try {
+            mode = Files.getPosixFilePermissions(file);
+        } catch (UnsupportedOperationException notPosix) {
+            return;
+        }
+        Set<PosixFilePermission> open = EnumSet.of(PosixFilePermission.GROUP_READ, PosixFilePermission.GROUP_WRITE,
+                PosixFilePermission.OTHERS_READ, PosixFilePermission.OTHERS_WRITE);
+        open.retainAll(mode);
+        if (!open.isEmpty()) {
+            throw new UnsafeTokenException("the API token " + file + " can be read or written by other users (mode "
+                    + PosixFilePermissions.toString(mode) + "): run 'chmod 600 " + file + "', or delete it to have a new one made");
+        }
+    }
+
+    /** The token file is open to other users: the server refuses to start with it. */
+    public static final class UnsafeTokenException extends IllegalStateException {
+        UnsafeTokenException(String message) {
+            super(message);
         }
     }
 

@@ -102,11 +102,12 @@ final class ExecInvoker implements Invoker {
 
     /** The watchdog's variables: {@code Content-Type} becomes {@code Http_Content_Type}; repeated headers are joined. */
     static void httpVariables(HttpExchange exchange, Map<String, String> env) {
+        exchange.getRequestHeaders().forEach((name, values) -> env.put("Http_" + canonical(name).replace('-', '_'), String.join(", ", values)));
+        // After the headers, so that a request header named Method, Path or Query cannot pass for them.
         env.put("Http_Method", exchange.getRequestMethod());
         env.put("Http_Path", exchange.getRequestURI().getPath());
         String query = exchange.getRequestURI().getRawQuery();
         env.put("Http_Query", query == null ? "" : query);
-        exchange.getRequestHeaders().forEach((name, values) -> env.put("Http_" + canonical(name).replace('-', '_'), String.join(", ", values)));
     }
 
     /** {@code content-type} to {@code Content-Type}, as Go's CanonicalHeaderKey, which the watchdog uses. */

@@ -49,6 +49,15 @@ class ExecRuntimeTest {
     }
 
     @Test
+    void requestHeadersCannotPassForTheRequestLine() throws IOException {
+        shell("echo \"$Http_Method $Http_Path $Http_Query\"");
+
+        HttpResponse<String> response = instance.post("/real?a=1", "", "Method", "DELETE", "Path", "/admin", "Query", "all=1");
+
+        assertThat(response.body()).isEqualTo("POST /real a=1\n");
+    }
+
+    @Test
     void nonZeroExitGives500WithStderr() throws IOException {
         shell("echo partial; echo 'it broke' >&2; exit 3");
 
