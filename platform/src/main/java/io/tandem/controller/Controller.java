@@ -3,6 +3,7 @@ package io.tandem.controller;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tandem.controller.store.ResourceStore;
 import io.tandem.home.TandemHome;
+import io.tandem.http.HeadDeadline;
 import io.tandem.metrics.Metrics;
 import io.tandem.mqt.StatusBoard;
 import io.tandem.timer.FiringJournal;
@@ -97,7 +98,11 @@ public final class Controller {
             addBuiltInEnvironments(store);
             events.start(store);
             return null;
-        }).compose(v -> vertx.createHttpServer().requestHandler(router()).listen(requestedPort, host)).<Void>map(s -> {
+        }).compose(v -> {
+            HttpServer api = vertx.createHttpServer(HeadDeadline.options());
+            return api.requestHandler(HeadDeadline.install(vertx, api, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE, router()))
+                    .listen(requestedPort, host);
+        }).<Void>map(s -> {
             server = s;
             ready = true;
             log.info("controller listening on {}:{}", host, s.actualPort());

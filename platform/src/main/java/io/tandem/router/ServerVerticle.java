@@ -11,12 +11,12 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.tandem.http.HeadDeadline;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
@@ -70,13 +70,13 @@ final class ServerVerticle extends VerticleBase {
                         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis())))
                 .with(new PoolOptions().setHttp1MaxSize(config.poolSize()))
                 .build();
-        server = vertx.createHttpServer(new HttpServerOptions()
+        server = vertx.createHttpServer(HeadDeadline.options()
                         .setHost(config.host())
                         .setPort(port)
                         .setTcpNoDelay(true)
                         .setCompressionSupported(false)
-                        .setHandle100ContinueAutomatically(false))
-                .requestHandler(this::handle);
+                        .setHandle100ContinueAutomatically(false));
+        server.requestHandler(HeadDeadline.install(vertx, server, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE, this::handle));
         return server.listen();
     }
 

@@ -1,0 +1,94 @@
+package io.tandem.http;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Closes a connection whose client does not send a whole request head in time: within {@code head} of opening, and
+ * within {@code keepAlive} of the last answer on it. A slow-header client ("slowloris") that trickles its headers a
+ * byte at a time resets an idle timeout forever and holds a connection (and its share of the server's memory) for as
+ * long as it likes; a deadline on the whole head does not move. A connection with a request in progress (a long
+ * call, a streamed answer) is never cut by it.
+ *
+ * <p>Threads: each connection's state is touched only on its own event loop (Vert.x calls the connection, request,
+ * end and close handlers of one connection there, and timers set there fire there).
+ */
+public final class HeadDeadline {
+    /** The head of a connection's first request must be complete this long after it opened. */
+    public static final Duration DEFAULT_HEAD = Duration.ofSeconds(10);
+    /** The next request's head must be complete this long after the last answer: the keep-alive window. */
+    public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(75);
+
+    private HeadDeadline() {
+    }
+
+    /**
+     * Server options the deadline works with: HTTP/1.1 without the h2c upgrade. With h2c on, Vert.x makes the
+     * connection (and calls the connection handler that arms the deadline) only once it has read a whole request head,
+     * to see whether it asks for the upgrade, so a client that never finishes its head is never seen.
+     */
+    public static HttpServerOptions options() {
+        return new HttpServerOptions().setHttp2ClearTextEnabled(false);
+    }
+
+    /** One connection's deadline; owned by its event loop. */
+    private static final class Guard {
+        final HttpConnection connection;
+        long timer = -1;
+        int inProgress;
+
+        Guard(HttpConnection connection) {
+            this.connection = connection;
+        }
+    }
+
+    /**
+     * Installs the deadlines on {@code server} and returns the request handler to give it: {@code requests} wrapped so
+     * that each request's arrival and answer move its connection's deadline.
+     */
+    public static Handler<HttpServerRequest> install(Vertx vertx, HttpServer server, Duration head, Duration keepAlive,
+                                                     Handler<HttpServerRequest> requests) {
+        // Connections do not override equals: keyed by identity. Each entry is written and read on its own loop.
+        Map<HttpConnection, Guard> guards = new ConcurrentHashMap<>();
+        server.connectionHandler(connection -> {
+            Guard guard = new Guard(connection);
+            guards.put(connection, guard);
+            arm(vertx, guard, head);
+            connection.closeHandler(v -> {
+                disarm(vertx, guard);
+                guards.remove(connection);
+            });
+        });
+        return req -> {
+            Guard guard = guards.get(req.connection());
+            if (guard != null) {
+                disarm(vertx, guard);
+                guard.inProgress++;
+                req.response().endHandler(v -> {
+                    if (--guard.inProgress == 0) arm(vertx, guard, keepAlive);
+                });
+            }
+            requests.handle(req);
+        };
+    }
+
+    private static void arm(Vertx vertx, Guard guard, Duration after) {
+        disarm(vertx, guard);
+        guard.timer = vertx.setTimer(after.toMillis(), id -> {
+            guard.timer = -1;
+            if (guard.inProgress == 0) guard.connection.close();
+        });
+    }
+
+    private static void disarm(Vertx vertx, Guard guard) {
+        if (guard.timer >= 0) vertx.cancelTimer(guard.timer);
+        guard.timer = -1;
+    }
+}
