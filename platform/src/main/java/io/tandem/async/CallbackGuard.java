@@ -19,8 +19,10 @@ import java.util.Set;
  * whose receivers are on a private network turns on {@code allowPrivate}.
  *
  * <p>The address is checked when the call is accepted and again, freshly resolved, just before each callback is
- * sent, and the callback connects to the address that was checked, so a name that resolves elsewhere later (DNS
- * rebinding) gains nothing. Immutable and thread-safe.
+ * sent. The HTTP client then resolves the name once more to connect, so a name that changes its answer between the
+ * two (DNS rebinding) can still pass: connecting to the checked address is not done yet (docs/security.md).
+ * IPv6 addresses that embed an IPv4 one (mapped {@code ::ffff:0:0/96}, NAT64 {@code 64:ff9b::/96}, 6to4
+ * {@code 2002::/16}) are judged by the IPv4 address inside. Immutable and thread-safe.
  */
 public final class CallbackGuard {
     /** Why a URL is refused, in words for the caller, with how to fix it. */
@@ -98,18 +100,31 @@ public final class CallbackGuard {
             int second = b[1] & 0xff;
             if (first == 100 && second >= 64 && second < 128) return "shared (carrier-grade NAT)";
             if (first == 0 || first >= 240) return "reserved";
+            if (first == 198 && (second == 18 || second == 19)) return "benchmarking (198.18.0.0/15)";
         }
         if (a instanceof Inet6Address) {
             if ((b[0] & 0xfe) == 0xfc) return "private (unique local)";
-            if (isMappedV4(b)) {
-                try {
-                    return forbiddenKind(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
-                } catch (UnknownHostException impossible) {
-                    return "reserved";
-                }
-            }
+            if (isMappedV4(b) || isNat64(b)) return embedded(b[12], b[13], b[14], b[15]);
+            if ((b[0] & 0xff) == 0x20 && (b[1] & 0xff) == 0x02) return embedded(b[2], b[3], b[4], b[5]); // 6to4
         }
         return null;
+    }
+
+    /** The kind of the IPv4 address an IPv6 one embeds, named as such; null when that one is public. */
+    private static String embedded(byte a, byte b, byte c, byte d) {
+        try {
+            String kind = forbiddenKind(InetAddress.getByAddress(new byte[] {a, b, c, d}));
+            return kind == null ? null : kind + " IPv4 (embedded in IPv6)";
+        } catch (UnknownHostException impossible) {
+            return "reserved";
+        }
+    }
+
+    /** {@code 64:ff9b::/96}, the well-known NAT64 prefix (RFC 6052). */
+    private static boolean isNat64(byte[] b) {
+        if ((b[0] & 0xff) != 0x00 || (b[1] & 0xff) != 0x64 || (b[2] & 0xff) != 0xff || (b[3] & 0xff) != 0x9b) return false;
+        for (int i = 4; i < 12; i++) if (b[i] != 0) return false;
+        return true;
     }
 
     private static boolean isMappedV4(byte[] b) {

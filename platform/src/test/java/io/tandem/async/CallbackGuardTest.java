@@ -17,11 +17,15 @@ class CallbackGuardTest {
     void refusesAddressesOnlyTheServerCouldReachUnlessAllowed() throws Exception {
         for (String url : List.of("http://127.0.0.1:9000/cb", "http://localhost/cb", "http://10.1.2.3/", "http://172.16.0.1/",
                 "http://192.168.1.1/", "http://169.254.169.254/latest/meta-data/", "http://100.64.0.1/", "http://0.0.0.0/",
-                "http://[::1]/", "http://[fd00::1]/", "http://[fe80::1]/", "http://[::ffff:127.0.0.1]/", "http://224.0.0.1/")) {
+                "http://[::1]/", "http://[fd00::1]/", "http://[fe80::1]/", "http://[::ffff:127.0.0.1]/", "http://224.0.0.1/",
+                "http://[64:ff9b::7f00:1]/", "http://[64:ff9b::a9fe:a9fe]/", "http://[2002:c0a8:101::1]/", "http://[2002:7f00:1::]/",
+                "http://198.18.0.1/", "http://198.19.255.254/")) {
             assertThatThrownBy(() -> strict.check(url)).as(url).isInstanceOf(CallbackGuard.Refused.class)
                     .hasMessageContaining("--allow-private-callbacks");
         }
         assertThat(strict.check("https://93.184.216.34/hook")).isEqualTo(new InetSocketAddress("93.184.216.34", 443));
+        assertThat(strict.check("http://[64:ff9b::5db8:d822]/")).as("NAT64 of a public address").isNotNull();
+        assertThat(strict.check("http://[2002:5db8:d822::1]/")).as("6to4 of a public address").isNotNull();
         assertThat(lenient.check("http://127.0.0.1:9000/cb")).isEqualTo(new InetSocketAddress("127.0.0.1", 9000));
     }
 
