@@ -160,7 +160,12 @@ class ProberControlLineTest {
         int httpBefore = httpQueries.size();
         http.close().await();
         for (NetSocket s : lineSockets) s.close();
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(dead).containsKey("a"));
+        // The probe sent when the line ends may go out on a kept-alive HTTP connection the client has not yet seen
+        // closed (a reset is silence); the next, on a new connection, is refused. Time passes as it would.
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            if (!dead.containsKey("a")) tick();
+            assertThat(dead).containsKey("a");
+        });
         assertThat(dead.get("a")).contains("connection refused");
         assertThat(httpQueries).hasSize(httpBefore);
     }
