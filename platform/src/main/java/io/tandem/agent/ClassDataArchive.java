@@ -122,9 +122,7 @@ final class ClassDataArchive {
             if (exiting) return;
             p = pb.start();
             TRAINERS.add(p);
-            try (var stdin = p.getOutputStream()) { // the runtime reads its secret first; nobody specializes this one
-                stdin.write((InstanceSecret.generate() + "\n").getBytes(StandardCharsets.UTF_8));
-            }
+            ProcessLauncher.writeFirstLine(p, InstanceSecret.generate()); // the runtime reads its secret first; nobody specializes this one
         }
         try {
             if (!awaitHealthy(p, port)) throw new IOException("the training JVM did not answer its health check");

@@ -49,8 +49,8 @@ final class ProcessLauncher implements AutoCloseable {
             try {
                 Process p = builder.start();
                 if (firstLine != null) {
-                    try (OutputStream stdin = p.getOutputStream()) {
-                        stdin.write((firstLine + "\n").getBytes(StandardCharsets.UTF_8)); // a pipe's buffer holds it: never blocks
+                    try {
+                        writeFirstLine(p, firstLine);
                     } catch (IOException e) {
                         p.destroyForcibly();
                         throw e;
@@ -61,6 +61,13 @@ final class ProcessLauncher implements AutoCloseable {
                 throw new UncheckedIOException("cannot start " + builder.command() + ": " + e.getMessage(), e);
             }
         }, forker);
+    }
+
+    /** Writes {@code line} as the only line of {@code p}'s standard input and closes it; a pipe's buffer holds it, so it never blocks. */
+    static void writeFirstLine(Process p, String line) throws IOException {
+        try (OutputStream stdin = p.getOutputStream()) {
+            stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        }
     }
 
     boolean usesPdeathsig() {

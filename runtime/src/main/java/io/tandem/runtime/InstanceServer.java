@@ -144,17 +144,19 @@ public final class InstanceServer implements AutoCloseable {
                 Replies.error(exchange, 403, "forbidden", "only the executor grants leases: a grant carries the instance's secret in " + Secret.HEADER);
                 return;
             }
+            long now = System.currentTimeMillis();
             long epoch;
             long millis;
+            long issued;
             try {
                 epoch = Long.parseLong(query.get("epoch"));
                 millis = Long.parseLong(query.getOrDefault("lease", "0"));
-                if (query.containsKey("issued")) millis = Lease.remaining(Long.parseLong(query.get("issued")), millis, System.currentTimeMillis());
+                issued = query.containsKey("issued") ? Long.parseLong(query.get("issued")) : now; // without it: from now
             } catch (NumberFormatException e) {
                 Replies.error(exchange, 400, "bad lease", "epoch and lease must be whole numbers, as /_/health?epoch=3&lease=300");
                 return;
             }
-            if (millis > 0 && !lease.renew(epoch, millis)) {
+            if (!lease.renew(epoch, millis, issued, now)) {
                 Replies.error(exchange, 409, "stale epoch", "this instance already holds epoch " + lease.epoch() + ", newer than " + epoch);
                 return;
             }

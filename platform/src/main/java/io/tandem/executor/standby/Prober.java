@@ -126,7 +126,7 @@ public final class Prober {
         boolean dead;
         /** Its control line, connecting or open; null: probed over HTTP. */
         ControlLine line;
-        /** When the probe outstanding on the line was sent, with the lease it granted (zero: none); null: none is. */
+        /** When the probe outstanding on the line was sent; null: none is. */
         Instant lineProbeSent;
         /** Not before then is the line tried (again). */
         Instant lineRetryAt = Instant.MIN;
@@ -276,18 +276,16 @@ public final class Prober {
 
     private void probe(Watched w) {
         Target t = w.target;
-        if (w.line != null && w.line.open()) {
-            if (w.lineProbeSent != null) return; // the last one is unanswered: its silence counts, a second adds nothing
-            w.sinceProbe = 0;
-            Instant sent = clock.instant();
-            Duration lease = grant(w, sent);
+        boolean onLine = w.line != null && w.line.open();
+        if (onLine && w.lineProbeSent != null) return; // the last one is unanswered: its silence counts, a second adds nothing
+        w.sinceProbe = 0;
+        Instant sent = clock.instant();
+        Duration lease = grant(w, sent);
+        if (onLine) {
             w.lineProbeSent = sent;
             w.line.send(lease.isZero() ? "probe" : "lease " + t.epoch() + " " + lease.toMillis() + " " + System.currentTimeMillis());
             return;
         }
-        w.sinceProbe = 0;
-        Instant sent = clock.instant();
-        Duration lease = grant(w, sent);
         // "issued" bounds the grant in time: read late (by a process that was frozen) it has already run out.
         String uri = lease.isZero()
                 ? "/_/health"
