@@ -111,6 +111,8 @@ public final class Agent {
     private long timer = -1;
     private String runtimeClasspath;
     private ClassDataArchive archive;
+    /** Set once by {@link #start()} before the API listens; immutable and thread-safe after. */
+    private volatile Sandbox sandbox;
 
     private static final class Running {
         final LaunchRequest request;
@@ -118,15 +120,17 @@ public final class Agent {
         final int port;
         /** What the instance obeys; null for an http instance. */
         final String secret;
+        final Sandbox.Confinement confinement;
         /** Written on the agent's context when the instance is specialized; read by its log pumps. */
         volatile String function;
         String state = "starting";
 
-        Running(LaunchRequest request, Process process, int port, String secret) {
+        Running(LaunchRequest request, Process process, int port, String secret, Sandbox.Confinement confinement) {
             this.request = request;
             this.process = process;
             this.port = port;
             this.secret = secret;
+            this.confinement = confinement;
             this.function = request.function();
         }
 
@@ -152,7 +156,14 @@ public final class Agent {
     public Future<Agent> start() {
         return vertx.executeBlocking(() -> {
             Files.createDirectories(nodeDir.resolve("logs"));
+            Files.createDirectories(nodeDir.resolve("code"));
             PidFile.killLeftovers(nodeDir.resolve("instances.pids"));
+            sandbox = Sandbox.open(config.home().root(), nodeDir, config.name(), System.getenv(Sandbox.ISOLATION_ENV));
+            sandbox.clearLeftoverGroups();
+            if (sandbox.separateUsers()) Sandbox.requireReadableByAll(runtimeClasspath(), java);
+            log.info("agent {}: instances run as {}, limited by {}", config.name(),
+                    sandbox.separateUsers() ? "users of their own" : "the agent's user",
+                    sandbox.cgroupVersion().map(v -> "control groups " + v.name().toLowerCase()).orElse("rlimits"));
             return null;
         }).compose(v -> {
             context = Vertx.currentContext();
@@ -296,37 +307,69 @@ public final class Agent {
         }));
     }
 
-    private Future<Running> startProcess(LaunchRequest req, Path code) {
-        int port;
-        ProcessBuilder pb;
-        try {
-            port = freePort();
-            pb = new ProcessBuilder(argv(req, code));
-            cleanEnvironment(pb.environment());
-            pb.environment().put("PORT", Integer.toString(port));
-            pb.environment().putAll(instanceEnv(req.runtime(), req.function(), code, req.entrypoint(), req.command(), req.timeout()));
-        } catch (RuntimeException | IOException e) {
-            return Future.failedFuture(new AgentException(400, "cannot build the instance command", rootMessage(e)));
-        }
+    /** A launch's confinement and its command, made off the event loop (it copies the function's code). */
+    private record Prepared(Sandbox.Confinement confinement, ProcessBuilder builder, int port) {
+    }
+
+    private Future<Running> startProcess(LaunchRequest req, Path sharedCode) {
+        Future<Prepared> prepared = vertx.executeBlocking(() -> {
+            Sandbox.Confinement c;
+            try {
+                c = sandbox.confine(req.instanceId(), limits(req.memoryMegabytes(), req.cpuMillis()));
+            } catch (IOException | RuntimeException e) {
+                throw new AgentException(500, "cannot confine the instance", rootMessage(e));
+            }
+            try {
+                Path code = sandbox.privateCode(c, sharedCode);
+                int port = freePort();
+                ProcessBuilder pb = new ProcessBuilder(sandbox.wrap(c, argv(req, code)));
+                cleanEnvironment(pb.environment());
+                pb.environment().put("PORT", Integer.toString(port));
+                if (c.dir() != null) {
+                    pb.directory(c.dir().toFile());
+                    pb.environment().put("HOME", c.dir().toString());
+                }
+                pb.environment().putAll(instanceEnv(req.runtime(), req.function(), code, req.entrypoint(), req.command(), req.timeout()));
+                return new Prepared(c, pb, port);
+            } catch (IOException | RuntimeException e) {
+                sandbox.release(c);
+                throw new AgentException(400, "cannot build the instance command", rootMessage(e));
+            }
+        }, false);
         // The instance obeys whoever holds its secret: handed over on its standard input, never in its environment.
         String secret = req.runtime() == Runtime.HTTP ? null : InstanceSecret.generate();
-        return Future.fromCompletionStage(launcher.start(pb, secret), vertx.getOrCreateContext())
-                .recover(e -> Future.failedFuture(new AgentException(500, "cannot start the instance", rootMessage(e))))
+        return prepared.compose(p -> Future.fromCompletionStage(launcher.start(p.builder(), secret), vertx.getOrCreateContext())
+                .recover(e -> {
+                    vertx.executeBlocking(() -> {
+                        sandbox.release(p.confinement());
+                        return null;
+                    }, false);
+                    return Future.failedFuture(new AgentException(500, "cannot start the instance", rootMessage(e)));
+                })
                 .map(process -> {
-                    Running r = new Running(req, process, port, secret);
+                    int port = p.port();
+                    Running r = new Running(req, process, port, secret, p.confinement());
                     LogPump.start(process.getInputStream(), req.instanceId(), "stdout", () -> r.function, logs);
                     LogPump.start(process.getErrorStream(), req.instanceId(), "stderr", () -> r.function, logs);
                     instances.put(req.instanceId(), r);
                     savePids();
-                    process.onExit().thenAccept(p -> context.runOnContext(v -> exited(r)));
+                    process.onExit().thenAccept(x -> context.runOnContext(v -> exited(r)));
                     return r;
-                });
+                }));
+    }
+
+    private static Cgroups.Limits limits(int memoryMegabytes, int cpuMillis) {
+        return new Cgroups.Limits((long) memoryMegabytes << 20, cpuMillis, Sandbox.DEFAULT_PIDS);
     }
 
     private void exited(Running r) {
         int code = r.process.exitValue();
         if (instances.remove(r.request.instanceId(), r)) savePids();
         log.info("instance {} exited with {}", r.request.instanceId(), code);
+        vertx.executeBlocking(() -> {
+            sandbox.release(r.confinement); // what it forked goes with it
+            return null;
+        }, false);
         emit(AgentEvent.exited(config.name(), r.request.instanceId(), code, Instant.now()));
     }
 
@@ -388,7 +431,9 @@ public final class Agent {
     }
 
     private synchronized ClassDataArchive archive() {
-        if (archive == null) archive = new ClassDataArchive(ClassDataArchive.defaultCacheDir(), java, runtimeClasspath());
+        // Instances of users of their own cannot read root's cache: the archive then lives where they can.
+        Path cache = sandbox != null && sandbox.separateUsers() ? Sandbox.sharedDir(config.home().root()).resolve("cds") : ClassDataArchive.defaultCacheDir();
+        if (archive == null) archive = new ClassDataArchive(cache, java, runtimeClasspath());
         return archive;
     }
 
@@ -441,7 +486,14 @@ public final class Agent {
                 : Future.fromCompletionStage(codes.codePath(req.code(), r.request.runtime(), req.packagesUrl()), vertx.getOrCreateContext())
                         .recover(e -> Future.failedFuture(new AgentException(422, "cannot prepare the code", rootMessage(e))));
         r.state = "specializing";
-        return code.compose(path -> {
+        return code.compose(shared -> vertx.executeBlocking(() -> {
+            try {
+                sandbox.limit(r.confinement, limits(req.memoryMegabytes(), req.cpuMillis()));
+                return sandbox.privateCode(r.confinement, shared);
+            } catch (IOException e) {
+                throw new AgentException(500, "cannot give the instance its code", rootMessage(e));
+            }
+        }, false)).compose(path -> {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("function", req.function());
             if (path != null) body.put("code", path.toString());

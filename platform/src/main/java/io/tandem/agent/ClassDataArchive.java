@@ -11,6 +11,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -129,6 +130,8 @@ final class ClassDataArchive {
             p.destroy(); // SIGTERM: a normal exit, which writes the archive
             if (!p.waitFor(TRAINING_LIMIT.toSeconds(), TimeUnit.SECONDS)) throw new IOException("the training JVM did not exit");
             if (!Files.isRegularFile(part) || Files.size(part) == 0) throw new IOException("the training JVM wrote no archive");
+            // Readable by all: instances may run as users of their own, and it holds only the JDK's and the runtime's classes.
+            Files.setPosixFilePermissions(part, PosixFilePermissions.fromString("rw-r--r--"));
             Files.move(part, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             log.info("class-data archive for instance JVMs written to {} ({} KiB)", file, Files.size(file) / 1024);
             removeOthers();

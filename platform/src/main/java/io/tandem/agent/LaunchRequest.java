@@ -9,7 +9,8 @@ import java.util.List;
  * What the executor asks an agent to start. {@code function} and {@code code} are null for a generic warm
  * instance. {@code command} is the environment's template ({@code {code}}, {@code {java}}), null for the
  * runtime's own. {@code packagesUrl} is where the agent fetches {@code code} from
- * ({@code GET {packagesUrl}/v1/packages/{sha256}}).
+ * ({@code GET {packagesUrl}/v1/packages/{sha256}}). {@code memoryMegabytes} and {@code cpuMillis} (thousandths of a
+ * core) limit the instance; 0 leaves it unlimited.
  */
 public record LaunchRequest(
         String instanceId,
@@ -21,9 +22,17 @@ public record LaunchRequest(
         String command,
         List<String> jvmOptions,
         Duration timeout,
-        String packagesUrl) {
+        String packagesUrl,
+        int memoryMegabytes,
+        int cpuMillis) {
 
     public LaunchRequest {
         jvmOptions = jvmOptions == null ? List.of() : List.copyOf(jvmOptions);
+    }
+
+    /** A request without memory and CPU limits. */
+    public LaunchRequest(String instanceId, String environment, Runtime runtime, String function, CodeRef code, String entrypoint,
+                         String command, List<String> jvmOptions, Duration timeout, String packagesUrl) {
+        this(instanceId, environment, runtime, function, code, entrypoint, command, jvmOptions, timeout, packagesUrl, 0, 0);
     }
 }

@@ -13,26 +13,24 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Starts instance processes so they cannot outlive the agent. Linux's parent-death signal ({@code setpriv
- * --pdeathsig SIGKILL}) fires when the <em>thread</em> that forked the child exits, so every process is forked
- * from one long-lived platform thread that lives as long as the agent. Where {@code setpriv} is missing the agent
- * still kills leftovers recorded in {@code instances.pids} at its next start.
+ * Starts instance processes so they cannot outlive the agent. Linux's parent-death signal (set by the launch line
+ * {@link Sandbox#wrap} builds) fires when the <em>thread</em> that forked the child exits, so every process is
+ * forked from one long-lived platform thread that lives as long as the agent. Where {@code setpriv} is missing the
+ * agent still kills leftovers recorded in {@code instances.pids} at its next start.
  *
  * <p>Instances run at a lower CPU priority ({@code nice} {@value #INSTANCE_NICENESS}) than the agent and the
  * server: when functions and starting JVMs saturate the cores, the control plane (heartbeats, probes, failover)
  * still runs on time, so a busy node is not mistaken for a dead one and failover does not wait behind the load it
- * is meant to route around. Both are exec'd, so the instance keeps the pid the agent started.
+ * is meant to route around. {@code nice} exec's the rest of the line, so the instance keeps the pid the agent started.
  *
  * <p>Thread-safe.
  */
 final class ProcessLauncher implements AutoCloseable {
-    private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
     private static final Path NICE = Path.of("/usr/bin/nice");
     static final int INSTANCE_NICENESS = 10;
 
     private final ExecutorService forker = Executors.newSingleThreadExecutor(
             r -> Thread.ofPlatform().name("tandem-instance-forker").daemon(true).unstarted(r));
-    private final boolean pdeathsig = Files.isExecutable(SETPRIV);
     private final boolean nice = Files.isExecutable(NICE);
 
     /**
@@ -42,7 +40,6 @@ final class ProcessLauncher implements AutoCloseable {
     CompletableFuture<Process> start(ProcessBuilder builder, String firstLine) {
         List<String> argv = new ArrayList<>();
         if (nice) argv.addAll(List.of(NICE.toString(), "-n", Integer.toString(INSTANCE_NICENESS)));
-        if (pdeathsig) argv.addAll(List.of(SETPRIV.toString(), "--pdeathsig", "SIGKILL", "--"));
         argv.addAll(builder.command());
         builder.command(argv);
         return CompletableFuture.supplyAsync(() -> {
@@ -68,10 +65,6 @@ final class ProcessLauncher implements AutoCloseable {
         try (OutputStream stdin = p.getOutputStream()) {
             stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
         }
-    }
-
-    boolean usesPdeathsig() {
-        return pdeathsig;
     }
 
     @Override

@@ -18,6 +18,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.EnumSet;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -75,13 +76,21 @@ public record TandemHome(Path root) {
 
     /**
      * The API token; made (32 random bytes, hex, mode 0600) if there is none yet. The home itself is made private
-     * (0700): it holds the token, the store and every function's code and logs. A token file that other users can
+     * (no reading or writing by group or others): it holds the token, the store and every function's code and logs.
+     * 0711 is left as it is: agents that run instances as users of their own set it, so an instance can enter its
+     * own directory below without listing anything. A token file that other users can
      * read is refused, as ssh refuses such a key: whoever read it could drive the whole platform.
      */
     public String ensureToken() {
         try {
             Files.createDirectories(root);
             makePrivate(root);
+            // Made here, private, before any role writes into them: with a home that instances may enter (0711),
+            // a directory's own mode is what keeps the store, the packages and the state out of their reach.
+            for (String dir : PRIVATE_DIRS) {
+                Files.createDirectories(root.resolve(dir));
+                makePrivate(root.resolve(dir));
+            }
             Path file = tokenFile();
             if (Files.exists(file)) {
                 checkPrivate(file);
@@ -106,8 +115,12 @@ public record TandemHome(Path root) {
         }
     }
 
+    private static final String ENTER_ONLY = "rwx--x--x";
+    private static final List<String> PRIVATE_DIRS = List.of("data", "packages", "timers", "mqt", "nodes");
+
     private static void makePrivate(Path dir) throws IOException {
         try {
+            if (PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)).equals(ENTER_ONLY)) return;
             Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
         } catch (UnsupportedOperationException notPosix) {
             // a file system without POSIX modes: nothing to set

@@ -2,8 +2,10 @@ package io.tandem.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tandem.agent.Sandbox;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -16,7 +18,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The attacks a local process or a function could make on a real server, and how they are refused: a warm instance
- * taken over through {@code /_/specialize}, a lease forced on it, a function reading the platform's environment.
+ * taken over through {@code /_/specialize}, a lease forced on it, a function reading the platform's environment,
+ * files or another function's code.
  */
 class SecurityEndToEndTest {
     static RunningServer tandem;
@@ -82,5 +85,46 @@ class SecurityEndToEndTest {
         poolInstance("exec");
         String status = tandem.client.get("/v1/status").toString();
         assertThat(status).doesNotContainIgnoringCase("secret");
+    }
+
+    /**
+     * A function is a tenant: run by a root server, it runs as a user of its own and cannot read the token, the
+     * store, the packages or another function's code, nor leave a process behind when its instance stops.
+     */
+    @Test
+    void aFunctionCannotReadThePlatformsFilesNorAnotherFunctionsCode() throws Exception {
+        assumeTrue(Sandbox.isRoot(), "instances run as users of their own only when the server runs as root");
+        Path home = tandem.home.root();
+        Path neighbour = Files.createTempFile("neighbour", ".sh");
+        Files.writeString(neighbour, "#!/bin/sh\n# neighbour's secret recipe\necho \"$0\"\n");
+        assertThat(tandem.cli("fn", "create", "--name", "neighbour", "--env", "exec", "--code", neighbour.toString())).isZero();
+        HttpResponse<String> where = tandem.post("/function/neighbour", "");
+        assertThat(where.statusCode()).as(where.body()).isEqualTo(200);
+        String neighbourCode = where.body().trim();
+
+        Path probe = Files.createTempFile("tenant", ".sh");
+        Files.writeString(probe, """
+                #!/bin/sh
+                echo "uid $(id -u) groups $(id -G)"
+                while read -r target; do
+                  if [ -d "$target" ]; then ls "$target" >/dev/null 2>&1; else cat "$target" >/dev/null 2>&1; fi
+                  if [ $? -eq 0 ]; then echo "READ $target"; else echo "denied $target"; fi
+                done
+                (setsid sleep 600 >/dev/null 2>&1 &)
+                """);
+        assertThat(tandem.cli("fn", "create", "--name", "tenant", "--env", "exec", "--code", probe.toString())).isZero();
+        String targets = String.join("\n", home.resolve("token").toString(), home.resolve("data").toString(),
+                home.resolve("packages").toString(), home.resolve("nodes/n1/logs").toString(), neighbourCode) + "\n";
+        HttpResponse<String> seen = tandem.post("/function/tenant", targets);
+        assertThat(seen.statusCode()).as(seen.body()).isEqualTo(200);
+        assertThat(seen.body()).as("what a function could read").doesNotContain("READ ").contains("denied " + neighbourCode)
+                .doesNotContain("uid 0 ");
+        int uid = Integer.parseInt(seen.body().lines().filter(l -> l.startsWith("uid ")).findFirst().orElseThrow().split(" ")[1]);
+        assertThat(uid).isGreaterThanOrEqualTo(Sandbox.FIRST_ID);
+        assertThat(Sandbox.runningAs(uid)).as("the daemon it left").isNotEmpty();
+
+        // Deleting the function stops its instance, and what it left behind goes with it.
+        assertThat(tandem.cli("fn", "delete", "--name", "tenant")).isZero();
+        await().atMost(Duration.ofSeconds(30)).until(() -> Sandbox.runningAs(uid).isEmpty());
     }
 }
