@@ -32,12 +32,29 @@ public final class CallbackGuard {
         }
     }
 
+    /** Every address a host name has. Thread-safe. */
+    @FunctionalInterface
+    public interface Resolver {
+        List<InetAddress> resolve(String host) throws UnknownHostException;
+
+        /** The JDK's resolver, as the operating system configures it. */
+        static Resolver system() {
+            return host -> List.of(InetAddress.getAllByName(host));
+        }
+    }
+
     private final boolean allowPrivate;
     private final Set<InetSocketAddress> controlPlane;
+    private final Resolver resolver;
 
     public CallbackGuard(boolean allowPrivate, Set<InetSocketAddress> controlPlane) {
+        this(allowPrivate, controlPlane, Resolver.system());
+    }
+
+    public CallbackGuard(boolean allowPrivate, Set<InetSocketAddress> controlPlane, Resolver resolver) {
         this.allowPrivate = allowPrivate;
         this.controlPlane = Set.copyOf(controlPlane);
+        this.resolver = resolver;
     }
 
     /** The address to connect to for {@code url}, after every rule held; throws {@link Refused} saying which did not. */
@@ -58,8 +75,9 @@ public final class CallbackGuard {
         int port = uri.getPort() != -1 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
         InetAddress address;
         try {
-            List<InetAddress> all = List.of(InetAddress.getAllByName(uri.getHost()));
-            // Every address the name has must pass: a resolver may hand out any of them later.
+            List<InetAddress> all = resolver.resolve(uri.getHost());
+            if (all.isEmpty()) throw new UnknownHostException(uri.getHost());
+            // Every address the name has must pass: a later lookup may put any of them first.
             for (InetAddress a : all) refuseIfForbidden(url, a, port);
             address = all.getFirst();
         } catch (UnknownHostException e) {
