@@ -19,9 +19,9 @@ import java.util.Set;
  * whose receivers are on a private network turns on {@code allowPrivate}.
  *
  * <p>The address is checked when the call is accepted and again, freshly resolved, just before each callback is
- * sent. The HTTP client then resolves the name once more to connect, so a name that changes its answer between the
- * two (DNS rebinding) can still pass: connecting to the checked address is not done yet (docs/security.md).
- * IPv6 addresses that embed an IPv4 one (mapped {@code ::ffff:0:0/96}, NAT64 {@code 64:ff9b::/96}, 6to4
+ * sent; {@link #check} returns the address it checked and the callback connects to exactly that one, never resolving
+ * the name again, so a name that changes its answer after the check (DNS rebinding) cannot lead the request
+ * elsewhere. IPv6 addresses that embed an IPv4 one (mapped {@code ::ffff:0:0/96}, NAT64 {@code 64:ff9b::/96}, 6to4
  * {@code 2002::/16}) are judged by the IPv4 address inside. Immutable and thread-safe.
  */
 public final class CallbackGuard {
@@ -57,7 +57,10 @@ public final class CallbackGuard {
         this.resolver = resolver;
     }
 
-    /** The address to connect to for {@code url}, after every rule held; throws {@link Refused} saying which did not. */
+    /**
+     * The address to connect to for {@code url}, resolved once now, after every rule held; throws {@link Refused}
+     * saying which did not. The caller connects to this address and does not resolve the host again.
+     */
     public InetSocketAddress check(String url) throws Refused {
         URI uri;
         try {
