@@ -23,15 +23,11 @@ import io.tandem.client.RouterCaller;
 import io.tandem.model.AsyncCall;
 import io.tandem.model.ClusterEvent;
 import io.tandem.model.Json;
+import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.LinkedHashMap;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -52,8 +48,8 @@ import org.slf4j.LoggerFactory;
  * once JetStream confirmed the publish is the caller told 202. The installation's id keeps two Tandems on one NATS
  * apart. A durable consumer ({@value #DURABLE}) hands each call to a virtual thread, which calls the function through
  * the router (so its strategy applies), retries a 429, a 5xx or no answer with a doubling back-off (the message is
- * handed back to JetStream with a delay, so a restart does not lose the wait), and once the answer is final POSTs
- * it to the callback URL and acknowledges the message.
+ * handed back to JetStream with a delay, so a restart does not lose the wait), and once the answer is final has
+ * {@link Callbacks} POST it to the callback URL (at the address the guard checked) and acknowledges the message.
  *
  * <p><b>At least once.</b> A server killed after the function answered and before the acknowledgement runs the call
  * again; the state kept in the bucket makes a finished call only send its callback when that is what was left. The
@@ -70,7 +66,6 @@ public final class AsyncCalls implements AutoCloseable {
     static final Duration ACK_WAIT = Duration.ofSeconds(30);
     /** The router answers 504 after the function's timeout (at most 15 min): this only guards against a lost router. */
     static final Duration CALL_TIMEOUT = Duration.ofMinutes(16);
-    static final Duration CALLBACK_TIMEOUT = Duration.ofSeconds(10);
     static final Duration NATS_TIMEOUT = Duration.ofSeconds(5);
     static final int MAX_KEPT_BODY = 256 * 1024;
 
@@ -97,9 +92,8 @@ public final class AsyncCalls implements AutoCloseable {
     private final NatsLink link;
     private final FunctionCaller caller;
     private final CallbackGuard guard;
+    private final Callbacks callbacks;
     private final Settings settings;
-    private final HttpClient callbacks = HttpClient.newBuilder().connectTimeout(CALLBACK_TIMEOUT)
-            .followRedirects(HttpClient.Redirect.NEVER).build();
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("async-call-", 0).factory());
     private final ScheduledExecutorService control = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
             .daemon().name("async-control").unstarted(r));
@@ -111,20 +105,25 @@ public final class AsyncCalls implements AutoCloseable {
     }
     private volatile boolean closed;
 
-    AsyncCalls(String natsUrl, String installation, FunctionCaller caller, CallbackGuard guard, Settings settings, Consumer<ClusterEvent> events) {
+    AsyncCalls(String natsUrl, String installation, FunctionCaller caller, CallbackGuard guard, Callbacks callbacks, Settings settings,
+               Consumer<ClusterEvent> events) {
         this.stream = "TANDEM_ASYNC_" + installation;
         this.subjectPrefix = "tandem." + installation + ".async.";
         this.bucket = "tandem_async_" + installation;
         this.caller = caller;
         this.guard = guard;
+        this.callbacks = callbacks;
         this.settings = settings;
         this.link = new NatsLink(natsUrl, "async calls", events, () -> control.execute(this::connectionChanged));
     }
 
-    /** {@code installation}: the id that names this installation's stream, subjects and bucket ({@code TandemHome#installationId}). */
-    public static AsyncCalls create(String natsUrl, String installation, URI router, CallbackGuard guard, Settings settings,
+    /**
+     * {@code installation}: the id that names this installation's stream, subjects and bucket ({@code TandemHome#installationId});
+     * {@code vertx}: where the callbacks' HTTP client runs.
+     */
+    public static AsyncCalls create(Vertx vertx, String natsUrl, String installation, URI router, CallbackGuard guard, Settings settings,
                                     Consumer<ClusterEvent> events) {
-        return new AsyncCalls(natsUrl, installation, new RouterCaller(router), guard, settings, events);
+        return new AsyncCalls(natsUrl, installation, new RouterCaller(router), guard, Callbacks.create(vertx, guard, settings), settings, events);
     }
 
     /** Starts connecting to NATS (and retrying until it answers); calls are taken once it does. */
@@ -255,7 +254,7 @@ public final class AsyncCalls implements AutoCloseable {
             if (record.finished()) {
                 // Done before a restart cut it short: at most its callback is left.
                 if (record.callback() != null && record.callback().state().equals("pending")) {
-                    save(callBack(call, record, record.keptBody()));
+                    save(callbacks.deliver(call, record, record.keptBody()));
                 }
                 m.ackSync(NATS_TIMEOUT);
                 return;
@@ -282,7 +281,7 @@ public final class AsyncCalls implements AutoCloseable {
             record = record.finished(answer == null ? null : answer.status(), reason, millis, answer == null ? null : answer.contentType(),
                     answer == null ? null : answer.body());
             save(record);
-            if (record.callback() != null) save(callBack(call, record, answer == null ? null : answer.body()));
+            if (record.callback() != null) save(callbacks.deliver(call, record, answer == null ? null : answer.body()));
             m.ackSync(NATS_TIMEOUT);
         } catch (InterruptedException e) {
             // Stopping: not acknowledged, so JetStream hands it out again.
@@ -298,51 +297,6 @@ public final class AsyncCalls implements AutoCloseable {
         h.put("X-Call-Id", call.id());
         h.put("X-Tandem-Attempt", Long.toString(attempt));
         return h;
-    }
-
-    /**
-     * POSTs the result to the callback, up to {@code callbackAttempts} times (waiting 1 s, then 2 s, ...) while it
-     * fails; returns the record with how that went. A URL the guard now refuses is not tried again.
-     */
-    private CallRecord callBack(AsyncCall call, CallRecord record, byte[] body) throws InterruptedException {
-        CallRecord.Callback cb = record.callback();
-        int before = cb.attempts();
-        for (int n = 1; n <= settings.callbackAttempts(); n++) {
-            Integer answered = null;
-            String why;
-            try {
-                guard.check(cb.url()); // resolved again: the name may point elsewhere now
-                answered = callbacks.send(callbackRequest(call, record, cb.url(), body), HttpResponse.BodyHandlers.discarding()).statusCode();
-                why = answered / 100 == 2 ? null : "the callback answered " + answered;
-            } catch (CallbackGuard.Refused e) {
-                cb = cb.attempted(before + n, null, e.getMessage());
-                break;
-            } catch (IOException e) {
-                why = "the callback did not answer: " + (e.getMessage() == null ? e.toString() : e.getMessage());
-            }
-            cb = cb.attempted(before + n, answered, why);
-            if (cb.state().equals("delivered")) break;
-            if (n < settings.callbackAttempts()) Thread.sleep(1000L << Math.min(5, n - 1));
-        }
-        if (!cb.state().equals("delivered")) {
-            cb = cb.failed();
-            log.info("async call {}: callback to {} failed: {}", call.id(), cb.url(), cb.error());
-        }
-        return record.withCallback(cb);
-    }
-
-    private static HttpRequest callbackRequest(AsyncCall call, CallRecord record, String url, byte[] body) {
-        HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(url)).timeout(CALLBACK_TIMEOUT)
-                .header("Content-Type", record.contentType() == null ? "application/octet-stream" : record.contentType())
-                .header("X-Call-Id", call.id())
-                .header("X-Function-Name", call.function())
-                .header("X-Function-Status", record.status() == null ? "none" : Integer.toString(record.status()))
-                .header("X-Duration-Seconds", String.format(Locale.ROOT, "%.3f", (record.durationMillis() == null ? 0 : record.durationMillis()) / 1000.0))
-                .header("X-Attempts", Integer.toString(record.attempts()))
-                .header("X-Tandem-State", record.state())
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body == null ? new byte[0] : body));
-        if (record.error() != null) req.header("X-Function-Error", record.error().replaceAll("[\\r\\n]", " "));
-        return req.build();
     }
 
     private <T> CompletableFuture<T> onVirtualThread(Blocking<T> work) {
@@ -373,6 +327,7 @@ public final class AsyncCalls implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         workers.shutdownNow();
+        callbacks.close();
         link.close();
     }
 }

@@ -19,9 +19,9 @@ import java.util.Set;
  * whose receivers are on a private network turns on {@code allowPrivate}.
  *
  * <p>The address is checked when the call is accepted and again, freshly resolved, just before each callback is
- * sent. The HTTP client then resolves the name once more to connect, so a name that changes its answer between the
- * two (DNS rebinding) can still pass: connecting to the checked address is not done yet (docs/security.md).
- * IPv6 addresses that embed an IPv4 one (mapped {@code ::ffff:0:0/96}, NAT64 {@code 64:ff9b::/96}, 6to4
+ * sent; {@link #check} returns the address it checked and the callback connects to exactly that one, never resolving
+ * the name again, so a name that changes its answer after the check (DNS rebinding) cannot lead the request
+ * elsewhere. IPv6 addresses that embed an IPv4 one (mapped {@code ::ffff:0:0/96}, NAT64 {@code 64:ff9b::/96}, 6to4
  * {@code 2002::/16}) are judged by the IPv4 address inside. Immutable and thread-safe.
  */
 public final class CallbackGuard {
@@ -32,15 +32,35 @@ public final class CallbackGuard {
         }
     }
 
-    private final boolean allowPrivate;
-    private final Set<InetSocketAddress> controlPlane;
+    /** Every address a host name has. Thread-safe. */
+    @FunctionalInterface
+    public interface Resolver {
+        List<InetAddress> resolve(String host) throws UnknownHostException;
 
-    public CallbackGuard(boolean allowPrivate, Set<InetSocketAddress> controlPlane) {
-        this.allowPrivate = allowPrivate;
-        this.controlPlane = Set.copyOf(controlPlane);
+        /** The JDK's resolver, as the operating system configures it. */
+        static Resolver system() {
+            return host -> List.of(InetAddress.getAllByName(host));
+        }
     }
 
-    /** The address to connect to for {@code url}, after every rule held; throws {@link Refused} saying which did not. */
+    private final boolean allowPrivate;
+    private final Set<InetSocketAddress> controlPlane;
+    private final Resolver resolver;
+
+    public CallbackGuard(boolean allowPrivate, Set<InetSocketAddress> controlPlane) {
+        this(allowPrivate, controlPlane, Resolver.system());
+    }
+
+    public CallbackGuard(boolean allowPrivate, Set<InetSocketAddress> controlPlane, Resolver resolver) {
+        this.allowPrivate = allowPrivate;
+        this.controlPlane = Set.copyOf(controlPlane);
+        this.resolver = resolver;
+    }
+
+    /**
+     * The address to connect to for {@code url}, resolved once now, after every rule held; throws {@link Refused}
+     * saying which did not. The caller connects to this address and does not resolve the host again.
+     */
     public InetSocketAddress check(String url) throws Refused {
         URI uri;
         try {
@@ -58,8 +78,9 @@ public final class CallbackGuard {
         int port = uri.getPort() != -1 ? uri.getPort() : scheme.equals("https") ? 443 : 80;
         InetAddress address;
         try {
-            List<InetAddress> all = List.of(InetAddress.getAllByName(uri.getHost()));
-            // Every address the name has must pass: a resolver may hand out any of them later.
+            List<InetAddress> all = resolver.resolve(uri.getHost());
+            if (all.isEmpty()) throw new UnknownHostException(uri.getHost());
+            // Every address the name has must pass: a later lookup may put any of them first.
             for (InetAddress a : all) refuseIfForbidden(url, a, port);
             address = all.getFirst();
         } catch (UnknownHostException e) {

@@ -229,8 +229,9 @@ public final class Server {
     private void startAsyncCalls(URI routerUrl, URI apiUrl, URI executorUrl) {
         Set<InetSocketAddress> own = new HashSet<>();
         for (URI u : List.of(routerUrl, apiUrl, executorUrl)) own.add(new InetSocketAddress(u.getHost(), u.getPort()));
-        AsyncCalls a = AsyncCalls.create(config.natsUrl(), config.home().installationId(), routerUrl, new CallbackGuard(config.allowPrivateCallbacks(), own),
-                config.async(), events::emit).start();
+        CallbackGuard guard = new CallbackGuard(config.allowPrivateCallbacks(), own);
+        AsyncCalls a = AsyncCalls.create(vertx, config.natsUrl(), config.home().installationId(), routerUrl, guard, config.async(), events::emit)
+                .start();
         async = a;
         router.asyncGateway(new AsyncGateway() {
             @Override

@@ -3,6 +3,7 @@ package io.tandem.async;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Set;
@@ -33,6 +34,17 @@ class CallbackGuardTest {
     void neverCallsTheControlPlaneEvenWhenPrivateAddressesAreAllowed() {
         assertThatThrownBy(() -> lenient.check("http://127.0.0.1:8088/v1/functions")).hasMessageContaining("Tandem's own control plane");
         assertThatThrownBy(() -> lenient.check("http://localhost:8080/function/x")).hasMessageContaining("Tandem's own control plane");
+    }
+
+    @Test
+    void checksEveryAddressTheResolverGivesAndReturnsTheFirst() throws Exception {
+        CallbackGuard.Resolver twoAnswers = host -> List.of(InetAddress.getByName("93.184.216.34"), InetAddress.getByName("10.0.0.7"));
+        assertThatThrownBy(() -> new CallbackGuard(false, Set.of(), twoAnswers).check("https://hooks.example.com/done"))
+                .hasMessageContaining("resolves to 10.0.0.7, a private address");
+        assertThat(new CallbackGuard(true, Set.of(), twoAnswers).check("https://hooks.example.com/done"))
+                .isEqualTo(new InetSocketAddress("93.184.216.34", 443));
+        assertThatThrownBy(() -> new CallbackGuard(true, Set.of(), host -> List.of()).check("https://hooks.example.com/done"))
+                .hasMessageContaining("does not resolve");
     }
 
     @Test
