@@ -1,5 +1,6 @@
 package io.tandem.cli;
 
+import io.tandem.client.ServerTrust;
 import io.tandem.client.TandemClient;
 import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
@@ -16,6 +17,11 @@ final class Connection {
 
     static TandemClient client() {
         return TandemClient.fromHome(home());
+    }
+
+    /** Which certificate an {@code https} router or API may show ({@link ServerTrust#fromEnvironment}). */
+    static ServerTrust trust() {
+        return ServerTrust.fromEnvironment(ServerInfo.readFrom(home()));
     }
 
     /** The router's base URL; {@code TANDEM_ROUTER_URL} overrides it. */

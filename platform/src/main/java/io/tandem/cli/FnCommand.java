@@ -280,7 +280,7 @@ final class FnCommand implements Runnable {
                         req.header(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
                     }
                 }
-                HttpResponse<byte[]> response = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()
+                HttpResponse<byte[]> response = Connection.trust().applyTo(HttpClient.newBuilder()).version(HttpClient.Version.HTTP_1_1).build()
                         .send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
                 if (verbose) {
                     System.out.println("HTTP " + response.statusCode());
@@ -295,6 +295,9 @@ final class FnCommand implements Runnable {
                 }
             } catch (ConnectException e) {
                 throw new CommandFailedException("cannot reach the router at " + uri + ": is 'tandem server' running?", ExitCodes.UNAVAILABLE);
+            } catch (javax.net.ssl.SSLHandshakeException e) {
+                throw new CommandFailedException("refused the TLS certificate of the router at " + uri + ": " + e.getMessage()
+                        + "; set TANDEM_TLS_FINGERPRINT to the fingerprint the server printed at start, or TANDEM_TLS_CA to its CA file");
             } catch (IOException e) {
                 throw new CommandFailedException("call failed: " + e.getMessage());
             } catch (InterruptedException e) {

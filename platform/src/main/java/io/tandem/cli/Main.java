@@ -29,7 +29,9 @@ import picocli.CommandLine.Command;
                 ChaosCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 done; 1 refused or failed; 2 bad usage; 3 no server reachable.",
-                "State lives in TANDEM_HOME (default ~/.tandem)."})
+                "State lives in TANDEM_HOME (default ~/.tandem). A server that serves TLS is trusted by the certificate",
+                "fingerprint in TANDEM_TLS_FINGERPRINT, else by the CA file in TANDEM_TLS_CA, else by the fingerprint the server",
+                "recorded in TANDEM_HOME. TANDEM_API_URL and TANDEM_ROUTER_URL point the commands at another server."})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -75,6 +77,10 @@ public final class Main implements Runnable {
             case ChaosException c -> {
                 message = c.getMessage();
                 code = ExitCodes.FAILED;
+            }
+            case io.tandem.client.ServerTrust.BadSetting bad -> {
+                message = bad.getMessage();
+                code = ExitCodes.USAGE;
             }
             case CommandFailedException f -> {
                 message = f.getMessage();

@@ -6,6 +6,7 @@ import io.tandem.model.Durations;
 import io.tandem.model.InvalidResourceException;
 import io.tandem.server.Server;
 import io.tandem.server.ServerConfig;
+import java.nio.file.Path;
 import java.time.Duration;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -21,8 +22,26 @@ final class ServerCommand implements Runnable {
     int routerPort;
     @Option(names = "--api-port", defaultValue = "8088", description = "Controller API port (default: ${DEFAULT-VALUE}).")
     int apiPort;
-    @Option(names = "--host", defaultValue = "127.0.0.1", description = "Address to listen on (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--host", defaultValue = "127.0.0.1", description = {"Address the router and the API listen on (default: ${DEFAULT-VALUE}).",
+            "Off loopback both serve TLS: --tls-cert/--tls-key, else a self-signed certificate made once in TANDEM_HOME/tls."})
     String host;
+    @Option(names = "--tls-cert", paramLabel = "FILE", description = "PEM certificate (chain) for the router and the API to serve, on any --host.")
+    Path tlsCert;
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "PEM (PKCS#8) private key of --tls-cert.")
+    Path tlsKey;
+    @Option(names = "--no-tls", description = {"Serve plain HTTP. On loopback that is the default anyway; off loopback it is refused",
+            "unless --insecure-plain-http is given too."})
+    boolean noTls;
+    @Option(names = "--insecure-plain-http", description = {"Serve plain HTTP off loopback: the API token and every call cross the network in",
+            "clear text. Only behind a TLS-terminating proxy on a network you trust."})
+    boolean insecurePlainHttp;
+    @Option(names = "--max-client-connections", defaultValue = "" + ServerConfig.Edge.DEFAULT_ROUTER_CONNECTIONS_PER_CLIENT, paramLabel = "N",
+            description = {"Most connections one client address may hold open on the router; more are closed at once.",
+                    "0: no cap (behind a proxy, every client has its address). Default: ${DEFAULT-VALUE}."})
+    int routerConnectionsPerClient;
+    @Option(names = "--api-max-client-connections", defaultValue = "" + ServerConfig.Edge.DEFAULT_API_CONNECTIONS_PER_CLIENT, paramLabel = "N",
+            description = "The same on the API and console port (0: no cap; default: ${DEFAULT-VALUE}).")
+    int apiConnectionsPerClient;
     @Option(names = "--nats", defaultValue = "${env:TANDEM_NATS_URL:-nats://127.0.0.1:4222}",
             description = "NATS server for message queue triggers and async calls (default: $TANDEM_NATS_URL, else nats://127.0.0.1:4222). The server runs without it.")
     String nats;
@@ -54,9 +73,17 @@ final class ServerCommand implements Runnable {
         } catch (InvalidResourceException e) {
             throw new CommandFailedException(e.getMessage(), ExitCodes.USAGE);
         }
+        ServerConfig.Edge edge;
+        try {
+            edge = ServerConfig.Edge.defaults().withCertificate(tlsCert, tlsKey).withPlainHttp(noTls, insecurePlainHttp)
+                    .withConnectionsPerClient(routerConnectionsPerClient, apiConnectionsPerClient);
+            edge.transport(host); // refused here, before anything starts
+        } catch (IllegalArgumentException e) {
+            throw new CommandFailedException(e.getMessage(), ExitCodes.USAGE);
+        }
         AsyncCalls.Settings d = AsyncCalls.Settings.defaults();
         ServerConfig config = new ServerConfig(Connection.home(), host, routerPort, apiPort, nodes, metrics, nats, allowPrivateCallbacks,
-                new AsyncCalls.Settings(asyncRetries, retryDelay, d.maxRetryDelay(), d.concurrency(), d.callbackAttempts()));
+                new AsyncCalls.Settings(asyncRetries, retryDelay, d.maxRetryDelay(), d.concurrency(), d.callbackAttempts()), edge);
         Server server;
         try {
             server = Server.start(config);

@@ -25,6 +25,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * A client of the controller's REST API, as the CLI and tests use it. Thread-safe.
@@ -39,24 +40,36 @@ public final class TandemClient {
     /** Says why the API may not answer; null when nothing more is known than its address. */
     private final Supplier<String> unreachableReason;
 
+    private final ServerTrust trust;
+
     public TandemClient(URI api, String token) {
-        this(api, token, () -> null);
+        this(api, token, ServerTrust.system());
     }
 
-    private TandemClient(URI api, String token, Supplier<String> unreachableReason) {
+    /** {@code trust}: which certificate an {@code https} API may show. */
+    public TandemClient(URI api, String token, ServerTrust trust) {
+        this(api, token, trust, () -> null);
+    }
+
+    private TandemClient(URI api, String token, ServerTrust trust, Supplier<String> unreachableReason) {
         this.api = api;
         this.token = token;
+        this.trust = trust;
         this.unreachableReason = unreachableReason;
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
+        this.http = trust.applyTo(HttpClient.newBuilder()).connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
     }
 
-    /** The client of the server recorded in {@code home}; {@code TANDEM_API_URL} overrides its address. */
+    /**
+     * The client of the server recorded in {@code home}; {@code TANDEM_API_URL} overrides its address. An {@code https}
+     * API is trusted as {@link ServerTrust#fromEnvironment} says.
+     */
     public static TandemClient fromHome(TandemHome home) {
         String override = System.getenv("TANDEM_API_URL");
+        Optional<ServerInfo> recorded = ServerInfo.readFrom(home);
         String url = override != null && !override.isBlank() ? override
-                : ServerInfo.readFrom(home).map(ServerInfo::api).orElseThrow(() -> new ServerUnreachableException(
+                : recorded.map(ServerInfo::api).orElseThrow(() -> new ServerUnreachableException(
                         "no Tandem server is running for TANDEM_HOME=" + home.root() + ": start one with './tandem server'", null));
-        return new TandemClient(URI.create(url), home.readToken(), () -> ServerInfo.readFrom(home)
+        return new TandemClient(URI.create(url), home.readToken(), ServerTrust.fromEnvironment(recorded), () -> ServerInfo.readFrom(home)
                 .filter(info -> info.controllerPid() > 0 && ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false))
                 .map(info -> "the server (pid " + info.pid() + ") runs, so its controller is restarting: deployed functions keep serving;"
                         + " try again in a moment, or see " + home.root().resolve("controller.log"))
@@ -131,6 +144,8 @@ public final class TandemClient {
             }
         } catch (ConnectException e) {
             throw unreachable(e);
+        } catch (SSLHandshakeException e) {
+            throw untrusted(e);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -158,6 +173,8 @@ public final class TandemClient {
             return body.length == 0 ? Json.MAPPER.nullNode() : Json.MAPPER.readTree(body);
         } catch (ConnectException e) {
             throw unreachable(e);
+        } catch (SSLHandshakeException e) {
+            throw untrusted(e);
         } catch (IOException e) {
             throw new UncheckedIOException("request to " + api + " failed: " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -170,6 +187,12 @@ public final class TandemClient {
         String reason = unreachableReason.get();
         return new ServerUnreachableException("cannot reach the Tandem API at " + api + ": "
                 + (reason != null ? reason : "is 'tandem server' running?"), e);
+    }
+
+    /** The server's certificate is not the one trusted: never retried, never ignored. */
+    private UncheckedIOException untrusted(SSLHandshakeException e) {
+        return new UncheckedIOException("refused the TLS certificate of " + api + " (trusting " + trust.describe() + "): " + e.getMessage()
+                + "; set TANDEM_TLS_FINGERPRINT to the fingerprint the server printed at start, or TANDEM_TLS_CA to its CA file", e);
     }
 
     static ApiException toApiException(int status, byte[] body) {

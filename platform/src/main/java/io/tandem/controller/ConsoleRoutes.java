@@ -89,7 +89,7 @@ final class ConsoleRoutes {
             throw ApiException.badRequest("invalid path '" + path + "'", "give a path that starts with / and holds no spaces or '..', such as /?name=Ada");
         }
         String body = req.path("body").asText("");
-        String router = ServerInfo.readFrom(home).map(ServerInfo::router).orElse(null);
+        String router = ServerInfo.readFrom(home).map(ServerInfo::routerOnThisMachine).orElse(null);
         if (router == null) throw new ApiException(503, "no router runs", "start Tandem with tandem server");
         String target = router + "/function/" + name + (path.equals("/") ? "" : path);
         String finalPath = path;

@@ -3,7 +3,9 @@ package io.tandem.controller;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tandem.controller.store.ResourceStore;
 import io.tandem.home.TandemHome;
+import io.tandem.http.ClientConnections;
 import io.tandem.http.HeadDeadline;
+import io.tandem.http.Tls;
 import io.tandem.metrics.Metrics;
 import io.tandem.mqt.StatusBoard;
 import io.tandem.timer.FiringJournal;
@@ -62,7 +64,9 @@ public final class Controller {
     private final long maxPackageBytes;
     private volatile ResourceStore store;
     private volatile PackageStore packages;
+    private final Listening listening;
     private volatile HttpServer server;
+    private volatile HttpServer localServer;
     private volatile WatchRoute watches;
     private volatile EventsRoute eventRoutes;
     private final EventRecorder events = new EventRecorder(EventRecorder.DEFAULT_CAPACITY);
@@ -80,6 +84,26 @@ public final class Controller {
 
     /** {@code maxPackageBytes}: the largest code package accepted (default {@value PackageStore#DEFAULT_MAX_BYTES}). */
     public Controller(TandemHome home, Vertx vertx, String host, int port, ClusterView clusterView, long maxPackageBytes) {
+        this(home, vertx, host, port, clusterView, maxPackageBytes, Listening.plain());
+    }
+
+    /**
+     * How the API faces its clients.
+     *
+     * @param tls                  the certificate to serve, or null for plain HTTP. With one, the API also listens in
+     *                             plain HTTP on 127.0.0.1:{@code localPort} for this machine's own roles (the server's
+     *                             change feed and event uplink, the agents fetching code), which need no certificate
+     * @param localPort            that loopback port (0 for any); unused without TLS
+     * @param connectionsPerClient most connections one remote address may hold open on each port, 0 for no cap
+     */
+    public record Listening(Tls tls, int localPort, int connectionsPerClient) {
+        public static Listening plain() {
+            return new Listening(null, 0, 0);
+        }
+    }
+
+    public Controller(TandemHome home, Vertx vertx, String host, int port, ClusterView clusterView, long maxPackageBytes, Listening listening) {
+        this.listening = listening;
         this.home = home;
         this.vertx = vertx;
         this.host = host;
@@ -99,13 +123,20 @@ public final class Controller {
             events.start(store);
             return null;
         }).compose(v -> {
-            HttpServer api = vertx.createHttpServer(HeadDeadline.options());
-            return api.requestHandler(HeadDeadline.install(vertx, api, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE, router()))
-                    .listen(requestedPort, host);
+            Router routes = router();
+            Tls tls = listening.tls();
+            HttpServer api = listener(tls == null ? HeadDeadline.options() : tls.applyTo(HeadDeadline.options()), routes);
+            if (tls == null) return api.listen(requestedPort, host);
+            HttpServer local = listener(HeadDeadline.options(), routes);
+            return api.listen(requestedPort, host).compose(s -> local.listen(listening.localPort(), "127.0.0.1").map(l -> {
+                localServer = l;
+                log.info("controller listening for this machine's roles on 127.0.0.1:{}", l.actualPort());
+                return s;
+            }));
         }).<Void>map(s -> {
             server = s;
             ready = true;
-            log.info("controller listening on {}:{}", host, s.actualPort());
+            log.info("controller listening on {}:{}{}", host, s.actualPort(), listening.tls() == null ? "" : " (TLS)");
             return null;
         }).onFailure(e -> {
             ResourceStore st = store;
@@ -114,6 +145,12 @@ public final class Controller {
                 return null;
             });
         });
+    }
+
+    private HttpServer listener(io.vertx.core.http.HttpServerOptions options, Router routes) {
+        HttpServer s = vertx.createHttpServer(options);
+        return s.requestHandler(HeadDeadline.install(vertx, s, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE,
+                ClientConnections.capped(listening.connectionsPerClient()), routes));
     }
 
     public int port() {
@@ -165,7 +202,8 @@ public final class Controller {
         HttpServer s = server;
         if (watches != null) watches.endAll();
         if (eventRoutes != null) eventRoutes.endAll();
-        Future<Void> closed = s == null ? Future.succeededFuture() : s.close();
+        HttpServer l = localServer;
+        Future<Void> closed = Future.join(s == null ? Future.succeededFuture() : s.close(), l == null ? Future.succeededFuture() : l.close()).mapEmpty();
         return closed.compose(v -> vertx.executeBlocking(() -> {
             events.stop();
             ResourceStore st = store;

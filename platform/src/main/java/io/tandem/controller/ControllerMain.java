@@ -1,16 +1,21 @@
 package io.tandem.controller;
 
 import io.tandem.home.TandemHome;
+import io.tandem.http.Tls;
+import io.tandem.packages.PackageStore;
+import java.nio.file.Path;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code ControllerMain --host 127.0.0.1 --port 8088 --executor URL [--exit-with-parent]}: the controller in a
+ * {@code ControllerMain --host 127.0.0.1 --port 8088 --executor URL [--exit-with-parent] [--tls-cert FILE --tls-key FILE
+ * --local-port P] [--max-client-connections N]}: the controller in a
  * process of its own, as {@code tandem server} runs it, with the store in {@code TANDEM_HOME} and the cluster view
  * read from the executor at {@code URL}. With {@code --exit-with-parent} it exits when the process that started it
- * does. Exits 1 when it cannot start (the port in use, the store locked), with the reason on stderr.
+ * does. With a certificate the API serves TLS on {@code --host} and plain HTTP on 127.0.0.1:{@code P} for the roles
+ * on this machine ({@link Controller.Listening}). Exits 1 when it cannot start (the port in use, the store locked), with the reason on stderr.
  */
 public final class ControllerMain {
     private static final Logger log = LoggerFactory.getLogger(ControllerMain.class);
@@ -39,12 +44,20 @@ public final class ControllerMain {
         int port = 8088;
         String executor = null;
         boolean exitWithParent = false;
+        String tlsCert = null;
+        String tlsKey = null;
+        int localPort = 0;
+        int perClient = 0;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--host" -> host = args[++i];
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--executor" -> executor = args[++i];
                 case "--exit-with-parent" -> exitWithParent = true;
+                case "--tls-cert" -> tlsCert = args[++i];
+                case "--tls-key" -> tlsKey = args[++i];
+                case "--local-port" -> localPort = Integer.parseInt(args[++i]);
+                case "--max-client-connections" -> perClient = Integer.parseInt(args[++i]);
                 default -> {
                     System.err.println("unknown argument " + args[i]);
                     System.exit(2);
@@ -52,13 +65,23 @@ public final class ControllerMain {
             }
         }
         if (executor == null) {
-            System.err.println("usage: ControllerMain [--host H] [--port P] --executor URL [--exit-with-parent]");
+            System.err.println("usage: ControllerMain [--host H] [--port P] --executor URL [--exit-with-parent] [--tls-cert FILE --tls-key FILE"
+                    + " --local-port P] [--max-client-connections N]");
             System.exit(2);
         }
         if (exitWithParent) exitWithParent();
         TandemHome home = TandemHome.fromEnvironment();
         Vertx vertx = Vertx.vertx();
-        Controller controller = new Controller(home, vertx, host, port, new HttpClusterView(vertx, executor, home.ensureToken()));
+        Controller.Listening listening;
+        try {
+            listening = new Controller.Listening(tlsCert == null ? null : Tls.ofPem(Path.of(tlsCert), Path.of(tlsKey)), localPort, perClient);
+        } catch (IllegalArgumentException e) {
+            System.err.println("cannot start the controller: " + e.getMessage());
+            System.exit(1);
+            return;
+        }
+        Controller controller = new Controller(home, vertx, host, port, new HttpClusterView(vertx, executor, home.ensureToken()),
+                PackageStore.DEFAULT_MAX_BYTES, listening);
         try {
             controller.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {

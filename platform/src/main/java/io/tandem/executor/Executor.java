@@ -9,6 +9,8 @@ import io.tandem.agent.NodeRegistration;
 import io.tandem.agent.PrefetchRequest;
 import io.tandem.agent.SpecializeRequest;
 import io.tandem.executor.deploy.ReplicaPlanner;
+import io.tandem.http.ClientConnections;
+import io.tandem.http.HeadDeadline;
 import io.tandem.executor.pool.IdleReaper;
 import io.tandem.executor.pool.WarmPool;
 import io.tandem.executor.standby.Action;
@@ -367,7 +369,10 @@ public final class Executor {
                 router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
                 router.post("/v1/nodes").handler(Executor.this::onRegister);
                 registerClusterView(router);
-                vertx.createHttpServer().requestHandler(router).listen(config.port(), config.host()).onSuccess(s -> {
+                HttpServer http = vertx.createHttpServer(HeadDeadline.options());
+                http.requestHandler(HeadDeadline.install(vertx, http, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE,
+                        ClientConnections.capped(LOCAL_CONNECTIONS_CAP), router));
+                http.listen(config.port(), config.host()).onSuccess(s -> {
                     server = s;
                     subscription = feed.subscribe(change -> context.runOnContext(v -> apply(change)));
                     timer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> tick());
@@ -380,6 +385,13 @@ public final class Executor {
         }).onFailure(started::fail);
         return started.future();
     }
+
+    /**
+     * Most connections open at once on the executor's port. Its clients are all on this machine, so the cap per
+     * address is a cap on the whole: it keeps a local process (a function, say) that opens connections without end
+     * from taking the file descriptors the agents' heartbeats need. Far above what the agents and the controller use.
+     */
+    static final int LOCAL_CONNECTIONS_CAP = 512;
 
     /** Where agents register: {@code POST {url}/v1/nodes}. */
     public String url() {

@@ -17,6 +17,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * long as it likes; a deadline on the whole head does not move. A connection with a request in progress (a long
  * call, a streamed answer) is never cut by it.
  *
+ * <p>The same connection handler admits each connection by its client's count ({@link ClientConnections}) first:
+ * one over the cap is closed before anything is read from it.
+ *
  * <p>Threads: each connection's state is touched only on its own event loop (Vert.x calls the connection, request,
  * end and close handlers of one connection there, and timers set there fire there).
  */
@@ -55,26 +58,44 @@ public final class HeadDeadline {
      */
     public static Handler<HttpServerRequest> install(Vertx vertx, HttpServer server, Duration head, Duration keepAlive,
                                                      Handler<HttpServerRequest> requests) {
+        return install(vertx, server, head, keepAlive, ClientConnections.unlimited(), requests);
+    }
+
+    /**
+     * As {@link #install(Vertx, HttpServer, Duration, Duration, Handler)}, and closes at once each connection that
+     * {@code clients} does not admit (its client holds the most connections it may).
+     */
+    public static Handler<HttpServerRequest> install(Vertx vertx, HttpServer server, Duration head, Duration keepAlive,
+                                                     ClientConnections clients, Handler<HttpServerRequest> requests) {
         // Connections do not override equals: keyed by identity. Each entry is written and read on its own loop.
         Map<HttpConnection, Guard> guards = new ConcurrentHashMap<>();
         server.connectionHandler(connection -> {
+            String client = connection.remoteAddress() == null ? "" : connection.remoteAddress().hostAddress();
+            if (!clients.admit(client)) {
+                connection.close();
+                return;
+            }
             Guard guard = new Guard(connection);
             guards.put(connection, guard);
             arm(vertx, guard, head);
             connection.closeHandler(v -> {
                 disarm(vertx, guard);
                 guards.remove(connection);
+                clients.release(client);
             });
         });
         return req -> {
             Guard guard = guards.get(req.connection());
-            if (guard != null) {
-                disarm(vertx, guard);
-                guard.inProgress++;
-                req.response().endHandler(v -> {
-                    if (--guard.inProgress == 0) arm(vertx, guard, keepAlive);
-                });
+            if (guard == null) {
+                // Refused by the cap: its close may race a head that was already read.
+                req.connection().close();
+                return;
             }
+            disarm(vertx, guard);
+            guard.inProgress++;
+            req.response().endHandler(v -> {
+                if (--guard.inProgress == 0) arm(vertx, guard, keepAlive);
+            });
             requests.handle(req);
         };
     }

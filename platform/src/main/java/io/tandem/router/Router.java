@@ -1,5 +1,7 @@
 package io.tandem.router;
 
+import io.micrometer.core.instrument.FunctionCounter;
+import io.tandem.http.ClientConnections;
 import io.tandem.metrics.Metrics;
 import io.tandem.model.ChangeFeed;
 import io.tandem.router.overload.Admissions;
@@ -60,6 +62,7 @@ public final class Router {
     private final RouterParts parts;
     private final List<String> deployments = new CopyOnWriteArrayList<>();
     private volatile int port = -1;
+    private volatile int internalPort = -1;
     private AutoCloseable subscription;
     private final InstanceSource source;
     private long trafficTimer = -1;
@@ -83,7 +86,13 @@ public final class Router {
         RequestMetrics requests = config.requestMetrics() ? RequestMetrics.on(metrics.registry()) : RequestMetrics.off();
         this.parts = new RouterParts(vertx, config, new Routes(), new EndpointTable(), new ColdStarts(source), feed, metrics, requests, new InFlight(),
                 new Admissions(vertx, config.maxConnections(), metrics.registry()),
-                new AtomicReference<>(AsyncGateway.NONE));
+                new AtomicReference<>(AsyncGateway.NONE), ClientConnections.capped(config.connectionsPerClient()),
+                ClientConnections.capped(config.connectionsPerClient()));
+        ClientConnections clients = parts.clients();
+        ClientConnections local = parts.localClients();
+        FunctionCounter.builder("tandem.router.connections.refused", parts, p -> clients.refused() + local.refused())
+                .description("Connections closed at once because their client already held the most it may (--max-client-connections)")
+                .register(metrics.registry());
     }
 
     /** Subscribes to the change feed and listens; completes once the port accepts connections. */
@@ -93,14 +102,16 @@ public final class Router {
         // negative port, so 0 becomes a negative number of this router's own.
         int instances = parts.config().serverInstances();
         int listenPort = parts.config().port() != 0 || instances == 1 ? parts.config().port() : RANDOM_PORT_KEYS.decrementAndGet();
+        int localPort = parts.config().tls() == null ? -1 : instances == 1 ? 0 : RANDOM_PORT_KEYS.decrementAndGet();
         List<ServerVerticle> servers = new CopyOnWriteArrayList<>();
         return vertx.deployVerticle(() -> {
-            ServerVerticle server = new ServerVerticle(parts, listenPort);
+            ServerVerticle server = new ServerVerticle(parts, listenPort, localPort);
             servers.add(server);
             return server;
         }, new DeploymentOptions().setInstances(instances)).map(id -> {
             deployments.add(id);
             port = servers.getFirst().actualPort();
+            internalPort = servers.getFirst().actualLocalPort();
             trafficTimer = vertx.setPeriodic(TRAFFIC_REPORT_MILLIS, t -> parts.endpoints().drainUsed().forEach(source::recordTraffic));
             return (Void) null;
         }).onFailure(failure -> closeSubscription());
@@ -109,6 +120,14 @@ public final class Router {
     /** The port the router listens on; valid after {@link #start()} completed. */
     public int port() {
         return port;
+    }
+
+    /**
+     * Where this machine's own callers reach the router in plain HTTP on 127.0.0.1: a port of its own when the public
+     * one serves TLS, else {@link #port()}. Valid after {@link #start()} completed.
+     */
+    public int internalPort() {
+        return internalPort < 0 ? port : internalPort;
     }
 
     /** The registry served on {@code /metrics}. */

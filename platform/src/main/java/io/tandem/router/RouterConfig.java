@@ -1,5 +1,6 @@
 package io.tandem.router;
 
+import io.tandem.http.Tls;
 import java.time.Duration;
 
 /**
@@ -18,6 +19,11 @@ import java.time.Duration;
  *                         the number of processors
  * @param requestMetrics   record calls, errors and durations per request for {@code /metrics}; default true. Off,
  *                         {@code /metrics} still serves the process's other meters (the benchmark compares both)
+ * @param tls              the certificate to serve on {@code host}, or null for plain HTTP (the default). With one, the
+ *                         router also listens in plain HTTP on 127.0.0.1 ({@link Router#internalPort()}) for this
+ *                         machine's own callers (timers, message queue triggers, async calls)
+ * @param connectionsPerClient most connections one remote address may hold open, 0 for no cap; default 0 (the
+ *                         server sets its own)
  */
 public record RouterConfig(
         String host,
@@ -26,7 +32,9 @@ public record RouterConfig(
         int poolSize,
         Duration connectTimeout,
         int serverInstances,
-        boolean requestMetrics) {
+        boolean requestMetrics,
+        Tls tls,
+        int connectionsPerClient) {
 
     public static final long DEFAULT_MAX_BODY_BYTES = 6L * 1024 * 1024;
 
@@ -36,6 +44,7 @@ public record RouterConfig(
         if (poolSize < 1) throw new IllegalArgumentException("poolSize must be at least 1, was " + poolSize);
         if (connectTimeout.isNegative() || connectTimeout.isZero()) throw new IllegalArgumentException("connectTimeout must be positive");
         if (serverInstances < 1) throw new IllegalArgumentException("serverInstances must be at least 1, was " + serverInstances);
+        if (connectionsPerClient < 0) throw new IllegalArgumentException("connectionsPerClient must be at least 0, was " + connectionsPerClient);
     }
 
     /** How long a call may wait for a pooled connection to an instance: twice the connect timeout. */
@@ -50,34 +59,42 @@ public record RouterConfig(
 
     public static RouterConfig defaults() {
         return new RouterConfig("127.0.0.1", 8080, DEFAULT_MAX_BODY_BYTES, 256, Duration.ofSeconds(1),
-                Runtime.getRuntime().availableProcessors(), true);
+                Runtime.getRuntime().availableProcessors(), true, null, 0);
     }
 
     public RouterConfig withHost(String host) {
-        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics);
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics, tls, connectionsPerClient);
     }
 
     public RouterConfig withPort(int port) {
-        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics);
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics, tls, connectionsPerClient);
     }
 
     public RouterConfig withMaxBodyBytes(long maxBodyBytes) {
-        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics);
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics, tls, connectionsPerClient);
     }
 
     public RouterConfig withPoolSize(int poolSize) {
-        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics);
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics, tls, connectionsPerClient);
     }
 
     public RouterConfig withConnectTimeout(Duration connectTimeout) {
-        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics);
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics, tls, connectionsPerClient);
     }
 
     public RouterConfig withServerInstances(int serverInstances) {
-        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics);
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics, tls, connectionsPerClient);
     }
 
     public RouterConfig withRequestMetrics(boolean requestMetrics) {
-        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics);
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics, tls, connectionsPerClient);
+    }
+
+    public RouterConfig withTls(Tls tls) {
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics, tls, connectionsPerClient);
+    }
+
+    public RouterConfig withConnectionsPerClient(int connectionsPerClient) {
+        return new RouterConfig(host, port, maxBodyBytes, poolSize, connectTimeout, serverInstances, requestMetrics, tls, connectionsPerClient);
     }
 }

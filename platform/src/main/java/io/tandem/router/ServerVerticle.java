@@ -11,12 +11,14 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
+import io.tandem.http.ClientConnections;
 import io.tandem.http.HeadDeadline;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
@@ -47,18 +49,28 @@ final class ServerVerticle extends VerticleBase {
 
     private final RouterParts parts;
     private final int port;
+    private final int localPort;
     private HttpServer server;
+    /** Plain HTTP on 127.0.0.1 beside a TLS server, for this machine's own callers; null without TLS. */
+    private HttpServer localServer;
     private HttpClient client;
     /** This event loop's meters; null when request metrics are off. */
     private RequestMetrics.Recorder recorder;
 
-    ServerVerticle(RouterParts parts, int port) {
+    /** {@code localPort}: the loopback server's port (0 any, negative a shared random one), only with TLS. */
+    ServerVerticle(RouterParts parts, int port, int localPort) {
         this.parts = parts;
         this.port = port;
+        this.localPort = localPort;
     }
 
     int actualPort() {
         return server.actualPort();
+    }
+
+    /** The loopback server's port, or -1 without one. */
+    int actualLocalPort() {
+        return localServer == null ? -1 : localServer.actualPort();
     }
 
     @Override
@@ -70,19 +82,23 @@ final class ServerVerticle extends VerticleBase {
                         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis())))
                 .with(new PoolOptions().setHttp1MaxSize(config.poolSize()))
                 .build();
-        server = vertx.createHttpServer(HeadDeadline.options()
-                        .setHost(config.host())
-                        .setPort(port)
-                        .setTcpNoDelay(true)
-                        .setCompressionSupported(false)
-                        .setHandle100ContinueAutomatically(false));
-        server.requestHandler(HeadDeadline.install(vertx, server, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE, this::handle));
-        return server.listen();
+        HttpServerOptions options = HeadDeadline.options().setHost(config.host()).setPort(port);
+        server = listener(config.tls() == null ? options : config.tls().applyTo(options), parts.clients());
+        if (config.tls() == null) return server.listen();
+        localServer = listener(HeadDeadline.options().setHost("127.0.0.1").setPort(localPort), parts.localClients());
+        return server.listen().compose(s -> localServer.listen());
+    }
+
+    private HttpServer listener(HttpServerOptions options, ClientConnections clients) {
+        HttpServer s = vertx.createHttpServer(options.setTcpNoDelay(true).setCompressionSupported(false).setHandle100ContinueAutomatically(false));
+        s.requestHandler(HeadDeadline.install(vertx, s, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE, clients, this::handle));
+        return s;
     }
 
     @Override
     public Future<?> stop() {
-        return server.close().eventually(() -> client.close());
+        Future<Void> local = localServer == null ? Future.succeededFuture() : localServer.close();
+        return Future.join(server.close(), local).eventually(() -> client.close());
     }
 
     private void handle(HttpServerRequest req) {

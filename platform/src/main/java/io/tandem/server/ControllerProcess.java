@@ -1,11 +1,13 @@
 package io.tandem.server;
 
+import io.tandem.controller.Controller;
 import io.tandem.home.TandemHome;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -31,6 +33,7 @@ final class ControllerProcess {
     private final String host;
     private final int port;
     private final String executorUrl;
+    private final Controller.Listening listening;
     private final String classpath;
     private final Listener listener;
     private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(
@@ -50,11 +53,13 @@ final class ControllerProcess {
         void exited(long pid, int exitCode, Duration ran, Duration restartIn);
     }
 
-    ControllerProcess(TandemHome home, String host, int port, String executorUrl, String classpath, Listener listener) {
+    /** {@code listening}: TLS, its loopback port (fixed, so that restarts keep it) and the cap per client. */
+    ControllerProcess(TandemHome home, String host, int port, String executorUrl, Controller.Listening listening, String classpath, Listener listener) {
         this.home = home;
         this.host = host;
         this.port = port;
         this.executorUrl = executorUrl;
+        this.listening = listening;
         this.classpath = classpath;
         this.listener = listener;
     }
@@ -119,9 +124,14 @@ final class ControllerProcess {
 
     private void spawn() {
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
+        List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
                 "-cp", classpath, "io.tandem.controller.ControllerMain", "--host", host, "--port", Integer.toString(port),
-                "--executor", executorUrl, "--exit-with-parent")
+                "--executor", executorUrl, "--exit-with-parent", "--max-client-connections", Integer.toString(listening.connectionsPerClient())));
+        if (listening.tls() != null) {
+            command.addAll(List.of("--tls-cert", listening.tls().cert().toString(), "--tls-key", listening.tls().key().toString(),
+                    "--local-port", Integer.toString(listening.localPort())));
+        }
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
         pb.environment().put("TANDEM_HOME", home.root().toString());
         Process p;

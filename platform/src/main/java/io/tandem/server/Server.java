@@ -3,6 +3,7 @@ package io.tandem.server;
 import io.tandem.async.AsyncCalls;
 import io.tandem.async.CallbackGuard;
 import io.tandem.client.WatchFeed;
+import io.tandem.controller.Controller;
 import io.tandem.executor.EndpointPublisher;
 import io.tandem.executor.EventUplink;
 import io.tandem.executor.Executor;
@@ -10,6 +11,7 @@ import io.tandem.executor.ExecutorConfig;
 import io.tandem.executor.ExecutorMetrics;
 import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
+import io.tandem.http.Tls;
 import io.tandem.metrics.Metrics;
 import io.tandem.metrics.TrafficHistory;
 import io.tandem.model.AsyncCall;
@@ -110,21 +112,28 @@ public final class Server {
      */
     public static Server start(ServerConfig config) {
         TandemHome home = config.home();
+        ServerConfig.Transport transport = transport(config);
         refuseIfRunning(home);
+        Tls tls = tls(config, transport);
         String token = home.ensureToken();
         int apiPort = config.apiPort() == 0 ? freePort(config.host()) : config.apiPort();
-        String api = "http://" + config.host() + ":" + apiPort;
+        String scheme = tls == null ? "http" : "https";
+        String api = scheme + "://" + config.host() + ":" + apiPort;
+        // This machine's roles reach the API in plain HTTP: on its own port on 127.0.0.1 when the public one is TLS.
+        int localApiPort = tls == null ? apiPort : freePort("127.0.0.1");
+        String localApi = tls == null ? api : "http://127.0.0.1:" + localApiPort;
         Vertx vertx = Vertx.vertx();
-        WatchFeed feed = new WatchFeed(URI.create(api), token, Duration.ofMillis(200));
-        EventUplink events = new EventUplink(URI.create(api), token, EventUplink.DEFAULT_CAPACITY);
+        WatchFeed feed = new WatchFeed(URI.create(localApi), token, Duration.ofMillis(200));
+        EventUplink events = new EventUplink(URI.create(localApi), token, EventUplink.DEFAULT_CAPACITY);
         Forwarding forwarding = new Forwarding();
         // One registry for the process, served on the router's port: the router's meters and the executor's.
         Metrics metrics = Metrics.create();
         Router router = new Router(vertx, feed, forwarding, RouterConfig.defaults().withHost(config.host())
-                .withPort(config.routerPort()).withRequestMetrics(config.requestMetrics()), metrics);
+                .withPort(config.routerPort()).withRequestMetrics(config.requestMetrics()).withTls(tls)
+                .withConnectionsPerClient(config.edge().routerConnectionsPerClient()), metrics);
         HeldFeed executorFeed = new HeldFeed(feed);
         Executor executor = new Executor(home, vertx, executorFeed, router.endpoints()::publish, events,
-                ExecutorConfig.defaults().withPackagesUrl(api), new ExecutorMetrics(metrics.registry()));
+                ExecutorConfig.defaults().withPackagesUrl(localApi), new ExecutorMetrics(metrics.registry()));
         metrics.beforeScrape(executor::refreshMetrics);
         // The console's traffic chart: the router's counters read every few seconds, off the request path.
         TrafficHistory traffic = new TrafficHistory(metrics.registry());
@@ -137,6 +146,7 @@ public final class Server {
         try {
             await(executor.start(), "the executor", vertx);
             ControllerProcess controller = new ControllerProcess(home, config.host(), apiPort, executor.url(),
+                    new Controller.Listening(tls, localApiPort, config.edge().apiConnectionsPerClient()),
                     System.getProperty("java.class.path"), server.new ControllerEvents());
             server.controller = controller;
             controller.start();
@@ -161,19 +171,51 @@ public final class Server {
             server.stop();
             throw e;
         }
-        String routerUrl = "http://" + config.host() + ":" + router.port();
+        String routerUrl = scheme + "://" + config.host() + ":" + router.port();
+        String localRouter = tls == null ? routerUrl : "http://127.0.0.1:" + router.internalPort();
         String warming = awaitWarm(executor, WARM_UP_LIMIT);
-        server.startTimers(URI.create(routerUrl));
-        server.startMessageQueueTriggers(URI.create(routerUrl));
-        server.startAsyncCalls(URI.create(routerUrl), URI.create(api), URI.create(executor.url()));
+        server.startTimers(URI.create(localRouter));
+        server.startMessageQueueTriggers(URI.create(localRouter));
+        server.startAsyncCalls(List.of(URI.create(routerUrl), URI.create(localRouter), URI.create(api), URI.create(localApi), URI.create(executor.url())),
+                URI.create(localRouter));
         server.publishInfo(new ServerInfo(api, routerUrl, executor.url(), ProcessHandle.current().pid(), Instant.now(),
-                server.controller.pid()));
+                server.controller.pid(), tls == null ? null : tls.fingerprint(), tls == null ? null : localRouter));
         log.info("Tandem is ready: router {}  API {}  nodes {}  home {}", routerUrl, api, config.nodes(), home.root());
         if (warming != null) System.out.println("Tandem serves, still warming up after " + WARM_UP_LIMIT.toSeconds() + " s: " + warming
                 + " (first calls may wait for an instance to start)");
-        System.out.println("Tandem is ready.\n  router   " + routerUrl + "   (curl " + routerUrl + "/function/NAME)\n  api      " + api
+        String curl = tls == null ? "curl " : "curl --cacert " + tls.cert() + " ";
+        System.out.println("Tandem is ready.\n  router   " + routerUrl + "   (" + curl + routerUrl + "/function/NAME)\n  api      " + api
+                + (tls == null ? "" : "\n  tls      SHA-256 " + tls.fingerprint() + "\n           " + tls.cert()
+                        + "  (clients elsewhere: TANDEM_TLS_FINGERPRINT=" + tls.fingerprint() + ")")
+                + (tls != null || ServerConfig.isLoopback(config.host()) ? ""
+                        : "\n  WARNING  plain HTTP on " + config.host() + " (--insecure-plain-http): the API token crosses the network in clear text")
                 + "\n  nodes    " + config.nodes() + "\n  home     " + home.root() + "\nStop with Ctrl-C.");
         return server;
+    }
+
+    /** How to serve ({@link ServerConfig.Edge#transport}), decided before anything is touched. */
+    private static ServerConfig.Transport transport(ServerConfig config) {
+        try {
+            return config.edge().transport(config.host());
+        } catch (IllegalArgumentException e) {
+            throw new StartException(e.getMessage(), e);
+        }
+    }
+
+    /** The certificate to serve, or null for plain HTTP; made once when none is given off loopback. */
+    private static Tls tls(ServerConfig config, ServerConfig.Transport transport) {
+        try {
+            return switch (transport) {
+                case PLAIN -> null;
+                case GIVEN_CERTIFICATE -> Tls.ofPem(config.edge().tlsCert(), config.edge().tlsKey());
+                case SELF_SIGNED -> {
+                    config.home().ensureToken(); // makes the home, private, before the key goes into it
+                    yield SelfSignedCertificate.ensure(config.home(), config.host());
+                }
+            };
+        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+            throw new StartException("cannot serve TLS: " + e.getMessage(), e);
+        }
     }
 
     /** The longest {@link #start} waits for warm pools before it says ready anyway, with what is still warming. */
@@ -226,9 +268,9 @@ public final class Server {
      * Takes async calls at the router, keeps them in NATS and runs them through the router. Callbacks may never reach
      * Tandem's own API, router or executor.
      */
-    private void startAsyncCalls(URI routerUrl, URI apiUrl, URI executorUrl) {
+    private void startAsyncCalls(List<URI> ownUrls, URI routerUrl) {
         Set<InetSocketAddress> own = new HashSet<>();
-        for (URI u : List.of(routerUrl, apiUrl, executorUrl)) own.add(new InetSocketAddress(u.getHost(), u.getPort()));
+        for (URI u : ownUrls) own.add(new InetSocketAddress(u.getHost(), u.getPort()));
         CallbackGuard guard = new CallbackGuard(config.allowPrivateCallbacks(), own);
         AsyncCalls a = AsyncCalls.create(vertx, config.natsUrl(), config.home().installationId(), routerUrl, guard, config.async(), events::emit)
                 .start();
