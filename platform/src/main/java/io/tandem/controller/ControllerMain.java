@@ -1,13 +1,14 @@
 package io.tandem.controller;
 
 import io.tandem.home.TandemHome;
+import io.tandem.packages.PackageStore;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code ControllerMain --host 127.0.0.1 --port 8088 --executor URL [--exit-with-parent]}: the controller in a
+ * {@code ControllerMain --host 127.0.0.1 --port 8088 --executor URL [--package-quota BYTES] [--exit-with-parent]}: the controller in a
  * process of its own, as {@code tandem server} runs it, with the store in {@code TANDEM_HOME} and the cluster view
  * read from the executor at {@code URL}. With {@code --exit-with-parent} it exits when the process that started it
  * does. Exits 1 when it cannot start (the port in use, the store locked), with the reason on stderr.
@@ -39,11 +40,13 @@ public final class ControllerMain {
         int port = 8088;
         String executor = null;
         boolean exitWithParent = false;
+        long packageQuota = PackageStore.DEFAULT_QUOTA_BYTES;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--host" -> host = args[++i];
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--executor" -> executor = args[++i];
+                case "--package-quota" -> packageQuota = Long.parseLong(args[++i]);
                 case "--exit-with-parent" -> exitWithParent = true;
                 default -> {
                     System.err.println("unknown argument " + args[i]);
@@ -52,13 +55,14 @@ public final class ControllerMain {
             }
         }
         if (executor == null) {
-            System.err.println("usage: ControllerMain [--host H] [--port P] --executor URL [--exit-with-parent]");
+            System.err.println("usage: ControllerMain [--host H] [--port P] --executor URL [--package-quota BYTES] [--exit-with-parent]");
             System.exit(2);
         }
         if (exitWithParent) exitWithParent();
         TandemHome home = TandemHome.fromEnvironment();
         Vertx vertx = Vertx.vertx();
-        Controller controller = new Controller(home, vertx, host, port, new HttpClusterView(vertx, executor, home.ensureToken()));
+        Controller controller = new Controller(home, vertx, host, port, new HttpClusterView(vertx, executor, home.ensureToken()),
+                PackageStore.Config.defaults().withQuotaBytes(packageQuota));
         try {
             controller.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
