@@ -31,6 +31,7 @@ final class ControllerProcess {
     private final String host;
     private final int port;
     private final String executorUrl;
+    private final long packageQuotaBytes;
     private final String classpath;
     private final Listener listener;
     private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(
@@ -50,11 +51,12 @@ final class ControllerProcess {
         void exited(long pid, int exitCode, Duration ran, Duration restartIn);
     }
 
-    ControllerProcess(TandemHome home, String host, int port, String executorUrl, String classpath, Listener listener) {
+    ControllerProcess(TandemHome home, String host, int port, String executorUrl, long packageQuotaBytes, String classpath, Listener listener) {
         this.home = home;
         this.host = host;
         this.port = port;
         this.executorUrl = executorUrl;
+        this.packageQuotaBytes = packageQuotaBytes;
         this.classpath = classpath;
         this.listener = listener;
     }
@@ -121,7 +123,7 @@ final class ControllerProcess {
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
                 "-cp", classpath, "io.tandem.controller.ControllerMain", "--host", host, "--port", Integer.toString(port),
-                "--executor", executorUrl, "--exit-with-parent")
+                "--executor", executorUrl, "--package-quota", Long.toString(packageQuotaBytes), "--exit-with-parent")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
         pb.environment().put("TANDEM_HOME", home.root().toString());
         Process p;

@@ -136,7 +136,7 @@ public final class Server {
         Future<Void> routerStarted = null;
         try {
             await(executor.start(), "the executor", vertx);
-            ControllerProcess controller = new ControllerProcess(home, config.host(), apiPort, executor.url(),
+            ControllerProcess controller = new ControllerProcess(home, config.host(), apiPort, executor.url(), config.packageQuotaBytes(),
                     System.getProperty("java.class.path"), server.new ControllerEvents());
             server.controller = controller;
             controller.start();

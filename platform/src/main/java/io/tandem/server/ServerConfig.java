@@ -3,6 +3,7 @@ package io.tandem.server;
 import io.tandem.async.AsyncCalls;
 import io.tandem.home.TandemHome;
 import io.tandem.mqt.MessageQueueTriggers;
+import io.tandem.packages.PackageStore;
 
 /**
  * How {@code tandem server} runs. Ports may be 0 (any free port), as tests use them. {@code requestMetrics}: the
@@ -11,11 +12,13 @@ import io.tandem.mqt.MessageQueueTriggers;
  * the server starts and serves without it; async calls are kept there too. {@code allowPrivateCallbacks}: async
  * calls may name callback URLs on loopback, link-local and private addresses (default false, see
  * {@link io.tandem.async.CallbackGuard}). {@code async}: how async calls are retried and how many run at once.
+ * {@code packageQuotaBytes}: how many bytes of code packages the controller keeps in all (default
+ * {@value PackageStore#DEFAULT_QUOTA_BYTES}, 2 GiB); uploads past it are refused.
  */
 public record ServerConfig(TandemHome home, String host, int routerPort, int apiPort, int nodes, boolean requestMetrics, String natsUrl,
-                           boolean allowPrivateCallbacks, AsyncCalls.Settings async) {
+                           boolean allowPrivateCallbacks, AsyncCalls.Settings async, long packageQuotaBytes) {
     public ServerConfig(TandemHome home, String host, int routerPort, int apiPort, int nodes, boolean requestMetrics, String natsUrl) {
-        this(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, false, AsyncCalls.Settings.defaults());
+        this(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, false, AsyncCalls.Settings.defaults(), PackageStore.DEFAULT_QUOTA_BYTES);
     }
 
     public ServerConfig(TandemHome home, String host, int routerPort, int apiPort, int nodes, boolean requestMetrics) {
@@ -31,14 +34,18 @@ public record ServerConfig(TandemHome home, String host, int routerPort, int api
     }
 
     public ServerConfig withNatsUrl(String url) {
-        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, url, allowPrivateCallbacks, async);
+        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, url, allowPrivateCallbacks, async, packageQuotaBytes);
     }
 
     public ServerConfig withPrivateCallbacks(boolean allowed) {
-        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowed, async);
+        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowed, async, packageQuotaBytes);
     }
 
     public ServerConfig withAsync(AsyncCalls.Settings settings) {
-        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowPrivateCallbacks, settings);
+        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowPrivateCallbacks, settings, packageQuotaBytes);
+    }
+
+    public ServerConfig withPackageQuota(long bytes) {
+        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowPrivateCallbacks, async, bytes);
     }
 }
