@@ -1,6 +1,8 @@
 package io.tandem.agent;
 
 import io.tandem.home.TandemHome;
+import io.tandem.http.ClientConnections;
+import io.tandem.http.HeadDeadline;
 import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
 import io.tandem.model.LogRecord;
@@ -92,6 +94,9 @@ public final class Agent {
         }
     }
 
+    /** Connections one local address may hold open on the agent's port (the executor needs a handful). */
+    static final int LOCAL_CONNECTIONS_CAP = 512;
+
     private final Vertx vertx;
     private final Config config;
     private final Path nodeDir;
@@ -171,7 +176,11 @@ public final class Agent {
             router.route("/v1/*").handler(this::authorize);
             router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(1 << 20));
             new AgentRoutes(this).register(router);
-            return vertx.createHttpServer().requestHandler(router).listen(config.port(), config.host());
+            // Its clients are this machine's executor and CLI: the same head deadline as every port, and a cap per client.
+            HttpServer http = vertx.createHttpServer(HeadDeadline.options());
+            http.requestHandler(HeadDeadline.install(vertx, http, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE,
+                    ClientConnections.capped(LOCAL_CONNECTIONS_CAP), router));
+            return http.listen(config.port(), config.host());
         }).map(s -> {
             server = s;
             timer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> tick());

@@ -8,6 +8,9 @@ import io.tandem.server.Server;
 import io.tandem.server.ServerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,6 +57,10 @@ final class ServerCommand implements Runnable {
     @Option(names = "--async-retry-delay", defaultValue = "1s", paramLabel = "DURATION",
             description = "Wait before an async call's first retry, doubled each time up to 1m (default: ${DEFAULT-VALUE}).")
     String asyncRetryDelay;
+    @Option(names = "--package-quota", defaultValue = "2GB", paramLabel = "SIZE",
+            description = {"Bytes of code packages the controller keeps in all, as 500MB or 4GB (default: ${DEFAULT-VALUE});",
+                    "an upload past it is refused with 507. Packages no function uses are deleted an hour after their upload."})
+    String packageQuota;
     @Option(names = "--metrics", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Record per-request metrics for /metrics on the router's port (default: on; --no-metrics only to measure their cost).")
     boolean metrics;
@@ -83,7 +90,8 @@ final class ServerCommand implements Runnable {
         }
         AsyncCalls.Settings d = AsyncCalls.Settings.defaults();
         ServerConfig config = new ServerConfig(Connection.home(), host, routerPort, apiPort, nodes, metrics, nats, allowPrivateCallbacks,
-                new AsyncCalls.Settings(asyncRetries, retryDelay, d.maxRetryDelay(), d.concurrency(), d.callbackAttempts()), edge);
+                new AsyncCalls.Settings(asyncRetries, retryDelay, d.maxRetryDelay(), d.concurrency(), d.callbackAttempts()), edge,
+                size("--package-quota", packageQuota, 1L << 20));
         Server server;
         try {
             server = Server.start(config);
@@ -92,5 +100,28 @@ final class ServerCommand implements Runnable {
         }
         Runtime.getRuntime().addShutdownHook(new Thread(server::stop, "tandem-shutdown"));
         server.awaitStop();
+    }
+
+    /** Bytes, or with a KB, MB or GB suffix (powers of 1024), at least {@code min}. */
+    static long size(String option, String text, long min) {
+        Matcher m = Pattern.compile("^(\\d+)\\s*(KB|MB|GB)?$", Pattern.CASE_INSENSITIVE).matcher(text.trim());
+        long bytes = -1;
+        if (m.matches()) {
+            int shift = m.group(2) == null ? 0 : switch (m.group(2).toUpperCase(Locale.ROOT)) {
+                case "KB" -> 10;
+                case "MB" -> 20;
+                default -> 30;
+            };
+            try {
+                bytes = Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
+            } catch (ArithmeticException | NumberFormatException tooLarge) {
+                bytes = -1;
+            }
+        }
+        if (bytes < min) {
+            throw new CommandFailedException(option + " '" + text + "' is not a size of at least " + (min >> 20) + "MB; write it as 500MB or 4GB",
+                    ExitCodes.USAGE);
+        }
+        return bytes;
     }
 }

@@ -12,13 +12,11 @@ import io.tandem.timer.FiringJournal;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.Environment;
 import io.tandem.model.EnvironmentSpec;
-import io.tandem.model.Function;
 import io.tandem.model.InvalidResourceException;
 import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
 import io.tandem.model.Metadata;
 import io.tandem.model.Resource.Kind;
-import io.tandem.packages.Archives;
 import io.tandem.packages.PackageStore;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -35,7 +33,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.ZoneId;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,10 +58,12 @@ public final class Controller {
     private final String host;
     private final int requestedPort;
     private final ClusterView clusterView;
-    private final long maxPackageBytes;
+    private final PackageStore.Config packageConfig;
     private volatile ResourceStore store;
     private volatile PackageStore packages;
     private final Listening listening;
+    private volatile PackageCollector collector;
+    private volatile long collectionTimer = -1;
     private volatile HttpServer server;
     private volatile HttpServer localServer;
     private volatile WatchRoute watches;
@@ -84,7 +83,7 @@ public final class Controller {
 
     /** {@code maxPackageBytes}: the largest code package accepted (default {@value PackageStore#DEFAULT_MAX_BYTES}). */
     public Controller(TandemHome home, Vertx vertx, String host, int port, ClusterView clusterView, long maxPackageBytes) {
-        this(home, vertx, host, port, clusterView, maxPackageBytes, Listening.plain());
+        this(home, vertx, host, port, clusterView, PackageStore.Config.defaults().withMaxPackageBytes(maxPackageBytes), Listening.plain());
     }
 
     /**
@@ -102,23 +101,33 @@ public final class Controller {
         }
     }
 
-    public Controller(TandemHome home, Vertx vertx, String host, int port, ClusterView clusterView, long maxPackageBytes, Listening listening) {
+    /** On plain HTTP. */
+    public Controller(TandemHome home, Vertx vertx, String host, int port, ClusterView clusterView, PackageStore.Config packages) {
+        this(home, vertx, host, port, clusterView, packages, Listening.plain());
+    }
+
+    /** {@code packages}: what the package store accepts, its quota included (see {@link PackageStore.Config}). */
+    public Controller(TandemHome home, Vertx vertx, String host, int port, ClusterView clusterView, PackageStore.Config packages, Listening listening) {
         this.listening = listening;
         this.home = home;
         this.vertx = vertx;
         this.host = host;
         this.requestedPort = port;
         this.clusterView = clusterView;
-        this.maxPackageBytes = maxPackageBytes;
+        this.packageConfig = packages;
     }
 
-    /** Opens the store, adds the built-in environments if absent, and listens. */
+    /**
+     * Opens the store, adds the built-in environments if absent, and listens; then collects unused code packages,
+     * and again every {@link PackageCollector#DEFAULT_INTERVAL} (see {@link PackageCollector}).
+     */
     public Future<Void> start() {
         return vertx.executeBlocking(() -> {
             token = home.ensureToken().getBytes(StandardCharsets.UTF_8);
             // The store first: its lock keeps a second controller on this home from touching the packages.
             store = ResourceStore.open(home.dataDir());
-            packages = new PackageStore(home.packagesDir(), maxPackageBytes, Archives.Limits.defaults());
+            packages = new PackageStore(home.packagesDir(), packageConfig);
+            collector = new PackageCollector(store, packages, InstantSource.system(), PackageCollector.DEFAULT_GRACE, metrics.registry());
             addBuiltInEnvironments(store);
             events.start(store);
             return null;
@@ -137,6 +146,8 @@ public final class Controller {
             server = s;
             ready = true;
             log.info("controller listening on {}:{}{}", host, s.actualPort(), listening.tls() == null ? "" : " (TLS)");
+            collectUnusedPackages();
+            collectionTimer = vertx.setPeriodic(PackageCollector.DEFAULT_INTERVAL.toMillis(), id -> collectUnusedPackages());
             return null;
         }).onFailure(e -> {
             ResourceStore st = store;
@@ -188,17 +199,23 @@ public final class Controller {
      * SHA-256s. Runs inside a store transaction, so no function can start to use one meanwhile.
      */
     public Future<Set<String>> deleteUnusedPackages(Duration minAge) {
-        Instant before = Instant.now().minus(minAge);
-        return Future.fromCompletionStage(store.submitWrite(tx -> {
-            Set<String> used = new HashSet<>();
-            tx.list(Kind.FUNCTION).forEach(f -> used.add(((Function) f).spec().code().sha256()));
-            return packages.deleteUnreferenced(used, before);
-        }));
+        return Future.fromCompletionStage(collector.collectStoredBefore(Instant.now().minus(minAge))).map(PackageStore.Collected::deleted);
+    }
+
+    PackageCollector collector() {
+        return collector;
+    }
+
+    private void collectUnusedPackages() {
+        collector.collect().whenComplete((c, e) -> {
+            if (e != null && ready) log.warn("could not collect unused code packages; trying again in {}", PackageCollector.DEFAULT_INTERVAL, e);
+        });
     }
 
     /** Stops listening, ends every watch and closes the store. */
     public Future<Void> stop() {
         ready = false;
+        if (collectionTimer >= 0) vertx.cancelTimer(collectionTimer);
         HttpServer s = server;
         if (watches != null) watches.endAll();
         if (eventRoutes != null) eventRoutes.endAll();

@@ -10,7 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code ControllerMain --host 127.0.0.1 --port 8088 --executor URL [--exit-with-parent] [--tls-cert FILE --tls-key FILE
+ * {@code ControllerMain --host 127.0.0.1 --port 8088 --executor URL [--package-quota BYTES] [--exit-with-parent] [--tls-cert FILE --tls-key FILE
  * --local-port P] [--max-client-connections N]}: the controller in a
  * process of its own, as {@code tandem server} runs it, with the store in {@code TANDEM_HOME} and the cluster view
  * read from the executor at {@code URL}. With {@code --exit-with-parent} it exits when the process that started it
@@ -48,11 +48,13 @@ public final class ControllerMain {
         String tlsKey = null;
         int localPort = 0;
         int perClient = 0;
+        long packageQuota = PackageStore.DEFAULT_QUOTA_BYTES;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--host" -> host = args[++i];
                 case "--port" -> port = Integer.parseInt(args[++i]);
                 case "--executor" -> executor = args[++i];
+                case "--package-quota" -> packageQuota = Long.parseLong(args[++i]);
                 case "--exit-with-parent" -> exitWithParent = true;
                 case "--tls-cert" -> tlsCert = args[++i];
                 case "--tls-key" -> tlsKey = args[++i];
@@ -65,7 +67,7 @@ public final class ControllerMain {
             }
         }
         if (executor == null) {
-            System.err.println("usage: ControllerMain [--host H] [--port P] --executor URL [--exit-with-parent] [--tls-cert FILE --tls-key FILE"
+            System.err.println("usage: ControllerMain [--host H] [--port P] --executor URL [--package-quota BYTES] [--exit-with-parent] [--tls-cert FILE --tls-key FILE"
                     + " --local-port P] [--max-client-connections N]");
             System.exit(2);
         }
@@ -81,7 +83,7 @@ public final class ControllerMain {
             return;
         }
         Controller controller = new Controller(home, vertx, host, port, new HttpClusterView(vertx, executor, home.ensureToken()),
-                PackageStore.DEFAULT_MAX_BYTES, listening);
+                PackageStore.Config.defaults().withQuotaBytes(packageQuota), listening);
         try {
             controller.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {

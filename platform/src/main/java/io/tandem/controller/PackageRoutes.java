@@ -137,7 +137,11 @@ final class PackageRoutes {
     }
 
     static ApiException toApi(RejectedPackageException e) {
-        int status = e.reason() == RejectedPackageException.Reason.TOO_LARGE ? 413 : 400;
+        int status = switch (e.reason()) {
+            case TOO_LARGE -> 413;
+            case QUOTA_EXCEEDED -> 507;
+            case UNSAFE_ARCHIVE, CORRUPT_ARCHIVE -> 400;
+        };
         return new ApiException(status, "package refused: " + e.getMessage(), e.fix());
     }
 

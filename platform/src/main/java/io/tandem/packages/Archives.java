@@ -35,9 +35,12 @@ import java.util.zip.Inflater;
  * with its own {@link Inflater}, counting the bytes that really come out. An archive is refused when an entry
  * name is empty, absolute or climbs out with {@code ..}, when an entry is a symlink or appears twice, when it
  * holds more than {@link Limits#maxEntries()} entries or inflates to more than {@link Limits#maxTotalBytes()},
- * when an entry inflates to more than it declares, or when an entry larger than {@link Limits#ratioGraceBytes()}
- * inflates more than {@link Limits#maxRatio()} times its compressed size (a zip bomb). Small entries may compress
- * better than that (a page of blanks does), so the ratio rule starts at the grace size. Stateless and thread-safe.
+ * when an entry inflates to more than it declares, or when more than {@link Limits#ratioGraceBytes()} inflate more
+ * than {@link Limits#maxRatio()} times their compressed size (a zip bomb), counted both for each entry and for the
+ * archive as a whole. Small data may compress better than that (a page of blanks does), so the ratio rule starts at
+ * the grace size; the whole-archive count keeps a bomb split into many entries just under the grace size from
+ * passing. Every rule is checked while the bytes are read, so a refused archive is never inflated in full.
+ * Stateless and thread-safe.
  */
 public final class Archives {
     private static final int LOCAL_HEADER = 0x04034b50;
@@ -51,8 +54,8 @@ public final class Archives {
     private static final long MAX_CENTRAL_DIRECTORY = 64L << 20;
 
     /**
-     * What an archive may hold. Defaults: 10,000 entries, 1 GiB inflated in all, a ratio of 100 for entries
-     * above 1 MiB.
+     * What an archive may hold. Defaults: 10,000 entries, 1 GiB inflated in all, a ratio of 100 past 1 MiB
+     * inflated (for one entry and for the whole archive).
      */
     public record Limits(int maxEntries, long maxTotalBytes, int maxRatio, long ratioGraceBytes) {
         public static Limits defaults() {
@@ -139,12 +142,18 @@ public final class Archives {
         }
     }
 
+    /** What the entries read so far inflated to, and the compressed bytes of the entries read in full. */
+    private static final class Totals {
+        long inflated;
+        long compressed;
+    }
+
     /** Reads every entry; writes files under {@code target} unless it is null. */
     private static void walk(Path archive, Limits limits, Path target) throws IOException {
         try (FileChannel ch = FileChannel.open(archive, StandardOpenOption.READ)) {
             List<Entry> entries = readCentralDirectory(ch, limits);
             checkNames(entries);
-            long[] total = {0};
+            Totals total = new Totals();
             for (Entry e : entries) {
                 if (e.isDirectory()) {
                     if (target != null) Files.createDirectories(target.resolve(e.name));
@@ -196,7 +205,7 @@ public final class Archives {
         return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
 
-    private static void inflate(FileChannel ch, Entry e, Limits limits, long[] total, OutputStream out) throws IOException {
+    private static void inflate(FileChannel ch, Entry e, Limits limits, Totals total, OutputStream out) throws IOException {
         if ((e.flags & 1) != 0) throw corrupt(e.name, "is encrypted", "package the code without a password");
         if (e.method != 0 && e.method != 8) {
             throw corrupt(e.name, "uses compression method " + e.method + ", which Tandem cannot read", "rebuild the archive with deflate or store (zip, jar)");
@@ -252,26 +261,33 @@ public final class Archives {
         } finally {
             if (inflater != null) inflater.end();
         }
+        total.compressed += e.compressedSize;
         if (written != e.size) {
             throw corrupt(e.name, "inflates to " + written + " bytes but declares " + e.size, "rebuild the archive with a standard zip tool");
         }
         if (crc.getValue() != e.crc) throw corrupt(e.name, "fails its CRC check", "upload the archive again; it was damaged");
     }
 
-    private static long emit(Entry e, Limits limits, long[] total, OutputStream out, CRC32 crc,
+    private static long emit(Entry e, Limits limits, Totals total, OutputStream out, CRC32 crc,
                              byte[] buf, int n, long written, long compressedSoFar) throws IOException {
         written += n;
-        total[0] += n;
+        total.inflated += n;
         if (written > e.size) {
             throw unsafe(e.name, "inflates to more than the " + e.size + " bytes it declares", "rebuild the archive with a standard zip tool");
         }
-        if (total[0] > limits.maxTotalBytes()) {
+        if (total.inflated > limits.maxTotalBytes()) {
             throw new RejectedPackageException(Reason.TOO_LARGE, e.name, "the archive inflates to more than "
                     + limits.maxTotalBytes() + " bytes (reached at entry '" + e.name + "')",
                     "ship less: leave out test data and unused dependencies");
         }
         if (written > limits.ratioGraceBytes() && written > (long) limits.maxRatio() * Math.max(1, compressedSoFar)) {
             throw unsafe(e.name, "inflates more than " + limits.maxRatio() + " times its compressed size, like a zip bomb",
+                    "store such data compressed less, or generate it at run time");
+        }
+        long compressedInAll = total.compressed + compressedSoFar;
+        if (total.inflated > limits.ratioGraceBytes() && total.inflated > (long) limits.maxRatio() * Math.max(1, compressedInAll)) {
+            throw new RejectedPackageException(Reason.UNSAFE_ARCHIVE, e.name, "the archive's entries inflate more than "
+                    + limits.maxRatio() + " times their compressed size in all, like a zip bomb (reached at entry '" + e.name + "')",
                     "store such data compressed less, or generate it at run time");
         }
         crc.update(buf, 0, n);

@@ -5,8 +5,11 @@ package io.tandem.packages;
  * blame) and {@link #fix()} how to fix it, so the API can pass both to the user unchanged.
  */
 public final class RejectedPackageException extends RuntimeException {
-    /** Why a package was refused; the API maps {@link #TOO_LARGE} to 413 and the rest to 400. */
-    public enum Reason { TOO_LARGE, UNSAFE_ARCHIVE, CORRUPT_ARCHIVE }
+    /**
+     * Why a package was refused; the API maps {@link #TOO_LARGE} to 413, {@link #QUOTA_EXCEEDED} (the store is
+     * full, whatever the package) to 507 and the rest to 400.
+     */
+    public enum Reason { TOO_LARGE, QUOTA_EXCEEDED, UNSAFE_ARCHIVE, CORRUPT_ARCHIVE }
 
     private final Reason reason;
     private final String entry;

@@ -34,6 +34,7 @@ final class ControllerProcess {
     private final int port;
     private final String executorUrl;
     private final Controller.Listening listening;
+    private final long packageQuotaBytes;
     private final String classpath;
     private final Listener listener;
     private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(
@@ -54,12 +55,13 @@ final class ControllerProcess {
     }
 
     /** {@code listening}: TLS, its loopback port (fixed, so that restarts keep it) and the cap per client. */
-    ControllerProcess(TandemHome home, String host, int port, String executorUrl, Controller.Listening listening, String classpath, Listener listener) {
+    ControllerProcess(TandemHome home, String host, int port, String executorUrl, Controller.Listening listening, long packageQuotaBytes, String classpath, Listener listener) {
         this.home = home;
         this.host = host;
         this.port = port;
         this.executorUrl = executorUrl;
         this.listening = listening;
+        this.packageQuotaBytes = packageQuotaBytes;
         this.classpath = classpath;
         this.listener = listener;
     }
@@ -126,7 +128,7 @@ final class ControllerProcess {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
                 "-cp", classpath, "io.tandem.controller.ControllerMain", "--host", host, "--port", Integer.toString(port),
-                "--executor", executorUrl, "--exit-with-parent", "--max-client-connections", Integer.toString(listening.connectionsPerClient())));
+                "--executor", executorUrl, "--exit-with-parent", "--package-quota", Long.toString(packageQuotaBytes), "--max-client-connections", Integer.toString(listening.connectionsPerClient())));
         if (listening.tls() != null) {
             command.addAll(List.of("--tls-cert", listening.tls().cert().toString(), "--tls-key", listening.tls().key().toString(),
                     "--local-port", Integer.toString(listening.localPort())));

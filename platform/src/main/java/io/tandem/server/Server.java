@@ -146,7 +146,7 @@ public final class Server {
         try {
             await(executor.start(), "the executor", vertx);
             ControllerProcess controller = new ControllerProcess(home, config.host(), apiPort, executor.url(),
-                    new Controller.Listening(tls, localApiPort, config.edge().apiConnectionsPerClient()),
+                    new Controller.Listening(tls, localApiPort, config.edge().apiConnectionsPerClient()), config.packageQuotaBytes(),
                     System.getProperty("java.class.path"), server.new ControllerEvents());
             server.controller = controller;
             controller.start();

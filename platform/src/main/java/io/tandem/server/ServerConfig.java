@@ -6,6 +6,7 @@ import io.tandem.mqt.MessageQueueTriggers;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Path;
+import io.tandem.packages.PackageStore;
 
 /**
  * How {@code tandem server} runs. Ports may be 0 (any free port), as tests use them. {@code requestMetrics}: the
@@ -15,12 +16,14 @@ import java.nio.file.Path;
  * calls may name callback URLs on loopback, link-local and private addresses (default false, see
  * {@link io.tandem.async.CallbackGuard}). {@code async}: how async calls are retried and how many run at once.
  * {@code edge}: how the router and the API face their clients (TLS, connections per client).
+ * {@code packageQuotaBytes}: how many bytes of code packages the controller keeps in all (default
+ * {@value PackageStore#DEFAULT_QUOTA_BYTES}, 2 GiB); uploads past it are refused.
  */
 public record ServerConfig(TandemHome home, String host, int routerPort, int apiPort, int nodes, boolean requestMetrics, String natsUrl,
-                           boolean allowPrivateCallbacks, AsyncCalls.Settings async, Edge edge) {
+                           boolean allowPrivateCallbacks, AsyncCalls.Settings async, Edge edge, long packageQuotaBytes) {
     public ServerConfig(TandemHome home, String host, int routerPort, int apiPort, int nodes, boolean requestMetrics, String natsUrl,
                         boolean allowPrivateCallbacks, AsyncCalls.Settings async) {
-        this(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowPrivateCallbacks, async, Edge.defaults());
+        this(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowPrivateCallbacks, async, Edge.defaults(), PackageStore.DEFAULT_QUOTA_BYTES);
     }
 
     public ServerConfig(TandemHome home, String host, int routerPort, int apiPort, int nodes, boolean requestMetrics, String natsUrl) {
@@ -40,19 +43,23 @@ public record ServerConfig(TandemHome home, String host, int routerPort, int api
     }
 
     public ServerConfig withNatsUrl(String url) {
-        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, url, allowPrivateCallbacks, async, edge);
+        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, url, allowPrivateCallbacks, async, edge, packageQuotaBytes);
     }
 
     public ServerConfig withPrivateCallbacks(boolean allowed) {
-        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowed, async, edge);
+        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowed, async, edge, packageQuotaBytes);
     }
 
     public ServerConfig withAsync(AsyncCalls.Settings settings) {
-        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowPrivateCallbacks, settings, edge);
+        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowPrivateCallbacks, settings, edge, packageQuotaBytes);
+    }
+
+    public ServerConfig withPackageQuota(long bytes) {
+        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowPrivateCallbacks, async, edge, bytes);
     }
 
     public ServerConfig withEdge(Edge e) {
-        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowPrivateCallbacks, async, e);
+        return new ServerConfig(home, host, routerPort, apiPort, nodes, requestMetrics, natsUrl, allowPrivateCallbacks, async, e, packageQuotaBytes);
     }
 
     /** Whether {@code host} is a loopback address (127.0.0.0/8, ::1, a name resolving to one). */

@@ -124,6 +124,55 @@ class ArchivesTest {
     }
 
     @Test
+    void refusesABombOfManySmallEntriesByTheRatioOfTheWhole() throws IOException {
+        Zips z = Zips.of();
+        for (int i = 0; i < 2_000; i++) z.file("z" + i, new byte[4096]); // 8 MiB of zeros, each entry far below the grace size
+        Path zip = z.write(tmp.resolve("small-bomb.zip"));
+        assertThat(Files.size(zip)).isLessThan(400_000);
+
+        assertThatThrownBy(() -> Archives.unpack(zip, tmp.resolve("out")))
+                .isInstanceOfSatisfying(RejectedPackageException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.UNSAFE_ARCHIVE);
+                    assertThat(e.getMessage()).contains("100 times their compressed size in all", "zip bomb");
+                    assertThat(e.fix()).isNotBlank();
+                });
+        assertThat(tmp.resolve("out")).doesNotExist();
+        try (var left = Files.list(tmp)) {
+            assertThat(left).containsExactly(zip);
+        }
+    }
+
+    @Test
+    void refusesABombOfEntriesExactlyAtTheGraceSize() throws IOException {
+        Zips z = Zips.of();
+        for (int i = 0; i < 8; i++) z.file("mib" + i, new byte[1 << 20]);
+        Path zip = z.write(tmp.resolve("grace-bomb.zip"));
+        assertThatThrownBy(() -> Archives.validate(zip))
+                .isInstanceOfSatisfying(RejectedPackageException.class, e -> {
+                    assertThat(e.reason()).isEqualTo(Reason.UNSAFE_ARCHIVE);
+                    assertThat(e.entry()).isEqualTo("mib1");
+                    assertThat(e.getMessage()).contains("in all");
+                });
+    }
+
+    @Test
+    void acceptsAJarOfThousandsOfSmallClassFiles() throws IOException {
+        Random random = new Random(3);
+        Zips z = Zips.of().file("META-INF/MANIFEST.MF", "Manifest-Version: 1.0\n");
+        for (int i = 0; i < 5_000; i++) {
+            // class files deflate about 2:1; sixteen byte values give about that
+            byte[] classFile = new byte[1_000 + random.nextInt(3_000)];
+            for (int j = 0; j < classFile.length; j++) classFile[j] = (byte) random.nextInt(16);
+            z.file("com/example/pkg" + i / 100 + "/C" + i + ".class", classFile);
+        }
+        z.file("blank.txt", " ".repeat(500_000));
+        Path jar = z.write(tmp.resolve("app.jar"));
+
+        Archives.unpack(jar, tmp.resolve("app"));
+        assertThat(tmp.resolve("app/com/example/pkg49/C4999.class")).isRegularFile();
+    }
+
+    @Test
     void checksTheInflatedBytesNotTheDeclaredSize() throws IOException {
         byte[] content = new byte[300_000];
         new Random(2).nextBytes(content);

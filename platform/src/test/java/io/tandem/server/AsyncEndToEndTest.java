@@ -23,6 +23,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -64,6 +65,9 @@ class AsyncEndToEndTest {
         tandem.client.put("/v1/environments/exec", new Environment(Metadata.named("exec"), new EnvironmentSpec(Runtime.EXEC, null, 0, null)));
         scripts = Files.createTempDirectory("async-scripts");
         Path tries = Files.createDirectories(scripts.resolve("tries"));
+        // The function counts its tries here; it may run as a user of its own, so both directories let anyone in.
+        Files.setPosixFilePermissions(scripts, PosixFilePermissions.fromString("rwx--x--x"));
+        Files.setPosixFilePermissions(tries, PosixFilePermissions.fromString("rwxrwxrwx"));
         deploy("echo", """
                 #!/usr/bin/env bash
                 echo "got: $(cat) call=${Http_X_Call_Id:-none} query=${Http_Query:-}"
