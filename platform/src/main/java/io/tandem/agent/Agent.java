@@ -96,6 +96,7 @@ public final class Agent {
 
     /** Connections one local address may hold open on the agent's port (the executor needs a handful). */
     static final int LOCAL_CONNECTIONS_CAP = 512;
+    static final int RUNTIME_MEMORY_MB = 256;
 
     private final Vertx vertx;
     private final Config config;
@@ -324,7 +325,7 @@ public final class Agent {
         Future<Prepared> prepared = vertx.executeBlocking(() -> {
             Sandbox.Confinement c;
             try {
-                c = sandbox.confine(req.instanceId(), limits(req.memoryMegabytes(), req.cpuMillis()));
+                c = sandbox.confine(req.instanceId(), limits(req.runtime(), req.memoryMegabytes(), req.cpuMillis()));
             } catch (IOException | RuntimeException e) {
                 throw new AgentException(500, "cannot confine the instance", rootMessage(e));
             }
@@ -367,8 +368,13 @@ public final class Agent {
                 }));
     }
 
-    private static Cgroups.Limits limits(int memoryMegabytes, int cpuMillis) {
-        return new Cgroups.Limits((long) memoryMegabytes << 20, cpuMillis, Sandbox.DEFAULT_PIDS);
+    /**
+     * An instance's limits: the function's memory for what it runs, plus {@value #RUNTIME_MEMORY_MB} MiB for Tandem's
+     * runtime JVM in a java or exec instance (its own heap, metaspace and code cache).
+     */
+    private static Cgroups.Limits limits(Runtime runtime, int memoryMegabytes, int cpuMillis) {
+        long mb = memoryMegabytes == 0 ? 0 : memoryMegabytes + (runtime == Runtime.HTTP ? 0 : RUNTIME_MEMORY_MB);
+        return new Cgroups.Limits(mb << 20, cpuMillis, Sandbox.DEFAULT_PIDS);
     }
 
     private void exited(Running r) {
@@ -497,7 +503,7 @@ public final class Agent {
         r.state = "specializing";
         return code.compose(shared -> vertx.executeBlocking(() -> {
             try {
-                sandbox.limit(r.confinement, limits(req.memoryMegabytes(), req.cpuMillis()));
+                sandbox.limit(r.confinement, limits(r.request.runtime(), req.memoryMegabytes(), req.cpuMillis()));
                 return sandbox.privateCode(r.confinement, shared);
             } catch (IOException e) {
                 throw new AgentException(500, "cannot give the instance its code", rootMessage(e));

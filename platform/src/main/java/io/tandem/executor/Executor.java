@@ -628,7 +628,7 @@ public final class Executor {
         Function fn = fs.fn;
         warm.state = "specializing";
         SpecializeRequest req = new SpecializeRequest(fn.name(), fn.spec().code(), fn.spec().entrypoint(),
-                env.spec().command(), fn.spec().timeout(), config.packagesUrl());
+                env.spec().command(), fn.spec().timeout(), config.packagesUrl(), specializedMemory(env, fn), 0);
         return whileAlive(node, node.client.specialize(warm.id, req)).transform(ar -> {
             if (instances.get(warm.id) != warm) {
                 return Future.failedFuture(new ExecutorException("instance " + warm.id + " of function '" + fn.name() + "' went away while specializing"));
@@ -668,10 +668,19 @@ public final class Executor {
     /** The environment's JVM options, then the function's heap, which wins over an -Xmx among them. */
     private static List<String> jvmOptions(Environment env, Function fn) {
         int mb = fn.spec().memoryMegabytes();
-        if (mb == 0) return env.spec().jvmOptions();
+        if (mb == 0 || env.spec().runtime() != Runtime.JAVA) return env.spec().jvmOptions();
         List<String> options = new ArrayList<>(env.spec().jvmOptions() == null ? List.of() : env.spec().jvmOptions());
         options.add("-Xmx" + mb + "m");
         return options;
+    }
+
+    /**
+     * The memory limit a warm instance takes on with its function: the function's {@code memory} for {@code exec}
+     * (its calls' processes), none for {@code java}, whose JVM sized its heap at start without knowing it (such a
+     * function gets its limit on instances of its own: {@code executor: newdeploy}).
+     */
+    private static int specializedMemory(Environment env, Function fn) {
+        return env.spec().runtime() == Runtime.EXEC ? fn.spec().memoryMegabytes() : 0;
     }
 
     /**
@@ -687,7 +696,8 @@ public final class Executor {
         Instance i = new Instance(newId(fn.name()), node.get(), env.name(), fn.name(), role, fs.generation(), began);
         instances.put(i.id, i);
         LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), fn.name(), fn.spec().code(),
-                fn.spec().entrypoint(), env.spec().command(), jvmOptions(env, fn), fn.spec().timeout(), config.packagesUrl());
+                fn.spec().entrypoint(), env.spec().command(), jvmOptions(env, fn), fn.spec().timeout(), config.packagesUrl(),
+                fn.spec().memoryMegabytes(), 0);
         Node target = nodes.get(i.node);
         return whileAlive(target, target.client.launch(req)).transform(ar -> {
             if (stoppedWhileStarting(i, ar.succeeded())) {

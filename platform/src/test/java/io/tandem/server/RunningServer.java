@@ -77,4 +77,16 @@ final class RunningServer implements AutoCloseable {
             files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
         }
     }
+
+    /**
+     * Lets a function write files into {@code dir}: run by a root server, instances are users of their own, so a
+     * test's private temporary directory must let them in (the test reads what they wrote as root).
+     */
+    static void letFunctionsWrite(Path dir) throws IOException {
+        java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
+        for (Path up = dir.getParent(); up != null && up.getParent() != null; up = up.getParent()) {
+            var mode = java.nio.file.Files.getPosixFilePermissions(up);
+            if (mode.add(java.nio.file.attribute.PosixFilePermission.OTHERS_EXECUTE)) java.nio.file.Files.setPosixFilePermissions(up, mode);
+        }
+    }
 }
