@@ -65,7 +65,7 @@ class MessageQueueTriggerEndToEndTest {
      * {@code poison}, and answers 1.1 MB (more than NATS carries) to the body {@code huge}.
      */
     static Path recorder(Path dir, Path calls) throws IOException {
-        RunningServer.letFunctionsWrite(calls.getParent());
+        RunningServer.letFunctionsAppend(calls);
         Path script = dir.resolve("record-" + NatsHelper.unique() + ".sh");
         Files.writeString(script, "#!/bin/sh\nbody=$(cat)\necho \"$Http_X_Tandem_Message_Id $Http_X_Tandem_Delivery $body\" >> '" + calls + "'\n"
                 + "if [ \"$body\" = poison ]; then echo 'cannot digest poison' >&2; exit 1; fi\n"

@@ -79,9 +79,17 @@ final class RunningServer implements AutoCloseable {
     }
 
     /**
-     * Lets a function write files into {@code dir}: run by a root server, instances are users of their own, so a
-     * test's private temporary directory must let them in (the test reads what they wrote as root).
+     * Lets functions append to {@code file}: run by a root server, instances are users of their own, so a test's
+     * private temporary directory must let them in (the test reads what they wrote as root).
      */
+    static void letFunctionsAppend(Path file) throws IOException {
+        letFunctionsWrite(file.getParent());
+        // Made here, writable by all: instances of one function (a pair after a failover) are different users.
+        if (!java.nio.file.Files.exists(file)) java.nio.file.Files.createFile(file);
+        java.nio.file.Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-rw-rw-"));
+    }
+
+    /** Lets functions create files in {@code dir} and reach it (every directory above gets o+x). */
     static void letFunctionsWrite(Path dir) throws IOException {
         java.nio.file.Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         for (Path up = dir.getParent(); up != null && up.getParent() != null; up = up.getParent()) {

@@ -40,7 +40,7 @@ class TimeTriggerEndToEndTest {
 
     /** An exec function that appends {@code $Http_X_Tandem_Firing} and the body to {@code calls}. */
     static Path recorder(Path tmp, Path calls) throws IOException {
-        RunningServer.letFunctionsWrite(calls.getParent());
+        RunningServer.letFunctionsAppend(calls);
         Path script = tmp.resolve("record.sh");
         Files.writeString(script, "#!/bin/sh\nbody=$(cat)\necho \"$Http_X_Tandem_Firing $Http_Method $Http_Path $body\" >> '" + calls + "'\necho recorded\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
