@@ -1,14 +1,12 @@
 package io.tandem.agent;
 
 import io.tandem.home.TandemHome;
+import io.tandem.model.Sizes;
 import io.tandem.model.Durations;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,20 +85,7 @@ public final class AgentMain {
      */
     public static long logCap(String text) {
         if (text == null || text.isBlank()) return Agent.Config.DEFAULT_LOG_CAP;
-        Matcher m = Pattern.compile("^(\\d+)\\s*(KB|MB|GB)?$", Pattern.CASE_INSENSITIVE).matcher(text.trim());
-        long bytes = -1;
-        if (m.matches()) {
-            int shift = m.group(2) == null ? 0 : switch (m.group(2).toUpperCase(Locale.ROOT)) {
-                case "KB" -> 10;
-                case "MB" -> 20;
-                default -> 30;
-            };
-            try {
-                bytes = Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
-            } catch (ArithmeticException | NumberFormatException tooLarge) {
-                bytes = -1;
-            }
-        }
+        long bytes = Sizes.bytes(text);
         if (bytes < 64 << 10) {
             throw new IllegalArgumentException("TANDEM_LOG_CAP '" + text + "' is not a size of at least 64KB; write it as 10MB, 512KB or 1GB");
         }

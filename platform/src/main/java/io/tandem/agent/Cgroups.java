@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -60,7 +61,7 @@ final class Cgroups {
                     return Optional.of(new Cgroups(Version.V2, Map.of("all", nodeDir)));
                 }
             }
-            Map<String, Path> dirs = new java.util.LinkedHashMap<>();
+            Map<String, Path> dirs = new LinkedHashMap<>();
             for (String controller : List.of("memory", "pids", "cpu")) {
                 Path mount = root.resolve(controller);
                 if (!Files.isRegularFile(mount.resolve("cgroup.procs"))) return Optional.empty();
@@ -121,7 +122,9 @@ final class Cgroups {
         for (Path nodeDir : nodeDirs.values()) {
             try {
                 for (String line : Files.readAllLines(nodeDir.resolve(instance).resolve("cgroup.procs"))) {
-                    if (!line.isBlank() && !pids.contains(Long.parseLong(line.trim()))) pids.add(Long.parseLong(line.trim()));
+                    if (line.isBlank()) continue;
+                    long pid = Long.parseLong(line.trim());
+                    if (!pids.contains(pid)) pids.add(pid);
                 }
             } catch (IOException | NumberFormatException gone) {
                 // no such group any more

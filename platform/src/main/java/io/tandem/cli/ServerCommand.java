@@ -2,15 +2,13 @@ package io.tandem.cli;
 
 import io.tandem.agent.AgentMain;
 import io.tandem.async.AsyncCalls;
+import io.tandem.model.Sizes;
 import io.tandem.model.Durations;
 import io.tandem.model.InvalidResourceException;
 import io.tandem.server.Server;
 import io.tandem.server.ServerConfig;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -104,20 +102,7 @@ final class ServerCommand implements Runnable {
 
     /** Bytes, or with a KB, MB or GB suffix (powers of 1024), at least {@code min}. */
     static long size(String option, String text, long min) {
-        Matcher m = Pattern.compile("^(\\d+)\\s*(KB|MB|GB)?$", Pattern.CASE_INSENSITIVE).matcher(text.trim());
-        long bytes = -1;
-        if (m.matches()) {
-            int shift = m.group(2) == null ? 0 : switch (m.group(2).toUpperCase(Locale.ROOT)) {
-                case "KB" -> 10;
-                case "MB" -> 20;
-                default -> 30;
-            };
-            try {
-                bytes = Math.multiplyExact(Long.parseLong(m.group(1)), 1L << shift);
-            } catch (ArithmeticException | NumberFormatException tooLarge) {
-                bytes = -1;
-            }
-        }
+        long bytes = Sizes.bytes(text);
         if (bytes < min) {
             throw new CommandFailedException(option + " '" + text + "' is not a size of at least " + (min >> 20) + "MB; write it as 500MB or 4GB",
                     ExitCodes.USAGE);
