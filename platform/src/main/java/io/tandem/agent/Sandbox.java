@@ -1,5 +1,6 @@
 package io.tandem.agent;
 
+import io.tandem.packages.Archives;
 import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -190,7 +192,7 @@ public final class Sandbox {
                 } catch (IOException | UnsupportedOperationException e) {
                     // not ours to judge; deleted below all the same
                 }
-                deleteTree(dir);
+                Archives.deleteTree(dir);
             }
         }
     }
@@ -264,7 +266,7 @@ public final class Sandbox {
     Path privateCode(Confinement c, Path code) throws IOException {
         if (!c.ownUser() || code == null) return code;
         Path target = c.dir().resolve("code").resolve(code.getFileName());
-        deleteTree(target.getParent()); // a warm instance whose function failed to load goes back to the pool with it
+        Archives.deleteTree(target.getParent()); // a warm instance whose function failed to load goes back to the pool with it
         Files.createDirectories(target.getParent());
         if (Files.isDirectory(code)) {
             Files.walkFileTree(code, new SimpleFileVisitor<>() {
@@ -326,7 +328,7 @@ public final class Sandbox {
         });
         if (c.ownUser()) {
             try {
-                deleteTree(c.dir());
+                Archives.deleteTree(c.dir());
             } catch (IOException e) {
                 log.warn("cannot delete {}: {}", c.dir(), e.toString());
             }
@@ -357,12 +359,7 @@ public final class Sandbox {
                 String name = p.getFileName().toString();
                 if (name.isEmpty() || !Character.isDigit(name.charAt(0))) continue;
                 try {
-                    for (String line : Files.readAllLines(p.resolve("status"), StandardCharsets.ISO_8859_1)) {
-                        if (line.startsWith("Uid:")) {
-                            if (Integer.parseInt(line.substring(4).trim().split("\\s+")[0]) == uid) pids.add(Long.parseLong(name));
-                            break;
-                        }
-                    }
+                    if (uids(p.resolve("status"))[0] == uid) pids.add(Long.parseLong(name));
                 } catch (IOException | RuntimeException gone) {
                     // exited while listed
                 }
@@ -387,21 +384,19 @@ public final class Sandbox {
         Files.setAttribute(p, "unix:gid", uid, LinkOption.NOFOLLOW_LINKS);
     }
 
-    static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root, LinkOption.NOFOLLOW_LINKS)) return;
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : all.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) Files.deleteIfExists(p);
+    /** The real, effective, saved and file-system user ids of a {@code /proc/<pid>/status} file. */
+    private static int[] uids(Path status) throws IOException {
+        for (String line : Files.readAllLines(status, StandardCharsets.ISO_8859_1)) {
+            if (line.startsWith("Uid:")) return Arrays.stream(line.substring(4).trim().split("\\s+")).mapToInt(Integer::parseInt).toArray();
         }
+        throw new IOException("no Uid line in " + status);
     }
 
     public static boolean isRoot() {
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"), StandardCharsets.ISO_8859_1)) {
-                if (line.startsWith("Uid:")) return line.substring(4).trim().split("\\s+")[1].equals("0"); // effective
-            }
+            return uids(Path.of("/proc/self/status"))[1] == 0; // effective
         } catch (IOException | RuntimeException e) {
-            // not Linux
+            return false; // not Linux
         }
-        return false;
     }
 }

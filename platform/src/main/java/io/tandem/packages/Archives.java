@@ -128,7 +128,8 @@ public final class Archives {
         }
     }
 
-    static void deleteTree(Path root) throws IOException {
+    /** Deletes {@code root} and everything under it, deepest first; nothing when it does not exist. */
+    public static void deleteTree(Path root) throws IOException {
         if (!Files.exists(root)) return;
         try (Stream<Path> all = Files.walk(root)) {
             for (Path p : all.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
