@@ -97,6 +97,11 @@ public final class Agent {
     /** Connections one local address may hold open on the agent's port (the executor needs a handful). */
     static final int LOCAL_CONNECTIONS_CAP = 512;
     static final int RUNTIME_MEMORY_MB = 256;
+    /**
+     * Lets Tandem's runtime give a warm JVM its function's variables at specialization (the runtime's
+     * {@code ProcessVariables}, which writes the map behind {@code System.getenv}).
+     */
+    private static final List<String> RUNTIME_OPENS = List.of("--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED");
 
     private final Vertx vertx;
     private final Config config;
@@ -333,13 +338,13 @@ public final class Agent {
                 Path code = sandbox.privateCode(c, sharedCode);
                 int port = freePort();
                 ProcessBuilder pb = new ProcessBuilder(sandbox.wrap(c, argv(req, code)));
-                cleanEnvironment(pb.environment());
-                pb.environment().put("PORT", Integer.toString(port));
-                if (c.dir() != null) {
-                    pb.directory(c.dir().toFile());
-                    pb.environment().put("HOME", c.dir().toString());
-                }
-                pb.environment().putAll(instanceEnv(req.runtime(), req.function(), code, req.entrypoint(), req.command(), req.timeout()));
+                if (c.dir() != null) pb.directory(c.dir().toFile());
+                Map<String, String> env = pb.environment();
+                env.clear();
+                env.putAll(baseEnvironment(System.getenv(), c.dir()));
+                env.putAll(req.variables());
+                env.put("PORT", Integer.toString(port));
+                env.putAll(instanceEnv(req.runtime(), req.function(), code, req.entrypoint(), req.command(), req.timeout()));
                 return new Prepared(c, pb, port);
             } catch (IOException | RuntimeException e) {
                 sandbox.release(c);
@@ -402,6 +407,7 @@ public final class Agent {
                 List<String> argv = new ArrayList<>();
                 argv.add(java);
                 argv.addAll(archive().options()); // before the environment's options, which may turn it off (-Xshare:off)
+                argv.addAll(RUNTIME_OPENS);
                 argv.addAll(req.jvmOptions());
                 argv.addAll(List.of("-cp", runtimeClasspath(), "io.tandem.runtime.Main", req.runtime().wireName()));
                 yield argv;
@@ -415,13 +421,24 @@ public final class Agent {
     }
 
     /**
-     * Removes every {@code TANDEM_*} variable the agent inherited: an instance runs other people's code, which must
-     * not learn where Tandem keeps its state (TANDEM_HOME, with the token and the store) nor how it is configured.
-     * The rest of the server's environment is still passed on: until functions declare their own variables, it is how
-     * a deployment hands them settings (a database's address, say).
+     * What an instance's environment starts from, before the function's own variables: the agent's {@code PATH}, locale,
+     * time zone and temporary directory, and {@code HOME} (the instance's private directory, or the agent's when
+     * instances share its user). Nothing else of the server's environment passes: an instance runs other people's
+     * code, which must not learn where Tandem keeps its state (TANDEM_HOME, with the token and the store), how it is
+     * configured, nor the secrets a deployment keeps in the server's environment. A function declares what it needs
+     * in its spec's {@code env}.
      */
-    static void cleanEnvironment(Map<String, String> env) {
-        env.keySet().removeIf(name -> name.startsWith("TANDEM_"));
+    static Map<String, String> baseEnvironment(Map<String, String> agent, Path home) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", agent.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+        agent.forEach((name, value) -> {
+            if (name.equals("LANG") || name.equals("LANGUAGE") || name.startsWith("LC_") || name.equals("TZ") || name.equals("TMPDIR")) {
+                env.put(name, value);
+            }
+        });
+        String userHome = home != null ? home.toString() : agent.get("HOME");
+        if (userHome != null) env.put("HOME", userHome);
+        return env;
     }
 
     private Map<String, String> instanceEnv(Runtime runtime, String function, Path code, String entrypoint, String command, Duration timeout) {
@@ -515,6 +532,7 @@ public final class Agent {
             if (req.entrypoint() != null) body.put("entrypoint", req.entrypoint());
             if (r.request.runtime() == Runtime.EXEC) body.put("command", execCommand(req.command(), path));
             if (req.timeout() != null) body.put("timeoutMs", req.timeout().toMillis());
+            if (!req.variables().isEmpty()) body.put("env", req.variables());
             return client.post(r.port, "127.0.0.1", "/_/specialize").putHeader("Content-Type", "application/json").putHeader(InstanceSecret.HEADER, r.secret)
                     .sendBuffer(Buffer.buffer(Json.writeBytes(body)))
                     .recover(e -> Future.failedFuture(new AgentException(502, "instance unreachable", rootMessage(e))));

@@ -73,8 +73,16 @@ final class FnCommand implements Runnable {
         Integer concurrency;
         @Option(names = "--max-concurrency", description = "Most concurrent requests of the whole function; past it 429 (0: no limit).")
         Integer maxConcurrency;
-        @Option(names = "--memory", description = "java with newdeploy: the instance's heap, as 512Mi or 2Gi (default: the JVM's choice).")
+        @Option(names = "--memory", description = "Most memory one instance may use, as 512Mi or 2Gi: a java instance's heap, "
+                + "and the cap of every instance where the node has control groups (default: none).")
         String memory;
+        @Option(names = "--cpu", description = "Most CPU one instance may use, in cores: 250m, 1 or 1.5 (default: none).")
+        String cpu;
+        @Option(names = "--var", paramLabel = "NAME=VALUE", description = "A variable the function's code sees; repeat for more. "
+                + "On update, added to the ones it has.")
+        List<String> variables;
+        @Option(names = "--unset-var", paramLabel = "NAME", description = "update: removes a variable; repeat for more.")
+        List<String> unsetVariables;
         @Option(names = "--idempotent", arity = "1", description = "true (default) or false: whether a failed call may be re-sent.")
         Boolean idempotent;
         @Option(names = "--strategy", description = "Fault tolerance: retry (default), active-standby, replicate or none.")
@@ -113,7 +121,23 @@ final class FnCommand implements Runnable {
                     pick(idempotent, base == null ? null : base.idempotent()),
                     ft,
                     pick(memory, base == null ? null : base.memory()),
-                    pick(maxConcurrency, base == null ? null : base.maxConcurrency()));
+                    pick(maxConcurrency, base == null ? null : base.maxConcurrency()),
+                    pick(cpu, base == null ? null : base.cpu()),
+                    variables(base));
+        }
+
+        /** The base's variables with {@code --var} added and {@code --unset-var} removed. */
+        private Map<String, String> variables(FunctionSpec base) {
+            Map<String, String> env = new HashMap<>(base == null ? Map.of() : base.variables());
+            for (String assignment : variables == null ? List.<String>of() : variables) {
+                int eq = assignment.indexOf('=');
+                if (eq <= 0) throw new CommandFailedException("--var " + assignment + ": write it as NAME=VALUE (an empty value is NAME=)");
+                env.put(assignment.substring(0, eq), assignment.substring(eq + 1));
+            }
+            for (String name : unsetVariables == null ? List.<String>of() : unsetVariables) {
+                if (env.remove(name) == null) throw new CommandFailedException("--unset-var " + name + ": the function has no such variable");
+            }
+            return env;
         }
 
         CodeRef upload() {

@@ -79,17 +79,8 @@ final class Admission {
             throw ApiException.badRequest("invalid Function: spec.entrypoint is missing, and the java runtime needs it",
                     "give the handler class, such as example.Hello (or example.Hello::handleRequest)");
         }
-        if (s.memory() != null && env.spec().runtime() != Runtime.JAVA) {
-            throw ApiException.badRequest("invalid Function: spec.memory sets a java instance's heap, and environment '" + env.name()
-                    + "' runs " + env.spec().runtime().wireName(), "leave memory out; an " + env.spec().runtime().wireName() + " function sets its own limits in its command");
-        }
-        if (s.memory() != null && s.executor() == ExecutorType.POOLMGR) {
-            throw ApiException.badRequest("invalid Function: spec.memory needs executor newdeploy",
-                    "a warm pool's JVMs start before they know their function: use executor: newdeploy, or set -Xmx in the environment's jvmOptions");
-        }
         CodeRef resolved = new CodeRef(code.sha256(), code.filename() != null ? code.filename() : stored.filename(), stored.size(), stored.kind());
-        return new Function(f.metadata(), new FunctionSpec(s.environment(), resolved, s.entrypoint(), s.executor(), s.minScale(),
-                s.maxScale(), s.timeout(), s.idleTimeout(), s.concurrency(), s.idempotent(), s.faultTolerance(), s.memory(), s.maxConcurrency()));
+        return new Function(f.metadata(), s.withCode(resolved));
     }
 
     private HttpTrigger admitTrigger(Transaction tx, HttpTrigger t) {

@@ -608,7 +608,7 @@ public final class Executor {
             return CompletableFuture.failedFuture(new ExecutorException("environment '" + fs.fn.spec().environment()
                     + "' of function '" + fs.name() + "' does not exist"));
         }
-        Optional<Instance> warm = env.spec().runtime() == Runtime.HTTP ? Optional.empty() : pickWarm(env.name());
+        Optional<Instance> warm = servedFromPool(env, fs.fn) ? pickWarm(env.name()) : Optional.empty();
         Future<Instance> started = warm.isPresent() ? specialize(warm.get(), fs, env, Role.REPLICA) : launchForFunction(fs, env, Role.REPLICA, null);
         return started.map(this::endpoint).toCompletionStage().toCompletableFuture();
     }
@@ -628,7 +628,8 @@ public final class Executor {
         Function fn = fs.fn;
         warm.state = "specializing";
         SpecializeRequest req = new SpecializeRequest(fn.name(), fn.spec().code(), fn.spec().entrypoint(),
-                env.spec().command(), fn.spec().timeout(), config.packagesUrl(), specializedMemory(env, fn), 0);
+                env.spec().command(), fn.spec().timeout(), config.packagesUrl(), fn.spec().memoryMegabytes(), fn.spec().cpuMillis(),
+                fn.spec().variables());
         return whileAlive(node, node.client.specialize(warm.id, req)).transform(ar -> {
             if (instances.get(warm.id) != warm) {
                 return Future.failedFuture(new ExecutorException("instance " + warm.id + " of function '" + fn.name() + "' went away while specializing"));
@@ -675,12 +676,13 @@ public final class Executor {
     }
 
     /**
-     * The memory limit a warm instance takes on with its function: the function's {@code memory} for {@code exec}
-     * (its calls' processes), none for {@code java}, whose JVM sized its heap at start without knowing it (such a
-     * function gets its limit on instances of its own: {@code executor: newdeploy}).
+     * Whether a warm instance of the environment may serve {@code fn}. Not for {@code http} (an instance serves one
+     * function from its start), nor for a {@code java} function with a {@code memory} setting: a warm JVM sized its
+     * heap at start without knowing it, so such a function gets instances launched for it.
      */
-    private static int specializedMemory(Environment env, Function fn) {
-        return env.spec().runtime() == Runtime.EXEC ? fn.spec().memoryMegabytes() : 0;
+    private static boolean servedFromPool(Environment env, Function fn) {
+        Runtime runtime = env.spec().runtime();
+        return runtime != Runtime.HTTP && !(runtime == Runtime.JAVA && fn.spec().memoryMegabytes() > 0);
     }
 
     /**
@@ -697,7 +699,7 @@ public final class Executor {
         instances.put(i.id, i);
         LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), fn.name(), fn.spec().code(),
                 fn.spec().entrypoint(), env.spec().command(), jvmOptions(env, fn), fn.spec().timeout(), config.packagesUrl(),
-                fn.spec().memoryMegabytes(), 0);
+                fn.spec().memoryMegabytes(), fn.spec().cpuMillis(), fn.spec().variables());
         Node target = nodes.get(i.node);
         return whileAlive(target, target.client.launch(req)).transform(ar -> {
             if (stoppedWhileStarting(i, ar.succeeded())) {
@@ -1098,7 +1100,7 @@ public final class Executor {
 
     /** Starts a pair member on {@code node}: a warm instance there is specialized (tens of ms), else one is launched. */
     private void launchMember(FunctionState fs, Environment env, Role role, String node) {
-        Optional<Instance> warm = env.spec().runtime() == Runtime.HTTP ? Optional.empty() : instances.values().stream()
+        Optional<Instance> warm = !servedFromPool(env, fs.fn) ? Optional.empty() : instances.values().stream()
                 .filter(i -> i.role == Role.POOL && i.ready() && env.name().equals(i.environment) && i.node.equals(node)).findFirst();
         Future<Instance> started;
         if (warm.isPresent()) {

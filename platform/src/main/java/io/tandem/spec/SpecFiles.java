@@ -199,8 +199,7 @@ public final class SpecFiles {
             throw new SpecException(file, lineOfField(chunk, "spec.code"), "spec.code", "no such file " + code
                     + (f.code().endsWith(".jar") ? " (build it first: ./mvnw -q package -DskipTests)" : ""));
         }
-        return new SpecDocument.CodePath(new FunctionFileSpec(f.environment(), code.toString(), f.entrypoint(), f.executor(), f.minScale(),
-                f.maxScale(), f.timeout(), f.idleTimeout(), f.concurrency(), f.idempotent(), f.faultTolerance(), f.memory(), f.maxConcurrency()));
+        return new SpecDocument.CodePath(f.withCodePath(code.toString()));
     }
 
     private static String stripField(InvalidResourceException e) {

@@ -67,6 +67,25 @@ class SandboxTest {
     }
 
     @Test
+    void cpuIsCappedToTheFunctionsShareOfACore() throws Exception {
+        assumeTrue(sandbox.cgroupVersion().isPresent(), "the CPU cap needs control groups");
+        confined = sandbox.confine("i-3", new Cgroups.Limits(0, 100, Sandbox.DEFAULT_PIDS));
+
+        // A busy loop for 3 s of wall time, then the CPU time it got (the shell's `times`: its children's user and
+        // system time). Without the cap it gets a whole core on an idle machine; with 100m at most 0.1 s a second.
+        Process spin = start(List.of("/bin/bash", "-c", "timeout 3 bash -c 'while :; do :; done'; times"));
+        String out = new String(spin.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(spin.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        String children = out.lines().reduce((first, second) -> second).orElseThrow(); // "0m0.290s 0m0.004s"
+        double seconds = 0;
+        for (String t : children.trim().split("\\s+")) {
+            String[] minutesSeconds = t.replace("s", "").split("m");
+            seconds += Integer.parseInt(minutesSeconds[0]) * 60 + Double.parseDouble(minutesSeconds[1]);
+        }
+        assertThat(seconds).as("CPU time of a 3 s busy loop under a 100m cap: " + out).isLessThan(0.8);
+    }
+
+    @Test
     void processesAndMemoryAreCappedAndNothingOutlivesTheRelease() throws Exception {
         assumeTrue(sandbox.cgroupVersion().isPresent(), "process and memory caps need control groups");
         confined = sandbox.confine("i-2", new Cgroups.Limits(64L << 20, 0, 16));

@@ -205,6 +205,10 @@ class ControllerApiTest {
         assertThat(heap.json().path("spec").path("memory").asText()).isEqualTo("1Gi");
         assertThat(created.json().path("metadata").path("revision").asLong()).isEqualTo(4);
         assertThat(heap.json().path("metadata").path("revision").asLong()).isEqualTo(5);
+        Reply limited = call("POST", "/v1/functions", function("limited", "exec", sha, ",\"memory\":\"128Mi\",\"cpu\":\"1.5\",\"env\":{\"B\":\"2\",\"A\":\"\"}"));
+        assertThat(limited.status()).as(limited.text()).isEqualTo(201);
+        assertThat(limited.json().path("spec").path("cpu").asText()).isEqualTo("1.5");
+        assertThat(limited.json().path("spec").path("env").toString()).isEqualTo("{\"A\":\"\",\"B\":\"2\"}");
         Reply got = call("GET", "/v1/functions/hello", null);
         assertThat(got.status()).isEqualTo(200);
         assertThat(got.json().has("status")).isTrue();
@@ -226,10 +230,12 @@ class ControllerApiTest {
         assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"timeout\":\"16m\"")), 400, "spec.timeout", "15m", "16m");
         assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"memory\":\"lots\"")), 400, "spec.memory", "512Mi");
         assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"memory\":\"32Mi\"")), 400, "spec.memory", "64Mi");
-        assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"memory\":\"512Mi\",\"executor\":\"newdeploy\"")), 400,
-                "spec.memory", "runs exec");
-        assertError(call("POST", "/v1/functions", function("f", "java", sha, ",\"entrypoint\":\"a.B\",\"memory\":\"512Mi\"")), 400,
-                "spec.memory needs executor newdeploy");
+        assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"cpu\":\"lots\"")), 400, "spec.cpu", "250m");
+        assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"cpu\":\"5m\"")), 400, "spec.cpu", "10m");
+        assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"env\":{\"1X\":\"a\"}")), 400, "spec.env.1X", "letters");
+        assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"env\":{\"PORT\":\"1\"}")), 400, "spec.env.PORT", "reserved");
+        assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"env\":{\"http_x\":\"1\"}")), 400, "spec.env.http_x", "reserved");
+        assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"env\":{\"BIG\":\"" + "x".repeat(70_000) + "\"}")), 400, "spec.env", "64");
         assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"faultTolerance\":{\"strategy\":\"hope\"}")), 400, "strategy", "'hope'");
         assertError(call("POST", "/v1/functions", function("f", "exec", sha, ",\"idempotent\":false,\"faultTolerance\":{\"strategy\":\"replicate\"}")),
                 400, "spec.faultTolerance.strategy", "idempotent");

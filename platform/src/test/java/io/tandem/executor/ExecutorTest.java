@@ -235,7 +235,7 @@ class ExecutorTest {
         nodes("n1");
         feed.push(Change.Type.ADDED, new Environment(Metadata.named("jvm"), new EnvironmentSpec(Runtime.JAVA, null, 0, List.of("-Xmx64m", "-Xss1m"))));
         feed.push(Change.Type.ADDED, new Function(new Metadata("big", 5, null, null), new FunctionSpec("jvm", Specs.CODE, "example.Hello",
-                ExecutorType.NEWDEPLOY, 1, 1, null, null, null, null, null, "2Gi", null)));
+                ExecutorType.NEWDEPLOY, 1, 1, null, null, null, null, null, "2Gi", null, null, null)));
         await().until(() -> !agents.get("n1").functionLaunches("big").isEmpty());
         assertThat(agents.get("n1").functionLaunches("big").getFirst().jvmOptions()).containsExactly("-Xmx64m", "-Xss1m", "-Xmx2048m");
     }

@@ -36,7 +36,7 @@ class RouterLimitsTest extends RouterHarness {
 
     private static Function limited(String name, Strategy strategy, int perInstance, int perFunction) {
         return new Function(Metadata.named(name), new FunctionSpec("java", null, "example.Main", null, null, null, null, null,
-                perInstance, null, FaultTolerance.defaults().withStrategy(strategy), null, perFunction));
+                perInstance, null, FaultTolerance.defaults().withStrategy(strategy), null, perFunction, null, null));
     }
 
     private Reply answer(Future<Reply> reply) throws Exception {

@@ -11,7 +11,14 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.ByteArrayOutputStream;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipOutputStream;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -75,9 +82,8 @@ class SecurityEndToEndTest {
         assertThat(env.statusCode()).as(env.body()).isEqualTo(200);
         assertThat(env.body()).as("what a function sees of its environment").contains("PORT=").contains("Http_Method=POST")
                 .doesNotContain("TANDEM_HOME=").doesNotContain(tandem.home.readToken());
-        // The agent's own TANDEM_* settings are gone too (the function's working directory, its code, stays).
-        assertThat(env.body().lines().filter(l -> l.startsWith("TANDEM_") && !l.startsWith("TANDEM_FUNCTION=")
-                && !l.startsWith("TANDEM_CODE=") && !l.startsWith("TANDEM_COMMAND=") && !l.startsWith("TANDEM_TIMEOUT_MS="))).isEmpty();
+        // Nor any of the agent's or the runtime's own TANDEM_* settings.
+        assertThat(env.body().lines().filter(l -> l.startsWith("TANDEM_"))).isEmpty();
     }
 
     @Test
@@ -126,5 +132,91 @@ class SecurityEndToEndTest {
         // Deleting the function stops its instance, and what it left behind goes with it.
         assertThat(tandem.cli("fn", "delete", "--name", "tenant")).isZero();
         await().atMost(Duration.ofSeconds(30)).until(() -> Sandbox.runningAs(uid).isEmpty());
+    }
+
+    /** The names a function may find in its environment that it did not declare. */
+    private static boolean tandemGives(String name) {
+        return Set.of("PATH", "HOME", "PORT", "PWD", "SHLVL", "_", "OLDPWD", "LANG", "LANGUAGE", "TZ", "TMPDIR").contains(name)
+                || name.startsWith("LC_") || name.startsWith("Http_");
+    }
+
+    private static Map<String, String> environmentOf(String function) throws Exception {
+        HttpResponse<String> r = tandem.post("/function/" + function, "");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        Map<String, String> env = new LinkedHashMap<>();
+        r.body().lines().filter(l -> l.contains("=")).forEach(l -> env.put(l.substring(0, l.indexOf('=')), l.substring(l.indexOf('=') + 1)));
+        return env;
+    }
+
+    @Test
+    void aFunctionSeesItsOwnVariablesAndNothingOfTheServersEnvironment() throws Exception {
+        Path script = Files.createTempFile("vars", ".sh");
+        Files.writeString(script, "#!/bin/sh\nenv\n");
+        // A warm instance takes the variables on at specialization; a newdeploy one starts with them.
+        assertThat(tandem.cli("fn", "create", "--name", "vars-warm", "--env", "exec", "--code", script.toString(),
+                "--var", "GREETING=hello world", "--var", "EMPTY=")).isZero();
+        assertThat(tandem.cli("fn", "create", "--name", "vars-own", "--env", "exec", "--code", script.toString(),
+                "--executor", "newdeploy", "--var", "GREETING=hello world", "--var", "EMPTY=")).isZero();
+        for (String function : new String[]{"vars-warm", "vars-own"}) {
+            Map<String, String> env = environmentOf(function);
+            assertThat(env).as(function).containsEntry("GREETING", "hello world").containsEntry("EMPTY", "").containsKeys("PORT", "PATH", "HOME");
+            assertThat(env.keySet().stream().filter(n -> !tandemGives(n) && !n.equals("GREETING") && !n.equals("EMPTY")))
+                    .as(function + " sees no variable of the server's (this JVM has " + System.getenv().keySet() + ")").isEmpty();
+        }
+
+        // A changed variable reaches the function; a removed one is gone.
+        assertThat(tandem.cli("fn", "update", "--name", "vars-warm", "--var", "GREETING=bonjour", "--unset-var", "EMPTY")).isZero();
+        await().atMost(Duration.ofSeconds(60)).untilAsserted(() ->
+                assertThat(environmentOf("vars-warm")).containsEntry("GREETING", "bonjour").doesNotContainKey("EMPTY"));
+        assertThat(tandem.cli("fn", "update", "--name", "vars-warm", "--var", "TANDEM_HOME=/")).as("a reserved name").isNotZero();
+    }
+
+    @Test
+    void aWarmJavaInstanceGivesItsFunctionItsVariablesBeforeItsClassesLoad() throws Exception {
+        Path jar = Files.createTempFile("vars", ".jar");
+        Files.write(jar, lambdaJar("""
+                package example;
+                import com.amazonaws.services.lambda.runtime.Context;
+                import com.amazonaws.services.lambda.runtime.RequestHandler;
+                public class Vars implements RequestHandler<String, String> {
+                    private static final String AT_LOAD = System.getenv("GREETING");
+                    public String handleRequest(String input, Context context) {
+                        return AT_LOAD + "|" + System.getenv("GREETING") + "|" + System.getenv("TANDEM_HOME") + "|" + Runtime.getRuntime().maxMemory();
+                    }
+                }
+                """));
+        assertThat(tandem.cli("fn", "create", "--name", "jvars", "--env", "java", "--code", jar.toString(), "--entrypoint", "example.Vars",
+                "--var", "GREETING=hi")).isZero();
+        HttpResponse<String> r = tandem.post("/function/jvars", "\"x\"");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(r.body()).startsWith("\"hi|hi|null|");
+
+        // With a memory setting the function gets a JVM of its own, its heap sized to it.
+        assertThat(tandem.cli("fn", "create", "--name", "jsmall", "--env", "java", "--code", jar.toString(), "--entrypoint", "example.Vars",
+                "--memory", "96Mi")).isZero();
+        HttpResponse<String> small = tandem.post("/function/jsmall", "\"x\"");
+        assertThat(small.statusCode()).as(small.body()).isEqualTo(200);
+        long heap = Long.parseLong(small.body().replace("\"", "").split("\\|")[3]);
+        assertThat(heap).isLessThanOrEqualTo(96L << 20);
+    }
+
+    /** A jar with one Lambda handler class of {@code source} in package {@code example}, compiled here. */
+    private static byte[] lambdaJar(String source) throws Exception {
+        Path dir = Files.createTempDirectory("handler");
+        String className = source.replaceAll("(?s).*public class (\\w+).*", "$1");
+        Path src = dir.resolve("src/example/" + className + ".java");
+        Files.createDirectories(src.getParent());
+        Files.writeString(src, source);
+        Path classes = dir.resolve("classes");
+        String lambda = Path.of(Class.forName("com.amazonaws.services.lambda.runtime.RequestHandler")
+                .getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        assertThat(ToolProvider.getSystemJavaCompiler().run(null, null, null, "--release", "21", "-d", classes.toString(), "-cp", lambda, src.toString())).isZero();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (ZipOutputStream zip = new ZipOutputStream(out)) {
+            zip.putNextEntry(new ZipEntry("example/" + className + ".class"));
+            zip.write(Files.readAllBytes(classes.resolve("example/" + className + ".class")));
+            zip.closeEntry();
+        }
+        return out.toByteArray();
     }
 }

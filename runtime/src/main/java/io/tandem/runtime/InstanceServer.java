@@ -220,10 +220,13 @@ public final class InstanceServer implements AutoCloseable {
             Replies.error(exchange, 409, "instance already specialized", describe(state.get()));
             return;
         }
+        Map<String, String> replaced = Map.of();
         try {
+            replaced = ProcessVariables.add(spec.env()); // before loading: static initializers may read them
             Invoker invoker = loader.load(spec);
             state.set(new Serving(spec.function(), invoker));
         } catch (LoadException | RuntimeException e) {
+            restoreQuietly(replaced); // back to the pool as it came
             state.set(GENERIC);
             String detail = e instanceof LoadException ? e.getMessage() : Replies.describe(e);
             System.err.println("tandem-runtime: cannot load " + spec.function() + ": " + detail);
@@ -233,6 +236,14 @@ public final class InstanceServer implements AutoCloseable {
         long loadMillis = elapsedMillis(start);
         System.err.printf("tandem-runtime: %s specialized for %s in %d ms%n", runtime, spec.function(), loadMillis);
         Replies.json(exchange, 200, Map.of("function", spec.function(), "loadMillis", loadMillis));
+    }
+
+    private static void restoreQuietly(Map<String, String> replaced) {
+        try {
+            ProcessVariables.restore(replaced);
+        } catch (LoadException e) {
+            System.err.println("tandem-runtime: " + e.getMessage());
+        }
     }
 
     private void invoke(HttpExchange exchange) throws IOException {

@@ -8,15 +8,19 @@ import java.util.Map;
 
 /**
  * The function an instance is to serve: the body of {@code POST /_/specialize}, or the {@code TANDEM_*}
- * variables. {@code command} is for {@code exec} only, {@code entrypoint} for {@code java} only.
+ * variables. {@code command} is for {@code exec} only, {@code entrypoint} for {@code java} only. {@code env} holds the
+ * function's own variables, which a warm instance takes on at specialization (an instance started for its function
+ * already has them in its environment).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
-public record Specialization(String function, String code, String entrypoint, List<String> command, Long timeoutMs) {
+public record Specialization(String function, String code, String entrypoint, List<String> command, Long timeoutMs,
+                             Map<String, String> env) {
     public static final long DEFAULT_TIMEOUT_MS = 60_000;
 
     public Specialization {
         command = command == null ? List.of() : List.copyOf(command);
         timeoutMs = timeoutMs == null || timeoutMs <= 0 ? DEFAULT_TIMEOUT_MS : timeoutMs;
+        env = env == null ? Map.of() : Map.copyOf(env);
     }
 
     /** The specialization the environment asks for, or null when it names no function (a generic instance). */
@@ -41,7 +45,7 @@ public record Specialization(String function, String code, String entrypoint, Li
                 throw new LoadException("TANDEM_TIMEOUT_MS is not a number of milliseconds: " + timeoutText);
             }
         }
-        return new Specialization(function, blankToNull(env.get("TANDEM_CODE")), blankToNull(env.get("TANDEM_ENTRYPOINT")), command, timeout);
+        return new Specialization(function, blankToNull(env.get("TANDEM_CODE")), blankToNull(env.get("TANDEM_ENTRYPOINT")), command, timeout, null);
     }
 
     private static String blankToNull(String text) {

@@ -57,8 +57,9 @@ final class Cluster implements AutoCloseable {
      * Starts a server and deploys {@code app} on it. No exec pool and one warm java instance per node (enough for a
      * replacement), so idle pool JVMs do not compete with the app for the cores.
      */
-    static Cluster start(App app, Strategy strategy, int nodes, Path examples, Map<String, String> environment) throws Exception {
-        ServerProcess server = ServerProcess.start(nodes, environment);
+    /** Starts a server and deploys {@code app} under {@code strategy}, its functions given {@code variables}. */
+    static Cluster start(App app, Strategy strategy, int nodes, Path examples, Map<String, String> variables) throws Exception {
+        ServerProcess server = ServerProcess.start(nodes);
         try {
             TandemClient client = server.client();
             client.put("/v1/environments/exec", new Environment(Metadata.named("exec"), new EnvironmentSpec(Runtime.EXEC, null, 0, null)));
@@ -68,9 +69,10 @@ final class Cluster implements AutoCloseable {
                     case FUNCTION -> {
                         CodeRef code = client.uploadPackage(((SpecDocument.CodePath) doc.spec()).path());
                         FunctionSpec f = SpecFiles.functionSpec(doc, code);
-                        FunctionSpec withStrategy = new FunctionSpec(f.environment(), f.code(), f.entrypoint(), f.executor(), f.minScale(),
-                                f.maxScale(), f.timeout(), f.idleTimeout(), f.concurrency(), f.idempotent(), f.faultTolerance().withStrategy(strategy));
-                        client.apply(new Function(Metadata.named(doc.name()), withStrategy));
+                        Map<String, String> env = new HashMap<>(f.variables());
+                        env.putAll(variables);
+                        FunctionSpec deployed = f.withFaultTolerance(f.faultTolerance().withStrategy(strategy)).withResources(f.memory(), f.cpu(), env);
+                        client.apply(new Function(Metadata.named(doc.name()), deployed));
                     }
                     case HTTP_TRIGGER -> client.apply(new HttpTrigger(Metadata.named(doc.name()), (HttpTriggerSpec) doc.spec()));
                     case ENVIRONMENT -> client.apply(new Environment(Metadata.named(doc.name()), (EnvironmentSpec) doc.spec()));

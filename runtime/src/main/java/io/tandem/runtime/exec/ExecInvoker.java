@@ -96,6 +96,8 @@ final class ExecInvoker implements Invoker {
     private Process start(HttpExchange exchange) throws IOException {
         var builder = new ProcessBuilder(command);
         if (workingDirectory != null) builder.directory(workingDirectory.toFile());
+        // The runtime's own settings (TANDEM_FUNCTION, TANDEM_COMMAND...) are not the function's business.
+        builder.environment().keySet().removeIf(name -> name.startsWith("TANDEM_"));
         httpVariables(exchange, builder.environment());
         return builder.start();
     }
