@@ -3,6 +3,8 @@ package io.tandem.controller;
 import io.tandem.home.TandemHome;
 import io.tandem.http.Tls;
 import io.tandem.packages.PackageStore;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import io.vertx.core.Vertx;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +41,21 @@ public final class ControllerMain {
         });
     }
 
+    /**
+     * The store's driver unpacks its native library into a temporary directory and deletes it at a normal exit; a
+     * controller killed with SIGKILL would leave one copy in /tmp per run. Kept in the home's private data directory
+     * instead, a left copy is found and deleted by the next controller's driver, which cleans its own directory.
+     */
+    private static void keepNativeLibrariesIn(Path dir) {
+        if (System.getProperty("org.sqlite.tmpdir") != null) return;
+        try {
+            Files.createDirectories(dir);
+            System.setProperty("org.sqlite.tmpdir", dir.toString());
+        } catch (IOException e) {
+            log.warn("cannot keep the store's native library in {}, it goes to the system's temporary directory: {}", dir, e.toString());
+        }
+    }
+
     public static void main(String[] args) {
         String host = "127.0.0.1";
         int port = 8088;
@@ -73,6 +90,7 @@ public final class ControllerMain {
         }
         if (exitWithParent) exitWithParent();
         TandemHome home = TandemHome.fromEnvironment();
+        keepNativeLibrariesIn(home.dataDir());
         Vertx vertx = Vertx.vertx();
         Controller.Listening listening;
         try {
