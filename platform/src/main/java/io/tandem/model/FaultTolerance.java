@@ -3,7 +3,7 @@ package io.tandem.model;
 import java.time.Duration;
 
 /**
- * A function's fault-tolerance settings. Defaults follow DESIGN.md: Fission's retry (10 attempts, 50 ms first
+ * A function's fault-tolerance settings (docs/availability.md). Defaults: Fission's retry (10 attempts, 50 ms first
  * back-off doubling each time, 5 timeouts before the cached address is dropped), 100 ms heartbeats with 3 misses,
  * and 2 replicas.
  */

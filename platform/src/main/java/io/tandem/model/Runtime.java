@@ -6,7 +6,7 @@ import java.util.Arrays;
 import java.util.Locale;
 import java.util.stream.Collectors;
 
-/** How an environment runs functions; see DESIGN.md "Instances and environments". */
+/** How an environment runs functions; what an instance of each runtime is, in docs/instance-protocol.md. */
 public enum Runtime {
     /** A generic warm JVM that loads the function's jar on its first call. */
     JAVA,

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
-/** A function's fault-tolerance strategy; semantics in DESIGN.md. */
+/** A function's fault-tolerance strategy; what each one does for a client is in docs/availability.md. */
 public enum Strategy {
     RETRY, ACTIVE_STANDBY, REPLICATE, NONE;
 
