@@ -15,6 +15,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.List;
@@ -49,7 +50,7 @@ final class ClassDataArchive {
     private static final Map<Path, CompletableFuture<Void>> TRAINING = new ConcurrentHashMap<>();
     /**
      * Training JVMs running now. An agent that exits (its server stopped, or died) stops them on its way out, so none
-     * outlives it; a SIGKILLed agent's are its descendants, which chaos kills with the node.
+     * outlives it; a SIGKILLed agent's die of their parent-death signal ({@link #trainingCommand}).
      */
     private static final Set<Process> TRAINERS = new HashSet<>(); // guarded by itself, as is exiting
     private static boolean exiting;
@@ -90,7 +91,7 @@ final class ClassDataArchive {
     }
 
     /**
-     * Trains the archive on a virtual thread unless it exists or this process trains it already; completes (never
+     * Trains the archive on a thread of its own unless it exists or this process trains it already; completes (never
      * exceptionally) once that is settled.
      */
     CompletableFuture<Void> ensure() {
@@ -103,7 +104,26 @@ final class ClassDataArchive {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-        }, Thread::startVirtualThread));
+        }, ClassDataArchive::startTrainerThread));
+    }
+
+    /**
+     * Trains on a platform thread that lives until the training JVM is gone: the JVM's parent-death signal fires when
+     * the thread that forked it ends, and a virtual thread's carrier may end any time.
+     */
+    private static void startTrainerThread(Runnable training) {
+        Thread.ofPlatform().name("cds-trainer").daemon(true).start(training);
+    }
+
+    /**
+     * The training JVM's command line. Under {@code setpriv --pdeathsig} it is SIGKILLed when its agent dies, even by
+     * SIGKILL, when no shutdown hook runs ({@code setpriv} execs the JVM, which keeps its pid).
+     */
+    List<String> trainingCommand(Path part) {
+        List<String> argv = new ArrayList<>();
+        if (Files.isExecutable(Sandbox.SETPRIV)) argv.addAll(List.of(Sandbox.SETPRIV.toString(), "--pdeathsig", "SIGKILL", "--"));
+        argv.addAll(List.of(java, "-XX:ArchiveClassesAtExit=" + part, "-cp", classpath, "io.tandem.runtime.Main", "java"));
+        return argv;
     }
 
     private void train() throws IOException, InterruptedException {
@@ -115,7 +135,7 @@ final class ClassDataArchive {
         try (ServerSocket s = new ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        ProcessBuilder pb = new ProcessBuilder(java, "-XX:ArchiveClassesAtExit=" + part, "-cp", classpath, "io.tandem.runtime.Main", "java")
+        ProcessBuilder pb = new ProcessBuilder(trainingCommand(part))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("PORT", Integer.toString(port));
         Process p;

@@ -59,7 +59,7 @@ public final class Sandbox {
     /** Instance ids come from [FIRST_ID, FIRST_ID + ID_RANGE): far above the ids of accounts and of container user namespaces' usual maps. */
     public static final int FIRST_ID = 1_600_000_000;
     static final int ID_RANGE = 400_000_000;
-    private static final Path SETPRIV = Path.of("/usr/bin/setpriv");
+    static final Path SETPRIV = Path.of("/usr/bin/setpriv");
     private static final Path PRLIMIT = Path.of("/usr/bin/prlimit");
     private static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
     private static final String SHARED = "shared";

@@ -2,8 +2,11 @@ package io.tandem.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -61,6 +64,23 @@ class ClassDataArchiveTest {
         String out = new String(agent.getInputStream().readAllBytes()).strip();
         agent.waitFor();
         long trainer = Long.parseLong(out.lines().reduce((a, b) -> b).orElseThrow());
+
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
+                assertThat(ProcessHandle.of(trainer).map(ProcessHandle::isAlive).orElse(false)).as("training JVM " + trainer + " still running").isFalse());
+    }
+
+    @Test
+    void aTrainingJvmDiesWithAnAgentKilledBySigkill() throws Exception {
+        assumeTrue(Files.isExecutable(Sandbox.SETPRIV), "needs setpriv for the parent-death signal");
+        Process agent = new ProcessBuilder(JAVA, "-cp", System.getProperty("java.class.path"), TrainerExitMain.class.getName(), cache.toString(), "stay")
+                .redirectErrorStream(true).start();
+        long trainer;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(agent.getInputStream()))) {
+            trainer = Long.parseLong(out.readLine().strip());
+            assertThat(ProcessHandle.of(trainer).map(ProcessHandle::isAlive).orElse(false)).as("training JVM running before the kill").isTrue();
+            agent.destroyForcibly(); // SIGKILL: no shutdown hook runs
+            agent.waitFor();
+        }
 
         await().atMost(Duration.ofSeconds(20)).untilAsserted(() ->
                 assertThat(ProcessHandle.of(trainer).map(ProcessHandle::isAlive).orElse(false)).as("training JVM " + trainer + " still running").isFalse());
