@@ -37,6 +37,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -252,33 +253,20 @@ public final class AsyncCalls implements AutoCloseable {
             AsyncCall call = Json.read(m.getData(), AsyncCall.class);
             CallRecord record = read(call.id()).orElse(CallRecord.queued(call));
             if (record.finished()) {
-                // Done before a restart cut it short: at most its callback is left.
-                if (record.callback() != null && record.callback().state().equals("pending")) {
-                    save(callbacks.deliver(call, record, record.keptBody()));
-                }
-                m.ackSync(NATS_TIMEOUT);
+                finishDelivery(m, call, record);
                 return;
             }
             record = record.running((int) attempt);
             save(record);
-            long began = System.nanoTime();
-            Answer answer = null;
-            String reason = null;
-            try {
-                answer = caller.call(new FunctionCaller.Call(call.function(), call.method(), call.path(), headersFor(call, attempt), call.body()),
-                        CALL_TIMEOUT);
-                if (answer.status() == 429 || answer.status() >= 500) reason = "the function answered " + answer.status();
-            } catch (IOException e) {
-                reason = "no answer from the function: " + (e.getMessage() == null ? e.toString() : e.getMessage());
-            }
-            long millis = (System.nanoTime() - began) / 1_000_000;
-            if (closed && answer == null) return; // stopping: delivered again later
-            if (reason != null && attempt <= settings.maxRetries()) {
-                save(record.retrying(answer == null ? null : answer.status(), reason));
+            Outcome outcome = run(call, attempt);
+            if (closed && outcome.answer() == null) return; // stopping: delivered again later
+            if (outcome.reason() != null && attempt <= settings.maxRetries()) {
+                save(record.retrying(outcome.status(), outcome.reason()));
                 m.nakWithDelay(settings.delay(attempt));
                 return;
             }
-            record = record.finished(answer == null ? null : answer.status(), reason, millis, answer == null ? null : answer.contentType(),
+            Answer answer = outcome.answer();
+            record = record.finished(outcome.status(), outcome.reason(), outcome.millis(), answer == null ? null : answer.contentType(),
                     answer == null ? null : answer.body());
             save(record);
             if (record.callback() != null) save(callbacks.deliver(call, record, answer == null ? null : answer.body()));
@@ -290,6 +278,36 @@ public final class AsyncCalls implements AutoCloseable {
         } finally {
             progress.cancel(false);
         }
+    }
+
+    /** A call done before a restart cut its message short: at most its callback is left. */
+    private void finishDelivery(Message m, AsyncCall call, CallRecord record)
+            throws IOException, JetStreamApiException, InterruptedException, TimeoutException {
+        if (record.callback() != null && record.callback().state().equals("pending")) {
+            save(callbacks.deliver(call, record, record.keptBody()));
+        }
+        m.ackSync(NATS_TIMEOUT);
+    }
+
+    /** One attempt's result: the answer (null when none came), why it counts as failed (null when it did not), its time. */
+    private record Outcome(Answer answer, String reason, long millis) {
+        Integer status() {
+            return answer == null ? null : answer.status();
+        }
+    }
+
+    private Outcome run(AsyncCall call, long attempt) throws InterruptedException {
+        long began = System.nanoTime();
+        Answer answer = null;
+        String reason = null;
+        try {
+            answer = caller.call(new FunctionCaller.Call(call.function(), call.method(), call.path(), headersFor(call, attempt), call.body()),
+                    CALL_TIMEOUT);
+            if (answer.status() == 429 || answer.status() >= 500) reason = "the function answered " + answer.status();
+        } catch (IOException e) {
+            reason = "no answer from the function: " + (e.getMessage() == null ? e.toString() : e.getMessage());
+        }
+        return new Outcome(answer, reason, (System.nanoTime() - began) / 1_000_000);
     }
 
     private static Map<String, String> headersFor(AsyncCall call, long attempt) {

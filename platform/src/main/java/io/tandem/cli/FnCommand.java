@@ -291,29 +291,9 @@ final class FnCommand implements Runnable {
             URI uri = Connection.router().resolve("/function/" + TandemClient.encode(name) + (p.equals("/") ? "" : p)
                     + (query == null ? "" : "?" + query));
             try {
-                HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
-                        : body.startsWith("@") ? HttpRequest.BodyPublishers.ofFile(Path.of(body.substring(1)))
-                        : HttpRequest.BodyPublishers.ofString(body);
-                String m = method != null ? method : body != null ? "POST" : "GET";
-                HttpRequest.Builder req = HttpRequest.newBuilder(uri).method(m.toUpperCase(Locale.ROOT), publisher)
-                        .timeout(Duration.ofMinutes(10));
-                if (headers != null) {
-                    for (String h : headers) {
-                        int colon = h.indexOf(':');
-                        if (colon < 1) throw new CommandFailedException("--header '" + h + "': write it as 'Name: value'", ExitCodes.USAGE);
-                        req.header(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
-                    }
-                }
                 HttpResponse<byte[]> response = Connection.trust().applyTo(HttpClient.newBuilder()).version(HttpClient.Version.HTTP_1_1).build()
-                        .send(req.build(), HttpResponse.BodyHandlers.ofByteArray());
-                if (verbose) {
-                    System.out.println("HTTP " + response.statusCode());
-                    response.headers().map().forEach((k, v) -> v.forEach(x -> System.out.println(k + ": " + x)));
-                    System.out.println();
-                }
-                String text = new String(response.body(), StandardCharsets.UTF_8);
-                System.out.print(text);
-                if (!text.endsWith("\n") && !text.isEmpty()) System.out.println();
+                        .send(request(uri), HttpResponse.BodyHandlers.ofByteArray());
+                print(response);
                 if (response.statusCode() >= 400) {
                     throw new CommandFailedException("function '" + name + "' answered HTTP " + response.statusCode());
                 }
@@ -328,6 +308,32 @@ final class FnCommand implements Runnable {
                 Thread.currentThread().interrupt();
                 throw new CommandFailedException("interrupted");
             }
+        }
+
+        private HttpRequest request(URI uri) throws IOException {
+            HttpRequest.BodyPublisher publisher = body == null ? HttpRequest.BodyPublishers.noBody()
+                    : body.startsWith("@") ? HttpRequest.BodyPublishers.ofFile(Path.of(body.substring(1)))
+                    : HttpRequest.BodyPublishers.ofString(body);
+            String m = method != null ? method : body != null ? "POST" : "GET";
+            HttpRequest.Builder req = HttpRequest.newBuilder(uri).method(m.toUpperCase(Locale.ROOT), publisher)
+                    .timeout(Duration.ofMinutes(10));
+            for (String h : headers == null ? List.<String>of() : headers) {
+                int colon = h.indexOf(':');
+                if (colon < 1) throw new CommandFailedException("--header '" + h + "': write it as 'Name: value'", ExitCodes.USAGE);
+                req.header(h.substring(0, colon).trim(), h.substring(colon + 1).trim());
+            }
+            return req.build();
+        }
+
+        private void print(HttpResponse<byte[]> response) {
+            if (verbose) {
+                System.out.println("HTTP " + response.statusCode());
+                response.headers().map().forEach((k, v) -> v.forEach(x -> System.out.println(k + ": " + x)));
+                System.out.println();
+            }
+            String text = new String(response.body(), StandardCharsets.UTF_8);
+            System.out.print(text);
+            if (!text.endsWith("\n") && !text.isEmpty()) System.out.println();
         }
     }
 

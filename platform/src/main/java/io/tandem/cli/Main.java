@@ -55,53 +55,26 @@ public final class Main implements Runnable {
     }
 
     private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {
-        String message;
-        int code;
-        switch (e) {
-            case ApiException api -> {
-                message = api.getMessage();
-                code = ExitCodes.FAILED;
-            }
-            case ServerUnreachableException u -> {
-                message = u.getMessage();
-                code = ExitCodes.UNAVAILABLE;
-            }
-            case SpecException s -> {
-                message = s.getMessage();
-                code = ExitCodes.FAILED;
-            }
-            case InvalidResourceException r -> {
-                message = r.getMessage();
-                code = ExitCodes.USAGE;
-            }
-            case ChaosException c -> {
-                message = c.getMessage();
-                code = ExitCodes.FAILED;
-            }
-            case io.tandem.client.ServerTrust.BadSetting bad -> {
-                message = bad.getMessage();
-                code = ExitCodes.USAGE;
-            }
-            case CommandFailedException f -> {
-                message = f.getMessage();
-                code = f.exitCode();
-            }
-            case UncheckedIOException io -> {
-                message = io.getMessage();
-                code = ExitCodes.FAILED;
-            }
-            case io.tandem.home.TandemHome.UnsafeTokenException unsafe -> {
-                message = unsafe.getMessage();
-                code = ExitCodes.FAILED;
-            }
-            default -> {
-                message = e.toString();
-                code = ExitCodes.FAILED;
-                if (System.getenv("TANDEM_DEBUG") != null) e.printStackTrace();
-            }
-        }
-        cli.getErr().println("error: " + message);
-        return code;
+        Integer code = exitCode(e);
+        if (code == null && System.getenv("TANDEM_DEBUG") != null) e.printStackTrace();
+        cli.getErr().println("error: " + (code == null ? e.toString() : e.getMessage()));
+        return code == null ? ExitCodes.FAILED : code;
+    }
+
+    /** The exit code of a failure whose message is written for users, or null for an unexpected one. */
+    private static Integer exitCode(Exception e) {
+        return switch (e) {
+            case ApiException api -> ExitCodes.FAILED;
+            case ServerUnreachableException u -> ExitCodes.UNAVAILABLE;
+            case SpecException s -> ExitCodes.FAILED;
+            case InvalidResourceException r -> ExitCodes.USAGE;
+            case ChaosException c -> ExitCodes.FAILED;
+            case io.tandem.client.ServerTrust.BadSetting bad -> ExitCodes.USAGE;
+            case CommandFailedException f -> f.exitCode();
+            case UncheckedIOException io -> ExitCodes.FAILED;
+            case io.tandem.home.TandemHome.UnsafeTokenException unsafe -> ExitCodes.FAILED;
+            default -> null;
+        };
     }
 
     static final class Version implements CommandLine.IVersionProvider {

@@ -194,27 +194,9 @@ public final class InstanceServer implements AutoCloseable {
     }
 
     private void specialize(HttpExchange exchange) throws IOException {
-        if (!"POST".equals(exchange.getRequestMethod())) {
-            exchange.getResponseHeaders().set("Allow", "POST");
-            Replies.error(exchange, 405, "method not allowed", "use POST /_/specialize");
-            return;
-        }
-        if (!secret.admits(exchange.getRequestHeaders().getFirst(Secret.HEADER))) {
-            Replies.error(exchange, 403, "forbidden", "only the instance's agent specializes it: the request carries the instance's secret in " + Secret.HEADER);
-            return;
-        }
         long start = System.nanoTime();
-        Specialization spec;
-        try {
-            spec = Json.MAPPER.readValue(exchange.getRequestBody(), Specialization.class);
-        } catch (JacksonException e) {
-            Replies.error(exchange, 400, "bad specialize request", e.getOriginalMessage());
-            return;
-        }
-        if (spec == null || spec.function() == null || spec.function().isBlank()) {
-            Replies.error(exchange, 400, "bad specialize request", "missing 'function'");
-            return;
-        }
+        Specialization spec = admitted(exchange);
+        if (spec == null) return;
         State current = state.get();
         if (!(current instanceof Generic) || !state.compareAndSet(current, new Loading(spec.function()))) {
             Replies.error(exchange, 409, "instance already specialized", describe(state.get()));
@@ -236,6 +218,31 @@ public final class InstanceServer implements AutoCloseable {
         long loadMillis = elapsedMillis(start);
         System.err.printf("tandem-runtime: %s specialized for %s in %d ms%n", runtime, spec.function(), loadMillis);
         Replies.json(exchange, 200, Map.of("function", spec.function(), "loadMillis", loadMillis));
+    }
+
+    /** The specialization a request asks for, or null once the request has been refused (method, secret, body). */
+    private Specialization admitted(HttpExchange exchange) throws IOException {
+        if (!"POST".equals(exchange.getRequestMethod())) {
+            exchange.getResponseHeaders().set("Allow", "POST");
+            Replies.error(exchange, 405, "method not allowed", "use POST /_/specialize");
+            return null;
+        }
+        if (!secret.admits(exchange.getRequestHeaders().getFirst(Secret.HEADER))) {
+            Replies.error(exchange, 403, "forbidden", "only the instance's agent specializes it: the request carries the instance's secret in " + Secret.HEADER);
+            return null;
+        }
+        Specialization spec;
+        try {
+            spec = Json.MAPPER.readValue(exchange.getRequestBody(), Specialization.class);
+        } catch (JacksonException e) {
+            Replies.error(exchange, 400, "bad specialize request", e.getOriginalMessage());
+            return null;
+        }
+        if (spec == null || spec.function() == null || spec.function().isBlank()) {
+            Replies.error(exchange, 400, "bad specialize request", "missing 'function'");
+            return null;
+        }
+        return spec;
     }
 
     private static void restoreQuietly(Map<String, String> replaced) {
