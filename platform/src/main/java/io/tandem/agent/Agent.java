@@ -1,7 +1,10 @@
 package io.tandem.agent;
 
 import io.tandem.home.TandemHome;
+import io.tandem.http.ApiException;
+import io.tandem.http.BearerToken;
 import io.tandem.http.ClientConnections;
+import io.tandem.http.ErrorReply;
 import io.tandem.http.HeadDeadline;
 import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
@@ -179,7 +182,7 @@ public final class Agent {
         }).compose(v -> {
             context = Vertx.currentContext();
             Router router = Router.router(vertx);
-            router.route("/v1/*").handler(this::authorize);
+            router.route("/v1/*").handler(new BearerToken(token).guard(new ApiException(401, "unauthorized", "missing or wrong bearer token")));
             router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(1 << 20));
             new AgentRoutes(this).register(router);
             // Its clients are this machine's executor and CLI: the same head deadline as every port, and a cap per client.
@@ -228,15 +231,6 @@ public final class Agent {
         for (String id : List.copyOf(instances.keySet())) stops.add(stopInstance(id));
         return Future.join(stops).otherwiseEmpty().compose(v -> server == null ? Future.succeededFuture() : server.close())
                 .onComplete(ar -> launcher.close()).mapEmpty();
-    }
-
-    private void authorize(RoutingContext ctx) {
-        String auth = ctx.request().getHeader("Authorization");
-        if (!TandemHome.bearerMatches(auth, token)) {
-            fail(ctx, 401, "unauthorized", "missing or wrong bearer token");
-            return;
-        }
-        ctx.next();
     }
 
     // ---- events ------------------------------------------------------------------------------------------
@@ -308,14 +302,14 @@ public final class Agent {
         return id != null && INSTANCE_ID.matcher(id).matches();
     }
 
-    /** Launches and waits until the instance is ready; fails with {@link AgentException} carrying the HTTP status. */
+    /** Launches and waits until the instance is ready; fails with {@link ApiException} carrying the HTTP status. */
     Future<InstanceInfo> launch(LaunchRequest req) {
-        if (!validId(req.instanceId())) return Future.failedFuture(new AgentException(400, "invalid instance id", String.valueOf(req.instanceId())));
-        if (req.runtime() == null) return Future.failedFuture(new AgentException(400, "missing runtime", "use java, exec or http"));
-        if (instances.containsKey(req.instanceId())) return Future.failedFuture(new AgentException(409, "instance exists", req.instanceId()));
+        if (!validId(req.instanceId())) return Future.failedFuture(new ApiException(400, "invalid instance id", String.valueOf(req.instanceId())));
+        if (req.runtime() == null) return Future.failedFuture(new ApiException(400, "missing runtime", "use java, exec or http"));
+        if (instances.containsKey(req.instanceId())) return Future.failedFuture(new ApiException(409, "instance exists", req.instanceId()));
         Future<Path> code = req.code() == null ? Future.succeededFuture(null)
                 : Future.fromCompletionStage(codes.codePath(req.code(), req.runtime(), req.packagesUrl()), vertx.getOrCreateContext())
-                        .recover(e -> Future.failedFuture(new AgentException(422, "cannot prepare the code", rootMessage(e))));
+                        .recover(e -> Future.failedFuture(new ApiException(422, "cannot prepare the code", rootMessage(e))));
         return code.compose(path -> startProcess(req, path)).compose(running -> awaitReady(running).map(v -> {
             running.state = "ready";
             return running.info();
@@ -332,7 +326,7 @@ public final class Agent {
             try {
                 c = sandbox.confine(req.instanceId(), limits(req.runtime(), req.memoryMegabytes(), req.cpuMillis()));
             } catch (IOException | RuntimeException e) {
-                throw new AgentException(500, "cannot confine the instance", rootMessage(e));
+                throw new ApiException(500, "cannot confine the instance", rootMessage(e));
             }
             try {
                 Path code = sandbox.privateCode(c, sharedCode);
@@ -348,7 +342,7 @@ public final class Agent {
                 return new Prepared(c, pb, port);
             } catch (IOException | RuntimeException e) {
                 sandbox.release(c);
-                throw new AgentException(400, "cannot build the instance command", rootMessage(e));
+                throw new ApiException(400, "cannot build the instance command", rootMessage(e));
             }
         }, false);
         // The instance obeys whoever holds its secret: handed over on its standard input, never in its environment.
@@ -359,7 +353,7 @@ public final class Agent {
                         sandbox.release(p.confinement());
                         return null;
                     }, false);
-                    return Future.failedFuture(new AgentException(500, "cannot start the instance", rootMessage(e)));
+                    return Future.failedFuture(new ApiException(500, "cannot start the instance", rootMessage(e)));
                 })
                 .map(process -> {
                     int port = p.port();
@@ -478,13 +472,13 @@ public final class Agent {
 
     private void poll(Running r, Promise<Void> ready, long deadline) {
         if (!r.process.isAlive()) {
-            ready.tryFail(new AgentException(422, "instance exited before it was ready",
+            ready.tryFail(new ApiException(422, "instance exited before it was ready",
                     "exit code " + r.process.exitValue() + "; its last lines: " + String.join(" | ", logs.lastLines(r.function, r.request.instanceId(), 20))));
             return;
         }
         if (System.nanoTime() > deadline) {
             kill(r);
-            ready.tryFail(new AgentException(504, "instance not ready in time", "no answer on /_/health within " + config.readyTimeout()));
+            ready.tryFail(new ApiException(504, "instance not ready in time", "no answer on /_/health within " + config.readyTimeout()));
             return;
         }
         client.get(r.port, "127.0.0.1", "/_/health").timeout(1000).send().onComplete(ar -> {
@@ -496,7 +490,7 @@ public final class Agent {
                 }
                 if (status == 500 || status == 422) {
                     kill(r);
-                    ready.tryFail(new AgentException(422, "function failed to load", describe(ar.result().bodyAsString())));
+                    ready.tryFail(new ApiException(422, "function failed to load", describe(ar.result().bodyAsString())));
                     return;
                 }
             }
@@ -511,19 +505,19 @@ public final class Agent {
 
     Future<InstanceInfo> specialize(String id, SpecializeRequest req) {
         Running r = instances.get(id);
-        if (r == null) return Future.failedFuture(new AgentException(404, "no such instance", id));
-        if (r.request.runtime() == Runtime.HTTP) return Future.failedFuture(new AgentException(409, "cannot specialize", "an http instance serves one function from its start"));
-        if (r.function != null) return Future.failedFuture(new AgentException(409, "already specialized", r.function));
+        if (r == null) return Future.failedFuture(new ApiException(404, "no such instance", id));
+        if (r.request.runtime() == Runtime.HTTP) return Future.failedFuture(new ApiException(409, "cannot specialize", "an http instance serves one function from its start"));
+        if (r.function != null) return Future.failedFuture(new ApiException(409, "already specialized", r.function));
         Future<Path> code = req.code() == null ? Future.succeededFuture(null)
                 : Future.fromCompletionStage(codes.codePath(req.code(), r.request.runtime(), req.packagesUrl()), vertx.getOrCreateContext())
-                        .recover(e -> Future.failedFuture(new AgentException(422, "cannot prepare the code", rootMessage(e))));
+                        .recover(e -> Future.failedFuture(new ApiException(422, "cannot prepare the code", rootMessage(e))));
         r.state = "specializing";
         return code.compose(shared -> vertx.executeBlocking(() -> {
             try {
                 sandbox.limit(r.confinement, limits(r.request.runtime(), req.memoryMegabytes(), req.cpuMillis()));
                 return sandbox.privateCode(r.confinement, shared);
             } catch (IOException e) {
-                throw new AgentException(500, "cannot give the instance its code", rootMessage(e));
+                throw new ApiException(500, "cannot give the instance its code", rootMessage(e));
             }
         }, false)).compose(path -> {
             Map<String, Object> body = new LinkedHashMap<>();
@@ -535,7 +529,7 @@ public final class Agent {
             if (!req.variables().isEmpty()) body.put("env", req.variables());
             return client.post(r.port, "127.0.0.1", "/_/specialize").putHeader("Content-Type", "application/json").putHeader(InstanceSecret.HEADER, r.secret)
                     .sendBuffer(Buffer.buffer(Json.writeBytes(body)))
-                    .recover(e -> Future.failedFuture(new AgentException(502, "instance unreachable", rootMessage(e))));
+                    .recover(e -> Future.failedFuture(new ApiException(502, "instance unreachable", rootMessage(e))));
         }).compose(resp -> {
             if (resp.statusCode() == 200) {
                 r.function = req.function();
@@ -544,7 +538,7 @@ public final class Agent {
             }
             r.state = "ready";
             int status = resp.statusCode() == 422 || resp.statusCode() == 409 ? resp.statusCode() : 502;
-            return Future.failedFuture(new AgentException(status, "specialization failed", describe(resp.bodyAsString())));
+            return Future.failedFuture(new ApiException(status, "specialization failed", describe(resp.bodyAsString())));
         }, e -> {
             r.state = "ready";
             return Future.failedFuture(e);
@@ -557,7 +551,7 @@ public final class Agent {
      */
     Future<Void> stopInstance(String id) {
         Running r = instances.get(id);
-        if (r == null) return Future.failedFuture(new AgentException(404, "no such instance", id));
+        if (r == null) return Future.failedFuture(new ApiException(404, "no such instance", id));
         r.state = "stopping";
         r.process.descendants().forEach(ProcessHandle::destroy);
         r.process.destroy();
@@ -630,7 +624,7 @@ public final class Agent {
             resp.write(text.toString());
             resp.closeHandler(v -> read.getValue().ifPresent(Runnable::run));
             if (resp.closed()) read.getValue().ifPresent(Runnable::run);
-        }).onFailure(e -> fail(ctx, 500, "cannot read the log", e.getMessage()));
+        }).onFailure(e -> ErrorReply.send(ctx.response(), 500, "cannot read the log", e.getMessage()));
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
@@ -658,13 +652,7 @@ public final class Agent {
             if (t instanceof UncheckedIOException && t.getMessage() != null) return t.getMessage();
             t = t.getCause();
         }
-        if (t instanceof AgentException a) return a.detail();
+        if (t instanceof ApiException a) return a.detail();
         return t.getMessage() == null ? t.toString() : t.getMessage();
     }
-
-    static void fail(RoutingContext ctx, int status, String error, String detail) {
-        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                .end(Json.write(new ApiError(error, detail)));
-    }
-
 }

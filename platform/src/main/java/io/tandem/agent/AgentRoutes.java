@@ -1,5 +1,7 @@
 package io.tandem.agent;
 
+import io.tandem.http.ApiException;
+import io.tandem.http.ErrorReply;
 import io.tandem.model.InvalidResourceException;
 import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
@@ -43,7 +45,7 @@ final class AgentRoutes {
             try {
                 req = Json.read(ctx.body().buffer().getBytes(), LaunchRequest.class);
             } catch (RuntimeException e) {
-                Agent.fail(ctx, 400, "invalid launch request", e.getMessage());
+                ErrorReply.send(ctx.response(), 400, "invalid launch request", e.getMessage());
                 return;
             }
             answer(ctx, agent.launch(req));
@@ -53,18 +55,18 @@ final class AgentRoutes {
             try {
                 req = Json.read(ctx.body().buffer().getBytes(), PrefetchRequest.class);
             } catch (RuntimeException e) {
-                Agent.fail(ctx, 400, "invalid prefetch request", e.getMessage());
+                ErrorReply.send(ctx.response(), 400, "invalid prefetch request", e.getMessage());
                 return;
             }
             agent.prefetch(req).onSuccess(v -> ctx.response().setStatusCode(204).end())
-                    .onFailure(e -> Agent.fail(ctx, 502, "cannot fetch code " + req.code().sha256(), e.getMessage()));
+                    .onFailure(e -> ErrorReply.send(ctx.response(), 502, "cannot fetch code " + req.code().sha256(), e.getMessage()));
         });
         router.post("/v1/instances/:id/specialize").handler(ctx -> {
             SpecializeRequest req;
             try {
                 req = Json.read(ctx.body().buffer().getBytes(), SpecializeRequest.class);
             } catch (RuntimeException e) {
-                Agent.fail(ctx, 400, "invalid specialize request", e.getMessage());
+                ErrorReply.send(ctx.response(), 400, "invalid specialize request", e.getMessage());
                 return;
             }
             answer(ctx, agent.specialize(ctx.pathParam("id"), req));
@@ -75,14 +77,14 @@ final class AgentRoutes {
         router.get("/v1/logs/:function").handler(ctx -> {
             String function = ctx.pathParam("function");
             if (!Names.isValid(function)) {
-                Agent.fail(ctx, 400, "invalid function name", function);
+                ErrorReply.send(ctx.response(), 400, "invalid function name", function);
                 return;
             }
             LogQuery query;
             try {
                 query = LogQuery.parse(ctx.queryParams()::get, Instant.now());
             } catch (InvalidResourceException e) {
-                Agent.fail(ctx, 400, "invalid log query", e.getMessage());
+                ErrorReply.send(ctx.response(), 400, "invalid log query", e.getMessage());
                 return;
             }
             agent.serveLog(ctx, function, query);
@@ -95,8 +97,8 @@ final class AgentRoutes {
 
     private static void error(RoutingContext ctx, Throwable e) {
         if (ctx.response().ended() || ctx.response().closed()) return;
-        if (e instanceof AgentException a) Agent.fail(ctx, a.status(), a.error(), a.detail());
-        else Agent.fail(ctx, 500, "agent error", Agent.rootMessage(e));
+        if (e instanceof ApiException a) ErrorReply.send(ctx.response(), a);
+        else ErrorReply.send(ctx.response(), 500, "agent error", Agent.rootMessage(e));
     }
 
     private static void json(RoutingContext ctx, int status, Object body) {
