@@ -1,8 +1,8 @@
 package io.tandem.agent;
 
 import io.tandem.home.TandemHome;
-import io.tandem.http.ClientConnections;
-import io.tandem.http.HeadDeadline;
+import io.tandem.http.ApiException;
+import io.tandem.model.CodeRef;
 import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
 import io.tandem.model.LogRecord;
@@ -13,37 +13,27 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerResponse;
-import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
+import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One node's agent: an HTTP API on loopback through which the executor starts, specializes, stops and lists
- * instance processes and reads their logs.
+ * One node's agent: starts, specializes, stops and lists instance processes and reads their logs, for the executor,
+ * which reaches it through {@link AgentRoutes}, an HTTP API on loopback.
  *
  * <p><b>Events.</b> The executor opens one long-lived {@code GET /v1/events} per agent and reads NDJSON
  * {@link AgentEvent}s: a heartbeat every {@code heartbeatInterval} and an {@code exited} line the moment an
@@ -52,13 +42,13 @@ import org.slf4j.LoggerFactory;
  * stream is open, exits are queued for the next one and the agent re-registers ({@code POST {executor}/v1/nodes})
  * every second, which is also how an agent joins a server that started later or restarted.
  *
- * <p><b>Threading.</b> The instance table is touched only on the agent's Vert.x context (one event loop); process
- * starts run on {@link ProcessLauncher}'s single forking thread; downloads and file reads on worker threads.
+ * <p><b>Threading.</b> The instance table and the event stream are touched only on the agent's Vert.x context (one
+ * event loop), where every package-private method here is called; process starts run on {@link ProcessLauncher}'s
+ * single forking thread; downloads and file reads on worker threads.
  */
 public final class Agent {
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
     private static final Pattern INSTANCE_ID = Pattern.compile("^[a-z0-9][a-z0-9.-]{0,120}$");
-    private static final int MAX_QUEUED_EVENTS = 10_000;
 
     /**
      * {@code heartbeatInterval} default 100 ms; {@code stopGrace}, from SIGTERM to SIGKILL, default 5 s;
@@ -94,73 +84,52 @@ public final class Agent {
         }
     }
 
-    /** Connections one local address may hold open on the agent's port (the executor needs a handful). */
-    static final int LOCAL_CONNECTIONS_CAP = 512;
-    static final int RUNTIME_MEMORY_MB = 256;
-    /**
-     * Lets Tandem's runtime give a warm JVM its function's variables at specialization (the runtime's
-     * {@code ProcessVariables}, which writes the map behind {@code System.getenv}).
-     */
-    private static final List<String> RUNTIME_OPENS = List.of("--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED");
+    /** A log read: the lines a query selected, and for a follow what ends it. */
+    record LogRead(List<LogRecord> backlog, Optional<Runnable> stop) {
+    }
 
     private final Vertx vertx;
     private final Config config;
+    private final InstantSource clock;
     private final Path nodeDir;
+    private final Path pidFile;
     private final String token;
-    private final String java = ProcessHandle.current().info().command().orElse("java");
     private final ProcessLauncher launcher = new ProcessLauncher();
+    private final InstanceCommands commands;
     private final CodeCache codes;
     private final FunctionLogs logs;
     private final WebClient client;
-    private final Map<String, Running> instances = new LinkedHashMap<>();
-    private final Deque<AgentEvent> queued = new ArrayDeque<>();
+    private final Readiness readiness;
+    private final Map<String, RunningInstance> instances = new LinkedHashMap<>();
+    private final EventStream events;
     private final Promise<Void> lost = Promise.promise();
     private HttpServer server;
     private volatile Context context;
-    private HttpServerResponse stream;
-    private Instant lastStream = Instant.now();
     private long timer = -1;
-    private String runtimeClasspath;
-    private ClassDataArchive archive;
     /** Set once by {@link #start()} before the API listens; immutable and thread-safe after. */
     private volatile Sandbox sandbox;
 
-    private static final class Running {
-        final LaunchRequest request;
-        final Process process;
-        final int port;
-        /** What the instance obeys; null for an http instance. */
-        final String secret;
-        final Sandbox.Confinement confinement;
-        /** Written on the agent's context when the instance is specialized; read by its log pumps. */
-        volatile String function;
-        String state = "starting";
-
-        Running(LaunchRequest request, Process process, int port, String secret, Sandbox.Confinement confinement) {
-            this.request = request;
-            this.process = process;
-            this.port = port;
-            this.secret = secret;
-            this.confinement = confinement;
-            this.function = request.function();
-        }
-
-        InstanceInfo info() {
-            return new InstanceInfo(request.instanceId(), request.environment(), function, "127.0.0.1", port, process.pid(), state, secret);
-        }
+    public Agent(Vertx vertx, Config config) {
+        this(vertx, config, InstantSource.system());
     }
 
-    public Agent(Vertx vertx, Config config) {
+    /** {@code clock} stamps the events and times the executor's absence and each instance's readiness. */
+    public Agent(Vertx vertx, Config config, InstantSource clock) {
         this.vertx = vertx;
         this.config = config;
+        this.clock = clock;
+        this.events = new EventStream(clock.instant());
         this.nodeDir = config.home().nodeDir(config.name());
+        this.pidFile = nodeDir.resolve("instances.pids");
         this.token = config.home().readToken();
+        this.commands = new InstanceCommands(config.home(), () -> sandbox);
         this.codes = new CodeCache(nodeDir.resolve("code"), token, r -> vertx.executeBlocking(() -> {
             r.run();
             return null;
         }));
         this.logs = new FunctionLogs(nodeDir.resolve("logs"), config.name(), config.logCapBytes());
         this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(false).setConnectTimeout(2000));
+        this.readiness = new Readiness(vertx, client, clock, config.readyTimeout(), logs);
     }
 
     /** Kills leftovers of an earlier agent of this node, binds the API and starts registering with the executor. */
@@ -168,38 +137,30 @@ public final class Agent {
         return vertx.executeBlocking(() -> {
             Files.createDirectories(nodeDir.resolve("logs"));
             Files.createDirectories(nodeDir.resolve("code"));
-            PidFile.killLeftovers(nodeDir.resolve("instances.pids"));
+            PidFile.killLeftovers(pidFile);
             sandbox = Sandbox.open(config.home().root(), nodeDir, config.name(), System.getenv(Sandbox.ISOLATION_ENV));
             sandbox.clearLeftoverGroups();
-            if (sandbox.separateUsers()) Sandbox.requireReadableByAll(runtimeClasspath(), java);
+            if (sandbox.separateUsers()) Sandbox.requireReadableByAll(commands.runtimeClasspath(), commands.java());
             log.info("agent {}: instances run as {}, limited by {}", config.name(),
                     sandbox.separateUsers() ? "users of their own" : "the agent's user",
                     sandbox.cgroupVersion().map(v -> "control groups " + v.name().toLowerCase()).orElse("rlimits"));
             return null;
         }).compose(v -> {
             context = Vertx.currentContext();
-            Router router = Router.router(vertx);
-            router.route("/v1/*").handler(this::authorize);
-            router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(1 << 20));
-            new AgentRoutes(this).register(router);
-            // Its clients are this machine's executor and CLI: the same head deadline as every port, and a cap per client.
-            HttpServer http = vertx.createHttpServer(HeadDeadline.options());
-            http.requestHandler(HeadDeadline.install(vertx, http, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE,
-                    ClientConnections.capped(LOCAL_CONNECTIONS_CAP), router));
-            return http.listen(config.port(), config.host());
+            return new AgentRoutes(vertx, this, clock).listen(config.host(), config.port(), token);
         }).map(s -> {
             server = s;
             timer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> tick());
             register();
-            archive().ensure();
+            commands.archive().ensure();
             log.info("agent {} listening on {}", config.name(), url());
             return this;
         });
     }
 
-    /** Whether the executor holds the event stream now. On the agent's context, which owns the stream. */
+    /** Whether the executor holds the event stream now. */
     boolean streaming() {
-        return stream != null;
+        return events.isOpen();
     }
 
     /** The agent's API base URL. */
@@ -230,52 +191,24 @@ public final class Agent {
                 .onComplete(ar -> launcher.close()).mapEmpty();
     }
 
-    private void authorize(RoutingContext ctx) {
-        String auth = ctx.request().getHeader("Authorization");
-        if (!TandemHome.bearerMatches(auth, token)) {
-            fail(ctx, 401, "unauthorized", "missing or wrong bearer token");
-            return;
-        }
-        ctx.next();
-    }
-
     // ---- events ------------------------------------------------------------------------------------------
 
-    void openStream(RoutingContext ctx) {
-        if (stream != null) stream.end();
-        HttpServerResponse r = ctx.response().setChunked(true).putHeader("Content-Type", "application/x-ndjson");
-        stream = r;
-        lastStream = Instant.now();
-        r.closeHandler(v -> {
-            if (stream == r) {
-                stream = null;
-                lastStream = Instant.now();
-            }
-        });
-        write(AgentEvent.heartbeat(config.name(), Instant.now()));
-        while (!queued.isEmpty() && stream != null) write(queued.poll());
+    /** Makes {@code sink} the event stream, ending any earlier one; it gets a heartbeat and what was queued. */
+    void attach(EventStream.Sink sink) {
+        events.attach(sink, AgentEvent.heartbeat(config.name(), clock.instant()), clock.instant());
     }
 
-    private void emit(AgentEvent e) {
-        if (stream == null) {
-            if (queued.size() >= MAX_QUEUED_EVENTS) queued.poll();
-            queued.add(e);
-        } else {
-            write(e);
-        }
-    }
-
-    private void write(AgentEvent e) {
-        stream.write(Buffer.buffer(Json.write(e) + "\n"));
+    void detach(EventStream.Sink sink) {
+        events.detach(sink, clock.instant());
     }
 
     private void tick() {
-        if (stream != null) {
-            write(AgentEvent.heartbeat(config.name(), Instant.now()));
-            lastStream = Instant.now();
+        Instant now = clock.instant();
+        if (events.isOpen()) {
+            events.heartbeat(AgentEvent.heartbeat(config.name(), now), now);
             return;
         }
-        Duration without = Duration.between(lastStream, Instant.now());
+        Duration without = events.closedFor(now);
         if (config.exitWhenExecutorLost() && without.compareTo(config.executorLossLimit()) > 0) {
             lost.tryComplete();
             return;
@@ -301,69 +234,64 @@ public final class Agent {
     // ---- instances ---------------------------------------------------------------------------------------
 
     List<InstanceInfo> list() {
-        return instances.values().stream().map(Running::info).toList();
+        return instances.values().stream().map(RunningInstance::info).toList();
     }
 
     static boolean validId(String id) {
         return id != null && INSTANCE_ID.matcher(id).matches();
     }
 
-    /** Launches and waits until the instance is ready; fails with {@link AgentException} carrying the HTTP status. */
+    /** Launches and waits until the instance is ready; fails with {@link ApiException} carrying the HTTP status. */
     Future<InstanceInfo> launch(LaunchRequest req) {
-        if (!validId(req.instanceId())) return Future.failedFuture(new AgentException(400, "invalid instance id", String.valueOf(req.instanceId())));
-        if (req.runtime() == null) return Future.failedFuture(new AgentException(400, "missing runtime", "use java, exec or http"));
-        if (instances.containsKey(req.instanceId())) return Future.failedFuture(new AgentException(409, "instance exists", req.instanceId()));
-        Future<Path> code = req.code() == null ? Future.succeededFuture(null)
-                : Future.fromCompletionStage(codes.codePath(req.code(), req.runtime(), req.packagesUrl()), vertx.getOrCreateContext())
-                        .recover(e -> Future.failedFuture(new AgentException(422, "cannot prepare the code", rootMessage(e))));
-        return code.compose(path -> startProcess(req, path)).compose(running -> awaitReady(running).map(v -> {
-            running.state = "ready";
-            return running.info();
-        }));
+        if (!validId(req.instanceId())) return Future.failedFuture(new ApiException(400, "invalid instance id", String.valueOf(req.instanceId())));
+        if (req.runtime() == null) return Future.failedFuture(new ApiException(400, "missing runtime", "use java, exec or http"));
+        if (instances.containsKey(req.instanceId())) return Future.failedFuture(new ApiException(409, "instance exists", req.instanceId()));
+        return sharedCode(req.code(), req.runtime(), req.packagesUrl()).compose(path -> startProcess(req, path))
+                .compose(running -> readiness.await(running).map(v -> {
+                    running.state = "ready";
+                    return running.info();
+                }));
+    }
+
+    /** The package in this node's code cache; none without a package. */
+    private Future<Path> sharedCode(CodeRef code, Runtime runtime, String packagesUrl) {
+        if (code == null) return Future.succeededFuture(null);
+        return Future.fromCompletionStage(codes.codePath(code, runtime, packagesUrl), vertx.getOrCreateContext())
+                .recover(e -> Future.failedFuture(new ApiException(422, "cannot prepare the code", Causes.root(e))));
     }
 
     /** A launch's confinement and its command, made off the event loop (it copies the function's code). */
     private record Prepared(Sandbox.Confinement confinement, ProcessBuilder builder, int port) {
     }
 
-    private Future<Running> startProcess(LaunchRequest req, Path sharedCode) {
-        Future<Prepared> prepared = vertx.executeBlocking(() -> {
-            Sandbox.Confinement c;
-            try {
-                c = sandbox.confine(req.instanceId(), limits(req.runtime(), req.memoryMegabytes(), req.cpuMillis()));
-            } catch (IOException | RuntimeException e) {
-                throw new AgentException(500, "cannot confine the instance", rootMessage(e));
-            }
-            try {
-                Path code = sandbox.privateCode(c, sharedCode);
-                int port = freePort();
-                ProcessBuilder pb = new ProcessBuilder(sandbox.wrap(c, argv(req, code)));
-                if (c.dir() != null) pb.directory(c.dir().toFile());
-                Map<String, String> env = pb.environment();
-                env.clear();
-                env.putAll(baseEnvironment(System.getenv(), c.dir()));
-                env.putAll(req.variables());
-                env.put("PORT", Integer.toString(port));
-                env.putAll(instanceEnv(req.runtime(), req.function(), code, req.entrypoint(), req.command(), req.timeout()));
-                return new Prepared(c, pb, port);
-            } catch (IOException | RuntimeException e) {
-                sandbox.release(c);
-                throw new AgentException(400, "cannot build the instance command", rootMessage(e));
-            }
-        }, false);
+    private Prepared prepare(LaunchRequest req, Path sharedCode) {
+        Sandbox.Confinement c;
+        try {
+            c = sandbox.confine(req.instanceId(), InstanceCommands.limits(req.runtime(), req.memoryMegabytes(), req.cpuMillis()));
+        } catch (IOException | RuntimeException e) {
+            throw new ApiException(500, "cannot confine the instance", Causes.root(e));
+        }
+        try {
+            Path code = sandbox.privateCode(c, sharedCode);
+            int port = InstanceCommands.freePort();
+            return new Prepared(c, commands.process(req, c, code, port), port);
+        } catch (IOException | RuntimeException e) {
+            sandbox.release(c);
+            throw new ApiException(400, "cannot build the instance command", Causes.root(e));
+        }
+    }
+
+    private Future<RunningInstance> startProcess(LaunchRequest req, Path sharedCode) {
+        Future<Prepared> prepared = vertx.executeBlocking(() -> prepare(req, sharedCode), false);
         // The instance obeys whoever holds its secret: handed over on its standard input, never in its environment.
         String secret = req.runtime() == Runtime.HTTP ? null : InstanceSecret.generate();
         return prepared.compose(p -> Future.fromCompletionStage(launcher.start(p.builder(), secret), vertx.getOrCreateContext())
                 .recover(e -> {
-                    vertx.executeBlocking(() -> {
-                        sandbox.release(p.confinement());
-                        return null;
-                    }, false);
-                    return Future.failedFuture(new AgentException(500, "cannot start the instance", rootMessage(e)));
+                    release(p.confinement());
+                    return Future.failedFuture(new ApiException(500, "cannot start the instance", Causes.root(e)));
                 })
                 .map(process -> {
-                    int port = p.port();
-                    Running r = new Running(req, process, port, secret, p.confinement());
+                    RunningInstance r = new RunningInstance(req, process, p.port(), secret, p.confinement());
                     LogPump.start(process.getInputStream(), req.instanceId(), "stdout", () -> r.function, logs);
                     LogPump.start(process.getErrorStream(), req.instanceId(), "stderr", () -> r.function, logs);
                     instances.put(req.instanceId(), r);
@@ -373,135 +301,19 @@ public final class Agent {
                 }));
     }
 
-    /**
-     * An instance's limits: the function's memory for what it runs, plus {@value #RUNTIME_MEMORY_MB} MiB for Tandem's
-     * runtime JVM in a java or exec instance (its own heap, metaspace and code cache).
-     */
-    private static Cgroups.Limits limits(Runtime runtime, int memoryMegabytes, int cpuMillis) {
-        long mb = memoryMegabytes == 0 ? 0 : memoryMegabytes + (runtime == Runtime.HTTP ? 0 : RUNTIME_MEMORY_MB);
-        return new Cgroups.Limits(mb << 20, cpuMillis, Sandbox.DEFAULT_PIDS);
+    private void exited(RunningInstance r) {
+        int code = r.process.exitValue();
+        if (instances.remove(r.id(), r)) savePids();
+        log.info("instance {} exited with {}", r.id(), code);
+        release(r.confinement); // what it forked goes with it
+        events.emit(AgentEvent.exited(config.name(), r.id(), code, clock.instant()));
     }
 
-    private void exited(Running r) {
-        int code = r.process.exitValue();
-        if (instances.remove(r.request.instanceId(), r)) savePids();
-        log.info("instance {} exited with {}", r.request.instanceId(), code);
+    private void release(Sandbox.Confinement confinement) {
         vertx.executeBlocking(() -> {
-            sandbox.release(r.confinement); // what it forked goes with it
+            sandbox.release(confinement);
             return null;
         }, false);
-        emit(AgentEvent.exited(config.name(), r.request.instanceId(), code, Instant.now()));
-    }
-
-    private List<String> argv(LaunchRequest req, Path code) {
-        String codePath = code == null ? null : code.toString();
-        return switch (req.runtime()) {
-            // A java environment's own command replaces the runtime's launch line (an instance that speaks the same
-            // protocol); an exec environment's command is what the runtime runs per request.
-            // No -XX:TieredStopAtLevel=1 by default. Measured on this 2-core machine with the real runtime and a Lambda
-            // handler (5 runs each): JVM start to healthy ~520 ms with it against ~730 ms without, but specialization
-            // (~21 ms) and the first call (~14 ms) the same. The warm pool hides the start, while C1-only code caps a
-            // long-running instance's peak throughput. An environment can still add it to jvmOptions.
-            case JAVA, EXEC -> {
-                if (req.runtime() == Runtime.JAVA && req.command() != null) yield CommandTemplate.expand(req.command(), codePath, java);
-                List<String> argv = new ArrayList<>();
-                argv.add(java);
-                argv.addAll(archive().options()); // before the environment's options, which may turn it off (-Xshare:off)
-                argv.addAll(RUNTIME_OPENS);
-                argv.addAll(req.jvmOptions());
-                argv.addAll(List.of("-cp", runtimeClasspath(), "io.tandem.runtime.Main", req.runtime().wireName()));
-                yield argv;
-            }
-            case HTTP -> {
-                if (req.command() != null) yield CommandTemplate.expand(req.command(), codePath, java);
-                if (codePath == null) throw new IllegalArgumentException("an http instance needs a command or code");
-                yield List.of(codePath);
-            }
-        };
-    }
-
-    /**
-     * What an instance's environment starts from, before the function's own variables: the agent's {@code PATH}, locale,
-     * time zone and temporary directory, and {@code HOME} (the instance's private directory, or the agent's when
-     * instances share its user). Nothing else of the server's environment passes: an instance runs other people's
-     * code, which must not learn where Tandem keeps its state (TANDEM_HOME, with the token and the store), how it is
-     * configured, nor the secrets a deployment keeps in the server's environment. A function declares what it needs
-     * in its spec's {@code env}.
-     */
-    static Map<String, String> baseEnvironment(Map<String, String> agent, Path home) {
-        Map<String, String> env = new LinkedHashMap<>();
-        env.put("PATH", agent.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
-        agent.forEach((name, value) -> {
-            if (name.equals("LANG") || name.equals("LANGUAGE") || name.startsWith("LC_") || name.equals("TZ") || name.equals("TMPDIR")) {
-                env.put(name, value);
-            }
-        });
-        String userHome = home != null ? home.toString() : agent.get("HOME");
-        if (userHome != null) env.put("HOME", userHome);
-        return env;
-    }
-
-    private Map<String, String> instanceEnv(Runtime runtime, String function, Path code, String entrypoint, String command, Duration timeout) {
-        Map<String, String> env = new LinkedHashMap<>();
-        if (function == null) return env;
-        env.put("TANDEM_FUNCTION", function);
-        if (code != null) env.put("TANDEM_CODE", code.toString());
-        if (entrypoint != null) env.put("TANDEM_ENTRYPOINT", entrypoint);
-        if (runtime == Runtime.EXEC) env.put("TANDEM_COMMAND", Json.write(execCommand(command, code)));
-        if (timeout != null) env.put("TANDEM_TIMEOUT_MS", Long.toString(timeout.toMillis()));
-        return env;
-    }
-
-    private List<String> execCommand(String command, Path code) {
-        String codePath = code == null ? null : code.toString();
-        return command != null ? CommandTemplate.expand(command, codePath, java) : List.of(String.valueOf(codePath));
-    }
-
-    private synchronized String runtimeClasspath() {
-        if (runtimeClasspath == null) runtimeClasspath = RuntimeClasspath.of(RuntimeClasspath.libDir());
-        return runtimeClasspath;
-    }
-
-    private synchronized ClassDataArchive archive() {
-        // Instances of users of their own cannot read root's cache: the archive then lives where they can.
-        Path cache = sandbox != null && sandbox.separateUsers() ? Sandbox.sharedDir(config.home().root()).resolve("cds") : ClassDataArchive.defaultCacheDir();
-        if (archive == null) archive = new ClassDataArchive(cache, java, runtimeClasspath());
-        return archive;
-    }
-
-    private Future<Void> awaitReady(Running r) {
-        Promise<Void> ready = Promise.promise();
-        long deadline = System.nanoTime() + config.readyTimeout().toNanos();
-        poll(r, ready, deadline);
-        return ready.future();
-    }
-
-    private void poll(Running r, Promise<Void> ready, long deadline) {
-        if (!r.process.isAlive()) {
-            ready.tryFail(new AgentException(422, "instance exited before it was ready",
-                    "exit code " + r.process.exitValue() + "; its last lines: " + String.join(" | ", logs.lastLines(r.function, r.request.instanceId(), 20))));
-            return;
-        }
-        if (System.nanoTime() > deadline) {
-            kill(r);
-            ready.tryFail(new AgentException(504, "instance not ready in time", "no answer on /_/health within " + config.readyTimeout()));
-            return;
-        }
-        client.get(r.port, "127.0.0.1", "/_/health").timeout(1000).send().onComplete(ar -> {
-            if (ar.succeeded()) {
-                int status = ar.result().statusCode();
-                if (status == 200 || r.request.runtime() == Runtime.HTTP) {
-                    ready.tryComplete();
-                    return;
-                }
-                if (status == 500 || status == 422) {
-                    kill(r);
-                    ready.tryFail(new AgentException(422, "function failed to load", describe(ar.result().bodyAsString())));
-                    return;
-                }
-            }
-            vertx.setTimer(20, id -> poll(r, ready, deadline));
-        });
     }
 
     /** Fetches a package into this node's code cache; completes when it is there. */
@@ -510,41 +322,31 @@ public final class Agent {
     }
 
     Future<InstanceInfo> specialize(String id, SpecializeRequest req) {
-        Running r = instances.get(id);
-        if (r == null) return Future.failedFuture(new AgentException(404, "no such instance", id));
-        if (r.request.runtime() == Runtime.HTTP) return Future.failedFuture(new AgentException(409, "cannot specialize", "an http instance serves one function from its start"));
-        if (r.function != null) return Future.failedFuture(new AgentException(409, "already specialized", r.function));
-        Future<Path> code = req.code() == null ? Future.succeededFuture(null)
-                : Future.fromCompletionStage(codes.codePath(req.code(), r.request.runtime(), req.packagesUrl()), vertx.getOrCreateContext())
-                        .recover(e -> Future.failedFuture(new AgentException(422, "cannot prepare the code", rootMessage(e))));
+        RunningInstance r = instances.get(id);
+        if (r == null) return Future.failedFuture(new ApiException(404, "no such instance", id));
+        if (r.request.runtime() == Runtime.HTTP) return Future.failedFuture(new ApiException(409, "cannot specialize", "an http instance serves one function from its start"));
+        if (r.function != null) return Future.failedFuture(new ApiException(409, "already specialized", r.function));
+        Future<Path> code = sharedCode(req.code(), r.request.runtime(), req.packagesUrl());
         r.state = "specializing";
         return code.compose(shared -> vertx.executeBlocking(() -> {
             try {
-                sandbox.limit(r.confinement, limits(r.request.runtime(), req.memoryMegabytes(), req.cpuMillis()));
+                sandbox.limit(r.confinement, InstanceCommands.limits(r.request.runtime(), req.memoryMegabytes(), req.cpuMillis()));
                 return sandbox.privateCode(r.confinement, shared);
             } catch (IOException e) {
-                throw new AgentException(500, "cannot give the instance its code", rootMessage(e));
+                throw new ApiException(500, "cannot give the instance its code", Causes.root(e));
             }
-        }, false)).compose(path -> {
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("function", req.function());
-            if (path != null) body.put("code", path.toString());
-            if (req.entrypoint() != null) body.put("entrypoint", req.entrypoint());
-            if (r.request.runtime() == Runtime.EXEC) body.put("command", execCommand(req.command(), path));
-            if (req.timeout() != null) body.put("timeoutMs", req.timeout().toMillis());
-            if (!req.variables().isEmpty()) body.put("env", req.variables());
-            return client.post(r.port, "127.0.0.1", "/_/specialize").putHeader("Content-Type", "application/json").putHeader(InstanceSecret.HEADER, r.secret)
-                    .sendBuffer(Buffer.buffer(Json.writeBytes(body)))
-                    .recover(e -> Future.failedFuture(new AgentException(502, "instance unreachable", rootMessage(e))));
-        }).compose(resp -> {
+        }, false)).compose(path -> client.post(r.port, "127.0.0.1", "/_/specialize").putHeader("Content-Type", "application/json")
+                .putHeader(InstanceSecret.HEADER, r.secret)
+                .sendBuffer(Buffer.buffer(Json.writeBytes(commands.specialization(r.request.runtime(), req, path))))
+                .recover(e -> Future.failedFuture(new ApiException(502, "instance unreachable", Causes.root(e))))
+        ).compose(resp -> {
+            r.state = "ready";
             if (resp.statusCode() == 200) {
                 r.function = req.function();
-                r.state = "ready";
                 return Future.succeededFuture(r.info());
             }
-            r.state = "ready";
             int status = resp.statusCode() == 422 || resp.statusCode() == 409 ? resp.statusCode() : 502;
-            return Future.failedFuture(new AgentException(status, "specialization failed", describe(resp.bodyAsString())));
+            return Future.failedFuture(new ApiException(status, "specialization failed", Causes.describe(resp.bodyAsString())));
         }, e -> {
             r.state = "ready";
             return Future.failedFuture(e);
@@ -556,12 +358,12 @@ public final class Agent {
      * instance is no longer listed (its exit event follows on its own).
      */
     Future<Void> stopInstance(String id) {
-        Running r = instances.get(id);
-        if (r == null) return Future.failedFuture(new AgentException(404, "no such instance", id));
+        RunningInstance r = instances.get(id);
+        if (r == null) return Future.failedFuture(new ApiException(404, "no such instance", id));
         r.state = "stopping";
         r.process.descendants().forEach(ProcessHandle::destroy);
         r.process.destroy();
-        long t = vertx.setTimer(config.stopGrace().toMillis(), x -> kill(r));
+        long t = vertx.setTimer(config.stopGrace().toMillis(), x -> r.kill());
         return Future.fromCompletionStage(r.process.onExit(), vertx.getOrCreateContext())
                 .onComplete(ar -> {
                     vertx.cancelTimer(t);
@@ -569,102 +371,22 @@ public final class Agent {
                 }).mapEmpty();
     }
 
-    private static void kill(Running r) {
-        r.process.descendants().forEach(ProcessHandle::destroyForcibly);
-        r.process.destroyForcibly();
-    }
-
     private void savePids() {
-        Map<Long, Instant> pids = new LinkedHashMap<>();
-        for (Running r : instances.values()) {
-            pids.put(r.process.pid(), r.process.info().startInstant().orElse(null));
-        }
-        PidFile.write(nodeDir.resolve("instances.pids"), pids);
+        PidFile.write(pidFile, instances.values().stream().map(r -> r.process).toList());
     }
 
     // ---- logs --------------------------------------------------------------------------------------------
 
     /**
-     * Writes the function's log lines on this node that {@code query} selects as NDJSON {@link LogRecord}s; when
-     * following, then a {@code {"live":true}} line, then each new line until the client goes away. A follower too
-     * slow to take the lines loses some rather than holding them: the response says how many were dropped.
+     * The function's log lines on this node that {@code query} selects; when following, {@code live} then gets each
+     * new line, on a thread of the log's own, until the read's {@code stop} runs.
      */
-    void serveLog(RoutingContext ctx, String function, LogQuery query) {
-        HttpServerResponse resp = ctx.response().setChunked(true).putHeader("Content-Type", "application/x-ndjson");
-        Context here = vertx.getOrCreateContext();
-        long[] dropped = {0};
-        List<LogRecord> early = new ArrayList<>(); // lines that came while the backlog was read: sent after it
-        boolean[] backlogSent = {false};
-        Consumer<LogRecord> live = r -> here.runOnContext(v -> {
-            if (resp.closed() || resp.ended()) return;
-            if (!backlogSent[0]) {
-                early.add(r);
-                return;
-            }
-            if (resp.writeQueueFull()) {
-                dropped[0]++;
-                return;
-            }
-            if (dropped[0] > 0) {
-                resp.write(Json.write(new LogRecord(r.time(), function, "-", config.name(), "agent", dropped[0] + " lines dropped: the reader was too slow")) + "\n");
-                dropped[0] = 0;
-            }
-            resp.write(Json.write(r) + "\n");
-        });
-        vertx.executeBlocking(() -> {
+    Future<LogRead> readLog(String function, LogQuery query, Consumer<LogRecord> live) {
+        return vertx.executeBlocking(() -> {
             List<LogRecord> backlog = new ArrayList<>();
             Runnable stop = query.follow() ? logs.follow(function, query, live, backlog) : null;
             if (!query.follow()) backlog.addAll(logs.read(function, query));
-            return Map.entry(backlog, Optional.ofNullable(stop));
-        }).onSuccess(read -> {
-            StringBuilder text = new StringBuilder();
-            for (LogRecord r : read.getKey()) text.append(Json.write(r)).append('\n');
-            if (!query.follow()) {
-                resp.end(text.toString());
-                return;
-            }
-            text.append("{\"live\":true}\n");
-            for (LogRecord r : early) text.append(Json.write(r)).append('\n');
-            early.clear();
-            backlogSent[0] = true;
-            resp.write(text.toString());
-            resp.closeHandler(v -> read.getValue().ifPresent(Runnable::run));
-            if (resp.closed()) read.getValue().ifPresent(Runnable::run);
-        }).onFailure(e -> fail(ctx, 500, "cannot read the log", e.getMessage()));
+            return new LogRead(backlog, Optional.ofNullable(stop));
+        });
     }
-
-    // ---- helpers -----------------------------------------------------------------------------------------
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    /** An instance's {@code {"error","detail"}} body as one line; any other body as it is. */
-    static String describe(String body) {
-        try {
-            ApiError e = Json.MAPPER.readValue(body, ApiError.class);
-            if (e.error() == null) return body;
-            return e.detail() == null || e.detail().isBlank() ? e.error() : e.error() + ": " + e.detail();
-        } catch (IOException | RuntimeException notJson) {
-            return body;
-        }
-    }
-
-    static String rootMessage(Throwable e) {
-        Throwable t = e;
-        while ((t instanceof CompletionException || t instanceof UncheckedIOException) && t.getCause() != null) {
-            if (t instanceof UncheckedIOException && t.getMessage() != null) return t.getMessage();
-            t = t.getCause();
-        }
-        if (t instanceof AgentException a) return a.detail();
-        return t.getMessage() == null ? t.toString() : t.getMessage();
-    }
-
-    static void fail(RoutingContext ctx, int status, String error, String detail) {
-        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json")
-                .end(Json.write(new ApiError(error, detail)));
-    }
-
 }

@@ -1,27 +1,13 @@
 package io.tandem.agent;
 
-/** A refusal of the agent's API, with the HTTP status and the JSON {@code error} and {@code detail} it answers. */
-public final class AgentException extends RuntimeException {
-    private final int status;
-    private final String error;
-    private final String detail;
+import io.tandem.http.ApiException;
 
+/**
+ * A refusal of the agent's API as its client sees it: the HTTP status and the JSON {@code error} and {@code detail}
+ * the agent answered. The agent itself throws plain {@link ApiException}s.
+ */
+public final class AgentException extends ApiException {
     public AgentException(int status, String error, String detail) {
-        super(error + (detail == null || detail.isBlank() ? "" : ": " + detail));
-        this.status = status;
-        this.error = error;
-        this.detail = detail;
-    }
-
-    public int status() {
-        return status;
-    }
-
-    public String error() {
-        return error;
-    }
-
-    public String detail() {
-        return detail;
+        super(status, error, detail);
     }
 }

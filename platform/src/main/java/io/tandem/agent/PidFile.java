@@ -5,7 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.Map;
+import java.util.Collection;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,9 +21,13 @@ final class PidFile {
     private PidFile() {
     }
 
-    static void write(Path file, Map<Long, Instant> pids) {
+    /** Replaces the file with one line for each of {@code processes}. */
+    static void write(Path file, Collection<Process> processes) {
         StringBuilder sb = new StringBuilder();
-        pids.forEach((pid, start) -> sb.append(pid).append(' ').append(start == null ? "-" : start.toString()).append('\n'));
+        for (Process p : processes) {
+            Instant start = p.info().startInstant().orElse(null);
+            sb.append(p.pid()).append(' ').append(start == null ? "-" : start.toString()).append('\n');
+        }
         TandemHome.writeAtomically(file, sb.toString());
     }
 

@@ -1,27 +1,11 @@
 package io.tandem.client;
 
-/** The server refused or failed a request; {@code error} and {@code detail} are its JSON error body. */
-public final class ApiException extends RuntimeException {
-    private final int status;
-    private final String error;
-    private final String detail;
-
+/**
+ * The server refused or failed a request; {@code error} and {@code detail} are its JSON error body. The client's name
+ * for {@link io.tandem.http.ApiException}, which callers may catch instead.
+ */
+public final class ApiException extends io.tandem.http.ApiException {
     public ApiException(int status, String error, String detail) {
-        super(detail == null || detail.isBlank() ? error : error + ": " + detail);
-        this.status = status;
-        this.error = error;
-        this.detail = detail;
-    }
-
-    public int status() {
-        return status;
-    }
-
-    public String error() {
-        return error;
-    }
-
-    public String detail() {
-        return detail;
+        super(status, error, detail);
     }
 }

@@ -1,6 +1,7 @@
 package io.tandem.controller;
 
 import io.tandem.controller.store.ResourceStore.Transaction;
+import io.tandem.http.ApiException;
 import io.tandem.model.CodeRef;
 import io.tandem.model.Environment;
 import io.tandem.model.EnvironmentSpec;

@@ -1,5 +1,6 @@
 package io.tandem.controller;
 
+import io.tandem.http.ApiException;
 import io.tandem.model.LogQuery;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;

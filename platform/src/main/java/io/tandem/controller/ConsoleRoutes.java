@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.controller.store.ResourceStore;
 import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
+import io.tandem.http.ApiException;
+import io.tandem.http.ErrorReply;
 import io.tandem.model.Json;
 import io.tandem.model.Resource.Kind;
 import io.vertx.core.Future;
@@ -96,7 +98,7 @@ final class ConsoleRoutes {
         Future.fromCompletionStage(store.submitRead(tx -> tx.get(Kind.FUNCTION, name).isPresent()), vertx.getOrCreateContext())
                 .onFailure(ctx::fail).onSuccess(exists -> {
                     if (!exists) {
-                        Replies.error(ctx, ResourceRoutes.notFound(Kind.FUNCTION, name));
+                        ErrorReply.send(ctx.response(), ResourceRoutes.notFound(Kind.FUNCTION, name));
                         return;
                     }
                     long began = System.nanoTime();
@@ -115,7 +117,7 @@ final class ConsoleRoutes {
                                 return out;
                             }))
                             .onSuccess(out -> Replies.json(ctx, 200, out))
-                            .onFailure(e -> Replies.error(ctx, new ApiException(502, "the router did not answer " + method + " " + finalPath,
+                            .onFailure(e -> ErrorReply.send(ctx.response(), new ApiException(502, "the router did not answer " + method + " " + finalPath,
                                     e.getMessage() + "; is tandem server running?")));
                 });
     }

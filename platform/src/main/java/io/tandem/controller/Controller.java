@@ -3,7 +3,10 @@ package io.tandem.controller;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tandem.controller.store.ResourceStore;
 import io.tandem.home.TandemHome;
+import io.tandem.http.ApiException;
+import io.tandem.http.BearerToken;
 import io.tandem.http.ClientConnections;
+import io.tandem.http.ErrorReply;
 import io.tandem.http.HeadDeadline;
 import io.tandem.http.Tls;
 import io.tandem.metrics.Metrics;
@@ -27,8 +30,6 @@ import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -74,7 +75,7 @@ public final class Controller {
     private final ApiMetrics apiMetrics = new ApiMetrics(metrics, () -> store, events);
     /** True from listening until stop begins: what {@code /readyz} answers. */
     private volatile boolean ready;
-    private byte[] token;
+    private BearerToken token;
 
     /** {@code clusterView} may be null (tests): status is then empty. Port 0 picks a free port. */
     public Controller(TandemHome home, Vertx vertx, String host, int port, ClusterView clusterView) {
@@ -123,7 +124,7 @@ public final class Controller {
      */
     public Future<Void> start() {
         return vertx.executeBlocking(() -> {
-            token = home.ensureToken().getBytes(StandardCharsets.UTF_8);
+            token = new BearerToken(home.ensureToken());
             // The store first: its lock keeps a second controller on this home from touching the packages.
             store = ResourceStore.open(home.dataDir());
             packages = new PackageStore(home.packagesDir(), packageConfig);
@@ -267,28 +268,26 @@ public final class Controller {
         eventRoutes.register(router, jsonBody);
         router.get("/v1/status").handler(this::status);
         router.get("/v1/functions/:name/logs").handler(this::logs);
-        router.route().handler(ctx -> Replies.error(ctx, ApiException.notFound(
+        router.route().handler(ctx -> ErrorReply.send(ctx.response(), ApiException.notFound(
                 "no API route " + ctx.request().method() + " " + ctx.request().path(), "see GET /v1/openapi.yaml for the routes")));
         router.route().failureHandler(this::failed);
         return router;
     }
 
     private void authenticate(RoutingContext ctx) {
-        String header = ctx.request().getHeader("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            ctx.response().putHeader("WWW-Authenticate", "Bearer");
-            Replies.error(ctx, new ApiException(401, "missing API token",
-                    "send 'Authorization: Bearer TOKEN' with the token in " + home.tokenFile()));
-            return;
+        switch (token.check(ctx.request().getHeader("Authorization"))) {
+            case VALID -> ctx.next();
+            case MISSING -> {
+                ctx.response().putHeader("WWW-Authenticate", "Bearer");
+                ErrorReply.send(ctx.response(), new ApiException(401, "missing API token",
+                        "send 'Authorization: Bearer TOKEN' with the token in " + home.tokenFile()));
+            }
+            case WRONG -> {
+                ctx.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+                ErrorReply.send(ctx.response(), new ApiException(401, "wrong API token",
+                        "use the token in " + home.tokenFile() + " of the server you are talking to (check TANDEM_HOME)"));
+            }
         }
-        byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-        if (!MessageDigest.isEqual(given, token)) {
-            ctx.response().putHeader("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-            Replies.error(ctx, new ApiException(401, "wrong API token",
-                    "use the token in " + home.tokenFile() + " of the server you are talking to (check TANDEM_HOME)"));
-            return;
-        }
-        ctx.next();
     }
 
     /** The executor's status, with this controller's process, so that chaos and {@code tandem status} can find it. */
@@ -314,7 +313,7 @@ public final class Controller {
         Future.fromCompletionStage(store.submitRead(tx -> tx.get(Kind.FUNCTION, name).isPresent()), vertx.getOrCreateContext())
                 .onFailure(ctx::fail).onSuccess(exists -> {
                     if (!exists) {
-                        Replies.error(ctx, ResourceRoutes.notFound(Kind.FUNCTION, name));
+                        ErrorReply.send(ctx.response(), ResourceRoutes.notFound(Kind.FUNCTION, name));
                         return;
                     }
                     ctx.response().putHeader("Content-Type", query.json() ? "application/x-ndjson" : "text/plain; charset=utf-8");
@@ -342,15 +341,15 @@ public final class Controller {
         Throwable failure = ctx.failure();
         if (failure instanceof CompletionException && failure.getCause() != null) failure = failure.getCause();
         if (failure instanceof ApiException e) {
-            Replies.error(ctx, e);
+            ErrorReply.send(ctx.response(), e);
         } else if (ctx.statusCode() == 413) {
-            Replies.error(ctx, new ApiException(413, "the request body is larger than the " + JSON_BODY_LIMIT + " bytes allowed for JSON",
+            ErrorReply.send(ctx.response(), new ApiException(413, "the request body is larger than the " + JSON_BODY_LIMIT + " bytes allowed for JSON",
                     "send one resource per request; code goes to POST /v1/packages"));
         } else if (ctx.statusCode() >= 400 && ctx.statusCode() < 500 && failure == null) {
-            Replies.error(ctx, new ApiException(ctx.statusCode(), "bad request", "see GET /v1/openapi.yaml"));
+            ErrorReply.send(ctx.response(), new ApiException(ctx.statusCode(), "bad request", "see GET /v1/openapi.yaml"));
         } else {
             log.error("{} {} failed", ctx.request().method(), ctx.request().path(), failure);
-            Replies.error(ctx, new ApiException(500, "internal error: " + (failure == null ? "unknown" : failure.getMessage()),
+            ErrorReply.send(ctx.response(), new ApiException(500, "internal error: " + (failure == null ? "unknown" : failure.getMessage()),
                     "see the server log; the request may be retried"));
         }
     }

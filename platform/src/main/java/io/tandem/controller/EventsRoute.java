@@ -1,22 +1,18 @@
 package io.tandem.controller;
 
 import io.tandem.controller.store.ResourceStore;
-import io.tandem.model.ClusterEvent;
+import io.tandem.http.ApiException;
+import io.tandem.http.Follows;
 import io.tandem.model.EventBatch;
 import io.tandem.model.Json;
 import io.tandem.model.Names;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code GET /v1/events}: the cluster events the store keeps, as a JSON list: with {@code since}, the first
@@ -33,11 +29,12 @@ final class EventsRoute {
 
     private final Vertx vertx;
     private final ResourceStore store;
-    private final Set<Runnable> enders = ConcurrentHashMap.newKeySet();
+    private final Follows follows;
 
     EventsRoute(Vertx vertx, ResourceStore store) {
         this.vertx = vertx;
         this.store = store;
+        this.follows = new Follows(vertx, WatchRoute.KEEP_ALIVE, WatchRoute.MAX_BEHIND_BYTES);
     }
 
     void register(Router router, BodyHandler jsonBody) {
@@ -75,76 +72,15 @@ final class EventsRoute {
                 return;
             }
             long from = page.events().isEmpty() ? page.after() : Math.max(page.after(), page.events().getLast().seq());
-            new Follow(context, ctx.response(), function).start(page.events(), from);
+            follows.start(ctx.response(), page.events().stream().map(Follows::line).toList(), sink -> store.subscribeEvents(from, e -> {
+                if (function == null || function.equals(e.function())) sink.accept(Follows.line(e));
+            }));
         });
-    }
-
-    /** One open follow; its fields are touched on its event loop only. */
-    private final class Follow {
-        private final Context context;
-        private final HttpServerResponse resp;
-        private final String function;
-        private final Runnable ender = this::endFromAnyThread;
-        private boolean open = true;
-        private long timer = -1;
-        private Future<AutoCloseable> subscription;
-
-        Follow(Context context, HttpServerResponse resp, String function) {
-            this.context = context;
-            this.resp = resp;
-            this.function = function;
-        }
-
-        void start(List<ClusterEvent> backlog, long after) {
-            resp.setChunked(true).putHeader("Content-Type", "application/x-ndjson").putHeader("Cache-Control", "no-store");
-            resp.setWriteQueueMaxSize(WatchRoute.MAX_BEHIND_BYTES);
-            resp.writeHead();
-            resp.closeHandler(v -> finish());
-            enders.add(ender);
-            backlog.forEach(this::send);
-            timer = vertx.setPeriodic(WatchRoute.KEEP_ALIVE.toMillis(), id -> {
-                if (open) resp.write("\n");
-            });
-            subscription = Future.fromCompletionStage(store.subscribeEvents(after, e -> {
-                if (function == null || function.equals(e.function())) context.runOnContext(v -> send(e));
-            }), context);
-            subscription.onFailure(e -> {
-                finish();
-                resp.reset();
-            });
-        }
-
-        private void send(ClusterEvent event) {
-            if (!open) return;
-            if (resp.writeQueueFull()) {
-                // Too far behind to buffer: cut it off; it resumes with since=<the last seq it saw>.
-                finish();
-                resp.reset();
-                return;
-            }
-            resp.write(Buffer.buffer(Json.writeBytes(event)).appendByte((byte) '\n'));
-        }
-
-        private void endFromAnyThread() {
-            context.runOnContext(v -> {
-                if (!open) return;
-                finish();
-                resp.end();
-            });
-        }
-
-        private void finish() {
-            if (!open) return;
-            open = false;
-            enders.remove(ender);
-            vertx.cancelTimer(timer);
-            if (subscription != null) subscription.onSuccess(EventsRoute::closeQuietly);
-        }
     }
 
     /** Ends every open follow, so that a stopping server need not wait for followers to hang up. */
     void endAll() {
-        enders.forEach(Runnable::run);
+        follows.endAll();
     }
 
     private static Long since(String text) {
@@ -176,14 +112,6 @@ final class EventsRoute {
             return n;
         } catch (NumberFormatException e) {
             throw ApiException.badRequest("invalid limit '" + text + "'", "give a whole number from 1 to " + MAX_LIMIT);
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception ignored) {
-            // closing a subscription only stops its thread
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.tandem.controller;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tandem.http.ApiException;
 import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
 import io.vertx.core.Future;

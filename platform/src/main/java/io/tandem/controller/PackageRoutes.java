@@ -1,6 +1,8 @@
 package io.tandem.controller;
 
 import io.tandem.controller.store.ResourceStore;
+import io.tandem.http.ApiException;
+import io.tandem.http.ErrorReply;
 import io.tandem.packages.PackageStore;
 import io.tandem.packages.RejectedPackageException;
 import io.vertx.core.Future;
@@ -80,7 +82,7 @@ final class PackageRoutes {
                 vertx.executeBlocking(upload::commit, true)
                         .onSuccess(stored -> Replies.json(ctx, stored.created() ? 201 : 200, stored.ref()))
                         .onFailure(e -> {
-                            if (e instanceof RejectedPackageException r) Replies.error(ctx, toApi(r));
+                            if (e instanceof RejectedPackageException r) ErrorReply.send(ctx.response(), toApi(r));
                             else ctx.fail(e);
                         });
             });
@@ -92,7 +94,7 @@ final class PackageRoutes {
         String sha = sha(ctx);
         vertx.executeBlocking(() -> packages.exists(sha) ? Files.size(packages.path(sha)) : -1L).onFailure(ctx::fail).onSuccess(size -> {
             if (size < 0) {
-                Replies.error(ctx, missing(sha));
+                ErrorReply.send(ctx.response(), missing(sha));
                 return;
             }
             HttpServerResponse resp = ctx.response().putHeader("Content-Type", "application/octet-stream")
@@ -152,12 +154,12 @@ final class PackageRoutes {
         if (req.version() == HttpVersion.HTTP_2) {
             // RFC 9113 8.1: a complete response, then RST_STREAM NO_ERROR asks the client to stop sending
             resp.endHandler(v -> resp.reset(0));
-            Replies.error(resp, e);
+            ErrorReply.send(resp, e);
             return;
         }
         resp.putHeader("Connection", "close");
         resp.endHandler(v -> lingerThenClose(req));
-        Replies.error(resp, e);
+        ErrorReply.send(resp, e);
     }
 
     /**

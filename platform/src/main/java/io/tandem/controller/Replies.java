@@ -8,10 +8,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
-/** Writing JSON replies, errors included, in the one shape the API promises. */
+/** Writing JSON replies; errors go through {@link io.tandem.http.ErrorReply}. */
 final class Replies {
     private static final ObjectWriter RESOURCE = Json.MAPPER.writerFor(Resource.class);
 
@@ -22,18 +20,6 @@ final class Replies {
         HttpServerResponse resp = ctx.response();
         if (resp.ended()) return;
         resp.setStatusCode(status).putHeader("Content-Type", "application/json").end(Buffer.buffer(Json.writeBytes(body)));
-    }
-
-    static void error(RoutingContext ctx, ApiException e) {
-        error(ctx.response(), e);
-    }
-
-    static void error(HttpServerResponse resp, ApiException e) {
-        if (resp.ended() || resp.headWritten()) return;
-        Map<String, String> body = new LinkedHashMap<>();
-        body.put("error", e.error());
-        body.put("detail", e.detail());
-        resp.setStatusCode(e.status()).putHeader("Content-Type", "application/json").end(Buffer.buffer(Json.writeBytes(body)));
     }
 
     /** A resource as a JSON tree, {@code kind} included, so a reply can add fields such as {@code status}. */

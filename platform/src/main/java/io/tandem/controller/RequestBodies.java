@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.tandem.http.ApiException;
 import io.tandem.model.InvalidResourceException;
 import io.tandem.model.Json;
 import io.tandem.model.Resource;

@@ -3,6 +3,8 @@ package io.tandem.controller;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.tandem.controller.store.ResourceStore;
+import io.tandem.http.ApiException;
+import io.tandem.http.ErrorReply;
 import io.tandem.model.Change;
 import io.tandem.model.HttpTrigger;
 import io.tandem.model.Json;
@@ -91,7 +93,7 @@ final class ResourceRoutes {
         Future<Optional<Resource>> found = Future.fromCompletionStage(store.submitRead(tx -> tx.get(kind, name)), vertx.getOrCreateContext());
         found.onSuccess(r -> {
             if (r.isEmpty()) {
-                Replies.error(ctx, notFound(kind, name));
+                ErrorReply.send(ctx.response(), notFound(kind, name));
                 return;
             }
             ObjectNode body = Replies.tree(r.get());

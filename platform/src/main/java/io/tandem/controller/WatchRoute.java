@@ -1,18 +1,17 @@
 package io.tandem.controller;
 
 import io.tandem.controller.store.ResourceStore;
-import io.tandem.model.Json;
+import io.tandem.http.ApiException;
+import io.tandem.http.ErrorReply;
+import io.tandem.http.Follows;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code GET /v1/watch[?since=REV]}: a chunked NDJSON stream of changes, one JSON object per line: the changes
@@ -26,11 +25,12 @@ final class WatchRoute {
 
     private final Vertx vertx;
     private final ResourceStore store;
-    private final Set<Runnable> enders = ConcurrentHashMap.newKeySet();
+    private final Follows follows;
 
     WatchRoute(Vertx vertx, ResourceStore store) {
         this.vertx = vertx;
         this.store = store;
+        this.follows = new Follows(vertx, KEEP_ALIVE, MAX_BEHIND_BYTES);
     }
 
     void register(Router router) {
@@ -42,83 +42,22 @@ final class WatchRoute {
         Context context = vertx.getOrCreateContext();
         Future.fromCompletionStage(store.submitRead(tx -> tx.revision()), context).onFailure(ctx::fail).onSuccess(revision -> {
             if (since.isPresent() && since.get() < revision - store.logRetention()) {
-                Replies.error(ctx, new ApiException(410, "the change log no longer goes back to revision " + since.get(),
+                ErrorReply.send(ctx.response(), new ApiException(410, "the change log no longer goes back to revision " + since.get(),
                         "list the resources again and watch without since (or with the list's revision)"));
                 return;
             }
             if (since.isPresent() && since.get() > revision) {
-                Replies.error(ctx, new ApiException(410, "since=" + since.get() + " is ahead of the store's revision " + revision,
+                ErrorReply.send(ctx.response(), new ApiException(410, "since=" + since.get() + " is ahead of the store's revision " + revision,
                         "the store was reset or this is another server: list again and watch without since"));
                 return;
             }
-            new Watch(context, ctx.response()).start(since);
+            follows.start(ctx.response(), List.of(), sink -> store.subscribe(since, change -> sink.accept(Follows.line(change))));
         });
-    }
-
-    /** One open watch; its fields are touched on its event loop only. */
-    private final class Watch {
-        private final Context context;
-        private final HttpServerResponse resp;
-        private final Runnable ender = this::endFromAnyThread;
-        private boolean open = true;
-        private long timer = -1;
-        private Future<AutoCloseable> subscription;
-
-        Watch(Context context, HttpServerResponse resp) {
-            this.context = context;
-            this.resp = resp;
-        }
-
-        void start(Optional<Long> since) {
-            resp.setChunked(true).putHeader("Content-Type", "application/x-ndjson").putHeader("Cache-Control", "no-store");
-            resp.setWriteQueueMaxSize(MAX_BEHIND_BYTES);
-            resp.writeHead();
-            resp.closeHandler(v -> finish());
-            enders.add(ender);
-            timer = vertx.setPeriodic(KEEP_ALIVE.toMillis(), id -> {
-                if (open) resp.write("\n");
-            });
-            subscription = Future.fromCompletionStage(store.subscribe(since, change -> {
-                Buffer line = Buffer.buffer(Json.writeBytes(change)).appendByte((byte) '\n');
-                context.runOnContext(v -> send(line));
-            }), context);
-            subscription.onFailure(e -> {
-                finish();
-                resp.reset();
-            });
-        }
-
-        private void send(Buffer line) {
-            if (!open) return;
-            if (resp.writeQueueFull()) {
-                // Too far behind to buffer: cut it off; it resumes with since=<last revision it saw>.
-                finish();
-                resp.reset();
-                return;
-            }
-            resp.write(line);
-        }
-
-        private void endFromAnyThread() {
-            context.runOnContext(v -> {
-                if (!open) return;
-                finish();
-                resp.end();
-            });
-        }
-
-        private void finish() {
-            if (!open) return;
-            open = false;
-            enders.remove(ender);
-            vertx.cancelTimer(timer);
-            if (subscription != null) subscription.onSuccess(WatchRoute::closeQuietly);
-        }
     }
 
     /** Ends every open watch, so that a stopping server need not wait for watchers to hang up. */
     void endAll() {
-        enders.forEach(Runnable::run);
+        follows.endAll();
     }
 
     private static Optional<Long> since(String text) {
@@ -129,14 +68,6 @@ final class WatchRoute {
             return Optional.of(rev);
         } catch (NumberFormatException e) {
             throw ApiException.badRequest("invalid since '" + text + "'", "give the revision of the last change you saw, a number from 0");
-        }
-    }
-
-    private static void closeQuietly(AutoCloseable c) {
-        try {
-            c.close();
-        } catch (Exception ignored) {
-            // closing a subscription only stops its thread
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.tandem.home;
 
+import io.tandem.http.BearerToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -35,15 +36,10 @@ import java.util.Set;
  * Thread-safe: every method works on the file system only.
  */
 public record TandemHome(Path root) {
-    /**
-     * Whether an {@code Authorization} header carries {@code token} as a bearer token, compared in time that does not
-     * depend on how much of it matches (a timing difference would let a local process guess it byte by byte).
-     */
+    /** Whether an {@code Authorization} header carries {@code token} as a bearer token; see {@link BearerToken}. */
     public static boolean bearerMatches(String authorization, String token) {
-        if (authorization == null || token == null || !authorization.regionMatches(true, 0, "Bearer ", 0, 7)) return false;
-        return MessageDigest.isEqual(authorization.substring(7).trim().getBytes(StandardCharsets.UTF_8), token.getBytes(StandardCharsets.UTF_8));
+        return token != null && new BearerToken(token).matches(authorization);
     }
-
 
     /** The system property {@code tandem.home}, else the variable {@code TANDEM_HOME}, else {@code ~/.tandem}. */
     public static TandemHome fromEnvironment() {

@@ -167,7 +167,7 @@ public final class SpecFiles {
         };
         try {
             JsonNode specNode = Json.YAML.readTree(chunk.text()).get("spec");
-            return Json.YAML.treeToValue(specNode, type);
+            return kind == Resource.Kind.FUNCTION ? FunctionFileSpec.read(specNode) : Json.YAML.treeToValue(specNode, type);
         } catch (UnrecognizedPropertyException e) {
             String field = "spec." + pathOf(e);
             throw new SpecException(file, lineOfField(chunk, field), field, "unknown field; known fields: "

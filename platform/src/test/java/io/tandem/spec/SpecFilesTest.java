@@ -70,10 +70,10 @@ class SpecFilesTest {
         assertThat(env.poolSize()).isEqualTo(EnvironmentSpec.DEFAULT_POOL_SIZE);
         FunctionFileSpec fn = ((SpecDocument.CodePath) docs.get(1).spec()).spec();
         assertThat(fn.code()).isEqualTo(dir.resolve("fib.jar").toString());
-        assertThat(fn.executor()).isEqualTo(ExecutorType.NEWDEPLOY);
-        assertThat(fn.timeout()).isEqualTo(Duration.ofMillis(500));
-        assertThat(fn.faultTolerance().strategy()).isEqualTo(Strategy.ACTIVE_STANDBY);
-        assertThat(fn.faultTolerance().maxRetries()).isEqualTo(10);
+        assertThat(fn.function().executor()).isEqualTo(ExecutorType.NEWDEPLOY);
+        assertThat(fn.function().timeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(fn.function().faultTolerance().strategy()).isEqualTo(Strategy.ACTIVE_STANDBY);
+        assertThat(fn.function().faultTolerance().maxRetries()).isEqualTo(10);
         assertThat(docs.get(1).line()).isEqualTo(9);
         assertThat(((HttpTriggerSpec) docs.get(2).spec()).method()).isEqualTo("GET");
     }

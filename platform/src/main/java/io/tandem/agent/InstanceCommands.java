@@ -1,0 +1,163 @@
+package io.tandem.agent;
+
+import io.tandem.home.TandemHome;
+import io.tandem.model.Json;
+import io.tandem.model.Runtime;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * What an instance process runs: its command line, its environment and its limits. Thread-safe: the runtime's
+ * class path and class data archive are found once, under this object's lock.
+ */
+final class InstanceCommands {
+    static final int RUNTIME_MEMORY_MB = 256;
+    /**
+     * Lets Tandem's runtime give a warm JVM its function's variables at specialization (the runtime's
+     * {@code ProcessVariables}, which writes the map behind {@code System.getenv}).
+     */
+    private static final List<String> RUNTIME_OPENS = List.of("--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED");
+
+    private final String java = ProcessHandle.current().info().command().orElse("java");
+    private final TandemHome home;
+    /** The agent's sandbox, null until it started. */
+    private final Supplier<Sandbox> sandbox;
+    private String runtimeClasspath;
+    private ClassDataArchive archive;
+
+    InstanceCommands(TandemHome home, Supplier<Sandbox> sandbox) {
+        this.home = home;
+        this.sandbox = sandbox;
+    }
+
+    /** The JVM this agent runs on, which runs java and exec instances too. */
+    String java() {
+        return java;
+    }
+
+    /** The process of a launch: its command line inside the sandbox, its directory and its environment, nothing else. */
+    ProcessBuilder process(LaunchRequest req, Sandbox.Confinement c, Path code, int port) {
+        ProcessBuilder pb = new ProcessBuilder(sandbox.get().wrap(c, argv(req, code)));
+        if (c.dir() != null) pb.directory(c.dir().toFile());
+        Map<String, String> env = pb.environment();
+        env.clear();
+        env.putAll(baseEnvironment(System.getenv(), c.dir()));
+        env.putAll(req.variables());
+        env.put("PORT", Integer.toString(port));
+        env.putAll(instanceEnv(req.runtime(), req.function(), code, req.entrypoint(), req.command(), req.timeout()));
+        return pb;
+    }
+
+    private List<String> argv(LaunchRequest req, Path code) {
+        String codePath = code == null ? null : code.toString();
+        return switch (req.runtime()) {
+            // A java environment's own command replaces the runtime's launch line (an instance that speaks the same
+            // protocol); an exec environment's command is what the runtime runs per request.
+            // No -XX:TieredStopAtLevel=1 by default. Measured on this 2-core machine with the real runtime and a Lambda
+            // handler (5 runs each): JVM start to healthy ~520 ms with it against ~730 ms without, but specialization
+            // (~21 ms) and the first call (~14 ms) the same. The warm pool hides the start, while C1-only code caps a
+            // long-running instance's peak throughput. An environment can still add it to jvmOptions.
+            case JAVA, EXEC -> {
+                if (req.runtime() == Runtime.JAVA && req.command() != null) yield CommandTemplate.expand(req.command(), codePath, java);
+                List<String> argv = new ArrayList<>();
+                argv.add(java);
+                argv.addAll(archive().options()); // before the environment's options, which may turn it off (-Xshare:off)
+                argv.addAll(RUNTIME_OPENS);
+                argv.addAll(req.jvmOptions());
+                argv.addAll(List.of("-cp", runtimeClasspath(), "io.tandem.runtime.Main", req.runtime().wireName()));
+                yield argv;
+            }
+            case HTTP -> {
+                if (req.command() != null) yield CommandTemplate.expand(req.command(), codePath, java);
+                if (codePath == null) throw new IllegalArgumentException("an http instance needs a command or code");
+                yield List.of(codePath);
+            }
+        };
+    }
+
+    /**
+     * What an instance's environment starts from, before the function's own variables: the agent's {@code PATH}, locale,
+     * time zone and temporary directory, and {@code HOME} (the instance's private directory, or the agent's when
+     * instances share its user). Nothing else of the server's environment passes: an instance runs other people's
+     * code, which must not learn where Tandem keeps its state (TANDEM_HOME, with the token and the store), how it is
+     * configured, nor the secrets a deployment keeps in the server's environment. A function declares what it needs
+     * in its spec's {@code env}.
+     */
+    static Map<String, String> baseEnvironment(Map<String, String> agent, Path home) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", agent.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
+        agent.forEach((name, value) -> {
+            if (name.equals("LANG") || name.equals("LANGUAGE") || name.startsWith("LC_") || name.equals("TZ") || name.equals("TMPDIR")) {
+                env.put(name, value);
+            }
+        });
+        String userHome = home != null ? home.toString() : agent.get("HOME");
+        if (userHome != null) env.put("HOME", userHome);
+        return env;
+    }
+
+    private Map<String, String> instanceEnv(Runtime runtime, String function, Path code, String entrypoint, String command, Duration timeout) {
+        Map<String, String> env = new LinkedHashMap<>();
+        if (function == null) return env;
+        env.put("TANDEM_FUNCTION", function);
+        if (code != null) env.put("TANDEM_CODE", code.toString());
+        if (entrypoint != null) env.put("TANDEM_ENTRYPOINT", entrypoint);
+        if (runtime == Runtime.EXEC) env.put("TANDEM_COMMAND", Json.write(execCommand(command, code)));
+        if (timeout != null) env.put("TANDEM_TIMEOUT_MS", Long.toString(timeout.toMillis()));
+        return env;
+    }
+
+    /** What a warm instance's {@code /_/specialize} takes to become the function's. */
+    Map<String, Object> specialization(Runtime runtime, SpecializeRequest req, Path code) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("function", req.function());
+        if (code != null) body.put("code", code.toString());
+        if (req.entrypoint() != null) body.put("entrypoint", req.entrypoint());
+        if (runtime == Runtime.EXEC) body.put("command", execCommand(req.command(), code));
+        if (req.timeout() != null) body.put("timeoutMs", req.timeout().toMillis());
+        if (!req.variables().isEmpty()) body.put("env", req.variables());
+        return body;
+    }
+
+    /** What an exec instance runs per request: the environment's command, or the code itself. */
+    private List<String> execCommand(String command, Path code) {
+        String codePath = code == null ? null : code.toString();
+        return command != null ? CommandTemplate.expand(command, codePath, java) : List.of(String.valueOf(codePath));
+    }
+
+    /**
+     * An instance's limits: the function's memory for what it runs, plus {@value #RUNTIME_MEMORY_MB} MiB for Tandem's
+     * runtime JVM in a java or exec instance (its own heap, metaspace and code cache).
+     */
+    static Cgroups.Limits limits(Runtime runtime, int memoryMegabytes, int cpuMillis) {
+        long mb = memoryMegabytes == 0 ? 0 : memoryMegabytes + (runtime == Runtime.HTTP ? 0 : RUNTIME_MEMORY_MB);
+        return new Cgroups.Limits(mb << 20, cpuMillis, Sandbox.DEFAULT_PIDS);
+    }
+
+    synchronized String runtimeClasspath() {
+        if (runtimeClasspath == null) runtimeClasspath = RuntimeClasspath.of(RuntimeClasspath.libDir());
+        return runtimeClasspath;
+    }
+
+    synchronized ClassDataArchive archive() {
+        // Instances of users of their own cannot read root's cache: the archive then lives where they can.
+        Sandbox s = sandbox.get();
+        Path cache = s != null && s.separateUsers() ? Sandbox.sharedDir(home.root()).resolve("cds") : ClassDataArchive.defaultCacheDir();
+        if (archive == null) archive = new ClassDataArchive(cache, java, runtimeClasspath());
+        return archive;
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+}
