@@ -305,6 +305,41 @@ public final class Archives {
     }
 
     private static List<Entry> readCentralDirectory(FileChannel ch, Limits limits) throws IOException {
+        Directory dir = endOfCentralDirectory(ch);
+        if (dir.count() > limits.maxEntries()) {
+            throw new RejectedPackageException(Reason.UNSAFE_ARCHIVE, null, "the archive has " + dir.count()
+                    + " entries, more than the " + limits.maxEntries() + " allowed",
+                    "ship fewer files: merge resources or leave out what the function does not use");
+        }
+        if (dir.size() > MAX_CENTRAL_DIRECTORY || dir.offset() + dir.size() > ch.size()) {
+            throw corrupt(null, "the archive's central directory lies outside the file", "upload the complete zip or jar");
+        }
+        ByteBuffer cd = readFully(ch, dir.offset(), (int) dir.size(), null);
+        List<Entry> entries = new ArrayList<>();
+        int p = 0;
+        while (p + 46 <= dir.size() && cd.getInt(p) == CENTRAL_HEADER) {
+            if (entries.size() >= limits.maxEntries()) {
+                throw new RejectedPackageException(Reason.UNSAFE_ARCHIVE, null, "the archive has more than the "
+                        + limits.maxEntries() + " entries allowed",
+                        "ship fewer files: merge resources or leave out what the function does not use");
+            }
+            int length = 46 + Short.toUnsignedInt(cd.getShort(p + 28)) + Short.toUnsignedInt(cd.getShort(p + 30))
+                    + Short.toUnsignedInt(cd.getShort(p + 32));
+            if (p + length > dir.size()) break;
+            entries.add(centralEntry(cd, p));
+            p += length;
+        }
+        if (entries.size() != dir.count()) {
+            throw corrupt(null, "the archive's directory lists " + entries.size() + " entries but declares " + dir.count(), "rebuild the archive");
+        }
+        return entries;
+    }
+
+    /** Where the central directory is and how many entries it declares, from the end record (zip64 when needed). */
+    private record Directory(long count, long size, long offset) {
+    }
+
+    private static Directory endOfCentralDirectory(FileChannel ch) throws IOException {
         long size = ch.size();
         if (size < 22) throw corrupt(null, "the archive is shorter than an empty zip", "upload a complete zip or jar");
         int tailLen = (int) Math.min(size, 22 + 65535);
@@ -317,74 +352,51 @@ public final class Archives {
             }
         }
         if (eocd < 0) throw corrupt(null, "the archive has no central directory (truncated?)", "upload the complete zip or jar");
-        long count = Short.toUnsignedInt(tail.getShort(eocd + 10));
-        long cdSize = Integer.toUnsignedLong(tail.getInt(eocd + 12));
-        long cdOffset = Integer.toUnsignedLong(tail.getInt(eocd + 16));
+        Directory dir = new Directory(Short.toUnsignedInt(tail.getShort(eocd + 10)), Integer.toUnsignedLong(tail.getInt(eocd + 12)),
+                Integer.toUnsignedLong(tail.getInt(eocd + 16)));
         long eocdPos = size - tailLen + eocd;
-        if (eocdPos >= 20 && (count == 0xFFFF || cdSize == 0xFFFFFFFFL || cdOffset == 0xFFFFFFFFL)) {
+        if (eocdPos >= 20 && (dir.count() == 0xFFFF || dir.size() == 0xFFFFFFFFL || dir.offset() == 0xFFFFFFFFL)) {
             ByteBuffer locator = readFully(ch, eocdPos - 20, 20, null);
             if (locator.getInt(0) == ZIP64_END_LOCATOR) {
                 ByteBuffer end64 = readFully(ch, locator.getLong(8), 56, null);
                 if (end64.getInt(0) != ZIP64_END) throw corrupt(null, "the zip64 directory record is damaged", "rebuild the archive");
-                count = end64.getLong(32);
-                cdSize = end64.getLong(40);
-                cdOffset = end64.getLong(48);
+                return new Directory(end64.getLong(32), end64.getLong(40), end64.getLong(48));
             }
         }
-        if (count > limits.maxEntries()) {
-            throw new RejectedPackageException(Reason.UNSAFE_ARCHIVE, null, "the archive has " + count
-                    + " entries, more than the " + limits.maxEntries() + " allowed",
-                    "ship fewer files: merge resources or leave out what the function does not use");
-        }
-        if (cdSize > MAX_CENTRAL_DIRECTORY || cdOffset + cdSize > size) {
-            throw corrupt(null, "the archive's central directory lies outside the file", "upload the complete zip or jar");
-        }
-        ByteBuffer cd = readFully(ch, cdOffset, (int) cdSize, null);
-        List<Entry> entries = new ArrayList<>();
-        int p = 0;
-        while (p + 46 <= cdSize && cd.getInt(p) == CENTRAL_HEADER) {
-            if (entries.size() >= limits.maxEntries()) {
-                throw new RejectedPackageException(Reason.UNSAFE_ARCHIVE, null, "the archive has more than the "
-                        + limits.maxEntries() + " entries allowed",
-                        "ship fewer files: merge resources or leave out what the function does not use");
+        return dir;
+    }
+
+    /** The central directory header at {@code p} of {@code cd}, which holds all of it. */
+    private static Entry centralEntry(ByteBuffer cd, int p) {
+        int madeBy = Short.toUnsignedInt(cd.getShort(p + 4));
+        int flags = Short.toUnsignedInt(cd.getShort(p + 8));
+        int method = Short.toUnsignedInt(cd.getShort(p + 10));
+        long crc = Integer.toUnsignedLong(cd.getInt(p + 16));
+        long csize = Integer.toUnsignedLong(cd.getInt(p + 20));
+        long usize = Integer.toUnsignedLong(cd.getInt(p + 24));
+        int nameLen = Short.toUnsignedInt(cd.getShort(p + 28));
+        int extraLen = Short.toUnsignedInt(cd.getShort(p + 30));
+        long external = Integer.toUnsignedLong(cd.getInt(p + 38));
+        long offset = Integer.toUnsignedLong(cd.getInt(p + 42));
+        byte[] nameBytes = new byte[nameLen];
+        cd.get(p + 46, nameBytes);
+        String name = new String(nameBytes, (flags & 0x800) != 0 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
+        // zip64: the real values follow in extra field 0x0001, in this order, for each field set to all ones
+        int q = p + 46 + nameLen;
+        int extraEnd = q + extraLen;
+        while (q + 4 <= extraEnd) {
+            int id = Short.toUnsignedInt(cd.getShort(q));
+            int len = Short.toUnsignedInt(cd.getShort(q + 2));
+            if (id == 1) {
+                int r = q + 4;
+                if (usize == 0xFFFFFFFFL && r + 8 <= q + 4 + len) { usize = cd.getLong(r); r += 8; }
+                if (csize == 0xFFFFFFFFL && r + 8 <= q + 4 + len) { csize = cd.getLong(r); r += 8; }
+                if (offset == 0xFFFFFFFFL && r + 8 <= q + 4 + len) { offset = cd.getLong(r); }
             }
-            int madeBy = Short.toUnsignedInt(cd.getShort(p + 4));
-            int flags = Short.toUnsignedInt(cd.getShort(p + 8));
-            int method = Short.toUnsignedInt(cd.getShort(p + 10));
-            long crc = Integer.toUnsignedLong(cd.getInt(p + 16));
-            long csize = Integer.toUnsignedLong(cd.getInt(p + 20));
-            long usize = Integer.toUnsignedLong(cd.getInt(p + 24));
-            int nameLen = Short.toUnsignedInt(cd.getShort(p + 28));
-            int extraLen = Short.toUnsignedInt(cd.getShort(p + 30));
-            int commentLen = Short.toUnsignedInt(cd.getShort(p + 32));
-            long external = Integer.toUnsignedLong(cd.getInt(p + 38));
-            long offset = Integer.toUnsignedLong(cd.getInt(p + 42));
-            if (p + 46 + nameLen + extraLen + commentLen > cdSize) break;
-            byte[] nameBytes = new byte[nameLen];
-            cd.get(p + 46, nameBytes);
-            String name = new String(nameBytes, (flags & 0x800) != 0 ? StandardCharsets.UTF_8 : StandardCharsets.ISO_8859_1);
-            // zip64: the real values follow in extra field 0x0001, in this order, for each field set to all ones
-            int q = p + 46 + nameLen;
-            int extraEnd = q + extraLen;
-            while (q + 4 <= extraEnd) {
-                int id = Short.toUnsignedInt(cd.getShort(q));
-                int len = Short.toUnsignedInt(cd.getShort(q + 2));
-                if (id == 1) {
-                    int r = q + 4;
-                    if (usize == 0xFFFFFFFFL && r + 8 <= q + 4 + len) { usize = cd.getLong(r); r += 8; }
-                    if (csize == 0xFFFFFFFFL && r + 8 <= q + 4 + len) { csize = cd.getLong(r); r += 8; }
-                    if (offset == 0xFFFFFFFFL && r + 8 <= q + 4 + len) { offset = cd.getLong(r); }
-                }
-                q += 4 + len;
-            }
-            int unixMode = (madeBy >>> 8) == 3 || (external >>> 16) != 0 ? (int) (external >>> 16) : 0;
-            entries.add(new Entry(name, flags, method, crc, csize, usize, offset, unixMode));
-            p += 46 + nameLen + extraLen + commentLen;
+            q += 4 + len;
         }
-        if (entries.size() != count) {
-            throw corrupt(null, "the archive's directory lists " + entries.size() + " entries but declares " + count, "rebuild the archive");
-        }
-        return entries;
+        int unixMode = (madeBy >>> 8) == 3 || (external >>> 16) != 0 ? (int) (external >>> 16) : 0;
+        return new Entry(name, flags, method, crc, csize, usize, offset, unixMode);
     }
 
     private static ByteBuffer readFully(FileChannel ch, long position, int length, String entry) throws IOException {
