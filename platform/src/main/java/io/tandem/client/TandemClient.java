@@ -105,13 +105,7 @@ public final class TandemClient {
     }
 
     public static String collection(Resource.Kind kind) {
-        return switch (kind) {
-            case ENVIRONMENT -> "/v1/environments";
-            case FUNCTION -> "/v1/functions";
-            case HTTP_TRIGGER -> "/v1/triggers/http";
-            case TIME_TRIGGER -> "/v1/triggers/time";
-            case MESSAGE_QUEUE_TRIGGER -> "/v1/triggers/messagequeue";
-        };
+        return kind.collectionPath();
     }
 
     /** Uploads a code package (stored once per content) and returns the reference a function stores. */

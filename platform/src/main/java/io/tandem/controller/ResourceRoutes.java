@@ -49,19 +49,9 @@ final class ResourceRoutes {
         this.queues = queues;
     }
 
-    static String collection(Kind kind) {
-        return switch (kind) {
-            case ENVIRONMENT -> "/v1/environments";
-            case FUNCTION -> "/v1/functions";
-            case HTTP_TRIGGER -> "/v1/triggers/http";
-            case TIME_TRIGGER -> "/v1/triggers/time";
-            case MESSAGE_QUEUE_TRIGGER -> "/v1/triggers/messagequeue";
-        };
-    }
-
     void register(Router router, BodyHandler jsonBody) {
         for (Kind kind : Kind.values()) {
-            String base = collection(kind);
+            String base = kind.collectionPath();
             router.get(base).handler(ctx -> list(ctx, kind));
             router.post(base).handler(jsonBody).handler(ctx -> create(ctx, kind));
             router.get(base + "/:name").handler(ctx -> get(ctx, kind));
@@ -129,7 +119,7 @@ final class ResourceRoutes {
         reply(ctx, store.submitWrite(tx -> {
             if (tx.get(kind, r.name()).isPresent()) {
                 throw ApiException.conflict(kind.wireName() + " '" + r.name() + "' exists already",
-                        "pick another name, or replace it with PUT " + collection(kind) + "/" + r.name());
+                        "pick another name, or replace it with PUT " + kind.collectionPath() + "/" + r.name());
             }
             return Replies.tree(tx.put(admission.admit(tx, r)).resource());
         }), 201);
@@ -203,6 +193,6 @@ final class ResourceRoutes {
 
     static ApiException notFound(Kind kind, String name) {
         return ApiException.notFound(kind.wireName() + " '" + name + "' does not exist",
-                "list what exists with GET " + collection(kind));
+                "list what exists with GET " + kind.collectionPath());
     }
 }

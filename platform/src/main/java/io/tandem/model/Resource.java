@@ -33,6 +33,17 @@ public sealed interface Resource permits Environment, Function, HttpTrigger, Tim
             this.wireName = wireName;
         }
 
+        /** The API's path of this kind's resources, as in {@code /v1/functions/<name>}. */
+        public String collectionPath() {
+            return switch (this) {
+                case ENVIRONMENT -> "/v1/environments";
+                case FUNCTION -> "/v1/functions";
+                case HTTP_TRIGGER -> "/v1/triggers/http";
+                case TIME_TRIGGER -> "/v1/triggers/time";
+                case MESSAGE_QUEUE_TRIGGER -> "/v1/triggers/messagequeue";
+            };
+        }
+
         /** As in a spec's {@code kind:} field. */
         public String wireName() {
             return wireName;
