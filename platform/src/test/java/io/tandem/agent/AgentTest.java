@@ -91,6 +91,21 @@ class AgentTest {
     }
 
     @Test
+    void followingALogSendsTheBacklogThenLiveThenNewLines() throws Exception {
+        InstanceInfo first = launched(call("POST", "/v1/instances", echo("echo-1")));
+        HttpResponse<Stream<String>> resp = http.send(HttpRequest.newBuilder(URI.create(agent.url() + "/v1/logs/echo?follow=true"))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofLines());
+        BlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        Thread.ofPlatform().daemon().start(() -> resp.body().forEach(lines::add));
+        await().atMost(Duration.ofSeconds(30)).until(() -> lines.stream().anyMatch(l -> l.equals("{\"live\":true}")));
+        assertThat(lines.peek()).contains("echo server on " + first.port());
+
+        InstanceInfo second = launched(call("POST", "/v1/instances", echo("echo-2")));
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> lines.stream().anyMatch(l -> l.contains("echo server on " + second.port())));
+    }
+
+    @Test
     void refusesCallersWithoutTheToken() throws Exception {
         HttpResponse<String> resp = http.send(HttpRequest.newBuilder(URI.create(agent.url() + "/v1/instances")).build(),
                 HttpResponse.BodyHandlers.ofString());
