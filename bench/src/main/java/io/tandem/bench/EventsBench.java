@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
@@ -75,6 +76,22 @@ final class EventsBench implements Callable<Integer> {
         }
     }
 
+    /** The answers that came back, by call id: when the first came, and how many. Any thread. */
+    private record Answers(Map<String, Long> firstAt, Map<String, AtomicLong> count) {
+        Answers() {
+            this(new ConcurrentHashMap<>(), new ConcurrentHashMap<>());
+        }
+
+        void record(String id) {
+            firstAt.putIfAbsent(id, System.nanoTime());
+            count.computeIfAbsent(id, k -> new AtomicLong()).incrementAndGet();
+        }
+    }
+
+    /** Where each mode sends: the router (sync and async calls), the callback receiver, the trigger's stream. */
+    private record Targets(URI router, String callback, JetStream js, String subject) {
+    }
+
     @Override
     public Integer call() throws Exception {
         if (rate < 1 || rate > 2000 || seconds < 2 || rounds < 1) {
@@ -83,61 +100,65 @@ final class EventsBench implements Callable<Integer> {
         }
         System.out.printf(Locale.ROOT, "events: %d calls/s for %d s per mode, %d round(s), active-standby function%s%n", rate, seconds, rounds,
                 killNode ? ", the active's node SIGKILLed half-way through async and queue runs" : "");
-        Map<String, Long> answeredAt = new ConcurrentHashMap<>();
-        Map<String, AtomicLong> answers = new ConcurrentHashMap<>();
-        HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        receiver.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-        receiver.createContext("/", exchange -> {
-            exchange.getRequestBody().readAllBytes();
-            String id = exchange.getRequestHeaders().getFirst("X-Call-Id");
-            if (id != null) record(id, answeredAt, answers);
-            exchange.sendResponseHeaders(204, -1);
-            exchange.close();
-        });
-        receiver.start();
+        Answers answers = new Answers();
+        HttpServer receiver = callbackReceiver(answers);
         try (ServerProcess server = ServerProcess.start(2, "--allow-private-callbacks", "--nats", nats);
              Connection nc = Nats.connect(nats)) {
             TandemClient client = server.client();
             deploy(client);
-            Chaos chaos = Chaos.local(client);
             String topic = "bench.events." + System.nanoTime();
             client.put("/v1/triggers/messagequeue/bench-events", new MessageQueueTrigger(Metadata.named("bench-events"),
                     new MessageQueueTriggerSpec("hello", "nats", topic + ".in", topic + ".out", null, 3, null, null, 16, null, null)));
             Dispatcher answersIn = nc.createDispatcher(m -> {
                 String id = m.getHeaders() == null ? null : m.getHeaders().getFirst("X-Tandem-Message-Id");
-                if (id != null) record(id, answeredAt, answers);
+                if (id != null) answers.record(id);
             });
             answersIn.subscribe(topic + ".out");
             awaitQueueReady(client);
-            URI router = URI.create(server.info().router());
-            String callback = "http://127.0.0.1:" + receiver.getAddress().getPort() + "/cb";
-            JetStream js = nc.jetStream();
-            List<Run> runs = new ArrayList<>();
-            for (int r = 0; r < rounds; r++) {
-                for (String mode : List.of("sync", "async", "queue")) {
-                    awaitPair(chaos);
-                    Run run = switch (mode) {
-                        case "sync" -> runSync(router);
-                        case "async" -> runAsync(router, callback, chaos, server, answeredAt, answers);
-                        default -> runQueue(js, topic + ".in", chaos, server, answeredAt, answers);
-                    };
-                    runs.add(run);
-                    if (killNode && !mode.equals("sync")) printEventsSinceKill(client);
-                    System.out.printf(Locale.ROOT, "  round %d %-6s sent %d, answered %d (lost %d, twice %d), %.1f/s, p50 %.1f ms, p99 %.1f ms%n",
-                            r + 1, mode, run.sent(), run.answered(), run.sent() - run.answered(), run.twice(), run.throughput(),
-                            Stats.percentile(run.latencyMillis(), 50), Stats.percentile(run.latencyMillis(), 99));
-                }
-            }
-            report(runs);
+            Targets targets = new Targets(URI.create(server.info().router()), "http://127.0.0.1:" + receiver.getAddress().getPort() + "/cb",
+                    nc.jetStream(), topic + ".in");
+            report(rounds(client, server, targets, answers));
         } finally {
             receiver.stop(0);
         }
         return 0;
     }
 
-    private static void record(String id, Map<String, Long> answeredAt, Map<String, AtomicLong> answers) {
-        answeredAt.putIfAbsent(id, System.nanoTime());
-        answers.computeIfAbsent(id, k -> new AtomicLong()).incrementAndGet();
+    /** Receives the async calls' callbacks, on virtual threads. */
+    private static HttpServer callbackReceiver(Answers answers) throws java.io.IOException {
+        HttpServer receiver = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        receiver.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        receiver.createContext("/", exchange -> {
+            exchange.getRequestBody().readAllBytes();
+            String id = exchange.getRequestHeaders().getFirst("X-Call-Id");
+            if (id != null) answers.record(id);
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        receiver.start();
+        return receiver;
+    }
+
+    /** Every round, the modes one after the other, each printed as it ends. */
+    private List<Run> rounds(TandemClient client, ServerProcess server, Targets targets, Answers answers) throws Exception {
+        Chaos chaos = Chaos.local(client);
+        List<Run> runs = new ArrayList<>();
+        for (int r = 0; r < rounds; r++) {
+            for (String mode : List.of("sync", "async", "queue")) {
+                awaitPair(chaos);
+                Run run = switch (mode) {
+                    case "sync" -> runSync(targets.router());
+                    case "async" -> runAsync(targets.router(), targets.callback(), chaos, server, answers);
+                    default -> runQueue(targets.js(), targets.subject(), chaos, server, answers);
+                };
+                runs.add(run);
+                if (killNode && !mode.equals("sync")) printEventsSinceKill(client);
+                System.out.printf(Locale.ROOT, "  round %d %-6s sent %d, answered %d (lost %d, twice %d), %.1f/s, p50 %.1f ms, p99 %.1f ms%n",
+                        r + 1, mode, run.sent(), run.answered(), run.sent() - run.answered(), run.twice(), run.throughput(),
+                        Stats.percentile(run.latencyMillis(), 50), Stats.percentile(run.latencyMillis(), 99));
+            }
+        }
+        return runs;
     }
 
     private void deploy(TandemClient client) throws Exception {
@@ -169,8 +190,7 @@ final class EventsBench implements Callable<Integer> {
         return new Run("sync", rate * seconds, (int) ok.get(), 0, took, latencies);
     }
 
-    private Run runAsync(URI router, String callback, Chaos chaos, ServerProcess server, Map<String, Long> answeredAt,
-                         Map<String, AtomicLong> answers) throws Exception {
+    private Run runAsync(URI router, String callback, Chaos chaos, ServerProcess server, Answers answers) throws Exception {
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
         AtomicLong refused = new AtomicLong();
         long began = System.nanoTime();
@@ -185,11 +205,10 @@ final class EventsBench implements Callable<Integer> {
                 refused.incrementAndGet();
             }
         }, killNode ? () -> kill(chaos, server) : null);
-        return settle("async", sentAt, refused.get(), began, answeredAt, answers);
+        return settle("async", sentAt, refused.get(), began, answers);
     }
 
-    private Run runQueue(JetStream js, String subject, Chaos chaos, ServerProcess server, Map<String, Long> answeredAt,
-                         Map<String, AtomicLong> answers) throws Exception {
+    private Run runQueue(JetStream js, String subject, Chaos chaos, ServerProcess server, Answers answers) throws Exception {
         Map<String, Long> sentAt = new ConcurrentHashMap<>();
         AtomicLong refused = new AtomicLong();
         long began = System.nanoTime();
@@ -205,12 +224,12 @@ final class EventsBench implements Callable<Integer> {
                 refused.incrementAndGet();
             }
         }, killNode ? () -> kill(chaos, server) : null);
-        return settle("queue", sentAt, refused.get(), began, answeredAt, answers);
+        return settle("queue", sentAt, refused.get(), began, answers);
     }
 
     /** Waits (up to 60 s) for the answers of what was taken, then counts them. */
-    private static Run settle(String mode, Map<String, Long> sentAt, long refused, long began, Map<String, Long> answeredAt,
-                              Map<String, AtomicLong> answers) throws InterruptedException {
+    private static Run settle(String mode, Map<String, Long> sentAt, long refused, long began, Answers answers) throws InterruptedException {
+        Map<String, Long> answeredAt = answers.firstAt();
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (System.nanoTime() < deadline && !answeredAt.keySet().containsAll(sentAt.keySet())) {
             Thread.sleep(50); // the answers arrive on other threads; this only bounds the wait
@@ -223,26 +242,23 @@ final class EventsBench implements Callable<Integer> {
             if (at == null) continue;
             latencies.add((at - e.getValue()) / 1e6);
             last = Math.max(last, at);
-            if (answers.get(e.getKey()).get() > 1) twice++;
+            if (answers.count().get(e.getKey()).get() > 1) twice++;
         }
         if (refused > 0) System.out.printf("  %s: %d calls refused at send time%n", mode, refused);
         return new Run(mode, (int) (sentAt.size() + refused), latencies.size(), twice, (last - began) / 1e9, latencies);
     }
 
-    /** Sends {@code rate * seconds} calls on schedule, each on a virtual thread; runs {@code halfway} once in the middle. */
+    /**
+     * Sends {@code rate * seconds} calls on schedule ({@link OpenLoopGenerator}), each on a virtual thread of its own
+     * (the calls block); runs {@code halfway} once in the middle. Returns the seconds from the start to the last answer.
+     */
     private double openLoop(java.util.function.IntConsumer send, Runnable halfway) throws InterruptedException {
         int total = rate * seconds;
         long start = System.nanoTime();
-        List<Thread> threads = new ArrayList<>(total);
-        for (int i = 0; i < total; i++) {
-            long due = start + (long) (i * 1e9 / rate);
-            long wait = due - System.nanoTime();
-            if (wait > 0) Thread.sleep(Duration.ofNanos(wait));
-            int n = i;
-            threads.add(Thread.ofVirtual().start(() -> send.accept(n)));
+        new OpenLoopGenerator().run(start, OpenLoopGenerator.fixedRate(rate, total), i -> {
             if (halfway != null && i == total / 2) Thread.ofVirtual().start(halfway);
-        }
-        for (Thread t : threads) t.join(Duration.ofSeconds(60));
+            return CompletableFuture.runAsync(() -> send.accept(i), task -> Thread.ofVirtual().start(task));
+        }, Duration.ofSeconds(60));
         return (System.nanoTime() - start) / 1e9;
     }
 

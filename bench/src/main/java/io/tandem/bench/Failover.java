@@ -115,33 +115,42 @@ final class Failover implements Callable<Integer> {
                 return 3;
             }
         }
-        int cores = java.lang.Runtime.getRuntime().availableProcessors();
-        System.out.printf("failover: %s function, %d nodes, %d req/s open loop for %d s, fault at %s, %d trial(s) each, %d cores%s%n",
-                String.join(",", plan.runtimes().stream().map(Runtime::wireName).toList()), nodes, rate, seconds, faultAt, trials, cores,
-                stress ? ", with a CPU hog of " + cores + " spinning threads during the load" : "");
+        printHeader(plan);
         Map<Key, List<Trial>> results = new LinkedHashMap<>();
         for (Runtime runtime : plan.runtimes()) {
             for (Strategy strategy : plan.strategies()) {
                 for (Fault fault : plan.faults()) {
                     Key key = new Key(runtime, strategy, fault);
-                    List<Trial> runs = new ArrayList<>();
-                    for (int t = 1; t <= trials; t++) {
-                        Trial trial;
-                        try {
-                            trial = trial(function, key, plan);
-                        } catch (Exception e) {
-                            System.out.printf("  %-34s trial %2d: not counted, %s%n", key.label(), t, e.getMessage());
-                            continue;
-                        }
-                        runs.add(trial);
-                        printTrial(key, t, trial);
-                    }
-                    results.put(key, runs);
+                    results.put(key, trials(function, key, plan));
                 }
             }
         }
         new FailoverReport(results, plan).print();
         return 0;
+    }
+
+    private void printHeader(Plan plan) {
+        int cores = java.lang.Runtime.getRuntime().availableProcessors();
+        System.out.printf("failover: %s function, %d nodes, %d req/s open loop for %d s, fault at %s, %d trial(s) each, %d cores%s%n",
+                String.join(",", plan.runtimes().stream().map(Runtime::wireName).toList()), nodes, rate, seconds, faultAt, trials, cores,
+                stress ? ", with a CPU hog of " + cores + " spinning threads during the load" : "");
+    }
+
+    /** The {@code --trials} trials of one cell, each printed as it ends; a trial that failed is left out. */
+    private List<Trial> trials(FailoverFunction function, Key key, Plan plan) {
+        List<Trial> runs = new ArrayList<>();
+        for (int t = 1; t <= trials; t++) {
+            Trial trial;
+            try {
+                trial = trial(function, key, plan);
+            } catch (Exception e) {
+                System.out.printf("  %-34s trial %2d: not counted, %s%n", key.label(), t, e.getMessage());
+                continue;
+            }
+            runs.add(trial);
+            printTrial(key, t, trial);
+        }
+        return runs;
     }
 
     /** Reads the lists and durations of the options; a wrong one is an {@link IllegalArgumentException} saying which. */
@@ -171,7 +180,6 @@ final class Failover implements Callable<Integer> {
 
     private Trial trial(FailoverFunction function, Key key, Plan plan) throws Exception {
         Strategy strategy = key.strategy();
-        Fault fault = key.fault();
         try (ServerProcess server = ServerProcess.start(nodes); RateLoad load = new RateLoad()) {
             TandemClient client = server.client();
             function.deploy(client, key.runtime(), strategy, FUNCTION);
@@ -180,51 +188,64 @@ final class Failover implements Callable<Integer> {
             awaitSettled(chaos);
             long eventsAfter = lastEventSeq(client);
             URI target = URI.create(server.info().router() + "/function/" + FUNCTION);
-            List<RateLoad.Sample> samples;
-            Instant faultAt = null;
-            long faultNanos;
+            Measured measured;
             // The hog runs from before the warm-up until the last answer, and never longer (null: no --stress).
             try (CpuHog hog = stress ? CpuHog.start(java.lang.Runtime.getRuntime().availableProcessors()) : null) {
                 // Warm the path (JIT, connections) before measuring.
                 load.run(target, rate, Duration.ofSeconds(1), Duration.ofSeconds(10), System.nanoTime());
-
-                long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
-                CompletableFuture<List<RateLoad.Sample>> measured = CompletableFuture.supplyAsync(() -> {
-                    try {
-                        return load.run(target, rate, Duration.ofSeconds(seconds), Duration.ofSeconds(30), start);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IllegalStateException(e);
-                    }
-                });
-                long faultDue = start + plan.faultAt().toNanos();
-                while (System.nanoTime() < faultDue) Thread.sleep(Math.max(1, (faultDue - System.nanoTime()) / 1_000_000)); // the fault's moment: a schedule, not a wait on a condition
-                if (fault == Fault.NONE) {
-                    faultNanos = faultDue - start; // nothing happens; the recovery figures read from the same moment
-                } else {
-                    // The instance that serves now (a false failover during the warm-up may have moved it).
-                    ClusterStatus.Instance victim = awaitServing(chaos, FUNCTION, strategy);
-                    // The fault's moment is when the signal went, as chaos reports it (it looks its targets up first).
-                    long wallAtStart = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-                    long signalledAtMs = switch (fault) {
-                        case INSTANCE -> chaos.killInstanceById(FUNCTION, victim.id()).signalledAtMs();
-                        case NODE -> chaos.killNode(victim.node()).signalledAtMs();
-                        case FREEZE -> chaos.freezeNode(victim.node(), plan.freeze()).frozenAtMs();
-                        case NONE -> throw new IllegalStateException("unreachable");
-                    };
-                    faultAt = Instant.ofEpochMilli(signalledAtMs);
-                    faultNanos = TimeUnit.MILLISECONDS.toNanos(signalledAtMs - wallAtStart);
-                }
-                samples = measured.get(seconds + 60L, TimeUnit.SECONDS);
+                measured = measure(load, target, chaos, key, plan);
             }
             FalseFailovers failovers = null;
             if (strategy == Strategy.ACTIVE_STANDBY) {
                 Thread.sleep(500); // the executor ships its events to the controller asynchronously: let the last ones land
                 // For active-standby the victim is always the active (or its node).
-                failovers = FalseFailovers.of(promotions(client, eventsAfter), faultAt, fault.promotionsExplained(true));
+                failovers = FalseFailovers.of(promotions(client, eventsAfter), measured.faultAt(), key.fault().promotionsExplained(true));
             }
-            return new Trial(Tally.of(samples), Recovery.of(samples, faultNanos, NORMAL_FACTOR), failovers);
+            return new Trial(Tally.of(measured.samples()), Recovery.of(measured.samples(), measured.faultNanos(), NORMAL_FACTOR), failovers);
         }
+    }
+
+    /**
+     * The measured load and when its fault struck: on the wall clock (null with no fault), and in nanoseconds from the
+     * load's start (with no fault, the moment it would have struck).
+     */
+    private record Measured(List<RateLoad.Sample> samples, Instant faultAt, long faultNanos) {
+    }
+
+    /** Runs the measured load on a thread of its own and strikes the fault at its moment. */
+    private Measured measure(RateLoad load, URI target, Chaos chaos, Key key, Plan plan) throws Exception {
+        long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+        CompletableFuture<List<RateLoad.Sample>> measured = CompletableFuture.supplyAsync(() -> {
+            try {
+                return load.run(target, rate, Duration.ofSeconds(seconds), Duration.ofSeconds(30), start);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        });
+        long faultDue = start + plan.faultAt().toNanos();
+        while (System.nanoTime() < faultDue) Thread.sleep(Math.max(1, (faultDue - System.nanoTime()) / 1_000_000)); // the fault's moment: a schedule, not a wait on a condition
+        if (key.fault() == Fault.NONE) {
+            // nothing happens; the recovery figures read from the same moment
+            return new Measured(measured.get(seconds + 60L, TimeUnit.SECONDS), null, faultDue - start);
+        }
+        long signalledAtMs = strike(chaos, key, plan);
+        // The fault's moment is when the signal went, as chaos reports it (it looks its targets up first).
+        long wallAtStart = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        long faultNanos = TimeUnit.MILLISECONDS.toNanos(signalledAtMs - wallAtStart);
+        return new Measured(measured.get(seconds + 60L, TimeUnit.SECONDS), Instant.ofEpochMilli(signalledAtMs), faultNanos);
+    }
+
+    /** Injects the fault into the instance that serves now; returns when its signal went (epoch ms). */
+    private static long strike(Chaos chaos, Key key, Plan plan) throws Exception {
+        // The instance that serves now (a false failover during the warm-up may have moved it).
+        ClusterStatus.Instance victim = awaitServing(chaos, FUNCTION, key.strategy());
+        return switch (key.fault()) {
+            case INSTANCE -> chaos.killInstanceById(FUNCTION, victim.id()).signalledAtMs();
+            case NODE -> chaos.killNode(victim.node()).signalledAtMs();
+            case FREEZE -> chaos.freezeNode(victim.node(), plan.freeze()).frozenAtMs();
+            case NONE -> throw new IllegalStateException("unreachable");
+        };
     }
 
     private static void printTrial(Key key, int t, Trial trial) {

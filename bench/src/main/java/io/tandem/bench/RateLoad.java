@@ -1,5 +1,6 @@
 package io.tandem.bench;
 
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
@@ -13,15 +14,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletionStage;
 
 /**
- * An open-loop load: requests sent at a fixed rate whatever the answers, as clients of a failing service keep
- * sending (a closed loop would slow down with the service and hide the outage). Each request's send and answer
- * times are recorded, in nanoseconds from the start, for {@link Recovery} to read.
+ * An open-loop load of GET requests at a fixed rate ({@link OpenLoopGenerator}): they go out whatever the answers,
+ * as clients of a failing service keep sending. Each request's send and answer times are recorded, in nanoseconds
+ * from the start, for {@link Recovery} to read.
  *
- * <p>One event loop sends and reads; the caller's thread only waits.
+ * <p>The caller's thread sends on schedule; one event loop reads the answers.
  */
 final class RateLoad implements AutoCloseable {
     private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
@@ -55,33 +55,30 @@ final class RateLoad implements AutoCloseable {
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(target.getHost()).setPort(target.getPort())
                 .setURI(target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery()))
                 .setTimeout(timeout.toMillis());
-        long count = rate * duration.toSeconds();
-        long periodNanos = 1_000_000_000L / rate;
         List<Sample> samples = Collections.synchronizedList(new ArrayList<>());
-        CountDownLatch done = new CountDownLatch((int) count);
-        for (long i = 0; i < count; i++) {
-            long due = startNanos + i * periodNanos;
-            long delayMs = Math.max(1, (due - System.nanoTime()) / 1_000_000);
-            vertx.setTimer(delayMs, t -> {
-                long sent = System.nanoTime();
-                client.request(options)
-                        .compose(req -> req.send().compose(resp -> resp.body().map(b -> new int[]{resp.statusCode(),
-                                parseAttempts(resp.getHeader("X-Tandem-Attempts")), resp.getHeader("Retry-After") == null ? 0 : 1})))
-                        .onComplete(ar -> {
-                            long end = System.nanoTime();
-                            int status = ar.succeeded() ? ar.result()[0] : 0;
-                            int attempts = ar.succeeded() ? ar.result()[1] : 0;
-                            boolean retryAfter = ar.succeeded() && ar.result()[2] == 1;
-                            samples.add(new Sample(sent - startNanos, end - startNanos, status, attempts, retryAfter));
-                            done.countDown();
-                        });
-            });
-        }
-        done.await(duration.toSeconds() + timeout.toSeconds() + 30, TimeUnit.SECONDS);
+        new OpenLoopGenerator().run(startNanos, OpenLoopGenerator.fixedRate(rate, rate * duration.toSeconds()),
+                i -> send(client, options, startNanos, samples), timeout.plusSeconds(30));
         client.close().await();
         List<Sample> out = new ArrayList<>(samples);
         out.sort(Comparator.comparingLong(Sample::sentNanos));
         return out;
+    }
+
+    private static CompletionStage<Sample> send(HttpClient client, RequestOptions options, long startNanos, List<Sample> samples) {
+        long sent = System.nanoTime();
+        return client.request(options)
+                .compose(req -> req.send().compose(resp -> resp.body().map(b -> new int[]{resp.statusCode(),
+                        parseAttempts(resp.getHeader("X-Tandem-Attempts")), resp.getHeader("Retry-After") == null ? 0 : 1})))
+                .transform(ar -> {
+                    long end = System.nanoTime();
+                    int status = ar.succeeded() ? ar.result()[0] : 0;
+                    int attempts = ar.succeeded() ? ar.result()[1] : 0;
+                    boolean retryAfter = ar.succeeded() && ar.result()[2] == 1;
+                    Sample sample = new Sample(sent - startNanos, end - startNanos, status, attempts, retryAfter);
+                    samples.add(sample);
+                    return Future.succeededFuture(sample);
+                })
+                .toCompletionStage();
     }
 
     private static int parseAttempts(String header) {

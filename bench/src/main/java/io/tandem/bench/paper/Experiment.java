@@ -91,53 +91,7 @@ final class Experiment {
             for (App app : plan.apps()) {
                 for (Strategy strategy : plan.strategies()) {
                     if (interrupted) return results();
-                    String group = app.wireName() + "-" + strategy.wireName();
-                    Map<String, String> env = new HashMap<>();
-                    if (store != null) {
-                        env.put("REDIS_URL", store.url().toString());
-                        env.put("GUESTBOOK_KEY", store.keyFor(group));
-                    }
-                    log.accept(String.format(Locale.ROOT, "starting a %d-node server for %s under %s", plan.nodes(), app.wireName(), strategy.wireName()));
-                    Cluster started;
-                    try {
-                        started = Cluster.start(app, strategy, plan.nodes(), examples, env);
-                    } catch (Exception e) {
-                        if (interrupted) return results();
-                        // The other groups may still run: this one's runs are reported as not counted, with the reason.
-                        int runs = plan.scenarios().size() * plan.repeat();
-                        number += runs;
-                        notCounted.add(app.wireName() + " / " + strategy.wireName() + ": all " + runs + " runs, the server did not start: " + firstLine(e.getMessage()));
-                        log.accept(String.format(Locale.ROOT, "%s under %s: not counted, the server did not start: %s", app.wireName(), strategy.wireName(), firstLine(e.getMessage())));
-                        continue;
-                    }
-                    try (Cluster cluster = started) {
-                        for (Scenario scenario : plan.scenarios()) {
-                            for (int rep = 1; rep <= plan.repeat(); rep++) {
-                                if (interrupted) return results();
-                                number++;
-                                String label = app.wireName() + " / " + strategy.wireName() + " / " + scenario.wireName() + " #" + rep;
-                                try {
-                                    RunResult r = runOne(cluster, app, strategy, scenario, rep, number, group, label);
-                                    if (r.interrupted()) {
-                                        notCounted.add(label + ": interrupted");
-                                    } else {
-                                        results.add(r);
-                                        log.accept(summary(number, label, r));
-                                    }
-                                } catch (Exception e) {
-                                    if (interrupted) {
-                                        notCounted.add(label + ": interrupted");
-                                        return results();
-                                    }
-                                    notCounted.add(label + ": " + e.getMessage());
-                                    log.accept(String.format(Locale.ROOT, "[%d/%d] %s: not counted, %s", number, plan.runs(), label, e.getMessage()));
-                                }
-                            }
-                        }
-                    } catch (Exception e) {
-                        if (interrupted) return results();
-                        log.accept("stopping the server of " + group + " failed: " + firstLine(e.getMessage()));
-                    }
+                    number = runGroup(app, strategy, number);
                 }
             }
         } finally {
@@ -147,61 +101,132 @@ final class Experiment {
         return results();
     }
 
-    private RunResult runOne(Cluster cluster, App app, Strategy strategy, Scenario scenario, int rep, int number, String group, String label)
-            throws Exception {
-        String tag = "r" + number + "-" + id;
-        cluster.settle(SETTLE_TIMEOUT);
-        URI router = cluster.router();
+    /**
+     * Starts a server for {@code app} under {@code strategy} and runs every scenario on it, {@code repeat} times;
+     * returns the number of the last run. Stops early when interrupted.
+     */
+    private int runGroup(App app, Strategy strategy, int number) {
+        String group = app.wireName() + "-" + strategy.wireName();
+        Map<String, String> env = new HashMap<>();
+        if (store != null) {
+            env.put("REDIS_URL", store.url().toString());
+            env.put("GUESTBOOK_KEY", store.keyFor(group));
+        }
+        log.accept(String.format(Locale.ROOT, "starting a %d-node server for %s under %s", plan.nodes(), app.wireName(), strategy.wireName()));
+        Cluster started;
+        try {
+            started = Cluster.start(app, strategy, plan.nodes(), examples, env);
+        } catch (Exception e) {
+            if (interrupted) return number;
+            // The other groups may still run: this one's runs are reported as not counted, with the reason.
+            int runs = plan.scenarios().size() * plan.repeat();
+            notCounted.add(app.wireName() + " / " + strategy.wireName() + ": all " + runs + " runs, the server did not start: " + firstLine(e.getMessage()));
+            log.accept(String.format(Locale.ROOT, "%s under %s: not counted, the server did not start: %s", app.wireName(), strategy.wireName(), firstLine(e.getMessage())));
+            return number + runs;
+        }
+        try (Cluster cluster = started) {
+            for (Scenario scenario : plan.scenarios()) {
+                for (int rep = 1; rep <= plan.repeat(); rep++) {
+                    if (interrupted) return number;
+                    number++;
+                    String label = app.wireName() + " / " + strategy.wireName() + " / " + scenario.wireName() + " #" + rep;
+                    if (!runCounted(new Run(cluster, app, strategy, scenario, rep, number, group, label))) return number;
+                }
+            }
+        } catch (Exception e) {
+            if (interrupted) return number;
+            log.accept("stopping the server of " + group + " failed: " + firstLine(e.getMessage()));
+        }
+        return number;
+    }
+
+    /** One run of the plan: where, what, and its place among the others. */
+    private record Run(Cluster cluster, App app, Strategy strategy, Scenario scenario, int rep, int number, String group, String label) {
+    }
+
+    /** Runs {@code run} and files its result, or why it was not counted; false when the experiment was interrupted. */
+    private boolean runCounted(Run run) {
+        try {
+            RunResult r = runOne(run);
+            if (r.interrupted()) {
+                notCounted.add(run.label() + ": interrupted");
+            } else {
+                results.add(r);
+                log.accept(summary(run.number(), run.label(), r));
+            }
+            return true;
+        } catch (Exception e) {
+            if (interrupted) {
+                notCounted.add(run.label() + ": interrupted");
+                return false;
+            }
+            notCounted.add(run.label() + ": " + e.getMessage());
+            log.accept(String.format(Locale.ROOT, "[%d/%d] %s: not counted, %s", run.number(), plan.runs(), run.label(), e.getMessage()));
+            return true;
+        }
+    }
+
+    private RunResult runOne(Run run) throws Exception {
+        String tag = "r" + run.number() + "-" + id;
+        run.cluster().settle(SETTLE_TIMEOUT);
+        URI router = run.cluster().router();
         OpenLoop open = load;
         open.run(router, System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(20),
                 Arrivals.FIXED.schedule(WARM_UP_REQUESTS, WARM_UP.toNanos(), null),
-                i -> planned(app, "warmup-" + tag, i), plan.timeout());
+                i -> planned(run.app(), "warmup-" + tag, i), plan.timeout());
         if (interrupted) throw new InterruptedException();
 
-        SplittableRandom random = new SplittableRandom(plan.seed() * 1_000_003L + number);
+        SplittableRandom random = new SplittableRandom(plan.seed() * 1_000_003L + run.number());
         long durationNanos = plan.duration().toNanos();
         long[] offsets = plan.arrivals().schedule(plan.requests(), durationNanos, random);
-        Duration faultAt = scenario.faultAt(plan.duration(), random);
+        Duration faultAt = run.scenario().faultAt(plan.duration(), random);
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(200);
-        ResourceSampler sampler = new ResourceSampler(cluster::processes, cluster::roles, Duration.ofMillis(500), start);
+        ResourceSampler sampler = new ResourceSampler(run.cluster()::processes, run.cluster()::roles, Duration.ofMillis(500), start);
         sampler.start();
-        AtomicReference<Cluster.Struck> struck = new AtomicReference<>();
-        AtomicReference<Exception> strikeFailed = new AtomicReference<>();
-        Thread fault = null;
-        if (faultAt != null) {
-            fault = Thread.ofPlatform().name("bench-fault").start(() -> {
-                try {
-                    Cluster.sleepUntil(start + faultAt.toNanos());
-                    struck.set(cluster.strike(scenario, plan.freeze()));
-                } catch (Exception e) {
-                    strikeFailed.set(e);
-                }
-            });
-            faulter = fault;
-        }
-        current.set(new Current(label, number, start, durationNanos, open));
+        Strike strike = faultAt == null ? null : Strike.start(run.cluster(), run.scenario(), plan.freeze(), start + faultAt.toNanos());
+        faulter = strike == null ? null : strike.thread();
+        current.set(new Current(run.label(), run.number(), start, durationNanos, open));
         List<OpenLoop.Call> calls;
         List<ResourceSampler.Tick> ticks;
         try {
-            calls = open.run(router, start, offsets, i -> planned(app, tag, i), plan.timeout());
+            calls = open.run(router, start, offsets, i -> planned(run.app(), tag, i), plan.timeout());
         } finally {
             ticks = sampler.stop();
-            if (fault != null) joinUninterruptibly(fault, plan.freeze().plusSeconds(30)); // a frozen node is resumed before the run ends
+            if (strike != null) joinUninterruptibly(strike.thread(), plan.freeze().plusSeconds(30)); // a frozen node is resumed before the run ends
             faulter = null;
             current.set(null);
         }
-        if (strikeFailed.get() != null && !interrupted) throw new IllegalStateException("the fault could not be injected: " + strikeFailed.get().getMessage(), strikeFailed.get());
-        long faultNanos = -1;
-        String detail = "";
-        if (struck.get() != null) {
-            // The fault's moment is when the signal went, on the wall clock; the calls' times count from start.
-            long wallAtStart = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
-            faultNanos = TimeUnit.MILLISECONDS.toNanos(struck.get().atMs() - wallAtStart);
-            detail = struck.get().detail();
+        Exception strikeFailed = strike == null ? null : strike.failed().get();
+        if (strikeFailed != null && !interrupted) throw new IllegalStateException("the fault could not be injected: " + strikeFailed.getMessage(), strikeFailed);
+        Cluster.Struck struck = strike == null ? null : strike.struck().get();
+        RunResult.StoreCheck check = run.app().needsRedis() && store != null && !interrupted ? store.check(store.keyFor(run.group()), tag, calls) : null;
+        return new RunResult(run.app(), run.strategy().wireName(), run.scenario(), run.rep(), tag, durationNanos, faultNanos(struck, start),
+                struck == null ? "" : struck.detail(), calls, ticks, check, interrupted || open.stopped());
+    }
+
+    /** A fault struck from a thread of its own at its time: what it did, or why it could not. */
+    private record Strike(Thread thread, AtomicReference<Cluster.Struck> struck, AtomicReference<Exception> failed) {
+        static Strike start(Cluster cluster, Scenario scenario, Duration freeze, long dueNanos) {
+            AtomicReference<Cluster.Struck> struck = new AtomicReference<>();
+            AtomicReference<Exception> failed = new AtomicReference<>();
+            Thread thread = Thread.ofPlatform().name("bench-fault").start(() -> {
+                try {
+                    Cluster.sleepUntil(dueNanos);
+                    struck.set(cluster.strike(scenario, freeze));
+                } catch (Exception e) {
+                    failed.set(e);
+                }
+            });
+            return new Strike(thread, struck, failed);
         }
-        RunResult.StoreCheck check = app.needsRedis() && store != null && !interrupted ? store.check(store.keyFor(group), tag, calls) : null;
-        return new RunResult(app, strategy.wireName(), scenario, rep, tag, durationNanos, faultNanos, detail, calls, ticks, check,
-                interrupted || open.stopped());
+    }
+
+    /** When {@code struck} happened, in ns from {@code start}; -1 when nothing was struck. */
+    private static long faultNanos(Cluster.Struck struck, long start) {
+        if (struck == null) return -1;
+        // The fault's moment is when the signal went, on the wall clock; the calls' times count from start.
+        long wallAtStart = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        return TimeUnit.MILLISECONDS.toNanos(struck.atMs() - wallAtStart);
     }
 
     /** Waits up to {@code limit} for {@code t} to end, also when interrupted (the interrupt is kept for later). */

@@ -48,38 +48,52 @@ record Measures(int sent, int succeeded, int failed, int resent, Map<String, Int
         calls.forEach(c -> byStatus.merge(statusName(c.status()), 1, Integer::sum));
         double[] latencies = calls.stream().filter(c -> c.status() > 0).mapToDouble(Call::latencyMillis).sorted().toArray();
         double seconds = run.durationNanos() / 1e9;
-
         long fault = run.faultNanos();
         double baseline = run.hasFault()
                 ? median(calls.stream().filter(c -> c.ok() && c.doneNanos() < fault).mapToDouble(Call::latencyMillis).toArray())
                 : median(calls.stream().filter(Call::ok).mapToDouble(Call::latencyMillis).toArray());
-        double recovery = Double.NaN;
-        double settled = Double.NaN;
-        double firstSuccess = Double.NaN;
-        double blackout = Double.NaN;
-        int affected = 0;
-        if (run.hasFault()) {
-            // Recovery is the struck function's: the guestbook's GETs go to a function the fault may not touch.
-            List<Call> struck = calls.stream().filter(c -> c.op().equals(run.app().faultOp())).toList();
-            double struckBaseline = median(struck.stream().filter(c -> c.ok() && c.doneNanos() < fault).mapToDouble(Call::latencyMillis).toArray());
-            double slow = slowMillis(struckBaseline);
-            List<Call> hit = struck.stream().filter(c -> c.doneNanos() >= fault)
-                    .filter(c -> !c.ok() || c.latencyMillis() > slow).toList();
-            affected = hit.size();
-            if (hit.isEmpty()) {
-                recovery = 0;
-                settled = 0;
-            } else {
-                long begin = Math.max(fault, hit.stream().mapToLong(Call::sentNanos).min().orElse(fault));
-                recovery = struck.stream().filter(c -> c.sentNanos() >= begin && c.ok() && c.latencyMillis() <= slow)
-                        .mapToLong(Call::doneNanos).min().stream().mapToDouble(n -> (n - begin) / 1e6).findFirst().orElse(Double.NaN);
-                settled = episodeMillis(hit, fault);
-            }
-            firstSuccess = struck.stream().filter(c -> c.ok() && c.sentNanos() >= fault).mapToLong(Call::doneNanos).min()
-                    .stream().mapToDouble(n -> (n - fault) / 1e6).findFirst().orElse(Double.NaN);
-            blackout = blackoutMillis(struck, fault);
-        }
+        Recovered r = run.hasFault() ? recovered(run, calls) : Recovered.NO_FAULT;
+        Used u = used(run);
+        return new Measures(calls.size(), succeeded, calls.size() - succeeded, resent, byStatus, mean(latencies),
+                percentile(latencies, 50), percentile(latencies, 99), succeeded / seconds, baseline, r.recovery(), r.settled(),
+                r.firstSuccess(), r.blackout(), r.affected(), u.platformCpu(), u.instanceCpu(),
+                u.span() > 0 ? u.platformCpu() / u.span() : Double.NaN, u.span() > 0 ? u.instanceCpu() / u.span() : Double.NaN,
+                u.samples() > 0 ? u.platformRss() / u.samples() : Double.NaN, u.samples() > 0 ? u.instanceRss() / u.samples() : Double.NaN,
+                u.rssByRole(), run.store());
+    }
 
+    /** The recovery figures of a run with a fault (see the class comment); NaN where there are none. */
+    private record Recovered(double recovery, double settled, double firstSuccess, double blackout, int affected) {
+        static final Recovered NO_FAULT = new Recovered(Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0);
+    }
+
+    private static Recovered recovered(RunResult run, List<Call> calls) {
+        long fault = run.faultNanos();
+        // Recovery is the struck function's: the guestbook's GETs go to a function the fault may not touch.
+        List<Call> struck = calls.stream().filter(c -> c.op().equals(run.app().faultOp())).toList();
+        double struckBaseline = median(struck.stream().filter(c -> c.ok() && c.doneNanos() < fault).mapToDouble(Call::latencyMillis).toArray());
+        double slow = slowMillis(struckBaseline);
+        List<Call> hit = struck.stream().filter(c -> c.doneNanos() >= fault)
+                .filter(c -> !c.ok() || c.latencyMillis() > slow).toList();
+        double recovery = 0;
+        double settled = 0;
+        if (!hit.isEmpty()) {
+            long begin = Math.max(fault, hit.stream().mapToLong(Call::sentNanos).min().orElse(fault));
+            recovery = struck.stream().filter(c -> c.sentNanos() >= begin && c.ok() && c.latencyMillis() <= slow)
+                    .mapToLong(Call::doneNanos).min().stream().mapToDouble(n -> (n - begin) / 1e6).findFirst().orElse(Double.NaN);
+            settled = episodeMillis(hit, fault);
+        }
+        double firstSuccess = struck.stream().filter(c -> c.ok() && c.sentNanos() >= fault).mapToLong(Call::doneNanos).min()
+                .stream().mapToDouble(n -> (n - fault) / 1e6).findFirst().orElse(Double.NaN);
+        return new Recovered(recovery, settled, firstSuccess, blackoutMillis(struck, fault), hit.size());
+    }
+
+    /** CPU (core-seconds) and resident memory (sums over {@code samples} memory samples) within the load's window. */
+    private record Used(double platformCpu, double instanceCpu, double span, double platformRss, double instanceRss,
+                        Map<String, Double> rssByRole, int samples) {
+    }
+
+    private static Used used(RunResult run) {
         double platformCpu = 0, instanceCpu = 0, span = 0, platformRss = 0, instanceRss = 0;
         Map<String, Double> byRole = new TreeMap<>();
         int memSamples = 0;
@@ -98,11 +112,7 @@ record Measures(int sent, int succeeded, int failed, int resent, Map<String, Int
         }
         int n = memSamples;
         byRole.replaceAll((role, sum) -> sum / n);
-        return new Measures(calls.size(), succeeded, calls.size() - succeeded, resent, byStatus, mean(latencies),
-                percentile(latencies, 50), percentile(latencies, 99), succeeded / seconds, baseline, recovery, settled, firstSuccess,
-                blackout, affected, platformCpu, instanceCpu, span > 0 ? platformCpu / span : Double.NaN,
-                span > 0 ? instanceCpu / span : Double.NaN, n > 0 ? platformRss / n : Double.NaN,
-                n > 0 ? instanceRss / n : Double.NaN, byRole, run.store());
+        return new Used(platformCpu, instanceCpu, span, platformRss, instanceRss, byRole, n);
     }
 
     /** A call slower than this, after a fault, was affected by it. */

@@ -1,5 +1,7 @@
 package io.tandem.bench.paper;
 
+import io.tandem.bench.OpenLoopGenerator;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
@@ -14,19 +16,19 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.IntFunction;
 
 /**
- * An open-loop load: each request is sent at its scheduled time whether or not the earlier ones have answered, as
- * the users of a failing service keep sending (a closed loop would slow down with the service and hide the
- * outage: a stall shows here as queued latency). Every request carries an id ({@code X-Tandem-Request-Id}); every
- * answer is recorded with its send time, latency, status, attempts and the instance that answered.
+ * An open-loop load of the apps' requests on a schedule of {@link Arrivals} ({@link OpenLoopGenerator}: each
+ * request is sent at its time whether or not the earlier ones have answered). Every request carries an id
+ * ({@code X-Tandem-Request-Id}); every answer is recorded with its send time, latency, status, attempts and the
+ * instance that answered.
  *
- * <p>Threads: one event loop sends and reads; {@link #run} blocks its caller until every request has answered,
- * timed out or been dropped by {@link #stop}; the counters may be read from any thread (progress lines).
+ * <p>Threads: {@link #run} sends on its caller's thread, which it blocks until every request has answered, timed
+ * out or been dropped by {@link #stop}; one event loop reads the answers; the counters may be read from any thread
+ * (progress lines).
  */
 final class OpenLoop implements AutoCloseable {
     static final String REQUEST_ID = "X-Tandem-Request-Id";
@@ -51,10 +53,10 @@ final class OpenLoop implements AutoCloseable {
     }
 
     private final Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1));
+    private final OpenLoopGenerator generator = new OpenLoopGenerator();
     private final AtomicInteger sent = new AtomicInteger();
     private final AtomicInteger answered = new AtomicInteger();
     private final AtomicInteger failed = new AtomicInteger();
-    private volatile boolean stopped;
 
     int sent() {
         return sent.get();
@@ -70,11 +72,11 @@ final class OpenLoop implements AutoCloseable {
 
     /** Sends nothing more; requests in flight still get up to a few seconds to answer. Any thread. */
     void stop() {
-        stopped = true;
+        generator.stop();
     }
 
     boolean stopped() {
-        return stopped;
+        return generator.stopped();
     }
 
     /**
@@ -88,46 +90,26 @@ final class OpenLoop implements AutoCloseable {
         HttpClient client = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setTcpNoDelay(true),
                 new PoolOptions().setHttp1MaxSize(512));
         ConcurrentLinkedQueue<Call> calls = new ConcurrentLinkedQueue<>();
-        CountDownLatch done = new CountDownLatch(offsets.length);
-        for (int i = 0; i < offsets.length; i++) {
-            int index = i;
-            long due = startNanos + offsets[i];
-            vertx.setTimer(Math.max(1, TimeUnit.NANOSECONDS.toMillis(due - System.nanoTime())), t -> {
-                if (stopped) {
-                    done.countDown();
-                    return;
-                }
-                send(client, target, index, plan.apply(index), startNanos, timeout, calls, done);
-            });
-        }
-        long waitMs = TimeUnit.NANOSECONDS.toMillis(startNanos + (offsets.length == 0 ? 0 : offsets[offsets.length - 1]) - System.nanoTime())
-                + timeout.toMillis() + 10_000;
-        while (!done.await(200, TimeUnit.MILLISECONDS)) {
-            if (stopped) {
-                done.await(5, TimeUnit.SECONDS); // a moment for the calls in flight, then what was answered so far
-                break;
-            }
-            if ((waitMs -= 200) < 0) break;
-        }
+        generator.run(startNanos, offsets, i -> send(client, target, i, plan.apply(i), startNanos, timeout, calls), timeout.plusSeconds(10));
         client.close();
         List<Call> out = new ArrayList<>(calls);
         out.sort(Comparator.comparingLong(Call::sentNanos));
         return out;
     }
 
-    private void send(HttpClient client, URI target, int index, Planned planned, long startNanos, Duration timeout,
-                      ConcurrentLinkedQueue<Call> calls, CountDownLatch done) {
+    private CompletionStage<Call> send(HttpClient client, URI target, int index, Planned planned, long startNanos, Duration timeout,
+                                       ConcurrentLinkedQueue<Call> calls) {
         App.Request r = planned.request();
         RequestOptions options = new RequestOptions().setMethod(HttpMethod.valueOf(r.method()))
                 .setHost(target.getHost()).setPort(target.getPort()).setURI(r.uri())
                 .putHeader(REQUEST_ID, planned.id()).setTimeout(timeout.toMillis());
         long sentAt = System.nanoTime();
         sent.incrementAndGet();
-        client.request(options)
+        return client.request(options)
                 .compose(req -> (r.body() == null ? req.send() : req.send(Buffer.buffer(r.body())))
                         .compose(resp -> resp.body().map(body -> new Call(index, planned.id(), r.op(), sentAt - startNanos, 0,
                                 resp.statusCode(), attempts(resp.getHeader("X-Tandem-Attempts")), resp.getHeader("X-Tandem-Instance"), null))))
-                .onComplete(ar -> {
+                .transform(ar -> {
                     long end = System.nanoTime() - startNanos;
                     Call c = ar.succeeded()
                             ? new Call(index, planned.id(), r.op(), sentAt - startNanos, end, ar.result().status(), ar.result().attempts(), ar.result().instance(), null)
@@ -135,8 +117,9 @@ final class OpenLoop implements AutoCloseable {
                     calls.add(c);
                     answered.incrementAndGet();
                     if (!c.ok()) failed.incrementAndGet();
-                    done.countDown();
-                });
+                    return Future.succeededFuture(c);
+                })
+                .toCompletionStage();
     }
 
     private static int attempts(String header) {

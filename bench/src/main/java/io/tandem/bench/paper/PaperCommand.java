@@ -101,58 +101,19 @@ public final class PaperCommand implements Callable<Integer> {
         }
         Files.createDirectories(out);
         PrintStream console = System.out;
-        console.printf(Locale.ROOT, "paper benchmark, profile %s: %d runs (%s x %s x %s x %d), each %d requests over %s (%.1f/s, %s arrivals), %d-node servers%n",
-                plan.profile(), plan.runs(), names(plan.apps(), App::wireName), names(plan.strategies(), Strategy::wireName),
-                names(plan.scenarios(), Scenario::wireName), plan.repeat(), plan.requests(), Report.human(plan.duration()), plan.rate(),
-                plan.arrivals().wireName(), plan.nodes());
-        Duration estimate = plan.estimate();
-        console.printf("this takes about %s%s; Ctrl-C stops it and writes what was measured so far%n", Report.human(estimate),
-                estimate.toHours() >= 1 ? " (hours: leave it running)" : "");
-
+        printPlan(console, plan);
         Instant started = Instant.now();
         long t0 = System.nanoTime();
         CountDownLatch written = new CountDownLatch(1);
         try (Progress progress = new Progress(plan.runs(), console, System.console() != null)) {
             Experiment experiment = new Experiment(plan, examples, store, id, progress::println);
             progress.watch(experiment);
-            Thread onCtrlC = Thread.ofPlatform().name("bench-paper-interrupt").unstarted(() -> {
-                experiment.interrupt();
-                try {
-                    written.await(60, TimeUnit.SECONDS); // the experiment's thread writes the report, then lets the JVM exit
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            });
+            Thread onCtrlC = onCtrlC(experiment, written);
             Runtime.getRuntime().addShutdownHook(onCtrlC);
             try {
-                List<RunResult> results;
-                try {
-                    results = experiment.run();
-                } catch (Exception e) {
-                    if (!experiment.interrupted()) throw e;
-                    results = experiment.results();
-                }
-                progress.close();
-                Thread.interrupted(); // Ctrl-C interrupted this thread; the report is still to be written
-                String status = experiment.interrupted()
-                        ? "**Interrupted** (Ctrl-C) after " + results.size() + " of " + plan.runs() + " runs: the tables hold the runs that finished."
-                        : "Complete: " + results.size() + " of " + plan.runs() + " runs measured.";
-                Path report = new Report(plan, results, experiment.notCounted(), status)
-                        .write(out, commandLine(), started, Duration.ofNanos(System.nanoTime() - t0));
-                console.printf("%nreport: %s (and report.html beside it), %d runs in %s%n", report, results.size(),
-                        Report.human(Duration.ofNanos(System.nanoTime() - t0)));
-                printSummary(console, report);
-                if (experiment.interrupted()) return 130;
-                return results.isEmpty() ? 1 : 0;
+                return runAndReport(console, plan, experiment, progress, started, t0);
             } finally {
-                if (store != null) {
-                    try {
-                        store.clean();
-                    } catch (RuntimeException e) {
-                        console.println("could not delete the benchmark's Redis keys: " + e.getMessage());
-                    }
-                    store.close();
-                }
+                cleanUp(console, store);
                 written.countDown();
                 try {
                     Runtime.getRuntime().removeShutdownHook(onCtrlC);
@@ -161,6 +122,63 @@ public final class PaperCommand implements Callable<Integer> {
                 }
             }
         }
+    }
+
+    /** The shutdown hook that Ctrl-C starts: it stops the experiment and waits until the report is {@code written}. */
+    private static Thread onCtrlC(Experiment experiment, CountDownLatch written) {
+        return Thread.ofPlatform().name("bench-paper-interrupt").unstarted(() -> {
+            experiment.interrupt();
+            try {
+                written.await(60, TimeUnit.SECONDS); // the experiment's thread writes the report, then lets the JVM exit
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    private static void printPlan(PrintStream console, Plan plan) {
+        console.printf(Locale.ROOT, "paper benchmark, profile %s: %d runs (%s x %s x %s x %d), each %d requests over %s (%.1f/s, %s arrivals), %d-node servers%n",
+                plan.profile(), plan.runs(), names(plan.apps(), App::wireName), names(plan.strategies(), Strategy::wireName),
+                names(plan.scenarios(), Scenario::wireName), plan.repeat(), plan.requests(), Report.human(plan.duration()), plan.rate(),
+                plan.arrivals().wireName(), plan.nodes());
+        Duration estimate = plan.estimate();
+        console.printf("this takes about %s%s; Ctrl-C stops it and writes what was measured so far%n", Report.human(estimate),
+                estimate.toHours() >= 1 ? " (hours: leave it running)" : "");
+    }
+
+    /** Runs the experiment (to its end, or to Ctrl-C), writes the report and returns the exit code. */
+    private int runAndReport(PrintStream console, Plan plan, Experiment experiment, Progress progress, Instant started, long t0)
+            throws Exception {
+        List<RunResult> results;
+        try {
+            results = experiment.run();
+        } catch (Exception e) {
+            if (!experiment.interrupted()) throw e;
+            results = experiment.results();
+        }
+        progress.close();
+        Thread.interrupted(); // Ctrl-C interrupted this thread; the report is still to be written
+        String status = experiment.interrupted()
+                ? "**Interrupted** (Ctrl-C) after " + results.size() + " of " + plan.runs() + " runs: the tables hold the runs that finished."
+                : "Complete: " + results.size() + " of " + plan.runs() + " runs measured.";
+        Path report = new Report(plan, results, experiment.notCounted(), status)
+                .write(out, commandLine(), started, Duration.ofNanos(System.nanoTime() - t0));
+        console.printf("%nreport: %s (and report.html beside it), %d runs in %s%n", report, results.size(),
+                Report.human(Duration.ofNanos(System.nanoTime() - t0)));
+        printSummary(console, report);
+        if (experiment.interrupted()) return 130;
+        return results.isEmpty() ? 1 : 0;
+    }
+
+    /** Deletes the benchmark's Redis keys and disconnects (null: the plan had no guestbook). */
+    private static void cleanUp(PrintStream console, GuestbookStore store) {
+        if (store == null) return;
+        try {
+            store.clean();
+        } catch (RuntimeException e) {
+            console.println("could not delete the benchmark's Redis keys: " + e.getMessage());
+        }
+        store.close();
     }
 
     /** The plan: the profile's sizes, with the options given over them. */

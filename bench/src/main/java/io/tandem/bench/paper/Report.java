@@ -1,8 +1,6 @@
 package io.tandem.bench.paper;
 
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.Writer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -45,19 +43,7 @@ final class Report {
     /** Writes everything into {@code dir} (which exists) and returns the report's path. */
     Path write(Path dir, String commandLine, Instant started, Duration elapsed) throws IOException {
         Doc doc = new Doc();
-        doc.heading(1, "Tandem against the active-standby paper");
-        doc.paragraph("The experiment of " + SOURCE + " (sections 5 and 6), run on this machine against real Tandem servers, "
-                + "with request replication beside the paper's two strategies. " + status);
-        doc.bullets(List.of(
-                "started " + started + ", took " + human(elapsed) + "; `" + commandLine + "`",
-                String.format(Locale.ROOT, "profile `%s`: %d requests over %s per run (%.1f a second, %s arrivals, seed %d), %d repetition(s), "
-                                + "%d-node servers, fibonacci n=%d, request timeout %s", plan.profile(), plan.requests(), human(plan.duration()), plan.rate(),
-                        plan.arrivals().wireName(), plan.seed(), plan.repeat(), plan.nodes(), plan.fibN(), human(plan.timeout())),
-                "machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.name") + " " + System.getProperty("os.arch")
-                        + ", Java " + Runtime.version() + "; the paper: Fission 1.10 on a 5-node Kubernetes cluster, Tsung, 3000 requests in 5 minutes",
-                "scenarios: " + String.join("; ", plan.scenarios().stream().map(s -> "**" + s.wireName() + "**: " + s.description()).toList()),
-                runs.size() + " run(s) measured" + (notCounted.isEmpty() ? "" : ", " + notCounted.size() + " not counted (listed at the end)")));
-
+        introduction(doc, commandLine, started, elapsed);
         verdicts(doc);
         recoveryTable(doc, Scenario.INSTANCE, "Table 1. Recovery time in instance (pod) failures", PAPER_INSTANCE);
         recoveryTable(doc, Scenario.NODE, "Table 2. Recovery time in node failures", PAPER_NODE);
@@ -72,6 +58,31 @@ final class Report {
         performanceTable(doc);
         resourceTable(doc);
         figures(doc, dir);
+        rawData(doc);
+        new ReportCsv(runs, measures).write(dir);
+        Files.writeString(dir.resolve("report.md"), doc.markdown());
+        Files.writeString(dir.resolve("report.html"), doc.html("Tandem against the active-standby paper"));
+        return dir.resolve("report.md");
+    }
+
+    /** The title, how the experiment ended, and what was run where. */
+    private void introduction(Doc doc, String commandLine, Instant started, Duration elapsed) {
+        doc.heading(1, "Tandem against the active-standby paper");
+        doc.paragraph("The experiment of " + SOURCE + " (sections 5 and 6), run on this machine against real Tandem servers, "
+                + "with request replication beside the paper's two strategies. " + status);
+        doc.bullets(List.of(
+                "started " + started + ", took " + human(elapsed) + "; `" + commandLine + "`",
+                String.format(Locale.ROOT, "profile `%s`: %d requests over %s per run (%.1f a second, %s arrivals, seed %d), %d repetition(s), "
+                                + "%d-node servers, fibonacci n=%d, request timeout %s", plan.profile(), plan.requests(), human(plan.duration()), plan.rate(),
+                        plan.arrivals().wireName(), plan.seed(), plan.repeat(), plan.nodes(), plan.fibN(), human(plan.timeout())),
+                "machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + System.getProperty("os.name") + " " + System.getProperty("os.arch")
+                        + ", Java " + Runtime.version() + "; the paper: Fission 1.10 on a 5-node Kubernetes cluster, Tsung, 3000 requests in 5 minutes",
+                "scenarios: " + String.join("; ", plan.scenarios().stream().map(s -> "**" + s.wireName() + "**: " + s.description()).toList()),
+                runs.size() + " run(s) measured" + (notCounted.isEmpty() ? "" : ", " + notCounted.size() + " not counted (listed at the end)")));
+    }
+
+    /** What the CSV files hold, and the runs that were not counted. */
+    private void rawData(Doc doc) {
         doc.heading(2, "Raw data");
         doc.bullets(List.of("`requests.csv`: every call: run, id, operation, send time and latency (ms from the run's start), status (0: no answer), attempts, instance that answered, error",
                 "`seconds.csv`: every run second by second (seconds from the fault, or the start): sent, 2xx answers, mean and p99 latency, answers by status",
@@ -81,10 +92,6 @@ final class Report {
             doc.heading(2, "Runs not counted");
             doc.bullets(notCounted);
         }
-        writeCsv(dir);
-        Files.writeString(dir.resolve("report.md"), doc.markdown());
-        Files.writeString(dir.resolve("report.html"), doc.html("Tandem against the active-standby paper"));
-        return dir.resolve("report.md");
     }
 
     /** One line per app and fault: active-standby and replicate against retry, from the measures. */
@@ -284,57 +291,6 @@ final class Report {
         }
     }
 
-    private void writeCsv(Path dir) throws IOException {
-        try (PrintWriter requests = csv(dir.resolve("requests.csv"), "app,strategy,scenario,repetition,index,id,op,sent_ms,latency_ms,status,attempts,instance,error");
-             PrintWriter seconds = csv(dir.resolve("seconds.csv"), "app,strategy,scenario,repetition,second,sent,ok,mean_ms,p99_ms,by_status");
-             PrintWriter runsCsv = csv(dir.resolve("runs.csv"), "app,strategy,scenario,repetition,fault_ms,fault,sent,ok,failed,resent,mean_ms,p50_ms,p99_ms,"
-                     + "throughput,baseline_p50_ms,recovery_ms,settled_ms,first_success_ms,blackout_ms,affected,platform_cpu_s,instance_cpu_s,platform_rss_mib,"
-                     + "instance_rss_mib,store_acknowledged,store_lost,store_twice,store_unacknowledged");
-             PrintWriter resources = csv(dir.resolve("resources.csv"), "app,strategy,scenario,repetition,t_ms,class,cores,rss_mib")) {
-            for (RunResult r : runs) {
-                String run = String.join(",", r.app().wireName(), r.strategy(), r.scenario().wireName(), Integer.toString(r.repetition()));
-                for (OpenLoop.Call c : r.calls()) {
-                    requests.printf(Locale.ROOT, "%s,%d,%s,%s,%.3f,%.3f,%d,%d,%s,%s%n", run, c.index(), c.id(), c.op(), c.sentNanos() / 1e6,
-                            c.latencyMillis(), c.status(), c.attempts(), c.instance() == null ? "" : c.instance(), quote(c.error()));
-                }
-                for (PerSecond p : PerSecond.of(r)) {
-                    seconds.printf(Locale.ROOT, "%s,%d,%.0f,%.0f,%s,%s,%s%n", run, p.second(), p.sent(), p.succeeded(), num(p.meanMillis()),
-                            num(p.p99Millis()), quote(p.byStatus().entrySet().stream().map(e -> e.getKey() + "=" + Math.round(e.getValue())).reduce((a, b) -> a + " " + b).orElse("")));
-                }
-                Measures m = measures.get(r);
-                RunResult.StoreCheck sc = m.store();
-                runsCsv.printf(Locale.ROOT, "%s,%s,%s,%d,%d,%d,%d,%s,%s,%s,%s,%s,%s,%s,%s,%s,%d,%.3f,%.3f,%.1f,%.1f,%s,%s,%s,%s%n", run,
-                        r.hasFault() ? String.format(Locale.ROOT, "%.1f", r.faultNanos() / 1e6) : "", quote(r.faultDetail()),
-                        m.sent(), m.succeeded(), m.failed(), m.resent(), num(m.meanMillis()), num(m.p50Millis()), num(m.p99Millis()), num(m.throughput()),
-                        num(m.baselineP50Millis()), num(m.recoveryMillis()), num(m.settledMillis()), num(m.firstSuccessMillis()), num(m.blackoutMillis()), m.affected(),
-                        m.platformCoreSeconds(), m.instanceCoreSeconds(), m.platformRssMib(), m.instanceRssMib(),
-                        sc == null ? "" : sc.acknowledged(), sc == null ? "" : sc.lost(), sc == null ? "" : sc.duplicated(), sc == null ? "" : sc.unacknowledged());
-                for (ResourceSampler.Tick t : r.ticks()) {
-                    for (String cls : ResourceSampler.classes(List.of(t))) {
-                        resources.printf(Locale.ROOT, "%s,%.0f,%s,%s,%s%n", run, t.atNanos() / 1e6, cls, num(t.cores().getOrDefault(cls, Double.NaN)),
-                                num(t.rssMib().getOrDefault(cls, Double.NaN)));
-                    }
-                }
-            }
-        }
-    }
-
-    private static PrintWriter csv(Path file, String header) throws IOException {
-        Writer w = Files.newBufferedWriter(file);
-        PrintWriter out = new PrintWriter(w);
-        out.println(header);
-        return out;
-    }
-
-    private static String quote(String s) {
-        if (s == null || s.isEmpty()) return "";
-        return "\"" + s.replace("\"", "\"\"").replace('\n', ' ') + "\"";
-    }
-
-    private static String num(double v) {
-        return Double.isNaN(v) ? "" : String.format(Locale.ROOT, "%.3f", v);
-    }
-
     private List<RunResult> runsOf(App app, String strategy, Scenario scenario) {
         return runs.stream().filter(r -> r.app() == app && r.strategy().equals(strategy) && r.scenario() == scenario).toList();
     }
@@ -373,34 +329,5 @@ final class Report {
         if (s >= 60) return String.format(Locale.ROOT, "%d min %02d s", s / 60, s % 60);
         if (d.toMillis() % 1000 != 0) return String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
         return s + " s";
-    }
-
-    /** Mean, standard deviation and range of one measure over repetitions; NaN values (never recovered) are counted apart. */
-    record Summary(double mean, double sd, double min, double max, int n, int never) {
-        static Summary of(double[] values) {
-            double[] known = java.util.Arrays.stream(values).filter(v -> !Double.isNaN(v)).toArray();
-            int never = values.length - known.length;
-            if (known.length == 0) return new Summary(Double.NaN, Double.NaN, Double.NaN, Double.NaN, 0, never);
-            double mean = java.util.Arrays.stream(known).average().orElse(Double.NaN);
-            double var = known.length < 2 ? 0 : java.util.Arrays.stream(known).map(v -> (v - mean) * (v - mean)).sum() / (known.length - 1);
-            return new Summary(mean, Math.sqrt(var), java.util.Arrays.stream(known).min().orElse(mean),
-                    java.util.Arrays.stream(known).max().orElse(mean), known.length, never);
-        }
-
-        /** A duration in ms: "63 ms ± 12 (47..111, n=5)". */
-        String format() {
-            if (n == 0) return never > 0 ? "never (" + never + " runs)" : "";
-            String s = millis(mean);
-            if (n > 1) s += " ± " + millis(sd) + " (" + millis(min) + ".." + millis(max) + ", n=" + n + ")";
-            return never > 0 ? s + ", " + never + " never" : s;
-        }
-
-        String format(int decimals, String unit) {
-            if (n == 0) return "";
-            String f = "%." + decimals + "f";
-            String s = String.format(Locale.ROOT, f + unit, mean);
-            if (n > 1) s += String.format(Locale.ROOT, " ± " + f + " (" + f + ".." + f + ")", sd, min, max);
-            return s;
-        }
     }
 }

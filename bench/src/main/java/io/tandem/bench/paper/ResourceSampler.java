@@ -97,26 +97,8 @@ final class ResourceSampler {
                 }
             }
             long now = System.nanoTime();
-            Map<String, Double> cores = new TreeMap<>();
-            Map<String, Double> rss = new TreeMap<>();
-            Map<Long, Long> cpuNow = new HashMap<>();
-            for (ProcessHandle p : processes.get()) {
-                long pid = p.pid();
-                String cls = knownRoles.get(pid);
-                if (cls == null) cls = classOf.computeIfAbsent(pid, k -> platformProcess(p) ? PLATFORM : "other");
-                long cpu = p.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
-                if (cpu >= 0) {
-                    cpuNow.put(pid, cpu);
-                    Long before = lastCpu.get(pid);
-                    if (before != null && now > last) cores.merge(cls, (cpu - before) / (double) (now - last), Double::sum);
-                }
-                double mib = residentMib(pid);
-                if (!Double.isNaN(mib)) rss.merge(cls, mib, Double::sum);
-            }
-            lastCpu.clear();
-            lastCpu.putAll(cpuNow);
-            classOf.keySet().retainAll(cpuNow.keySet());
-            if (n > 1) ticks.add(new Tick(now - startNanos, now - last, cores, rss));
+            Tick tick = sample(now, last, knownRoles, lastCpu, classOf);
+            if (n > 1) ticks.add(tick);
             last = now;
             try {
                 Thread.sleep(period);
@@ -124,6 +106,33 @@ final class ResourceSampler {
                 return;
             }
         }
+    }
+
+    /**
+     * The cores each class of process used since {@code last} and its resident memory now; moves {@code lastCpu} (CPU
+     * time by pid) to now and forgets the classes of processes gone from {@code classOf}.
+     */
+    private Tick sample(long now, long last, Map<Long, String> knownRoles, Map<Long, Long> lastCpu, Map<Long, String> classOf) {
+        Map<String, Double> cores = new TreeMap<>();
+        Map<String, Double> rss = new TreeMap<>();
+        Map<Long, Long> cpuNow = new HashMap<>();
+        for (ProcessHandle p : processes.get()) {
+            long pid = p.pid();
+            String cls = knownRoles.get(pid);
+            if (cls == null) cls = classOf.computeIfAbsent(pid, k -> platformProcess(p) ? PLATFORM : "other");
+            long cpu = p.info().totalCpuDuration().map(Duration::toNanos).orElse(-1L);
+            if (cpu >= 0) {
+                cpuNow.put(pid, cpu);
+                Long before = lastCpu.get(pid);
+                if (before != null && now > last) cores.merge(cls, (cpu - before) / (double) (now - last), Double::sum);
+            }
+            double mib = residentMib(pid);
+            if (!Double.isNaN(mib)) rss.merge(cls, mib, Double::sum);
+        }
+        lastCpu.clear();
+        lastCpu.putAll(cpuNow);
+        classOf.keySet().retainAll(cpuNow.keySet());
+        return new Tick(now - startNanos, now - last, cores, rss);
     }
 
     /**

@@ -1,6 +1,5 @@
 package io.tandem.controller.store;
 
-import io.tandem.controller.store.ResourceStore.EventPage;
 import io.tandem.model.ClusterEvent;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -11,6 +10,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
 
 /**
@@ -37,7 +37,11 @@ final class EventLog {
         return retention;
     }
 
-    /** See {@link ResourceStore#appendEvents(String, long, List)}. */
+    /**
+     * Stores {@code batch} in one transaction, numbered in order, and hands the stored events to the subscribers. With
+     * a {@code sender} (null: none), the batch holds its events {@code firstId}, {@code firstId + 1}, ...; those at or
+     * below the last id stored for it are skipped, in the same transaction.
+     */
     CompletableFuture<List<ClusterEvent>> appendEvents(String sender, long firstId, List<ClusterEvent> batch) {
         return db.onOwner(() -> {
             if (batch.isEmpty()) return List.of();
@@ -102,24 +106,27 @@ final class EventLog {
         return stored;
     }
 
-    /** See {@link ResourceStore#readEvents}. */
+    /** Up to {@code limit} events after {@code since}, oldest first; of one function when it is not null. */
     CompletableFuture<List<ClusterEvent>> readEvents(long since, String function, int limit) {
         return db.onOwner(() -> db.inTransaction(c -> selectEvents(c, since, function, limit)));
     }
 
-    /** See {@link ResourceStore#latestEvents}. */
-    CompletableFuture<EventPage> latestEvents(String function, int limit) {
+    /**
+     * The newest {@code limit} events (of one function when it is not null), oldest first, and the newest seq of the
+     * whole log when they were read, made into a {@code page}.
+     */
+    <P> CompletableFuture<P> latestEvents(String function, int limit, BiFunction<List<ClusterEvent>, Long, P> page) {
         return db.onOwner(() -> db.inTransaction(c -> {
             String sql = COLUMNS + (function == null ? "" : " WHERE function = ?") + " ORDER BY seq DESC LIMIT ?";
             List<ClusterEvent> newestFirst = query(c, sql, function == null ? new Object[]{limit} : new Object[]{function, limit});
             try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM events")) {
                 rs.next();
-                return new EventPage(newestFirst.reversed(), rs.getLong(1));
+                return page.apply(newestFirst.reversed(), rs.getLong(1));
             }
         }));
     }
 
-    /** See {@link ResourceStore#subscribeEvents}. */
+    /** Every event after {@code since}, then each later one, in seq order, on a delivery thread of the listener's own. */
     CompletableFuture<AutoCloseable> subscribeEvents(long since, Consumer<ClusterEvent> listener) {
         return db.onOwner(() -> subscribers.subscribe(db.inTransaction(c -> selectEvents(c, since, null, Integer.MAX_VALUE)), listener));
     }

@@ -214,7 +214,7 @@ public final class ResourceStore implements AutoCloseable {
      * seq of the whole store when they were read, from which a follower continues without gap.
      */
     public CompletableFuture<EventPage> latestEvents(String function, int limit) {
-        return events.latestEvents(function, limit);
+        return events.latestEvents(function, limit, EventPage::new);
     }
 
     /**
