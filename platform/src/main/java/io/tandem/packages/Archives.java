@@ -31,8 +31,8 @@ import java.util.zip.Inflater;
  * Validation and safe unpacking of zip and jar packages.
  *
  * <p>Design note: the JDK's {@code ZipFile} hides each entry's external attributes (where a symlink is marked) and
- * trusts the sizes in the headers, so this class reads the central directory itself ({@link ZipDirectory}) and inflates every entry
- * with its own {@link Inflater}, counting the bytes that really come out. An archive is refused when an entry
+ * trusts the sizes in the headers, so this class reads the central directory itself ({@link ZipDirectory}) and
+ * inflates every entry with its own {@link Inflater}, counting the bytes that really come out. An archive is refused when an entry
  * name is empty, absolute or climbs out with {@code ..}, when an entry is a symlink or appears twice, when it
  * holds more than {@link Limits#maxEntries()} entries or inflates to more than {@link Limits#maxTotalBytes()},
  * when an entry inflates to more than it declares, or when more than {@link Limits#ratioGraceBytes()} inflate more
