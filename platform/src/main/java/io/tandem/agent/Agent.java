@@ -27,6 +27,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -113,8 +114,16 @@ public final class Agent {
         this(vertx, config, InstantSource.system());
     }
 
-    /** {@code clock} stamps the events and times the executor's absence and each instance's readiness. */
+    /** {@code clock} stamps the events and times the executor's absence; readiness is timed on {@link System#nanoTime()}. */
     public Agent(Vertx vertx, Config config, InstantSource clock) {
+        this(vertx, config, clock, System::nanoTime);
+    }
+
+    /**
+     * {@code clock} stamps the events and times the executor's absence; {@code nanoTime}, a monotonic source in
+     * nanoseconds, times each instance's readiness deadline, so no clock adjustment moves it.
+     */
+    public Agent(Vertx vertx, Config config, InstantSource clock, LongSupplier nanoTime) {
         this.vertx = vertx;
         this.config = config;
         this.clock = clock;
@@ -129,7 +138,7 @@ public final class Agent {
         }));
         this.logs = new FunctionLogs(nodeDir.resolve("logs"), config.name(), config.logCapBytes());
         this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(false).setConnectTimeout(2000));
-        this.readiness = new Readiness(vertx, client, clock, config.readyTimeout(), logs);
+        this.readiness = new Readiness(vertx, client, nanoTime, config.readyTimeout(), logs);
     }
 
     /** Kills leftovers of an earlier agent of this node, binds the API and starts registering with the executor. */

@@ -1,7 +1,7 @@
 package io.tandem.chaos;
 
-import io.tandem.client.ApiException;
 import io.tandem.client.TandemClient;
+import io.tandem.http.ApiException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;

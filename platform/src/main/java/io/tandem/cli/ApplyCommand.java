@@ -1,18 +1,18 @@
 package io.tandem.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tandem.client.ApiException;
 import io.tandem.client.TandemClient;
+import io.tandem.http.ApiException;
 import io.tandem.model.CodeRef;
 import io.tandem.model.Environment;
 import io.tandem.model.EnvironmentSpec;
 import io.tandem.model.Function;
 import io.tandem.model.HttpTrigger;
 import io.tandem.model.HttpTriggerSpec;
-import io.tandem.model.Metadata;
-import io.tandem.model.Resource;
 import io.tandem.model.MessageQueueTrigger;
 import io.tandem.model.MessageQueueTriggerSpec;
+import io.tandem.model.Metadata;
+import io.tandem.model.Resource;
 import io.tandem.model.TimeTrigger;
 import io.tandem.model.TimeTriggerSpec;
 import io.tandem.spec.SpecDocument;

@@ -1,7 +1,7 @@
 package io.tandem.cli;
 
-import io.tandem.client.ApiException;
 import io.tandem.client.TandemClient;
+import io.tandem.http.ApiException;
 import io.tandem.spec.SpecDocument;
 import io.tandem.spec.SpecFiles;
 import java.nio.file.Path;

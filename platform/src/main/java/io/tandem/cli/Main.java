@@ -1,8 +1,8 @@
 package io.tandem.cli;
 
 import io.tandem.chaos.ChaosException;
-import io.tandem.client.ApiException;
 import io.tandem.client.ServerUnreachableException;
+import io.tandem.http.ApiException;
 import io.tandem.model.InvalidResourceException;
 import io.tandem.spec.SpecException;
 import java.io.UncheckedIOException;

@@ -3,6 +3,7 @@ package io.tandem.client;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
+import io.tandem.http.ApiException;
 import io.tandem.model.CodeRef;
 import io.tandem.model.Json;
 import io.tandem.model.Resource;

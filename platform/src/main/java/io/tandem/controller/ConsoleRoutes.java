@@ -13,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.ext.web.Router;
@@ -77,48 +78,61 @@ final class ConsoleRoutes {
 
     private void invoke(RoutingContext ctx) {
         String name = ResourceRoutes.pathName(ctx, Kind.FUNCTION);
-        JsonNode req;
-        try {
-            req = Json.read(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes(), JsonNode.class);
-        } catch (RuntimeException e) {
-            throw ApiException.badRequest("invalid invocation: " + e.getMessage(), "send {\"method\": \"GET\", \"path\": \"/\", \"body\": \"\"}");
-        }
-        String method = req.path("method").asText("GET").toUpperCase(java.util.Locale.ROOT);
-        if (!METHODS.contains(method)) throw ApiException.badRequest("invalid method '" + method + "'", "use one of " + METHODS);
-        String path = req.path("path").asText("/");
-        if (path.isEmpty()) path = "/";
-        if (!path.startsWith("/") || path.startsWith("//") || path.contains("..") || path.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
-            throw ApiException.badRequest("invalid path '" + path + "'", "give a path that starts with / and holds no spaces or '..', such as /?name=Ada");
-        }
-        String body = req.path("body").asText("");
+        Invocation call = Invocation.read(ctx);
         String router = ServerInfo.readFrom(home).map(ServerInfo::routerOnThisMachine).orElse(null);
         if (router == null) throw new ApiException(503, "no router runs", "start Tandem with tandem server");
-        String target = router + "/function/" + name + (path.equals("/") ? "" : path);
-        String finalPath = path;
+        String target = router + "/function/" + name + (call.path().equals("/") ? "" : call.path());
         Future.fromCompletionStage(store.submitRead(tx -> tx.get(Kind.FUNCTION, name).isPresent()), vertx.getOrCreateContext())
                 .onFailure(ctx::fail).onSuccess(exists -> {
                     if (!exists) {
                         ErrorReply.send(ctx.response(), ResourceRoutes.notFound(Kind.FUNCTION, name));
                         return;
                     }
-                    long began = System.nanoTime();
-                    RequestOptions o = new RequestOptions().setMethod(HttpMethod.valueOf(method)).setAbsoluteURI(URI.create(target).toString())
-                            .setIdleTimeout(120_000);
-                    http.request(o).compose(r -> body.isEmpty() ? r.send() : r.send(Buffer.buffer(body)))
-                            .compose(resp -> resp.body().map(b -> {
-                                Map<String, Object> out = new LinkedHashMap<>();
-                                out.put("status", resp.statusCode());
-                                out.put("millis", (System.nanoTime() - began) / 1_000_000.0);
-                                Map<String, String> headers = new LinkedHashMap<>();
-                                resp.headers().forEach(h -> headers.merge(h.getKey(), h.getValue(), (a, c) -> a + ", " + c));
-                                out.put("headers", headers);
-                                out.put("body", b.length() > MAX_SHOWN ? b.getString(0, MAX_SHOWN) : b.toString());
-                                out.put("truncated", b.length() > MAX_SHOWN);
-                                return out;
-                            }))
-                            .onSuccess(out -> Replies.json(ctx, 200, out))
-                            .onFailure(e -> ErrorReply.send(ctx.response(), new ApiException(502, "the router did not answer " + method + " " + finalPath,
-                                    e.getMessage() + "; is tandem server running?")));
+                    forward(ctx, call, target);
                 });
+    }
+
+    /** What the console asks to send: the method, the path below the function and the body. */
+    private record Invocation(String method, String path, String body) {
+        static Invocation read(RoutingContext ctx) {
+            JsonNode req;
+            try {
+                req = Json.read(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes(), JsonNode.class);
+            } catch (RuntimeException e) {
+                throw ApiException.badRequest("invalid invocation: " + e.getMessage(), "send {\"method\": \"GET\", \"path\": \"/\", \"body\": \"\"}");
+            }
+            String method = req.path("method").asText("GET").toUpperCase(java.util.Locale.ROOT);
+            if (!METHODS.contains(method)) throw ApiException.badRequest("invalid method '" + method + "'", "use one of " + METHODS);
+            String path = req.path("path").asText("/");
+            if (path.isEmpty()) path = "/";
+            if (!path.startsWith("/") || path.startsWith("//") || path.contains("..") || path.chars().anyMatch(c -> c <= ' ' || c == 0x7f)) {
+                throw ApiException.badRequest("invalid path '" + path + "'", "give a path that starts with / and holds no spaces or '..', such as /?name=Ada");
+            }
+            return new Invocation(method, path, req.path("body").asText(""));
+        }
+    }
+
+    private void forward(RoutingContext ctx, Invocation call, String target) {
+        long began = System.nanoTime();
+        RequestOptions o = new RequestOptions().setMethod(HttpMethod.valueOf(call.method())).setAbsoluteURI(URI.create(target).toString())
+                .setIdleTimeout(120_000);
+        http.request(o).compose(r -> call.body().isEmpty() ? r.send() : r.send(Buffer.buffer(call.body())))
+                .compose(resp -> resp.body().map(b -> answer(resp, b, began)))
+                .onSuccess(out -> Replies.json(ctx, 200, out))
+                .onFailure(e -> ErrorReply.send(ctx.response(), new ApiException(502, "the router did not answer " + call.method() + " " + call.path(),
+                        e.getMessage() + "; is tandem server running?")));
+    }
+
+    /** The function's answer as the console shows it: status, time taken, headers and the body, cut at {@value #MAX_SHOWN} bytes. */
+    private static Map<String, Object> answer(HttpClientResponse resp, Buffer b, long began) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("status", resp.statusCode());
+        out.put("millis", (System.nanoTime() - began) / 1_000_000.0);
+        Map<String, String> headers = new LinkedHashMap<>();
+        resp.headers().forEach(h -> headers.merge(h.getKey(), h.getValue(), (a, c) -> a + ", " + c));
+        out.put("headers", headers);
+        out.put("body", b.length() > MAX_SHOWN ? b.getString(0, MAX_SHOWN) : b.toString());
+        out.put("truncated", b.length() > MAX_SHOWN);
+        return out;
     }
 }

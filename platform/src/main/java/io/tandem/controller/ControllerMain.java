@@ -57,58 +57,79 @@ public final class ControllerMain {
     }
 
     public static void main(String[] args) {
-        String host = "127.0.0.1";
-        int port = 8088;
-        String executor = null;
-        boolean exitWithParent = false;
-        String tlsCert = null;
-        String tlsKey = null;
-        int localPort = 0;
-        int perClient = 0;
-        long packageQuota = PackageStore.DEFAULT_QUOTA_BYTES;
-        for (int i = 0; i < args.length; i++) {
-            switch (args[i]) {
-                case "--host" -> host = args[++i];
-                case "--port" -> port = Integer.parseInt(args[++i]);
-                case "--executor" -> executor = args[++i];
-                case "--package-quota" -> packageQuota = Long.parseLong(args[++i]);
-                case "--exit-with-parent" -> exitWithParent = true;
-                case "--tls-cert" -> tlsCert = args[++i];
-                case "--tls-key" -> tlsKey = args[++i];
-                case "--local-port" -> localPort = Integer.parseInt(args[++i]);
-                case "--max-client-connections" -> perClient = Integer.parseInt(args[++i]);
-                default -> {
-                    System.err.println("unknown argument " + args[i]);
-                    System.exit(2);
-                }
-            }
-        }
-        if (executor == null) {
-            System.err.println("usage: ControllerMain [--host H] [--port P] --executor URL [--package-quota BYTES] [--exit-with-parent] [--tls-cert FILE --tls-key FILE"
-                    + " --local-port P] [--max-client-connections N]");
-            System.exit(2);
-        }
-        if (exitWithParent) exitWithParent();
+        Options options = Options.parse(args);
+        if (options.exitWithParent()) exitWithParent();
         TandemHome home = TandemHome.fromEnvironment();
         keepNativeLibrariesIn(home.dataDir());
+        Controller controller = start(home, options);
+        stopOnShutdown(controller);
+        System.out.println("controller listening on " + options.host() + ":" + controller.port() + " (pid " + ProcessHandle.current().pid() + ")");
+    }
+
+    /** The command line; a wrong one stops the process with exit code 2 and the usage on stderr. */
+    private record Options(String host, int port, String executor, boolean exitWithParent, String tlsCert, String tlsKey,
+                           int localPort, int perClient, long packageQuota) {
+        static Options parse(String[] args) {
+            String host = "127.0.0.1";
+            int port = 8088;
+            String executor = null;
+            boolean exitWithParent = false;
+            String tlsCert = null;
+            String tlsKey = null;
+            int localPort = 0;
+            int perClient = 0;
+            long packageQuota = PackageStore.DEFAULT_QUOTA_BYTES;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--host" -> host = args[++i];
+                    case "--port" -> port = Integer.parseInt(args[++i]);
+                    case "--executor" -> executor = args[++i];
+                    case "--package-quota" -> packageQuota = Long.parseLong(args[++i]);
+                    case "--exit-with-parent" -> exitWithParent = true;
+                    case "--tls-cert" -> tlsCert = args[++i];
+                    case "--tls-key" -> tlsKey = args[++i];
+                    case "--local-port" -> localPort = Integer.parseInt(args[++i]);
+                    case "--max-client-connections" -> perClient = Integer.parseInt(args[++i]);
+                    default -> {
+                        System.err.println("unknown argument " + args[i]);
+                        System.exit(2);
+                    }
+                }
+            }
+            if (executor == null) {
+                System.err.println("usage: ControllerMain [--host H] [--port P] --executor URL [--package-quota BYTES] [--exit-with-parent] [--tls-cert FILE --tls-key FILE"
+                        + " --local-port P] [--max-client-connections N]");
+                System.exit(2);
+            }
+            return new Options(host, port, executor, exitWithParent, tlsCert, tlsKey, localPort, perClient, packageQuota);
+        }
+    }
+
+    /** Starts the controller and returns it listening; exits the process with code 1 and the reason when it cannot. */
+    private static Controller start(TandemHome home, Options options) {
         Vertx vertx = Vertx.vertx();
         Controller.Listening listening;
         try {
-            listening = new Controller.Listening(tlsCert == null ? null : Tls.ofPem(Path.of(tlsCert), Path.of(tlsKey)), localPort, perClient);
+            listening = new Controller.Listening(options.tlsCert() == null ? null : Tls.ofPem(Path.of(options.tlsCert()), Path.of(options.tlsKey())),
+                    options.localPort(), options.perClient());
         } catch (IllegalArgumentException e) {
             System.err.println("cannot start the controller: " + e.getMessage());
             System.exit(1);
-            return;
+            return null;
         }
-        Controller controller = new Controller(home, vertx, host, port, new HttpClusterView(vertx, executor, home.ensureToken()),
-                PackageStore.Config.defaults().withQuotaBytes(packageQuota), listening);
+        Controller controller = new Controller(home, vertx, options.host(), options.port(), new HttpClusterView(vertx, options.executor(), home.ensureToken()),
+                PackageStore.Config.defaults().withQuotaBytes(options.packageQuota()), listening);
         try {
             controller.start().toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
         } catch (Exception e) {
             Throwable cause = e.getCause() != null ? e.getCause() : e;
-            System.err.println("cannot start the controller on " + host + ":" + port + ": " + cause);
+            System.err.println("cannot start the controller on " + options.host() + ":" + options.port() + ": " + cause);
             System.exit(1);
         }
+        return controller;
+    }
+
+    private static void stopOnShutdown(Controller controller) {
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("controller-shutdown").unstarted(() -> {
             try {
                 controller.stop().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
@@ -116,6 +137,5 @@ public final class ControllerMain {
                 // exiting anyway; the store's transactions keep it whole
             }
         }));
-        System.out.println("controller listening on " + host + ":" + controller.port() + " (pid " + ProcessHandle.current().pid() + ")");
     }
 }

@@ -54,40 +54,47 @@ final class PackageRoutes {
         String filename = req.getHeader(FILENAME_HEADER);
         if ("100-continue".equalsIgnoreCase(req.getHeader("Expect"))) req.response().writeContinue();
         req.pause();
-        vertx.executeBlocking(() -> packages.begin(filename)).onFailure(ctx::fail).onSuccess(upload -> {
-            boolean[] failed = {false};
-            req.handler(chunk -> {
-                if (failed[0]) return;
-                req.pause();
-                byte[] bytes = chunk.getBytes();
-                vertx.executeBlocking(() -> {
-                    upload.write(bytes, 0, bytes.length);
-                    return null;
-                }, true).onSuccess(v -> req.resume()).onFailure(e -> {
-                    failed[0] = true;
-                    closeQuietly(upload);
-                    if (e instanceof RejectedPackageException r) refuseAndClose(req, toApi(r));
-                    else ctx.fail(e);
-                });
-            });
-            req.exceptionHandler(e -> {
+        vertx.executeBlocking(() -> packages.begin(filename)).onFailure(ctx::fail).onSuccess(upload -> receive(ctx, upload));
+    }
+
+    /**
+     * Streams the paused request into {@code upload}, one chunk at a time on a worker (ordered, so writes, the close
+     * and the commit run in turn) while the request waits; the first refused chunk or broken connection ends it.
+     */
+    private void receive(RoutingContext ctx, PackageStore.Upload upload) {
+        HttpServerRequest req = ctx.request();
+        boolean[] failed = {false};
+        req.handler(chunk -> {
+            if (failed[0]) return;
+            req.pause();
+            byte[] bytes = chunk.getBytes();
+            vertx.executeBlocking(() -> {
+                upload.write(bytes, 0, bytes.length);
+                return null;
+            }, true).onSuccess(v -> req.resume()).onFailure(e -> {
                 failed[0] = true;
-                vertx.executeBlocking(() -> {
-                    upload.close(); // ordered: after any write still running
-                    return null;
-                }, true);
+                closeQuietly(upload);
+                if (e instanceof RejectedPackageException r) refuseAndClose(req, toApi(r));
+                else ctx.fail(e);
             });
-            req.endHandler(v -> {
-                if (failed[0]) return;
-                vertx.executeBlocking(upload::commit, true)
-                        .onSuccess(stored -> Replies.json(ctx, stored.created() ? 201 : 200, stored.ref()))
-                        .onFailure(e -> {
-                            if (e instanceof RejectedPackageException r) ErrorReply.send(ctx.response(), toApi(r));
-                            else ctx.fail(e);
-                        });
-            });
-            req.resume();
         });
+        req.exceptionHandler(e -> {
+            failed[0] = true;
+            vertx.executeBlocking(() -> {
+                upload.close(); // ordered: after any write still running
+                return null;
+            }, true);
+        });
+        req.endHandler(v -> {
+            if (failed[0]) return;
+            vertx.executeBlocking(upload::commit, true)
+                    .onSuccess(stored -> Replies.json(ctx, stored.created() ? 201 : 200, stored.ref()))
+                    .onFailure(e -> {
+                        if (e instanceof RejectedPackageException r) ErrorReply.send(ctx.response(), toApi(r));
+                        else ctx.fail(e);
+                    });
+        });
+        req.resume();
     }
 
     private void download(RoutingContext ctx, boolean headOnly) {

@@ -213,12 +213,9 @@ public final class Archives {
     /** Copies a stored (uncompressed) entry's data to {@code out}; returns the bytes written. */
     private static long stored(FileChannel ch, Entry e, long dataStart, Limits limits, Totals total, OutputStream out, CRC32 crc)
             throws IOException {
-        ByteBuffer in = ByteBuffer.allocate(64 * 1024);
         long written = 0;
-        for (long position = dataStart, remaining = e.compressedSize(); remaining > 0; ) {
-            byte[] chunk = chunk(ch, e, in, position, remaining);
-            position += chunk.length;
-            remaining -= chunk.length;
+        for (EntryData data = new EntryData(ch, e, dataStart); data.hasMore(); ) {
+            byte[] chunk = data.next();
             written = emit(e, limits, total, out, crc, chunk, chunk.length, written, e.compressedSize());
         }
         return written;
@@ -227,27 +224,22 @@ public final class Archives {
     /** Inflates a deflated entry's data into {@code out}; returns the bytes written. */
     private static long deflated(FileChannel ch, Entry e, long dataStart, Limits limits, Totals total, OutputStream out, CRC32 crc)
             throws IOException {
-        ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+        EntryData data = new EntryData(ch, e, dataStart);
         byte[] outBuf = new byte[64 * 1024];
         long written = 0;
-        long position = dataStart;
-        long remaining = e.compressedSize();
         Inflater inflater = new Inflater(true);
         boolean padded = false;
         try {
             while (true) {
                 if (inflater.needsInput()) {
-                    if (remaining == 0) {
+                    if (!data.hasMore()) {
                         if (inflater.finished()) break;
                         if (padded) throw corrupt(e.name(), "ends before its compressed data does", "upload the complete archive");
                         // raw deflate may want one more (dummy) byte to finish
                         inflater.setInput(new byte[1]);
                         padded = true;
                     } else {
-                        byte[] chunk = chunk(ch, e, in, position, remaining);
-                        position += chunk.length;
-                        remaining -= chunk.length;
-                        inflater.setInput(chunk);
+                        inflater.setInput(data.next());
                     }
                 }
                 int n = inflater.inflate(outBuf);
@@ -269,15 +261,36 @@ public final class Archives {
         return written;
     }
 
-    /** The next at most {@code in.capacity()} bytes of {@code e}'s data at {@code position}, of {@code remaining}. */
-    private static byte[] chunk(FileChannel ch, Entry e, ByteBuffer in, long position, long remaining) throws IOException {
-        in.clear().limit((int) Math.min(in.capacity(), remaining));
-        int n = ch.read(in, position);
-        if (n <= 0) throw corrupt(e.name(), "is truncated", "upload the complete archive");
-        in.flip();
-        byte[] chunk = new byte[n];
-        in.get(chunk);
-        return chunk;
+    /** One entry's compressed data, read in chunks of up to 64 KiB from where it starts. */
+    private static final class EntryData {
+        private final FileChannel ch;
+        private final Entry e;
+        private final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+        private long position;
+        private long remaining;
+
+        EntryData(FileChannel ch, Entry e, long dataStart) {
+            this.ch = ch;
+            this.e = e;
+            this.position = dataStart;
+            this.remaining = e.compressedSize();
+        }
+
+        boolean hasMore() {
+            return remaining > 0;
+        }
+
+        byte[] next() throws IOException {
+            in.clear().limit((int) Math.min(in.capacity(), remaining));
+            int n = ch.read(in, position);
+            if (n <= 0) throw corrupt(e.name(), "is truncated", "upload the complete archive");
+            in.flip();
+            byte[] chunk = new byte[n];
+            in.get(chunk);
+            position += n;
+            remaining -= n;
+            return chunk;
+        }
     }
 
     private static long emit(Entry e, Limits limits, Totals total, OutputStream out, CRC32 crc,

@@ -108,6 +108,19 @@ public final class SpecFiles {
     }
 
     private static SpecDocument parse(Path file, Chunk chunk) {
+        JsonNode tree = readTree(file, chunk);
+        requireApiVersion(file, chunk, tree);
+        Resource.Kind kind = requireKind(file, chunk, tree);
+        requireKnownFields(file, chunk, tree);
+        String name = requireName(file, chunk, tree);
+        if (!tree.hasNonNull("spec")) throw new SpecException(file, chunk.firstLine(), "spec", "missing");
+        Object spec = readSpec(file, chunk, kind);
+        requireValid(file, chunk, spec);
+        if (spec instanceof FunctionFileSpec f) spec = resolveCode(file, chunk, f);
+        return new SpecDocument(file, chunk.firstLine(), kind, name, spec);
+    }
+
+    private static JsonNode readTree(Path file, Chunk chunk) {
         JsonNode tree;
         try {
             tree = Json.YAML.readTree(chunk.text());
@@ -115,23 +128,37 @@ public final class SpecFiles {
             throw new SpecException(file, lineOf(chunk, e.getLocation()), null, "not valid YAML: " + e.getOriginalMessage());
         }
         if (tree == null || !tree.isObject()) throw new SpecException(file, chunk.firstLine(), null, "a document must be a mapping with apiVersion, kind, metadata and spec");
+        return tree;
+    }
+
+    private static void requireApiVersion(Path file, Chunk chunk, JsonNode tree) {
         String apiVersion = text(tree, "apiVersion");
         if (!API_VERSION.equals(apiVersion)) {
             throw new SpecException(file, lineOfField(chunk, "apiVersion"), "apiVersion",
                     apiVersion == null ? "missing: write 'apiVersion: " + API_VERSION + "'" : "unsupported '" + apiVersion + "': use " + API_VERSION);
         }
+    }
+
+    private static Resource.Kind requireKind(Path file, Chunk chunk, JsonNode tree) {
         String kindText = text(tree, "kind");
         Resource.Kind kind = kindOf(kindText);
         if (kind == null) {
             throw new SpecException(file, lineOfField(chunk, "kind"), "kind", (kindText == null ? "missing" : "unknown kind '" + kindText + "'")
                     + ": use Environment, Function, HttpTrigger, TimeTrigger or MessageQueueTrigger");
         }
+        return kind;
+    }
+
+    private static void requireKnownFields(Path file, Chunk chunk, JsonNode tree) {
         for (var it = tree.fieldNames(); it.hasNext(); ) {
             String f = it.next();
             if (!List.of("apiVersion", "kind", "metadata", "spec").contains(f)) {
                 throw new SpecException(file, lineOfField(chunk, f), f, "unknown field: a document has apiVersion, kind, metadata and spec");
             }
         }
+    }
+
+    private static String requireName(Path file, Chunk chunk, JsonNode tree) {
         JsonNode metadata = tree.get("metadata");
         String name = metadata == null ? null : text(metadata, "name");
         try {
@@ -139,8 +166,10 @@ public final class SpecFiles {
         } catch (InvalidResourceException e) {
             throw new SpecException(file, lineOfField(chunk, "metadata.name"), "metadata.name", e.getMessage().substring("metadata.name: ".length()));
         }
-        if (!tree.hasNonNull("spec")) throw new SpecException(file, chunk.firstLine(), "spec", "missing");
-        Object spec = readSpec(file, chunk, kind);
+        return name;
+    }
+
+    private static void requireValid(Path file, Chunk chunk, Object spec) {
         try {
             switch (spec) {
                 case EnvironmentSpec e -> e.validate();
@@ -153,8 +182,6 @@ public final class SpecFiles {
         } catch (InvalidResourceException e) {
             throw new SpecException(file, lineOfField(chunk, e.field()), e.field(), stripField(e));
         }
-        if (spec instanceof FunctionFileSpec f) spec = resolveCode(file, chunk, f);
-        return new SpecDocument(file, chunk.firstLine(), kind, name, spec);
     }
 
     private static Object readSpec(Path file, Chunk chunk, Resource.Kind kind) {

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tandem.client.ApiException;
+import io.tandem.http.ApiException;
 import io.tandem.model.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

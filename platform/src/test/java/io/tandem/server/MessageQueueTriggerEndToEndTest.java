@@ -11,7 +11,7 @@ import io.nats.client.JetStreamManagement;
 import io.nats.client.Message;
 import io.nats.client.api.MessageInfo;
 import io.tandem.chaos.Chaos;
-import io.tandem.client.ApiException;
+import io.tandem.http.ApiException;
 import io.tandem.model.Json;
 import io.tandem.model.MessageQueueTrigger;
 import io.tandem.model.MessageQueueTriggerSpec;

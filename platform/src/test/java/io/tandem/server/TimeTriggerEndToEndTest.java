@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.tandem.client.ApiException;
+import io.tandem.http.ApiException;
 import io.tandem.model.Json;
 import io.tandem.model.Metadata;
 import io.tandem.model.TimeTrigger;
