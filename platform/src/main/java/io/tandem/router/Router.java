@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>What an instance sees. Through {@code /function/<name>/<rest>} (every function, with or without a trigger)
  * the path is {@code /<rest>}, or {@code /}. Through a trigger it is the path as the client sent it, as Fission
  * does, with each {@code {param}} of the trigger's path in a header {@code X-Tandem-Param-<name>} (the raw
- * segment, still percent-encoded). The query string passes unchanged. Headers: see {@link Forwarding}.
+ * segment, still percent-encoded). The query string passes unchanged. Headers: see {@link ForwardedHeaders}.
  *
  * <p>Paths under {@code /_/} (the instance protocol's) are never forwarded, however spelt: 404.
  *
@@ -80,11 +80,16 @@ public final class Router {
      * may hold other roles' meters too (the executor's, in the server).
      */
     public Router(Vertx vertx, ChangeFeed feed, InstanceSource source, RouterConfig config, Metrics metrics) {
+        this(vertx, feed, source, new EndpointTable(), config, metrics);
+    }
+
+    /** A router reading {@code endpoints}, made before the executor that fills it. */
+    public Router(Vertx vertx, ChangeFeed feed, InstanceSource source, EndpointTable endpoints, RouterConfig config, Metrics metrics) {
         this.vertx = vertx;
         this.feed = feed;
         this.source = source;
         RequestMetrics requests = config.requestMetrics() ? RequestMetrics.on(metrics.registry()) : RequestMetrics.off();
-        this.parts = new RouterParts(vertx, config, new Routes(), new EndpointTable(), new ColdStarts(source), feed, metrics, requests, new InFlight(),
+        this.parts = new RouterParts(vertx, config, new Routes(), endpoints, new ColdStarts(source), feed, metrics, requests, new InFlight(),
                 new Admissions(vertx, config.maxConnections(), metrics.registry()),
                 new AtomicReference<>(AsyncGateway.NONE), ClientConnections.capped(config.connectionsPerClient()),
                 ClientConnections.capped(config.connectionsPerClient()));

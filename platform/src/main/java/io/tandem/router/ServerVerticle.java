@@ -208,7 +208,7 @@ final class ServerVerticle extends VerticleBase {
             return;
         }
         Map<String, String> headers = new LinkedHashMap<>();
-        Forwarding.requestHeaders(req, Forwarding.requestIdOf(req), Map.of()).forEach(h -> {
+        ForwardedHeaders.requestHeaders(req, ForwardedHeaders.requestIdOf(req), Map.of()).forEach(h -> {
             if (!h.getKey().equalsIgnoreCase(CALLBACK_URL) && !h.getKey().equalsIgnoreCase(HttpHeaders.CONTENT_LENGTH.toString())) {
                 headers.merge(h.getKey(), h.getValue(), (a, b) -> a + ", " + b);
             }
@@ -343,8 +343,8 @@ final class ServerVerticle extends VerticleBase {
     /** Runs an admitted call; its ticket and {@code leave} are given back once it has ended. */
     private void proceed(HttpServerRequest req, Target target, long arrived, long length, Admission.Ticket ticket, Runnable leave) {
         boolean hasBody = length > 0 || (length < 0 && req.headers().contains(HttpHeaders.TRANSFER_ENCODING));
-        String requestId = Forwarding.requestIdOf(req);
-        MultiMap headers = Forwarding.requestHeaders(req, requestId, target.params());
+        String requestId = ForwardedHeaders.requestIdOf(req);
+        MultiMap headers = ForwardedHeaders.requestHeaders(req, requestId, target.params());
         Invocation invocation = new Invocation(parts, client, req, target, headers, hasBody);
         Runnable done = () -> {
             // A call that waited for a cold start says nothing about how the function answers to concurrency.
@@ -406,8 +406,8 @@ final class ServerVerticle extends VerticleBase {
         }
         out.setStatusCode(resp.statusCode());
         if (resp.statusMessage() != null) out.setStatusMessage(resp.statusMessage());
-        Forwarding.copyResponseHeaders(resp.headers(), out.headers());
-        if (!out.headers().contains(Forwarding.REQUEST_ID)) out.putHeader(Forwarding.REQUEST_ID, requestId);
+        ForwardedHeaders.copyResponseHeaders(resp.headers(), out.headers());
+        if (!out.headers().contains(ForwardedHeaders.REQUEST_ID)) out.putHeader(ForwardedHeaders.REQUEST_ID, requestId);
         int status = resp.statusCode();
         boolean bodyless = req.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
         if (!bodyless && !out.headers().contains(HttpHeaders.CONTENT_LENGTH)) out.setChunked(true);

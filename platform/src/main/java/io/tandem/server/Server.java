@@ -18,9 +18,9 @@ import io.tandem.model.AsyncCall;
 import io.tandem.model.Change;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.ClusterEvent;
-import io.tandem.model.Endpoint;
 import io.tandem.mqt.MessageQueueTriggers;
 import io.tandem.router.AsyncGateway;
+import io.tandem.router.EndpointTable;
 import io.tandem.router.InstanceSource;
 import io.tandem.router.Router;
 import io.tandem.router.RouterConfig;
@@ -72,8 +72,10 @@ public final class Server {
     private static final Logger log = LoggerFactory.getLogger(Server.class);
 
     private final ServerConfig config;
+    private final Addresses addresses;
     private final Vertx vertx;
     private final WatchFeed feed;
+    private final HeldFeed executorFeed;
     private final EventUplink events;
     private final Router router;
     private final Executor executor;
@@ -96,14 +98,17 @@ public final class Server {
         }
     }
 
-    private Server(ServerConfig config, Vertx vertx, WatchFeed feed, EventUplink events, Router router, Executor executor, int apiPort) {
+    private Server(ServerConfig config, Addresses addresses, Vertx vertx, WatchFeed feed, HeldFeed executorFeed, EventUplink events,
+                   Router router, Executor executor) {
         this.config = config;
+        this.addresses = addresses;
         this.vertx = vertx;
         this.feed = feed;
+        this.executorFeed = executorFeed;
         this.events = events;
         this.router = router;
         this.executor = executor;
-        this.apiPort = apiPort;
+        this.apiPort = addresses.apiPort();
     }
 
     /**
@@ -114,41 +119,71 @@ public final class Server {
         TandemHome home = config.home();
         ServerConfig.Transport transport = transport(config);
         refuseIfRunning(home);
-        Tls tls = tls(config, transport);
-        String token = home.ensureToken();
-        int apiPort = config.apiPort() == 0 ? freePort(config.host()) : config.apiPort();
-        String scheme = tls == null ? "http" : "https";
-        String api = scheme + "://" + config.host() + ":" + apiPort;
-        // This machine's roles reach the API in plain HTTP: on its own port on 127.0.0.1 when the public one is TLS.
-        int localApiPort = tls == null ? apiPort : freePort("127.0.0.1");
-        String localApi = tls == null ? api : "http://127.0.0.1:" + localApiPort;
+        Addresses addresses = Addresses.choose(config, tls(config, transport), home.ensureToken());
+        Server server = build(config, addresses);
+        server.startRoles();
+        String warming = awaitWarm(server.executor, WARM_UP_LIMIT);
+        server.startTriggers();
+        server.announce(warming);
+        return server;
+    }
+
+    /**
+     * Where the API listens and how this machine's own roles reach it: in plain HTTP, on a port of its own on
+     * 127.0.0.1 when the public one serves TLS ({@code tls} null for plain HTTP).
+     */
+    private record Addresses(Tls tls, String token, int apiPort, String api, int localApiPort, String localApi) {
+        static Addresses choose(ServerConfig config, Tls tls, String token) {
+            int apiPort = config.apiPort() == 0 ? freePort(config.host()) : config.apiPort();
+            String api = scheme(tls) + "://" + config.host() + ":" + apiPort;
+            int localApiPort = tls == null ? apiPort : freePort("127.0.0.1");
+            String localApi = tls == null ? api : "http://127.0.0.1:" + localApiPort;
+            return new Addresses(tls, token, apiPort, api, localApiPort, localApi);
+        }
+
+        static String scheme(Tls tls) {
+            return tls == null ? "http" : "https";
+        }
+    }
+
+    /**
+     * Builds the roles in dependency order, starting none: the routing table first, then the executor that fills
+     * it, then the router that reads it and asks the executor for cold instances.
+     */
+    private static Server build(ServerConfig config, Addresses addresses) {
         Vertx vertx = Vertx.vertx();
-        WatchFeed feed = new WatchFeed(URI.create(localApi), token, Duration.ofMillis(200));
-        EventUplink events = new EventUplink(URI.create(localApi), token, EventUplink.DEFAULT_CAPACITY);
-        Forwarding forwarding = new Forwarding();
+        URI localApi = URI.create(addresses.localApi());
+        WatchFeed feed = new WatchFeed(localApi, addresses.token(), Duration.ofMillis(200));
+        EventUplink events = new EventUplink(localApi, addresses.token(), EventUplink.DEFAULT_CAPACITY);
         // One registry for the process, served on the router's port: the router's meters and the executor's.
         Metrics metrics = Metrics.create();
-        Router router = new Router(vertx, feed, forwarding, RouterConfig.defaults().withHost(config.host())
-                .withPort(config.routerPort()).withRequestMetrics(config.requestMetrics()).withTls(tls)
-                .withConnectionsPerClient(config.edge().routerConnectionsPerClient()), metrics);
+        EndpointTable endpoints = new EndpointTable();
         HeldFeed executorFeed = new HeldFeed(feed);
-        Executor executor = new Executor(home, vertx, executorFeed, router.endpoints()::publish, events,
-                ExecutorConfig.defaults().withPackagesUrl(localApi), new ExecutorMetrics(metrics.registry()));
+        Executor executor = new Executor(config.home(), vertx, executorFeed, endpoints::publish, events,
+                ExecutorConfig.defaults().withPackagesUrl(addresses.localApi()), new ExecutorMetrics(metrics.registry()));
         metrics.beforeScrape(executor::refreshMetrics);
+        Router router = new Router(vertx, feed, new ExecutorInstances(executor), endpoints, RouterConfig.defaults().withHost(config.host())
+                .withPort(config.routerPort()).withRequestMetrics(config.requestMetrics()).withTls(addresses.tls())
+                .withConnectionsPerClient(config.edge().routerConnectionsPerClient()), metrics);
         // The console's traffic chart: the router's counters read every few seconds, off the request path.
         TrafficHistory traffic = new TrafficHistory(metrics.registry());
         traffic.sample(Instant.now());
         vertx.setPeriodic(TrafficHistory.STEP.toMillis(), id -> traffic.sample(Instant.now()));
         executor.trafficSource(traffic::snapshot);
-        forwarding.executor = executor;
-        Server server = new Server(config, vertx, feed, events, router, executor, apiPort);
+        return new Server(config, addresses, vertx, feed, executorFeed, events, router, executor);
+    }
+
+    /**
+     * Starts the executor, the controller, the feeds, the router and the local agents; returns once the router
+     * serves what the controller holds. On failure stops whatever started and throws a {@link StartException}.
+     */
+    private void startRoles() {
         Future<Void> routerStarted = null;
         try {
             await(executor.start(), "the executor", vertx);
-            ControllerProcess controller = new ControllerProcess(home, config.host(), apiPort, executor.url(),
-                    new Controller.Listening(tls, localApiPort, config.edge().apiConnectionsPerClient()), config.packageQuotaBytes(),
-                    System.getProperty("java.class.path"), server.new ControllerEvents());
-            server.controller = controller;
+            controller = new ControllerProcess(config.home(), config.host(), apiPort, executor.url(),
+                    new Controller.Listening(addresses.tls(), addresses.localApiPort(), config.edge().apiConnectionsPerClient()),
+                    config.packageQuotaBytes(), System.getProperty("java.class.path"), new ControllerEvents());
             controller.start();
             // Both retry until the controller listens, so their first connection overlaps with its boot.
             feed.start();
@@ -157,30 +192,53 @@ public final class Server {
             executor.startLocalAgents(config.nodes());
             // Only now: functions that reached the executor before its nodes joined would fail to be placed.
             executorFeed.release();
-            try {
-                controller.awaitReady(Duration.ofSeconds(60));
-            } catch (IllegalStateException e) {
-                String reason = e.getMessage().contains("Address already in use") || e.getMessage().contains("BindException")
-                        ? "the port is in use: pick another (tandem server --port N --api-port M)" : e.getMessage();
-                throw new StartException("cannot start the controller API on " + config.host() + ":" + apiPort + ": " + reason, e);
-            }
+            awaitController();
             await(Future.fromCompletionStage(feed.synced()), "the controller's change feed", vertx);
             await(routerStarted, "the router on " + config.host() + ":" + config.routerPort(), vertx);
         } catch (RuntimeException e) {
             if (routerStarted != null) quietly(routerStarted); // so that stop finds it deployed
-            server.stop();
+            stop();
             throw e;
         }
-        String routerUrl = scheme + "://" + config.host() + ":" + router.port();
-        String localRouter = tls == null ? routerUrl : "http://127.0.0.1:" + router.internalPort();
-        String warming = awaitWarm(executor, WARM_UP_LIMIT);
-        server.startTimers(URI.create(localRouter));
-        server.startMessageQueueTriggers(URI.create(localRouter));
-        server.startAsyncCalls(List.of(URI.create(routerUrl), URI.create(localRouter), URI.create(api), URI.create(localApi), URI.create(executor.url())),
-                URI.create(localRouter));
-        server.publishInfo(new ServerInfo(api, routerUrl, executor.url(), ProcessHandle.current().pid(), Instant.now(),
-                server.controller.pid(), tls == null ? null : tls.fingerprint(), tls == null ? null : localRouter));
-        log.info("Tandem is ready: router {}  API {}  nodes {}  home {}", routerUrl, api, config.nodes(), home.root());
+    }
+
+    private void awaitController() {
+        try {
+            controller.awaitReady(Duration.ofSeconds(60));
+        } catch (IllegalStateException e) {
+            String reason = e.getMessage().contains("Address already in use") || e.getMessage().contains("BindException")
+                    ? "the port is in use: pick another (tandem server --port N --api-port M)" : e.getMessage();
+            throw new StartException("cannot start the controller API on " + config.host() + ":" + apiPort + ": " + reason, e);
+        }
+    }
+
+    /** The router as clients elsewhere reach it. */
+    private String routerUrl() {
+        return Addresses.scheme(addresses.tls()) + "://" + config.host() + ":" + router.port();
+    }
+
+    /** The router as this machine's own callers reach it: in plain HTTP, on 127.0.0.1 when the public port is TLS. */
+    private String localRouterUrl() {
+        return addresses.tls() == null ? routerUrl() : "http://127.0.0.1:" + router.internalPort();
+    }
+
+    /** Starts the time triggers, the message queue triggers and the async calls, which all call the router. */
+    private void startTriggers() {
+        URI localRouter = URI.create(localRouterUrl());
+        startTimers(localRouter);
+        startMessageQueueTriggers(localRouter);
+        startAsyncCalls(List.of(URI.create(routerUrl()), localRouter, URI.create(addresses.api()), URI.create(addresses.localApi()),
+                URI.create(executor.url())), localRouter);
+    }
+
+    /** Writes {@code server.json} and tells the operator where everything is. */
+    private void announce(String warming) {
+        Tls tls = addresses.tls();
+        String routerUrl = routerUrl();
+        String api = addresses.api();
+        publishInfo(new ServerInfo(api, routerUrl, executor.url(), ProcessHandle.current().pid(), Instant.now(),
+                controller.pid(), tls == null ? null : tls.fingerprint(), tls == null ? null : localRouterUrl()));
+        log.info("Tandem is ready: router {}  API {}  nodes {}  home {}", routerUrl, api, config.nodes(), config.home().root());
         if (warming != null) System.out.println("Tandem serves, still warming up after " + WARM_UP_LIMIT.toSeconds() + " s: " + warming
                 + " (first calls may wait for an instance to start)");
         String curl = tls == null ? "curl " : "curl --cacert " + tls.cert() + " ";
@@ -189,8 +247,7 @@ public final class Server {
                         + "  (clients elsewhere: TANDEM_TLS_FINGERPRINT=" + tls.fingerprint() + ")")
                 + (tls != null || ServerConfig.isLoopback(config.host()) ? ""
                         : "\n  WARNING  plain HTTP on " + config.host() + " (--insecure-plain-http): the API token crosses the network in clear text")
-                + "\n  nodes    " + config.nodes() + "\n  home     " + home.root() + "\nStop with Ctrl-C.");
-        return server;
+                + "\n  nodes    " + config.nodes() + "\n  home     " + config.home().root() + "\nStop with Ctrl-C.");
     }
 
     /** How to serve ({@link ServerConfig.Edge#transport}), decided before anything is touched. */
@@ -503,35 +560,6 @@ public final class Server {
         @Override
         public CompletableFuture<Void> caughtUp() {
             return feed.caughtUp();
-        }
-    }
-
-    /** Lets the router be built before the executor exists: calls before it is set fail as "starting". */
-    private static final class Forwarding implements InstanceSource {
-        volatile Executor executor;
-
-        @Override
-        public CompletableFuture<Endpoint> acquire(String function) {
-            Executor e = executor;
-            return e == null ? CompletableFuture.failedFuture(new IllegalStateException("the executor is starting")) : e.acquire(function);
-        }
-
-        @Override
-        public void reportUnreachable(Endpoint endpoint) {
-            Executor e = executor;
-            if (e != null) e.reportUnreachable(endpoint);
-        }
-
-        @Override
-        public void reportSuspect(Endpoint endpoint, String why) {
-            Executor e = executor;
-            if (e != null) e.reportSuspect(endpoint, why);
-        }
-
-        @Override
-        public void recordTraffic(String function) {
-            Executor e = executor;
-            if (e != null) e.recordTraffic(function);
         }
     }
 }
