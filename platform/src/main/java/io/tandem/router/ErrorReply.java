@@ -8,6 +8,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletionException;
 
 /** Router-made answers: every error is JSON {@code {"error": "...", "detail": "..."}}. */
 final class ErrorReply {
@@ -36,6 +37,21 @@ final class ErrorReply {
         resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
         resp.end(Buffer.buffer(Json.writeBytes(body)));
         if (!req.isEnded()) drain(req);
+    }
+
+    /** The message of {@code t} for an error detail: its cause's when it merely wraps one, else its class name. */
+    static String messageOf(Throwable t) {
+        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        return c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
+    }
+
+    /** A {@code Content-Length} header's value, or -1 when it is not a number. */
+    static long parseLength(String header) {
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static void drain(HttpServerRequest req) {

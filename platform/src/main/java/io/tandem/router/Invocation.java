@@ -24,7 +24,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -139,7 +138,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
         Future<Endpoint> acquired = Future.fromCompletionStage(parts.coldStarts().acquire(name()), context);
         long waitFrom = System.nanoTime();
         acquired = acquired.andThen(done -> coldWaitNanos += Math.max(1, System.nanoTime() - waitFrom));
-        return acquired.recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, messageOf(failure))));
+        return acquired.recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, ErrorReply.messageOf(failure))));
     }
 
     @Override
@@ -287,7 +286,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
         LimitedBody limited = new LimitedBody(req, parts.config().maxBodyBytes());
         limited.exceptionHandler(failure -> kept.tryFail(failure instanceof LimitedBody.TooLarge
                 ? new AttemptFailure(Kind.BODY_TOO_LARGE, failure.getMessage())
-                : new AttemptFailure(Kind.CLIENT_GONE, "the request body broke off: " + messageOf(failure))));
+                : new AttemptFailure(Kind.CLIENT_GONE, "the request body broke off: " + ErrorReply.messageOf(failure))));
         limited.handler(body::appendBuffer);
         limited.endHandler(v -> {
             keptBody = body;
@@ -350,7 +349,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
                     + " as it may, and none ended within " + parts.config().poolWait().toMillis() + " ms", false, cause);
         }
         Kind kind = isTimeout(cause) ? Kind.DIAL_TIMEOUT : Kind.DIAL_REFUSED;
-        return new AttemptFailure(kind, "cannot connect to " + endpoint.authority() + ": " + messageOf(cause), true, cause);
+        return new AttemptFailure(kind, "cannot connect to " + endpoint.authority() + ": " + ErrorReply.messageOf(cause), true, cause);
     }
 
     /** Vert.x's failure when no pooled connection came within the request's connect timeout. */
@@ -363,7 +362,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
 
     private AttemptFailure lostFailure(Endpoint endpoint, Throwable cause) {
         if (cause instanceof AttemptFailure f) return f;
-        String lost = "connection to " + endpoint.authority() + " lost before a response: " + messageOf(cause);
+        String lost = "connection to " + endpoint.authority() + " lost before a response: " + ErrorReply.messageOf(cause);
         boolean idempotent = Boolean.TRUE.equals(target.function().spec().idempotent());
         boolean bodyKept = !hasBody || keptBody != null;
         if (idempotent && bodyKept) return new AttemptFailure(Kind.CONNECTION_LOST, lost, true, cause);
@@ -384,8 +383,4 @@ final class Invocation implements Attempts<HttpClientResponse> {
         return false;
     }
 
-    static String messageOf(Throwable t) {
-        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        return c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
-    }
 }

@@ -32,22 +32,17 @@ import java.util.concurrent.CompletionException;
 /**
  * One event loop's share of the router: an HTTP server (sharing the router's port with its siblings) and its own
  * HTTP client, so a request and its proxied call stay on one thread with no hand-off. Everything here runs on
- * this verticle's event loop, except rendering {@code /metrics}, which runs on a worker thread.
- *
- * <p>Paths of the router's own, never routed to a function: {@code /healthz} (200 while the process serves
- * HTTP: a liveness probe), {@code /readyz} (200 once the routes were read from the controller at least once, else
- * 503: a readiness probe; it stays 200 while the controller is away, since the router serves what it holds) and
- * {@code /metrics} (the Prometheus text). None asks for the API token: probes and scrapers carry none, and none
- * reveals more than function names.
+ * this verticle's event loop, except rendering {@code /metrics}, which runs on a worker thread. A request goes to
+ * the router's own paths ({@link AdminRoutes}), the async API ({@link AsyncRoutes}), or its function.
  */
 final class ServerVerticle extends VerticleBase {
     static final String ATTEMPTS = "X-Tandem-Attempts";
     /** The instance that answered, as {@code <instance id>@<node>}: which replica won, which active served. */
     static final String INSTANCE = "X-Tandem-Instance";
-    private static final Buffer HEALTHY = Buffer.buffer("{\"status\":\"ok\"}");
-    private static final Buffer NOT_READY = Buffer.buffer("{\"status\":\"not ready\",\"detail\":\"the routes have not been read from the controller yet\"}");
 
     private final RouterParts parts;
+    private final AdminRoutes admin;
+    private AsyncRoutes async;
     private final int port;
     private final int localPort;
     private HttpServer server;
@@ -60,6 +55,7 @@ final class ServerVerticle extends VerticleBase {
     /** {@code localPort}: the loopback server's port (0 any, negative a shared random one), only with TLS. */
     ServerVerticle(RouterParts parts, int port, int localPort) {
         this.parts = parts;
+        this.admin = new AdminRoutes(parts.vertx(), parts.feed(), parts.metrics());
         this.port = port;
         this.localPort = localPort;
     }
@@ -77,6 +73,7 @@ final class ServerVerticle extends VerticleBase {
     public Future<?> start() {
         RouterConfig config = parts.config();
         recorder = parts.requests().recorder();
+        async = new AsyncRoutes(vertx, parts.routes(), parts.async()::get, recorder == null ? code -> { } : recorder::unrouted);
         client = vertx.httpClientBuilder()
                 .with(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true).setDecompressionSupported(false)
                         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis())))
@@ -103,55 +100,11 @@ final class ServerVerticle extends VerticleBase {
 
     private void handle(HttpServerRequest req) {
         long arrived = recorder == null ? 0 : System.nanoTime();
-        switch (req.path()) {
-            case "/healthz" -> {
-                req.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(HEALTHY);
-                return;
-            }
-            case "/readyz" -> {
-                readiness(req);
-                return;
-            }
-            case "/metrics" -> {
-                metrics(req);
-                return;
-            }
-            default -> {
-            }
-        }
-        if (req.path().startsWith(ASYNC_PREFIX)) {
-            acceptAsync(req);
-            return;
-        }
-        if (req.path().startsWith(ASYNC_CALLS)) {
-            asyncState(req);
-            return;
-        }
+        if (admin.serve(req) || async.serve(req)) return;
         switch (parts.routes().resolve(req.method().name(), req.path(), req.query())) {
             case Routes.Missing missing -> lookAgainOnceCaughtUp(req, arrived);
             case Routes.Found found -> invoke(req, found.target(), arrived);
         }
-    }
-
-    private void readiness(HttpServerRequest req) {
-        CompletableFuture<Void> synced = parts.feed().synced();
-        boolean ready = synced.isDone() && !synced.isCompletedExceptionally();
-        req.response().setStatusCode(ready ? 200 : 503).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(ready ? HEALTHY : NOT_READY);
-    }
-
-    /** Renders on a worker thread: the executor's gauges take a snapshot of its state, too slow for an event loop. */
-    private void metrics(HttpServerRequest req) {
-        if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
-            ErrorReply.send(req, 405, "method not allowed", "/metrics answers GET");
-            return;
-        }
-        vertx.executeBlocking(() -> parts.metrics().scrape(), false).onComplete(scraped -> {
-            if (scraped.failed()) {
-                ErrorReply.send(req, 500, "metrics failed", Invocation.messageOf(scraped.cause()));
-                return;
-            }
-            req.response().putHeader(HttpHeaders.CONTENT_TYPE, Metrics.CONTENT_TYPE).end(scraped.result());
-        });
     }
 
     /**
@@ -176,96 +129,6 @@ final class ServerVerticle extends VerticleBase {
                     unrouted(req, 404, missing.error(), missing.detail());
                 }
                 case Routes.Found found -> invoke(req, found.target(), arrived); // it reads the body, still paused
-            }
-        }));
-    }
-
-    // ---- async calls ------------------------------------------------------------------------------------------
-
-    static final String ASYNC_PREFIX = "/async-function/";
-    static final String ASYNC_CALLS = "/async-calls/";
-    static final String CALLBACK_URL = "X-Callback-Url";
-    static final String CALL_ID = "X-Call-Id";
-
-    /**
-     * {@code METHOD /async-function/<name>[/<rest>]}: reads the body (at most {@value AsyncCall#MAX_BODY_BYTES} bytes),
-     * hands the call to the async gateway and answers 202 with its id once it is stored, or why it could not be.
-     * The function must exist now; it runs later, through this router, as {@code METHOD /function/<name>[/<rest>]}.
-     */
-    private void acceptAsync(HttpServerRequest req) {
-        String rest = req.path().substring(ASYNC_PREFIX.length());
-        int slash = rest.indexOf('/');
-        String name = slash < 0 ? rest : rest.substring(0, slash);
-        String path = (slash < 0 ? "/" : rest.substring(slash)) + (req.query() == null ? "" : "?" + req.query());
-        if (!(parts.routes().resolve(req.method().name(), "/function/" + rest, null) instanceof Routes.Found)) {
-            unrouted(req, 404, "function not found", "no function named '" + name + "'; see tandem fn list");
-            return;
-        }
-        String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null && parseLength(length) > AsyncCall.MAX_BODY_BYTES) {
-            ErrorReply.send(req, 413, "request body too large", "an async call's body may have " + AsyncCall.MAX_BODY_BYTES
-                    + " bytes; this one has " + length.trim() + ": call /function/" + name + " at once instead (6 MB)");
-            return;
-        }
-        Map<String, String> headers = new LinkedHashMap<>();
-        ForwardedHeaders.requestHeaders(req, ForwardedHeaders.requestIdOf(req), Map.of()).forEach(h -> {
-            if (!h.getKey().equalsIgnoreCase(CALLBACK_URL) && !h.getKey().equalsIgnoreCase(HttpHeaders.CONTENT_LENGTH.toString())) {
-                headers.merge(h.getKey(), h.getValue(), (a, b) -> a + ", " + b);
-            }
-        });
-        String callback = req.getHeader(CALLBACK_URL);
-        Buffer body = Buffer.buffer();
-        LimitedBody limited = new LimitedBody(req, AsyncCall.MAX_BODY_BYTES);
-        Context context = vertx.getOrCreateContext();
-        limited.exceptionHandler(failure -> {
-            if (failure instanceof LimitedBody.TooLarge) {
-                ErrorReply.send(req, 413, "request body too large", "an async call's body may have " + AsyncCall.MAX_BODY_BYTES + " bytes");
-            } else if (!req.response().ended()) {
-                req.response().reset();
-            }
-        });
-        limited.handler(body::appendBuffer);
-        limited.endHandler(v -> {
-            if (req.response().ended()) return;
-            AsyncCall call = new AsyncCall(AsyncCall.newId(), name, req.method().name(), path, headers, body.getBytes(),
-                    callback == null || callback.isBlank() ? null : callback.trim(), Instant.now());
-            parts.async().get().accept(call).whenComplete((stored, failure) -> context.runOnContext(x -> {
-                if (failure == null) {
-                    req.response().setStatusCode(202).putHeader(CALL_ID, call.id()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                            .end("{\"callId\":\"" + call.id() + "\",\"function\":\"" + name + "\",\"state\":\"queued\",\"status\":\""
-                                    + ASYNC_CALLS + call.id() + "\"}");
-                    return;
-                }
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                if (cause instanceof AsyncGateway.Refused refused) {
-                    ErrorReply.send(req, 400, "callback refused", refused.getMessage());
-                } else {
-                    req.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
-                    ErrorReply.send(req, 503, "cannot store the async call", Invocation.messageOf(cause)
-                            + "; nothing was stored: send it again, or call /function/" + name + " at once");
-                }
-            }));
-        });
-        req.resume();
-    }
-
-    /** {@code GET /async-calls/<id>}: the call's state, as the gateway keeps it. */
-    private void asyncState(HttpServerRequest req) {
-        String id = req.path().substring(ASYNC_CALLS.length());
-        if (req.method() != HttpMethod.GET || !AsyncCall.isId(id)) {
-            ErrorReply.send(req, req.method() != HttpMethod.GET ? 405 : 404, req.method() != HttpMethod.GET ? "method not allowed" : "no such call",
-                    req.method() != HttpMethod.GET ? "GET /async-calls/<id>" : "'" + id + "' is not a call id");
-            return;
-        }
-        Context context = vertx.getOrCreateContext();
-        parts.async().get().state(id).whenComplete((state, failure) -> context.runOnContext(x -> {
-            if (failure != null) {
-                req.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
-                ErrorReply.send(req, 503, "cannot read the async call", Invocation.messageOf(failure));
-            } else if (state.isEmpty()) {
-                ErrorReply.send(req, 404, "no such call", "no async call has id " + id + " (calls are kept 7 days)");
-            } else {
-                req.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(state.get());
             }
         }));
     }
@@ -335,7 +198,7 @@ final class ServerVerticle extends VerticleBase {
             }
             leave.run();
             req.resume();
-            String why = ticket.cause() instanceof Admission.Shed shed ? shed.getMessage() : Invocation.messageOf(ticket.cause());
+            String why = ticket.cause() instanceof Admission.Shed shed ? shed.getMessage() : ErrorReply.messageOf(ticket.cause());
             record(req, target, arrived, shed(req, "function '" + name + "' is serving all the calls it can: " + why), null);
         });
     }
@@ -398,7 +261,7 @@ final class ServerVerticle extends VerticleBase {
     private static void relay(HttpServerRequest req, HttpClientResponse resp, String requestId, long limit, Runnable done) {
         HttpServerResponse out = req.response();
         String announced = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (announced != null && parseLength(announced) > limit) {
+        if (announced != null && ErrorReply.parseLength(announced) > limit) {
             resp.request().reset();
             ErrorReply.send(req, 502, "response too large", "the function answered " + announced.trim() + " bytes; the limit is " + limit);
             done.run();
@@ -422,18 +285,10 @@ final class ServerVerticle extends VerticleBase {
         });
     }
 
-    private static long parseLength(String header) {
-        try {
-            return Long.parseLong(header.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
     /** Answers a failed call; returns its status, {@value #CLIENT_CLOSED} when the client left and got none. */
     private static int fail(HttpServerRequest req, Throwable cause) {
         if (!(cause instanceof AttemptFailure f)) {
-            return reply(req, 502, "proxy error", Invocation.messageOf(cause));
+            return reply(req, 502, "proxy error", ErrorReply.messageOf(cause));
         }
         return switch (f.kind()) {
             case TIMED_OUT -> reply(req, 504, "function timed out", f.getMessage());
