@@ -12,7 +12,6 @@ import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
@@ -55,11 +54,11 @@ final class Invocation implements Attempts<HttpClientResponse> {
     static final String EPOCH = "X-Tandem-Epoch";
     static final String FENCED = "X-Tandem-Fenced";
 
-    private final RouterParts parts;
-    private final HttpClient client;
+    private final Invocations shared;
     private final Context context;
     private final HttpServerRequest req;
     private final Target target;
+    private final Strategy strategy;
     private final MultiMap headers;
     private final boolean hasBody;
     private final Promise<HttpClientResponse> outcome = Promise.promise();
@@ -71,12 +70,12 @@ final class Invocation implements Attempts<HttpClientResponse> {
     private int attempts;
     private long coldWaitNanos;
 
-    Invocation(RouterParts parts, HttpClient client, HttpServerRequest req, Target target, MultiMap headers, boolean hasBody) {
-        this.parts = parts;
-        this.client = client;
-        this.context = parts.vertx().getOrCreateContext();
+    Invocation(Invocations shared, HttpServerRequest req, Target target, Strategy strategy, MultiMap headers, boolean hasBody) {
+        this.shared = shared;
+        this.context = shared.vertx.getOrCreateContext();
         this.req = req;
         this.target = target;
+        this.strategy = strategy;
         this.headers = headers;
         this.hasBody = hasBody;
     }
@@ -84,10 +83,9 @@ final class Invocation implements Attempts<HttpClientResponse> {
     /** Runs the function's strategy; completes with the response whose head has come, or the failure that ended it. */
     Future<HttpClientResponse> run() {
         Duration timeout = target.function().spec().timeout();
-        long timer = parts.vertx().setTimer(Math.max(1, timeout.toMillis()), id -> abort(new AttemptFailure(Kind.TIMED_OUT,
+        long timer = shared.vertx.setTimer(Math.max(1, timeout.toMillis()), id -> abort(new AttemptFailure(Kind.TIMED_OUT,
                 "function '" + name() + "' gave no response after " + Durations.format(timeout))));
         req.response().closeHandler(v -> abort(new AttemptFailure(Kind.CLIENT_GONE, "the client closed the connection")));
-        Strategy strategy = target.function().strategy();
         Future<Void> ready = hasBody && strategy.replaysBodies() ? keepBody() : Future.succeededFuture();
         ready.compose(v -> strategy.invoke(this)).onComplete(result -> {
             if (result.failed()) {
@@ -96,7 +94,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
                 result.result().request().reset();
             }
         });
-        return outcome.future().onComplete(done -> parts.vertx().cancelTimer(timer));
+        return outcome.future().onComplete(done -> shared.vertx.cancelTimer(timer));
     }
 
     /**
@@ -113,6 +111,11 @@ final class Invocation implements Attempts<HttpClientResponse> {
             if (s.request != null && s.request == response.request()) return s.endpoint;
         }
         return null;
+    }
+
+    /** What the sends measured, once the invocation has ended. */
+    Answer.Sent sent() {
+        return new Answer.Sent(attempts, functionNanos(), coldWaitNanos);
     }
 
     /** Nanoseconds spent waiting for the executor to provide an instance. */
@@ -133,9 +136,9 @@ final class Invocation implements Attempts<HttpClientResponse> {
     @Override
     public Future<Endpoint> endpoint() {
         if (outcome.future().isComplete()) return Future.failedFuture(endedBy());
-        Endpoint warm = parts.endpoints().pick(name());
+        Endpoint warm = shared.endpoints.pick(name());
         if (warm != null) return Future.succeededFuture(warm);
-        Future<Endpoint> acquired = Future.fromCompletionStage(parts.coldStarts().acquire(name()), context);
+        Future<Endpoint> acquired = Future.fromCompletionStage(shared.coldStarts.acquire(name()), context);
         long waitFrom = System.nanoTime();
         acquired = acquired.andThen(done -> coldWaitNanos += Math.max(1, System.nanoTime() - waitFrom));
         return acquired.recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, ErrorReply.messageOf(failure))));
@@ -143,14 +146,14 @@ final class Invocation implements Attempts<HttpClientResponse> {
 
     @Override
     public List<Endpoint> published() {
-        return parts.endpoints().endpointsOf(name());
+        return shared.endpoints.endpointsOf(name());
     }
 
     @Override
     public Future<List<Endpoint>> republished(Set<Endpoint> failed) {
         if (outcome.future().isComplete()) return Future.failedFuture(endedBy());
         Promise<List<Endpoint>> next = Promise.promise();
-        Runnable stop = parts.endpoints().awaitEndpoints(name(), failed, context, next);
+        Runnable stop = shared.endpoints.awaitEndpoints(name(), failed, context, next);
         outcome.future().onComplete(ended -> {
             stop.run();
             next.tryFail(endedBy());
@@ -168,7 +171,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
         if (open++ == 0) attempts++;
         send.startedAt = System.nanoTime();
         sends.add(send);
-        send.response = client.request(options(endpoint)).transform(connected -> {
+        send.response = shared.client.request(options(endpoint)).transform(connected -> {
             if (connected.failed()) return Future.failedFuture(dialFailure(endpoint, connected.cause()));
             HttpClientRequest request = connected.result();
             if (outcome.future().isComplete() || send.cancelled) {
@@ -199,24 +202,24 @@ final class Invocation implements Attempts<HttpClientResponse> {
 
     @Override
     public void unreachable(Endpoint endpoint) {
-        parts.endpoints().forget(endpoint);
-        parts.coldStarts().reportUnreachable(endpoint);
+        shared.endpoints.forget(endpoint);
+        shared.coldStarts.reportUnreachable(endpoint);
     }
 
     @Override
     public void suspect(Endpoint endpoint, AttemptFailure why) {
-        parts.coldStarts().reportSuspect(endpoint, why.getMessage());
+        shared.coldStarts.reportSuspect(endpoint, why.getMessage());
     }
 
     @Override
     public void forget(Endpoint endpoint) {
-        parts.endpoints().forget(endpoint);
+        shared.endpoints.forget(endpoint);
     }
 
     @Override
     public Future<Void> after(Duration delay) {
         Promise<Void> elapsed = Promise.promise();
-        parts.vertx().setTimer(Math.max(1, delay.toMillis()), id -> elapsed.complete());
+        shared.vertx.setTimer(Math.max(1, delay.toMillis()), id -> elapsed.complete());
         return elapsed.future();
     }
 
@@ -254,7 +257,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
                 .setHeaders(headersFor(endpoint))
                 // Bounds the wait for a pooled connection too; the TCP connect itself is bounded by the client's
                 // connectTimeout (see ServerVerticle), so the two failures can be told apart.
-                .setConnectTimeout(parts.config().poolWait().toMillis());
+                .setConnectTimeout(shared.poolWait.toMillis());
     }
 
     /** The forwarded headers, plus the endpoint's epoch when it has one (a copy: sends may differ in epoch). */
@@ -283,7 +286,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
         answerContinue();
         Promise<Void> kept = Promise.promise();
         Buffer body = Buffer.buffer();
-        LimitedBody limited = new LimitedBody(req, parts.config().maxBodyBytes());
+        LimitedBody limited = new LimitedBody(req, shared.maxBodyBytes);
         limited.exceptionHandler(failure -> kept.tryFail(failure instanceof LimitedBody.TooLarge
                 ? new AttemptFailure(Kind.BODY_TOO_LARGE, failure.getMessage())
                 : new AttemptFailure(Kind.CLIENT_GONE, "the request body broke off: " + ErrorReply.messageOf(failure))));
@@ -318,7 +321,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
         bodyStarted = true;
         if (!headers.contains(HttpHeaders.CONTENT_LENGTH)) request.setChunked(true);
         answerContinue();
-        Pipe<Buffer> pipe = new LimitedBody(req, parts.config().maxBodyBytes()).pipe();
+        Pipe<Buffer> pipe = new LimitedBody(req, shared.maxBodyBytes).pipe();
         pipe.endOnFailure(false);
         pipe.to(request).onFailure(failure -> {
             if (failure instanceof LimitedBody.TooLarge tooLarge) bodyTooLarge(tooLarge);
@@ -346,7 +349,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
     private AttemptFailure dialFailure(Endpoint endpoint, Throwable cause) {
         if (isPoolWait(cause)) {
             return new AttemptFailure(Kind.OVERLOADED, "the router already holds as many calls to " + endpoint.authority()
-                    + " as it may, and none ended within " + parts.config().poolWait().toMillis() + " ms", false, cause);
+                    + " as it may, and none ended within " + shared.poolWait.toMillis() + " ms", false, cause);
         }
         Kind kind = isTimeout(cause) ? Kind.DIAL_TIMEOUT : Kind.DIAL_REFUSED;
         return new AttemptFailure(kind, "cannot connect to " + endpoint.authority() + ": " + ErrorReply.messageOf(cause), true, cause);
