@@ -38,13 +38,13 @@ final class Admitted implements CallStage {
         admitted.onComplete(ticket -> {
             if (gone[0]) {
                 if (ticket.succeeded()) ticket.result().done(-1);
-                answer.complete(Answer.refused(Relay.CLIENT_CLOSED));
+                answer.complete(Answer.refused(Answer.CLIENT_CLOSED));
             } else if (ticket.succeeded()) {
                 proceed(call, ticket.result()).onComplete(answer);
             } else {
                 call.req().resume();
                 String why = ticket.cause() instanceof Admission.Shed shed ? shed.getMessage() : ErrorReply.messageOf(ticket.cause());
-                answer.complete(Answer.refused(Relay.shed(call.req(), "function '" + call.function() + "' is serving all the calls it can: " + why)));
+                answer.complete(Answer.refused(ErrorReply.shed(call.req(), "function '" + call.function() + "' is serving all the calls it can: " + why)));
             }
         });
         return answer.future();

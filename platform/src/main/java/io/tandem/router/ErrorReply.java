@@ -1,6 +1,7 @@
 package io.tandem.router;
 
 import io.tandem.model.Json;
+import io.tandem.router.strategy.ResendPolicy;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -8,12 +9,14 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.concurrent.CompletionException;
 
 /** Router-made answers: every error is JSON {@code {"error": "...", "detail": "..."}}. */
 final class ErrorReply {
     private ErrorReply() {
     }
+
+    /** How long a client is told to wait before it sends a shed call again, in seconds. */
+    static final String RETRY_AFTER_SECONDS = "1";
 
     /** How long an unread request body is drained after an error answer before the connection is closed. */
     static final long LINGER_MILLIS = 2000;
@@ -39,10 +42,19 @@ final class ErrorReply {
         if (!req.isEnded()) drain(req);
     }
 
+    /**
+     * Sheds a call the function has no room for: 503 with {@code Retry-After}, as a load balancer does for a
+     * saturated backend (and unlike 429, which says the client itself sent too much). Returns the status.
+     */
+    static int shed(HttpServerRequest req, String why) {
+        req.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        send(req, 503, "function overloaded", why + "; the call did not run: send it again after " + RETRY_AFTER_SECONDS + " s");
+        return 503;
+    }
+
     /** The message of {@code t} for an error detail: its cause's when it merely wraps one, else its class name. */
     static String messageOf(Throwable t) {
-        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        return c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
+        return ResendPolicy.messageOf(t);
     }
 
     /** A {@code Content-Length} header's value, or -1 when it is not a number. */

@@ -21,9 +21,6 @@ final class Relay implements CallStage {
     static final String ATTEMPTS = "X-Tandem-Attempts";
     /** The instance that answered, as {@code <instance id>@<node>}: which replica won, which active served. */
     static final String INSTANCE = "X-Tandem-Instance";
-    static final String RETRY_AFTER_SECONDS = "1";
-    /** The status label of a call whose client closed the connection before an answer (nginx's convention). */
-    static final int CLIENT_CLOSED = 499;
 
     private final long maxBodyBytes;
     private final Invocations invocations;
@@ -95,7 +92,7 @@ final class Relay implements CallStage {
         });
     }
 
-    /** Answers a failed call; returns its status, {@value #CLIENT_CLOSED} when the client left and got none. */
+    /** Answers a failed call; returns its status, {@value Answer#CLIENT_CLOSED} when the client left and got none. */
     private static int fail(HttpServerRequest req, Throwable cause) {
         if (!(cause instanceof AttemptFailure f)) {
             return reply(req, 502, "proxy error", ErrorReply.messageOf(cause));
@@ -104,29 +101,19 @@ final class Relay implements CallStage {
             case TIMED_OUT -> reply(req, 504, "function timed out", f.getMessage());
             case BODY_TOO_LARGE -> reply(req, 413, "request body too large", f.getMessage());
             case UNAVAILABLE, FENCED -> reply(req, 503, "function unavailable", f.getMessage());
-            case OVERLOADED -> shed(req, f.getMessage());
+            case OVERLOADED -> ErrorReply.shed(req, f.getMessage());
             case DIAL_TIMEOUT -> {
                 // The instance did not accept in time (its accept queue full, or it is hung): the call never ran.
-                req.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+                req.response().putHeader(HttpHeaders.RETRY_AFTER, ErrorReply.RETRY_AFTER_SECONDS);
                 yield reply(req, 503, "function unavailable", f.getMessage());
             }
             case DIAL_REFUSED -> reply(req, 502, "function unreachable", f.getMessage());
             case CONNECTION_LOST -> reply(req, 502, "function connection lost", f.getMessage());
             case CLIENT_GONE -> {
                 req.response().reset();
-                yield CLIENT_CLOSED;
+                yield Answer.CLIENT_CLOSED;
             }
         };
-    }
-
-    /**
-     * Sheds a call the function has no room for: 503 with {@code Retry-After}, as a load balancer does for a
-     * saturated backend (and unlike 429, which says the client itself sent too much). Returns the status.
-     */
-    static int shed(HttpServerRequest req, String why) {
-        req.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-        return reply(req, 503, "function overloaded", why + "; the call did not run: send it again after "
-                + RETRY_AFTER_SECONDS + " s");
     }
 
     private static int reply(HttpServerRequest req, int status, String error, String detail) {

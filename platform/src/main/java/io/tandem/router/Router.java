@@ -139,7 +139,8 @@ public final class Router {
                         new ConcurrencyCap(inFlight, endpoints,
                                 new Admitted(vertx, admissions,
                                         new Relay(config.maxBodyBytes(),
-                                                new Invocations(vertx, endpoints, coldStarts, strategies, config, client)))));
+                                                new Invocations(vertx, endpoints, coldStarts, strategies, config.maxBodyBytes(),
+                                                        new HttpTransport(client, config.poolWait()))))));
         if (recorder != null) toFunction = new Metered(recorder, toFunction);
         AsyncRoutes asyncRoutes = new AsyncRoutes(vertx, routes, async::get, unrouted);
         RequestPath routed = new RequestPath(vertx, routes, feed, unrouted, toFunction);
