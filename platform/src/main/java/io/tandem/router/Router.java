@@ -129,7 +129,7 @@ public final class Router {
      * What a request meets on the event loop whose HTTP client is {@code client}, top to bottom: the router's own
      * paths, the async API, then routing to a function and the stages of the call: metrics around the whole, the
      * body limit, the function's concurrency cap, admission, and the relay of the invocation, which chooses the
-     * strategy and makes its attempts over HTTP.
+     * function's strategy, whose attempts go out through the HTTP transport.
      */
     private Handler<HttpServerRequest> requestPath(HttpClient client) {
         RequestMetrics.Recorder recorder = requests.recorder();

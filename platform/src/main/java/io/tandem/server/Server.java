@@ -15,8 +15,6 @@ import io.tandem.http.Tls;
 import io.tandem.metrics.Metrics;
 import io.tandem.metrics.TrafficHistory;
 import io.tandem.model.AsyncCall;
-import io.tandem.model.Change;
-import io.tandem.model.ChangeFeed;
 import io.tandem.model.ClusterEvent;
 import io.tandem.mqt.MessageQueueTriggers;
 import io.tandem.router.AsyncGateway;
@@ -29,18 +27,13 @@ import io.tandem.timer.RouterSender;
 import io.tandem.timer.TimerScheduler;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.io.IOException;
 import java.net.BindException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -49,7 +42,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -118,32 +110,14 @@ public final class Server {
     public static Server start(ServerConfig config) {
         TandemHome home = config.home();
         ServerConfig.Transport transport = transport(config);
-        refuseIfRunning(home);
-        Addresses addresses = Addresses.choose(config, tls(config, transport), home.ensureToken());
+        PreviousServer.refuseIfRunning(home);
+        Addresses addresses = Addresses.choose(config, transport);
         Server server = build(config, addresses);
         server.startRoles();
         String warming = awaitWarm(server.executor, WARM_UP_LIMIT);
         server.startTriggers();
         server.announce(warming);
         return server;
-    }
-
-    /**
-     * Where the API listens and how this machine's own roles reach it: in plain HTTP, on a port of its own on
-     * 127.0.0.1 when the public one serves TLS ({@code tls} null for plain HTTP).
-     */
-    private record Addresses(Tls tls, String token, int apiPort, String api, int localApiPort, String localApi) {
-        static Addresses choose(ServerConfig config, Tls tls, String token) {
-            int apiPort = config.apiPort() == 0 ? freePort(config.host()) : config.apiPort();
-            String api = scheme(tls) + "://" + config.host() + ":" + apiPort;
-            int localApiPort = tls == null ? apiPort : freePort("127.0.0.1");
-            String localApi = tls == null ? api : "http://127.0.0.1:" + localApiPort;
-            return new Addresses(tls, token, apiPort, api, localApiPort, localApi);
-        }
-
-        static String scheme(Tls tls) {
-            return tls == null ? "http" : "https";
-        }
     }
 
     /**
@@ -256,22 +230,6 @@ public final class Server {
             return config.edge().transport(config.host());
         } catch (IllegalArgumentException e) {
             throw new StartException(e.getMessage(), e);
-        }
-    }
-
-    /** The certificate to serve, or null for plain HTTP; made once when none is given off loopback. */
-    private static Tls tls(ServerConfig config, ServerConfig.Transport transport) {
-        try {
-            return switch (transport) {
-                case PLAIN -> null;
-                case GIVEN_CERTIFICATE -> Tls.ofPem(config.edge().tlsCert(), config.edge().tlsKey());
-                case SELF_SIGNED -> {
-                    config.home().ensureToken(); // makes the home, private, before the key goes into it
-                    yield SelfSignedCertificate.ensure(config.home(), config.host());
-                }
-            };
-        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
-            throw new StartException("cannot serve TLS: " + e.getMessage(), e);
         }
     }
 
@@ -448,43 +406,6 @@ public final class Server {
         }
     }
 
-    /**
-     * A server killed with SIGKILL leaves its controller to notice on its own, within a moment; a server started on
-     * the same home meanwhile would find the port and the store taken, so it ends that controller itself.
-     */
-    private static void stopOrphanedController(ServerInfo info) {
-        if (info.controllerPid() <= 0 || ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) return;
-        ProcessHandle.of(info.controllerPid())
-                .filter(p -> p.info().arguments().map(a -> Arrays.asList(a).contains("io.tandem.controller.ControllerMain")).orElse(false))
-                .ifPresent(p -> {
-                    log.info("stopping the controller (pid {}) left by the previous server (pid {})", p.pid(), info.pid());
-                    p.destroyForcibly();
-                    try {
-                        p.onExit().get(10, TimeUnit.SECONDS);
-                    } catch (Exception e) {
-                        log.warn("the controller (pid {}) left by the previous server did not exit: {}", p.pid(), e.toString());
-                    }
-                });
-    }
-
-    private static int freePort(String host) {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(host))) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new StartException("cannot find a free port for the controller API on " + host + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void refuseIfRunning(TandemHome home) {
-        ServerInfo.readFrom(home).ifPresent(Server::stopOrphanedController);
-        ServerInfo.readFrom(home).ifPresent(info -> {
-            if (info.pid() != ProcessHandle.current().pid() && ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) {
-                throw new StartException("a Tandem server (pid " + info.pid() + ") already runs with TANDEM_HOME=" + home.root()
-                        + ": stop it first, or set another TANDEM_HOME", null);
-            }
-        });
-    }
-
     private static <T> T await(Future<T> future, String what, Vertx vertx) {
         try {
             return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -503,63 +424,6 @@ public final class Server {
             f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.warn("while stopping: {}", e.toString());
-        }
-    }
-
-    /**
-     * Holds subscriptions until {@link #release}, then hands them to the real feed, whose first delivery is the whole
-     * state it holds by then: the executor subscribes when it starts, and sees functions once its nodes have joined.
-     */
-    private static final class HeldFeed implements ChangeFeed {
-        private final ChangeFeed feed;
-        private final List<Held> held = new ArrayList<>(); // guarded by this
-        private boolean released; // guarded by this
-
-        private static final class Held implements AutoCloseable {
-            final Consumer<Change> listener;
-            AutoCloseable subscription; // guarded by the HeldFeed
-            boolean closed; // guarded by the HeldFeed
-
-            Held(Consumer<Change> listener) {
-                this.listener = listener;
-            }
-
-            @Override
-            public void close() throws Exception {
-                AutoCloseable s;
-                synchronized (this) {
-                    closed = true;
-                    s = subscription;
-                }
-                if (s != null) s.close();
-            }
-        }
-
-        HeldFeed(ChangeFeed feed) {
-            this.feed = feed;
-        }
-
-        @Override
-        public synchronized AutoCloseable subscribe(Consumer<Change> listener) {
-            if (released) return feed.subscribe(listener);
-            Held h = new Held(listener);
-            held.add(h);
-            return h;
-        }
-
-        synchronized void release() {
-            released = true;
-            for (Held h : held) {
-                synchronized (h) {
-                    if (!h.closed) h.subscription = feed.subscribe(h.listener);
-                }
-            }
-            held.clear();
-        }
-
-        @Override
-        public CompletableFuture<Void> caughtUp() {
-            return feed.caughtUp();
         }
     }
 }
