@@ -19,8 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>A request whose endpoint failed may {@link #awaitEndpoints wait} for the next publish instead of polling: the
  * publishing thread hands the new list to each waiter, which completes on the waiting request's own context.
+ *
+ * <p>Public so that a process can make the table before the executor that fills it and the router that reads it.
  */
-final class EndpointTable implements WarmEndpoints {
+public final class EndpointTable implements WarmEndpoints {
     private final ConcurrentHashMap<String, Entry> byFunction = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Set<Waiter>> waiters = new ConcurrentHashMap<>();
 

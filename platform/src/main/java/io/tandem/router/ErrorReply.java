@@ -1,6 +1,7 @@
 package io.tandem.router;
 
 import io.tandem.model.Json;
+import io.tandem.router.strategy.ResendPolicy;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -13,6 +14,9 @@ import java.util.Map;
 final class ErrorReply {
     private ErrorReply() {
     }
+
+    /** How long a client is told to wait before it sends a shed call again, in seconds. */
+    static final String RETRY_AFTER_SECONDS = "1";
 
     /** How long an unread request body is drained after an error answer before the connection is closed. */
     static final long LINGER_MILLIS = 2000;
@@ -36,6 +40,30 @@ final class ErrorReply {
         resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
         resp.end(Buffer.buffer(Json.writeBytes(body)));
         if (!req.isEnded()) drain(req);
+    }
+
+    /**
+     * Sheds a call the function has no room for: 503 with {@code Retry-After}, as a load balancer does for a
+     * saturated backend (and unlike 429, which says the client itself sent too much). Returns the status.
+     */
+    static int shed(HttpServerRequest req, String why) {
+        req.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
+        send(req, 503, "function overloaded", why + "; the call did not run: send it again after " + RETRY_AFTER_SECONDS + " s");
+        return 503;
+    }
+
+    /** The message of {@code t} for an error detail: its cause's when it merely wraps one, else its class name. */
+    static String messageOf(Throwable t) {
+        return ResendPolicy.messageOf(t);
+    }
+
+    /** A {@code Content-Length} header's value, or -1 when it is not a number. */
+    static long parseLength(String header) {
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     private static void drain(HttpServerRequest req) {

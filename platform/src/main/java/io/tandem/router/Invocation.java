@@ -6,30 +6,28 @@ import io.tandem.router.strategy.Attempt;
 import io.tandem.router.strategy.AttemptFailure;
 import io.tandem.router.strategy.AttemptFailure.Kind;
 import io.tandem.router.strategy.Attempts;
+import io.tandem.router.strategy.ResendPolicy;
 import io.tandem.router.strategy.Strategy;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.RequestOptions;
 import io.vertx.core.streams.Pipe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
-import java.util.concurrent.TimeoutException;
 
 /**
- * One request on its way to a function: the {@link Attempts} a strategy works with, over HTTP, plus the
- * function's timeout.
+ * One request's life on its way to a function: the {@link Attempts} a strategy works with, the function's timeout,
+ * the client going away, and the request body; each attempt goes out through {@link HttpTransport}, and whether a
+ * failed one may go again is {@link io.tandem.router.strategy.ResendPolicy}'s to say.
  *
  * <p>Confined to the event loop of the client's request; only the routing table's waiters are completed from the
  * executor's threads, and they hop back onto this request's context first.
@@ -42,9 +40,6 @@ import java.util.concurrent.TimeoutException;
  * connection only when its body is kept (or it has none) and the function is idempotent (see
  * {@link Kind#CONNECTION_LOST}).
  *
- * <p>Every attempt to an endpoint with an epoch carries it in {@value #EPOCH}; a 503 carrying
- * {@value #FENCED}{@code : true} is not the function's answer but an {@link Kind#FENCED} failure.
- *
  * <p>The timeout runs from the request's arrival to the response head, cold start included; a response that
  * has started streams for as long as it takes.
  *
@@ -52,32 +47,30 @@ import java.util.concurrent.TimeoutException;
  * concurrency limit}: how long the request waited for the executor's cold starts, and how long the send that
  * answered took from its start to its response head (the function's time as the router sees it).
  */
-final class Invocation implements Attempts<HttpClientResponse> {
-    static final String EPOCH = "X-Tandem-Epoch";
-    static final String FENCED = "X-Tandem-Fenced";
+final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Outgoing {
 
-    private final RouterParts parts;
-    private final HttpClient client;
+    private final Invocations shared;
     private final Context context;
     private final HttpServerRequest req;
     private final Target target;
+    private final Strategy strategy;
     private final MultiMap headers;
     private final boolean hasBody;
     private final Promise<HttpClientResponse> outcome = Promise.promise();
     /** Every send to an instance, whose request is reset when the invocation is aborted. */
-    private final List<Send> sends = new ArrayList<>(1);
+    private final List<HttpTransport.Exchange> sends = new ArrayList<>(1);
     private Buffer keptBody;
     private boolean bodyStarted;
     private int open;
     private int attempts;
     private long coldWaitNanos;
 
-    Invocation(RouterParts parts, HttpClient client, HttpServerRequest req, Target target, MultiMap headers, boolean hasBody) {
-        this.parts = parts;
-        this.client = client;
-        this.context = parts.vertx().getOrCreateContext();
+    Invocation(Invocations shared, HttpServerRequest req, Target target, Strategy strategy, MultiMap headers, boolean hasBody) {
+        this.shared = shared;
+        this.context = shared.vertx.getOrCreateContext();
         this.req = req;
         this.target = target;
+        this.strategy = strategy;
         this.headers = headers;
         this.hasBody = hasBody;
     }
@@ -85,10 +78,9 @@ final class Invocation implements Attempts<HttpClientResponse> {
     /** Runs the function's strategy; completes with the response whose head has come, or the failure that ended it. */
     Future<HttpClientResponse> run() {
         Duration timeout = target.function().spec().timeout();
-        long timer = parts.vertx().setTimer(Math.max(1, timeout.toMillis()), id -> abort(new AttemptFailure(Kind.TIMED_OUT,
+        long timer = shared.vertx.setTimer(Math.max(1, timeout.toMillis()), id -> abort(new AttemptFailure(Kind.TIMED_OUT,
                 "function '" + name() + "' gave no response after " + Durations.format(timeout))));
         req.response().closeHandler(v -> abort(new AttemptFailure(Kind.CLIENT_GONE, "the client closed the connection")));
-        Strategy strategy = target.function().strategy();
         Future<Void> ready = hasBody && strategy.replaysBodies() ? keepBody() : Future.succeededFuture();
         ready.compose(v -> strategy.invoke(this)).onComplete(result -> {
             if (result.failed()) {
@@ -97,7 +89,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
                 result.result().request().reset();
             }
         });
-        return outcome.future().onComplete(done -> parts.vertx().cancelTimer(timer));
+        return outcome.future().onComplete(done -> shared.vertx.cancelTimer(timer));
     }
 
     /**
@@ -110,10 +102,15 @@ final class Invocation implements Attempts<HttpClientResponse> {
 
     /** The endpoint {@code response} came from (null for a response this invocation did not receive). */
     Endpoint answeredBy(HttpClientResponse response) {
-        for (Send s : sends) {
-            if (s.request != null && s.request == response.request()) return s.endpoint;
+        for (HttpTransport.Exchange s : sends) {
+            if (s.gave(response)) return s.endpoint;
         }
         return null;
+    }
+
+    /** What the sends measured, once the invocation has ended. */
+    Answer.Sent sent() {
+        return new Answer.Sent(attempts, functionNanos(), coldWaitNanos);
     }
 
     /** Nanoseconds spent waiting for the executor to provide an instance. */
@@ -124,9 +121,9 @@ final class Invocation implements Attempts<HttpClientResponse> {
     /** Nanoseconds from the start of the send that answered to its response head; -1 when none answered. */
     long functionNanos() {
         if (!outcome.future().succeeded()) return -1;
-        HttpClientRequest answered = outcome.future().result().request();
-        for (Send s : sends) {
-            if (s.request == answered && s.answeredAt != 0) return s.answeredAt - s.startedAt;
+        HttpClientResponse answer = outcome.future().result();
+        for (HttpTransport.Exchange s : sends) {
+            if (s.gave(answer)) return s.headNanos();
         }
         return -1;
     }
@@ -134,24 +131,24 @@ final class Invocation implements Attempts<HttpClientResponse> {
     @Override
     public Future<Endpoint> endpoint() {
         if (outcome.future().isComplete()) return Future.failedFuture(endedBy());
-        Endpoint warm = parts.endpoints().pick(name());
+        Endpoint warm = shared.endpoints.pick(name());
         if (warm != null) return Future.succeededFuture(warm);
-        Future<Endpoint> acquired = Future.fromCompletionStage(parts.coldStarts().acquire(name()), context);
+        Future<Endpoint> acquired = Future.fromCompletionStage(shared.coldStarts.acquire(name()), context);
         long waitFrom = System.nanoTime();
         acquired = acquired.andThen(done -> coldWaitNanos += Math.max(1, System.nanoTime() - waitFrom));
-        return acquired.recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, messageOf(failure))));
+        return acquired.recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, ErrorReply.messageOf(failure))));
     }
 
     @Override
     public List<Endpoint> published() {
-        return parts.endpoints().endpointsOf(name());
+        return shared.endpoints.endpointsOf(name());
     }
 
     @Override
     public Future<List<Endpoint>> republished(Set<Endpoint> failed) {
         if (outcome.future().isComplete()) return Future.failedFuture(endedBy());
         Promise<List<Endpoint>> next = Promise.promise();
-        Runnable stop = parts.endpoints().awaitEndpoints(name(), failed, context, next);
+        Runnable stop = shared.endpoints.awaitEndpoints(name(), failed, context, next);
         outcome.future().onComplete(ended -> {
             stop.run();
             next.tryFail(endedBy());
@@ -161,36 +158,18 @@ final class Invocation implements Attempts<HttpClientResponse> {
 
     @Override
     public Attempt<HttpClientResponse> start(Endpoint endpoint) {
-        Send send = new Send(endpoint);
-        if (outcome.future().isComplete()) {
-            send.response = Future.failedFuture(endedBy());
-            return send;
-        }
+        if (outcome.future().isComplete()) return HttpTransport.Exchange.failed(endpoint, endedBy());
         if (open++ == 0) attempts++;
-        send.startedAt = System.nanoTime();
-        sends.add(send);
-        send.response = client.request(options(endpoint)).transform(connected -> {
-            if (connected.failed()) return Future.failedFuture(dialFailure(endpoint, connected.cause()));
-            HttpClientRequest request = connected.result();
-            if (outcome.future().isComplete() || send.cancelled) {
-                request.reset();
-                return Future.failedFuture(endedBy());
-            }
-            send.request = request;
-            request.exceptionHandler(failure -> { }); // failures reach the strategy through response()
-            sendBody(request);
-            Future<HttpClientResponse> head = request.response();
-            head = head.andThen(answered -> send.answeredAt = System.nanoTime());
-            return head.recover(failure -> Future.failedFuture(lostFailure(endpoint, failure)))
-                    .compose(response -> unlessFenced(endpoint, response));
-        });
-        send.response.onComplete(done -> open--);
-        return send;
+        HttpTransport.Exchange exchange = new HttpTransport.Exchange(endpoint);
+        sends.add(exchange);
+        shared.transport.send(exchange, this);
+        exchange.response().onComplete(done -> open--);
+        return exchange;
     }
 
     @Override
     public AttemptFailure superseded(Endpoint endpoint) {
-        return lostFailure(endpoint, new IllegalStateException("another instance became the function's active while this request waited on it"));
+        return lost(endpoint, new IllegalStateException("another instance became the function's active while this request waited on it"));
     }
 
     @Override
@@ -200,83 +179,51 @@ final class Invocation implements Attempts<HttpClientResponse> {
 
     @Override
     public void unreachable(Endpoint endpoint) {
-        parts.endpoints().forget(endpoint);
-        parts.coldStarts().reportUnreachable(endpoint);
+        shared.endpoints.forget(endpoint);
+        shared.coldStarts.reportUnreachable(endpoint);
     }
 
     @Override
     public void suspect(Endpoint endpoint, AttemptFailure why) {
-        parts.coldStarts().reportSuspect(endpoint, why.getMessage());
+        shared.coldStarts.reportSuspect(endpoint, why.getMessage());
     }
 
     @Override
     public void forget(Endpoint endpoint) {
-        parts.endpoints().forget(endpoint);
+        shared.endpoints.forget(endpoint);
     }
 
     @Override
     public Future<Void> after(Duration delay) {
         Promise<Void> elapsed = Promise.promise();
-        parts.vertx().setTimer(Math.max(1, delay.toMillis()), id -> elapsed.complete());
+        shared.vertx.setTimer(Math.max(1, delay.toMillis()), id -> elapsed.complete());
         return elapsed.future();
     }
 
-    /** One send; {@link #cancel()} resets its request, now or as soon as it has a connection. */
-    private static final class Send implements Attempt<HttpClientResponse> {
-        private final Endpoint endpoint;
-        private Future<HttpClientResponse> response;
-        private HttpClientRequest request;
-        private boolean cancelled;
-        private long startedAt;
-        private long answeredAt;
-
-        Send(Endpoint endpoint) {
-            this.endpoint = endpoint;
-        }
-
-        @Override
-        public Future<HttpClientResponse> response() {
-            return response;
-        }
-
-        @Override
-        public void cancel() {
-            cancelled = true;
-            if (request != null) request.reset();
-        }
+    @Override
+    public HttpMethod method() {
+        return req.method();
     }
 
-    private RequestOptions options(Endpoint endpoint) {
-        return new RequestOptions()
-                .setMethod(req.method())
-                .setHost(endpoint.host())
-                .setPort(endpoint.port())
-                .setURI(target.uri())
-                .setHeaders(headersFor(endpoint))
-                // Bounds the wait for a pooled connection too; the TCP connect itself is bounded by the client's
-                // connectTimeout (see ServerVerticle), so the two failures can be told apart.
-                .setConnectTimeout(parts.config().poolWait().toMillis());
+    @Override
+    public String uri() {
+        return target.uri();
     }
 
-    /** The forwarded headers, plus the endpoint's epoch when it has one (a copy: sends may differ in epoch). */
-    private MultiMap headersFor(Endpoint endpoint) {
-        if (endpoint.epoch() <= 0) return headers;
-        return HttpHeaders.headers().addAll(headers).set(EPOCH, Long.toString(endpoint.epoch()));
+    @Override
+    public MultiMap headers() {
+        return headers;
     }
 
-    /**
-     * The response, paused until relayed (a strategy may hold it while other sends run, and cancel it), or a
-     * fenced failure.
-     */
-    private static Future<HttpClientResponse> unlessFenced(Endpoint endpoint, HttpClientResponse response) {
-        response.pause();
-        response.exceptionHandler(failure -> { }); // a cancel resets it; the relay sets its own handler
-        if (response.statusCode() != 503 || !"true".equalsIgnoreCase(response.getHeader(FENCED))) {
-            return Future.succeededFuture(response);
-        }
-        response.request().reset();
-        return Future.failedFuture(new AttemptFailure(Kind.FENCED, endpoint.authority() + " (epoch " + endpoint.epoch()
-                + ") is fenced: it is not its function's active instance for that epoch"));
+    @Override
+    public boolean ended() {
+        return outcome.future().isComplete();
+    }
+
+    @Override
+    public AttemptFailure lost(Endpoint endpoint, Throwable cause) {
+        boolean idempotent = Boolean.TRUE.equals(target.function().spec().idempotent());
+        return ResendPolicy.connectionLost(endpoint.authority(), cause, name(), idempotent, !hasBody || keptBody != null);
     }
 
     /** Reads the whole body into {@link #keptBody}, up to the router's limit, so each attempt can send it. */
@@ -284,10 +231,10 @@ final class Invocation implements Attempts<HttpClientResponse> {
         answerContinue();
         Promise<Void> kept = Promise.promise();
         Buffer body = Buffer.buffer();
-        LimitedBody limited = new LimitedBody(req, parts.config().maxBodyBytes());
+        LimitedBody limited = new LimitedBody(req, shared.maxBodyBytes);
         limited.exceptionHandler(failure -> kept.tryFail(failure instanceof LimitedBody.TooLarge
                 ? new AttemptFailure(Kind.BODY_TOO_LARGE, failure.getMessage())
-                : new AttemptFailure(Kind.CLIENT_GONE, "the request body broke off: " + messageOf(failure))));
+                : new AttemptFailure(Kind.CLIENT_GONE, "the request body broke off: " + ErrorReply.messageOf(failure))));
         limited.handler(body::appendBuffer);
         limited.endHandler(v -> {
             keptBody = body;
@@ -301,7 +248,8 @@ final class Invocation implements Attempts<HttpClientResponse> {
         if ("100-continue".equalsIgnoreCase(req.getHeader(HttpHeaders.EXPECT))) req.response().writeContinue();
     }
 
-    private void sendBody(HttpClientRequest request) {
+    @Override
+    public void writeBody(HttpClientRequest request) {
         if (keptBody != null) {
             request.end(keptBody);
             return;
@@ -319,7 +267,7 @@ final class Invocation implements Attempts<HttpClientResponse> {
         bodyStarted = true;
         if (!headers.contains(HttpHeaders.CONTENT_LENGTH)) request.setChunked(true);
         answerContinue();
-        Pipe<Buffer> pipe = new LimitedBody(req, parts.config().maxBodyBytes()).pipe();
+        Pipe<Buffer> pipe = new LimitedBody(req, shared.maxBodyBytes).pipe();
         pipe.endOnFailure(false);
         pipe.to(request).onFailure(failure -> {
             if (failure instanceof LimitedBody.TooLarge tooLarge) bodyTooLarge(tooLarge);
@@ -335,57 +283,17 @@ final class Invocation implements Attempts<HttpClientResponse> {
 
     private void abort(AttemptFailure failure) {
         if (outcome.tryFail(failure)) {
-            for (Send s : sends) if (s.request != null) s.request.reset(0, failure);
+            for (HttpTransport.Exchange s : sends) s.abort(failure);
         }
     }
 
-    private AttemptFailure endedBy() {
+    @Override
+    public AttemptFailure endedBy() {
         return outcome.future().cause() instanceof AttemptFailure f ? f
                 : new AttemptFailure(Kind.CLIENT_GONE, "the request has already ended");
     }
 
-    private AttemptFailure dialFailure(Endpoint endpoint, Throwable cause) {
-        if (isPoolWait(cause)) {
-            return new AttemptFailure(Kind.OVERLOADED, "the router already holds as many calls to " + endpoint.authority()
-                    + " as it may, and none ended within " + parts.config().poolWait().toMillis() + " ms", false, cause);
-        }
-        Kind kind = isTimeout(cause) ? Kind.DIAL_TIMEOUT : Kind.DIAL_REFUSED;
-        return new AttemptFailure(kind, "cannot connect to " + endpoint.authority() + ": " + messageOf(cause), true, cause);
-    }
-
-    /** Vert.x's failure when no pooled connection came within the request's connect timeout. */
-    static boolean isPoolWait(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c.getMessage() != null && c.getMessage().contains("when getting a connection")) return true;
-        }
-        return false;
-    }
-
-    private AttemptFailure lostFailure(Endpoint endpoint, Throwable cause) {
-        if (cause instanceof AttemptFailure f) return f;
-        String lost = "connection to " + endpoint.authority() + " lost before a response: " + messageOf(cause);
-        boolean idempotent = Boolean.TRUE.equals(target.function().spec().idempotent());
-        boolean bodyKept = !hasBody || keptBody != null;
-        if (idempotent && bodyKept) return new AttemptFailure(Kind.CONNECTION_LOST, lost, true, cause);
-        String why = !idempotent ? "function '" + name() + "' is not idempotent" : "its body was streamed, not kept";
-        return new AttemptFailure(Kind.CONNECTION_LOST, lost + "; the request may have run on that instance and was not"
-                + " re-sent because " + why, false, cause);
-    }
-
     private String name() {
         return target.function().name();
-    }
-
-    private static boolean isTimeout(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof TimeoutException || c.getClass().getSimpleName().contains("Timeout")) return true;
-            if (c.getMessage() != null && c.getMessage().toLowerCase(Locale.ROOT).contains("timed out")) return true;
-        }
-        return false;
-    }
-
-    static String messageOf(Throwable t) {
-        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
-        return c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName();
     }
 }

@@ -55,6 +55,13 @@ final class RequestMetrics {
         private final Map<String, FunctionMeters> functions = new HashMap<>();
         private final Map<String, Counter> unrouted = new HashMap<>();
 
+        /** One call routed to a function, answered as {@code answer}, {@code totalNanos} after it arrived. */
+        void record(Target target, String method, Answer answer, long totalNanos) {
+            Answer.Sent sent = answer.sent();
+            if (sent == null) record(target.function(), target.route(), method, answer.status(), totalNanos, -1, 0, 0);
+            else record(target.function(), target.route(), method, answer.status(), totalNanos, sent.functionNanos(), sent.coldWaitNanos(), sent.attempts());
+        }
+
         /**
          * One request that reached a function's strategy. {@code functionNanos} is the time from sending to the
          * instance to its response head on the send that answered, or -1 when none did; the rest of {@code totalNanos},

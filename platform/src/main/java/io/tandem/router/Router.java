@@ -7,12 +7,16 @@ import io.tandem.model.ChangeFeed;
 import io.tandem.router.overload.Admissions;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpServerRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
 
 /**
  * The router role: serves HTTP triggers and {@code /function/<name>} on one port, streaming each request to an
@@ -21,7 +25,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>What an instance sees. Through {@code /function/<name>/<rest>} (every function, with or without a trigger)
  * the path is {@code /<rest>}, or {@code /}. Through a trigger it is the path as the client sent it, as Fission
  * does, with each {@code {param}} of the trigger's path in a header {@code X-Tandem-Param-<name>} (the raw
- * segment, still percent-encoded). The query string passes unchanged. Headers: see {@link Forwarding}.
+ * segment, still percent-encoded). The query string passes unchanged. Headers: see {@link ForwardedHeaders}.
  *
  * <p>Paths under {@code /_/} (the instance protocol's) are never forwarded, however spelt: 404.
  *
@@ -47,7 +51,8 @@ import java.util.concurrent.atomic.AtomicReference;
  * count once); {@code X-Tandem-Instance: <instance id>@<node>} to the client, naming the instance that answered.
  *
  * <p>Threads: {@link RouterConfig#serverInstances()} event loops each run a {@link ServerVerticle} (server plus
- * its own client pool) on the shared port and own every request they accept. The change feed's thread publishes
+ * its own client pool) on the shared port and own every request they accept, which takes the path that
+ * {@code requestPath} assembles for that loop. The change feed's thread publishes
  * new route snapshots ({@link Routes}, copy-on-write); the executor's threads publish endpoints
  * ({@link #endpoints()}, copy-on-write per function); event loops read both without locks. The executor is asked
  * for an endpoint ({@link InstanceSource}) only when the routing table has none for the function or one failed.
@@ -59,12 +64,30 @@ public final class Router {
 
     private final Vertx vertx;
     private final ChangeFeed feed;
-    private final RouterParts parts;
+    private final InstanceSource source;
+    private final RouterConfig config;
+    private final Metrics metrics;
+    // Shared by every event loop; each is thread-safe.
+    private final Routes routes = new Routes();
+    private final EndpointTable endpoints;
+    private final ColdStarts coldStarts;
+    /** Records into the registry, or nothing when the config turns request metrics off. */
+    private final RequestMetrics requests;
+    /** The calls of functions with concurrency limits. */
+    private final InFlight inFlight = new InFlight();
+    /** Every function's learnt concurrency limit and queue. */
+    private final Admissions admissions;
+    private final StrategyChoice strategies = new StrategyChoice();
+    /** Where async calls go, set once the process has made it. */
+    private final AtomicReference<AsyncGateway> async = new AtomicReference<>(AsyncGateway.NONE);
+    private final AdminRoutes admin;
+    /** Connections per remote address on the public port, and on the loopback one. */
+    private final ClientConnections clients;
+    private final ClientConnections localClients;
     private final List<String> deployments = new CopyOnWriteArrayList<>();
     private volatile int port = -1;
     private volatile int internalPort = -1;
     private AutoCloseable subscription;
-    private final InstanceSource source;
     private long trafficTimer = -1;
 
     /** How often the router tells the executor which functions served warm requests. */
@@ -80,39 +103,71 @@ public final class Router {
      * may hold other roles' meters too (the executor's, in the server).
      */
     public Router(Vertx vertx, ChangeFeed feed, InstanceSource source, RouterConfig config, Metrics metrics) {
+        this(vertx, feed, source, new EndpointTable(), config, metrics);
+    }
+
+    /** A router reading {@code endpoints}, made before the executor that fills it. */
+    public Router(Vertx vertx, ChangeFeed feed, InstanceSource source, EndpointTable endpoints, RouterConfig config, Metrics metrics) {
         this.vertx = vertx;
         this.feed = feed;
         this.source = source;
-        RequestMetrics requests = config.requestMetrics() ? RequestMetrics.on(metrics.registry()) : RequestMetrics.off();
-        this.parts = new RouterParts(vertx, config, new Routes(), new EndpointTable(), new ColdStarts(source), feed, metrics, requests, new InFlight(),
-                new Admissions(vertx, config.maxConnections(), metrics.registry()),
-                new AtomicReference<>(AsyncGateway.NONE), ClientConnections.capped(config.connectionsPerClient()),
-                ClientConnections.capped(config.connectionsPerClient()));
-        ClientConnections clients = parts.clients();
-        ClientConnections local = parts.localClients();
-        FunctionCounter.builder("tandem.router.connections.refused", parts, p -> clients.refused() + local.refused())
+        this.config = config;
+        this.metrics = metrics;
+        this.endpoints = endpoints;
+        this.coldStarts = new ColdStarts(source);
+        this.requests = config.requestMetrics() ? RequestMetrics.on(metrics.registry()) : RequestMetrics.off();
+        this.admissions = new Admissions(vertx, config.maxConnections(), metrics.registry());
+        this.admin = new AdminRoutes(vertx, feed, metrics);
+        this.clients = ClientConnections.capped(config.connectionsPerClient());
+        this.localClients = ClientConnections.capped(config.connectionsPerClient());
+        FunctionCounter.builder("tandem.router.connections.refused", this, r -> r.clients.refused() + r.localClients.refused())
                 .description("Connections closed at once because their client already held the most it may (--max-client-connections)")
                 .register(metrics.registry());
     }
 
+    /**
+     * What a request meets on the event loop whose HTTP client is {@code client}, top to bottom: the router's own
+     * paths, the async API, then routing to a function and the stages of the call: metrics around the whole, the
+     * body limit, the function's concurrency cap, admission, and the relay of the invocation, which chooses the
+     * function's strategy, whose attempts go out through the HTTP transport.
+     */
+    private Handler<HttpServerRequest> requestPath(HttpClient client) {
+        RequestMetrics.Recorder recorder = requests.recorder();
+        IntConsumer unrouted = recorder == null ? code -> { } : recorder::unrouted;
+        CallStage toFunction =
+                new BodyLimit(config.maxBodyBytes(),
+                        new ConcurrencyCap(inFlight, endpoints,
+                                new Admitted(vertx, admissions,
+                                        new Relay(config.maxBodyBytes(),
+                                                new Invocations(vertx, endpoints, coldStarts, strategies, config.maxBodyBytes(),
+                                                        new HttpTransport(client, config.poolWait()))))));
+        if (recorder != null) toFunction = new Metered(recorder, toFunction);
+        AsyncRoutes asyncRoutes = new AsyncRoutes(vertx, routes, async::get, unrouted);
+        RequestPath routed = new RequestPath(vertx, routes, feed, unrouted, toFunction);
+        return req -> {
+            if (admin.serve(req) || asyncRoutes.serve(req)) return;
+            routed.handle(req);
+        };
+    }
+
     /** Subscribes to the change feed and listens; completes once the port accepts connections. */
     public Future<Void> start() {
-        subscription = feed.subscribe(parts.routes());
+        subscription = feed.subscribe(routes);
         // All servers listen on one port. Vert.x shares a random port among servers that ask for the same
         // negative port, so 0 becomes a negative number of this router's own.
-        int instances = parts.config().serverInstances();
-        int listenPort = parts.config().port() != 0 || instances == 1 ? parts.config().port() : RANDOM_PORT_KEYS.decrementAndGet();
-        int localPort = parts.config().tls() == null ? -1 : instances == 1 ? 0 : RANDOM_PORT_KEYS.decrementAndGet();
+        int instances = config.serverInstances();
+        int listenPort = config.port() != 0 || instances == 1 ? config.port() : RANDOM_PORT_KEYS.decrementAndGet();
+        int localPort = config.tls() == null ? -1 : instances == 1 ? 0 : RANDOM_PORT_KEYS.decrementAndGet();
         List<ServerVerticle> servers = new CopyOnWriteArrayList<>();
         return vertx.deployVerticle(() -> {
-            ServerVerticle server = new ServerVerticle(parts, listenPort, localPort);
+            ServerVerticle server = new ServerVerticle(config, listenPort, localPort, clients, localClients, this::requestPath);
             servers.add(server);
             return server;
         }, new DeploymentOptions().setInstances(instances)).map(id -> {
             deployments.add(id);
             port = servers.getFirst().actualPort();
             internalPort = servers.getFirst().actualLocalPort();
-            trafficTimer = vertx.setPeriodic(TRAFFIC_REPORT_MILLIS, t -> parts.endpoints().drainUsed().forEach(source::recordTraffic));
+            trafficTimer = vertx.setPeriodic(TRAFFIC_REPORT_MILLIS, t -> endpoints.drainUsed().forEach(source::recordTraffic));
             return (Void) null;
         }).onFailure(failure -> closeSubscription());
     }
@@ -132,22 +187,27 @@ public final class Router {
 
     /** The registry served on {@code /metrics}. */
     public Metrics metrics() {
-        return parts.metrics();
+        return metrics;
     }
 
     /** Sends {@code POST /async-function/...} and {@code GET /async-calls/...} to {@code gateway} from now on. */
     public void asyncGateway(AsyncGateway gateway) {
-        parts.async().set(gateway);
+        async.set(gateway);
     }
 
-    /** What the server verticles share, for tests of this package. */
-    RouterParts parts() {
-        return parts;
+    /** Every function's admission, for tests of this package. */
+    Admissions admissions() {
+        return admissions;
+    }
+
+    /** The calls in flight of functions with concurrency limits, for tests of this package. */
+    InFlight inFlight() {
+        return inFlight;
     }
 
     /** The routing table the executor pushes warm endpoints into. Thread-safe and non-blocking. */
     public WarmEndpoints endpoints() {
-        return parts.endpoints();
+        return endpoints;
     }
 
     /** Stops listening and unsubscribes; requests in flight are cut. */

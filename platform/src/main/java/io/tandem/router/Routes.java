@@ -4,8 +4,6 @@ import io.tandem.model.Change;
 import io.tandem.model.Function;
 import io.tandem.model.FunctionSpec;
 import io.tandem.model.HttpTrigger;
-import io.tandem.router.strategy.Strategies;
-import io.tandem.router.strategy.Strategy;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
@@ -26,8 +24,8 @@ import java.util.function.Consumer;
 final class Routes implements Consumer<Change> {
     private static final String FUNCTION_PREFIX = "/function/";
 
-    /** A served function with its strategy, built once per change of the function. */
-    record FunctionRoute(String name, FunctionSpec spec, Strategy strategy) {
+    /** A served function, made anew at each change of the function. */
+    record FunctionRoute(String name, FunctionSpec spec) {
     }
 
     /** The outcome of resolving a request: a target, or why there is none. */
@@ -57,7 +55,7 @@ final class Routes implements Consumer<Change> {
             case Function f -> {
                 functions = new HashMap<>(functions);
                 if (deleted) functions.remove(f.name());
-                else functions.put(f.name(), new FunctionRoute(f.name(), f.spec(), Strategies.of(f.spec().faultTolerance())));
+                else functions.put(f.name(), new FunctionRoute(f.name(), f.spec()));
             }
             case HttpTrigger t -> {
                 triggers = new HashMap<>(triggers);

@@ -1,67 +1,46 @@
 package io.tandem.router;
 
-import io.tandem.metrics.Metrics;
-import io.tandem.model.AsyncCall;
-import io.tandem.model.Endpoint;
-import io.tandem.router.overload.Admission;
-import io.tandem.router.strategy.AttemptFailure;
-import io.vertx.core.Context;
-import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
-import io.vertx.core.VerticleBase;
-import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClient;
 import io.tandem.http.ClientConnections;
 import io.tandem.http.HeadDeadline;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpHeaders;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.core.streams.Pipe;
-import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 
 /**
  * One event loop's share of the router: an HTTP server (sharing the router's port with its siblings) and its own
  * HTTP client, so a request and its proxied call stay on one thread with no hand-off. Everything here runs on
- * this verticle's event loop, except rendering {@code /metrics}, which runs on a worker thread.
- *
- * <p>Paths of the router's own, never routed to a function: {@code /healthz} (200 while the process serves
- * HTTP: a liveness probe), {@code /readyz} (200 once the routes were read from the controller at least once, else
- * 503: a readiness probe; it stays 200 while the controller is away, since the router serves what it holds) and
- * {@code /metrics} (the Prometheus text). None asks for the API token: probes and scrapers carry none, and none
- * reveals more than function names.
+ * this verticle's event loop; what a request meets is {@code requestPath}'s, made for this loop's client (see
+ * {@link Router}).
  */
 final class ServerVerticle extends VerticleBase {
-    static final String ATTEMPTS = "X-Tandem-Attempts";
-    /** The instance that answered, as {@code <instance id>@<node>}: which replica won, which active served. */
-    static final String INSTANCE = "X-Tandem-Instance";
-    private static final Buffer HEALTHY = Buffer.buffer("{\"status\":\"ok\"}");
-    private static final Buffer NOT_READY = Buffer.buffer("{\"status\":\"not ready\",\"detail\":\"the routes have not been read from the controller yet\"}");
-
-    private final RouterParts parts;
+    private final RouterConfig config;
     private final int port;
     private final int localPort;
+    /** Connections per remote address on the public port, and on the loopback one. */
+    private final ClientConnections clients;
+    private final ClientConnections localClients;
+    private final Function<HttpClient, Handler<HttpServerRequest>> requestPath;
     private HttpServer server;
     /** Plain HTTP on 127.0.0.1 beside a TLS server, for this machine's own callers; null without TLS. */
     private HttpServer localServer;
     private HttpClient client;
-    /** This event loop's meters; null when request metrics are off. */
-    private RequestMetrics.Recorder recorder;
 
     /** {@code localPort}: the loopback server's port (0 any, negative a shared random one), only with TLS. */
-    ServerVerticle(RouterParts parts, int port, int localPort) {
-        this.parts = parts;
+    ServerVerticle(RouterConfig config, int port, int localPort, ClientConnections clients, ClientConnections localClients,
+                   Function<HttpClient, Handler<HttpServerRequest>> requestPath) {
+        this.config = config;
         this.port = port;
         this.localPort = localPort;
+        this.clients = clients;
+        this.localClients = localClients;
+        this.requestPath = requestPath;
     }
 
     int actualPort() {
@@ -75,23 +54,22 @@ final class ServerVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        RouterConfig config = parts.config();
-        recorder = parts.requests().recorder();
         client = vertx.httpClientBuilder()
                 .with(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true).setDecompressionSupported(false)
                         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis())))
                 .with(new PoolOptions().setHttp1MaxSize(config.poolSize()))
                 .build();
+        Handler<HttpServerRequest> handler = requestPath.apply(client);
         HttpServerOptions options = HeadDeadline.options().setHost(config.host()).setPort(port);
-        server = listener(config.tls() == null ? options : config.tls().applyTo(options), parts.clients());
+        server = listener(config.tls() == null ? options : config.tls().applyTo(options), clients, handler);
         if (config.tls() == null) return server.listen();
-        localServer = listener(HeadDeadline.options().setHost("127.0.0.1").setPort(localPort), parts.localClients());
+        localServer = listener(HeadDeadline.options().setHost("127.0.0.1").setPort(localPort), localClients, handler);
         return server.listen().compose(s -> localServer.listen());
     }
 
-    private HttpServer listener(HttpServerOptions options, ClientConnections clients) {
+    private HttpServer listener(HttpServerOptions options, ClientConnections connections, Handler<HttpServerRequest> handler) {
         HttpServer s = vertx.createHttpServer(options.setTcpNoDelay(true).setCompressionSupported(false).setHandle100ContinueAutomatically(false));
-        s.requestHandler(HeadDeadline.install(vertx, s, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE, clients, this::handle));
+        s.requestHandler(HeadDeadline.install(vertx, s, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE, connections, handler));
         return s;
     }
 
@@ -99,366 +77,5 @@ final class ServerVerticle extends VerticleBase {
     public Future<?> stop() {
         Future<Void> local = localServer == null ? Future.succeededFuture() : localServer.close();
         return Future.join(server.close(), local).eventually(() -> client.close());
-    }
-
-    private void handle(HttpServerRequest req) {
-        long arrived = recorder == null ? 0 : System.nanoTime();
-        switch (req.path()) {
-            case "/healthz" -> {
-                req.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(HEALTHY);
-                return;
-            }
-            case "/readyz" -> {
-                readiness(req);
-                return;
-            }
-            case "/metrics" -> {
-                metrics(req);
-                return;
-            }
-            default -> {
-            }
-        }
-        if (req.path().startsWith(ASYNC_PREFIX)) {
-            acceptAsync(req);
-            return;
-        }
-        if (req.path().startsWith(ASYNC_CALLS)) {
-            asyncState(req);
-            return;
-        }
-        switch (parts.routes().resolve(req.method().name(), req.path(), req.query())) {
-            case Routes.Missing missing -> lookAgainOnceCaughtUp(req, arrived);
-            case Routes.Found found -> invoke(req, found.target(), arrived);
-        }
-    }
-
-    private void readiness(HttpServerRequest req) {
-        CompletableFuture<Void> synced = parts.feed().synced();
-        boolean ready = synced.isDone() && !synced.isCompletedExceptionally();
-        req.response().setStatusCode(ready ? 200 : 503).putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(ready ? HEALTHY : NOT_READY);
-    }
-
-    /** Renders on a worker thread: the executor's gauges take a snapshot of its state, too slow for an event loop. */
-    private void metrics(HttpServerRequest req) {
-        if (req.method() != HttpMethod.GET && req.method() != HttpMethod.HEAD) {
-            ErrorReply.send(req, 405, "method not allowed", "/metrics answers GET");
-            return;
-        }
-        vertx.executeBlocking(() -> parts.metrics().scrape(), false).onComplete(scraped -> {
-            if (scraped.failed()) {
-                ErrorReply.send(req, 500, "metrics failed", Invocation.messageOf(scraped.cause()));
-                return;
-            }
-            req.response().putHeader(HttpHeaders.CONTENT_TYPE, Metrics.CONTENT_TYPE).end(scraped.result());
-        });
-    }
-
-    /**
-     * A route or function written a moment ago may not have reached this router yet: before refusing, wait (up to
-     * 2 s) until the change feed holds everything the controller had stored, and look again. While the controller
-     * is unreachable the feed cannot tell, and the request is refused with what is held.
-     */
-    private void lookAgainOnceCaughtUp(HttpServerRequest req, long arrived) {
-        CompletableFuture<Void> caughtUp = parts.feed().caughtUp();
-        if (caughtUp.isDone()) { // a feed that delivers as it stores: what is held is all there is
-            Routes.Resolution again = parts.routes().resolve(req.method().name(), req.path(), req.query());
-            if (again instanceof Routes.Found found) invoke(req, found.target(), arrived);
-            else if (again instanceof Routes.Missing missing) unrouted(req, 404, missing.error(), missing.detail());
-            return;
-        }
-        req.pause();
-        Context context = vertx.getOrCreateContext();
-        caughtUp.whenComplete((v, e) -> context.runOnContext(x -> {
-            switch (parts.routes().resolve(req.method().name(), req.path(), req.query())) {
-                case Routes.Missing missing -> {
-                    req.resume();
-                    unrouted(req, 404, missing.error(), missing.detail());
-                }
-                case Routes.Found found -> invoke(req, found.target(), arrived); // it reads the body, still paused
-            }
-        }));
-    }
-
-    // ---- async calls ------------------------------------------------------------------------------------------
-
-    static final String ASYNC_PREFIX = "/async-function/";
-    static final String ASYNC_CALLS = "/async-calls/";
-    static final String CALLBACK_URL = "X-Callback-Url";
-    static final String CALL_ID = "X-Call-Id";
-
-    /**
-     * {@code METHOD /async-function/<name>[/<rest>]}: reads the body (at most {@value AsyncCall#MAX_BODY_BYTES} bytes),
-     * hands the call to the async gateway and answers 202 with its id once it is stored, or why it could not be.
-     * The function must exist now; it runs later, through this router, as {@code METHOD /function/<name>[/<rest>]}.
-     */
-    private void acceptAsync(HttpServerRequest req) {
-        String rest = req.path().substring(ASYNC_PREFIX.length());
-        int slash = rest.indexOf('/');
-        String name = slash < 0 ? rest : rest.substring(0, slash);
-        String path = (slash < 0 ? "/" : rest.substring(slash)) + (req.query() == null ? "" : "?" + req.query());
-        if (!(parts.routes().resolve(req.method().name(), "/function/" + rest, null) instanceof Routes.Found)) {
-            unrouted(req, 404, "function not found", "no function named '" + name + "'; see tandem fn list");
-            return;
-        }
-        String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null && parseLength(length) > AsyncCall.MAX_BODY_BYTES) {
-            ErrorReply.send(req, 413, "request body too large", "an async call's body may have " + AsyncCall.MAX_BODY_BYTES
-                    + " bytes; this one has " + length.trim() + ": call /function/" + name + " at once instead (6 MB)");
-            return;
-        }
-        Map<String, String> headers = new LinkedHashMap<>();
-        Forwarding.requestHeaders(req, Forwarding.requestIdOf(req), Map.of()).forEach(h -> {
-            if (!h.getKey().equalsIgnoreCase(CALLBACK_URL) && !h.getKey().equalsIgnoreCase(HttpHeaders.CONTENT_LENGTH.toString())) {
-                headers.merge(h.getKey(), h.getValue(), (a, b) -> a + ", " + b);
-            }
-        });
-        String callback = req.getHeader(CALLBACK_URL);
-        Buffer body = Buffer.buffer();
-        LimitedBody limited = new LimitedBody(req, AsyncCall.MAX_BODY_BYTES);
-        Context context = vertx.getOrCreateContext();
-        limited.exceptionHandler(failure -> {
-            if (failure instanceof LimitedBody.TooLarge) {
-                ErrorReply.send(req, 413, "request body too large", "an async call's body may have " + AsyncCall.MAX_BODY_BYTES + " bytes");
-            } else if (!req.response().ended()) {
-                req.response().reset();
-            }
-        });
-        limited.handler(body::appendBuffer);
-        limited.endHandler(v -> {
-            if (req.response().ended()) return;
-            AsyncCall call = new AsyncCall(AsyncCall.newId(), name, req.method().name(), path, headers, body.getBytes(),
-                    callback == null || callback.isBlank() ? null : callback.trim(), Instant.now());
-            parts.async().get().accept(call).whenComplete((stored, failure) -> context.runOnContext(x -> {
-                if (failure == null) {
-                    req.response().setStatusCode(202).putHeader(CALL_ID, call.id()).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-                            .end("{\"callId\":\"" + call.id() + "\",\"function\":\"" + name + "\",\"state\":\"queued\",\"status\":\""
-                                    + ASYNC_CALLS + call.id() + "\"}");
-                    return;
-                }
-                Throwable cause = failure instanceof CompletionException && failure.getCause() != null ? failure.getCause() : failure;
-                if (cause instanceof AsyncGateway.Refused refused) {
-                    ErrorReply.send(req, 400, "callback refused", refused.getMessage());
-                } else {
-                    req.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
-                    ErrorReply.send(req, 503, "cannot store the async call", Invocation.messageOf(cause)
-                            + "; nothing was stored: send it again, or call /function/" + name + " at once");
-                }
-            }));
-        });
-        req.resume();
-    }
-
-    /** {@code GET /async-calls/<id>}: the call's state, as the gateway keeps it. */
-    private void asyncState(HttpServerRequest req) {
-        String id = req.path().substring(ASYNC_CALLS.length());
-        if (req.method() != HttpMethod.GET || !AsyncCall.isId(id)) {
-            ErrorReply.send(req, req.method() != HttpMethod.GET ? 405 : 404, req.method() != HttpMethod.GET ? "method not allowed" : "no such call",
-                    req.method() != HttpMethod.GET ? "GET /async-calls/<id>" : "'" + id + "' is not a call id");
-            return;
-        }
-        Context context = vertx.getOrCreateContext();
-        parts.async().get().state(id).whenComplete((state, failure) -> context.runOnContext(x -> {
-            if (failure != null) {
-                req.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
-                ErrorReply.send(req, 503, "cannot read the async call", Invocation.messageOf(failure));
-            } else if (state.isEmpty()) {
-                ErrorReply.send(req, 404, "no such call", "no async call has id " + id + " (calls are kept 7 days)");
-            } else {
-                req.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(state.get());
-            }
-        }));
-    }
-
-    /** An answer the router makes before a function was chosen: counted by code only (the path is not a label). */
-    private void unrouted(HttpServerRequest req, int status, String error, String detail) {
-        if (recorder != null) recorder.unrouted(status);
-        ErrorReply.send(req, status, error, detail);
-    }
-
-    private void invoke(HttpServerRequest req, Target target, long arrived) {
-        long length;
-        try {
-            String header = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-            length = header == null ? -1 : Long.parseLong(header.trim());
-        } catch (NumberFormatException e) {
-            ErrorReply.send(req, 400, "bad request", "Content-Length is not a number");
-            record(req, target, arrived, 400, null);
-            return;
-        }
-        long limit = parts.config().maxBodyBytes();
-        if (length > limit) {
-            ErrorReply.send(req, 413, "request body too large", "the body has " + length + " bytes; the limit is " + limit);
-            record(req, target, arrived, 413, null);
-            return;
-        }
-        String name = target.function().name();
-        int capacity = InFlight.capacity(target.function().spec(), parts.endpoints().endpointsOf(name).size());
-        if (capacity > 0 && !parts.inFlight().tryEnter(name, capacity)) {
-            req.response().putHeader(HttpHeaders.RETRY_AFTER, "1");
-            ErrorReply.send(req, 429, "too many concurrent calls", "function '" + name + "' serves at most " + capacity
-                    + " calls at once (spec.concurrency per instance, spec.maxConcurrency per function); retry after 1 s");
-            record(req, target, arrived, 429, null);
-            return;
-        }
-        Runnable leave = capacity == 0 ? () -> { } : new Runnable() {
-            private boolean left; // on this request's event loop only
-
-            @Override
-            public void run() {
-                if (!left) parts.inFlight().leave(name);
-                left = true;
-            }
-        };
-        req.pause();
-        Future<Admission.Ticket> admitted = parts.admissions().of(name).enter(vertx.getOrCreateContext(), target.function().spec().timeout());
-        if (admitted.isComplete() && admitted.succeeded()) {
-            proceed(req, target, arrived, length, admitted.result(), leave);
-            return;
-        }
-        // Queued: a client that goes away meanwhile leaves the queue, or gives its slot back unused if it just got one.
-        boolean[] gone = {false}; // on this request's event loop only
-        req.response().closeHandler(v -> {
-            gone[0] = true;
-            parts.admissions().of(name).abandon(admitted);
-        });
-        admitted.onComplete(ticket -> {
-            if (gone[0]) {
-                if (ticket.succeeded()) ticket.result().done(-1);
-                leave.run();
-                record(req, target, arrived, CLIENT_CLOSED, null);
-                return;
-            }
-            if (ticket.succeeded()) {
-                proceed(req, target, arrived, length, ticket.result(), leave);
-                return;
-            }
-            leave.run();
-            req.resume();
-            String why = ticket.cause() instanceof Admission.Shed shed ? shed.getMessage() : Invocation.messageOf(ticket.cause());
-            record(req, target, arrived, shed(req, "function '" + name + "' is serving all the calls it can: " + why), null);
-        });
-    }
-
-    /** Runs an admitted call; its ticket and {@code leave} are given back once it has ended. */
-    private void proceed(HttpServerRequest req, Target target, long arrived, long length, Admission.Ticket ticket, Runnable leave) {
-        boolean hasBody = length > 0 || (length < 0 && req.headers().contains(HttpHeaders.TRANSFER_ENCODING));
-        String requestId = Forwarding.requestIdOf(req);
-        MultiMap headers = Forwarding.requestHeaders(req, requestId, target.params());
-        Invocation invocation = new Invocation(parts, client, req, target, headers, hasBody);
-        Runnable done = () -> {
-            // A call that waited for a cold start says nothing about how the function answers to concurrency.
-            ticket.done(invocation.coldWaitNanos() > 0 ? -1 : invocation.functionNanos());
-            leave.run();
-        };
-        invocation.run().onComplete(result -> {
-            // A bodiless request must end on the server side, or the next request on its keep-alive connection is
-            // never read; resuming again is harmless.
-            if (!hasBody && !req.isEnded()) req.resume();
-            // Sent more than once: the benchmark counts re-sent requests from this header.
-            if (invocation.attempts() > 1) req.response().putHeader(ATTEMPTS, Integer.toString(invocation.attempts()));
-            int status = result.succeeded() ? result.result().statusCode() : fail(req, result.cause());
-            record(req, target, arrived, status, invocation);
-            if (result.succeeded()) {
-                Endpoint answered = invocation.answeredBy(result.result());
-                if (answered != null) req.response().putHeader(INSTANCE, answered.instanceId() + "@" + answered.node());
-                relay(req, result.result(), requestId, parts.config().maxBodyBytes(), done);
-            } else {
-                done.run();
-            }
-        });
-    }
-
-    /**
-     * Sheds a call the function has no room for: 503 with {@code Retry-After}, as a load balancer does for a
-     * saturated backend (and unlike 429, which says the client itself sent too much). Returns the status.
-     */
-    private static int shed(HttpServerRequest req, String why) {
-        req.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-        return reply(req, 503, "function overloaded", why + "; the call did not run: send it again after "
-                + RETRY_AFTER_SECONDS + " s");
-    }
-
-    static final String RETRY_AFTER_SECONDS = "1";
-
-    /** Counts a call that reached a function's route; {@code invocation} is null when it was refused before one ran. */
-    private void record(HttpServerRequest req, Target target, long arrived, int status, Invocation invocation) {
-        if (recorder == null) return;
-        long total = System.nanoTime() - arrived;
-        recorder.record(target.function(), target.route(), req.method().name(), status, total,
-                invocation == null ? -1 : invocation.functionNanos(), invocation == null ? 0 : invocation.coldWaitNanos(),
-                invocation == null ? 0 : invocation.attempts());
-    }
-
-    /**
-     * Streams the instance's response to the client with back-pressure; a failure on either side cuts both. A body
-     * over {@code limit} bytes is refused with 502 when its length is announced, and cut (the connection reset)
-     * when it passes the limit while streaming. {@code done} runs once the response has ended either way.
-     */
-    private static void relay(HttpServerRequest req, HttpClientResponse resp, String requestId, long limit, Runnable done) {
-        HttpServerResponse out = req.response();
-        String announced = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (announced != null && parseLength(announced) > limit) {
-            resp.request().reset();
-            ErrorReply.send(req, 502, "response too large", "the function answered " + announced.trim() + " bytes; the limit is " + limit);
-            done.run();
-            return;
-        }
-        out.setStatusCode(resp.statusCode());
-        if (resp.statusMessage() != null) out.setStatusMessage(resp.statusMessage());
-        Forwarding.copyResponseHeaders(resp.headers(), out.headers());
-        if (!out.headers().contains(Forwarding.REQUEST_ID)) out.putHeader(Forwarding.REQUEST_ID, requestId);
-        int status = resp.statusCode();
-        boolean bodyless = req.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
-        if (!bodyless && !out.headers().contains(HttpHeaders.CONTENT_LENGTH)) out.setChunked(true);
-        Pipe<Buffer> pipe = new LimitedBody(resp, limit).pipe();
-        pipe.endOnFailure(false);
-        pipe.to(out).onComplete(ended -> {
-            if (ended.failed()) {
-                resp.request().reset();
-                out.reset();
-            }
-            done.run();
-        });
-    }
-
-    private static long parseLength(String header) {
-        try {
-            return Long.parseLong(header.trim());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
-    /** Answers a failed call; returns its status, {@value #CLIENT_CLOSED} when the client left and got none. */
-    private static int fail(HttpServerRequest req, Throwable cause) {
-        if (!(cause instanceof AttemptFailure f)) {
-            return reply(req, 502, "proxy error", Invocation.messageOf(cause));
-        }
-        return switch (f.kind()) {
-            case TIMED_OUT -> reply(req, 504, "function timed out", f.getMessage());
-            case BODY_TOO_LARGE -> reply(req, 413, "request body too large", f.getMessage());
-            case UNAVAILABLE, FENCED -> reply(req, 503, "function unavailable", f.getMessage());
-            case OVERLOADED -> shed(req, f.getMessage());
-            case DIAL_TIMEOUT -> {
-                // The instance did not accept in time (its accept queue full, or it is hung): the call never ran.
-                req.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-                yield reply(req, 503, "function unavailable", f.getMessage());
-            }
-            case DIAL_REFUSED -> reply(req, 502, "function unreachable", f.getMessage());
-            case CONNECTION_LOST -> reply(req, 502, "function connection lost", f.getMessage());
-            case CLIENT_GONE -> {
-                req.response().reset();
-                yield CLIENT_CLOSED;
-            }
-        };
-    }
-
-    /** The status label of a call whose client closed the connection before an answer (nginx's convention). */
-    static final int CLIENT_CLOSED = 499;
-
-    private static int reply(HttpServerRequest req, int status, String error, String detail) {
-        ErrorReply.send(req, status, error, detail);
-        return status;
     }
 }

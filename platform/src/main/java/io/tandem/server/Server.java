@@ -15,12 +15,10 @@ import io.tandem.http.Tls;
 import io.tandem.metrics.Metrics;
 import io.tandem.metrics.TrafficHistory;
 import io.tandem.model.AsyncCall;
-import io.tandem.model.Change;
-import io.tandem.model.ChangeFeed;
 import io.tandem.model.ClusterEvent;
-import io.tandem.model.Endpoint;
 import io.tandem.mqt.MessageQueueTriggers;
 import io.tandem.router.AsyncGateway;
+import io.tandem.router.EndpointTable;
 import io.tandem.router.InstanceSource;
 import io.tandem.router.Router;
 import io.tandem.router.RouterConfig;
@@ -29,18 +27,13 @@ import io.tandem.timer.RouterSender;
 import io.tandem.timer.TimerScheduler;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import java.io.IOException;
 import java.net.BindException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
 import java.time.ZoneId;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
@@ -49,7 +42,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -72,8 +64,10 @@ public final class Server {
     private static final Logger log = LoggerFactory.getLogger(Server.class);
 
     private final ServerConfig config;
+    private final Addresses addresses;
     private final Vertx vertx;
     private final WatchFeed feed;
+    private final HeldFeed executorFeed;
     private final EventUplink events;
     private final Router router;
     private final Executor executor;
@@ -96,14 +90,17 @@ public final class Server {
         }
     }
 
-    private Server(ServerConfig config, Vertx vertx, WatchFeed feed, EventUplink events, Router router, Executor executor, int apiPort) {
+    private Server(ServerConfig config, Addresses addresses, Vertx vertx, WatchFeed feed, HeldFeed executorFeed, EventUplink events,
+                   Router router, Executor executor) {
         this.config = config;
+        this.addresses = addresses;
         this.vertx = vertx;
         this.feed = feed;
+        this.executorFeed = executorFeed;
         this.events = events;
         this.router = router;
         this.executor = executor;
-        this.apiPort = apiPort;
+        this.apiPort = addresses.apiPort();
     }
 
     /**
@@ -113,42 +110,54 @@ public final class Server {
     public static Server start(ServerConfig config) {
         TandemHome home = config.home();
         ServerConfig.Transport transport = transport(config);
-        refuseIfRunning(home);
-        Tls tls = tls(config, transport);
-        String token = home.ensureToken();
-        int apiPort = config.apiPort() == 0 ? freePort(config.host()) : config.apiPort();
-        String scheme = tls == null ? "http" : "https";
-        String api = scheme + "://" + config.host() + ":" + apiPort;
-        // This machine's roles reach the API in plain HTTP: on its own port on 127.0.0.1 when the public one is TLS.
-        int localApiPort = tls == null ? apiPort : freePort("127.0.0.1");
-        String localApi = tls == null ? api : "http://127.0.0.1:" + localApiPort;
+        PreviousServer.refuseIfRunning(home);
+        Addresses addresses = Addresses.choose(config, transport);
+        Server server = build(config, addresses);
+        server.startRoles();
+        String warming = awaitWarm(server.executor, WARM_UP_LIMIT);
+        server.startTriggers();
+        server.announce(warming);
+        return server;
+    }
+
+    /**
+     * Builds the roles in dependency order, starting none: the routing table first, then the executor that fills
+     * it, then the router that reads it and asks the executor for cold instances.
+     */
+    private static Server build(ServerConfig config, Addresses addresses) {
         Vertx vertx = Vertx.vertx();
-        WatchFeed feed = new WatchFeed(URI.create(localApi), token, Duration.ofMillis(200));
-        EventUplink events = new EventUplink(URI.create(localApi), token, EventUplink.DEFAULT_CAPACITY);
-        Forwarding forwarding = new Forwarding();
+        URI localApi = URI.create(addresses.localApi());
+        WatchFeed feed = new WatchFeed(localApi, addresses.token(), Duration.ofMillis(200));
+        EventUplink events = new EventUplink(localApi, addresses.token(), EventUplink.DEFAULT_CAPACITY);
         // One registry for the process, served on the router's port: the router's meters and the executor's.
         Metrics metrics = Metrics.create();
-        Router router = new Router(vertx, feed, forwarding, RouterConfig.defaults().withHost(config.host())
-                .withPort(config.routerPort()).withRequestMetrics(config.requestMetrics()).withTls(tls)
-                .withConnectionsPerClient(config.edge().routerConnectionsPerClient()), metrics);
+        EndpointTable endpoints = new EndpointTable();
         HeldFeed executorFeed = new HeldFeed(feed);
-        Executor executor = new Executor(home, vertx, executorFeed, router.endpoints()::publish, events,
-                ExecutorConfig.defaults().withPackagesUrl(localApi), new ExecutorMetrics(metrics.registry()));
+        Executor executor = new Executor(config.home(), vertx, executorFeed, endpoints::publish, events,
+                ExecutorConfig.defaults().withPackagesUrl(addresses.localApi()), new ExecutorMetrics(metrics.registry()));
         metrics.beforeScrape(executor::refreshMetrics);
+        Router router = new Router(vertx, feed, new ExecutorInstances(executor), endpoints, RouterConfig.defaults().withHost(config.host())
+                .withPort(config.routerPort()).withRequestMetrics(config.requestMetrics()).withTls(addresses.tls())
+                .withConnectionsPerClient(config.edge().routerConnectionsPerClient()), metrics);
         // The console's traffic chart: the router's counters read every few seconds, off the request path.
         TrafficHistory traffic = new TrafficHistory(metrics.registry());
         traffic.sample(Instant.now());
         vertx.setPeriodic(TrafficHistory.STEP.toMillis(), id -> traffic.sample(Instant.now()));
         executor.trafficSource(traffic::snapshot);
-        forwarding.executor = executor;
-        Server server = new Server(config, vertx, feed, events, router, executor, apiPort);
+        return new Server(config, addresses, vertx, feed, executorFeed, events, router, executor);
+    }
+
+    /**
+     * Starts the executor, the controller, the feeds, the router and the local agents; returns once the router
+     * serves what the controller holds. On failure stops whatever started and throws a {@link StartException}.
+     */
+    private void startRoles() {
         Future<Void> routerStarted = null;
         try {
             await(executor.start(), "the executor", vertx);
-            ControllerProcess controller = new ControllerProcess(home, config.host(), apiPort, executor.url(),
-                    new Controller.Listening(tls, localApiPort, config.edge().apiConnectionsPerClient()), config.packageQuotaBytes(),
-                    System.getProperty("java.class.path"), server.new ControllerEvents());
-            server.controller = controller;
+            controller = new ControllerProcess(config.home(), config.host(), apiPort, executor.url(),
+                    new Controller.Listening(addresses.tls(), addresses.localApiPort(), config.edge().apiConnectionsPerClient()),
+                    config.packageQuotaBytes(), System.getProperty("java.class.path"), new ControllerEvents());
             controller.start();
             // Both retry until the controller listens, so their first connection overlaps with its boot.
             feed.start();
@@ -157,30 +166,53 @@ public final class Server {
             executor.startLocalAgents(config.nodes());
             // Only now: functions that reached the executor before its nodes joined would fail to be placed.
             executorFeed.release();
-            try {
-                controller.awaitReady(Duration.ofSeconds(60));
-            } catch (IllegalStateException e) {
-                String reason = e.getMessage().contains("Address already in use") || e.getMessage().contains("BindException")
-                        ? "the port is in use: pick another (tandem server --port N --api-port M)" : e.getMessage();
-                throw new StartException("cannot start the controller API on " + config.host() + ":" + apiPort + ": " + reason, e);
-            }
+            awaitController();
             await(Future.fromCompletionStage(feed.synced()), "the controller's change feed", vertx);
             await(routerStarted, "the router on " + config.host() + ":" + config.routerPort(), vertx);
         } catch (RuntimeException e) {
             if (routerStarted != null) quietly(routerStarted); // so that stop finds it deployed
-            server.stop();
+            stop();
             throw e;
         }
-        String routerUrl = scheme + "://" + config.host() + ":" + router.port();
-        String localRouter = tls == null ? routerUrl : "http://127.0.0.1:" + router.internalPort();
-        String warming = awaitWarm(executor, WARM_UP_LIMIT);
-        server.startTimers(URI.create(localRouter));
-        server.startMessageQueueTriggers(URI.create(localRouter));
-        server.startAsyncCalls(List.of(URI.create(routerUrl), URI.create(localRouter), URI.create(api), URI.create(localApi), URI.create(executor.url())),
-                URI.create(localRouter));
-        server.publishInfo(new ServerInfo(api, routerUrl, executor.url(), ProcessHandle.current().pid(), Instant.now(),
-                server.controller.pid(), tls == null ? null : tls.fingerprint(), tls == null ? null : localRouter));
-        log.info("Tandem is ready: router {}  API {}  nodes {}  home {}", routerUrl, api, config.nodes(), home.root());
+    }
+
+    private void awaitController() {
+        try {
+            controller.awaitReady(Duration.ofSeconds(60));
+        } catch (IllegalStateException e) {
+            String reason = e.getMessage().contains("Address already in use") || e.getMessage().contains("BindException")
+                    ? "the port is in use: pick another (tandem server --port N --api-port M)" : e.getMessage();
+            throw new StartException("cannot start the controller API on " + config.host() + ":" + apiPort + ": " + reason, e);
+        }
+    }
+
+    /** The router as clients elsewhere reach it. */
+    private String routerUrl() {
+        return Addresses.scheme(addresses.tls()) + "://" + config.host() + ":" + router.port();
+    }
+
+    /** The router as this machine's own callers reach it: in plain HTTP, on 127.0.0.1 when the public port is TLS. */
+    private String localRouterUrl() {
+        return addresses.tls() == null ? routerUrl() : "http://127.0.0.1:" + router.internalPort();
+    }
+
+    /** Starts the time triggers, the message queue triggers and the async calls, which all call the router. */
+    private void startTriggers() {
+        URI localRouter = URI.create(localRouterUrl());
+        startTimers(localRouter);
+        startMessageQueueTriggers(localRouter);
+        startAsyncCalls(List.of(URI.create(routerUrl()), localRouter, URI.create(addresses.api()), URI.create(addresses.localApi()),
+                URI.create(executor.url())), localRouter);
+    }
+
+    /** Writes {@code server.json} and tells the operator where everything is. */
+    private void announce(String warming) {
+        Tls tls = addresses.tls();
+        String routerUrl = routerUrl();
+        String api = addresses.api();
+        publishInfo(new ServerInfo(api, routerUrl, executor.url(), ProcessHandle.current().pid(), Instant.now(),
+                controller.pid(), tls == null ? null : tls.fingerprint(), tls == null ? null : localRouterUrl()));
+        log.info("Tandem is ready: router {}  API {}  nodes {}  home {}", routerUrl, api, config.nodes(), config.home().root());
         if (warming != null) System.out.println("Tandem serves, still warming up after " + WARM_UP_LIMIT.toSeconds() + " s: " + warming
                 + " (first calls may wait for an instance to start)");
         String curl = tls == null ? "curl " : "curl --cacert " + tls.cert() + " ";
@@ -189,8 +221,7 @@ public final class Server {
                         + "  (clients elsewhere: TANDEM_TLS_FINGERPRINT=" + tls.fingerprint() + ")")
                 + (tls != null || ServerConfig.isLoopback(config.host()) ? ""
                         : "\n  WARNING  plain HTTP on " + config.host() + " (--insecure-plain-http): the API token crosses the network in clear text")
-                + "\n  nodes    " + config.nodes() + "\n  home     " + home.root() + "\nStop with Ctrl-C.");
-        return server;
+                + "\n  nodes    " + config.nodes() + "\n  home     " + config.home().root() + "\nStop with Ctrl-C.");
     }
 
     /** How to serve ({@link ServerConfig.Edge#transport}), decided before anything is touched. */
@@ -199,22 +230,6 @@ public final class Server {
             return config.edge().transport(config.host());
         } catch (IllegalArgumentException e) {
             throw new StartException(e.getMessage(), e);
-        }
-    }
-
-    /** The certificate to serve, or null for plain HTTP; made once when none is given off loopback. */
-    private static Tls tls(ServerConfig config, ServerConfig.Transport transport) {
-        try {
-            return switch (transport) {
-                case PLAIN -> null;
-                case GIVEN_CERTIFICATE -> Tls.ofPem(config.edge().tlsCert(), config.edge().tlsKey());
-                case SELF_SIGNED -> {
-                    config.home().ensureToken(); // makes the home, private, before the key goes into it
-                    yield SelfSignedCertificate.ensure(config.home(), config.host());
-                }
-            };
-        } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
-            throw new StartException("cannot serve TLS: " + e.getMessage(), e);
         }
     }
 
@@ -391,43 +406,6 @@ public final class Server {
         }
     }
 
-    /**
-     * A server killed with SIGKILL leaves its controller to notice on its own, within a moment; a server started on
-     * the same home meanwhile would find the port and the store taken, so it ends that controller itself.
-     */
-    private static void stopOrphanedController(ServerInfo info) {
-        if (info.controllerPid() <= 0 || ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) return;
-        ProcessHandle.of(info.controllerPid())
-                .filter(p -> p.info().arguments().map(a -> Arrays.asList(a).contains("io.tandem.controller.ControllerMain")).orElse(false))
-                .ifPresent(p -> {
-                    log.info("stopping the controller (pid {}) left by the previous server (pid {})", p.pid(), info.pid());
-                    p.destroyForcibly();
-                    try {
-                        p.onExit().get(10, TimeUnit.SECONDS);
-                    } catch (Exception e) {
-                        log.warn("the controller (pid {}) left by the previous server did not exit: {}", p.pid(), e.toString());
-                    }
-                });
-    }
-
-    private static int freePort(String host) {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(host))) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new StartException("cannot find a free port for the controller API on " + host + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void refuseIfRunning(TandemHome home) {
-        ServerInfo.readFrom(home).ifPresent(Server::stopOrphanedController);
-        ServerInfo.readFrom(home).ifPresent(info -> {
-            if (info.pid() != ProcessHandle.current().pid() && ProcessHandle.of(info.pid()).map(ProcessHandle::isAlive).orElse(false)) {
-                throw new StartException("a Tandem server (pid " + info.pid() + ") already runs with TANDEM_HOME=" + home.root()
-                        + ": stop it first, or set another TANDEM_HOME", null);
-            }
-        });
-    }
-
     private static <T> T await(Future<T> future, String what, Vertx vertx) {
         try {
             return future.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
@@ -446,92 +424,6 @@ public final class Server {
             f.toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (Exception e) {
             log.warn("while stopping: {}", e.toString());
-        }
-    }
-
-    /**
-     * Holds subscriptions until {@link #release}, then hands them to the real feed, whose first delivery is the whole
-     * state it holds by then: the executor subscribes when it starts, and sees functions once its nodes have joined.
-     */
-    private static final class HeldFeed implements ChangeFeed {
-        private final ChangeFeed feed;
-        private final List<Held> held = new ArrayList<>(); // guarded by this
-        private boolean released; // guarded by this
-
-        private static final class Held implements AutoCloseable {
-            final Consumer<Change> listener;
-            AutoCloseable subscription; // guarded by the HeldFeed
-            boolean closed; // guarded by the HeldFeed
-
-            Held(Consumer<Change> listener) {
-                this.listener = listener;
-            }
-
-            @Override
-            public void close() throws Exception {
-                AutoCloseable s;
-                synchronized (this) {
-                    closed = true;
-                    s = subscription;
-                }
-                if (s != null) s.close();
-            }
-        }
-
-        HeldFeed(ChangeFeed feed) {
-            this.feed = feed;
-        }
-
-        @Override
-        public synchronized AutoCloseable subscribe(Consumer<Change> listener) {
-            if (released) return feed.subscribe(listener);
-            Held h = new Held(listener);
-            held.add(h);
-            return h;
-        }
-
-        synchronized void release() {
-            released = true;
-            for (Held h : held) {
-                synchronized (h) {
-                    if (!h.closed) h.subscription = feed.subscribe(h.listener);
-                }
-            }
-            held.clear();
-        }
-
-        @Override
-        public CompletableFuture<Void> caughtUp() {
-            return feed.caughtUp();
-        }
-    }
-
-    /** Lets the router be built before the executor exists: calls before it is set fail as "starting". */
-    private static final class Forwarding implements InstanceSource {
-        volatile Executor executor;
-
-        @Override
-        public CompletableFuture<Endpoint> acquire(String function) {
-            Executor e = executor;
-            return e == null ? CompletableFuture.failedFuture(new IllegalStateException("the executor is starting")) : e.acquire(function);
-        }
-
-        @Override
-        public void reportUnreachable(Endpoint endpoint) {
-            Executor e = executor;
-            if (e != null) e.reportUnreachable(endpoint);
-        }
-
-        @Override
-        public void reportSuspect(Endpoint endpoint, String why) {
-            Executor e = executor;
-            if (e != null) e.reportSuspect(endpoint, why);
-        }
-
-        @Override
-        public void recordTraffic(String function) {
-            Executor e = executor;
-            if (e != null) e.recordTraffic(function);
         }
     }
 }

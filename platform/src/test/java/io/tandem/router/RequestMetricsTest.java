@@ -6,9 +6,7 @@ import io.tandem.metrics.Metrics;
 import io.tandem.metrics.PrometheusText;
 import io.tandem.model.CodeRef;
 import io.tandem.model.ExecutorType;
-import io.tandem.model.FaultTolerance;
 import io.tandem.model.FunctionSpec;
-import io.tandem.router.strategy.Strategies;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +18,7 @@ class RequestMetricsTest {
     private static Routes.FunctionRoute function(String name) {
         FunctionSpec spec = new FunctionSpec("java", new CodeRef("0".repeat(64), "users.jar", 1, CodeRef.PackageKind.JAR), "example.Users", ExecutorType.POOLMGR,
                 null, null, null, null, null, null, null);
-        return new Routes.FunctionRoute(name, spec, Strategies.of(FaultTolerance.defaults()));
+        return new Routes.FunctionRoute(name, spec);
     }
 
     @Test

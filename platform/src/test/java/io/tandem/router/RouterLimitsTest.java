@@ -74,7 +74,7 @@ class RouterLimitsTest extends RouterHarness {
         await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == 1);
         held.poll().response().end("done");
         assertThat(answer(third).status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(10)).until(() -> router.parts().inFlight().of("slow") == 0); // counted out once relayed
+        await().atMost(Duration.ofSeconds(10)).until(() -> router.inFlight().of("slow") == 0); // counted out once relayed
     }
 
     @Test
@@ -127,7 +127,7 @@ class RouterLimitsTest extends RouterHarness {
         assertThat(ok.get() + refused.get()).isEqualTo(24 * 20);
         assertThat(refused.get()).isPositive();
         assertThat(most.get()).isLessThanOrEqualTo(4);
-        await().atMost(Duration.ofSeconds(10)).until(() -> router.parts().inFlight().of("busy") == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> router.inFlight().of("busy") == 0);
     }
 
     @Test

@@ -62,7 +62,7 @@ class RouterOverloadTest extends RouterHarness {
     }
 
     private int queued(String name) {
-        return router.parts().admissions().of(name).queued();
+        return router.admissions().of(name).queued();
     }
 
     @Test
@@ -79,7 +79,7 @@ class RouterOverloadTest extends RouterHarness {
         held.clear();
         assertThat(waiting.await(30, TimeUnit.SECONDS).status()).isEqualTo(200);
         for (Future<Reply> r : running) assertThat(r.await(30, TimeUnit.SECONDS).status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(10)).until(() -> router.parts().admissions().of("slow").inFlight() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> router.admissions().of("slow").inFlight() == 0);
     }
 
     @Test
@@ -93,7 +93,7 @@ class RouterOverloadTest extends RouterHarness {
         assertThat(shed.json().getString("error")).isEqualTo("function overloaded");
         assertThat(shed.json().getString("detail")).contains("'busy'").contains("did not run");
         assertThat(held).hasSize(ConcurrencyLimit.INITIAL);
-        assertThat(router.parts().admissions().of("busy").shed(io.tandem.router.overload.Admission.Reason.WAITED)).isEqualTo(1);
+        assertThat(router.admissions().of("busy").shed(io.tandem.router.overload.Admission.Reason.WAITED)).isEqualTo(1);
         held.forEach(r -> r.response().end("done"));
     }
 
@@ -108,13 +108,13 @@ class RouterOverloadTest extends RouterHarness {
         }
         await().alias("the call leaves the queue with its client").atMost(Duration.ofSeconds(10)).until(() -> queued("left") == 0);
         held.poll().response().end("done");
-        await().atMost(Duration.ofSeconds(10)).until(() -> router.parts().admissions().of("left").inFlight() == ConcurrencyLimit.INITIAL - 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> router.admissions().of("left").inFlight() == ConcurrencyLimit.INITIAL - 1);
         assertThat(held).as("the call of the client that left was not sent").hasSize(ConcurrencyLimit.INITIAL - 1);
         Future<Reply> next = get("/function/left");
         await().atMost(Duration.ofSeconds(10)).until(() -> held.size() == ConcurrencyLimit.INITIAL);
         held.forEach(r -> r.response().end("done"));
         held.clear();
         assertThat(next.await(30, TimeUnit.SECONDS).status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(10)).until(() -> router.parts().admissions().of("left").inFlight() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> router.admissions().of("left").inFlight() == 0);
     }
 }

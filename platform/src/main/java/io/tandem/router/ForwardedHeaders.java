@@ -19,7 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code -Host}, {@code -Proto}, the trigger's path parameters as {@code X-Tandem-Param-<name>} (raw, as they
  * appear in the path) and {@code X-Tandem-Request-Id} when the client sent none. Stateless.
  */
-final class Forwarding {
+final class ForwardedHeaders {
     static final String REQUEST_ID = "X-Tandem-Request-Id";
     static final String PARAM_PREFIX = "X-Tandem-Param-";
     private static final Set<String> HOP_BY_HOP = Set.of(
@@ -27,7 +27,7 @@ final class Forwarding {
     private static final Set<String> NOT_FORWARDED = Set.of("host", "expect", "x-tandem-epoch");
     private static final String PARAM_PREFIX_LOWER = PARAM_PREFIX.toLowerCase(Locale.ROOT);
 
-    private Forwarding() {
+    private ForwardedHeaders() {
     }
 
     /** The headers to send to the instance, given the request id chosen for this request. */
