@@ -106,157 +106,6 @@ public final class Executor {
     /** Failures further apart than this no longer add up. */
     private static final Duration FAILURE_MEMORY = Duration.ofSeconds(60);
 
-    /**
-     * What an instance is for: a generic warm instance of a pool, a replica serving its function (retry, replicate,
-     * none), or one member of an active-standby pair.
-     */
-    enum Role {
-        POOL, REPLICA, ACTIVE, STANDBY;
-
-        String wireName() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
-    static final class Node {
-        final String name;
-        final String url;
-        final long pid;
-        final AgentClient client;
-        volatile boolean alive = true;
-        /** Heartbeats are only counted once the stream delivered its first event; until then the join grace runs. */
-        volatile boolean streaming;
-        final Instant registered;
-        volatile Instant lastHeartbeat;
-        /** When its heartbeats were first found missing while its agent's process still ran; executor context only. */
-        Instant lateSince;
-        /** Completed when the node is declared dead, so calls a frozen agent never answers still end. */
-        final Promise<Void> lost = Promise.promise();
-
-        Node(NodeRegistration reg, AgentClient client, Instant now) {
-            this.name = reg.name();
-            this.url = reg.url();
-            this.pid = reg.pid();
-            this.client = client;
-            this.registered = now;
-            this.lastHeartbeat = now;
-        }
-    }
-
-    static final class Instance {
-        final String id;
-        final String node;
-        final String environment;
-        volatile String function;
-        volatile Role role;
-        volatile long generation;
-        volatile String state = "starting";
-        volatile long pid;
-        volatile int port;
-        /** What the instance obeys (from its agent); null for an http instance. Never shown to users. */
-        volatile String secret;
-        volatile Instant lastUsed;
-        volatile Instant readyAt;
-        /** When it became its function's active; executor context only. */
-        Instant activeSince;
-        /** When its probes were first found late, while that lasts without a failover; executor context only. */
-        Instant suspectedSince;
-
-        Instance(String id, String node, String environment, String function, Role role, long generation, Instant now) {
-            this.id = id;
-            this.node = node;
-            this.environment = environment;
-            this.function = function;
-            this.role = role;
-            this.generation = generation;
-            this.lastUsed = now;
-        }
-
-        boolean ready() {
-            return state.equals("ready");
-        }
-
-        /** Launching, or a warm instance loading its function. */
-        boolean starting() {
-            return state.equals("starting") || state.equals("specializing");
-        }
-    }
-
-    static final class FunctionState {
-        volatile Function fn;
-        volatile String lastError;
-        volatile Instant errorAt;
-        volatile Instant retryAt;
-        volatile int failures;
-        /** Replicas lost to an exit, a dead node or the router's report, not yet replaced: "id on node (why)". */
-        final ArrayDeque<String> lost = new ArrayDeque<>();
-        CompletableFuture<Endpoint> coldStart;
-        final List<CompletableFuture<Endpoint>> waiters = new ArrayList<>();
-
-        FunctionState(Function fn) {
-            this.fn = fn;
-        }
-
-        String name() {
-            return fn.name();
-        }
-
-        /** The pair lost its active {@code i} ({@code why}) at {@code now}: for the promotion's event and the crash-loop count. */
-        void activeLost(Instance i, String why, Instant now) {
-            lostActive = i.id + " on " + i.node + " (" + why + ")";
-            planner.activeLost(now);
-        }
-
-        long generation() {
-            return fn.metadata().revision();
-        }
-
-        /** The epoch of the current active (active-standby); each promotion increments it. Executor context only. */
-        long epoch;
-        /** Decides the active-standby pair's next steps. Executor context only. */
-        final StandbyPlanner planner = StandbyPlanner.defaults();
-        /** Why the pair (or the replicas) do not cover a node failure now, or null. */
-        volatile String pairWarning;
-        /** The active lost last and not yet replaced, as "id on node (why)"; for the promotion's event. */
-        String lostActive;
-        /** When an instance of the function last exited soon after it started; executor context only. */
-        Instant earlyExitAt;
-        /** When the function lost a serving instance not yet made up for (promotion or replacement); for metrics. */
-        Instant lostAt;
-        /** The last reason the pair's planner gave for waiting, so it is logged once. */
-        String waitingFor;
-
-        boolean newdeploy() {
-            return fn.spec().executor() == ExecutorType.NEWDEPLOY;
-        }
-
-        Strategy strategy() {
-            return fn.spec().faultTolerance().strategy();
-        }
-
-        boolean activeStandby() {
-            return strategy() == Strategy.ACTIVE_STANDBY;
-        }
-
-        /**
-         * Whether the function's instances are kept running whether or not it gets traffic: newdeploy, and the
-         * strategies that need instances ready before a failure (a pair, or several replicas).
-         */
-        boolean keptRunning() {
-            return newdeploy() || strategy() == Strategy.ACTIVE_STANDBY || strategy() == Strategy.REPLICATE;
-        }
-
-        /** How many replicas to keep (not for active-standby, whose pair is planned by {@link StandbyPlanner}). */
-        int replicaCount() {
-            int min = Math.max(1, fn.spec().minScale());
-            return strategy() == Strategy.REPLICATE ? Math.max(min, fn.spec().faultTolerance().replicas()) : min;
-        }
-
-        boolean backingOff(Instant now) {
-            return retryAt != null && now.isBefore(retryAt);
-        }
-    }
-
     /** Launch failures of one environment's pool, so a broken runtime is retried with back-off, not in a loop. */
     private static final class PoolFailures {
         int count;
@@ -267,7 +116,8 @@ public final class Executor {
     private final Vertx vertx;
     private final ChangeFeed feed;
     private final EndpointPublisher publisher;
-    private final EventSink events;
+    private final ClusterEvents events;
+    private final InstanceLoss loss;
     private final ExecutorMetrics metrics;
     private volatile Supplier<Object> traffic;
     private final ExecutorConfig config;
@@ -277,10 +127,7 @@ public final class Executor {
     private final String idTag = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
     private final AtomicLong ids = new AtomicLong();
 
-    private final Map<String, Node> nodes = new ConcurrentHashMap<>();
-    private final Map<String, Instance> instances = new ConcurrentHashMap<>();
-    private final Map<String, Environment> environments = new ConcurrentHashMap<>();
-    private final Map<String, FunctionState> functions = new ConcurrentHashMap<>();
+    private final Cluster cluster = new Cluster();
     private final Map<String, PoolFailures> poolFailures = new HashMap<>();
     /** Holds back pool refills and replacement standbys while the machine's CPU is saturated. Executor context only. */
     private final RecoveryGate recoveryGate = new RecoveryGate();
@@ -344,7 +191,8 @@ public final class Executor {
         this.vertx = vertx;
         this.feed = feed;
         this.publisher = publisher;
-        this.events = events;
+        this.events = new ClusterEvents(events, config.clock());
+        this.loss = new InstanceLoss(cluster, this.events, metrics, config.clock(), CRASH_WINDOW, FAILURE_MEMORY, new LossReactions());
         this.config = config;
         this.token = home.ensureToken();
         this.detector = new FailureDetector(config.heartbeatInterval(), config.heartbeatMisses());
@@ -407,14 +255,14 @@ public final class Executor {
             probers.values().forEach(Prober::stop);
             closeQuietly(subscription);
             List<Future<Void>> stops = new ArrayList<>();
-            for (Instance i : List.copyOf(instances.values())) {
-                Node n = nodes.get(i.node);
-                i.state = "stopping";
+            for (Instance i : cluster.instances()) {
+                Node n = cluster.node(i.node);
+                i.state = InstanceState.STOPPING;
                 if (n != null && n.alive) stops.add(n.client.stop(i.id).otherwiseEmpty());
             }
             Future.join(stops).otherwiseEmpty().onComplete(ar -> {
-                instances.clear();
-                nodes.values().forEach(n -> n.client.close());
+                cluster.clearInstances();
+                cluster.nodes().forEach(n -> n.client.close());
                 stopLocalAgents()
                         .compose(v -> server == null ? Future.<Void>succeededFuture() : server.close())
                         .compose(v -> deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId))
@@ -450,7 +298,7 @@ public final class Executor {
         long deadline = System.nanoTime() + timeout.toNanos();
         Set<String> names = new HashSet<>();
         for (int k = 1; k <= n; k++) names.add("n" + k);
-        while (!names.stream().allMatch(name -> nodes.containsKey(name) && nodes.get(name).alive)) {
+        while (!names.stream().allMatch(cluster::isAlive)) {
             if (System.nanoTime() > deadline) {
                 agents.forEach(Process::destroyForcibly);
                 throw new IllegalStateException("agents did not register within " + timeout + "; see " + home.nodeDir("n1").resolve("agent.log"));
@@ -474,7 +322,7 @@ public final class Executor {
             return out;
         }
         onContext(() -> {
-            if (functions.containsKey(function)) {
+            if (cluster.function(function) != null) {
                 acquireNow(function).whenComplete((e, t) -> complete(out, e, t));
                 return;
             }
@@ -496,10 +344,10 @@ public final class Executor {
      */
     public void reportSuspect(Endpoint endpoint, String why) {
         onContext(() -> {
-            Instance i = instances.get(endpoint.instanceId());
-            if (i == null || i.state.equals("stopping")) return;
+            Instance i = cluster.instance(endpoint.instanceId());
+            if (i == null || i.stopping()) return;
             log.debug("instance {} of {} suspected by the router: {}", i.id, i.function, why);
-            FunctionState fs = i.function == null ? null : functions.get(i.function);
+            FunctionState fs = cluster.functionOf(i);
             if (fs == null) return;
             ProcessStates.State state = config.processes().of(i.pid);
             if (state == ProcessStates.State.GONE) {
@@ -507,7 +355,7 @@ public final class Executor {
                 return;
             }
             // A pair member is judged by its probes, confirmed as any late probe is; the router's word alone moves nothing.
-            if (i.role == Role.ACTIVE || i.role == Role.STANDBY) {
+            if (i.pairMember()) {
                 Prober prober = prober(fs);
                 prober.health(i.id).filter(Prober.Health::late).ifPresent(h -> probeLate(new Prober.Target(i.id, LOOPBACK, i.port, 0), h));
             } else if (state == ProcessStates.State.STOPPED) {
@@ -523,18 +371,14 @@ public final class Executor {
      * Any thread (reads the concurrent maps).
      */
     public String warmingUp() {
-        if (environments.isEmpty()) return "waiting for the environments";
+        if (cluster.environments().isEmpty()) return "waiting for the environments";
         int wanted = 0;
-        int alive = aliveNodes().size();
-        for (Environment env : environments.values()) {
+        int alive = cluster.aliveNodes().size();
+        for (Environment env : cluster.environments()) {
             if (env.spec().runtime() != Runtime.HTTP) wanted += env.spec().poolSize() * alive;
         }
-        int ready = 0;
-        int starting = 0;
-        for (Instance i : instances.values()) {
-            if (i.role == Role.POOL && i.ready()) ready++;
-            if (i.starting()) starting++;
-        }
+        int ready = cluster.readyPoolInstances();
+        int starting = cluster.startingInstances();
         if (ready >= wanted && starting == 0) return null;
         return ready + " of " + wanted + " warm instances ready" + (starting > 0 ? ", " + starting + " starting" : "");
     }
@@ -542,21 +386,11 @@ public final class Executor {
     /** The router's connection to {@code endpoint} was refused: drop and replace it. Any thread. */
     public void reportUnreachable(Endpoint endpoint) {
         onContext(() -> {
-            Instance i = instances.get(endpoint.instanceId());
-            if (i == null || i.state.equals("stopping")) return;
+            Instance i = cluster.instance(endpoint.instanceId());
+            if (i == null || i.stopping()) return;
             log.info("instance {} of {} reported unreachable; replacing it", i.id, i.function);
-            emit(ClusterEvent.UNREACHABLE, i.function, i.node, i.id, "the router could not connect to port " + i.port + "; replacing it");
-            FunctionState fs = i.function == null ? null : functions.get(i.function);
-            if (fs != null) lost(fs, i, "unreachable");
-            if (fs != null && i.role == Role.ACTIVE && i.ready()) {
-                activeLost(fs, i, "unreachable from the router", true);
-                return;
-            }
-            stopInstance(i);
-            if (fs != null) {
-                noteLost(fs, i, "unreachable");
-                reconcileFunction(fs);
-            }
+            events.emit(ClusterEvent.UNREACHABLE, i.function, i.node, i.id, "the router could not connect to port " + i.port + "; replacing it");
+            loss.lose(i, InstanceLoss.Cause.unreachable());
         });
     }
 
@@ -565,14 +399,12 @@ public final class Executor {
         onContext(() -> {
             Instant now = config.clock().instant();
             lastTraffic = now;
-            for (Instance i : instances.values()) {
-                if (function.equals(i.function)) i.lastUsed = now;
-            }
+            for (Instance i : cluster.instancesOf(function)) i.lastUsed = now;
         });
     }
 
     private CompletableFuture<Endpoint> acquireNow(String name) {
-        FunctionState fs = functions.get(name);
+        FunctionState fs = cluster.function(name);
         if (fs == null) return CompletableFuture.failedFuture(new ExecutorException("no function named '" + name + "'"));
         Instant now = config.clock().instant();
         List<Instance> ready = servingInstances(fs);
@@ -583,7 +415,7 @@ public final class Executor {
         }
         if (fs.backingOff(now)) return CompletableFuture.failedFuture(new ExecutorException(fs.lastError));
         if (fs.keptRunning()) {
-            if (aliveNodes().isEmpty()) return CompletableFuture.failedFuture(new ExecutorException("no live node to run function '" + name + "'"));
+            if (cluster.aliveNodes().isEmpty()) return CompletableFuture.failedFuture(new ExecutorException("no live node to run function '" + name + "'"));
             CompletableFuture<Endpoint> w = new CompletableFuture<>();
             fs.waiters.add(w);
             reconcileFunction(fs);
@@ -603,7 +435,7 @@ public final class Executor {
 
     /** poolmgr's first call: specialize a warm instance, or launch one for the function when none is warm. */
     private CompletableFuture<Endpoint> coldStart(FunctionState fs) {
-        Environment env = environments.get(fs.fn.spec().environment());
+        Environment env = cluster.environment(fs.fn.spec().environment());
         if (env == null) {
             return CompletableFuture.failedFuture(new ExecutorException("environment '" + fs.fn.spec().environment()
                     + "' of function '" + fs.name() + "' does not exist"));
@@ -614,37 +446,35 @@ public final class Executor {
     }
 
     private Optional<Instance> pickWarm(String environment) {
-        Map<String, List<Instance>> warmByNode = instances.values().stream()
-                .filter(i -> i.role == Role.POOL && i.ready() && environment.equals(i.environment) && isAlive(i.node))
-                .collect(Collectors.groupingBy(i -> i.node));
+        Map<String, List<Instance>> warmByNode = cluster.warm(environment).stream().collect(Collectors.groupingBy(i -> i.node));
         if (warmByNode.isEmpty()) return Optional.empty();
-        List<NodeSelector.NodeLoad> loads = loads().stream().filter(l -> warmByNode.containsKey(l.node())).toList();
+        List<NodeSelector.NodeLoad> loads = cluster.loads().stream().filter(l -> warmByNode.containsKey(l.node())).toList();
         return config.placement().select(loads, Set.of()).map(node -> warmByNode.get(node).getFirst());
     }
 
     private Future<Instance> specialize(Instance warm, FunctionState fs, Environment env, Role role) {
         Instant began = config.clock().instant();
-        Node node = nodes.get(warm.node);
+        Node node = cluster.node(warm.node);
         Function fn = fs.fn;
-        warm.state = "specializing";
+        warm.state = InstanceState.SPECIALIZING;
         SpecializeRequest req = new SpecializeRequest(fn.name(), fn.spec().code(), fn.spec().entrypoint(),
                 env.spec().command(), fn.spec().timeout(), config.packagesUrl(), fn.spec().memoryMegabytes(), fn.spec().cpuMillis(),
                 fn.spec().variables());
         return whileAlive(node, node.client.specialize(warm.id, req)).transform(ar -> {
-            if (instances.get(warm.id) != warm) {
+            if (!cluster.holds(warm)) {
                 return Future.failedFuture(new ExecutorException("instance " + warm.id + " of function '" + fn.name() + "' went away while specializing"));
             }
             if (ar.succeeded()) {
                 warm.function = fn.name();
                 warm.role = role;
                 warm.generation = fs.generation();
-                warm.state = "ready";
+                warm.state = InstanceState.READY;
                 warm.lastUsed = config.clock().instant();
                 warm.readyAt = warm.lastUsed;
-                emit(ClusterEvent.SPECIALIZED, fn.name(), warm.node, warm.id, "warm instance of environment " + env.name()
+                events.emit(ClusterEvent.SPECIALIZED, fn.name(), warm.node, warm.id, "warm instance of environment " + env.name()
                         + " loaded the function; pid " + warm.pid + ", port " + warm.port);
                 metrics.coldStart(fn.name(), "specialize", Duration.between(began, warm.readyAt));
-                if (role == Role.REPLICA) recovered(fs);
+                if (role == Role.REPLICA) loss.recovered(fs);
                 recordSuccess(fs);
                 if (role != Role.REPLICA) memberReady(fs, warm);
                 republish(fn.name());
@@ -659,7 +489,7 @@ public final class Executor {
             if (loadFailure) { // the instance stays generic and goes back to the pool
                 warm.role = Role.POOL;
                 warm.function = null;
-                warm.state = "ready";
+                warm.state = InstanceState.READY;
             }
             else stopInstance(warm);
             return Future.failedFuture(recordFailure(fs, ar.cause()));
@@ -691,29 +521,29 @@ public final class Executor {
      */
     private Future<Instance> launchForFunction(FunctionState fs, Environment env, Role role, String onNode) {
         Function fn = fs.fn;
-        Set<String> spread = instances.values().stream().filter(i -> fn.name().equals(i.function)).map(i -> i.node).collect(Collectors.toSet());
-        Optional<String> node = onNode != null ? Optional.of(onNode) : config.placement().select(loads(), spread);
+        Set<String> spread = cluster.nodesOf(fn.name());
+        Optional<String> node = onNode != null ? Optional.of(onNode) : config.placement().select(cluster.loads(), spread);
         if (node.isEmpty()) return Future.failedFuture(new ExecutorException("no live node to run function '" + fn.name() + "'"));
         Instant began = config.clock().instant();
-        Instance i = new Instance(newId(fn.name()), node.get(), env.name(), fn.name(), role, fs.generation(), began);
-        instances.put(i.id, i);
+        Instance i = Instance.serving(newId(fn.name()), node.get(), env.name(), fn.name(), role, fs.generation(), began);
+        cluster.add(i);
         LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), fn.name(), fn.spec().code(),
                 fn.spec().entrypoint(), env.spec().command(), jvmOptions(env, fn), fn.spec().timeout(), config.packagesUrl(),
                 fn.spec().memoryMegabytes(), fn.spec().cpuMillis(), fn.spec().variables());
-        Node target = nodes.get(i.node);
+        Node target = cluster.node(i.node);
         return whileAlive(target, target.client.launch(req)).transform(ar -> {
             if (stoppedWhileStarting(i, ar.succeeded())) {
                 return Future.failedFuture(new ExecutorException("instance " + i.id + " of function '" + fn.name() + "' went away while starting"));
             }
             if (ar.failed()) {
-                instances.remove(i.id);
+                cluster.remove(i);
                 if (ar.cause() instanceof NodeLost lost) return Future.failedFuture(new ExecutorException("function '" + fn.name() + "': " + lost.getMessage() + " while starting it"));
                 return Future.failedFuture(recordFailure(fs, ar.cause()));
             }
             started(i, ar.result());
             metrics.coldStart(fn.name(), "launch", Duration.between(began, i.readyAt));
-            if (role == Role.REPLICA) recovered(fs);
-            emitReplaced(fs, i);
+            if (role == Role.REPLICA) loss.recovered(fs);
+            loss.replaced(fs, i);
             recordSuccess(fs);
             if (role != Role.REPLICA) memberReady(fs, i);
             republish(fn.name());
@@ -724,11 +554,11 @@ public final class Executor {
     }
 
     private void launchPoolInstance(Environment env, String node) {
-        Instance i = new Instance(newId("pool-" + env.name()), node, env.name(), null, Role.POOL, 0, config.clock().instant());
-        instances.put(i.id, i);
+        Instance i = Instance.pooled(newId("pool-" + env.name()), node, env.name(), config.clock().instant());
+        cluster.add(i);
         LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), null, null, null,
                 env.spec().command(), env.spec().jvmOptions(), null, config.packagesUrl());
-        Node target = nodes.get(node);
+        Node target = cluster.node(node);
         whileAlive(target, target.client.launch(req)).onComplete(ar -> {
             if (stoppedWhileStarting(i, ar.succeeded())) return;
             if (ar.succeeded()) {
@@ -737,10 +567,10 @@ public final class Executor {
                 if (f != null && Duration.between(f.retryAt, i.readyAt).compareTo(FAILURE_MEMORY) > 0) poolFailures.remove(env.name());
                 return;
             }
-            instances.remove(i.id);
+            cluster.remove(i);
             if (!stopping && !(ar.cause() instanceof NodeLost)) {
                 String why = ar.cause() instanceof AgentException a ? a.detail() : ar.cause().getMessage();
-                emit(ClusterEvent.LOAD_FAILED, null, node, i.id, "warm instance of environment " + env.name() + " failed to start: " + why);
+                events.emit(ClusterEvent.LOAD_FAILED, null, node, i.id, "warm instance of environment " + env.name() + " failed to start: " + why);
                 recordPoolFailure(env.name(), "failed to start on " + node + ": " + ar.cause().getMessage());
             }
         });
@@ -778,53 +608,11 @@ public final class Executor {
         i.pid = info.pid();
         i.port = info.port();
         i.secret = info.secret();
-        i.state = "ready";
+        i.state = InstanceState.READY;
         i.lastUsed = config.clock().instant();
         i.readyAt = i.lastUsed;
         String what = i.role == Role.POOL ? "warm instance of environment " + i.environment : i.role.wireName();
-        emit(ClusterEvent.INSTANCE_READY, i.function, i.node, i.id, what + "; pid " + i.pid + ", port " + i.port);
-    }
-
-    /** A replica of {@code fs} was lost unexpectedly: the next one started for it is its replacement. */
-    private void noteLost(FunctionState fs, Instance i, String why) {
-        if (!fs.keptRunning() || i.role == Role.POOL) return;
-        fs.lost.addLast(i.id + " on " + i.node + " (" + why + ")");
-        while (fs.lost.size() > 16) fs.lost.removeFirst();
-    }
-
-    /**
-     * A ready instance serving {@code fs} (its active or a replica; a standby serves nothing) was lost unasked: a
-     * failover, whose recovery time runs from now until {@link #recovered}.
-     */
-    private void lost(FunctionState fs, Instance i, String reason) {
-        if (!i.ready() || (i.role != Role.ACTIVE && i.role != Role.REPLICA)) return;
-        metrics.failover(fs.name(), fs.strategy().wireName(), i.role.wireName(), reason);
-        if (fs.lostAt == null) fs.lostAt = config.clock().instant();
-    }
-
-    /** The function serves again after a loss: a standby promoted, or a replacement ready. */
-    private void recovered(FunctionState fs) {
-        if (fs.lostAt == null) return;
-        metrics.recovered(fs.name(), fs.strategy().wireName(), Duration.between(fs.lostAt, config.clock().instant()));
-        fs.lostAt = null;
-    }
-
-    private void emitReplaced(FunctionState fs, Instance replacement) {
-        String old = fs.lost.pollFirst();
-        if (old != null) emit(ClusterEvent.INSTANCE_REPLACED, fs.name(), replacement.node, replacement.id, "replaces " + old);
-    }
-
-    /**
-     * Hands one event to the sink. The sink queues and returns (it drops the oldest events when its store falls
-     * behind), and what it throws is swallowed here: a report about the cluster must never stop the executor
-     * from acting on it.
-     */
-    private void emit(String type, String function, String node, String instance, String detail) {
-        try {
-            events.emit(ClusterEvent.of(config.clock().instant(), type, function, node, instance, detail));
-        } catch (RuntimeException e) {
-            log.debug("the event sink refused a {} event: {}", type, e.toString());
-        }
+        events.emit(ClusterEvent.INSTANCE_READY, i.function, i.node, i.id, what + "; pid " + i.pid + ", port " + i.port);
     }
 
     private ExecutorException recordFailure(FunctionState fs, Throwable cause) {
@@ -838,7 +626,7 @@ public final class Executor {
         fs.errorAt = now;
         fs.retryAt = now.plus(config.loadBackoff().delay(fs.failures));
         log.warn("{} ({} in a row, next try after {})", message, fs.failures, fs.retryAt);
-        if (!(cause instanceof ExecutorException)) emit(ClusterEvent.LOAD_FAILED, fs.name(), null, null, message + " (attempt " + fs.failures + ")");
+        if (!(cause instanceof ExecutorException)) events.emit(ClusterEvent.LOAD_FAILED, fs.name(), null, null, message + " (attempt " + fs.failures + ")");
         ExecutorException e = new ExecutorException(message);
         failWaiters(fs, e);
         return e;
@@ -869,7 +657,7 @@ public final class Executor {
             Instant now = config.clock().instant();
             Instant previousCheck = lastTick == null ? now : lastTick;
             lastTick = now;
-            for (Node n : List.copyOf(nodes.values())) {
+            for (Node n : List.copyOf(cluster.nodes())) {
                 if (!n.alive) continue;
                 if (n.streaming && detector.missedHeartbeats(n.lastHeartbeat, now, previousCheck)) confirmNodeDeath(n, now);
                 else if (n.lateSince != null) nodeAnswersAgain(n, now);
@@ -879,8 +667,8 @@ public final class Executor {
             clearAnsweredSuspicions(now);
             for (Prober p : probers.values()) {
                 p.retain(id -> {
-                    Instance i = instances.get(id);
-                    return i != null && (i.role == Role.ACTIVE || i.role == Role.STANDBY) && !i.state.equals("stopping");
+                    Instance i = cluster.instance(id);
+                    return i != null && i.pairMember() && !i.stopping();
                 });
             }
             reconcileAll();
@@ -891,16 +679,16 @@ public final class Executor {
 
     private void reapIdle(Instant now) {
         List<IdleReaper.Candidate> candidates = new ArrayList<>();
-        for (Instance i : instances.values()) {
-            FunctionState fs = i.function == null ? null : functions.get(i.function);
+        for (Instance i : cluster.instances()) {
+            FunctionState fs = cluster.functionOf(i);
             if (fs == null || fs.keptRunning() || i.role != Role.REPLICA || !i.ready()) continue;
             candidates.add(new IdleReaper.Candidate(i.id, i.lastUsed, fs.fn.spec().idleTimeout()));
         }
         for (String id : IdleReaper.idle(candidates, now)) {
-            Instance i = instances.get(id);
+            Instance i = cluster.instance(id);
             log.info("reaping idle instance {} of {}", id, i.function);
-            emit(ClusterEvent.REAPED, i.function, i.node, i.id, "idle since " + i.lastUsed + " (idle timeout "
-                    + Durations.format(functions.get(i.function).fn.spec().idleTimeout()) + ")");
+            events.emit(ClusterEvent.REAPED, i.function, i.node, i.id, "idle since " + i.lastUsed + " (idle timeout "
+                    + Durations.format(cluster.functionOf(i).fn.spec().idleTimeout()) + ")");
             stopInstance(i);
         }
     }
@@ -908,28 +696,21 @@ public final class Executor {
     private void reconcileAll() {
         if (stopping) return;
         reconcilePools();
-        for (FunctionState fs : List.copyOf(functions.values())) reconcileFunction(fs);
+        for (FunctionState fs : List.copyOf(cluster.functions())) reconcileFunction(fs);
     }
 
     private void reconcilePools() {
         if (stopping) return;
         Instant now = config.clock().instant();
-        List<String> alive = aliveNodes();
+        List<String> alive = cluster.aliveNodes();
         // Refills are paced: one warm instance starting per node at a time, so a refill after failovers (or a boot)
         // never starts a crowd of JVMs at once on a machine that may already be saturated.
-        Set<String> nodesStarting = new HashSet<>();
-        for (Instance i : instances.values()) {
-            if (i.role == Role.POOL && i.starting()) nodesStarting.add(i.node);
-        }
-        for (Environment env : environments.values()) {
+        Set<String> nodesStarting = cluster.nodesStartingPool();
+        for (Environment env : cluster.environments()) {
             if (env.spec().runtime() == Runtime.HTTP || env.spec().poolSize() == 0) continue;
             PoolFailures f = poolFailures.get(env.name());
             if (f != null && now.isBefore(f.retryAt)) continue;
-            Map<String, Integer> pooled = new HashMap<>();
-            for (Instance i : instances.values()) {
-                if (i.role == Role.POOL && env.name().equals(i.environment) && !i.state.equals("stopping")) pooled.merge(i.node, 1, Integer::sum);
-            }
-            WarmPool.deficits(env.spec().poolSize(), alive, pooled).forEach((node, missing) -> {
+            WarmPool.deficits(env.spec().poolSize(), alive, cluster.pooledByNode(env.name())).forEach((node, missing) -> {
                 if (nodesStarting.contains(node) || deferred("a pool refill of " + env.name() + " on " + node, now)) return;
                 nodesStarting.add(node);
                 launchPoolInstance(env, node);
@@ -962,7 +743,7 @@ public final class Executor {
         if (stopping || !fs.keptRunning()) return;
         // A pair plans its own back-off (StandbyPlanner): a promotion must never wait for the function's.
         if (!fs.activeStandby() && fs.backingOff(config.clock().instant())) return;
-        Environment env = environments.get(fs.fn.spec().environment());
+        Environment env = cluster.environment(fs.fn.spec().environment());
         if (env == null) {
             fs.lastError = "environment '" + fs.fn.spec().environment() + "' of function '" + fs.name() + "' does not exist";
             failWaiters(fs, new ExecutorException(fs.lastError));
@@ -972,12 +753,11 @@ public final class Executor {
             reconcilePair(fs, env);
             return;
         }
-        List<ReplicaPlanner.Replica> replicas = instances.values().stream()
-                .filter(i -> fs.name().equals(i.function) && i.role == Role.REPLICA && !i.state.equals("stopping"))
+        List<ReplicaPlanner.Replica> replicas = cluster.liveMembers(fs.name(), Role.REPLICA).stream()
                 .map(i -> new ReplicaPlanner.Replica(i.id, i.node, i.generation, i.ready())).toList();
         ReplicaPlanner.Plan plan = ReplicaPlanner.plan(fs.replicaCount(), fs.generation(), replicas);
-        plan.stop().forEach(id -> stopInstance(instances.get(id)));
-        List<String> alive = aliveNodes();
+        plan.stop().forEach(id -> stopInstance(cluster.instance(id)));
+        List<String> alive = cluster.aliveNodes();
         fs.pairWarning = fs.strategy() == Strategy.REPLICATE && alive.size() < 2
                 ? "function '" + fs.name() + "' runs its replicas on " + (alive.isEmpty() ? "no live node" : "one node (" + alive.getFirst() + ")")
                   + ": a node failure is not covered until another node joins"
@@ -1001,8 +781,8 @@ public final class Executor {
         Instant now = config.clock().instant();
         Instance active = member(fs, Role.ACTIVE, true);
         Instance standby = bestStandby(fs, active);
-        for (Instance i : List.copyOf(instances.values())) {
-            if (fs.name().equals(i.function) && i.role == Role.STANDBY && i != standby && !i.state.equals("stopping")
+        for (Instance i : cluster.liveMembers(fs.name(), Role.STANDBY)) {
+            if (i != standby
                     && (standby == null || standby.ready() || i.ready()) && !relocating(i, standby, active)) {
                 stopInstance(i);
             }
@@ -1020,14 +800,14 @@ public final class Executor {
         StandbyPlanner.Launching launching = new StandbyPlanner.Launching(
                 startingNode(fs, Role.ACTIVE), standby != null && !standby.ready() ? Optional.of(standby.node) : Optional.empty());
         Pair pair = new Pair(fs.name(), member(active), standby != null && standby.ready() ? member(standby) : null, fs.epoch);
-        List<String> nodesByLoad = loads().stream().sorted(Comparator.comparingInt(NodeSelector.NodeLoad::instances)
+        List<String> nodesByLoad = cluster.loads().stream().sorted(Comparator.comparingInt(NodeSelector.NodeLoad::instances)
                 .thenComparing(NodeSelector.NodeLoad::node)).map(NodeSelector.NodeLoad::node).toList();
         StandbyPlanner.Plan plan = fs.planner.plan(pair, nodesByLoad, launching, now);
         fs.pairWarning = plan.warnings().isEmpty() ? null : String.join("; ", plan.warnings());
         for (Action action : plan.actions()) {
             switch (action) {
                 case Action.Promote p -> {
-                    Instance promoted = instances.get(p.instanceId());
+                    Instance promoted = cluster.instance(p.instanceId());
                     promote(fs, promoted, fs.lostActive == null ? "there was no active" : "replaces " + fs.lostActive);
                     fs.lostActive = null;
                     active = promoted;
@@ -1066,15 +846,15 @@ public final class Executor {
 
     /** The function's ready member in {@code role} (or, with {@code readyOnly} false, starting too). */
     private Instance member(FunctionState fs, Role role, boolean readyOnly) {
-        return instances.values().stream()
-                .filter(i -> fs.name().equals(i.function) && i.role == role && (i.ready() || (!readyOnly && i.starting())))
+        return cluster.instancesOf(fs.name()).stream()
+                .filter(i -> i.role == role && (i.ready() || (!readyOnly && i.starting())))
                 .min(Comparator.comparing(i -> i.id)).orElse(null);
     }
 
     /** The standby to keep: ready before starting, current generation, and off the active's node when possible. */
     private Instance bestStandby(FunctionState fs, Instance active) {
-        return instances.values().stream()
-                .filter(i -> fs.name().equals(i.function) && i.role == Role.STANDBY && (i.ready() || i.starting()))
+        return cluster.instancesOf(fs.name()).stream()
+                .filter(i -> i.role == Role.STANDBY && (i.ready() || i.starting()))
                 .min(Comparator.<Instance, Boolean>comparing(i -> !i.ready())
                         .thenComparing(i -> i.generation != fs.generation())
                         .thenComparing(i -> active != null && active.node.equals(i.node))
@@ -1083,8 +863,7 @@ public final class Executor {
     }
 
     private Optional<String> startingNode(FunctionState fs, Role role) {
-        return instances.values().stream().filter(i -> fs.name().equals(i.function) && i.role == role && i.starting())
-                .map(i -> i.node).findFirst();
+        return cluster.startingNode(fs.name(), role);
     }
 
     private static Member member(Instance i) {
@@ -1093,15 +872,14 @@ public final class Executor {
 
     private void stopMembers(FunctionState fs, Role... roles) {
         Set<Role> stop = Set.of(roles);
-        for (Instance i : List.copyOf(instances.values())) {
-            if (fs.name().equals(i.function) && stop.contains(i.role)) stopInstance(i);
+        for (Instance i : cluster.instancesOf(fs.name())) {
+            if (stop.contains(i.role)) stopInstance(i);
         }
     }
 
     /** Starts a pair member on {@code node}: a warm instance there is specialized (tens of ms), else one is launched. */
     private void launchMember(FunctionState fs, Environment env, Role role, String node) {
-        Optional<Instance> warm = !servedFromPool(env, fs.fn) ? Optional.empty() : instances.values().stream()
-                .filter(i -> i.role == Role.POOL && i.ready() && env.name().equals(i.environment) && i.node.equals(node)).findFirst();
+        Optional<Instance> warm = !servedFromPool(env, fs.fn) ? Optional.empty() : cluster.warmOn(env.name(), node);
         Future<Instance> started;
         if (warm.isPresent()) {
             // Claimed now, so the next plan counts it as starting in its role.
@@ -1109,7 +887,7 @@ public final class Executor {
             w.role = role;
             w.function = fs.name();
             w.generation = fs.generation(); // else the next plan takes it for an old revision's member and stops it
-            w.state = "starting";
+            w.state = InstanceState.STARTING;
             started = specialize(w, fs, env, role);
         } else {
             started = launchForFunction(fs, env, role, node);
@@ -1123,15 +901,14 @@ public final class Executor {
      */
     private void memberReady(FunctionState fs, Instance i) {
         if (i.role == Role.ACTIVE) {
-            Instance other = instances.values().stream()
-                    .filter(o -> o != i && fs.name().equals(o.function) && o.role == Role.ACTIVE && o.ready()).findFirst().orElse(null);
+            Instance other = cluster.readyMembers(fs.name(), Role.ACTIVE).stream().filter(o -> o != i).findFirst().orElse(null);
             if (other != null) {
                 i.role = Role.STANDBY;
             } else {
                 fs.epoch++;
                 i.activeSince = config.clock().instant();
-                recovered(fs);
-                emit(ClusterEvent.PROMOTED, fs.name(), i.node, i.id, "active at epoch " + fs.epoch + " (no standby was ready: "
+                loss.recovered(fs);
+                events.emit(ClusterEvent.PROMOTED, fs.name(), i.node, i.id, "active at epoch " + fs.epoch + " (no standby was ready: "
                         + (fs.lostActive == null ? "the pair was starting" : "replaces " + fs.lostActive) + ")");
                 fs.lostActive = null;
                 watchStandbys(fs);
@@ -1152,28 +929,11 @@ public final class Executor {
         standby.suspectedSince = null;
         republish(fs.name());
         metrics.promoted(fs.name(), fs.strategy().wireName());
-        recovered(fs);
+        loss.recovered(fs);
         watch(fs, standby);
         watchStandbys(fs);
         log.info("promoted {} of {} on {} to active at epoch {}: {}", standby.id, fs.name(), standby.node, fs.epoch, why);
-        emit(ClusterEvent.PROMOTED, fs.name(), standby.node, standby.id, "standby promoted to active at epoch " + fs.epoch + "; " + why);
-    }
-
-    /**
-     * The active of {@code fs} failed ({@code why}, seen by {@code signal}): it is stopped if its process may still
-     * run, which it can no longer serve for (its lease lapses and the router sends the new epoch), and the pair is
-     * re-planned at once, which promotes the standby.
-     */
-    private void activeLost(FunctionState fs, Instance i, String why, boolean mayStillRun) {
-        if (mayStillRun) {
-            Instant leaseUntil = prober(fs).leaseUntil(i.id);
-            long left = Math.max(0, Duration.between(config.clock().instant(), leaseUntil).toMillis());
-            emit(ClusterEvent.FENCED, fs.name(), i.node, i.id, "former active at epoch " + fs.epoch + " is fenced: it refuses requests once its"
-                    + " lease lapses (in " + left + " ms) and is being stopped");
-        }
-        fs.activeLost(i, why, config.clock().instant());
-        stopInstance(i);
-        reconcileFunction(fs);
+        events.emit(ClusterEvent.PROMOTED, fs.name(), standby.node, standby.id, "standby promoted to active at epoch " + fs.epoch + "; " + why);
     }
 
     /**
@@ -1193,9 +953,7 @@ public final class Executor {
 
     /** The function's epoch moved on: its ready standbys are granted the one after. */
     private void watchStandbys(FunctionState fs) {
-        for (Instance i : List.copyOf(instances.values())) {
-            if (fs.name().equals(i.function) && i.role == Role.STANDBY && i.ready()) watch(fs, i);
-        }
+        for (Instance i : cluster.readyMembers(fs.name(), Role.STANDBY)) watch(fs, i);
     }
 
     /** The prober for the function's heartbeat settings; one per distinct setting, made on first use. */
@@ -1211,20 +969,13 @@ public final class Executor {
 
     /** A probed member stopped answering. On the executor's context (the probers run on it). */
     private void probeFailed(Prober.Target target, String why) {
-        Instance i = instances.get(target.instanceId());
-        if (stopping || i == null || !i.ready() || (i.role != Role.ACTIVE && i.role != Role.STANDBY)) return;
-        FunctionState fs = functions.get(i.function);
+        Instance i = cluster.instance(target.instanceId());
+        if (stopping || i == null || !i.ready() || !i.pairMember()) return;
+        FunctionState fs = cluster.functionOf(i);
         if (fs == null) return;
         log.warn("{} {} of {} on {} failed its probe: {}", i.role.wireName(), i.id, i.function, i.node, why);
-        emit(ClusterEvent.UNRESPONSIVE, i.function, i.node, i.id, i.role.wireName() + " failed its health probe: " + why);
-        lost(fs, i, "unresponsive");
-        if (i.role == Role.ACTIVE) {
-            activeLost(fs, i, "probe: " + why, !why.startsWith("connection refused"));
-        } else {
-            noteLost(fs, i, "probe: " + why);
-            stopInstance(i);
-            reconcileFunction(fs);
-        }
+        events.emit(ClusterEvent.UNRESPONSIVE, i.function, i.node, i.id, i.role.wireName() + " failed its health probe: " + why);
+        loss.lose(i, InstanceLoss.Cause.unresponsive(why, !why.startsWith("connection refused")));
     }
 
     /**
@@ -1233,9 +984,9 @@ public final class Executor {
      * reported once per suspicion ({@code suspected}), and again when it answers.
      */
     private void probeLate(Prober.Target target, Prober.Health health) {
-        Instance i = instances.get(target.instanceId());
-        if (stopping || i == null || !i.ready() || (i.role != Role.ACTIVE && i.role != Role.STANDBY)) return;
-        FunctionState fs = functions.get(i.function);
+        Instance i = cluster.instance(target.instanceId());
+        if (stopping || i == null || !i.ready() || !i.pairMember()) return;
+        FunctionState fs = cluster.functionOf(i);
         if (fs == null) return;
         Instant now = config.clock().instant();
         Prober prober = prober(fs);
@@ -1262,22 +1013,15 @@ public final class Executor {
                     return;
                 }
                 log.warn("{} {} of {} on {} failed over: {}", i.role.wireName(), i.id, i.function, i.node, f.why());
-                emit(ClusterEvent.UNRESPONSIVE, i.function, i.node, i.id, i.role.wireName() + " failed its health probe: " + f.why());
-                lost(fs, i, "unresponsive");
-                if (i.role == Role.ACTIVE) {
-                    activeLost(fs, i, "probe: " + f.why(), process != ProcessStates.State.GONE);
-                } else {
-                    noteLost(fs, i, "probe: " + f.why());
-                    stopInstance(i);
-                    reconcileFunction(fs);
-                }
+                events.emit(ClusterEvent.UNRESPONSIVE, i.function, i.node, i.id, i.role.wireName() + " failed its health probe: " + f.why());
+                loss.lose(i, InstanceLoss.Cause.unresponsive(f.why(), process != ProcessStates.State.GONE));
             }
             case SuspicionPolicy.Keep k -> {
                 if (i.suspectedSince != null) return;
                 i.suspectedSince = now;
                 log.info("{} {} of {} on {} is late ({} ms silent, threshold {} ms) and kept: {}", i.role.wireName(), i.id, i.function,
                         i.node, health.silence().toMillis(), health.threshold().toMillis(), k.why());
-                emit(ClusterEvent.SUSPECTED, i.function, i.node, i.id, i.role.wireName() + " is late (silent for " + health.silence().toMillis()
+                events.emit(ClusterEvent.SUSPECTED, i.function, i.node, i.id, i.role.wireName() + " is late (silent for " + health.silence().toMillis()
                         + " ms, threshold " + health.threshold().toMillis() + " ms) but kept: " + k.why());
             }
         }
@@ -1285,29 +1029,34 @@ public final class Executor {
 
     /** Clears the suspicion of members that answer again; on the executor's context, at each tick. */
     private void clearAnsweredSuspicions(Instant now) {
-        for (Instance i : instances.values()) {
+        for (Instance i : cluster.instances()) {
             if (i.suspectedSince == null || i.function == null) continue;
-            FunctionState fs = functions.get(i.function);
+            FunctionState fs = cluster.functionOf(i);
             if (fs == null) continue;
             boolean late = prober(fs).health(i.id).map(Prober.Health::late).orElse(false);
             if (late) continue;
             log.info("{} {} of {} answers again after {} ms", i.role.wireName(), i.id, i.function, Duration.between(i.suspectedSince, now).toMillis());
-            emit(ClusterEvent.ANSWERS_AGAIN, i.function, i.node, i.id, i.role.wireName() + " answers its probes again after "
+            events.emit(ClusterEvent.ANSWERS_AGAIN, i.function, i.node, i.id, i.role.wireName() + " answers its probes again after "
                     + Duration.between(i.suspectedSince, now).toMillis() + " ms late; it was never failed over");
             i.suspectedSince = null;
         }
     }
 
     private void stopInstance(Instance i) {
-        if (i == null || i.state.equals("stopping")) return;
-        i.state = "stopping";
+        if (i == null || i.stopping()) return;
+        retire(i);
         if (i.function != null) republish(i.function);
-        Node n = nodes.get(i.node);
+    }
+
+    /** Marks {@code i} stopping and has its agent stop it; it leaves the cluster once stopped (at once on a dead node). */
+    private void retire(Instance i) {
+        i.state = InstanceState.STOPPING;
+        Node n = cluster.node(i.node);
         if (n == null || !n.alive) {
-            instances.remove(i.id, i);
+            cluster.remove(i);
             return;
         }
-        n.client.stop(i.id).onComplete(ar -> instances.remove(i.id, i));
+        n.client.stop(i.id).onComplete(ar -> cluster.remove(i));
     }
 
     /**
@@ -1316,20 +1065,20 @@ public final class Executor {
      * that did start is stopped.
      */
     private boolean stoppedWhileStarting(Instance i, boolean launched) {
-        if (instances.get(i.id) == i && !i.state.equals("stopping")) return false;
+        if (cluster.holds(i) && !i.stopping()) return false;
         if (launched) stopOrphan(i);
-        instances.remove(i.id, i);
+        cluster.remove(i);
         return true;
     }
 
     private void stopOrphan(Instance i) {
-        Node n = nodes.get(i.node);
+        Node n = cluster.node(i.node);
         if (n != null && n.alive) n.client.stop(i.id);
     }
 
     /** Publishes the function's ready instances, the current generation's when it has any ready. */
     private void republish(String function) {
-        FunctionState fs = functions.get(function);
+        FunctionState fs = cluster.function(function);
         List<Endpoint> endpoints = fs == null ? List.of() : servingInstances(fs).stream().map(this::endpoint).toList();
         if (!endpoints.equals(published.getOrDefault(function, List.of()))) {
             if (endpoints.isEmpty()) published.remove(function);
@@ -1349,8 +1098,8 @@ public final class Executor {
      * one serve until the new one has any.
      */
     private List<Instance> servingInstances(FunctionState fs) {
-        List<Instance> ready = instances.values().stream()
-                .filter(i -> fs.name().equals(i.function) && (i.role == Role.REPLICA || i.role == Role.ACTIVE) && i.ready() && isAlive(i.node))
+        List<Instance> ready = cluster.instancesOf(fs.name()).stream()
+                .filter(i -> (i.role == Role.REPLICA || i.role == Role.ACTIVE) && i.ready() && cluster.isAlive(i.node))
                 .sorted(Comparator.comparing(i -> i.id)).toList();
         Role wanted = fs.activeStandby() ? Role.ACTIVE : Role.REPLICA;
         List<Instance> ofStrategy = ready.stream().filter(i -> i.role == wanted).toList();
@@ -1367,7 +1116,7 @@ public final class Executor {
     /** The epoch an instance serves at: its function's current one for the active, 0 for every other. */
     private long epochOf(Instance i) {
         if (i.role != Role.ACTIVE || i.function == null) return 0;
-        FunctionState fs = functions.get(i.function);
+        FunctionState fs = cluster.functionOf(i);
         return fs == null ? 0 : fs.epoch;
     }
 
@@ -1400,30 +1149,30 @@ public final class Executor {
     Future<Void> register(NodeRegistration reg) {
         Promise<Void> done = Promise.promise();
         onContext(() -> {
-            Node old = nodes.get(reg.name());
+            Node old = cluster.node(reg.name());
             if (old != null && old.alive && old.url.equals(reg.url()) && old.pid == reg.pid()) {
                 done.complete();
                 return;
             }
             if (old != null && old.alive) markDead(old, "registered again");
             Node n = new Node(reg, connector.connect(reg), config.clock().instant());
-            nodes.put(n.name, n);
+            cluster.add(n);
             log.info("node {} registered at {} (pid {})", n.name, n.url, n.pid);
-            emit(ClusterEvent.NODE_JOINED, null, n.name, null, "agent pid " + n.pid + " at " + n.url);
+            events.emit(ClusterEvent.NODE_JOINED, null, n.name, null, "agent pid " + n.pid + " at " + n.url);
             n.client.events(e -> onEvent(n, e)).onComplete(ar -> {
-                if (n.alive && nodes.get(n.name) == n) markDead(n, "event stream ended" + (ar.failed() ? ": " + ar.cause().getMessage() : ""));
+                if (n.alive && cluster.node(n.name) == n) markDead(n, "event stream ended" + (ar.failed() ? ": " + ar.cause().getMessage() : ""));
             });
             n.client.list().onComplete(ar -> {
                 if (ar.succeeded()) {
                     for (InstanceInfo info : ar.result()) {
-                        if (instances.containsKey(info.id())) continue;
-                        emit(ClusterEvent.STALE_INSTANCE_STOPPED, info.function(), n.name, info.id(),
+                        if (cluster.knows(info.id())) continue;
+                        events.emit(ClusterEvent.STALE_INSTANCE_STOPPED, info.function(), n.name, info.id(),
                                 "pid " + info.pid() + " was still running on the node, but is no instance of this executor (left from before the node was declared dead, or from an earlier server)");
                         n.client.stop(info.id());
                     }
                 }
                 if (n.alive) {
-                    functions.values().forEach(fs -> prefetch(n, fs.fn));
+                    cluster.functions().forEach(fs -> prefetch(n, fs.fn));
                     reconcileAll();
                 }
                 done.complete();
@@ -1433,7 +1182,7 @@ public final class Executor {
     }
 
     private void onEvent(Node n, AgentEvent e) {
-        if (!n.alive || nodes.get(n.name) != n) return;
+        if (!n.alive || cluster.node(n.name) != n) return;
         n.streaming = true;
         switch (e.type()) {
             case AgentEvent.HEARTBEAT -> n.lastHeartbeat = config.clock().instant();
@@ -1443,37 +1192,15 @@ public final class Executor {
     }
 
     private void instanceExited(Node n, String id, Integer exitCode) {
-        Instance i = instances.get(id);
+        Instance i = cluster.instance(id);
         if (i == null || !i.node.equals(n.name)) return;
-        instances.remove(id);
-        String was = i.state;
+        cluster.remove(i);
+        InstanceState was = i.state;
         // Stopping or starting, it was not published: expected, or the launch reply handles it.
-        if (was.equals("stopping") || was.equals("starting")) return;
+        if (was == InstanceState.STOPPING || was == InstanceState.STARTING) return;
         log.warn("instance {} ({}) on {} exited with {}", id, i.function == null ? "pool " + i.environment : i.function, n.name, exitCode);
-        emit(ClusterEvent.INSTANCE_EXITED, i.function, n.name, id, "exit code " + exitCode + (i.pid > 0 ? " (pid " + i.pid + ")" : ""));
-        FunctionState fs = i.function == null ? null : functions.get(i.function);
-        if (fs != null) lost(fs, i, "exited");
-        if (fs != null && i.role == Role.ACTIVE) {
-            fs.activeLost(i, "exited with " + exitCode, config.clock().instant());
-        } else if (fs != null) {
-            noteLost(fs, i, "exited with " + exitCode);
-        }
-        Instant now = config.clock().instant();
-        if (i.readyAt != null && Duration.between(i.readyAt, now).compareTo(CRASH_WINDOW) < 0) {
-            String why = "instance " + id + " exited with code " + exitCode + " within " + CRASH_WINDOW.toSeconds() + " s of starting";
-            // One early exit may be a kill (an operator, a chaos test, the OOM killer): replaced at once. A second
-            // within the failure memory is a crash loop, and backs off.
-            if (fs != null && fs.earlyExitAt != null && Duration.between(fs.earlyExitAt, now).compareTo(FAILURE_MEMORY) < 0) {
-                recordFailure(fs, new ExecutorException("function '" + fs.name() + "' crashed: " + why));
-            }
-            if (fs != null) fs.earlyExitAt = now;
-            if (i.role == Role.POOL) recordPoolFailure(i.environment, why);
-        }
-        // Re-planned before it is unpublished, so a lost active's function goes straight to its promoted standby and
-        // the router never sees it without an endpoint in between.
-        if (fs != null) reconcileFunction(fs);
-        if (i.function != null) republish(i.function);
-        if (i.role == Role.POOL) reconcilePools();
+        events.emit(ClusterEvent.INSTANCE_EXITED, i.function, n.name, id, "exit code " + exitCode + (i.pid > 0 ? " (pid " + i.pid + ")" : ""));
+        loss.lose(i, InstanceLoss.Cause.exited(exitCode));
     }
 
     /**
@@ -1494,7 +1221,7 @@ public final class Executor {
                 } else if (n.lateSince == null) {
                     n.lateSince = now;
                     log.info("node {} {}, but its agent's process runs: busy, not dead", n.name, missed);
-                    emit(ClusterEvent.NODE_LATE, null, n.name, null, missed + " but its agent's process (pid " + n.pid
+                    events.emit(ClusterEvent.NODE_LATE, null, n.name, null, missed + " but its agent's process (pid " + n.pid
                             + ") runs: busy, not dead; declared dead only after " + NODE_HUNG.toSeconds() + " s of silence");
                 }
             }
@@ -1513,44 +1240,20 @@ public final class Executor {
         log.warn("node {} is dead: {}", n.name, reason);
         Set<String> affected = new HashSet<>();
         int lostInstances = 0;
-        for (Instance i : List.copyOf(instances.values())) {
-            if (!i.node.equals(n.name)) continue;
-            instances.remove(i.id);
+        for (Instance i : cluster.onNode(n.name)) {
+            cluster.remove(i);
             lostInstances++;
             if (i.function != null) affected.add(i.function);
-            FunctionState fs = i.function == null ? null : functions.get(i.function);
-            if (fs == null || i.state.equals("stopping")) continue;
-            lost(fs, i, "node-dead");
-            if (i.role == Role.ACTIVE && i.ready()) {
-                fs.activeLost(i, "node dead: " + reason, config.clock().instant());
-                // A node declared dead may only be frozen: its processes can wake up, but without a lease.
-                emit(ClusterEvent.FENCED, fs.name(), n.name, i.id, "former active at epoch " + fs.epoch
-                        + " is fenced: should its node wake up, it refuses every request (its lease lapsed) and is stopped when the node registers again");
-            } else {
-                noteLost(fs, i, "node " + n.name + " dead");
-            }
+            FunctionState fs = cluster.functionOf(i);
+            if (fs == null || i.stopping()) continue;
+            loss.book(i, fs, InstanceLoss.Cause.nodeDead(n.name, reason));
         }
         metrics.nodeDied(n.name);
-        emit(ClusterEvent.NODE_DEAD, null, n.name, null, reason + "; " + lostInstances + " instance" + (lostInstances == 1 ? "" : "s") + " lost");
+        events.emit(ClusterEvent.NODE_DEAD, null, n.name, null, reason + "; " + lostInstances + " instance" + (lostInstances == 1 ? "" : "s") + " lost");
         n.client.close();
         // Re-planning first promotes the standbys of lost actives, so the router never sees those functions empty.
         reconcileAll();
         affected.forEach(this::republish);
-    }
-
-    private List<String> aliveNodes() {
-        return nodes.values().stream().filter(n -> n.alive).map(n -> n.name).sorted().toList();
-    }
-
-    private boolean isAlive(String node) {
-        Node n = nodes.get(node);
-        return n != null && n.alive;
-    }
-
-    private List<NodeSelector.NodeLoad> loads() {
-        Map<String, Integer> counts = new HashMap<>();
-        for (Instance i : instances.values()) counts.merge(i.node, 1, Integer::sum);
-        return aliveNodes().stream().map(n -> new NodeSelector.NodeLoad(n, counts.getOrDefault(n, 0))).toList();
     }
 
     // ---- the change feed ---------------------------------------------------------------------------------
@@ -1565,28 +1268,26 @@ public final class Executor {
     }
 
     private void applyEnvironment(Change.Type type, Environment env) {
-        Environment old = type == Change.Type.DELETED ? environments.remove(env.name()) : environments.put(env.name(), env);
+        Environment old = cluster.apply(env, type == Change.Type.DELETED);
         poolFailures.remove(env.name());
         if (old != null && (type == Change.Type.DELETED || !old.spec().equals(env.spec()))) {
-            for (Instance i : List.copyOf(instances.values())) {
-                if (i.role == Role.POOL && env.name().equals(i.environment)) stopInstance(i);
-            }
+            cluster.poolOf(env.name()).forEach(this::stopInstance);
         }
         reconcileAll();
     }
 
     private void applyFunction(Change.Type type, Function fn) {
         if (type == Change.Type.DELETED) {
-            FunctionState fs = functions.remove(fn.name());
+            FunctionState fs = cluster.removeFunction(fn.name());
             stopAll(fn.name());
             republish(fn.name());
             if (fs != null) failWaiters(fs, new ExecutorException("function '" + fn.name() + "' was deleted"));
             return;
         }
-        FunctionState fs = functions.get(fn.name());
+        FunctionState fs = cluster.function(fn.name());
         if (fs == null) {
             fs = new FunctionState(fn);
-            functions.put(fn.name(), fs);
+            cluster.add(fs);
         } else {
             fs.fn = fn;
             fs.failures = 0;
@@ -1595,9 +1296,7 @@ public final class Executor {
             // poolmgr instances carry the old code: drop them, the next call specializes afresh. newdeploy rolls.
             if (!fs.keptRunning()) stopAll(fn.name());
         }
-        for (Node n : nodes.values()) {
-            if (n.alive) prefetch(n, fn);
-        }
+        for (Node n : cluster.liveNodes()) prefetch(n, fn);
         reconcileFunction(fs);
     }
 
@@ -1606,16 +1305,14 @@ public final class Executor {
      * specialization only. Best effort; the specialization fetches it anyway if this failed.
      */
     private void prefetch(Node n, Function fn) {
-        Environment env = environments.get(fn.spec().environment());
+        Environment env = cluster.environment(fn.spec().environment());
         if (env == null) return;
         n.client.prefetch(new PrefetchRequest(fn.spec().code(), env.spec().runtime(), config.packagesUrl()))
                 .onFailure(e -> log.debug("prefetching the code of {} on {} failed: {}", fn.name(), n.name, e.toString()));
     }
 
     private void stopAll(String function) {
-        for (Instance i : List.copyOf(instances.values())) {
-            if (function.equals(i.function)) stopInstance(i);
-        }
+        cluster.instancesOf(function).forEach(this::stopInstance);
     }
 
     // ---- the view of the cluster that the controller's API shows ------------------------------------------
@@ -1658,31 +1355,30 @@ public final class Executor {
      */
     public void refreshMetrics() {
         Map<String, Integer> poolSizes = new HashMap<>();
-        for (Environment env : environments.values()) {
+        for (Environment env : cluster.environments()) {
             if (env.spec().runtime() != Runtime.HTTP) poolSizes.put(env.name(), env.spec().poolSize());
         }
         metrics.refresh(status(), poolSizes);
     }
 
     public ExecutorStatus.Cluster status() {
-        List<ExecutorStatus.NodeStatus> ns = nodes.values().stream().sorted(Comparator.comparing(n -> n.name))
+        List<ExecutorStatus.NodeStatus> ns = cluster.nodes().stream().sorted(Comparator.comparing(n -> n.name))
                 .map(n -> new ExecutorStatus.NodeStatus(n.name, n.url, n.alive ? "alive" : "dead", n.pid, n.lastHeartbeat)).toList();
-        List<ExecutorStatus.InstanceStatus> is = instances.values().stream().sorted(Comparator.comparing(i -> i.id))
-                .map(this::instanceStatus).toList();
-        List<String> warnings = functions.values().stream().map(fs -> fs.pairWarning).filter(Objects::nonNull).sorted().toList();
+        List<ExecutorStatus.InstanceStatus> is = cluster.instancesById().stream().map(this::instanceStatus).toList();
+        List<String> warnings = cluster.functions().stream().map(fs -> fs.pairWarning).filter(Objects::nonNull).sorted().toList();
         return new ExecutorStatus.Cluster(ns, is, warnings);
     }
 
     public ExecutorStatus.Function functionStatus(String function) {
-        FunctionState fs = functions.get(function);
+        FunctionState fs = cluster.function(function);
         if (fs == null) return null;
-        List<ExecutorStatus.InstanceStatus> is = instances.values().stream().filter(i -> function.equals(i.function))
+        List<ExecutorStatus.InstanceStatus> is = cluster.instancesOf(function).stream()
                 .sorted(Comparator.comparing(i -> i.id)).map(this::instanceStatus).toList();
         return new ExecutorStatus.Function(function, fs.fn.spec().executor().wireName(), fs.lastError, fs.errorAt, fs.retryAt, fs.failures, is);
     }
 
     private ExecutorStatus.InstanceStatus instanceStatus(Instance i) {
-        return new ExecutorStatus.InstanceStatus(i.id, i.function, i.environment, i.node, i.role.wireName(), i.state, i.pid, i.port, epochOf(i));
+        return new ExecutorStatus.InstanceStatus(i.id, i.function, i.environment, i.node, i.role.wireName(), i.state.wireName(), i.pid, i.port, epochOf(i));
     }
 
     /**
@@ -1705,7 +1401,7 @@ public final class Executor {
             response.setChunked(true).putHeader("Content-Type", query.json() ? "application/x-ndjson" : "text/plain; charset=utf-8");
             Promise<Void> clientGone = Promise.promise();
             response.closeHandler(v -> clientGone.tryComplete());
-            List<Node> live = nodes.values().stream().filter(n -> n.alive).toList();
+            List<Node> live = cluster.liveNodes();
             List<LogRecord> backlog = new ArrayList<>();
             Set<Node> pending = new HashSet<>(live); // nodes whose backlog has not all come
             boolean[] merged = {false};
@@ -1743,6 +1439,44 @@ public final class Executor {
 
     private static String format(LogRecord r, LogQuery query) {
         return (query.json() ? Json.write(r) : r.toText()) + "\n";
+    }
+
+    /** What a loss asks of this executor. */
+    private final class LossReactions implements InstanceLoss.Reactions {
+        @Override
+        public void stop(Instance i) {
+            if (!i.stopping()) retire(i);
+        }
+
+        @Override
+        public Instant leaseUntil(FunctionState fs, Instance i) {
+            return prober(fs).leaseUntil(i.id);
+        }
+
+        @Override
+        public void reconcile(FunctionState fs) {
+            reconcileFunction(fs);
+        }
+
+        @Override
+        public void republish(String function) {
+            Executor.this.republish(function);
+        }
+
+        @Override
+        public void reconcilePools() {
+            Executor.this.reconcilePools();
+        }
+
+        @Override
+        public void crashLoop(FunctionState fs, String why) {
+            recordFailure(fs, new ExecutorException(why));
+        }
+
+        @Override
+        public void poolFailure(String environment, String why) {
+            recordPoolFailure(environment, why);
+        }
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
