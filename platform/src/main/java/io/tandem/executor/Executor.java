@@ -83,14 +83,16 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Model.</b> Agents register ({@code POST {url()}/v1/nodes}) and the executor then holds their event stream
  * ({@link AgentClient#events}): heartbeats keep a node alive, a dropped stream or {@code heartbeatMisses} missed
- * heartbeats kill it ({@link FailureDetector}), and an {@code exited} event drops the instance at once. Deciding is
- * kept apart from acting: {@link WarmPool}, {@link IdleReaper}, {@link ReplicaPlanner} and {@link NodeSelector}
- * decide; this class launches, specializes, stops and publishes. A periodic tick (every heartbeat interval)
- * re-checks heartbeats, reaps idle instances and reconciles pools and replicas, so back-off retries need no timers.
+ * heartbeats kill it ({@link FailureDetector}), and an {@code exited} event drops the instance at once. What the
+ * executor knows is its {@link Cluster}. Deciding is kept apart from acting: {@link WarmPool}, {@link IdleReaper},
+ * {@link ReplicaPlanner}, {@link StandbyPlanner} and {@link NodeSelector} decide; {@link InstanceLauncher} launches,
+ * specializes and stops through the agents, {@link InstanceLoss} handles every instance lost unasked, and this class
+ * dispatches and publishes. A periodic tick (every heartbeat interval) re-checks heartbeats, reaps idle instances
+ * and reconciles pools and replicas, so back-off retries need no timers.
  *
  * <p><b>Events.</b> What explains a move of traffic (a node joined or died, an instance became ready, exited, was
  * replaced, reaped, reported unreachable) goes to the {@link EventSink} as a {@link ClusterEvent}, on this
- * context and stamped with the config's clock. Emitting never waits and never fails this class: see {@link #emit}.
+ * context and stamped with the config's clock. Emitting never waits and never fails this class: see {@link ClusterEvents}.
  *
  * <p><b>Idleness.</b> The router does not call the executor on warm requests, so the executor measures idleness
  * from the last {@link #acquire} of the instance or the last {@link #recordTraffic} for its function; until the
@@ -106,29 +108,22 @@ public final class Executor {
     /** Failures further apart than this no longer add up. */
     private static final Duration FAILURE_MEMORY = Duration.ofSeconds(60);
 
-    /** Launch failures of one environment's pool, so a broken runtime is retried with back-off, not in a loop. */
-    private static final class PoolFailures {
-        int count;
-        Instant retryAt;
-    }
-
     private final TandemHome home;
     private final Vertx vertx;
     private final ChangeFeed feed;
     private final EndpointPublisher publisher;
     private final ClusterEvents events;
     private final InstanceLoss loss;
+    private final LaunchFailures failures;
+    private final InstanceLauncher launcher;
     private final ExecutorMetrics metrics;
     private volatile Supplier<Object> traffic;
     private final ExecutorConfig config;
     private final AgentConnector connector;
     private final FailureDetector detector;
     private final String token;
-    private final String idTag = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
-    private final AtomicLong ids = new AtomicLong();
 
     private final Cluster cluster = new Cluster();
-    private final Map<String, PoolFailures> poolFailures = new HashMap<>();
     /** Holds back pool refills and replacement standbys while the machine's CPU is saturated. Executor context only. */
     private final RecoveryGate recoveryGate = new RecoveryGate();
     /** When the router last reported warm traffic for any function; executor context only. */
@@ -193,6 +188,8 @@ public final class Executor {
         this.publisher = publisher;
         this.events = new ClusterEvents(events, config.clock());
         this.loss = new InstanceLoss(cluster, this.events, metrics, config.clock(), CRASH_WINDOW, FAILURE_MEMORY, new LossReactions());
+        this.failures = new LaunchFailures(config.clock(), config.loadBackoff(), FAILURE_MEMORY, this.events);
+        this.launcher = new InstanceLauncher(cluster, config, this.events, metrics, failures, loss, new LaunchFollowups());
         this.config = config;
         this.token = home.ensureToken();
         this.detector = new FailureDetector(config.heartbeatInterval(), config.heartbeatMisses());
@@ -433,216 +430,13 @@ public final class Executor {
         return fs.coldStart.copy();
     }
 
-    /** poolmgr's first call: specialize a warm instance, or launch one for the function when none is warm. */
     private CompletableFuture<Endpoint> coldStart(FunctionState fs) {
         Environment env = cluster.environment(fs.fn.spec().environment());
         if (env == null) {
             return CompletableFuture.failedFuture(new ExecutorException("environment '" + fs.fn.spec().environment()
                     + "' of function '" + fs.name() + "' does not exist"));
         }
-        Optional<Instance> warm = servedFromPool(env, fs.fn) ? pickWarm(env.name()) : Optional.empty();
-        Future<Instance> started = warm.isPresent() ? specialize(warm.get(), fs, env, Role.REPLICA) : launchForFunction(fs, env, Role.REPLICA, null);
-        return started.map(this::endpoint).toCompletionStage().toCompletableFuture();
-    }
-
-    private Optional<Instance> pickWarm(String environment) {
-        Map<String, List<Instance>> warmByNode = cluster.warm(environment).stream().collect(Collectors.groupingBy(i -> i.node));
-        if (warmByNode.isEmpty()) return Optional.empty();
-        List<NodeSelector.NodeLoad> loads = cluster.loads().stream().filter(l -> warmByNode.containsKey(l.node())).toList();
-        return config.placement().select(loads, Set.of()).map(node -> warmByNode.get(node).getFirst());
-    }
-
-    private Future<Instance> specialize(Instance warm, FunctionState fs, Environment env, Role role) {
-        Instant began = config.clock().instant();
-        Node node = cluster.node(warm.node);
-        Function fn = fs.fn;
-        warm.state = InstanceState.SPECIALIZING;
-        SpecializeRequest req = new SpecializeRequest(fn.name(), fn.spec().code(), fn.spec().entrypoint(),
-                env.spec().command(), fn.spec().timeout(), config.packagesUrl(), fn.spec().memoryMegabytes(), fn.spec().cpuMillis(),
-                fn.spec().variables());
-        return whileAlive(node, node.client.specialize(warm.id, req)).transform(ar -> {
-            if (!cluster.holds(warm)) {
-                return Future.failedFuture(new ExecutorException("instance " + warm.id + " of function '" + fn.name() + "' went away while specializing"));
-            }
-            if (ar.succeeded()) {
-                warm.function = fn.name();
-                warm.role = role;
-                warm.generation = fs.generation();
-                warm.state = InstanceState.READY;
-                warm.lastUsed = config.clock().instant();
-                warm.readyAt = warm.lastUsed;
-                events.emit(ClusterEvent.SPECIALIZED, fn.name(), warm.node, warm.id, "warm instance of environment " + env.name()
-                        + " loaded the function; pid " + warm.pid + ", port " + warm.port);
-                metrics.coldStart(fn.name(), "specialize", Duration.between(began, warm.readyAt));
-                if (role == Role.REPLICA) loss.recovered(fs);
-                recordSuccess(fs);
-                if (role != Role.REPLICA) memberReady(fs, warm);
-                republish(fn.name());
-                context.runOnContext(v -> {
-                    reconcilePools();
-                    if (fs.keptRunning()) reconcileFunction(fs);
-                });
-                return Future.succeededFuture(warm);
-            }
-            if (ar.cause() instanceof NodeLost lost) return Future.failedFuture(new ExecutorException("function '" + fn.name() + "': " + lost.getMessage() + " while specializing it"));
-            boolean loadFailure = ar.cause() instanceof AgentException a && a.status() == 422;
-            if (loadFailure) { // the instance stays generic and goes back to the pool
-                warm.role = Role.POOL;
-                warm.function = null;
-                warm.state = InstanceState.READY;
-            }
-            else stopInstance(warm);
-            return Future.failedFuture(recordFailure(fs, ar.cause()));
-        });
-    }
-
-    /** The environment's JVM options, then the function's heap, which wins over an -Xmx among them. */
-    private static List<String> jvmOptions(Environment env, Function fn) {
-        int mb = fn.spec().memoryMegabytes();
-        if (mb == 0 || env.spec().runtime() != Runtime.JAVA) return env.spec().jvmOptions();
-        List<String> options = new ArrayList<>(env.spec().jvmOptions() == null ? List.of() : env.spec().jvmOptions());
-        options.add("-Xmx" + mb + "m");
-        return options;
-    }
-
-    /**
-     * Whether a warm instance of the environment may serve {@code fn}. Not for {@code http} (an instance serves one
-     * function from its start), nor for a {@code java} function with a {@code memory} setting: a warm JVM sized its
-     * heap at start without knowing it, so such a function gets instances launched for it.
-     */
-    private static boolean servedFromPool(Environment env, Function fn) {
-        Runtime runtime = env.spec().runtime();
-        return runtime != Runtime.HTTP && !(runtime == Runtime.JAVA && fn.spec().memoryMegabytes() > 0);
-    }
-
-    /**
-     * Launches an instance that serves {@code fs} from its start (http runtime, an empty pool, newdeploy, a pair
-     * member), as {@code role}, on {@code onNode} or, when null, on the least loaded node not yet running the function.
-     */
-    private Future<Instance> launchForFunction(FunctionState fs, Environment env, Role role, String onNode) {
-        Function fn = fs.fn;
-        Set<String> spread = cluster.nodesOf(fn.name());
-        Optional<String> node = onNode != null ? Optional.of(onNode) : config.placement().select(cluster.loads(), spread);
-        if (node.isEmpty()) return Future.failedFuture(new ExecutorException("no live node to run function '" + fn.name() + "'"));
-        Instant began = config.clock().instant();
-        Instance i = Instance.serving(newId(fn.name()), node.get(), env.name(), fn.name(), role, fs.generation(), began);
-        cluster.add(i);
-        LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), fn.name(), fn.spec().code(),
-                fn.spec().entrypoint(), env.spec().command(), jvmOptions(env, fn), fn.spec().timeout(), config.packagesUrl(),
-                fn.spec().memoryMegabytes(), fn.spec().cpuMillis(), fn.spec().variables());
-        Node target = cluster.node(i.node);
-        return whileAlive(target, target.client.launch(req)).transform(ar -> {
-            if (stoppedWhileStarting(i, ar.succeeded())) {
-                return Future.failedFuture(new ExecutorException("instance " + i.id + " of function '" + fn.name() + "' went away while starting"));
-            }
-            if (ar.failed()) {
-                cluster.remove(i);
-                if (ar.cause() instanceof NodeLost lost) return Future.failedFuture(new ExecutorException("function '" + fn.name() + "': " + lost.getMessage() + " while starting it"));
-                return Future.failedFuture(recordFailure(fs, ar.cause()));
-            }
-            started(i, ar.result());
-            metrics.coldStart(fn.name(), "launch", Duration.between(began, i.readyAt));
-            if (role == Role.REPLICA) loss.recovered(fs);
-            loss.replaced(fs, i);
-            recordSuccess(fs);
-            if (role != Role.REPLICA) memberReady(fs, i);
-            republish(fn.name());
-            // Deferred: a reply that came synchronously must not re-plan inside the plan that launched it.
-            if (fs.keptRunning()) context.runOnContext(v -> reconcileFunction(fs));
-            return Future.succeededFuture(i);
-        });
-    }
-
-    private void launchPoolInstance(Environment env, String node) {
-        Instance i = Instance.pooled(newId("pool-" + env.name()), node, env.name(), config.clock().instant());
-        cluster.add(i);
-        LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), null, null, null,
-                env.spec().command(), env.spec().jvmOptions(), null, config.packagesUrl());
-        Node target = cluster.node(node);
-        whileAlive(target, target.client.launch(req)).onComplete(ar -> {
-            if (stoppedWhileStarting(i, ar.succeeded())) return;
-            if (ar.succeeded()) {
-                started(i, ar.result());
-                PoolFailures f = poolFailures.get(env.name());
-                if (f != null && Duration.between(f.retryAt, i.readyAt).compareTo(FAILURE_MEMORY) > 0) poolFailures.remove(env.name());
-                return;
-            }
-            cluster.remove(i);
-            if (!stopping && !(ar.cause() instanceof NodeLost)) {
-                String why = ar.cause() instanceof AgentException a ? a.detail() : ar.cause().getMessage();
-                events.emit(ClusterEvent.LOAD_FAILED, null, node, i.id, "warm instance of environment " + env.name() + " failed to start: " + why);
-                recordPoolFailure(env.name(), "failed to start on " + node + ": " + ar.cause().getMessage());
-            }
-        });
-    }
-
-    private void recordPoolFailure(String environment, String why) {
-        PoolFailures f = poolFailures.computeIfAbsent(environment, k -> new PoolFailures());
-        f.count++;
-        f.retryAt = config.clock().instant().plus(config.loadBackoff().delay(f.count));
-        log.warn("warm instance of environment {} {} ({} in a row, next try after {})", environment, why, f.count, f.retryAt);
-    }
-
-    /**
-     * {@code call}, or a failure as soon as {@code node} is declared dead, whichever comes first; completed on the
-     * executor's context whatever thread answered the call, since what follows changes the executor's state.
-     */
-    private <T> Future<T> whileAlive(Node node, Future<T> call) {
-        Promise<T> p = Promise.promise();
-        call.onComplete(ar -> onContext(() -> {
-            if (ar.succeeded()) p.tryComplete(ar.result());
-            else p.tryFail(ar.cause());
-        }));
-        node.lost.future().onComplete(v -> p.tryFail(new NodeLost(node.name)));
-        return p.future();
-    }
-
-    /** A call ended because its node died: not the function's fault, so no back-off. */
-    private static final class NodeLost extends RuntimeException {
-        NodeLost(String node) {
-            super("node " + node + " died", null, false, false);
-        }
-    }
-
-    private void started(Instance i, InstanceInfo info) {
-        i.pid = info.pid();
-        i.port = info.port();
-        i.secret = info.secret();
-        i.state = InstanceState.READY;
-        i.lastUsed = config.clock().instant();
-        i.readyAt = i.lastUsed;
-        String what = i.role == Role.POOL ? "warm instance of environment " + i.environment : i.role.wireName();
-        events.emit(ClusterEvent.INSTANCE_READY, i.function, i.node, i.id, what + "; pid " + i.pid + ", port " + i.port);
-    }
-
-    private ExecutorException recordFailure(FunctionState fs, Throwable cause) {
-        String detail = cause instanceof AgentException a ? a.detail() : cause.getMessage();
-        boolean load = cause instanceof AgentException a && a.status() == 422;
-        String message = cause instanceof ExecutorException ? cause.getMessage()
-                : "function '" + fs.name() + "' " + (load ? "failed to load: " : "could not start: ") + detail;
-        Instant now = config.clock().instant();
-        fs.failures++;
-        fs.lastError = message;
-        fs.errorAt = now;
-        fs.retryAt = now.plus(config.loadBackoff().delay(fs.failures));
-        log.warn("{} ({} in a row, next try after {})", message, fs.failures, fs.retryAt);
-        if (!(cause instanceof ExecutorException)) events.emit(ClusterEvent.LOAD_FAILED, fs.name(), null, null, message + " (attempt " + fs.failures + ")");
-        ExecutorException e = new ExecutorException(message);
-        failWaiters(fs, e);
-        return e;
-    }
-
-    /** Clears the error; the failure count only once the last failure is old, so a crash loop keeps backing off. */
-    private void recordSuccess(FunctionState fs) {
-        if (fs.errorAt == null || Duration.between(fs.errorAt, config.clock().instant()).compareTo(FAILURE_MEMORY) > 0) fs.failures = 0;
-        fs.lastError = null;
-        fs.retryAt = null;
-    }
-
-    private static void failWaiters(FunctionState fs, RuntimeException e) {
-        List<CompletableFuture<Endpoint>> w = List.copyOf(fs.waiters);
-        fs.waiters.clear();
-        w.forEach(f -> f.completeExceptionally(e));
+        return launcher.coldStart(fs, env).map(this::endpoint).toCompletionStage().toCompletableFuture();
     }
 
     // ---- reconciling -------------------------------------------------------------------------------------
@@ -689,7 +483,7 @@ public final class Executor {
             log.info("reaping idle instance {} of {}", id, i.function);
             events.emit(ClusterEvent.REAPED, i.function, i.node, i.id, "idle since " + i.lastUsed + " (idle timeout "
                     + Durations.format(cluster.functionOf(i).fn.spec().idleTimeout()) + ")");
-            stopInstance(i);
+            launcher.stop(i);
         }
     }
 
@@ -708,12 +502,11 @@ public final class Executor {
         Set<String> nodesStarting = cluster.nodesStartingPool();
         for (Environment env : cluster.environments()) {
             if (env.spec().runtime() == Runtime.HTTP || env.spec().poolSize() == 0) continue;
-            PoolFailures f = poolFailures.get(env.name());
-            if (f != null && now.isBefore(f.retryAt)) continue;
+            if (failures.poolBackingOff(env.name(), now)) continue;
             WarmPool.deficits(env.spec().poolSize(), alive, cluster.pooledByNode(env.name())).forEach((node, missing) -> {
                 if (nodesStarting.contains(node) || deferred("a pool refill of " + env.name() + " on " + node, now)) return;
                 nodesStarting.add(node);
-                launchPoolInstance(env, node);
+                launcher.launchWarm(env, node);
             });
         }
     }
@@ -746,7 +539,7 @@ public final class Executor {
         Environment env = cluster.environment(fs.fn.spec().environment());
         if (env == null) {
             fs.lastError = "environment '" + fs.fn.spec().environment() + "' of function '" + fs.name() + "' does not exist";
-            failWaiters(fs, new ExecutorException(fs.lastError));
+            LaunchFailures.failWaiters(fs, new ExecutorException(fs.lastError));
             return;
         }
         if (fs.activeStandby()) {
@@ -756,7 +549,7 @@ public final class Executor {
         List<ReplicaPlanner.Replica> replicas = cluster.liveMembers(fs.name(), Role.REPLICA).stream()
                 .map(i -> new ReplicaPlanner.Replica(i.id, i.node, i.generation, i.ready())).toList();
         ReplicaPlanner.Plan plan = ReplicaPlanner.plan(fs.replicaCount(), fs.generation(), replicas);
-        plan.stop().forEach(id -> stopInstance(cluster.instance(id)));
+        plan.stop().forEach(id -> launcher.stop(cluster.instance(id)));
         List<String> alive = cluster.aliveNodes();
         fs.pairWarning = fs.strategy() == Strategy.REPLICATE && alive.size() < 2
                 ? "function '" + fs.name() + "' runs its replicas on " + (alive.isEmpty() ? "no live node" : "one node (" + alive.getFirst() + ")")
@@ -765,7 +558,7 @@ public final class Executor {
         // Members of a pair from before a switch to this strategy serve until a replica is ready, then go.
         if (replicas.stream().anyMatch(ReplicaPlanner.Replica::ready)) stopMembers(fs, Role.ACTIVE, Role.STANDBY);
         if (plan.launch() > 0 && alive.isEmpty()) return;
-        for (int k = 0; k < plan.launch(); k++) launchForFunction(fs, env, Role.REPLICA, null);
+        for (int k = 0; k < plan.launch(); k++) launcher.launch(fs, env, Role.REPLICA, null);
     }
 
     // ---- active-standby ----------------------------------------------------------------------------------
@@ -784,16 +577,16 @@ public final class Executor {
         for (Instance i : cluster.liveMembers(fs.name(), Role.STANDBY)) {
             if (i != standby
                     && (standby == null || standby.ready() || i.ready()) && !relocating(i, standby, active)) {
-                stopInstance(i);
+                launcher.stop(i);
             }
         }
         if (standby != null && standby.generation != fs.generation()) {
-            stopInstance(standby);
+            launcher.stop(standby);
             standby = null;
         }
         if (active != null && active.generation != fs.generation() && standby != null && standby.ready()) {
             promote(fs, standby, "the function was updated; the active of the older revision hands over");
-            stopInstance(active);
+            launcher.stop(active);
             active = standby;
             standby = null;
         }
@@ -873,26 +666,14 @@ public final class Executor {
     private void stopMembers(FunctionState fs, Role... roles) {
         Set<Role> stop = Set.of(roles);
         for (Instance i : cluster.instancesOf(fs.name())) {
-            if (stop.contains(i.role)) stopInstance(i);
+            if (stop.contains(i.role)) launcher.stop(i);
         }
     }
 
     /** Starts a pair member on {@code node}: a warm instance there is specialized (tens of ms), else one is launched. */
     private void launchMember(FunctionState fs, Environment env, Role role, String node) {
-        Optional<Instance> warm = !servedFromPool(env, fs.fn) ? Optional.empty() : cluster.warmOn(env.name(), node);
-        Future<Instance> started;
-        if (warm.isPresent()) {
-            // Claimed now, so the next plan counts it as starting in its role.
-            Instance w = warm.get();
-            w.role = role;
-            w.function = fs.name();
-            w.generation = fs.generation(); // else the next plan takes it for an old revision's member and stops it
-            w.state = InstanceState.STARTING;
-            started = specialize(w, fs, env, role);
-        } else {
-            started = launchForFunction(fs, env, role, node);
-        }
-        started.onFailure(e -> log.info("starting the {} of {} on {} failed: {}", role.wireName(), fs.name(), node, e.getMessage()));
+        launcher.startMember(fs, env, role, node)
+                .onFailure(e -> log.info("starting the {} of {} on {} failed: {}", role.wireName(), fs.name(), node, e.getMessage()));
     }
 
     /**
@@ -1040,40 +821,6 @@ public final class Executor {
                     + Duration.between(i.suspectedSince, now).toMillis() + " ms late; it was never failed over");
             i.suspectedSince = null;
         }
-    }
-
-    private void stopInstance(Instance i) {
-        if (i == null || i.stopping()) return;
-        retire(i);
-        if (i.function != null) republish(i.function);
-    }
-
-    /** Marks {@code i} stopping and has its agent stop it; it leaves the cluster once stopped (at once on a dead node). */
-    private void retire(Instance i) {
-        i.state = InstanceState.STOPPING;
-        Node n = cluster.node(i.node);
-        if (n == null || !n.alive) {
-            cluster.remove(i);
-            return;
-        }
-        n.client.stop(i.id).onComplete(ar -> cluster.remove(i));
-    }
-
-    /**
-     * Whether {@code i} was dropped or stopped while its launch was under way: then the launch's answer, success or
-     * failure, is not the instance's (it must neither become ready nor count as a failure to start), and a process
-     * that did start is stopped.
-     */
-    private boolean stoppedWhileStarting(Instance i, boolean launched) {
-        if (cluster.holds(i) && !i.stopping()) return false;
-        if (launched) stopOrphan(i);
-        cluster.remove(i);
-        return true;
-    }
-
-    private void stopOrphan(Instance i) {
-        Node n = cluster.node(i.node);
-        if (n != null && n.alive) n.client.stop(i.id);
     }
 
     /** Publishes the function's ready instances, the current generation's when it has any ready. */
@@ -1269,9 +1016,9 @@ public final class Executor {
 
     private void applyEnvironment(Change.Type type, Environment env) {
         Environment old = cluster.apply(env, type == Change.Type.DELETED);
-        poolFailures.remove(env.name());
+        failures.forgetPool(env.name());
         if (old != null && (type == Change.Type.DELETED || !old.spec().equals(env.spec()))) {
-            cluster.poolOf(env.name()).forEach(this::stopInstance);
+            cluster.poolOf(env.name()).forEach(launcher::stop);
         }
         reconcileAll();
     }
@@ -1281,7 +1028,7 @@ public final class Executor {
             FunctionState fs = cluster.removeFunction(fn.name());
             stopAll(fn.name());
             republish(fn.name());
-            if (fs != null) failWaiters(fs, new ExecutorException("function '" + fn.name() + "' was deleted"));
+            if (fs != null) LaunchFailures.failWaiters(fs, new ExecutorException("function '" + fn.name() + "' was deleted"));
             return;
         }
         FunctionState fs = cluster.function(fn.name());
@@ -1292,7 +1039,7 @@ public final class Executor {
             fs.fn = fn;
             fs.failures = 0;
             fs.errorAt = null;
-            recordSuccess(fs);
+            failures.succeeded(fs);
             // poolmgr instances carry the old code: drop them, the next call specializes afresh. newdeploy rolls.
             if (!fs.keptRunning()) stopAll(fn.name());
         }
@@ -1312,7 +1059,7 @@ public final class Executor {
     }
 
     private void stopAll(String function) {
-        cluster.instancesOf(function).forEach(this::stopInstance);
+        cluster.instancesOf(function).forEach(launcher::stop);
     }
 
     // ---- the view of the cluster that the controller's API shows ------------------------------------------
@@ -1445,7 +1192,7 @@ public final class Executor {
     private final class LossReactions implements InstanceLoss.Reactions {
         @Override
         public void stop(Instance i) {
-            if (!i.stopping()) retire(i);
+            if (!i.stopping()) launcher.retire(i);
         }
 
         @Override
@@ -1470,21 +1217,54 @@ public final class Executor {
 
         @Override
         public void crashLoop(FunctionState fs, String why) {
-            recordFailure(fs, new ExecutorException(why));
+            failures.failed(fs, new ExecutorException(why));
         }
 
         @Override
         public void poolFailure(String environment, String why) {
-            recordPoolFailure(environment, why);
+            failures.poolFailed(environment, why);
+        }
+    }
+
+    /** What this executor does once its launcher changed an instance. */
+    private final class LaunchFollowups implements InstanceLauncher.Followups {
+        @Override
+        public void onContext(Runnable r) {
+            Executor.this.onContext(r);
+        }
+
+        @Override
+        public void later(Runnable r) {
+            context.runOnContext(v -> r.run());
+        }
+
+        @Override
+        public boolean stopping() {
+            return stopping;
+        }
+
+        @Override
+        public void memberReady(FunctionState fs, Instance i) {
+            Executor.this.memberReady(fs, i);
+        }
+
+        @Override
+        public void republish(String function) {
+            Executor.this.republish(function);
+        }
+
+        @Override
+        public void reconcileFunction(FunctionState fs) {
+            Executor.this.reconcileFunction(fs);
+        }
+
+        @Override
+        public void reconcilePools() {
+            Executor.this.reconcilePools();
         }
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
-
-    private String newId(String prefix) {
-        String p = prefix.length() > 90 ? prefix.substring(0, 90) : prefix;
-        return p + "-" + idTag + "-" + ids.incrementAndGet();
-    }
 
     private void onContext(Runnable r) {
         Context c = Objects.requireNonNull(context, "the executor has not started");
