@@ -9,6 +9,9 @@ import io.tandem.agent.NodeRegistration;
 import io.tandem.agent.PrefetchRequest;
 import io.tandem.agent.SpecializeRequest;
 import io.tandem.executor.deploy.ReplicaPlanner;
+import io.tandem.executor.deploy.ReplicaReconciler;
+import io.tandem.executor.pool.PoolReconciler;
+import java.util.Collection;
 import io.tandem.http.ClientConnections;
 import io.tandem.http.HeadDeadline;
 import io.tandem.executor.pool.IdleReaper;
@@ -116,6 +119,9 @@ public final class Executor {
     private final InstanceLoss loss;
     private final LaunchFailures failures;
     private final InstanceLauncher launcher;
+    private final PoolReconciler pools = new PoolReconciler(new WarmPools());
+    private final Publication publication;
+    private final PairSupervisor pairs;
     private final ExecutorMetrics metrics;
     private volatile Supplier<Object> traffic;
     private final ExecutorConfig config;
@@ -130,7 +136,6 @@ public final class Executor {
     private Instant lastTraffic;
     /** Traffic this recent means functions are being served, so recovery work can hurt them. */
     private static final Duration SERVING_LATELY = Duration.ofSeconds(3);
-    private final Map<String, List<Endpoint>> published = new HashMap<>();
     private final List<Process> localAgents = new CopyOnWriteArrayList<>();
 
     private volatile Context context;
@@ -140,15 +145,6 @@ public final class Executor {
     private HttpClient agentHttp;
     /** Probes pair members: short timeouts, a few connections per instance. */
     private HttpClient probeHttp;
-    /** One prober per distinct heartbeat setting; executor context only. */
-    private final Map<String, Prober> probers = new HashMap<>();
-    private static final SuspicionPolicy SUSPICION = SuspicionPolicy.defaults();
-    /**
-     * A standby is probed at every tenth heartbeat interval: it serves nothing, an exit is reported by its agent at
-     * once anyway, and each probe costs an instance about a millisecond of CPU (measured: 10 probes a second kept an
-     * idle instance at 1.5 % of a core, against 0.03 % unprobed).
-     */
-    private static final int STANDBY_PROBE_EVERY = 10;
     /** A node whose agent's process runs is declared dead on silence only after this long: busy is not dead. */
     private static final Duration NODE_HUNG = Duration.ofSeconds(10);
     private AutoCloseable subscription;
@@ -190,6 +186,8 @@ public final class Executor {
         this.loss = new InstanceLoss(cluster, this.events, metrics, config.clock(), CRASH_WINDOW, FAILURE_MEMORY, new LossReactions());
         this.failures = new LaunchFailures(config.clock(), config.loadBackoff(), FAILURE_MEMORY, this.events);
         this.launcher = new InstanceLauncher(cluster, config, this.events, metrics, failures, loss, new LaunchFollowups());
+        this.publication = new Publication(cluster, publisher);
+        this.pairs = new PairSupervisor(cluster, config, this.events, metrics, launcher, loss, publication, new PairPacing(), vertx, () -> probeHttp);
         this.config = config;
         this.token = home.ensureToken();
         this.detector = new FailureDetector(config.heartbeatInterval(), config.heartbeatMisses());
@@ -249,7 +247,7 @@ public final class Executor {
         onContext(() -> {
             stopping = true;
             if (timer >= 0) vertx.cancelTimer(timer);
-            probers.values().forEach(Prober::stop);
+            pairs.stop();
             closeQuietly(subscription);
             List<Future<Void>> stops = new ArrayList<>();
             for (Instance i : cluster.instances()) {
@@ -351,10 +349,8 @@ public final class Executor {
                 reportUnreachable(endpoint);
                 return;
             }
-            // A pair member is judged by its probes, confirmed as any late probe is; the router's word alone moves nothing.
             if (i.pairMember()) {
-                Prober prober = prober(fs);
-                prober.health(i.id).filter(Prober.Health::late).ifPresent(h -> probeLate(new Prober.Target(i.id, LOOPBACK, i.port, 0), h));
+                pairs.suspected(fs, i);
             } else if (state == ProcessStates.State.STOPPED) {
                 // Unprobed (retry, none, replicas): a stopped process serves nothing until someone resumes it.
                 reportUnreachable(endpoint);
@@ -404,11 +400,11 @@ public final class Executor {
         FunctionState fs = cluster.function(name);
         if (fs == null) return CompletableFuture.failedFuture(new ExecutorException("no function named '" + name + "'"));
         Instant now = config.clock().instant();
-        List<Instance> ready = servingInstances(fs);
+        List<Instance> ready = publication.serving(fs);
         if (!ready.isEmpty()) {
             Instance i = ready.getFirst();
             i.lastUsed = now;
-            return CompletableFuture.completedFuture(endpoint(i));
+            return CompletableFuture.completedFuture(publication.endpoint(i));
         }
         if (fs.backingOff(now)) return CompletableFuture.failedFuture(new ExecutorException(fs.lastError));
         if (fs.keptRunning()) {
@@ -436,7 +432,7 @@ public final class Executor {
             return CompletableFuture.failedFuture(new ExecutorException("environment '" + fs.fn.spec().environment()
                     + "' of function '" + fs.name() + "' does not exist"));
         }
-        return launcher.coldStart(fs, env).map(this::endpoint).toCompletionStage().toCompletableFuture();
+        return launcher.coldStart(fs, env).map(publication::endpoint).toCompletionStage().toCompletableFuture();
     }
 
     // ---- reconciling -------------------------------------------------------------------------------------
@@ -458,13 +454,7 @@ public final class Executor {
                 else if (!n.streaming && Duration.between(n.registered, now).compareTo(JOIN_GRACE) > 0) markDead(n, "no event stream within " + JOIN_GRACE);
             }
             reapIdle(now);
-            clearAnsweredSuspicions(now);
-            for (Prober p : probers.values()) {
-                p.retain(id -> {
-                    Instance i = cluster.instance(id);
-                    return i != null && i.pairMember() && !i.stopping();
-                });
-            }
+            pairs.tick(now);
             reconcileAll();
             done.complete();
         });
@@ -495,20 +485,7 @@ public final class Executor {
 
     private void reconcilePools() {
         if (stopping) return;
-        Instant now = config.clock().instant();
-        List<String> alive = cluster.aliveNodes();
-        // Refills are paced: one warm instance starting per node at a time, so a refill after failovers (or a boot)
-        // never starts a crowd of JVMs at once on a machine that may already be saturated.
-        Set<String> nodesStarting = cluster.nodesStartingPool();
-        for (Environment env : cluster.environments()) {
-            if (env.spec().runtime() == Runtime.HTTP || env.spec().poolSize() == 0) continue;
-            if (failures.poolBackingOff(env.name(), now)) continue;
-            WarmPool.deficits(env.spec().poolSize(), alive, cluster.pooledByNode(env.name())).forEach((node, missing) -> {
-                if (nodesStarting.contains(node) || deferred("a pool refill of " + env.name() + " on " + node, now)) return;
-                nodesStarting.add(node);
-                launcher.launchWarm(env, node);
-            });
-        }
+        pools.reconcile(config.clock().instant());
     }
 
     /**
@@ -543,328 +520,105 @@ public final class Executor {
             return;
         }
         if (fs.activeStandby()) {
-            reconcilePair(fs, env);
+            pairs.reconcile(fs, env);
             return;
         }
-        List<ReplicaPlanner.Replica> replicas = cluster.liveMembers(fs.name(), Role.REPLICA).stream()
-                .map(i -> new ReplicaPlanner.Replica(i.id, i.node, i.generation, i.ready())).toList();
-        ReplicaPlanner.Plan plan = ReplicaPlanner.plan(fs.replicaCount(), fs.generation(), replicas);
-        plan.stop().forEach(id -> launcher.stop(cluster.instance(id)));
-        List<String> alive = cluster.aliveNodes();
-        fs.pairWarning = fs.strategy() == Strategy.REPLICATE && alive.size() < 2
-                ? "function '" + fs.name() + "' runs its replicas on " + (alive.isEmpty() ? "no live node" : "one node (" + alive.getFirst() + ")")
-                  + ": a node failure is not covered until another node joins"
-                : null;
-        // Members of a pair from before a switch to this strategy serve until a replica is ready, then go.
-        if (replicas.stream().anyMatch(ReplicaPlanner.Replica::ready)) stopMembers(fs, Role.ACTIVE, Role.STANDBY);
-        if (plan.launch() > 0 && alive.isEmpty()) return;
-        for (int k = 0; k < plan.launch(); k++) launcher.launch(fs, env, Role.REPLICA, null);
+        ReplicaReconciler.reconcile(new FunctionReplicas(fs, env), cluster.aliveNodes());
     }
 
-    // ---- active-standby ----------------------------------------------------------------------------------
+    /** One function's replicas, as {@link ReplicaReconciler} sees them. */
+    private final class FunctionReplicas implements ReplicaReconciler.Replicas {
+        private final FunctionState fs;
+        private final Environment env;
 
-    /**
-     * Carries out what {@link StandbyPlanner} decides for the function's pair, after two steps of its own: a
-     * standby of an older generation is replaced (it would serve old code), and once a standby of the current
-     * generation is ready an older active hands over to it (an update rolls without a gap). A standby that shares
-     * its active's node while another node is alive is moved off it: a second standby starts elsewhere, and the
-     * spare is stopped once that one is ready.
-     */
-    private void reconcilePair(FunctionState fs, Environment env) {
-        Instant now = config.clock().instant();
-        Instance active = member(fs, Role.ACTIVE, true);
-        Instance standby = bestStandby(fs, active);
-        for (Instance i : cluster.liveMembers(fs.name(), Role.STANDBY)) {
-            if (i != standby
-                    && (standby == null || standby.ready() || i.ready()) && !relocating(i, standby, active)) {
-                launcher.stop(i);
-            }
+        FunctionReplicas(FunctionState fs, Environment env) {
+            this.fs = fs;
+            this.env = env;
         }
-        if (standby != null && standby.generation != fs.generation()) {
-            launcher.stop(standby);
-            standby = null;
+
+        @Override
+        public String function() {
+            return fs.name();
         }
-        if (active != null && active.generation != fs.generation() && standby != null && standby.ready()) {
-            promote(fs, standby, "the function was updated; the active of the older revision hands over");
-            launcher.stop(active);
-            active = standby;
-            standby = null;
+
+        @Override
+        public int wanted() {
+            return fs.replicaCount();
         }
-        StandbyPlanner.Launching launching = new StandbyPlanner.Launching(
-                startingNode(fs, Role.ACTIVE), standby != null && !standby.ready() ? Optional.of(standby.node) : Optional.empty());
-        Pair pair = new Pair(fs.name(), member(active), standby != null && standby.ready() ? member(standby) : null, fs.epoch);
-        List<String> nodesByLoad = cluster.loads().stream().sorted(Comparator.comparingInt(NodeSelector.NodeLoad::instances)
-                .thenComparing(NodeSelector.NodeLoad::node)).map(NodeSelector.NodeLoad::node).toList();
-        StandbyPlanner.Plan plan = fs.planner.plan(pair, nodesByLoad, launching, now);
-        fs.pairWarning = plan.warnings().isEmpty() ? null : String.join("; ", plan.warnings());
-        for (Action action : plan.actions()) {
-            switch (action) {
-                case Action.Promote p -> {
-                    Instance promoted = cluster.instance(p.instanceId());
-                    promote(fs, promoted, fs.lostActive == null ? "there was no active" : "replaces " + fs.lostActive);
-                    fs.lostActive = null;
-                    active = promoted;
-                }
-                case Action.Launch l -> {
-                    // A member that failed to start or load backs off like any launch (promotions never wait).
-                    if (fs.backingOff(now)) continue;
-                    // A replacement standby can wait for a saturated machine to calm down; a missing active cannot.
-                    if (l.role() == Action.Role.STANDBY && active != null && deferred("the standby of " + fs.name(), now)) continue;
-                    launchMember(fs, env, l.role() == Action.Role.ACTIVE ? Role.ACTIVE : Role.STANDBY, l.node());
-                }
-                case Action.Wait w -> {
-                    if (!w.why().equals(fs.waitingFor)) log.warn("{}", w.why());
-                    fs.waitingFor = w.why();
-                }
-            }
+
+        @Override
+        public long generation() {
+            return fs.generation();
         }
-        if (plan.actions().stream().noneMatch(a -> a instanceof Action.Wait)) fs.waitingFor = null;
-        if (active != null && standby != null && standby.ready() && active.node.equals(standby.node) && startingNode(fs, Role.STANDBY).isEmpty()) {
-            String activeNode = active.node;
-            if (!fs.backingOff(now)) nodesByLoad.stream().filter(n -> !n.equals(activeNode)).findFirst()
-                    .ifPresent(n -> launchMember(fs, env, Role.STANDBY, n));
+
+        @Override
+        public boolean replicate() {
+            return fs.strategy() == Strategy.REPLICATE;
         }
-        // Replicas from before a switch to this strategy serve until the pair has an active, then go.
-        if (active != null) stopMembers(fs, Role.REPLICA);
-    }
 
-    /**
-     * Whether {@code i} is the standby starting on another node to take over from a ready standby that shares the
-     * active's node: it must be left to start (stopping it would start another, and so on), and once it is ready it
-     * is the better standby and the other one goes.
-     */
-    private static boolean relocating(Instance i, Instance kept, Instance active) {
-        return i.starting() && active != null && kept != null && kept.node.equals(active.node) && !i.node.equals(active.node);
-    }
+        @Override
+        public List<ReplicaPlanner.Replica> current() {
+            return cluster.liveMembers(fs.name(), Role.REPLICA).stream()
+                    .map(i -> new ReplicaPlanner.Replica(i.id, i.node, i.generation, i.ready())).toList();
+        }
 
-    /** The function's ready member in {@code role} (or, with {@code readyOnly} false, starting too). */
-    private Instance member(FunctionState fs, Role role, boolean readyOnly) {
-        return cluster.instancesOf(fs.name()).stream()
-                .filter(i -> i.role == role && (i.ready() || (!readyOnly && i.starting())))
-                .min(Comparator.comparing(i -> i.id)).orElse(null);
-    }
+        @Override
+        public void stop(String instanceId) {
+            launcher.stop(cluster.instance(instanceId));
+        }
 
-    /** The standby to keep: ready before starting, current generation, and off the active's node when possible. */
-    private Instance bestStandby(FunctionState fs, Instance active) {
-        return cluster.instancesOf(fs.name()).stream()
-                .filter(i -> i.role == Role.STANDBY && (i.ready() || i.starting()))
-                .min(Comparator.<Instance, Boolean>comparing(i -> !i.ready())
-                        .thenComparing(i -> i.generation != fs.generation())
-                        .thenComparing(i -> active != null && active.node.equals(i.node))
-                        .thenComparing(i -> i.id))
-                .orElse(null);
-    }
+        @Override
+        public void launch() {
+            launcher.launch(fs, env, Role.REPLICA, null);
+        }
 
-    private Optional<String> startingNode(FunctionState fs, Role role) {
-        return cluster.startingNode(fs.name(), role);
-    }
+        @Override
+        public void stopPairMembers() {
+            pairs.stopMembers(fs, Role.ACTIVE, Role.STANDBY);
+        }
 
-    private static Member member(Instance i) {
-        return i == null ? null : new Member(i.id, i.node, i.ready());
-    }
-
-    private void stopMembers(FunctionState fs, Role... roles) {
-        Set<Role> stop = Set.of(roles);
-        for (Instance i : cluster.instancesOf(fs.name())) {
-            if (stop.contains(i.role)) launcher.stop(i);
+        @Override
+        public void warn(String warning) {
+            fs.pairWarning = warning;
         }
     }
 
-    /** Starts a pair member on {@code node}: a warm instance there is specialized (tens of ms), else one is launched. */
-    private void launchMember(FunctionState fs, Environment env, Role role, String node) {
-        launcher.startMember(fs, env, role, node)
-                .onFailure(e -> log.info("starting the {} of {} on {} failed: {}", role.wireName(), fs.name(), node, e.getMessage()));
-    }
-
-    /**
-     * A member just became ready. An instance started to be the active takes the next epoch, unless another active
-     * appeared meanwhile (a standby was promoted): then it serves as the standby. Either way it is probed from now on.
-     */
-    private void memberReady(FunctionState fs, Instance i) {
-        if (i.role == Role.ACTIVE) {
-            Instance other = cluster.readyMembers(fs.name(), Role.ACTIVE).stream().filter(o -> o != i).findFirst().orElse(null);
-            if (other != null) {
-                i.role = Role.STANDBY;
-            } else {
-                fs.epoch++;
-                i.activeSince = config.clock().instant();
-                loss.recovered(fs);
-                events.emit(ClusterEvent.PROMOTED, fs.name(), i.node, i.id, "active at epoch " + fs.epoch + " (no standby was ready: "
-                        + (fs.lostActive == null ? "the pair was starting" : "replaces " + fs.lostActive) + ")");
-                fs.lostActive = null;
-                watchStandbys(fs);
-            }
+    /** The warm pools as {@link PoolReconciler} sees them. */
+    private final class WarmPools implements PoolReconciler.Pools {
+        @Override
+        public Collection<Environment> environments() {
+            return cluster.environments();
         }
-        watch(fs, i);
-    }
 
-    /**
-     * Makes {@code standby} the active at the next epoch, whose lease it already holds (see {@link #watch}), so it
-     * serves the first request the router sends it. The router learns it first (the publish is synchronous to its
-     * table), then the prober renews the new active's lease and grants any other standby the epoch after.
-     */
-    private void promote(FunctionState fs, Instance standby, String why) {
-        fs.epoch++;
-        standby.role = Role.ACTIVE;
-        standby.activeSince = config.clock().instant();
-        standby.suspectedSince = null;
-        republish(fs.name());
-        metrics.promoted(fs.name(), fs.strategy().wireName());
-        loss.recovered(fs);
-        watch(fs, standby);
-        watchStandbys(fs);
-        log.info("promoted {} of {} on {} to active at epoch {}: {}", standby.id, fs.name(), standby.node, fs.epoch, why);
-        events.emit(ClusterEvent.PROMOTED, fs.name(), standby.node, standby.id, "standby promoted to active at epoch " + fs.epoch + "; " + why);
-    }
-
-    /**
-     * Starts (or updates) probing a pair member. The active's probes renew its lease for the function's epoch. A
-     * standby's grant it the lease of the next epoch, the one it takes if promoted: it then serves the moment the
-     * router learns of the promotion, instead of refusing (fenced) until its first probe as the active. Holding that
-     * lease early serves nothing before then, since the router sends an epoch only to the endpoint published with it.
-     */
-    private void watch(FunctionState fs, Instance i) {
-        long epoch = switch (i.role) {
-            case ACTIVE -> fs.epoch;
-            case STANDBY -> fs.epoch + 1;
-            default -> 0;
-        };
-        prober(fs).watch(new Prober.Target(i.id, LOOPBACK, i.port, epoch, i.role == Role.STANDBY ? STANDBY_PROBE_EVERY : 1, i.secret));
-    }
-
-    /** The function's epoch moved on: its ready standbys are granted the one after. */
-    private void watchStandbys(FunctionState fs) {
-        for (Instance i : cluster.readyMembers(fs.name(), Role.STANDBY)) watch(fs, i);
-    }
-
-    /** The prober for the function's heartbeat settings; one per distinct setting, made on first use. */
-    private Prober prober(FunctionState fs) {
-        FaultTolerance ft = fs.fn.spec().faultTolerance();
-        String key = ft.heartbeatInterval().toMillis() + "x" + ft.heartbeatMisses();
-        return probers.computeIfAbsent(key, k -> {
-            Prober p = new Prober(vertx, probeHttp, ft.heartbeatInterval(), ft.heartbeatMisses(), config.clock(), this::probeFailed, this::probeLate);
-            p.start();
-            return p;
-        });
-    }
-
-    /** A probed member stopped answering. On the executor's context (the probers run on it). */
-    private void probeFailed(Prober.Target target, String why) {
-        Instance i = cluster.instance(target.instanceId());
-        if (stopping || i == null || !i.ready() || !i.pairMember()) return;
-        FunctionState fs = cluster.functionOf(i);
-        if (fs == null) return;
-        log.warn("{} {} of {} on {} failed its probe: {}", i.role.wireName(), i.id, i.function, i.node, why);
-        events.emit(ClusterEvent.UNRESPONSIVE, i.function, i.node, i.id, i.role.wireName() + " failed its health probe: " + why);
-        loss.lose(i, InstanceLoss.Cause.unresponsive(why, !why.startsWith("connection refused")));
-    }
-
-    /**
-     * A probed member has been silent past its threshold: a suspicion, confirmed by {@link SuspicionPolicy} before
-     * anything moves. Called at every probe interval while it lasts, on the executor's context. A kept active is
-     * reported once per suspicion ({@code suspected}), and again when it answers.
-     */
-    private void probeLate(Prober.Target target, Prober.Health health) {
-        Instance i = cluster.instance(target.instanceId());
-        if (stopping || i == null || !i.ready() || !i.pairMember()) return;
-        FunctionState fs = cluster.functionOf(i);
-        if (fs == null) return;
-        Instant now = config.clock().instant();
-        Prober prober = prober(fs);
-        ProcessStates.State process = config.processes().of(i.pid);
-        int othersLate = 0;
-        Map<String, Prober.Health> others = prober.others(i.id);
-        for (Prober.Health h : others.values()) if (h.late()) othersLate++;
-        SuspicionPolicy.Verdict verdict;
-        if (i.role == Role.ACTIVE) {
-            Instance standby = member(fs, Role.STANDBY, true);
-            SuspicionPolicy.StandbyHealth standbyHealth = standby == null ? null : new SuspicionPolicy.StandbyHealth(
-                    prober.health(standby.id).map(Prober.Health::late).orElse(true), config.processes().of(standby.pid));
-            Duration activeFor = i.activeSince == null ? Duration.ofDays(1) : Duration.between(i.activeSince, now);
-            verdict = SUSPICION.decide(new SuspicionPolicy.Facts(process, health.silence(), health.threshold(),
-                    standbyHealth, othersLate, others.size(), activeFor));
-        } else {
-            verdict = SUSPICION.decideStandby(process, health.silence(), health.threshold(), othersLate, others.size());
+        @Override
+        public List<String> aliveNodes() {
+            return cluster.aliveNodes();
         }
-        switch (verdict) {
-            case SuspicionPolicy.FailOver f -> {
-                if (i.role == Role.ACTIVE && process != ProcessStates.State.GONE && !prober.leaseLapsed(i.id)) {
-                    // It may still run: it gets no new lease, and the standby takes over once the last one lapses.
-                    prober.withholdLease(i.id);
-                    return;
-                }
-                log.warn("{} {} of {} on {} failed over: {}", i.role.wireName(), i.id, i.function, i.node, f.why());
-                events.emit(ClusterEvent.UNRESPONSIVE, i.function, i.node, i.id, i.role.wireName() + " failed its health probe: " + f.why());
-                loss.lose(i, InstanceLoss.Cause.unresponsive(f.why(), process != ProcessStates.State.GONE));
-            }
-            case SuspicionPolicy.Keep k -> {
-                if (i.suspectedSince != null) return;
-                i.suspectedSince = now;
-                log.info("{} {} of {} on {} is late ({} ms silent, threshold {} ms) and kept: {}", i.role.wireName(), i.id, i.function,
-                        i.node, health.silence().toMillis(), health.threshold().toMillis(), k.why());
-                events.emit(ClusterEvent.SUSPECTED, i.function, i.node, i.id, i.role.wireName() + " is late (silent for " + health.silence().toMillis()
-                        + " ms, threshold " + health.threshold().toMillis() + " ms) but kept: " + k.why());
-            }
+
+        @Override
+        public Map<String, Integer> pooled(String environment) {
+            return cluster.pooledByNode(environment);
         }
-    }
 
-    /** Clears the suspicion of members that answer again; on the executor's context, at each tick. */
-    private void clearAnsweredSuspicions(Instant now) {
-        for (Instance i : cluster.instances()) {
-            if (i.suspectedSince == null || i.function == null) continue;
-            FunctionState fs = cluster.functionOf(i);
-            if (fs == null) continue;
-            boolean late = prober(fs).health(i.id).map(Prober.Health::late).orElse(false);
-            if (late) continue;
-            log.info("{} {} of {} answers again after {} ms", i.role.wireName(), i.id, i.function, Duration.between(i.suspectedSince, now).toMillis());
-            events.emit(ClusterEvent.ANSWERS_AGAIN, i.function, i.node, i.id, i.role.wireName() + " answers its probes again after "
-                    + Duration.between(i.suspectedSince, now).toMillis() + " ms late; it was never failed over");
-            i.suspectedSince = null;
+        @Override
+        public Set<String> nodesStarting() {
+            return cluster.nodesStartingPool();
         }
-    }
 
-    /** Publishes the function's ready instances, the current generation's when it has any ready. */
-    private void republish(String function) {
-        FunctionState fs = cluster.function(function);
-        List<Endpoint> endpoints = fs == null ? List.of() : servingInstances(fs).stream().map(this::endpoint).toList();
-        if (!endpoints.equals(published.getOrDefault(function, List.of()))) {
-            if (endpoints.isEmpty()) published.remove(function);
-            else published.put(function, endpoints);
-            publisher.publish(function, endpoints);
+        @Override
+        public boolean backingOff(String environment, Instant now) {
+            return failures.poolBackingOff(environment, now);
         }
-        if (fs != null && !endpoints.isEmpty() && !fs.waiters.isEmpty()) {
-            List<CompletableFuture<Endpoint>> w = List.copyOf(fs.waiters);
-            fs.waiters.clear();
-            w.forEach(f -> f.complete(endpoints.getFirst()));
+
+        @Override
+        public boolean deferred(String what, Instant now) {
+            return Executor.this.deferred(what, now);
         }
-    }
 
-    /**
-     * The instances that get the function's traffic: under active-standby only the active; otherwise the ready
-     * replicas, the current generation's when it has any. Across a switch of strategy, the instances of the former
-     * one serve until the new one has any.
-     */
-    private List<Instance> servingInstances(FunctionState fs) {
-        List<Instance> ready = cluster.instancesOf(fs.name()).stream()
-                .filter(i -> (i.role == Role.REPLICA || i.role == Role.ACTIVE) && i.ready() && cluster.isAlive(i.node))
-                .sorted(Comparator.comparing(i -> i.id)).toList();
-        Role wanted = fs.activeStandby() ? Role.ACTIVE : Role.REPLICA;
-        List<Instance> ofStrategy = ready.stream().filter(i -> i.role == wanted).toList();
-        if (ofStrategy.isEmpty()) return ready;
-        if (wanted == Role.ACTIVE) return ofStrategy.subList(0, 1);
-        List<Instance> current = ofStrategy.stream().filter(i -> i.generation == fs.generation()).toList();
-        return current.isEmpty() ? ofStrategy : current;
-    }
-
-    private Endpoint endpoint(Instance i) {
-        return new Endpoint(i.function, i.id, i.node, LOOPBACK, i.port, epochOf(i));
-    }
-
-    /** The epoch an instance serves at: its function's current one for the active, 0 for every other. */
-    private long epochOf(Instance i) {
-        if (i.role != Role.ACTIVE || i.function == null) return 0;
-        FunctionState fs = cluster.functionOf(i);
-        return fs == null ? 0 : fs.epoch;
+        @Override
+        public void launch(Environment env, String node) {
+            launcher.launchWarm(env, node);
+        }
     }
 
     // ---- nodes -------------------------------------------------------------------------------------------
@@ -1000,7 +754,7 @@ public final class Executor {
         n.client.close();
         // Re-planning first promotes the standbys of lost actives, so the router never sees those functions empty.
         reconcileAll();
-        affected.forEach(this::republish);
+        affected.forEach(publication::republish);
     }
 
     // ---- the change feed ---------------------------------------------------------------------------------
@@ -1027,7 +781,7 @@ public final class Executor {
         if (type == Change.Type.DELETED) {
             FunctionState fs = cluster.removeFunction(fn.name());
             stopAll(fn.name());
-            republish(fn.name());
+            publication.republish(fn.name());
             if (fs != null) LaunchFailures.failWaiters(fs, new ExecutorException("function '" + fn.name() + "' was deleted"));
             return;
         }
@@ -1125,7 +879,7 @@ public final class Executor {
     }
 
     private ExecutorStatus.InstanceStatus instanceStatus(Instance i) {
-        return new ExecutorStatus.InstanceStatus(i.id, i.function, i.environment, i.node, i.role.wireName(), i.state.wireName(), i.pid, i.port, epochOf(i));
+        return new ExecutorStatus.InstanceStatus(i.id, i.function, i.environment, i.node, i.role.wireName(), i.state.wireName(), i.pid, i.port, publication.epochOf(i));
     }
 
     /**
@@ -1197,7 +951,7 @@ public final class Executor {
 
         @Override
         public Instant leaseUntil(FunctionState fs, Instance i) {
-            return prober(fs).leaseUntil(i.id);
+            return pairs.leaseUntil(fs, i);
         }
 
         @Override
@@ -1207,7 +961,7 @@ public final class Executor {
 
         @Override
         public void republish(String function) {
-            Executor.this.republish(function);
+            publication.republish(function);
         }
 
         @Override
@@ -1223,6 +977,19 @@ public final class Executor {
         @Override
         public void poolFailure(String environment, String why) {
             failures.poolFailed(environment, why);
+        }
+    }
+
+    /** What the pairs ask of this executor. */
+    private final class PairPacing implements PairSupervisor.Pacing {
+        @Override
+        public boolean stopping() {
+            return stopping;
+        }
+
+        @Override
+        public boolean deferred(String what, Instant now) {
+            return Executor.this.deferred(what, now);
         }
     }
 
@@ -1245,12 +1012,12 @@ public final class Executor {
 
         @Override
         public void memberReady(FunctionState fs, Instance i) {
-            Executor.this.memberReady(fs, i);
+            pairs.memberReady(fs, i);
         }
 
         @Override
         public void republish(String function) {
-            Executor.this.republish(function);
+            publication.republish(function);
         }
 
         @Override
