@@ -208,10 +208,7 @@ public final class Executor {
                 probeHttp = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(1000).setKeepAlive(true),
                         new PoolOptions().setHttp1MaxSize(2));
                 Router router = Router.router(vertx);
-                router.route("/v1/*").handler(Executor.this::authorize);
-                router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
-                router.post("/v1/nodes").handler(Executor.this::onRegister);
-                registerClusterView(router);
+                new ExecutorRoutes(token, new Served()).install(router);
                 HttpServer http = vertx.createHttpServer(HeadDeadline.options());
                 http.requestHandler(HeadDeadline.install(vertx, http, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE,
                         ClientConnections.capped(LOCAL_CONNECTIONS_CAP), router));
@@ -623,29 +620,6 @@ public final class Executor {
 
     // ---- nodes -------------------------------------------------------------------------------------------
 
-    private void authorize(RoutingContext ctx) {
-        if (!TandemHome.bearerMatches(ctx.request().getHeader("Authorization"), token)) {
-            ctx.response().setStatusCode(401).putHeader("Content-Type", "application/json")
-                    .end(Json.write(new ApiError("unauthorized", "missing or wrong bearer token")));
-            return;
-        }
-        ctx.next();
-    }
-
-    private void onRegister(RoutingContext ctx) {
-        NodeRegistration reg;
-        try {
-            reg = Json.read(ctx.body().buffer().getBytes(), NodeRegistration.class);
-            Names.require("name", reg.name());
-        } catch (RuntimeException e) {
-            ctx.response().setStatusCode(400).putHeader("Content-Type", "application/json")
-                    .end(Json.write(new ApiError("invalid registration", e.getMessage())));
-            return;
-        }
-        register(reg).onComplete(ar -> ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json")
-                .end(Json.write(Map.of("name", reg.name()))));
-    }
-
     /** Adds (or replaces) a node and opens its event stream; leftovers the agent still runs are stopped. */
     Future<Void> register(NodeRegistration reg) {
         Promise<Void> done = Promise.promise();
@@ -818,37 +792,6 @@ public final class Executor {
 
     // ---- the view of the cluster that the controller's API shows ------------------------------------------
 
-    /**
-     * {@code GET /v1/cluster} (nodes and instances), {@code /v1/cluster/functions/NAME} (404 when this executor
-     * knows nothing of it), {@code /v1/cluster/functions/NAME/logs?LOG-QUERY} and {@code /v1/cluster/traffic}, read by the controller's
-     * API from its own process.
-     */
-    private void registerClusterView(Router router) {
-        router.get("/v1/cluster").handler(ctx -> replyJson(ctx, 200, status()));
-        router.get("/v1/cluster/traffic").handler(ctx -> {
-            Supplier<Object> source = traffic;
-            replyJson(ctx, 200, source == null ? Map.of() : source.get());
-        });
-        router.get("/v1/cluster/functions/:name").handler(ctx -> {
-            ExecutorStatus.Function f = functionStatus(ctx.pathParam("name"));
-            if (f == null) replyJson(ctx, 404, new ApiError("unknown function", "this executor runs no function " + ctx.pathParam("name")));
-            else replyJson(ctx, 200, f);
-        });
-        router.get("/v1/cluster/functions/:name/logs").handler(ctx -> {
-            LogQuery query;
-            try {
-                query = LogQuery.parse(ctx.request()::getParam, Instant.now());
-            } catch (InvalidResourceException e) {
-                replyJson(ctx, 400, new ApiError("invalid log query", e.getMessage()));
-                return;
-            }
-            streamLogs(ctx.pathParam("name"), query, ctx.response());
-        });
-    }
-
-    private static void replyJson(RoutingContext ctx, int status, Object body) {
-        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.write(body));
-    }
 
     /**
      * Rebuilds the executor's gauges (instances, pools, node liveness) from a snapshot of its state. Any thread:
@@ -891,55 +834,13 @@ public final class Executor {
     }
 
     /**
-     * Writes the function's log lines that {@code query} selects, from every live node, to {@code response}: the
-     * backlogs merged by time and cut to the last {@code tail} lines, then, when following, each new line as it
-     * comes until the client goes away. Text lines, or NDJSON {@link LogRecord}s for {@code query.json()}. A node
-     * that fails to answer is left out. All state below lives on the executor's context.
+     * Writes the function's log lines that {@code query} selects, from every live node, to {@code response} (see
+     * {@link LogFanIn}). Any thread.
      */
     public Future<Void> streamLogs(String function, LogQuery query, HttpServerResponse response) {
         Promise<Void> done = Promise.promise();
-        onContext(() -> {
-            response.setChunked(true).putHeader("Content-Type", query.json() ? "application/x-ndjson" : "text/plain; charset=utf-8");
-            Promise<Void> clientGone = Promise.promise();
-            response.closeHandler(v -> clientGone.tryComplete());
-            List<Node> live = cluster.liveNodes();
-            List<LogRecord> backlog = new ArrayList<>();
-            Set<Node> pending = new HashSet<>(live); // nodes whose backlog has not all come
-            boolean[] merged = {false};
-            Runnable mergeWhenComplete = () -> {
-                if (merged[0] || !pending.isEmpty()) return;
-                merged[0] = true;
-                backlog.sort(Comparator.comparing(LogRecord::time));
-                StringBuilder text = new StringBuilder();
-                for (LogRecord r : backlog.subList(Math.max(0, backlog.size() - query.tail()), backlog.size())) text.append(format(r, query));
-                backlog.clear();
-                if (!text.isEmpty() && !response.closed()) response.write(text.toString());
-            };
-            List<Future<Void>> streams = new ArrayList<>();
-            for (Node n : live) {
-                streams.add(n.client.log(function, query, r -> {
-                    if (!merged[0]) backlog.add(r); // the backlog, or a node's first live lines while another still reads
-                    else if (!response.closed()) response.write(format(r, query));
-                }, () -> {
-                    pending.remove(n);
-                    mergeWhenComplete.run();
-                }, clientGone.future()).onComplete(ar -> {
-                    if (ar.failed()) log.debug("no logs of {} from node {}: {}", function, n.name, ar.cause().toString());
-                    pending.remove(n);
-                    mergeWhenComplete.run();
-                }).otherwiseEmpty());
-            }
-            mergeWhenComplete.run();
-            Future.join(streams).onComplete(ar -> {
-                if (!response.ended() && !response.closed()) response.end();
-                done.complete();
-            });
-        });
+        onContext(() -> LogFanIn.stream(cluster.liveNodes(), function, query, response).onComplete(ar -> done.complete()));
         return done.future();
-    }
-
-    private static String format(LogRecord r, LogQuery query) {
-        return (query.json() ? Json.write(r) : r.toText()) + "\n";
     }
 
     /** What a loss asks of this executor. */
@@ -977,6 +878,35 @@ public final class Executor {
         @Override
         public void poolFailure(String environment, String why) {
             failures.poolFailed(environment, why);
+        }
+    }
+
+    /** What this executor's routes read and do. */
+    private final class Served implements ExecutorRoutes.Served {
+        @Override
+        public Future<Void> register(NodeRegistration registration) {
+            return Executor.this.register(registration);
+        }
+
+        @Override
+        public ExecutorStatus.Cluster status() {
+            return Executor.this.status();
+        }
+
+        @Override
+        public ExecutorStatus.Function functionStatus(String function) {
+            return Executor.this.functionStatus(function);
+        }
+
+        @Override
+        public Object traffic() {
+            Supplier<Object> source = traffic;
+            return source == null ? Map.of() : source.get();
+        }
+
+        @Override
+        public Future<Void> streamLogs(String function, LogQuery query, HttpServerResponse response) {
+            return Executor.this.streamLogs(function, query, response);
         }
     }
 
