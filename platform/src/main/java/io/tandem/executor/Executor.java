@@ -104,12 +104,6 @@ import org.slf4j.LoggerFactory;
 public final class Executor {
     private static final Logger log = LoggerFactory.getLogger(Executor.class);
     private static final String LOOPBACK = "127.0.0.1";
-    /** How long a registered agent may take to deliver its first event (a JVM starting on a busy machine). */
-    private static final Duration JOIN_GRACE = Duration.ofSeconds(10);
-    /** An instance that dies this soon after it became ready counts as a failure, so a crash loop backs off. */
-    private static final Duration CRASH_WINDOW = Duration.ofSeconds(10);
-    /** Failures further apart than this no longer add up. */
-    private static final Duration FAILURE_MEMORY = Duration.ofSeconds(60);
 
     private final TandemHome home;
     private final Vertx vertx;
@@ -183,8 +177,9 @@ public final class Executor {
         this.feed = feed;
         this.publisher = publisher;
         this.events = new ClusterEvents(events, config.clock());
-        this.loss = new InstanceLoss(cluster, this.events, metrics, config.clock(), CRASH_WINDOW, FAILURE_MEMORY, new LossReactions());
-        this.failures = new LaunchFailures(config.clock(), config.loadBackoff(), FAILURE_MEMORY, this.events);
+        this.loss = new InstanceLoss(cluster, this.events, metrics, config.clock(), config.crashWindow(), config.failureMemory(),
+                new LossReactions());
+        this.failures = new LaunchFailures(config.clock(), config.loadBackoff(), config.failureMemory(), this.events);
         this.launcher = new InstanceLauncher(cluster, config, this.events, metrics, failures, loss, new LaunchFollowups());
         this.publication = new Publication(cluster, publisher);
         this.pairs = new PairSupervisor(cluster, config, this.events, metrics, launcher, loss, publication, new PairPacing(), vertx, () -> probeHttp);
@@ -208,7 +203,7 @@ public final class Executor {
                 probeHttp = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(1000).setKeepAlive(true),
                         new PoolOptions().setHttp1MaxSize(2));
                 Router router = Router.router(vertx);
-                new ExecutorRoutes(token, new Served()).install(router);
+                new ExecutorRoutes(token, config.clock(), new Served()).install(router);
                 HttpServer http = vertx.createHttpServer(HeadDeadline.options());
                 http.requestHandler(HeadDeadline.install(vertx, http, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE,
                         ClientConnections.capped(LOCAL_CONNECTIONS_CAP), router));
@@ -448,7 +443,9 @@ public final class Executor {
                 if (!n.alive) continue;
                 if (n.streaming && detector.missedHeartbeats(n.lastHeartbeat, now, previousCheck)) confirmNodeDeath(n, now);
                 else if (n.lateSince != null) nodeAnswersAgain(n, now);
-                else if (!n.streaming && Duration.between(n.registered, now).compareTo(JOIN_GRACE) > 0) markDead(n, "no event stream within " + JOIN_GRACE);
+                else if (!n.streaming && Duration.between(n.registered, now).compareTo(config.joinGrace()) > 0) {
+                    markDead(n, "no event stream within " + config.joinGrace());
+                }
             }
             reapIdle(now);
             pairs.tick(now);

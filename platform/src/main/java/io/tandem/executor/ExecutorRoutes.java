@@ -12,7 +12,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import java.time.Instant;
+import java.time.InstantSource;
 import java.util.Map;
 
 /**
@@ -39,10 +39,13 @@ final class ExecutorRoutes {
     }
 
     private final String token;
+    /** The "now" that relative times in a log query count back from. */
+    private final InstantSource clock;
     private final Served served;
 
-    ExecutorRoutes(String token, Served served) {
+    ExecutorRoutes(String token, InstantSource clock, Served served) {
         this.token = token;
+        this.clock = clock;
         this.served = served;
     }
 
@@ -60,7 +63,7 @@ final class ExecutorRoutes {
         router.get("/v1/cluster/functions/:name/logs").handler(ctx -> {
             LogQuery query;
             try {
-                query = LogQuery.parse(ctx.request()::getParam, Instant.now());
+                query = LogQuery.parse(ctx.request()::getParam, clock.instant());
             } catch (InvalidResourceException e) {
                 replyJson(ctx, 400, new ApiError("invalid log query", e.getMessage()));
                 return;
