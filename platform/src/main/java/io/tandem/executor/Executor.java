@@ -1,13 +1,6 @@
 package io.tandem.executor;
 
-import io.tandem.agent.AgentEvent;
-import io.tandem.agent.AgentException;
-import io.tandem.agent.ApiError;
-import io.tandem.agent.InstanceInfo;
-import io.tandem.agent.LaunchRequest;
 import io.tandem.agent.NodeRegistration;
-import io.tandem.agent.PrefetchRequest;
-import io.tandem.agent.SpecializeRequest;
 import io.tandem.executor.deploy.ReplicaPlanner;
 import io.tandem.executor.deploy.ReplicaReconciler;
 import io.tandem.executor.pool.PoolReconciler;
@@ -16,12 +9,7 @@ import io.tandem.http.ClientConnections;
 import io.tandem.http.HeadDeadline;
 import io.tandem.executor.pool.IdleReaper;
 import io.tandem.executor.pool.WarmPool;
-import io.tandem.executor.standby.Action;
-import io.tandem.executor.standby.Member;
-import io.tandem.executor.standby.Pair;
-import io.tandem.executor.standby.Prober;
 import io.tandem.executor.standby.StandbyPlanner;
-import io.tandem.executor.standby.SuspicionPolicy;
 import io.tandem.home.TandemHome;
 import io.tandem.model.Change;
 import io.tandem.model.ChangeFeed;
@@ -29,14 +17,8 @@ import io.tandem.model.ClusterEvent;
 import io.tandem.model.Durations;
 import io.tandem.model.Endpoint;
 import io.tandem.model.Environment;
-import io.tandem.model.ExecutorType;
-import io.tandem.model.FaultTolerance;
 import io.tandem.model.Function;
-import io.tandem.model.InvalidResourceException;
-import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
-import io.tandem.model.LogRecord;
-import io.tandem.model.Names;
 import io.tandem.model.Runtime;
 import io.tandem.model.Strategy;
 import io.vertx.core.AbstractVerticle;
@@ -50,28 +32,20 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,11 +90,11 @@ public final class Executor {
     private final PoolReconciler pools = new PoolReconciler(new WarmPools());
     private final Publication publication;
     private final PairSupervisor pairs;
+    private final NodeMembership membership;
     private final ExecutorMetrics metrics;
     private volatile Supplier<Object> traffic;
     private final ExecutorConfig config;
     private final AgentConnector connector;
-    private final FailureDetector detector;
     private final String token;
 
     private final Cluster cluster = new Cluster();
@@ -139,8 +113,6 @@ public final class Executor {
     private HttpClient agentHttp;
     /** Probes pair members: short timeouts, a few connections per instance. */
     private HttpClient probeHttp;
-    /** A node whose agent's process runs is declared dead on silence only after this long: busy is not dead. */
-    private static final Duration NODE_HUNG = Duration.ofSeconds(10);
     private AutoCloseable subscription;
     private long timer = -1;
 
@@ -182,11 +154,11 @@ public final class Executor {
         this.failures = new LaunchFailures(config.clock(), config.loadBackoff(), config.failureMemory(), this.events);
         this.launcher = new InstanceLauncher(cluster, config, this.events, metrics, failures, loss, new LaunchFollowups());
         this.publication = new Publication(cluster, publisher);
-        this.pairs = new PairSupervisor(cluster, config, this.events, metrics, launcher, loss, publication, new PairPacing(), vertx, () -> probeHttp);
+        this.pairs = new PairSupervisor(cluster, config, this.events, metrics, launcher, loss, publication, new Pacing(), vertx, () -> probeHttp);
         this.config = config;
         this.token = home.ensureToken();
-        this.detector = new FailureDetector(config.heartbeatInterval(), config.heartbeatMisses());
         this.connector = connector != null ? connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
+        this.membership = new NodeMembership(cluster, config, this.events, metrics, loss, publication, this.connector, new Pacing());
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------------------
@@ -439,14 +411,7 @@ public final class Executor {
             Instant now = config.clock().instant();
             Instant previousCheck = lastTick == null ? now : lastTick;
             lastTick = now;
-            for (Node n : List.copyOf(cluster.nodes())) {
-                if (!n.alive) continue;
-                if (n.streaming && detector.missedHeartbeats(n.lastHeartbeat, now, previousCheck)) confirmNodeDeath(n, now);
-                else if (n.lateSince != null) nodeAnswersAgain(n, now);
-                else if (!n.streaming && Duration.between(n.registered, now).compareTo(config.joinGrace()) > 0) {
-                    markDead(n, "no event stream within " + config.joinGrace());
-                }
-            }
+            membership.checkHeartbeats(now, previousCheck);
             reapIdle(now);
             pairs.tick(now);
             reconcileAll();
@@ -615,117 +580,11 @@ public final class Executor {
         }
     }
 
-    // ---- nodes -------------------------------------------------------------------------------------------
-
     /** Adds (or replaces) a node and opens its event stream; leftovers the agent still runs are stopped. */
     Future<Void> register(NodeRegistration reg) {
         Promise<Void> done = Promise.promise();
-        onContext(() -> {
-            Node old = cluster.node(reg.name());
-            if (old != null && old.alive && old.url.equals(reg.url()) && old.pid == reg.pid()) {
-                done.complete();
-                return;
-            }
-            if (old != null && old.alive) markDead(old, "registered again");
-            Node n = new Node(reg, connector.connect(reg), config.clock().instant());
-            cluster.add(n);
-            log.info("node {} registered at {} (pid {})", n.name, n.url, n.pid);
-            events.emit(ClusterEvent.NODE_JOINED, null, n.name, null, "agent pid " + n.pid + " at " + n.url);
-            n.client.events(e -> onEvent(n, e)).onComplete(ar -> {
-                if (n.alive && cluster.node(n.name) == n) markDead(n, "event stream ended" + (ar.failed() ? ": " + ar.cause().getMessage() : ""));
-            });
-            n.client.list().onComplete(ar -> {
-                if (ar.succeeded()) {
-                    for (InstanceInfo info : ar.result()) {
-                        if (cluster.knows(info.id())) continue;
-                        events.emit(ClusterEvent.STALE_INSTANCE_STOPPED, info.function(), n.name, info.id(),
-                                "pid " + info.pid() + " was still running on the node, but is no instance of this executor (left from before the node was declared dead, or from an earlier server)");
-                        n.client.stop(info.id());
-                    }
-                }
-                if (n.alive) {
-                    cluster.functions().forEach(fs -> prefetch(n, fs.fn));
-                    reconcileAll();
-                }
-                done.complete();
-            });
-        });
+        onContext(() -> membership.register(reg).onComplete(ar -> done.complete()));
         return done.future();
-    }
-
-    private void onEvent(Node n, AgentEvent e) {
-        if (!n.alive || cluster.node(n.name) != n) return;
-        n.streaming = true;
-        switch (e.type()) {
-            case AgentEvent.HEARTBEAT -> n.lastHeartbeat = config.clock().instant();
-            case AgentEvent.EXITED -> instanceExited(n, e.instanceId(), e.exitCode());
-            default -> log.debug("ignoring event {} from {}", e.type(), n.name);
-        }
-    }
-
-    private void instanceExited(Node n, String id, Integer exitCode) {
-        Instance i = cluster.instance(id);
-        if (i == null || !i.node.equals(n.name)) return;
-        cluster.remove(i);
-        InstanceState was = i.state;
-        // Stopping or starting, it was not published: expected, or the launch reply handles it.
-        if (was == InstanceState.STOPPING || was == InstanceState.STARTING) return;
-        log.warn("instance {} ({}) on {} exited with {}", id, i.function == null ? "pool " + i.environment : i.function, n.name, exitCode);
-        events.emit(ClusterEvent.INSTANCE_EXITED, i.function, n.name, id, "exit code " + exitCode + (i.pid > 0 ? " (pid " + i.pid + ")" : ""));
-        loss.lose(i, InstanceLoss.Cause.exited(exitCode));
-    }
-
-    /**
-     * A node missed its heartbeats: a suspicion. Its agent's process decides: gone or stopped (a frozen node), it is
-     * dead; still running, it is busy, and only a silence past {@link #NODE_HUNG} makes it dead.
-     */
-    private void confirmNodeDeath(Node n, Instant now) {
-        String missed = "missed " + config.heartbeatMisses() + " heartbeats";
-        ProcessStates.State agent = config.processes().of(n.pid);
-        switch (agent) {
-            case GONE -> markDead(n, missed + "; its agent's process is gone");
-            case STOPPED -> markDead(n, missed + "; its agent's process is stopped");
-            case UNKNOWN -> markDead(n, missed);
-            case RUNNING -> {
-                Duration silent = Duration.between(n.lastHeartbeat, now);
-                if (silent.compareTo(NODE_HUNG) > 0) {
-                    markDead(n, "no heartbeat for " + silent.toMillis() + " ms although its agent's process runs: hung");
-                } else if (n.lateSince == null) {
-                    n.lateSince = now;
-                    log.info("node {} {}, but its agent's process runs: busy, not dead", n.name, missed);
-                    events.emit(ClusterEvent.NODE_LATE, null, n.name, null, missed + " but its agent's process (pid " + n.pid
-                            + ") runs: busy, not dead; declared dead only after " + NODE_HUNG.toSeconds() + " s of silence");
-                }
-            }
-        }
-    }
-
-    private void nodeAnswersAgain(Node n, Instant now) {
-        log.info("node {} sends heartbeats again after {} ms late", n.name, Duration.between(n.lateSince, now).toMillis());
-        n.lateSince = null;
-    }
-
-    private void markDead(Node n, String reason) {
-        n.alive = false;
-        n.lost.tryComplete();
-        if (stopping) return;
-        log.warn("node {} is dead: {}", n.name, reason);
-        Set<String> affected = new HashSet<>();
-        int lostInstances = 0;
-        for (Instance i : cluster.onNode(n.name)) {
-            cluster.remove(i);
-            lostInstances++;
-            if (i.function != null) affected.add(i.function);
-            FunctionState fs = cluster.functionOf(i);
-            if (fs == null || i.stopping()) continue;
-            loss.book(i, fs, InstanceLoss.Cause.nodeDead(n.name, reason));
-        }
-        metrics.nodeDied(n.name);
-        events.emit(ClusterEvent.NODE_DEAD, null, n.name, null, reason + "; " + lostInstances + " instance" + (lostInstances == 1 ? "" : "s") + " lost");
-        n.client.close();
-        // Re-planning first promotes the standbys of lost actives, so the router never sees those functions empty.
-        reconcileAll();
-        affected.forEach(publication::republish);
     }
 
     // ---- the change feed ---------------------------------------------------------------------------------
@@ -768,19 +627,8 @@ public final class Executor {
             // poolmgr instances carry the old code: drop them, the next call specializes afresh. newdeploy rolls.
             if (!fs.keptRunning()) stopAll(fn.name());
         }
-        for (Node n : cluster.liveNodes()) prefetch(n, fn);
+        for (Node n : cluster.liveNodes()) membership.prefetch(n, fn);
         reconcileFunction(fs);
-    }
-
-    /**
-     * Puts the function's code on the node before its first call needs it: that call then pays for
-     * specialization only. Best effort; the specialization fetches it anyway if this failed.
-     */
-    private void prefetch(Node n, Function fn) {
-        Environment env = cluster.environment(fn.spec().environment());
-        if (env == null) return;
-        n.client.prefetch(new PrefetchRequest(fn.spec().code(), env.spec().runtime(), config.packagesUrl()))
-                .onFailure(e -> log.debug("prefetching the code of {} on {} failed: {}", fn.name(), n.name, e.toString()));
     }
 
     private void stopAll(String function) {
@@ -907,8 +755,8 @@ public final class Executor {
         }
     }
 
-    /** What the pairs ask of this executor. */
-    private final class PairPacing implements PairSupervisor.Pacing {
+    /** What the pairs and the node membership ask of this executor. */
+    private final class Pacing implements PairSupervisor.Pacing, NodeMembership.Replanning {
         @Override
         public boolean stopping() {
             return stopping;
@@ -917,6 +765,11 @@ public final class Executor {
         @Override
         public boolean deferred(String what, Instant now) {
             return Executor.this.deferred(what, now);
+        }
+
+        @Override
+        public void reconcileAll() {
+            Executor.this.reconcileAll();
         }
     }
 
