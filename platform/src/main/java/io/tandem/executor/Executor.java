@@ -4,7 +4,6 @@ import io.tandem.agent.NodeRegistration;
 import io.tandem.executor.deploy.ReplicaPlanner;
 import io.tandem.executor.deploy.ReplicaReconciler;
 import io.tandem.executor.pool.PoolReconciler;
-import java.util.Collection;
 import io.tandem.http.ClientConnections;
 import io.tandem.http.HeadDeadline;
 import io.tandem.executor.pool.IdleReaper;
@@ -20,7 +19,6 @@ import io.tandem.model.Environment;
 import io.tandem.model.Function;
 import io.tandem.model.LogQuery;
 import io.tandem.model.Runtime;
-import io.tandem.model.Strategy;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -35,7 +33,6 @@ import io.vertx.ext.web.Router;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -58,14 +55,17 @@ import org.slf4j.LoggerFactory;
  * thread: the ones that change something hop onto that context; {@link #status()} and {@link #functionStatus}
  * read the concurrent maps directly and may see a state a few microseconds old.
  *
- * <p><b>Model.</b> Agents register ({@code POST {url()}/v1/nodes}) and the executor then holds their event stream
- * ({@link AgentClient#events}): heartbeats keep a node alive, a dropped stream or {@code heartbeatMisses} missed
- * heartbeats kill it ({@link FailureDetector}), and an {@code exited} event drops the instance at once. What the
- * executor knows is its {@link Cluster}. Deciding is kept apart from acting: {@link WarmPool}, {@link IdleReaper},
- * {@link ReplicaPlanner}, {@link StandbyPlanner} and {@link NodeSelector} decide; {@link InstanceLauncher} launches,
- * specializes and stops through the agents, {@link InstanceLoss} handles every instance lost unasked, and this class
- * dispatches and publishes. A periodic tick (every heartbeat interval) re-checks heartbeats, reaps idle instances
- * and reconciles pools and replicas, so back-off retries need no timers.
+ * <p><b>Model.</b> What the executor knows is its {@link Cluster}. Agents register with {@link NodeMembership}
+ * ({@code POST {url()}/v1/nodes}, served by {@link ExecutorRoutes}), which holds their event streams ({@link
+ * AgentClient#events}): heartbeats keep a node alive, a dropped stream or {@code heartbeatMisses} missed heartbeats
+ * kill it ({@link FailureDetector}), and an {@code exited} event drops the instance at once. Deciding is kept apart
+ * from acting: {@link WarmPool}, {@link IdleReaper}, {@link ReplicaPlanner}, {@link StandbyPlanner} and {@link
+ * NodeSelector} decide; the reconcilers ({@link PoolReconciler}, {@link ReplicaReconciler}, {@link PairSupervisor})
+ * carry the decisions out through {@link InstanceLauncher}, which launches, specializes and stops through the
+ * agents; {@link InstanceLoss} handles every instance lost unasked and {@link Publication} tells the router. This
+ * class wires them, applies the change feed and dispatches the router's calls. A periodic tick (every heartbeat
+ * interval) re-checks heartbeats, reaps idle instances and reconciles pools, replicas and pairs, so back-off retries
+ * need no timers.
  *
  * <p><b>Events.</b> What explains a move of traffic (a node joined or died, an instance became ready, exited, was
  * replaced, reaped, reported unreachable) goes to the {@link EventSink} as a {@link ClusterEvent}, on this
@@ -87,10 +87,12 @@ public final class Executor {
     private final InstanceLoss loss;
     private final LaunchFailures failures;
     private final InstanceLauncher launcher;
-    private final PoolReconciler pools = new PoolReconciler(new WarmPools());
+    private final RecoveryPacing recovery;
+    private final PoolReconciler pools;
     private final Publication publication;
     private final PairSupervisor pairs;
     private final NodeMembership membership;
+    private final ColdStarts coldStarts;
     private final ExecutorMetrics metrics;
     private volatile Supplier<Object> traffic;
     private final ExecutorConfig config;
@@ -98,12 +100,6 @@ public final class Executor {
     private final String token;
 
     private final Cluster cluster = new Cluster();
-    /** Holds back pool refills and replacement standbys while the machine's CPU is saturated. Executor context only. */
-    private final RecoveryGate recoveryGate = new RecoveryGate();
-    /** When the router last reported warm traffic for any function; executor context only. */
-    private Instant lastTraffic;
-    /** Traffic this recent means functions are being served, so recovery work can hurt them. */
-    private static final Duration SERVING_LATELY = Duration.ofSeconds(3);
     private final List<Process> localAgents = new CopyOnWriteArrayList<>();
 
     private volatile Context context;
@@ -149,16 +145,20 @@ public final class Executor {
         this.feed = feed;
         this.publisher = publisher;
         this.events = new ClusterEvents(events, config.clock());
+        Hooks hooks = new Hooks();
         this.loss = new InstanceLoss(cluster, this.events, metrics, config.clock(), config.crashWindow(), config.failureMemory(),
-                new LossReactions());
+                hooks);
         this.failures = new LaunchFailures(config.clock(), config.loadBackoff(), config.failureMemory(), this.events);
-        this.launcher = new InstanceLauncher(cluster, config, this.events, metrics, failures, loss, new LaunchFollowups());
+        this.launcher = new InstanceLauncher(cluster, config, this.events, metrics, failures, loss, hooks);
         this.publication = new Publication(cluster, publisher);
-        this.pairs = new PairSupervisor(cluster, config, this.events, metrics, launcher, loss, publication, new Pacing(), vertx, () -> probeHttp);
+        this.recovery = new RecoveryPacing(config.processes());
+        this.pools = new PoolReconciler(new WarmPools(cluster, failures, launcher, recovery));
+        this.pairs = new PairSupervisor(cluster, config, this.events, metrics, launcher, loss, publication, hooks, vertx, () -> probeHttp);
         this.config = config;
         this.token = home.ensureToken();
         this.connector = connector != null ? connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
-        this.membership = new NodeMembership(cluster, config, this.events, metrics, loss, publication, this.connector, new Pacing());
+        this.coldStarts = new ColdStarts(cluster, config, publication, launcher, hooks);
+        this.membership = new NodeMembership(cluster, config, this.events, metrics, loss, publication, this.connector, hooks);
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------------------
@@ -282,12 +282,12 @@ public final class Executor {
         }
         onContext(() -> {
             if (cluster.function(function) != null) {
-                acquireNow(function).whenComplete((e, t) -> complete(out, e, t));
+                coldStarts.acquire(function).whenComplete((e, t) -> complete(out, e, t));
                 return;
             }
             // The router and this executor read the change feed each on its own, so a function the router already
             // serves may not have reached this executor yet: look again once the feed has delivered all it stored.
-            feed.caughtUp().whenComplete((v, x) -> onContext(() -> acquireNow(function).whenComplete((e, t) -> complete(out, e, t))));
+            feed.caughtUp().whenComplete((v, x) -> onContext(() -> coldStarts.acquire(function).whenComplete((e, t) -> complete(out, e, t))));
         });
         return out;
     }
@@ -355,48 +355,9 @@ public final class Executor {
     public void recordTraffic(String function) {
         onContext(() -> {
             Instant now = config.clock().instant();
-            lastTraffic = now;
+            recovery.trafficSeen(now);
             for (Instance i : cluster.instancesOf(function)) i.lastUsed = now;
         });
-    }
-
-    private CompletableFuture<Endpoint> acquireNow(String name) {
-        FunctionState fs = cluster.function(name);
-        if (fs == null) return CompletableFuture.failedFuture(new ExecutorException("no function named '" + name + "'"));
-        Instant now = config.clock().instant();
-        List<Instance> ready = publication.serving(fs);
-        if (!ready.isEmpty()) {
-            Instance i = ready.getFirst();
-            i.lastUsed = now;
-            return CompletableFuture.completedFuture(publication.endpoint(i));
-        }
-        if (fs.backingOff(now)) return CompletableFuture.failedFuture(new ExecutorException(fs.lastError));
-        if (fs.keptRunning()) {
-            if (cluster.aliveNodes().isEmpty()) return CompletableFuture.failedFuture(new ExecutorException("no live node to run function '" + name + "'"));
-            CompletableFuture<Endpoint> w = new CompletableFuture<>();
-            fs.waiters.add(w);
-            reconcileFunction(fs);
-            return w;
-        }
-        // A finished cold start is never shared: its clean-up below may not have run yet (a caller's copy
-        // completes before it), and a failure must not be handed to a caller who came after it.
-        if (fs.coldStart == null || fs.coldStart.isDone()) {
-            CompletableFuture<Endpoint> cold = coldStart(fs);
-            fs.coldStart = cold;
-            cold.whenComplete((e, t) -> context.runOnContext(v -> {
-                if (fs.coldStart == cold) fs.coldStart = null;
-            }));
-        }
-        return fs.coldStart.copy();
-    }
-
-    private CompletableFuture<Endpoint> coldStart(FunctionState fs) {
-        Environment env = cluster.environment(fs.fn.spec().environment());
-        if (env == null) {
-            return CompletableFuture.failedFuture(new ExecutorException("environment '" + fs.fn.spec().environment()
-                    + "' of function '" + fs.name() + "' does not exist"));
-        }
-        return launcher.coldStart(fs, env).map(publication::endpoint).toCompletionStage().toCompletableFuture();
     }
 
     // ---- reconciling -------------------------------------------------------------------------------------
@@ -447,27 +408,6 @@ public final class Executor {
         pools.reconcile(config.clock().instant());
     }
 
-    /**
-     * Whether recovery work named {@code what} waits for the machine's CPU pressure to fall (see {@link RecoveryGate});
-     * logs the first deferral.
-     */
-    private boolean deferred(String what, Instant now) {
-        // Only serving functions are hurt by recovery work; a machine saturated by starting instances alone (a boot)
-        // is what pacing one start per node at a time is for.
-        if (lastTraffic == null || Duration.between(lastTraffic, now).compareTo(SERVING_LATELY) > 0) return false;
-        double pressure = config.processes().cpuPressure();
-        return switch (recoveryGate.decide(what, pressure, now)) {
-            case START -> false;
-            case DEFER_NOW -> {
-                log.info("{} waits: the machine's CPU is saturated (pressure {} % over 10 s); it starts when that falls under {} %, "
-                        + "or in {} s at the latest", what, Math.round(pressure * 100), Math.round(RecoveryGate.SATURATED * 100),
-                        RecoveryGate.MAX_DEFER.toSeconds());
-                yield true;
-            }
-            case DEFER -> true;
-        };
-    }
-
     private void reconcileFunction(FunctionState fs) {
         if (stopping || !fs.keptRunning()) return;
         // A pair plans its own back-off (StandbyPlanner): a promotion must never wait for the function's.
@@ -482,102 +422,7 @@ public final class Executor {
             pairs.reconcile(fs, env);
             return;
         }
-        ReplicaReconciler.reconcile(new FunctionReplicas(fs, env), cluster.aliveNodes());
-    }
-
-    /** One function's replicas, as {@link ReplicaReconciler} sees them. */
-    private final class FunctionReplicas implements ReplicaReconciler.Replicas {
-        private final FunctionState fs;
-        private final Environment env;
-
-        FunctionReplicas(FunctionState fs, Environment env) {
-            this.fs = fs;
-            this.env = env;
-        }
-
-        @Override
-        public String function() {
-            return fs.name();
-        }
-
-        @Override
-        public int wanted() {
-            return fs.replicaCount();
-        }
-
-        @Override
-        public long generation() {
-            return fs.generation();
-        }
-
-        @Override
-        public boolean replicate() {
-            return fs.strategy() == Strategy.REPLICATE;
-        }
-
-        @Override
-        public List<ReplicaPlanner.Replica> current() {
-            return cluster.liveMembers(fs.name(), Role.REPLICA).stream()
-                    .map(i -> new ReplicaPlanner.Replica(i.id, i.node, i.generation, i.ready())).toList();
-        }
-
-        @Override
-        public void stop(String instanceId) {
-            launcher.stop(cluster.instance(instanceId));
-        }
-
-        @Override
-        public void launch() {
-            launcher.launch(fs, env, Role.REPLICA, null);
-        }
-
-        @Override
-        public void stopPairMembers() {
-            pairs.stopMembers(fs, Role.ACTIVE, Role.STANDBY);
-        }
-
-        @Override
-        public void warn(String warning) {
-            fs.pairWarning = warning;
-        }
-    }
-
-    /** The warm pools as {@link PoolReconciler} sees them. */
-    private final class WarmPools implements PoolReconciler.Pools {
-        @Override
-        public Collection<Environment> environments() {
-            return cluster.environments();
-        }
-
-        @Override
-        public List<String> aliveNodes() {
-            return cluster.aliveNodes();
-        }
-
-        @Override
-        public Map<String, Integer> pooled(String environment) {
-            return cluster.pooledByNode(environment);
-        }
-
-        @Override
-        public Set<String> nodesStarting() {
-            return cluster.nodesStartingPool();
-        }
-
-        @Override
-        public boolean backingOff(String environment, Instant now) {
-            return failures.poolBackingOff(environment, now);
-        }
-
-        @Override
-        public boolean deferred(String what, Instant now) {
-            return Executor.this.deferred(what, now);
-        }
-
-        @Override
-        public void launch(Environment env, String node) {
-            launcher.launchWarm(env, node);
-        }
+        ReplicaReconciler.reconcile(new FunctionReplicas(fs, env, cluster, launcher, pairs), cluster.aliveNodes());
     }
 
     /** Adds (or replaces) a node and opens its event stream; leftovers the agent still runs are stopped. */
@@ -650,24 +495,14 @@ public final class Executor {
         metrics.refresh(status(), poolSizes);
     }
 
+    /** Nodes, instances and warnings, for the cluster view and the metrics. Any thread (reads the concurrent maps). */
     public ExecutorStatus.Cluster status() {
-        List<ExecutorStatus.NodeStatus> ns = cluster.nodes().stream().sorted(Comparator.comparing(n -> n.name))
-                .map(n -> new ExecutorStatus.NodeStatus(n.name, n.url, n.alive ? "alive" : "dead", n.pid, n.lastHeartbeat)).toList();
-        List<ExecutorStatus.InstanceStatus> is = cluster.instancesById().stream().map(this::instanceStatus).toList();
-        List<String> warnings = cluster.functions().stream().map(fs -> fs.pairWarning).filter(Objects::nonNull).sorted().toList();
-        return new ExecutorStatus.Cluster(ns, is, warnings);
+        return StatusView.cluster(cluster, publication);
     }
 
+    /** The function's status with its instances, or null when this executor knows nothing of it. Any thread. */
     public ExecutorStatus.Function functionStatus(String function) {
-        FunctionState fs = cluster.function(function);
-        if (fs == null) return null;
-        List<ExecutorStatus.InstanceStatus> is = cluster.instancesOf(function).stream()
-                .sorted(Comparator.comparing(i -> i.id)).map(this::instanceStatus).toList();
-        return new ExecutorStatus.Function(function, fs.fn.spec().executor().wireName(), fs.lastError, fs.errorAt, fs.retryAt, fs.failures, is);
-    }
-
-    private ExecutorStatus.InstanceStatus instanceStatus(Instance i) {
-        return new ExecutorStatus.InstanceStatus(i.id, i.function, i.environment, i.node, i.role.wireName(), i.state.wireName(), i.pid, i.port, publication.epochOf(i));
+        return StatusView.function(cluster, publication, function);
     }
 
     /**
@@ -686,44 +521,6 @@ public final class Executor {
         Promise<Void> done = Promise.promise();
         onContext(() -> LogFanIn.stream(cluster.liveNodes(), function, query, response).onComplete(ar -> done.complete()));
         return done.future();
-    }
-
-    /** What a loss asks of this executor. */
-    private final class LossReactions implements InstanceLoss.Reactions {
-        @Override
-        public void stop(Instance i) {
-            if (!i.stopping()) launcher.retire(i);
-        }
-
-        @Override
-        public Instant leaseUntil(FunctionState fs, Instance i) {
-            return pairs.leaseUntil(fs, i);
-        }
-
-        @Override
-        public void reconcile(FunctionState fs) {
-            reconcileFunction(fs);
-        }
-
-        @Override
-        public void republish(String function) {
-            publication.republish(function);
-        }
-
-        @Override
-        public void reconcilePools() {
-            Executor.this.reconcilePools();
-        }
-
-        @Override
-        public void crashLoop(FunctionState fs, String why) {
-            failures.failed(fs, new ExecutorException(why));
-        }
-
-        @Override
-        public void poolFailure(String environment, String why) {
-            failures.poolFailed(environment, why);
-        }
     }
 
     /** What this executor's routes read and do. */
@@ -755,26 +552,12 @@ public final class Executor {
         }
     }
 
-    /** What the pairs and the node membership ask of this executor. */
-    private final class Pacing implements PairSupervisor.Pacing, NodeMembership.Replanning {
-        @Override
-        public boolean stopping() {
-            return stopping;
-        }
-
-        @Override
-        public boolean deferred(String what, Instant now) {
-            return Executor.this.deferred(what, now);
-        }
-
-        @Override
-        public void reconcileAll() {
-            Executor.this.reconcileAll();
-        }
-    }
-
-    /** What this executor does once its launcher changed an instance. */
-    private final class LaunchFollowups implements InstanceLauncher.Followups {
+    /**
+     * What the parts ask of this executor: {@link InstanceLoss}, {@link InstanceLauncher}, {@link PairSupervisor}
+     * and {@link NodeMembership}. Called on the executor's context.
+     */
+    private final class Hooks implements InstanceLoss.Reactions, InstanceLauncher.Followups, PairSupervisor.Pacing,
+            NodeMembership.Replanning {
         @Override
         public void onContext(Runnable r) {
             Executor.this.onContext(r);
@@ -791,6 +574,21 @@ public final class Executor {
         }
 
         @Override
+        public boolean deferred(String what, Instant now) {
+            return recovery.deferred(what, now);
+        }
+
+        @Override
+        public void stop(Instance i) {
+            if (!i.stopping()) launcher.retire(i);
+        }
+
+        @Override
+        public Instant leaseUntil(FunctionState fs, Instance i) {
+            return pairs.leaseUntil(fs, i);
+        }
+
+        @Override
         public void memberReady(FunctionState fs, Instance i) {
             pairs.memberReady(fs, i);
         }
@@ -801,6 +599,11 @@ public final class Executor {
         }
 
         @Override
+        public void reconcile(FunctionState fs) {
+            reconcileFunction(fs);
+        }
+
+        @Override
         public void reconcileFunction(FunctionState fs) {
             Executor.this.reconcileFunction(fs);
         }
@@ -808,6 +611,21 @@ public final class Executor {
         @Override
         public void reconcilePools() {
             Executor.this.reconcilePools();
+        }
+
+        @Override
+        public void reconcileAll() {
+            Executor.this.reconcileAll();
+        }
+
+        @Override
+        public void crashLoop(FunctionState fs, String why) {
+            failures.failed(fs, new ExecutorException(why));
+        }
+
+        @Override
+        public void poolFailure(String environment, String why) {
+            failures.poolFailed(environment, why);
         }
     }
 
