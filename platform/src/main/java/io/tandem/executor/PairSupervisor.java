@@ -114,6 +114,7 @@ final class PairSupervisor {
      * spare is stopped once that one is ready.
      */
     void reconcile(FunctionState fs, Environment env) {
+        // Long: one pass whose steps read the members the step before left (kept, replaced, promoted).
         Instant now = config.clock().instant();
         Instance active = member(fs, Role.ACTIVE, true);
         Instance standby = bestStandby(fs, active);
@@ -308,6 +309,7 @@ final class PairSupervisor {
      * reported once per suspicion ({@code suspected}), and again when it answers.
      */
     private void probeLate(Prober.Target target, Prober.Health health) {
+        // Long: gathering the facts for SuspicionPolicy, then carrying out its verdict, read best in one place.
         Instance i = cluster.instance(target.instanceId());
         if (pacing.stopping() || i == null || !i.ready() || !i.pairMember()) return;
         FunctionState fs = cluster.functionOf(i);
