@@ -1,24 +1,14 @@
 package io.tandem.executor;
 
-import io.tandem.agent.AgentEvent;
-import io.tandem.agent.AgentException;
-import io.tandem.agent.ApiError;
-import io.tandem.agent.InstanceInfo;
-import io.tandem.agent.LaunchRequest;
 import io.tandem.agent.NodeRegistration;
-import io.tandem.agent.PrefetchRequest;
-import io.tandem.agent.SpecializeRequest;
 import io.tandem.executor.deploy.ReplicaPlanner;
+import io.tandem.executor.deploy.ReplicaReconciler;
+import io.tandem.executor.pool.PoolReconciler;
 import io.tandem.http.ClientConnections;
 import io.tandem.http.HeadDeadline;
 import io.tandem.executor.pool.IdleReaper;
 import io.tandem.executor.pool.WarmPool;
-import io.tandem.executor.standby.Action;
-import io.tandem.executor.standby.Member;
-import io.tandem.executor.standby.Pair;
-import io.tandem.executor.standby.Prober;
 import io.tandem.executor.standby.StandbyPlanner;
-import io.tandem.executor.standby.SuspicionPolicy;
 import io.tandem.home.TandemHome;
 import io.tandem.model.Change;
 import io.tandem.model.ChangeFeed;
@@ -26,16 +16,9 @@ import io.tandem.model.ClusterEvent;
 import io.tandem.model.Durations;
 import io.tandem.model.Endpoint;
 import io.tandem.model.Environment;
-import io.tandem.model.ExecutorType;
-import io.tandem.model.FaultTolerance;
 import io.tandem.model.Function;
-import io.tandem.model.InvalidResourceException;
-import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
-import io.tandem.model.LogRecord;
-import io.tandem.model.Names;
 import io.tandem.model.Runtime;
-import io.tandem.model.Strategy;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -47,28 +30,19 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.ext.web.handler.BodyHandler;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,16 +55,21 @@ import org.slf4j.LoggerFactory;
  * thread: the ones that change something hop onto that context; {@link #status()} and {@link #functionStatus}
  * read the concurrent maps directly and may see a state a few microseconds old.
  *
- * <p><b>Model.</b> Agents register ({@code POST {url()}/v1/nodes}) and the executor then holds their event stream
- * ({@link AgentClient#events}): heartbeats keep a node alive, a dropped stream or {@code heartbeatMisses} missed
- * heartbeats kill it ({@link FailureDetector}), and an {@code exited} event drops the instance at once. Deciding is
- * kept apart from acting: {@link WarmPool}, {@link IdleReaper}, {@link ReplicaPlanner} and {@link NodeSelector}
- * decide; this class launches, specializes, stops and publishes. A periodic tick (every heartbeat interval)
- * re-checks heartbeats, reaps idle instances and reconciles pools and replicas, so back-off retries need no timers.
+ * <p><b>Model.</b> What the executor knows is its {@link Cluster}. Agents register with {@link NodeMembership}
+ * ({@code POST {url()}/v1/nodes}, served by {@link ExecutorRoutes}), which holds their event streams ({@link
+ * AgentClient#events}): heartbeats keep a node alive, a dropped stream or {@code heartbeatMisses} missed heartbeats
+ * kill it ({@link FailureDetector}), and an {@code exited} event drops the instance at once. Deciding is kept apart
+ * from acting: {@link WarmPool}, {@link IdleReaper}, {@link ReplicaPlanner}, {@link StandbyPlanner} and {@link
+ * NodeSelector} decide; the reconcilers ({@link PoolReconciler}, {@link ReplicaReconciler}, {@link PairSupervisor})
+ * carry the decisions out through {@link InstanceLauncher}, which launches, specializes and stops through the
+ * agents; {@link InstanceLoss} handles every instance lost unasked and {@link Publication} tells the router. This
+ * class wires them, applies the change feed and dispatches the router's calls. A periodic tick (every heartbeat
+ * interval) re-checks heartbeats, reaps idle instances and reconciles pools, replicas and pairs, so back-off retries
+ * need no timers.
  *
  * <p><b>Events.</b> What explains a move of traffic (a node joined or died, an instance became ready, exited, was
  * replaced, reaped, reported unreachable) goes to the {@link EventSink} as a {@link ClusterEvent}, on this
- * context and stamped with the config's clock. Emitting never waits and never fails this class: see {@link #emit}.
+ * context and stamped with the config's clock. Emitting never waits and never fails this class: see {@link ClusterEvents}.
  *
  * <p><b>Idleness.</b> The router does not call the executor on warm requests, so the executor measures idleness
  * from the last {@link #acquire} of the instance or the last {@link #recordTraffic} for its function; until the
@@ -99,196 +78,28 @@ import org.slf4j.LoggerFactory;
 public final class Executor {
     private static final Logger log = LoggerFactory.getLogger(Executor.class);
     private static final String LOOPBACK = "127.0.0.1";
-    /** How long a registered agent may take to deliver its first event (a JVM starting on a busy machine). */
-    private static final Duration JOIN_GRACE = Duration.ofSeconds(10);
-    /** An instance that dies this soon after it became ready counts as a failure, so a crash loop backs off. */
-    private static final Duration CRASH_WINDOW = Duration.ofSeconds(10);
-    /** Failures further apart than this no longer add up. */
-    private static final Duration FAILURE_MEMORY = Duration.ofSeconds(60);
-
-    /**
-     * What an instance is for: a generic warm instance of a pool, a replica serving its function (retry, replicate,
-     * none), or one member of an active-standby pair.
-     */
-    enum Role {
-        POOL, REPLICA, ACTIVE, STANDBY;
-
-        String wireName() {
-            return name().toLowerCase(Locale.ROOT);
-        }
-    }
-
-    static final class Node {
-        final String name;
-        final String url;
-        final long pid;
-        final AgentClient client;
-        volatile boolean alive = true;
-        /** Heartbeats are only counted once the stream delivered its first event; until then the join grace runs. */
-        volatile boolean streaming;
-        final Instant registered;
-        volatile Instant lastHeartbeat;
-        /** When its heartbeats were first found missing while its agent's process still ran; executor context only. */
-        Instant lateSince;
-        /** Completed when the node is declared dead, so calls a frozen agent never answers still end. */
-        final Promise<Void> lost = Promise.promise();
-
-        Node(NodeRegistration reg, AgentClient client, Instant now) {
-            this.name = reg.name();
-            this.url = reg.url();
-            this.pid = reg.pid();
-            this.client = client;
-            this.registered = now;
-            this.lastHeartbeat = now;
-        }
-    }
-
-    static final class Instance {
-        final String id;
-        final String node;
-        final String environment;
-        volatile String function;
-        volatile Role role;
-        volatile long generation;
-        volatile String state = "starting";
-        volatile long pid;
-        volatile int port;
-        /** What the instance obeys (from its agent); null for an http instance. Never shown to users. */
-        volatile String secret;
-        volatile Instant lastUsed;
-        volatile Instant readyAt;
-        /** When it became its function's active; executor context only. */
-        Instant activeSince;
-        /** When its probes were first found late, while that lasts without a failover; executor context only. */
-        Instant suspectedSince;
-
-        Instance(String id, String node, String environment, String function, Role role, long generation, Instant now) {
-            this.id = id;
-            this.node = node;
-            this.environment = environment;
-            this.function = function;
-            this.role = role;
-            this.generation = generation;
-            this.lastUsed = now;
-        }
-
-        boolean ready() {
-            return state.equals("ready");
-        }
-
-        /** Launching, or a warm instance loading its function. */
-        boolean starting() {
-            return state.equals("starting") || state.equals("specializing");
-        }
-    }
-
-    static final class FunctionState {
-        volatile Function fn;
-        volatile String lastError;
-        volatile Instant errorAt;
-        volatile Instant retryAt;
-        volatile int failures;
-        /** Replicas lost to an exit, a dead node or the router's report, not yet replaced: "id on node (why)". */
-        final ArrayDeque<String> lost = new ArrayDeque<>();
-        CompletableFuture<Endpoint> coldStart;
-        final List<CompletableFuture<Endpoint>> waiters = new ArrayList<>();
-
-        FunctionState(Function fn) {
-            this.fn = fn;
-        }
-
-        String name() {
-            return fn.name();
-        }
-
-        /** The pair lost its active {@code i} ({@code why}) at {@code now}: for the promotion's event and the crash-loop count. */
-        void activeLost(Instance i, String why, Instant now) {
-            lostActive = i.id + " on " + i.node + " (" + why + ")";
-            planner.activeLost(now);
-        }
-
-        long generation() {
-            return fn.metadata().revision();
-        }
-
-        /** The epoch of the current active (active-standby); each promotion increments it. Executor context only. */
-        long epoch;
-        /** Decides the active-standby pair's next steps. Executor context only. */
-        final StandbyPlanner planner = StandbyPlanner.defaults();
-        /** Why the pair (or the replicas) do not cover a node failure now, or null. */
-        volatile String pairWarning;
-        /** The active lost last and not yet replaced, as "id on node (why)"; for the promotion's event. */
-        String lostActive;
-        /** When an instance of the function last exited soon after it started; executor context only. */
-        Instant earlyExitAt;
-        /** When the function lost a serving instance not yet made up for (promotion or replacement); for metrics. */
-        Instant lostAt;
-        /** The last reason the pair's planner gave for waiting, so it is logged once. */
-        String waitingFor;
-
-        boolean newdeploy() {
-            return fn.spec().executor() == ExecutorType.NEWDEPLOY;
-        }
-
-        Strategy strategy() {
-            return fn.spec().faultTolerance().strategy();
-        }
-
-        boolean activeStandby() {
-            return strategy() == Strategy.ACTIVE_STANDBY;
-        }
-
-        /**
-         * Whether the function's instances are kept running whether or not it gets traffic: newdeploy, and the
-         * strategies that need instances ready before a failure (a pair, or several replicas).
-         */
-        boolean keptRunning() {
-            return newdeploy() || strategy() == Strategy.ACTIVE_STANDBY || strategy() == Strategy.REPLICATE;
-        }
-
-        /** How many replicas to keep (not for active-standby, whose pair is planned by {@link StandbyPlanner}). */
-        int replicaCount() {
-            int min = Math.max(1, fn.spec().minScale());
-            return strategy() == Strategy.REPLICATE ? Math.max(min, fn.spec().faultTolerance().replicas()) : min;
-        }
-
-        boolean backingOff(Instant now) {
-            return retryAt != null && now.isBefore(retryAt);
-        }
-    }
-
-    /** Launch failures of one environment's pool, so a broken runtime is retried with back-off, not in a loop. */
-    private static final class PoolFailures {
-        int count;
-        Instant retryAt;
-    }
 
     private final TandemHome home;
     private final Vertx vertx;
     private final ChangeFeed feed;
     private final EndpointPublisher publisher;
-    private final EventSink events;
+    private final ClusterEvents events;
+    private final InstanceLoss loss;
+    private final LaunchFailures failures;
+    private final InstanceLauncher launcher;
+    private final RecoveryPacing recovery;
+    private final PoolReconciler pools;
+    private final Publication publication;
+    private final PairSupervisor pairs;
+    private final NodeMembership membership;
+    private final ColdStarts coldStarts;
     private final ExecutorMetrics metrics;
     private volatile Supplier<Object> traffic;
     private final ExecutorConfig config;
     private final AgentConnector connector;
-    private final FailureDetector detector;
     private final String token;
-    private final String idTag = Long.toString(System.currentTimeMillis() % 1_000_000, 36);
-    private final AtomicLong ids = new AtomicLong();
 
-    private final Map<String, Node> nodes = new ConcurrentHashMap<>();
-    private final Map<String, Instance> instances = new ConcurrentHashMap<>();
-    private final Map<String, Environment> environments = new ConcurrentHashMap<>();
-    private final Map<String, FunctionState> functions = new ConcurrentHashMap<>();
-    private final Map<String, PoolFailures> poolFailures = new HashMap<>();
-    /** Holds back pool refills and replacement standbys while the machine's CPU is saturated. Executor context only. */
-    private final RecoveryGate recoveryGate = new RecoveryGate();
-    /** When the router last reported warm traffic for any function; executor context only. */
-    private Instant lastTraffic;
-    /** Traffic this recent means functions are being served, so recovery work can hurt them. */
-    private static final Duration SERVING_LATELY = Duration.ofSeconds(3);
-    private final Map<String, List<Endpoint>> published = new HashMap<>();
+    private final Cluster cluster = new Cluster();
     private final List<Process> localAgents = new CopyOnWriteArrayList<>();
 
     private volatile Context context;
@@ -298,17 +109,6 @@ public final class Executor {
     private HttpClient agentHttp;
     /** Probes pair members: short timeouts, a few connections per instance. */
     private HttpClient probeHttp;
-    /** One prober per distinct heartbeat setting; executor context only. */
-    private final Map<String, Prober> probers = new HashMap<>();
-    private static final SuspicionPolicy SUSPICION = SuspicionPolicy.defaults();
-    /**
-     * A standby is probed at every tenth heartbeat interval: it serves nothing, an exit is reported by its agent at
-     * once anyway, and each probe costs an instance about a millisecond of CPU (measured: 10 probes a second kept an
-     * idle instance at 1.5 % of a core, against 0.03 % unprobed).
-     */
-    private static final int STANDBY_PROBE_EVERY = 10;
-    /** A node whose agent's process runs is declared dead on silence only after this long: busy is not dead. */
-    private static final Duration NODE_HUNG = Duration.ofSeconds(10);
     private AutoCloseable subscription;
     private long timer = -1;
 
@@ -344,11 +144,21 @@ public final class Executor {
         this.vertx = vertx;
         this.feed = feed;
         this.publisher = publisher;
-        this.events = events;
+        this.events = new ClusterEvents(events, config.clock());
+        Hooks hooks = new Hooks();
+        this.loss = new InstanceLoss(cluster, this.events, metrics, config.clock(), config.crashWindow(), config.failureMemory(),
+                hooks);
+        this.failures = new LaunchFailures(config.clock(), config.loadBackoff(), config.failureMemory(), this.events);
+        this.launcher = new InstanceLauncher(cluster, config, this.events, metrics, failures, loss, hooks);
+        this.publication = new Publication(cluster, publisher);
+        this.recovery = new RecoveryPacing(config.processes());
+        this.pools = new PoolReconciler(new WarmPools(cluster, failures, launcher, recovery));
+        this.pairs = new PairSupervisor(cluster, config, this.events, metrics, launcher, loss, publication, hooks, vertx, () -> probeHttp);
         this.config = config;
         this.token = home.ensureToken();
-        this.detector = new FailureDetector(config.heartbeatInterval(), config.heartbeatMisses());
         this.connector = connector != null ? connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
+        this.coldStarts = new ColdStarts(cluster, config, publication, launcher, hooks);
+        this.membership = new NodeMembership(cluster, config, this.events, metrics, loss, publication, this.connector, hooks);
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------------------
@@ -365,10 +175,7 @@ public final class Executor {
                 probeHttp = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(1000).setKeepAlive(true),
                         new PoolOptions().setHttp1MaxSize(2));
                 Router router = Router.router(vertx);
-                router.route("/v1/*").handler(Executor.this::authorize);
-                router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
-                router.post("/v1/nodes").handler(Executor.this::onRegister);
-                registerClusterView(router);
+                new ExecutorRoutes(token, config.clock(), new Served()).install(router);
                 HttpServer http = vertx.createHttpServer(HeadDeadline.options());
                 http.requestHandler(HeadDeadline.install(vertx, http, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE,
                         ClientConnections.capped(LOCAL_CONNECTIONS_CAP), router));
@@ -404,17 +211,17 @@ public final class Executor {
         onContext(() -> {
             stopping = true;
             if (timer >= 0) vertx.cancelTimer(timer);
-            probers.values().forEach(Prober::stop);
+            pairs.stop();
             closeQuietly(subscription);
             List<Future<Void>> stops = new ArrayList<>();
-            for (Instance i : List.copyOf(instances.values())) {
-                Node n = nodes.get(i.node);
-                i.state = "stopping";
+            for (Instance i : cluster.instances()) {
+                Node n = cluster.node(i.node);
+                i.state = InstanceState.STOPPING;
                 if (n != null && n.alive) stops.add(n.client.stop(i.id).otherwiseEmpty());
             }
             Future.join(stops).otherwiseEmpty().onComplete(ar -> {
-                instances.clear();
-                nodes.values().forEach(n -> n.client.close());
+                cluster.clearInstances();
+                cluster.nodes().forEach(n -> n.client.close());
                 stopLocalAgents()
                         .compose(v -> server == null ? Future.<Void>succeededFuture() : server.close())
                         .compose(v -> deploymentId == null ? Future.succeededFuture() : vertx.undeploy(deploymentId))
@@ -450,7 +257,7 @@ public final class Executor {
         long deadline = System.nanoTime() + timeout.toNanos();
         Set<String> names = new HashSet<>();
         for (int k = 1; k <= n; k++) names.add("n" + k);
-        while (!names.stream().allMatch(name -> nodes.containsKey(name) && nodes.get(name).alive)) {
+        while (!names.stream().allMatch(cluster::isAlive)) {
             if (System.nanoTime() > deadline) {
                 agents.forEach(Process::destroyForcibly);
                 throw new IllegalStateException("agents did not register within " + timeout + "; see " + home.nodeDir("n1").resolve("agent.log"));
@@ -474,13 +281,13 @@ public final class Executor {
             return out;
         }
         onContext(() -> {
-            if (functions.containsKey(function)) {
-                acquireNow(function).whenComplete((e, t) -> complete(out, e, t));
+            if (cluster.function(function) != null) {
+                coldStarts.acquire(function).whenComplete((e, t) -> complete(out, e, t));
                 return;
             }
             // The router and this executor read the change feed each on its own, so a function the router already
             // serves may not have reached this executor yet: look again once the feed has delivered all it stored.
-            feed.caughtUp().whenComplete((v, x) -> onContext(() -> acquireNow(function).whenComplete((e, t) -> complete(out, e, t))));
+            feed.caughtUp().whenComplete((v, x) -> onContext(() -> coldStarts.acquire(function).whenComplete((e, t) -> complete(out, e, t))));
         });
         return out;
     }
@@ -496,20 +303,18 @@ public final class Executor {
      */
     public void reportSuspect(Endpoint endpoint, String why) {
         onContext(() -> {
-            Instance i = instances.get(endpoint.instanceId());
-            if (i == null || i.state.equals("stopping")) return;
+            Instance i = cluster.instance(endpoint.instanceId());
+            if (i == null || i.stopping()) return;
             log.debug("instance {} of {} suspected by the router: {}", i.id, i.function, why);
-            FunctionState fs = i.function == null ? null : functions.get(i.function);
+            FunctionState fs = cluster.functionOf(i);
             if (fs == null) return;
             ProcessStates.State state = config.processes().of(i.pid);
             if (state == ProcessStates.State.GONE) {
                 reportUnreachable(endpoint);
                 return;
             }
-            // A pair member is judged by its probes, confirmed as any late probe is; the router's word alone moves nothing.
-            if (i.role == Role.ACTIVE || i.role == Role.STANDBY) {
-                Prober prober = prober(fs);
-                prober.health(i.id).filter(Prober.Health::late).ifPresent(h -> probeLate(new Prober.Target(i.id, LOOPBACK, i.port, 0), h));
+            if (i.pairMember()) {
+                pairs.suspected(fs, i);
             } else if (state == ProcessStates.State.STOPPED) {
                 // Unprobed (retry, none, replicas): a stopped process serves nothing until someone resumes it.
                 reportUnreachable(endpoint);
@@ -523,18 +328,14 @@ public final class Executor {
      * Any thread (reads the concurrent maps).
      */
     public String warmingUp() {
-        if (environments.isEmpty()) return "waiting for the environments";
+        if (cluster.environments().isEmpty()) return "waiting for the environments";
         int wanted = 0;
-        int alive = aliveNodes().size();
-        for (Environment env : environments.values()) {
+        int alive = cluster.aliveNodes().size();
+        for (Environment env : cluster.environments()) {
             if (env.spec().runtime() != Runtime.HTTP) wanted += env.spec().poolSize() * alive;
         }
-        int ready = 0;
-        int starting = 0;
-        for (Instance i : instances.values()) {
-            if (i.role == Role.POOL && i.ready()) ready++;
-            if (i.starting()) starting++;
-        }
+        int ready = cluster.readyPoolInstances();
+        int starting = cluster.startingInstances();
         if (ready >= wanted && starting == 0) return null;
         return ready + " of " + wanted + " warm instances ready" + (starting > 0 ? ", " + starting + " starting" : "");
     }
@@ -542,21 +343,11 @@ public final class Executor {
     /** The router's connection to {@code endpoint} was refused: drop and replace it. Any thread. */
     public void reportUnreachable(Endpoint endpoint) {
         onContext(() -> {
-            Instance i = instances.get(endpoint.instanceId());
-            if (i == null || i.state.equals("stopping")) return;
+            Instance i = cluster.instance(endpoint.instanceId());
+            if (i == null || i.stopping()) return;
             log.info("instance {} of {} reported unreachable; replacing it", i.id, i.function);
-            emit(ClusterEvent.UNREACHABLE, i.function, i.node, i.id, "the router could not connect to port " + i.port + "; replacing it");
-            FunctionState fs = i.function == null ? null : functions.get(i.function);
-            if (fs != null) lost(fs, i, "unreachable");
-            if (fs != null && i.role == Role.ACTIVE && i.ready()) {
-                activeLost(fs, i, "unreachable from the router", true);
-                return;
-            }
-            stopInstance(i);
-            if (fs != null) {
-                noteLost(fs, i, "unreachable");
-                reconcileFunction(fs);
-            }
+            events.emit(ClusterEvent.UNREACHABLE, i.function, i.node, i.id, "the router could not connect to port " + i.port + "; replacing it");
+            loss.lose(i, InstanceLoss.Cause.unreachable());
         });
     }
 
@@ -564,297 +355,9 @@ public final class Executor {
     public void recordTraffic(String function) {
         onContext(() -> {
             Instant now = config.clock().instant();
-            lastTraffic = now;
-            for (Instance i : instances.values()) {
-                if (function.equals(i.function)) i.lastUsed = now;
-            }
+            recovery.trafficSeen(now);
+            for (Instance i : cluster.instancesOf(function)) i.lastUsed = now;
         });
-    }
-
-    private CompletableFuture<Endpoint> acquireNow(String name) {
-        FunctionState fs = functions.get(name);
-        if (fs == null) return CompletableFuture.failedFuture(new ExecutorException("no function named '" + name + "'"));
-        Instant now = config.clock().instant();
-        List<Instance> ready = servingInstances(fs);
-        if (!ready.isEmpty()) {
-            Instance i = ready.getFirst();
-            i.lastUsed = now;
-            return CompletableFuture.completedFuture(endpoint(i));
-        }
-        if (fs.backingOff(now)) return CompletableFuture.failedFuture(new ExecutorException(fs.lastError));
-        if (fs.keptRunning()) {
-            if (aliveNodes().isEmpty()) return CompletableFuture.failedFuture(new ExecutorException("no live node to run function '" + name + "'"));
-            CompletableFuture<Endpoint> w = new CompletableFuture<>();
-            fs.waiters.add(w);
-            reconcileFunction(fs);
-            return w;
-        }
-        // A finished cold start is never shared: its clean-up below may not have run yet (a caller's copy
-        // completes before it), and a failure must not be handed to a caller who came after it.
-        if (fs.coldStart == null || fs.coldStart.isDone()) {
-            CompletableFuture<Endpoint> cold = coldStart(fs);
-            fs.coldStart = cold;
-            cold.whenComplete((e, t) -> context.runOnContext(v -> {
-                if (fs.coldStart == cold) fs.coldStart = null;
-            }));
-        }
-        return fs.coldStart.copy();
-    }
-
-    /** poolmgr's first call: specialize a warm instance, or launch one for the function when none is warm. */
-    private CompletableFuture<Endpoint> coldStart(FunctionState fs) {
-        Environment env = environments.get(fs.fn.spec().environment());
-        if (env == null) {
-            return CompletableFuture.failedFuture(new ExecutorException("environment '" + fs.fn.spec().environment()
-                    + "' of function '" + fs.name() + "' does not exist"));
-        }
-        Optional<Instance> warm = servedFromPool(env, fs.fn) ? pickWarm(env.name()) : Optional.empty();
-        Future<Instance> started = warm.isPresent() ? specialize(warm.get(), fs, env, Role.REPLICA) : launchForFunction(fs, env, Role.REPLICA, null);
-        return started.map(this::endpoint).toCompletionStage().toCompletableFuture();
-    }
-
-    private Optional<Instance> pickWarm(String environment) {
-        Map<String, List<Instance>> warmByNode = instances.values().stream()
-                .filter(i -> i.role == Role.POOL && i.ready() && environment.equals(i.environment) && isAlive(i.node))
-                .collect(Collectors.groupingBy(i -> i.node));
-        if (warmByNode.isEmpty()) return Optional.empty();
-        List<NodeSelector.NodeLoad> loads = loads().stream().filter(l -> warmByNode.containsKey(l.node())).toList();
-        return config.placement().select(loads, Set.of()).map(node -> warmByNode.get(node).getFirst());
-    }
-
-    private Future<Instance> specialize(Instance warm, FunctionState fs, Environment env, Role role) {
-        Instant began = config.clock().instant();
-        Node node = nodes.get(warm.node);
-        Function fn = fs.fn;
-        warm.state = "specializing";
-        SpecializeRequest req = new SpecializeRequest(fn.name(), fn.spec().code(), fn.spec().entrypoint(),
-                env.spec().command(), fn.spec().timeout(), config.packagesUrl(), fn.spec().memoryMegabytes(), fn.spec().cpuMillis(),
-                fn.spec().variables());
-        return whileAlive(node, node.client.specialize(warm.id, req)).transform(ar -> {
-            if (instances.get(warm.id) != warm) {
-                return Future.failedFuture(new ExecutorException("instance " + warm.id + " of function '" + fn.name() + "' went away while specializing"));
-            }
-            if (ar.succeeded()) {
-                warm.function = fn.name();
-                warm.role = role;
-                warm.generation = fs.generation();
-                warm.state = "ready";
-                warm.lastUsed = config.clock().instant();
-                warm.readyAt = warm.lastUsed;
-                emit(ClusterEvent.SPECIALIZED, fn.name(), warm.node, warm.id, "warm instance of environment " + env.name()
-                        + " loaded the function; pid " + warm.pid + ", port " + warm.port);
-                metrics.coldStart(fn.name(), "specialize", Duration.between(began, warm.readyAt));
-                if (role == Role.REPLICA) recovered(fs);
-                recordSuccess(fs);
-                if (role != Role.REPLICA) memberReady(fs, warm);
-                republish(fn.name());
-                context.runOnContext(v -> {
-                    reconcilePools();
-                    if (fs.keptRunning()) reconcileFunction(fs);
-                });
-                return Future.succeededFuture(warm);
-            }
-            if (ar.cause() instanceof NodeLost lost) return Future.failedFuture(new ExecutorException("function '" + fn.name() + "': " + lost.getMessage() + " while specializing it"));
-            boolean loadFailure = ar.cause() instanceof AgentException a && a.status() == 422;
-            if (loadFailure) { // the instance stays generic and goes back to the pool
-                warm.role = Role.POOL;
-                warm.function = null;
-                warm.state = "ready";
-            }
-            else stopInstance(warm);
-            return Future.failedFuture(recordFailure(fs, ar.cause()));
-        });
-    }
-
-    /** The environment's JVM options, then the function's heap, which wins over an -Xmx among them. */
-    private static List<String> jvmOptions(Environment env, Function fn) {
-        int mb = fn.spec().memoryMegabytes();
-        if (mb == 0 || env.spec().runtime() != Runtime.JAVA) return env.spec().jvmOptions();
-        List<String> options = new ArrayList<>(env.spec().jvmOptions() == null ? List.of() : env.spec().jvmOptions());
-        options.add("-Xmx" + mb + "m");
-        return options;
-    }
-
-    /**
-     * Whether a warm instance of the environment may serve {@code fn}. Not for {@code http} (an instance serves one
-     * function from its start), nor for a {@code java} function with a {@code memory} setting: a warm JVM sized its
-     * heap at start without knowing it, so such a function gets instances launched for it.
-     */
-    private static boolean servedFromPool(Environment env, Function fn) {
-        Runtime runtime = env.spec().runtime();
-        return runtime != Runtime.HTTP && !(runtime == Runtime.JAVA && fn.spec().memoryMegabytes() > 0);
-    }
-
-    /**
-     * Launches an instance that serves {@code fs} from its start (http runtime, an empty pool, newdeploy, a pair
-     * member), as {@code role}, on {@code onNode} or, when null, on the least loaded node not yet running the function.
-     */
-    private Future<Instance> launchForFunction(FunctionState fs, Environment env, Role role, String onNode) {
-        Function fn = fs.fn;
-        Set<String> spread = instances.values().stream().filter(i -> fn.name().equals(i.function)).map(i -> i.node).collect(Collectors.toSet());
-        Optional<String> node = onNode != null ? Optional.of(onNode) : config.placement().select(loads(), spread);
-        if (node.isEmpty()) return Future.failedFuture(new ExecutorException("no live node to run function '" + fn.name() + "'"));
-        Instant began = config.clock().instant();
-        Instance i = new Instance(newId(fn.name()), node.get(), env.name(), fn.name(), role, fs.generation(), began);
-        instances.put(i.id, i);
-        LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), fn.name(), fn.spec().code(),
-                fn.spec().entrypoint(), env.spec().command(), jvmOptions(env, fn), fn.spec().timeout(), config.packagesUrl(),
-                fn.spec().memoryMegabytes(), fn.spec().cpuMillis(), fn.spec().variables());
-        Node target = nodes.get(i.node);
-        return whileAlive(target, target.client.launch(req)).transform(ar -> {
-            if (stoppedWhileStarting(i, ar.succeeded())) {
-                return Future.failedFuture(new ExecutorException("instance " + i.id + " of function '" + fn.name() + "' went away while starting"));
-            }
-            if (ar.failed()) {
-                instances.remove(i.id);
-                if (ar.cause() instanceof NodeLost lost) return Future.failedFuture(new ExecutorException("function '" + fn.name() + "': " + lost.getMessage() + " while starting it"));
-                return Future.failedFuture(recordFailure(fs, ar.cause()));
-            }
-            started(i, ar.result());
-            metrics.coldStart(fn.name(), "launch", Duration.between(began, i.readyAt));
-            if (role == Role.REPLICA) recovered(fs);
-            emitReplaced(fs, i);
-            recordSuccess(fs);
-            if (role != Role.REPLICA) memberReady(fs, i);
-            republish(fn.name());
-            // Deferred: a reply that came synchronously must not re-plan inside the plan that launched it.
-            if (fs.keptRunning()) context.runOnContext(v -> reconcileFunction(fs));
-            return Future.succeededFuture(i);
-        });
-    }
-
-    private void launchPoolInstance(Environment env, String node) {
-        Instance i = new Instance(newId("pool-" + env.name()), node, env.name(), null, Role.POOL, 0, config.clock().instant());
-        instances.put(i.id, i);
-        LaunchRequest req = new LaunchRequest(i.id, env.name(), env.spec().runtime(), null, null, null,
-                env.spec().command(), env.spec().jvmOptions(), null, config.packagesUrl());
-        Node target = nodes.get(node);
-        whileAlive(target, target.client.launch(req)).onComplete(ar -> {
-            if (stoppedWhileStarting(i, ar.succeeded())) return;
-            if (ar.succeeded()) {
-                started(i, ar.result());
-                PoolFailures f = poolFailures.get(env.name());
-                if (f != null && Duration.between(f.retryAt, i.readyAt).compareTo(FAILURE_MEMORY) > 0) poolFailures.remove(env.name());
-                return;
-            }
-            instances.remove(i.id);
-            if (!stopping && !(ar.cause() instanceof NodeLost)) {
-                String why = ar.cause() instanceof AgentException a ? a.detail() : ar.cause().getMessage();
-                emit(ClusterEvent.LOAD_FAILED, null, node, i.id, "warm instance of environment " + env.name() + " failed to start: " + why);
-                recordPoolFailure(env.name(), "failed to start on " + node + ": " + ar.cause().getMessage());
-            }
-        });
-    }
-
-    private void recordPoolFailure(String environment, String why) {
-        PoolFailures f = poolFailures.computeIfAbsent(environment, k -> new PoolFailures());
-        f.count++;
-        f.retryAt = config.clock().instant().plus(config.loadBackoff().delay(f.count));
-        log.warn("warm instance of environment {} {} ({} in a row, next try after {})", environment, why, f.count, f.retryAt);
-    }
-
-    /**
-     * {@code call}, or a failure as soon as {@code node} is declared dead, whichever comes first; completed on the
-     * executor's context whatever thread answered the call, since what follows changes the executor's state.
-     */
-    private <T> Future<T> whileAlive(Node node, Future<T> call) {
-        Promise<T> p = Promise.promise();
-        call.onComplete(ar -> onContext(() -> {
-            if (ar.succeeded()) p.tryComplete(ar.result());
-            else p.tryFail(ar.cause());
-        }));
-        node.lost.future().onComplete(v -> p.tryFail(new NodeLost(node.name)));
-        return p.future();
-    }
-
-    /** A call ended because its node died: not the function's fault, so no back-off. */
-    private static final class NodeLost extends RuntimeException {
-        NodeLost(String node) {
-            super("node " + node + " died", null, false, false);
-        }
-    }
-
-    private void started(Instance i, InstanceInfo info) {
-        i.pid = info.pid();
-        i.port = info.port();
-        i.secret = info.secret();
-        i.state = "ready";
-        i.lastUsed = config.clock().instant();
-        i.readyAt = i.lastUsed;
-        String what = i.role == Role.POOL ? "warm instance of environment " + i.environment : i.role.wireName();
-        emit(ClusterEvent.INSTANCE_READY, i.function, i.node, i.id, what + "; pid " + i.pid + ", port " + i.port);
-    }
-
-    /** A replica of {@code fs} was lost unexpectedly: the next one started for it is its replacement. */
-    private void noteLost(FunctionState fs, Instance i, String why) {
-        if (!fs.keptRunning() || i.role == Role.POOL) return;
-        fs.lost.addLast(i.id + " on " + i.node + " (" + why + ")");
-        while (fs.lost.size() > 16) fs.lost.removeFirst();
-    }
-
-    /**
-     * A ready instance serving {@code fs} (its active or a replica; a standby serves nothing) was lost unasked: a
-     * failover, whose recovery time runs from now until {@link #recovered}.
-     */
-    private void lost(FunctionState fs, Instance i, String reason) {
-        if (!i.ready() || (i.role != Role.ACTIVE && i.role != Role.REPLICA)) return;
-        metrics.failover(fs.name(), fs.strategy().wireName(), i.role.wireName(), reason);
-        if (fs.lostAt == null) fs.lostAt = config.clock().instant();
-    }
-
-    /** The function serves again after a loss: a standby promoted, or a replacement ready. */
-    private void recovered(FunctionState fs) {
-        if (fs.lostAt == null) return;
-        metrics.recovered(fs.name(), fs.strategy().wireName(), Duration.between(fs.lostAt, config.clock().instant()));
-        fs.lostAt = null;
-    }
-
-    private void emitReplaced(FunctionState fs, Instance replacement) {
-        String old = fs.lost.pollFirst();
-        if (old != null) emit(ClusterEvent.INSTANCE_REPLACED, fs.name(), replacement.node, replacement.id, "replaces " + old);
-    }
-
-    /**
-     * Hands one event to the sink. The sink queues and returns (it drops the oldest events when its store falls
-     * behind), and what it throws is swallowed here: a report about the cluster must never stop the executor
-     * from acting on it.
-     */
-    private void emit(String type, String function, String node, String instance, String detail) {
-        try {
-            events.emit(ClusterEvent.of(config.clock().instant(), type, function, node, instance, detail));
-        } catch (RuntimeException e) {
-            log.debug("the event sink refused a {} event: {}", type, e.toString());
-        }
-    }
-
-    private ExecutorException recordFailure(FunctionState fs, Throwable cause) {
-        String detail = cause instanceof AgentException a ? a.detail() : cause.getMessage();
-        boolean load = cause instanceof AgentException a && a.status() == 422;
-        String message = cause instanceof ExecutorException ? cause.getMessage()
-                : "function '" + fs.name() + "' " + (load ? "failed to load: " : "could not start: ") + detail;
-        Instant now = config.clock().instant();
-        fs.failures++;
-        fs.lastError = message;
-        fs.errorAt = now;
-        fs.retryAt = now.plus(config.loadBackoff().delay(fs.failures));
-        log.warn("{} ({} in a row, next try after {})", message, fs.failures, fs.retryAt);
-        if (!(cause instanceof ExecutorException)) emit(ClusterEvent.LOAD_FAILED, fs.name(), null, null, message + " (attempt " + fs.failures + ")");
-        ExecutorException e = new ExecutorException(message);
-        failWaiters(fs, e);
-        return e;
-    }
-
-    /** Clears the error; the failure count only once the last failure is old, so a crash loop keeps backing off. */
-    private void recordSuccess(FunctionState fs) {
-        if (fs.errorAt == null || Duration.between(fs.errorAt, config.clock().instant()).compareTo(FAILURE_MEMORY) > 0) fs.failures = 0;
-        fs.lastError = null;
-        fs.retryAt = null;
-    }
-
-    private static void failWaiters(FunctionState fs, RuntimeException e) {
-        List<CompletableFuture<Endpoint>> w = List.copyOf(fs.waiters);
-        fs.waiters.clear();
-        w.forEach(f -> f.completeExceptionally(e));
     }
 
     // ---- reconciling -------------------------------------------------------------------------------------
@@ -869,20 +372,9 @@ public final class Executor {
             Instant now = config.clock().instant();
             Instant previousCheck = lastTick == null ? now : lastTick;
             lastTick = now;
-            for (Node n : List.copyOf(nodes.values())) {
-                if (!n.alive) continue;
-                if (n.streaming && detector.missedHeartbeats(n.lastHeartbeat, now, previousCheck)) confirmNodeDeath(n, now);
-                else if (n.lateSince != null) nodeAnswersAgain(n, now);
-                else if (!n.streaming && Duration.between(n.registered, now).compareTo(JOIN_GRACE) > 0) markDead(n, "no event stream within " + JOIN_GRACE);
-            }
+            membership.checkHeartbeats(now, previousCheck);
             reapIdle(now);
-            clearAnsweredSuspicions(now);
-            for (Prober p : probers.values()) {
-                p.retain(id -> {
-                    Instance i = instances.get(id);
-                    return i != null && (i.role == Role.ACTIVE || i.role == Role.STANDBY) && !i.state.equals("stopping");
-                });
-            }
+            pairs.tick(now);
             reconcileAll();
             done.complete();
         });
@@ -891,666 +383,53 @@ public final class Executor {
 
     private void reapIdle(Instant now) {
         List<IdleReaper.Candidate> candidates = new ArrayList<>();
-        for (Instance i : instances.values()) {
-            FunctionState fs = i.function == null ? null : functions.get(i.function);
+        for (Instance i : cluster.instances()) {
+            FunctionState fs = cluster.functionOf(i);
             if (fs == null || fs.keptRunning() || i.role != Role.REPLICA || !i.ready()) continue;
             candidates.add(new IdleReaper.Candidate(i.id, i.lastUsed, fs.fn.spec().idleTimeout()));
         }
         for (String id : IdleReaper.idle(candidates, now)) {
-            Instance i = instances.get(id);
+            Instance i = cluster.instance(id);
             log.info("reaping idle instance {} of {}", id, i.function);
-            emit(ClusterEvent.REAPED, i.function, i.node, i.id, "idle since " + i.lastUsed + " (idle timeout "
-                    + Durations.format(functions.get(i.function).fn.spec().idleTimeout()) + ")");
-            stopInstance(i);
+            events.emit(ClusterEvent.REAPED, i.function, i.node, i.id, "idle since " + i.lastUsed + " (idle timeout "
+                    + Durations.format(cluster.functionOf(i).fn.spec().idleTimeout()) + ")");
+            launcher.stop(i);
         }
     }
 
     private void reconcileAll() {
         if (stopping) return;
         reconcilePools();
-        for (FunctionState fs : List.copyOf(functions.values())) reconcileFunction(fs);
+        for (FunctionState fs : List.copyOf(cluster.functions())) reconcileFunction(fs);
     }
 
     private void reconcilePools() {
         if (stopping) return;
-        Instant now = config.clock().instant();
-        List<String> alive = aliveNodes();
-        // Refills are paced: one warm instance starting per node at a time, so a refill after failovers (or a boot)
-        // never starts a crowd of JVMs at once on a machine that may already be saturated.
-        Set<String> nodesStarting = new HashSet<>();
-        for (Instance i : instances.values()) {
-            if (i.role == Role.POOL && i.starting()) nodesStarting.add(i.node);
-        }
-        for (Environment env : environments.values()) {
-            if (env.spec().runtime() == Runtime.HTTP || env.spec().poolSize() == 0) continue;
-            PoolFailures f = poolFailures.get(env.name());
-            if (f != null && now.isBefore(f.retryAt)) continue;
-            Map<String, Integer> pooled = new HashMap<>();
-            for (Instance i : instances.values()) {
-                if (i.role == Role.POOL && env.name().equals(i.environment) && !i.state.equals("stopping")) pooled.merge(i.node, 1, Integer::sum);
-            }
-            WarmPool.deficits(env.spec().poolSize(), alive, pooled).forEach((node, missing) -> {
-                if (nodesStarting.contains(node) || deferred("a pool refill of " + env.name() + " on " + node, now)) return;
-                nodesStarting.add(node);
-                launchPoolInstance(env, node);
-            });
-        }
-    }
-
-    /**
-     * Whether recovery work named {@code what} waits for the machine's CPU pressure to fall (see {@link RecoveryGate});
-     * logs the first deferral.
-     */
-    private boolean deferred(String what, Instant now) {
-        // Only serving functions are hurt by recovery work; a machine saturated by starting instances alone (a boot)
-        // is what pacing one start per node at a time is for.
-        if (lastTraffic == null || Duration.between(lastTraffic, now).compareTo(SERVING_LATELY) > 0) return false;
-        double pressure = config.processes().cpuPressure();
-        return switch (recoveryGate.decide(what, pressure, now)) {
-            case START -> false;
-            case DEFER_NOW -> {
-                log.info("{} waits: the machine's CPU is saturated (pressure {} % over 10 s); it starts when that falls under {} %, "
-                        + "or in {} s at the latest", what, Math.round(pressure * 100), Math.round(RecoveryGate.SATURATED * 100),
-                        RecoveryGate.MAX_DEFER.toSeconds());
-                yield true;
-            }
-            case DEFER -> true;
-        };
+        pools.reconcile(config.clock().instant());
     }
 
     private void reconcileFunction(FunctionState fs) {
         if (stopping || !fs.keptRunning()) return;
         // A pair plans its own back-off (StandbyPlanner): a promotion must never wait for the function's.
         if (!fs.activeStandby() && fs.backingOff(config.clock().instant())) return;
-        Environment env = environments.get(fs.fn.spec().environment());
+        Environment env = cluster.environment(fs.fn.spec().environment());
         if (env == null) {
             fs.lastError = "environment '" + fs.fn.spec().environment() + "' of function '" + fs.name() + "' does not exist";
-            failWaiters(fs, new ExecutorException(fs.lastError));
+            LaunchFailures.failWaiters(fs, new ExecutorException(fs.lastError));
             return;
         }
         if (fs.activeStandby()) {
-            reconcilePair(fs, env);
+            pairs.reconcile(fs, env);
             return;
         }
-        List<ReplicaPlanner.Replica> replicas = instances.values().stream()
-                .filter(i -> fs.name().equals(i.function) && i.role == Role.REPLICA && !i.state.equals("stopping"))
-                .map(i -> new ReplicaPlanner.Replica(i.id, i.node, i.generation, i.ready())).toList();
-        ReplicaPlanner.Plan plan = ReplicaPlanner.plan(fs.replicaCount(), fs.generation(), replicas);
-        plan.stop().forEach(id -> stopInstance(instances.get(id)));
-        List<String> alive = aliveNodes();
-        fs.pairWarning = fs.strategy() == Strategy.REPLICATE && alive.size() < 2
-                ? "function '" + fs.name() + "' runs its replicas on " + (alive.isEmpty() ? "no live node" : "one node (" + alive.getFirst() + ")")
-                  + ": a node failure is not covered until another node joins"
-                : null;
-        // Members of a pair from before a switch to this strategy serve until a replica is ready, then go.
-        if (replicas.stream().anyMatch(ReplicaPlanner.Replica::ready)) stopMembers(fs, Role.ACTIVE, Role.STANDBY);
-        if (plan.launch() > 0 && alive.isEmpty()) return;
-        for (int k = 0; k < plan.launch(); k++) launchForFunction(fs, env, Role.REPLICA, null);
-    }
-
-    // ---- active-standby ----------------------------------------------------------------------------------
-
-    /**
-     * Carries out what {@link StandbyPlanner} decides for the function's pair, after two steps of its own: a
-     * standby of an older generation is replaced (it would serve old code), and once a standby of the current
-     * generation is ready an older active hands over to it (an update rolls without a gap). A standby that shares
-     * its active's node while another node is alive is moved off it: a second standby starts elsewhere, and the
-     * spare is stopped once that one is ready.
-     */
-    private void reconcilePair(FunctionState fs, Environment env) {
-        Instant now = config.clock().instant();
-        Instance active = member(fs, Role.ACTIVE, true);
-        Instance standby = bestStandby(fs, active);
-        for (Instance i : List.copyOf(instances.values())) {
-            if (fs.name().equals(i.function) && i.role == Role.STANDBY && i != standby && !i.state.equals("stopping")
-                    && (standby == null || standby.ready() || i.ready()) && !relocating(i, standby, active)) {
-                stopInstance(i);
-            }
-        }
-        if (standby != null && standby.generation != fs.generation()) {
-            stopInstance(standby);
-            standby = null;
-        }
-        if (active != null && active.generation != fs.generation() && standby != null && standby.ready()) {
-            promote(fs, standby, "the function was updated; the active of the older revision hands over");
-            stopInstance(active);
-            active = standby;
-            standby = null;
-        }
-        StandbyPlanner.Launching launching = new StandbyPlanner.Launching(
-                startingNode(fs, Role.ACTIVE), standby != null && !standby.ready() ? Optional.of(standby.node) : Optional.empty());
-        Pair pair = new Pair(fs.name(), member(active), standby != null && standby.ready() ? member(standby) : null, fs.epoch);
-        List<String> nodesByLoad = loads().stream().sorted(Comparator.comparingInt(NodeSelector.NodeLoad::instances)
-                .thenComparing(NodeSelector.NodeLoad::node)).map(NodeSelector.NodeLoad::node).toList();
-        StandbyPlanner.Plan plan = fs.planner.plan(pair, nodesByLoad, launching, now);
-        fs.pairWarning = plan.warnings().isEmpty() ? null : String.join("; ", plan.warnings());
-        for (Action action : plan.actions()) {
-            switch (action) {
-                case Action.Promote p -> {
-                    Instance promoted = instances.get(p.instanceId());
-                    promote(fs, promoted, fs.lostActive == null ? "there was no active" : "replaces " + fs.lostActive);
-                    fs.lostActive = null;
-                    active = promoted;
-                }
-                case Action.Launch l -> {
-                    // A member that failed to start or load backs off like any launch (promotions never wait).
-                    if (fs.backingOff(now)) continue;
-                    // A replacement standby can wait for a saturated machine to calm down; a missing active cannot.
-                    if (l.role() == Action.Role.STANDBY && active != null && deferred("the standby of " + fs.name(), now)) continue;
-                    launchMember(fs, env, l.role() == Action.Role.ACTIVE ? Role.ACTIVE : Role.STANDBY, l.node());
-                }
-                case Action.Wait w -> {
-                    if (!w.why().equals(fs.waitingFor)) log.warn("{}", w.why());
-                    fs.waitingFor = w.why();
-                }
-            }
-        }
-        if (plan.actions().stream().noneMatch(a -> a instanceof Action.Wait)) fs.waitingFor = null;
-        if (active != null && standby != null && standby.ready() && active.node.equals(standby.node) && startingNode(fs, Role.STANDBY).isEmpty()) {
-            String activeNode = active.node;
-            if (!fs.backingOff(now)) nodesByLoad.stream().filter(n -> !n.equals(activeNode)).findFirst()
-                    .ifPresent(n -> launchMember(fs, env, Role.STANDBY, n));
-        }
-        // Replicas from before a switch to this strategy serve until the pair has an active, then go.
-        if (active != null) stopMembers(fs, Role.REPLICA);
-    }
-
-    /**
-     * Whether {@code i} is the standby starting on another node to take over from a ready standby that shares the
-     * active's node: it must be left to start (stopping it would start another, and so on), and once it is ready it
-     * is the better standby and the other one goes.
-     */
-    private static boolean relocating(Instance i, Instance kept, Instance active) {
-        return i.starting() && active != null && kept != null && kept.node.equals(active.node) && !i.node.equals(active.node);
-    }
-
-    /** The function's ready member in {@code role} (or, with {@code readyOnly} false, starting too). */
-    private Instance member(FunctionState fs, Role role, boolean readyOnly) {
-        return instances.values().stream()
-                .filter(i -> fs.name().equals(i.function) && i.role == role && (i.ready() || (!readyOnly && i.starting())))
-                .min(Comparator.comparing(i -> i.id)).orElse(null);
-    }
-
-    /** The standby to keep: ready before starting, current generation, and off the active's node when possible. */
-    private Instance bestStandby(FunctionState fs, Instance active) {
-        return instances.values().stream()
-                .filter(i -> fs.name().equals(i.function) && i.role == Role.STANDBY && (i.ready() || i.starting()))
-                .min(Comparator.<Instance, Boolean>comparing(i -> !i.ready())
-                        .thenComparing(i -> i.generation != fs.generation())
-                        .thenComparing(i -> active != null && active.node.equals(i.node))
-                        .thenComparing(i -> i.id))
-                .orElse(null);
-    }
-
-    private Optional<String> startingNode(FunctionState fs, Role role) {
-        return instances.values().stream().filter(i -> fs.name().equals(i.function) && i.role == role && i.starting())
-                .map(i -> i.node).findFirst();
-    }
-
-    private static Member member(Instance i) {
-        return i == null ? null : new Member(i.id, i.node, i.ready());
-    }
-
-    private void stopMembers(FunctionState fs, Role... roles) {
-        Set<Role> stop = Set.of(roles);
-        for (Instance i : List.copyOf(instances.values())) {
-            if (fs.name().equals(i.function) && stop.contains(i.role)) stopInstance(i);
-        }
-    }
-
-    /** Starts a pair member on {@code node}: a warm instance there is specialized (tens of ms), else one is launched. */
-    private void launchMember(FunctionState fs, Environment env, Role role, String node) {
-        Optional<Instance> warm = !servedFromPool(env, fs.fn) ? Optional.empty() : instances.values().stream()
-                .filter(i -> i.role == Role.POOL && i.ready() && env.name().equals(i.environment) && i.node.equals(node)).findFirst();
-        Future<Instance> started;
-        if (warm.isPresent()) {
-            // Claimed now, so the next plan counts it as starting in its role.
-            Instance w = warm.get();
-            w.role = role;
-            w.function = fs.name();
-            w.generation = fs.generation(); // else the next plan takes it for an old revision's member and stops it
-            w.state = "starting";
-            started = specialize(w, fs, env, role);
-        } else {
-            started = launchForFunction(fs, env, role, node);
-        }
-        started.onFailure(e -> log.info("starting the {} of {} on {} failed: {}", role.wireName(), fs.name(), node, e.getMessage()));
-    }
-
-    /**
-     * A member just became ready. An instance started to be the active takes the next epoch, unless another active
-     * appeared meanwhile (a standby was promoted): then it serves as the standby. Either way it is probed from now on.
-     */
-    private void memberReady(FunctionState fs, Instance i) {
-        if (i.role == Role.ACTIVE) {
-            Instance other = instances.values().stream()
-                    .filter(o -> o != i && fs.name().equals(o.function) && o.role == Role.ACTIVE && o.ready()).findFirst().orElse(null);
-            if (other != null) {
-                i.role = Role.STANDBY;
-            } else {
-                fs.epoch++;
-                i.activeSince = config.clock().instant();
-                recovered(fs);
-                emit(ClusterEvent.PROMOTED, fs.name(), i.node, i.id, "active at epoch " + fs.epoch + " (no standby was ready: "
-                        + (fs.lostActive == null ? "the pair was starting" : "replaces " + fs.lostActive) + ")");
-                fs.lostActive = null;
-                watchStandbys(fs);
-            }
-        }
-        watch(fs, i);
-    }
-
-    /**
-     * Makes {@code standby} the active at the next epoch, whose lease it already holds (see {@link #watch}), so it
-     * serves the first request the router sends it. The router learns it first (the publish is synchronous to its
-     * table), then the prober renews the new active's lease and grants any other standby the epoch after.
-     */
-    private void promote(FunctionState fs, Instance standby, String why) {
-        fs.epoch++;
-        standby.role = Role.ACTIVE;
-        standby.activeSince = config.clock().instant();
-        standby.suspectedSince = null;
-        republish(fs.name());
-        metrics.promoted(fs.name(), fs.strategy().wireName());
-        recovered(fs);
-        watch(fs, standby);
-        watchStandbys(fs);
-        log.info("promoted {} of {} on {} to active at epoch {}: {}", standby.id, fs.name(), standby.node, fs.epoch, why);
-        emit(ClusterEvent.PROMOTED, fs.name(), standby.node, standby.id, "standby promoted to active at epoch " + fs.epoch + "; " + why);
-    }
-
-    /**
-     * The active of {@code fs} failed ({@code why}, seen by {@code signal}): it is stopped if its process may still
-     * run, which it can no longer serve for (its lease lapses and the router sends the new epoch), and the pair is
-     * re-planned at once, which promotes the standby.
-     */
-    private void activeLost(FunctionState fs, Instance i, String why, boolean mayStillRun) {
-        if (mayStillRun) {
-            Instant leaseUntil = prober(fs).leaseUntil(i.id);
-            long left = Math.max(0, Duration.between(config.clock().instant(), leaseUntil).toMillis());
-            emit(ClusterEvent.FENCED, fs.name(), i.node, i.id, "former active at epoch " + fs.epoch + " is fenced: it refuses requests once its"
-                    + " lease lapses (in " + left + " ms) and is being stopped");
-        }
-        fs.activeLost(i, why, config.clock().instant());
-        stopInstance(i);
-        reconcileFunction(fs);
-    }
-
-    /**
-     * Starts (or updates) probing a pair member. The active's probes renew its lease for the function's epoch. A
-     * standby's grant it the lease of the next epoch, the one it takes if promoted: it then serves the moment the
-     * router learns of the promotion, instead of refusing (fenced) until its first probe as the active. Holding that
-     * lease early serves nothing before then, since the router sends an epoch only to the endpoint published with it.
-     */
-    private void watch(FunctionState fs, Instance i) {
-        long epoch = switch (i.role) {
-            case ACTIVE -> fs.epoch;
-            case STANDBY -> fs.epoch + 1;
-            default -> 0;
-        };
-        prober(fs).watch(new Prober.Target(i.id, LOOPBACK, i.port, epoch, i.role == Role.STANDBY ? STANDBY_PROBE_EVERY : 1, i.secret));
-    }
-
-    /** The function's epoch moved on: its ready standbys are granted the one after. */
-    private void watchStandbys(FunctionState fs) {
-        for (Instance i : List.copyOf(instances.values())) {
-            if (fs.name().equals(i.function) && i.role == Role.STANDBY && i.ready()) watch(fs, i);
-        }
-    }
-
-    /** The prober for the function's heartbeat settings; one per distinct setting, made on first use. */
-    private Prober prober(FunctionState fs) {
-        FaultTolerance ft = fs.fn.spec().faultTolerance();
-        String key = ft.heartbeatInterval().toMillis() + "x" + ft.heartbeatMisses();
-        return probers.computeIfAbsent(key, k -> {
-            Prober p = new Prober(vertx, probeHttp, ft.heartbeatInterval(), ft.heartbeatMisses(), config.clock(), this::probeFailed, this::probeLate);
-            p.start();
-            return p;
-        });
-    }
-
-    /** A probed member stopped answering. On the executor's context (the probers run on it). */
-    private void probeFailed(Prober.Target target, String why) {
-        Instance i = instances.get(target.instanceId());
-        if (stopping || i == null || !i.ready() || (i.role != Role.ACTIVE && i.role != Role.STANDBY)) return;
-        FunctionState fs = functions.get(i.function);
-        if (fs == null) return;
-        log.warn("{} {} of {} on {} failed its probe: {}", i.role.wireName(), i.id, i.function, i.node, why);
-        emit(ClusterEvent.UNRESPONSIVE, i.function, i.node, i.id, i.role.wireName() + " failed its health probe: " + why);
-        lost(fs, i, "unresponsive");
-        if (i.role == Role.ACTIVE) {
-            activeLost(fs, i, "probe: " + why, !why.startsWith("connection refused"));
-        } else {
-            noteLost(fs, i, "probe: " + why);
-            stopInstance(i);
-            reconcileFunction(fs);
-        }
-    }
-
-    /**
-     * A probed member has been silent past its threshold: a suspicion, confirmed by {@link SuspicionPolicy} before
-     * anything moves. Called at every probe interval while it lasts, on the executor's context. A kept active is
-     * reported once per suspicion ({@code suspected}), and again when it answers.
-     */
-    private void probeLate(Prober.Target target, Prober.Health health) {
-        Instance i = instances.get(target.instanceId());
-        if (stopping || i == null || !i.ready() || (i.role != Role.ACTIVE && i.role != Role.STANDBY)) return;
-        FunctionState fs = functions.get(i.function);
-        if (fs == null) return;
-        Instant now = config.clock().instant();
-        Prober prober = prober(fs);
-        ProcessStates.State process = config.processes().of(i.pid);
-        int othersLate = 0;
-        Map<String, Prober.Health> others = prober.others(i.id);
-        for (Prober.Health h : others.values()) if (h.late()) othersLate++;
-        SuspicionPolicy.Verdict verdict;
-        if (i.role == Role.ACTIVE) {
-            Instance standby = member(fs, Role.STANDBY, true);
-            SuspicionPolicy.StandbyHealth standbyHealth = standby == null ? null : new SuspicionPolicy.StandbyHealth(
-                    prober.health(standby.id).map(Prober.Health::late).orElse(true), config.processes().of(standby.pid));
-            Duration activeFor = i.activeSince == null ? Duration.ofDays(1) : Duration.between(i.activeSince, now);
-            verdict = SUSPICION.decide(new SuspicionPolicy.Facts(process, health.silence(), health.threshold(),
-                    standbyHealth, othersLate, others.size(), activeFor));
-        } else {
-            verdict = SUSPICION.decideStandby(process, health.silence(), health.threshold(), othersLate, others.size());
-        }
-        switch (verdict) {
-            case SuspicionPolicy.FailOver f -> {
-                if (i.role == Role.ACTIVE && process != ProcessStates.State.GONE && !prober.leaseLapsed(i.id)) {
-                    // It may still run: it gets no new lease, and the standby takes over once the last one lapses.
-                    prober.withholdLease(i.id);
-                    return;
-                }
-                log.warn("{} {} of {} on {} failed over: {}", i.role.wireName(), i.id, i.function, i.node, f.why());
-                emit(ClusterEvent.UNRESPONSIVE, i.function, i.node, i.id, i.role.wireName() + " failed its health probe: " + f.why());
-                lost(fs, i, "unresponsive");
-                if (i.role == Role.ACTIVE) {
-                    activeLost(fs, i, "probe: " + f.why(), process != ProcessStates.State.GONE);
-                } else {
-                    noteLost(fs, i, "probe: " + f.why());
-                    stopInstance(i);
-                    reconcileFunction(fs);
-                }
-            }
-            case SuspicionPolicy.Keep k -> {
-                if (i.suspectedSince != null) return;
-                i.suspectedSince = now;
-                log.info("{} {} of {} on {} is late ({} ms silent, threshold {} ms) and kept: {}", i.role.wireName(), i.id, i.function,
-                        i.node, health.silence().toMillis(), health.threshold().toMillis(), k.why());
-                emit(ClusterEvent.SUSPECTED, i.function, i.node, i.id, i.role.wireName() + " is late (silent for " + health.silence().toMillis()
-                        + " ms, threshold " + health.threshold().toMillis() + " ms) but kept: " + k.why());
-            }
-        }
-    }
-
-    /** Clears the suspicion of members that answer again; on the executor's context, at each tick. */
-    private void clearAnsweredSuspicions(Instant now) {
-        for (Instance i : instances.values()) {
-            if (i.suspectedSince == null || i.function == null) continue;
-            FunctionState fs = functions.get(i.function);
-            if (fs == null) continue;
-            boolean late = prober(fs).health(i.id).map(Prober.Health::late).orElse(false);
-            if (late) continue;
-            log.info("{} {} of {} answers again after {} ms", i.role.wireName(), i.id, i.function, Duration.between(i.suspectedSince, now).toMillis());
-            emit(ClusterEvent.ANSWERS_AGAIN, i.function, i.node, i.id, i.role.wireName() + " answers its probes again after "
-                    + Duration.between(i.suspectedSince, now).toMillis() + " ms late; it was never failed over");
-            i.suspectedSince = null;
-        }
-    }
-
-    private void stopInstance(Instance i) {
-        if (i == null || i.state.equals("stopping")) return;
-        i.state = "stopping";
-        if (i.function != null) republish(i.function);
-        Node n = nodes.get(i.node);
-        if (n == null || !n.alive) {
-            instances.remove(i.id, i);
-            return;
-        }
-        n.client.stop(i.id).onComplete(ar -> instances.remove(i.id, i));
-    }
-
-    /**
-     * Whether {@code i} was dropped or stopped while its launch was under way: then the launch's answer, success or
-     * failure, is not the instance's (it must neither become ready nor count as a failure to start), and a process
-     * that did start is stopped.
-     */
-    private boolean stoppedWhileStarting(Instance i, boolean launched) {
-        if (instances.get(i.id) == i && !i.state.equals("stopping")) return false;
-        if (launched) stopOrphan(i);
-        instances.remove(i.id, i);
-        return true;
-    }
-
-    private void stopOrphan(Instance i) {
-        Node n = nodes.get(i.node);
-        if (n != null && n.alive) n.client.stop(i.id);
-    }
-
-    /** Publishes the function's ready instances, the current generation's when it has any ready. */
-    private void republish(String function) {
-        FunctionState fs = functions.get(function);
-        List<Endpoint> endpoints = fs == null ? List.of() : servingInstances(fs).stream().map(this::endpoint).toList();
-        if (!endpoints.equals(published.getOrDefault(function, List.of()))) {
-            if (endpoints.isEmpty()) published.remove(function);
-            else published.put(function, endpoints);
-            publisher.publish(function, endpoints);
-        }
-        if (fs != null && !endpoints.isEmpty() && !fs.waiters.isEmpty()) {
-            List<CompletableFuture<Endpoint>> w = List.copyOf(fs.waiters);
-            fs.waiters.clear();
-            w.forEach(f -> f.complete(endpoints.getFirst()));
-        }
-    }
-
-    /**
-     * The instances that get the function's traffic: under active-standby only the active; otherwise the ready
-     * replicas, the current generation's when it has any. Across a switch of strategy, the instances of the former
-     * one serve until the new one has any.
-     */
-    private List<Instance> servingInstances(FunctionState fs) {
-        List<Instance> ready = instances.values().stream()
-                .filter(i -> fs.name().equals(i.function) && (i.role == Role.REPLICA || i.role == Role.ACTIVE) && i.ready() && isAlive(i.node))
-                .sorted(Comparator.comparing(i -> i.id)).toList();
-        Role wanted = fs.activeStandby() ? Role.ACTIVE : Role.REPLICA;
-        List<Instance> ofStrategy = ready.stream().filter(i -> i.role == wanted).toList();
-        if (ofStrategy.isEmpty()) return ready;
-        if (wanted == Role.ACTIVE) return ofStrategy.subList(0, 1);
-        List<Instance> current = ofStrategy.stream().filter(i -> i.generation == fs.generation()).toList();
-        return current.isEmpty() ? ofStrategy : current;
-    }
-
-    private Endpoint endpoint(Instance i) {
-        return new Endpoint(i.function, i.id, i.node, LOOPBACK, i.port, epochOf(i));
-    }
-
-    /** The epoch an instance serves at: its function's current one for the active, 0 for every other. */
-    private long epochOf(Instance i) {
-        if (i.role != Role.ACTIVE || i.function == null) return 0;
-        FunctionState fs = functions.get(i.function);
-        return fs == null ? 0 : fs.epoch;
-    }
-
-    // ---- nodes -------------------------------------------------------------------------------------------
-
-    private void authorize(RoutingContext ctx) {
-        if (!TandemHome.bearerMatches(ctx.request().getHeader("Authorization"), token)) {
-            ctx.response().setStatusCode(401).putHeader("Content-Type", "application/json")
-                    .end(Json.write(new ApiError("unauthorized", "missing or wrong bearer token")));
-            return;
-        }
-        ctx.next();
-    }
-
-    private void onRegister(RoutingContext ctx) {
-        NodeRegistration reg;
-        try {
-            reg = Json.read(ctx.body().buffer().getBytes(), NodeRegistration.class);
-            Names.require("name", reg.name());
-        } catch (RuntimeException e) {
-            ctx.response().setStatusCode(400).putHeader("Content-Type", "application/json")
-                    .end(Json.write(new ApiError("invalid registration", e.getMessage())));
-            return;
-        }
-        register(reg).onComplete(ar -> ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json")
-                .end(Json.write(Map.of("name", reg.name()))));
+        ReplicaReconciler.reconcile(new FunctionReplicas(fs, env, cluster, launcher, pairs), cluster.aliveNodes());
     }
 
     /** Adds (or replaces) a node and opens its event stream; leftovers the agent still runs are stopped. */
     Future<Void> register(NodeRegistration reg) {
         Promise<Void> done = Promise.promise();
-        onContext(() -> {
-            Node old = nodes.get(reg.name());
-            if (old != null && old.alive && old.url.equals(reg.url()) && old.pid == reg.pid()) {
-                done.complete();
-                return;
-            }
-            if (old != null && old.alive) markDead(old, "registered again");
-            Node n = new Node(reg, connector.connect(reg), config.clock().instant());
-            nodes.put(n.name, n);
-            log.info("node {} registered at {} (pid {})", n.name, n.url, n.pid);
-            emit(ClusterEvent.NODE_JOINED, null, n.name, null, "agent pid " + n.pid + " at " + n.url);
-            n.client.events(e -> onEvent(n, e)).onComplete(ar -> {
-                if (n.alive && nodes.get(n.name) == n) markDead(n, "event stream ended" + (ar.failed() ? ": " + ar.cause().getMessage() : ""));
-            });
-            n.client.list().onComplete(ar -> {
-                if (ar.succeeded()) {
-                    for (InstanceInfo info : ar.result()) {
-                        if (instances.containsKey(info.id())) continue;
-                        emit(ClusterEvent.STALE_INSTANCE_STOPPED, info.function(), n.name, info.id(),
-                                "pid " + info.pid() + " was still running on the node, but is no instance of this executor (left from before the node was declared dead, or from an earlier server)");
-                        n.client.stop(info.id());
-                    }
-                }
-                if (n.alive) {
-                    functions.values().forEach(fs -> prefetch(n, fs.fn));
-                    reconcileAll();
-                }
-                done.complete();
-            });
-        });
+        onContext(() -> membership.register(reg).onComplete(ar -> done.complete()));
         return done.future();
-    }
-
-    private void onEvent(Node n, AgentEvent e) {
-        if (!n.alive || nodes.get(n.name) != n) return;
-        n.streaming = true;
-        switch (e.type()) {
-            case AgentEvent.HEARTBEAT -> n.lastHeartbeat = config.clock().instant();
-            case AgentEvent.EXITED -> instanceExited(n, e.instanceId(), e.exitCode());
-            default -> log.debug("ignoring event {} from {}", e.type(), n.name);
-        }
-    }
-
-    private void instanceExited(Node n, String id, Integer exitCode) {
-        Instance i = instances.get(id);
-        if (i == null || !i.node.equals(n.name)) return;
-        instances.remove(id);
-        String was = i.state;
-        // Stopping or starting, it was not published: expected, or the launch reply handles it.
-        if (was.equals("stopping") || was.equals("starting")) return;
-        log.warn("instance {} ({}) on {} exited with {}", id, i.function == null ? "pool " + i.environment : i.function, n.name, exitCode);
-        emit(ClusterEvent.INSTANCE_EXITED, i.function, n.name, id, "exit code " + exitCode + (i.pid > 0 ? " (pid " + i.pid + ")" : ""));
-        FunctionState fs = i.function == null ? null : functions.get(i.function);
-        if (fs != null) lost(fs, i, "exited");
-        if (fs != null && i.role == Role.ACTIVE) {
-            fs.activeLost(i, "exited with " + exitCode, config.clock().instant());
-        } else if (fs != null) {
-            noteLost(fs, i, "exited with " + exitCode);
-        }
-        Instant now = config.clock().instant();
-        if (i.readyAt != null && Duration.between(i.readyAt, now).compareTo(CRASH_WINDOW) < 0) {
-            String why = "instance " + id + " exited with code " + exitCode + " within " + CRASH_WINDOW.toSeconds() + " s of starting";
-            // One early exit may be a kill (an operator, a chaos test, the OOM killer): replaced at once. A second
-            // within the failure memory is a crash loop, and backs off.
-            if (fs != null && fs.earlyExitAt != null && Duration.between(fs.earlyExitAt, now).compareTo(FAILURE_MEMORY) < 0) {
-                recordFailure(fs, new ExecutorException("function '" + fs.name() + "' crashed: " + why));
-            }
-            if (fs != null) fs.earlyExitAt = now;
-            if (i.role == Role.POOL) recordPoolFailure(i.environment, why);
-        }
-        // Re-planned before it is unpublished, so a lost active's function goes straight to its promoted standby and
-        // the router never sees it without an endpoint in between.
-        if (fs != null) reconcileFunction(fs);
-        if (i.function != null) republish(i.function);
-        if (i.role == Role.POOL) reconcilePools();
-    }
-
-    /**
-     * A node missed its heartbeats: a suspicion. Its agent's process decides: gone or stopped (a frozen node), it is
-     * dead; still running, it is busy, and only a silence past {@link #NODE_HUNG} makes it dead.
-     */
-    private void confirmNodeDeath(Node n, Instant now) {
-        String missed = "missed " + config.heartbeatMisses() + " heartbeats";
-        ProcessStates.State agent = config.processes().of(n.pid);
-        switch (agent) {
-            case GONE -> markDead(n, missed + "; its agent's process is gone");
-            case STOPPED -> markDead(n, missed + "; its agent's process is stopped");
-            case UNKNOWN -> markDead(n, missed);
-            case RUNNING -> {
-                Duration silent = Duration.between(n.lastHeartbeat, now);
-                if (silent.compareTo(NODE_HUNG) > 0) {
-                    markDead(n, "no heartbeat for " + silent.toMillis() + " ms although its agent's process runs: hung");
-                } else if (n.lateSince == null) {
-                    n.lateSince = now;
-                    log.info("node {} {}, but its agent's process runs: busy, not dead", n.name, missed);
-                    emit(ClusterEvent.NODE_LATE, null, n.name, null, missed + " but its agent's process (pid " + n.pid
-                            + ") runs: busy, not dead; declared dead only after " + NODE_HUNG.toSeconds() + " s of silence");
-                }
-            }
-        }
-    }
-
-    private void nodeAnswersAgain(Node n, Instant now) {
-        log.info("node {} sends heartbeats again after {} ms late", n.name, Duration.between(n.lateSince, now).toMillis());
-        n.lateSince = null;
-    }
-
-    private void markDead(Node n, String reason) {
-        n.alive = false;
-        n.lost.tryComplete();
-        if (stopping) return;
-        log.warn("node {} is dead: {}", n.name, reason);
-        Set<String> affected = new HashSet<>();
-        int lostInstances = 0;
-        for (Instance i : List.copyOf(instances.values())) {
-            if (!i.node.equals(n.name)) continue;
-            instances.remove(i.id);
-            lostInstances++;
-            if (i.function != null) affected.add(i.function);
-            FunctionState fs = i.function == null ? null : functions.get(i.function);
-            if (fs == null || i.state.equals("stopping")) continue;
-            lost(fs, i, "node-dead");
-            if (i.role == Role.ACTIVE && i.ready()) {
-                fs.activeLost(i, "node dead: " + reason, config.clock().instant());
-                // A node declared dead may only be frozen: its processes can wake up, but without a lease.
-                emit(ClusterEvent.FENCED, fs.name(), n.name, i.id, "former active at epoch " + fs.epoch
-                        + " is fenced: should its node wake up, it refuses every request (its lease lapsed) and is stopped when the node registers again");
-            } else {
-                noteLost(fs, i, "node " + n.name + " dead");
-            }
-        }
-        metrics.nodeDied(n.name);
-        emit(ClusterEvent.NODE_DEAD, null, n.name, null, reason + "; " + lostInstances + " instance" + (lostInstances == 1 ? "" : "s") + " lost");
-        n.client.close();
-        // Re-planning first promotes the standbys of lost actives, so the router never sees those functions empty.
-        reconcileAll();
-        affected.forEach(this::republish);
-    }
-
-    private List<String> aliveNodes() {
-        return nodes.values().stream().filter(n -> n.alive).map(n -> n.name).sorted().toList();
-    }
-
-    private boolean isAlive(String node) {
-        Node n = nodes.get(node);
-        return n != null && n.alive;
-    }
-
-    private List<NodeSelector.NodeLoad> loads() {
-        Map<String, Integer> counts = new HashMap<>();
-        for (Instance i : instances.values()) counts.merge(i.node, 1, Integer::sum);
-        return aliveNodes().stream().map(n -> new NodeSelector.NodeLoad(n, counts.getOrDefault(n, 0))).toList();
     }
 
     // ---- the change feed ---------------------------------------------------------------------------------
@@ -1565,92 +444,44 @@ public final class Executor {
     }
 
     private void applyEnvironment(Change.Type type, Environment env) {
-        Environment old = type == Change.Type.DELETED ? environments.remove(env.name()) : environments.put(env.name(), env);
-        poolFailures.remove(env.name());
+        Environment old = cluster.apply(env, type == Change.Type.DELETED);
+        failures.forgetPool(env.name());
         if (old != null && (type == Change.Type.DELETED || !old.spec().equals(env.spec()))) {
-            for (Instance i : List.copyOf(instances.values())) {
-                if (i.role == Role.POOL && env.name().equals(i.environment)) stopInstance(i);
-            }
+            cluster.poolOf(env.name()).forEach(launcher::stop);
         }
         reconcileAll();
     }
 
     private void applyFunction(Change.Type type, Function fn) {
         if (type == Change.Type.DELETED) {
-            FunctionState fs = functions.remove(fn.name());
+            FunctionState fs = cluster.removeFunction(fn.name());
             stopAll(fn.name());
-            republish(fn.name());
-            if (fs != null) failWaiters(fs, new ExecutorException("function '" + fn.name() + "' was deleted"));
+            publication.republish(fn.name());
+            if (fs != null) LaunchFailures.failWaiters(fs, new ExecutorException("function '" + fn.name() + "' was deleted"));
             return;
         }
-        FunctionState fs = functions.get(fn.name());
+        FunctionState fs = cluster.function(fn.name());
         if (fs == null) {
             fs = new FunctionState(fn);
-            functions.put(fn.name(), fs);
+            cluster.add(fs);
         } else {
             fs.fn = fn;
             fs.failures = 0;
             fs.errorAt = null;
-            recordSuccess(fs);
+            failures.succeeded(fs);
             // poolmgr instances carry the old code: drop them, the next call specializes afresh. newdeploy rolls.
             if (!fs.keptRunning()) stopAll(fn.name());
         }
-        for (Node n : nodes.values()) {
-            if (n.alive) prefetch(n, fn);
-        }
+        for (Node n : cluster.liveNodes()) membership.prefetch(n, fn);
         reconcileFunction(fs);
     }
 
-    /**
-     * Puts the function's code on the node before its first call needs it: that call then pays for
-     * specialization only. Best effort; the specialization fetches it anyway if this failed.
-     */
-    private void prefetch(Node n, Function fn) {
-        Environment env = environments.get(fn.spec().environment());
-        if (env == null) return;
-        n.client.prefetch(new PrefetchRequest(fn.spec().code(), env.spec().runtime(), config.packagesUrl()))
-                .onFailure(e -> log.debug("prefetching the code of {} on {} failed: {}", fn.name(), n.name, e.toString()));
-    }
-
     private void stopAll(String function) {
-        for (Instance i : List.copyOf(instances.values())) {
-            if (function.equals(i.function)) stopInstance(i);
-        }
+        cluster.instancesOf(function).forEach(launcher::stop);
     }
 
     // ---- the view of the cluster that the controller's API shows ------------------------------------------
 
-    /**
-     * {@code GET /v1/cluster} (nodes and instances), {@code /v1/cluster/functions/NAME} (404 when this executor
-     * knows nothing of it), {@code /v1/cluster/functions/NAME/logs?LOG-QUERY} and {@code /v1/cluster/traffic}, read by the controller's
-     * API from its own process.
-     */
-    private void registerClusterView(Router router) {
-        router.get("/v1/cluster").handler(ctx -> replyJson(ctx, 200, status()));
-        router.get("/v1/cluster/traffic").handler(ctx -> {
-            Supplier<Object> source = traffic;
-            replyJson(ctx, 200, source == null ? Map.of() : source.get());
-        });
-        router.get("/v1/cluster/functions/:name").handler(ctx -> {
-            ExecutorStatus.Function f = functionStatus(ctx.pathParam("name"));
-            if (f == null) replyJson(ctx, 404, new ApiError("unknown function", "this executor runs no function " + ctx.pathParam("name")));
-            else replyJson(ctx, 200, f);
-        });
-        router.get("/v1/cluster/functions/:name/logs").handler(ctx -> {
-            LogQuery query;
-            try {
-                query = LogQuery.parse(ctx.request()::getParam, Instant.now());
-            } catch (InvalidResourceException e) {
-                replyJson(ctx, 400, new ApiError("invalid log query", e.getMessage()));
-                return;
-            }
-            streamLogs(ctx.pathParam("name"), query, ctx.response());
-        });
-    }
-
-    private static void replyJson(RoutingContext ctx, int status, Object body) {
-        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.write(body));
-    }
 
     /**
      * Rebuilds the executor's gauges (instances, pools, node liveness) from a snapshot of its state. Any thread:
@@ -1658,31 +489,20 @@ public final class Executor {
      */
     public void refreshMetrics() {
         Map<String, Integer> poolSizes = new HashMap<>();
-        for (Environment env : environments.values()) {
+        for (Environment env : cluster.environments()) {
             if (env.spec().runtime() != Runtime.HTTP) poolSizes.put(env.name(), env.spec().poolSize());
         }
         metrics.refresh(status(), poolSizes);
     }
 
+    /** Nodes, instances and warnings, for the cluster view and the metrics. Any thread (reads the concurrent maps). */
     public ExecutorStatus.Cluster status() {
-        List<ExecutorStatus.NodeStatus> ns = nodes.values().stream().sorted(Comparator.comparing(n -> n.name))
-                .map(n -> new ExecutorStatus.NodeStatus(n.name, n.url, n.alive ? "alive" : "dead", n.pid, n.lastHeartbeat)).toList();
-        List<ExecutorStatus.InstanceStatus> is = instances.values().stream().sorted(Comparator.comparing(i -> i.id))
-                .map(this::instanceStatus).toList();
-        List<String> warnings = functions.values().stream().map(fs -> fs.pairWarning).filter(Objects::nonNull).sorted().toList();
-        return new ExecutorStatus.Cluster(ns, is, warnings);
+        return StatusView.cluster(cluster, publication);
     }
 
+    /** The function's status with its instances, or null when this executor knows nothing of it. Any thread. */
     public ExecutorStatus.Function functionStatus(String function) {
-        FunctionState fs = functions.get(function);
-        if (fs == null) return null;
-        List<ExecutorStatus.InstanceStatus> is = instances.values().stream().filter(i -> function.equals(i.function))
-                .sorted(Comparator.comparing(i -> i.id)).map(this::instanceStatus).toList();
-        return new ExecutorStatus.Function(function, fs.fn.spec().executor().wireName(), fs.lastError, fs.errorAt, fs.retryAt, fs.failures, is);
-    }
-
-    private ExecutorStatus.InstanceStatus instanceStatus(Instance i) {
-        return new ExecutorStatus.InstanceStatus(i.id, i.function, i.environment, i.node, i.role.wireName(), i.state, i.pid, i.port, epochOf(i));
+        return StatusView.function(cluster, publication, function);
     }
 
     /**
@@ -1694,63 +514,122 @@ public final class Executor {
     }
 
     /**
-     * Writes the function's log lines that {@code query} selects, from every live node, to {@code response}: the
-     * backlogs merged by time and cut to the last {@code tail} lines, then, when following, each new line as it
-     * comes until the client goes away. Text lines, or NDJSON {@link LogRecord}s for {@code query.json()}. A node
-     * that fails to answer is left out. All state below lives on the executor's context.
+     * Writes the function's log lines that {@code query} selects, from every live node, to {@code response} (see
+     * {@link LogFanIn}). Any thread.
      */
     public Future<Void> streamLogs(String function, LogQuery query, HttpServerResponse response) {
         Promise<Void> done = Promise.promise();
-        onContext(() -> {
-            response.setChunked(true).putHeader("Content-Type", query.json() ? "application/x-ndjson" : "text/plain; charset=utf-8");
-            Promise<Void> clientGone = Promise.promise();
-            response.closeHandler(v -> clientGone.tryComplete());
-            List<Node> live = nodes.values().stream().filter(n -> n.alive).toList();
-            List<LogRecord> backlog = new ArrayList<>();
-            Set<Node> pending = new HashSet<>(live); // nodes whose backlog has not all come
-            boolean[] merged = {false};
-            Runnable mergeWhenComplete = () -> {
-                if (merged[0] || !pending.isEmpty()) return;
-                merged[0] = true;
-                backlog.sort(Comparator.comparing(LogRecord::time));
-                StringBuilder text = new StringBuilder();
-                for (LogRecord r : backlog.subList(Math.max(0, backlog.size() - query.tail()), backlog.size())) text.append(format(r, query));
-                backlog.clear();
-                if (!text.isEmpty() && !response.closed()) response.write(text.toString());
-            };
-            List<Future<Void>> streams = new ArrayList<>();
-            for (Node n : live) {
-                streams.add(n.client.log(function, query, r -> {
-                    if (!merged[0]) backlog.add(r); // the backlog, or a node's first live lines while another still reads
-                    else if (!response.closed()) response.write(format(r, query));
-                }, () -> {
-                    pending.remove(n);
-                    mergeWhenComplete.run();
-                }, clientGone.future()).onComplete(ar -> {
-                    if (ar.failed()) log.debug("no logs of {} from node {}: {}", function, n.name, ar.cause().toString());
-                    pending.remove(n);
-                    mergeWhenComplete.run();
-                }).otherwiseEmpty());
-            }
-            mergeWhenComplete.run();
-            Future.join(streams).onComplete(ar -> {
-                if (!response.ended() && !response.closed()) response.end();
-                done.complete();
-            });
-        });
+        onContext(() -> LogFanIn.stream(cluster.liveNodes(), function, query, response).onComplete(ar -> done.complete()));
         return done.future();
     }
 
-    private static String format(LogRecord r, LogQuery query) {
-        return (query.json() ? Json.write(r) : r.toText()) + "\n";
+    /** What this executor's routes read and do. */
+    private final class Served implements ExecutorRoutes.Served {
+        @Override
+        public Future<Void> register(NodeRegistration registration) {
+            return Executor.this.register(registration);
+        }
+
+        @Override
+        public ExecutorStatus.Cluster status() {
+            return Executor.this.status();
+        }
+
+        @Override
+        public ExecutorStatus.Function functionStatus(String function) {
+            return Executor.this.functionStatus(function);
+        }
+
+        @Override
+        public Object traffic() {
+            Supplier<Object> source = traffic;
+            return source == null ? Map.of() : source.get();
+        }
+
+        @Override
+        public Future<Void> streamLogs(String function, LogQuery query, HttpServerResponse response) {
+            return Executor.this.streamLogs(function, query, response);
+        }
+    }
+
+    /**
+     * What the parts ask of this executor: {@link InstanceLoss}, {@link InstanceLauncher}, {@link PairSupervisor}
+     * and {@link NodeMembership}. Called on the executor's context.
+     */
+    private final class Hooks implements InstanceLoss.Reactions, InstanceLauncher.Followups, PairSupervisor.Pacing,
+            NodeMembership.Replanning {
+        @Override
+        public void onContext(Runnable r) {
+            Executor.this.onContext(r);
+        }
+
+        @Override
+        public void later(Runnable r) {
+            context.runOnContext(v -> r.run());
+        }
+
+        @Override
+        public boolean stopping() {
+            return stopping;
+        }
+
+        @Override
+        public boolean deferred(String what, Instant now) {
+            return recovery.deferred(what, now);
+        }
+
+        @Override
+        public void stop(Instance i) {
+            if (!i.stopping()) launcher.retire(i);
+        }
+
+        @Override
+        public Instant leaseUntil(FunctionState fs, Instance i) {
+            return pairs.leaseUntil(fs, i);
+        }
+
+        @Override
+        public void memberReady(FunctionState fs, Instance i) {
+            pairs.memberReady(fs, i);
+        }
+
+        @Override
+        public void republish(String function) {
+            publication.republish(function);
+        }
+
+        @Override
+        public void reconcile(FunctionState fs) {
+            reconcileFunction(fs);
+        }
+
+        @Override
+        public void reconcileFunction(FunctionState fs) {
+            Executor.this.reconcileFunction(fs);
+        }
+
+        @Override
+        public void reconcilePools() {
+            Executor.this.reconcilePools();
+        }
+
+        @Override
+        public void reconcileAll() {
+            Executor.this.reconcileAll();
+        }
+
+        @Override
+        public void crashLoop(FunctionState fs, String why) {
+            failures.failed(fs, new ExecutorException(why));
+        }
+
+        @Override
+        public void poolFailure(String environment, String why) {
+            failures.poolFailed(environment, why);
+        }
     }
 
     // ---- helpers -----------------------------------------------------------------------------------------
-
-    private String newId(String prefix) {
-        String p = prefix.length() > 90 ? prefix.substring(0, 90) : prefix;
-        return p + "-" + idTag + "-" + ids.incrementAndGet();
-    }
 
     private void onContext(Runnable r) {
         Context c = Objects.requireNonNull(context, "the executor has not started");

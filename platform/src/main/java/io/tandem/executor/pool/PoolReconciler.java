@@ -1,0 +1,59 @@
+package io.tandem.executor.pool;
+
+import io.tandem.model.Environment;
+import io.tandem.model.Runtime;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Keeps every environment's warm pool full on every live node: {@link WarmPool} says what is missing, this starts
+ * it. Refills are paced: one warm instance starting per node at a time, so a refill after failovers (or a boot)
+ * never starts a crowd of JVMs at once on a machine that may already be saturated. On the executor's context only.
+ */
+public final class PoolReconciler {
+    /** The cluster as the pools see it, and the one thing they do to it. Implemented by the executor. */
+    public interface Pools {
+        Collection<Environment> environments();
+
+        /** The names of the live nodes, sorted. */
+        List<String> aliveNodes();
+
+        /** Per node, the environment's generic instances starting, ready or being specialized (not stopping). */
+        Map<String, Integer> pooled(String environment);
+
+        /** The nodes where a generic instance is starting. */
+        Set<String> nodesStarting();
+
+        /** Whether the environment's pool backs off after failures to start. */
+        boolean backingOff(String environment, Instant now);
+
+        /** Whether recovery work named {@code what} waits for the machine's CPU to calm down. */
+        boolean deferred(String what, Instant now);
+
+        /** Starts one generic instance of {@code env} on {@code node}. */
+        void launch(Environment env, String node);
+    }
+
+    private final Pools pools;
+
+    public PoolReconciler(Pools pools) {
+        this.pools = pools;
+    }
+
+    public void reconcile(Instant now) {
+        List<String> alive = pools.aliveNodes();
+        Set<String> nodesStarting = pools.nodesStarting();
+        for (Environment env : pools.environments()) {
+            if (env.spec().runtime() == Runtime.HTTP || env.spec().poolSize() == 0) continue;
+            if (pools.backingOff(env.name(), now)) continue;
+            WarmPool.deficits(env.spec().poolSize(), alive, pools.pooled(env.name())).forEach((node, missing) -> {
+                if (nodesStarting.contains(node) || pools.deferred("a pool refill of " + env.name() + " on " + node, now)) return;
+                nodesStarting.add(node);
+                pools.launch(env, node);
+            });
+        }
+    }
+}
