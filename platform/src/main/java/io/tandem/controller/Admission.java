@@ -87,10 +87,7 @@ final class Admission {
     private HttpTrigger admitTrigger(Transaction tx, HttpTrigger t) {
         HttpTriggerSpec s = requireSpec(t.spec(), Kind.HTTP_TRIGGER);
         s.validate();
-        if (tx.get(Kind.FUNCTION, s.function()).isEmpty()) {
-            throw ApiException.unprocessable("function '" + s.function() + "' named by spec.function does not exist",
-                    "create the function first, then its trigger");
-        }
+        requireFunction(tx, s.function(), "trigger");
         for (Resource other : tx.list(Kind.HTTP_TRIGGER)) {
             HttpTriggerSpec o = ((HttpTrigger) other).spec();
             if (!other.name().equals(t.name()) && clash(s, o)) {
@@ -106,10 +103,7 @@ final class Admission {
     private TimeTrigger admitTimer(Transaction tx, TimeTrigger t) {
         TimeTriggerSpec s = requireSpec(t.spec(), Kind.TIME_TRIGGER);
         s.validate();
-        if (tx.get(Kind.FUNCTION, s.function()).isEmpty()) {
-            throw ApiException.unprocessable("function '" + s.function() + "' named by spec.function does not exist",
-                    "create the function first, then its timer");
-        }
+        requireFunction(tx, s.function(), "timer");
         return t;
     }
 
@@ -117,11 +111,16 @@ final class Admission {
     private MessageQueueTrigger admitMessageQueueTrigger(Transaction tx, MessageQueueTrigger t) {
         MessageQueueTriggerSpec s = requireSpec(t.spec(), Kind.MESSAGE_QUEUE_TRIGGER);
         s.validate();
-        if (tx.get(Kind.FUNCTION, s.function()).isEmpty()) {
-            throw ApiException.unprocessable("function '" + s.function() + "' named by spec.function does not exist",
-                    "create the function first, then its message queue trigger");
-        }
+        requireFunction(tx, s.function(), "message queue trigger");
         return t;
+    }
+
+    /** A trigger's function must exist when the trigger is admitted; {@code what} names the trigger in the fix. */
+    private static void requireFunction(Transaction tx, String function, String what) {
+        if (tx.get(Kind.FUNCTION, function).isEmpty()) {
+            throw ApiException.unprocessable("function '" + function + "' named by spec.function does not exist",
+                    "create the function first, then its " + what);
+        }
     }
 
     /** Same method (or either takes all) and the same path once {@code {param}} names are set aside. */

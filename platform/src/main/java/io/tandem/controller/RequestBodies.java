@@ -94,18 +94,18 @@ final class RequestBodies {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof InvalidResourceException ire) {
                 if (ire.field() == null && e instanceof JsonMappingException m) {
-                    return invalid(new InvalidResourceException(path(m), ire.getMessage()), kind);
+                    return invalid(new InvalidResourceException(Json.pathOf(m), ire.getMessage()), kind);
                 }
                 return invalid(ire, kind);
             }
         }
         if (e instanceof UnrecognizedPropertyException u) {
-            String field = path(u);
+            String field = Json.pathOf(u);
             return ApiException.badRequest("unknown field '" + field + "' in the " + kind.wireName(),
                     "check its spelling; known fields here: " + names(u.getKnownPropertyIds()));
         }
         if (e instanceof JsonMappingException m && !m.getPath().isEmpty()) {
-            return ApiException.badRequest("field '" + path(m) + "' has the wrong type or value: " + e.getOriginalMessage(),
+            return ApiException.badRequest("field '" + Json.pathOf(m) + "' has the wrong type or value: " + e.getOriginalMessage(),
                     "see the " + kind.wireName() + " schema in /v1/openapi.yaml");
         }
         return ApiException.badRequest("invalid " + kind.wireName() + ": " + e.getOriginalMessage(), "see the " + kind.wireName() + " schema in /v1/openapi.yaml");
@@ -114,19 +114,6 @@ final class RequestBodies {
     static ApiException invalid(InvalidResourceException e, Kind kind) {
         String field = e.field() == null ? "the " + kind.wireName() : e.field();
         return ApiException.badRequest("invalid " + kind.wireName() + ": " + e.getMessage(), "correct " + field + " and send it again");
-    }
-
-    private static String path(JsonMappingException e) {
-        StringBuilder b = new StringBuilder();
-        for (JsonMappingException.Reference ref : e.getPath()) {
-            if (ref.getFieldName() != null) {
-                if (!b.isEmpty()) b.append('.');
-                b.append(ref.getFieldName());
-            } else if (ref.getIndex() >= 0) {
-                b.append('[').append(ref.getIndex()).append(']');
-            }
-        }
-        return b.toString();
     }
 
     private static String names(Collection<Object> ids) {

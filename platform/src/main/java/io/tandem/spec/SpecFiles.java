@@ -196,12 +196,12 @@ public final class SpecFiles {
             JsonNode specNode = Json.YAML.readTree(chunk.text()).get("spec");
             return kind == Resource.Kind.FUNCTION ? FunctionFileSpec.read(specNode) : Json.YAML.treeToValue(specNode, type);
         } catch (UnrecognizedPropertyException e) {
-            String field = "spec." + pathOf(e);
+            String field = "spec." + Json.pathOf(e);
             throw new SpecException(file, lineOfField(chunk, field), field, "unknown field; known fields: "
                     + String.join(", ", e.getKnownPropertyIds().stream().map(Object::toString).sorted().toList()));
         } catch (JsonMappingException e) {
             Throwable cause = e.getCause();
-            String field = "spec." + pathOf(e);
+            String field = "spec." + Json.pathOf(e);
             if (cause instanceof InvalidResourceException ire) {
                 throw new SpecException(file, lineOfField(chunk, field), field, stripField(ire));
             }
@@ -232,19 +232,6 @@ public final class SpecFiles {
     private static String stripField(InvalidResourceException e) {
         String prefix = e.field() == null ? "" : e.field() + ": ";
         return e.getMessage().startsWith(prefix) ? e.getMessage().substring(prefix.length()) : e.getMessage();
-    }
-
-    private static String pathOf(JsonMappingException e) {
-        StringBuilder sb = new StringBuilder();
-        for (JsonMappingException.Reference r : e.getPath()) {
-            if (r.getFieldName() != null) {
-                if (!sb.isEmpty()) sb.append('.');
-                sb.append(r.getFieldName());
-            } else if (r.getIndex() >= 0) {
-                sb.append('[').append(r.getIndex()).append(']');
-            }
-        }
-        return sb.toString();
     }
 
     private static Resource.Kind kindOf(String text) {
