@@ -2,6 +2,7 @@ package io.tandem.router;
 
 import io.tandem.router.overload.Admission;
 import io.tandem.router.overload.Admissions;
+import io.tandem.router.strategy.ResendPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -43,8 +44,8 @@ final class Admitted implements CallStage {
                 proceed(call, ticket.result()).onComplete(answer);
             } else {
                 call.req().resume();
-                String why = ticket.cause() instanceof Admission.Shed shed ? shed.getMessage() : ErrorReply.messageOf(ticket.cause());
-                answer.complete(Answer.refused(ErrorReply.shed(call.req(), "function '" + call.function() + "' is serving all the calls it can: " + why)));
+                String why = ticket.cause() instanceof Admission.Shed shed ? shed.getMessage() : ResendPolicy.messageOf(ticket.cause());
+                answer.complete(Answer.refused(Shedding.shed(call.req(), "function '" + call.function() + "' is serving all the calls it can: " + why)));
             }
         });
         return answer.future();

@@ -136,7 +136,7 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
         Future<Endpoint> acquired = Future.fromCompletionStage(shared.coldStarts.acquire(name()), context);
         long waitFrom = System.nanoTime();
         acquired = acquired.andThen(done -> coldWaitNanos += Math.max(1, System.nanoTime() - waitFrom));
-        return acquired.recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, ErrorReply.messageOf(failure))));
+        return acquired.recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, ResendPolicy.messageOf(failure))));
     }
 
     @Override
@@ -234,7 +234,7 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
         LimitedBody limited = new LimitedBody(req, shared.maxBodyBytes);
         limited.exceptionHandler(failure -> kept.tryFail(failure instanceof LimitedBody.TooLarge
                 ? new AttemptFailure(Kind.BODY_TOO_LARGE, failure.getMessage())
-                : new AttemptFailure(Kind.CLIENT_GONE, "the request body broke off: " + ErrorReply.messageOf(failure))));
+                : new AttemptFailure(Kind.CLIENT_GONE, "the request body broke off: " + ResendPolicy.messageOf(failure))));
         limited.handler(body::appendBuffer);
         limited.endHandler(v -> {
             keptBody = body;
