@@ -38,7 +38,7 @@ final class Admitted implements CallStage {
         Promise<Answer> answer = Promise.promise();
         admitted.onComplete(ticket -> {
             if (gone[0]) {
-                if (ticket.succeeded()) ticket.result().done(-1);
+                if (ticket.succeeded()) ticket.result().done();
                 answer.complete(Answer.refused(Answer.CLIENT_CLOSED));
             } else if (ticket.succeeded()) {
                 proceed(call, ticket.result()).onComplete(answer);
@@ -55,7 +55,8 @@ final class Admitted implements CallStage {
     private Future<Answer> proceed(Call call, Admission.Ticket ticket) {
         return next.handle(call).onSuccess(answer -> answer.ended().onComplete(v -> {
             Answer.Sent sent = answer.sent();
-            ticket.done(sent == null || sent.coldWaitNanos() > 0 ? -1 : sent.functionNanos());
+            if (sent == null || sent.coldWaitNanos() > 0 || sent.functionNanos().isEmpty()) ticket.done();
+            else ticket.done(sent.functionNanos().getAsLong());
         }));
     }
 }

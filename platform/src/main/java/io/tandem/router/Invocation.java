@@ -22,6 +22,7 @@ import io.vertx.core.streams.Pipe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -118,14 +119,14 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
         return coldWaitNanos;
     }
 
-    /** Nanoseconds from the start of the send that answered to its response head; -1 when none answered. */
-    long functionNanos() {
-        if (!outcome.future().succeeded()) return -1;
+    /** Nanoseconds from the start of the send that answered to its response head; empty when none answered. */
+    OptionalLong functionNanos() {
+        if (!outcome.future().succeeded()) return OptionalLong.empty();
         HttpClientResponse answer = outcome.future().result();
         for (HttpTransport.Exchange s : sends) {
-            if (s.gave(answer)) return s.headNanos();
+            if (s.gave(answer)) return OptionalLong.of(s.headNanos());
         }
-        return -1;
+        return OptionalLong.empty();
     }
 
     @Override
