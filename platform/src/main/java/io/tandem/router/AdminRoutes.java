@@ -1,7 +1,9 @@
 package io.tandem.router;
 
+import io.tandem.http.ErrorReply;
 import io.tandem.metrics.Metrics;
 import io.tandem.model.ChangeFeed;
+import io.tandem.router.strategy.ResendPolicy;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -61,7 +63,7 @@ final class AdminRoutes {
         }
         vertx.executeBlocking(metrics::scrape, false).onComplete(scraped -> {
             if (scraped.failed()) {
-                ErrorReply.send(req, 500, "metrics failed", ErrorReply.messageOf(scraped.cause()));
+                ErrorReply.send(req, 500, "metrics failed", ResendPolicy.messageOf(scraped.cause()));
                 return;
             }
             req.response().putHeader(HttpHeaders.CONTENT_TYPE, Metrics.CONTENT_TYPE).end(scraped.result());

@@ -2,6 +2,7 @@ package io.tandem.router;
 
 import io.tandem.router.overload.Admission;
 import io.tandem.router.overload.Admissions;
+import io.tandem.router.strategy.ResendPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -37,14 +38,14 @@ final class Admitted implements CallStage {
         Promise<Answer> answer = Promise.promise();
         admitted.onComplete(ticket -> {
             if (gone[0]) {
-                if (ticket.succeeded()) ticket.result().done(-1);
+                if (ticket.succeeded()) ticket.result().done();
                 answer.complete(Answer.refused(Answer.CLIENT_CLOSED));
             } else if (ticket.succeeded()) {
                 proceed(call, ticket.result()).onComplete(answer);
             } else {
                 call.req().resume();
-                String why = ticket.cause() instanceof Admission.Shed shed ? shed.getMessage() : ErrorReply.messageOf(ticket.cause());
-                answer.complete(Answer.refused(ErrorReply.shed(call.req(), "function '" + call.function() + "' is serving all the calls it can: " + why)));
+                String why = ticket.cause() instanceof Admission.Shed shed ? shed.getMessage() : ResendPolicy.messageOf(ticket.cause());
+                answer.complete(Answer.refused(Shedding.shed(call.req(), "function '" + call.function() + "' is serving all the calls it can: " + why)));
             }
         });
         return answer.future();
@@ -54,7 +55,8 @@ final class Admitted implements CallStage {
     private Future<Answer> proceed(Call call, Admission.Ticket ticket) {
         return next.handle(call).onSuccess(answer -> answer.ended().onComplete(v -> {
             Answer.Sent sent = answer.sent();
-            ticket.done(sent == null || sent.coldWaitNanos() > 0 ? -1 : sent.functionNanos());
+            if (sent == null || sent.coldWaitNanos() > 0 || sent.functionNanos().isEmpty()) ticket.done();
+            else ticket.done(sent.functionNanos().getAsLong());
         }));
     }
 }

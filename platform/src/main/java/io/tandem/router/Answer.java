@@ -1,6 +1,7 @@
 package io.tandem.router;
 
 import io.vertx.core.Future;
+import java.util.OptionalLong;
 
 /**
  * How a call was answered: its {@code status} ({@value #CLIENT_CLOSED} when the client left first), what its
@@ -18,9 +19,9 @@ record Answer(int status, Sent sent, Future<Void> ended) {
 
     /**
      * What the sends of a call measured: how many times it was sent (replicas sent together count once), the
-     * nanoseconds from the start of the send that answered to its response head (-1 when none answered), and the
+     * nanoseconds from the start of the send that answered to its response head (empty when none answered), and the
      * nanoseconds it waited for the executor to provide an instance.
      */
-    record Sent(int attempts, long functionNanos, long coldWaitNanos) {
+    record Sent(int attempts, OptionalLong functionNanos, long coldWaitNanos) {
     }
 }

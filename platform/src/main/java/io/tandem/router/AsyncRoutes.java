@@ -1,6 +1,8 @@
 package io.tandem.router;
 
+import io.tandem.http.ErrorReply;
 import io.tandem.model.AsyncCall;
+import io.tandem.router.strategy.ResendPolicy;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -68,7 +70,7 @@ final class AsyncRoutes {
             return;
         }
         String length = req.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (length != null && ErrorReply.parseLength(length) > AsyncCall.MAX_BODY_BYTES) {
+        if (length != null && LimitedBody.declaredLength(length) > AsyncCall.MAX_BODY_BYTES) {
             ErrorReply.send(req, 413, "request body too large", "an async call's body may have " + AsyncCall.MAX_BODY_BYTES
                     + " bytes; this one has " + length.trim() + ": call /function/" + name + " at once instead (6 MB)");
             return;
@@ -120,7 +122,7 @@ final class AsyncRoutes {
             ErrorReply.send(req, 400, "callback refused", refused.getMessage());
         } else {
             req.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
-            ErrorReply.send(req, 503, "cannot store the async call", ErrorReply.messageOf(cause)
+            ErrorReply.send(req, 503, "cannot store the async call", ResendPolicy.messageOf(cause)
                     + "; nothing was stored: send it again, or call /function/" + call.function() + " at once");
         }
     }
@@ -140,7 +142,7 @@ final class AsyncRoutes {
         gateway.get().state(id).whenComplete((state, failure) -> context.runOnContext(x -> {
             if (failure != null) {
                 req.response().putHeader(HttpHeaders.RETRY_AFTER, "5");
-                ErrorReply.send(req, 503, "cannot read the async call", ErrorReply.messageOf(failure));
+                ErrorReply.send(req, 503, "cannot read the async call", ResendPolicy.messageOf(failure));
             } else if (state.isEmpty()) {
                 ErrorReply.send(req, 404, "no such call", "no async call has id " + id + " (calls are kept 7 days)");
             } else {

@@ -1,5 +1,6 @@
 package io.tandem.router;
 
+import io.tandem.http.ErrorReply;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 

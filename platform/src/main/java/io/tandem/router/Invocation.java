@@ -22,6 +22,7 @@ import io.vertx.core.streams.Pipe;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -118,14 +119,14 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
         return coldWaitNanos;
     }
 
-    /** Nanoseconds from the start of the send that answered to its response head; -1 when none answered. */
-    long functionNanos() {
-        if (!outcome.future().succeeded()) return -1;
+    /** Nanoseconds from the start of the send that answered to its response head; empty when none answered. */
+    OptionalLong functionNanos() {
+        if (!outcome.future().succeeded()) return OptionalLong.empty();
         HttpClientResponse answer = outcome.future().result();
         for (HttpTransport.Exchange s : sends) {
-            if (s.gave(answer)) return s.headNanos();
+            if (s.gave(answer)) return OptionalLong.of(s.headNanos());
         }
-        return -1;
+        return OptionalLong.empty();
     }
 
     @Override
@@ -136,7 +137,7 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
         Future<Endpoint> acquired = Future.fromCompletionStage(shared.coldStarts.acquire(name()), context);
         long waitFrom = System.nanoTime();
         acquired = acquired.andThen(done -> coldWaitNanos += Math.max(1, System.nanoTime() - waitFrom));
-        return acquired.recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, ErrorReply.messageOf(failure))));
+        return acquired.recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, ResendPolicy.messageOf(failure))));
     }
 
     @Override
@@ -234,7 +235,7 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
         LimitedBody limited = new LimitedBody(req, shared.maxBodyBytes);
         limited.exceptionHandler(failure -> kept.tryFail(failure instanceof LimitedBody.TooLarge
                 ? new AttemptFailure(Kind.BODY_TOO_LARGE, failure.getMessage())
-                : new AttemptFailure(Kind.CLIENT_GONE, "the request body broke off: " + ErrorReply.messageOf(failure))));
+                : new AttemptFailure(Kind.CLIENT_GONE, "the request body broke off: " + ResendPolicy.messageOf(failure))));
         limited.handler(body::appendBuffer);
         limited.endHandler(v -> {
             keptBody = body;

@@ -21,6 +21,15 @@ final class LimitedBody implements ReadStream<Buffer> {
     private boolean exceeded;
     private Handler<Throwable> exceptionHandler;
 
+    /** A {@code Content-Length} header's value, or -1 when it is not a number. */
+    static long declaredLength(String header) {
+        try {
+            return Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
     LimitedBody(ReadStream<Buffer> source, long limit) {
         this.source = source;
         this.limit = limit;

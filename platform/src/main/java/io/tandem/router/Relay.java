@@ -1,7 +1,9 @@
 package io.tandem.router;
 
+import io.tandem.http.ErrorReply;
 import io.tandem.model.Endpoint;
 import io.tandem.router.strategy.AttemptFailure;
+import io.tandem.router.strategy.ResendPolicy;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
@@ -34,7 +36,7 @@ final class Relay implements CallStage {
     public Future<Answer> handle(Call call) {
         HttpServerRequest req = call.req();
         String declared = req.getHeader(HttpHeaders.CONTENT_LENGTH); // a number: BodyLimit refused any other
-        long length = declared == null ? -1 : ErrorReply.parseLength(declared);
+        long length = declared == null ? -1 : LimitedBody.declaredLength(declared);
         boolean hasBody = length > 0 || (length < 0 && req.headers().contains(HttpHeaders.TRANSFER_ENCODING));
         String requestId = ForwardedHeaders.requestIdOf(req);
         MultiMap headers = ForwardedHeaders.requestHeaders(req, requestId, call.target().params());
@@ -68,7 +70,7 @@ final class Relay implements CallStage {
     private static void relay(HttpServerRequest req, HttpClientResponse resp, String requestId, long limit, Runnable done) {
         HttpServerResponse out = req.response();
         String announced = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
-        if (announced != null && ErrorReply.parseLength(announced) > limit) {
+        if (announced != null && LimitedBody.declaredLength(announced) > limit) {
             resp.request().reset();
             ErrorReply.send(req, 502, "response too large", "the function answered " + announced.trim() + " bytes; the limit is " + limit);
             done.run();
@@ -95,16 +97,16 @@ final class Relay implements CallStage {
     /** Answers a failed call; returns its status, {@value Answer#CLIENT_CLOSED} when the client left and got none. */
     private static int fail(HttpServerRequest req, Throwable cause) {
         if (!(cause instanceof AttemptFailure f)) {
-            return reply(req, 502, "proxy error", ErrorReply.messageOf(cause));
+            return reply(req, 502, "proxy error", ResendPolicy.messageOf(cause));
         }
         return switch (f.kind()) {
             case TIMED_OUT -> reply(req, 504, "function timed out", f.getMessage());
             case BODY_TOO_LARGE -> reply(req, 413, "request body too large", f.getMessage());
             case UNAVAILABLE, FENCED -> reply(req, 503, "function unavailable", f.getMessage());
-            case OVERLOADED -> ErrorReply.shed(req, f.getMessage());
+            case OVERLOADED -> Shedding.shed(req, f.getMessage());
             case DIAL_TIMEOUT -> {
                 // The instance did not accept in time (its accept queue full, or it is hung): the call never ran.
-                req.response().putHeader(HttpHeaders.RETRY_AFTER, ErrorReply.RETRY_AFTER_SECONDS);
+                req.response().putHeader(HttpHeaders.RETRY_AFTER, Shedding.RETRY_AFTER_SECONDS);
                 yield reply(req, 503, "function unavailable", f.getMessage());
             }
             case DIAL_REFUSED -> reply(req, 502, "function unreachable", f.getMessage());

@@ -58,17 +58,32 @@ final class RequestMetrics {
         /** One call routed to a function, answered as {@code answer}, {@code totalNanos} after it arrived. */
         void record(Target target, String method, Answer answer, long totalNanos) {
             Answer.Sent sent = answer.sent();
-            if (sent == null) record(target.function(), target.route(), method, answer.status(), totalNanos, -1, 0, 0);
-            else record(target.function(), target.route(), method, answer.status(), totalNanos, sent.functionNanos(), sent.coldWaitNanos(), sent.attempts());
+            if (sent == null) refused(target.function(), target.route(), method, answer.status(), totalNanos);
+            else sent(target.function(), target.route(), method, answer.status(), totalNanos, sent);
+        }
+
+        /** A call to {@code function} the router answered itself before sending it anywhere. */
+        void refused(Routes.FunctionRoute function, String route, String method, int code, long totalNanos) {
+            called(function, route, method, code, totalNanos);
         }
 
         /**
-         * One request that reached a function's strategy. {@code functionNanos} is the time from sending to the
-         * instance to its response head on the send that answered, or -1 when none did; the rest of {@code totalNanos},
-         * less {@code coldWaitNanos}, is the router's overhead (routing, retries, back-off, waiting for a failover).
+         * A call that reached a function's strategy and was sent as {@code sent} measured. The rest of
+         * {@code totalNanos} beyond the answering send's time and the cold wait is the router's overhead (routing,
+         * retries, back-off, waiting for a failover); a call no send answered has none recorded.
          */
-        void record(Routes.FunctionRoute function, String route, String method, int code, long totalNanos,
-                    long functionNanos, long coldWaitNanos, int attempts) {
+        void sent(Routes.FunctionRoute function, String route, String method, int code, long totalNanos, Answer.Sent sent) {
+            FunctionMeters f = called(function, route, method, code, totalNanos);
+            if (sent.functionNanos().isPresent()) {
+                long overhead = totalNanos - sent.functionNanos().getAsLong() - sent.coldWaitNanos();
+                f.overhead.record(Math.max(0, overhead), TimeUnit.NANOSECONDS);
+            }
+            if (sent.coldWaitNanos() > 0) f.coldWait.record(sent.coldWaitNanos(), TimeUnit.NANOSECONDS);
+            if (sent.attempts() > 1) f.resent.increment();
+        }
+
+        /** Counts the call and its duration under its labels; returns its function's meters. */
+        private FunctionMeters called(Routes.FunctionRoute function, String route, String method, int code, long totalNanos) {
             FunctionMeters f = functions.get(function.name());
             if (f == null || f.route != function) {
                 f = new FunctionMeters(function);
@@ -78,9 +93,7 @@ final class RequestMetrics {
             m.calls.increment();
             if (m.errors != null) m.errors.increment();
             m.duration.record(totalNanos, TimeUnit.NANOSECONDS);
-            if (functionNanos >= 0) f.overhead.record(Math.max(0, totalNanos - functionNanos - coldWaitNanos), TimeUnit.NANOSECONDS);
-            if (coldWaitNanos > 0) f.coldWait.record(coldWaitNanos, TimeUnit.NANOSECONDS);
-            if (attempts > 1) f.resent.increment();
+            return f;
         }
 
         /** A request the router answered itself before any function was chosen (no route, bad request). */

@@ -1,5 +1,6 @@
 package io.tandem.router;
 
+import io.tandem.http.ErrorReply;
 import io.tandem.model.ChangeFeed;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;

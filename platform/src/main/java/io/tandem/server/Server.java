@@ -1,7 +1,5 @@
 package io.tandem.server;
 
-import io.tandem.async.AsyncCalls;
-import io.tandem.async.CallbackGuard;
 import io.tandem.client.WatchFeed;
 import io.tandem.controller.Controller;
 import io.tandem.executor.EndpointPublisher;
@@ -14,32 +12,18 @@ import io.tandem.home.TandemHome;
 import io.tandem.http.Tls;
 import io.tandem.metrics.Metrics;
 import io.tandem.metrics.TrafficHistory;
-import io.tandem.model.AsyncCall;
 import io.tandem.model.ClusterEvent;
-import io.tandem.mqt.MessageQueueTriggers;
-import io.tandem.router.AsyncGateway;
 import io.tandem.router.EndpointTable;
 import io.tandem.router.InstanceSource;
 import io.tandem.router.Router;
 import io.tandem.router.RouterConfig;
-import io.tandem.timer.FiringJournal;
-import io.tandem.timer.RouterSender;
-import io.tandem.timer.TimerScheduler;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.net.BindException;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.InstantSource;
-import java.time.ZoneId;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -54,9 +38,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The roles meet here: the router asks the executor for cold instances ({@link InstanceSource}, in process), the
  * executor pushes warm endpoints to the router ({@link EndpointPublisher}), and the controller's API reads the
- * executor's view of the cluster from the executor's own port ({@code /v1/cluster}). Time triggers fire from here
- * too ({@link TimerScheduler}), through the router, so they keep firing while the controller restarts, and so do
- * message queue triggers ({@link MessageQueueTriggers}).
+ * executor's view of the cluster from the executor's own port ({@code /v1/cluster}). Time triggers, message queue
+ * triggers and async calls run from here too ({@link Triggers}), through the router, so they keep firing while the
+ * controller restarts.
  *
  * <p>{@link #start} and {@link #stop} may be called from any thread; stop is idempotent.
  */
@@ -73,11 +57,7 @@ public final class Server {
     private final Executor executor;
     private final int apiPort;
     private volatile ControllerProcess controller;
-    private volatile TimerScheduler timers;
-    private volatile AutoCloseable timerSubscription;
-    private volatile MessageQueueTriggers queues;
-    private volatile AsyncCalls async;
-    private volatile AutoCloseable queueSubscription;
+    private final Triggers triggers;
     private final Object infoLock = new Object();
     private ServerInfo info; // guarded by infoLock
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -101,6 +81,7 @@ public final class Server {
         this.router = router;
         this.executor = executor;
         this.apiPort = addresses.apiPort();
+        this.triggers = new Triggers(config, vertx, feed, events);
     }
 
     /**
@@ -199,10 +180,8 @@ public final class Server {
     /** Starts the time triggers, the message queue triggers and the async calls, which all call the router. */
     private void startTriggers() {
         URI localRouter = URI.create(localRouterUrl());
-        startTimers(localRouter);
-        startMessageQueueTriggers(localRouter);
-        startAsyncCalls(List.of(URI.create(routerUrl()), localRouter, URI.create(addresses.api()), URI.create(addresses.localApi()),
-                URI.create(executor.url())), localRouter);
+        triggers.start(router, localRouter, List.of(URI.create(routerUrl()), localRouter, URI.create(addresses.api()),
+                URI.create(addresses.localApi()), URI.create(executor.url())));
     }
 
     /** Writes {@code server.json} and tells the operator where everything is. */
@@ -260,50 +239,6 @@ public final class Server {
         return warming;
     }
 
-    /** Starts firing time triggers, once the router serves what the controller holds, so a firing finds its function. */
-    private void startTimers(URI routerUrl) {
-        TimerScheduler t = new TimerScheduler(InstantSource.system(), ZoneId.systemDefault(),
-                FiringJournal.open(FiringJournal.fileIn(config.home())), new RouterSender(routerUrl), events::emit);
-        timers = t;
-        timerSubscription = feed.subscribe(t);
-        t.start();
-    }
-
-    /**
-     * Starts reading message queue triggers, like the timers once the router serves; NATS may be down (the triggers
-     * report it and connect when it comes).
-     */
-    private void startMessageQueueTriggers(URI routerUrl) {
-        MessageQueueTriggers q = MessageQueueTriggers.create(config.natsUrl(), routerUrl, config.home(), events::emit).start();
-        queues = q;
-        queueSubscription = feed.subscribe(q);
-    }
-
-    /**
-     * Takes async calls at the router, keeps them in NATS and runs them through the router. Callbacks may never reach
-     * Tandem's own API, router or executor.
-     */
-    private void startAsyncCalls(List<URI> ownUrls, URI routerUrl) {
-        Set<InetSocketAddress> own = new HashSet<>();
-        for (URI u : ownUrls) own.add(new InetSocketAddress(u.getHost(), u.getPort()));
-        CallbackGuard guard = new CallbackGuard(config.allowPrivateCallbacks(), own);
-        AsyncCalls a = AsyncCalls.create(vertx, config.natsUrl(), config.home().installationId(), routerUrl, guard, config.async(), events::emit)
-                .start();
-        async = a;
-        router.asyncGateway(new AsyncGateway() {
-            @Override
-            public CompletionStage<Void> accept(AsyncCall call) {
-                return a.accept(call).exceptionallyCompose(e -> CompletableFuture.failedFuture(
-                        e instanceof CallbackGuard.Refused r ? new AsyncGateway.Refused(r.getMessage()) : e));
-            }
-
-            @Override
-            public CompletionStage<Optional<String>> state(String id) {
-                return a.state(id);
-            }
-        });
-    }
-
     public int routerPort() {
         return router.port();
     }
@@ -339,10 +274,9 @@ public final class Server {
         if (stopping) return;
         stopping = true;
         log.info("stopping");
-        stopTimers();
-        stopMessageQueueTriggers();
+        triggers.stopFiring();
         quietly(router.stop());
-        if (async != null) async.close(); // after the router: no call is taken that could not be stored
+        triggers.closeAsyncCalls(); // after the router: no call is taken that could not be stored
         quietly(executor.stop());
         try {
             if (controller != null && controller.pid() != 0) events.flush(Duration.ofSeconds(2));
@@ -355,24 +289,6 @@ public final class Server {
         ServerInfo.removeIfOwnedBy(config.home(), ProcessHandle.current().pid());
         quietly(vertx.close());
         stopped.countDown();
-    }
-
-    private void stopMessageQueueTriggers() {
-        try {
-            if (queueSubscription != null) queueSubscription.close();
-        } catch (Exception e) {
-            log.warn("while stopping the message queue triggers: {}", e.toString());
-        }
-        if (queues != null) queues.close();
-    }
-
-    private void stopTimers() {
-        try {
-            if (timerSubscription != null) timerSubscription.close();
-        } catch (Exception e) {
-            log.warn("while stopping the timers: {}", e.toString());
-        }
-        if (timers != null) timers.close();
     }
 
     /**

@@ -8,6 +8,7 @@ import io.tandem.model.CodeRef;
 import io.tandem.model.ExecutorType;
 import io.tandem.model.FunctionSpec;
 import java.util.Map;
+import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
 
 class RequestMetricsTest {
@@ -21,11 +22,19 @@ class RequestMetricsTest {
         return new Routes.FunctionRoute(name, spec);
     }
 
+    private static Answer.Sent answered(long functionNanos, long coldWaitNanos, int attempts) {
+        return new Answer.Sent(attempts, OptionalLong.of(functionNanos), coldWaitNanos);
+    }
+
+    private static Answer.Sent unanswered(long coldWaitNanos, int attempts) {
+        return new Answer.Sent(attempts, OptionalLong.empty(), coldWaitNanos);
+    }
+
     @Test
     void countsCallsPerFunctionRouteMethodAndCode() {
-        for (int i = 0; i < 3; i++) recorder.record(users, "/users/{id}", "GET", 200, 2_000_000, 1_000_000, 0, 1);
-        recorder.record(users, "/users/{id}", "GET", 404, 2_000_000, 1_000_000, 0, 1);
-        recorder.record(users, RequestMetrics.FUNCTION_ROUTE, "POST", 200, 2_000_000, 1_000_000, 0, 1);
+        for (int i = 0; i < 3; i++) recorder.sent(users, "/users/{id}", "GET", 200, 2_000_000, answered(1_000_000, 0, 1));
+        recorder.sent(users, "/users/{id}", "GET", 404, 2_000_000, answered(1_000_000, 0, 1));
+        recorder.sent(users, RequestMetrics.FUNCTION_ROUTE, "POST", 200, 2_000_000, answered(1_000_000, 0, 1));
 
         String text = metrics.scrape();
         assertThat(PrometheusText.sum(text, "tandem_function_calls_total",
@@ -37,9 +46,9 @@ class RequestMetricsTest {
 
     @Test
     void countsOnly5xxAsErrors() {
-        recorder.record(users, "/users/{id}", "GET", 404, 1_000, 500, 0, 1);
-        recorder.record(users, "/users/{id}", "GET", 502, 1_000, -1, 0, 1);
-        recorder.record(users, "/users/{id}", "GET", 500, 1_000, 500, 0, 1);
+        recorder.sent(users, "/users/{id}", "GET", 404, 1_000, answered(500, 0, 1));
+        recorder.sent(users, "/users/{id}", "GET", 502, 1_000, unanswered(0, 1));
+        recorder.sent(users, "/users/{id}", "GET", 500, 1_000, answered(500, 0, 1));
 
         String text = metrics.scrape();
         assertThat(PrometheusText.sum(text, "tandem_function_errors_total", Map.of("function", "users"))).isEqualTo(2);
@@ -49,7 +58,7 @@ class RequestMetricsTest {
     @Test
     void overheadIsTheTimeBesidesTheFunctionsAnswerAndTheColdStart() {
         // 10 ms in all: 6 ms the function's answer, 3 ms waiting for a cold start, so 1 ms of the router's own.
-        recorder.record(users, "/users/{id}", "GET", 200, 10_000_000, 6_000_000, 3_000_000, 1);
+        recorder.sent(users, "/users/{id}", "GET", 200, 10_000_000, answered(6_000_000, 3_000_000, 1));
 
         String text = metrics.scrape();
         assertThat(PrometheusText.sum(text, "tandem_function_overhead_seconds_sum", Map.of("function", "users"))).isCloseTo(0.001, org.assertj.core.data.Offset.offset(1e-9));
@@ -62,7 +71,7 @@ class RequestMetricsTest {
 
     @Test
     void aCallNoInstanceAnsweredHasNoOverheadSample() {
-        recorder.record(users, "/users/{id}", "GET", 504, 60_000_000, -1, 0, 1);
+        recorder.sent(users, "/users/{id}", "GET", 504, 60_000_000, unanswered(0, 1));
 
         String text = metrics.scrape();
         assertThat(PrometheusText.sum(text, "tandem_function_overhead_seconds_count", Map.of("function", "users"))).isZero();
@@ -70,9 +79,20 @@ class RequestMetricsTest {
     }
 
     @Test
+    void aCallRefusedBeforeAnySendIsCountedWithoutOverheadColdWaitOrResend() {
+        recorder.refused(users, "/users/{id}", "GET", 503, 1_000);
+
+        String text = metrics.scrape();
+        assertThat(PrometheusText.sum(text, "tandem_function_calls_total", Map.of("function", "users", "code", "503"))).isEqualTo(1);
+        assertThat(PrometheusText.sum(text, "tandem_function_overhead_seconds_count", Map.of("function", "users"))).isZero();
+        assertThat(PrometheusText.sum(text, "tandem_function_cold_wait_seconds_count", Map.of("function", "users"))).isZero();
+        assertThat(PrometheusText.sum(text, "tandem_function_resent_requests_total", Map.of("function", "users"))).isZero();
+    }
+
+    @Test
     void countsRequestsSentMoreThanOnceWithTheFunctionsStrategy() {
-        recorder.record(users, "/users/{id}", "GET", 200, 1_000, 500, 0, 1);
-        recorder.record(users, "/users/{id}", "GET", 200, 1_000, 500, 0, 3);
+        recorder.sent(users, "/users/{id}", "GET", 200, 1_000, answered(500, 0, 1));
+        recorder.sent(users, "/users/{id}", "GET", 200, 1_000, answered(500, 0, 3));
 
         String text = metrics.scrape();
         assertThat(PrometheusText.sum(text, "tandem_function_resent_requests_total", Map.of("function", "users", "strategy", "retry"))).isEqualTo(1);
@@ -80,7 +100,7 @@ class RequestMetricsTest {
 
     @Test
     void unknownMethodsAndCodesDoNotGrowTheLabelSet() {
-        for (int i = 0; i < 50; i++) recorder.record(users, "/users/{id}", "X" + i, 700 + i, 1_000, 500, 0, 1);
+        for (int i = 0; i < 50; i++) recorder.sent(users, "/users/{id}", "X" + i, 700 + i, 1_000, answered(500, 0, 1));
 
         String text = metrics.scrape();
         var calls = PrometheusText.named(text, "tandem_function_calls_total");
@@ -105,8 +125,8 @@ class RequestMetricsTest {
     @Test
     void twoEventLoopsShareOneSeries() {
         RequestMetrics requests = RequestMetrics.on(metrics.registry());
-        requests.recorder().record(users, "/users/{id}", "GET", 200, 1_000, 500, 0, 1);
-        requests.recorder().record(users, "/users/{id}", "GET", 200, 1_000, 500, 0, 1);
+        requests.recorder().sent(users, "/users/{id}", "GET", 200, 1_000, answered(500, 0, 1));
+        requests.recorder().sent(users, "/users/{id}", "GET", 200, 1_000, answered(500, 0, 1));
 
         assertThat(PrometheusText.sum(metrics.scrape(), "tandem_function_calls_total", Map.of("function", "users"))).isEqualTo(2);
     }

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.OptionalLong;
 
 /**
  * The door to one function: lets a call in while fewer than its {@link ConcurrencyLimit} are in flight, else
@@ -79,14 +80,21 @@ public final class Admission {
             this.concurrency = concurrency;
         }
 
-        /**
-         * The call ended; {@code latencyNanos} is how long its instance took to answer, or a negative number when
-         * it did not answer (it then teaches the limit nothing). Further calls are ignored.
-         */
+        /** The call ended; its instance took {@code latencyNanos} to answer. Further calls are ignored. */
         public void done(long latencyNanos) {
             if (done) return;
             done = true;
-            release(concurrency, admitted, latencyNanos);
+            release(concurrency, admitted, OptionalLong.of(latencyNanos));
+        }
+
+        /**
+         * The call ended without a latency to learn from (no instance answered, or it waited for a cold start), so
+         * it teaches the limit nothing. Further calls are ignored.
+         */
+        public void done() {
+            if (done) return;
+            done = true;
+            release(concurrency, admitted, OptionalLong.empty());
         }
     }
 
@@ -154,12 +162,12 @@ public final class Admission {
         }
     }
 
-    private void release(int concurrency, long started, long latencyNanos) {
+    private void release(int concurrency, long started, OptionalLong latencyNanos) {
         List<Waiter> admitted = new ArrayList<>(1);
         List<Integer> levels = new ArrayList<>(1);
         synchronized (this) {
             inFlight--;
-            if (latencyNanos >= 0) limit.sample(concurrency, started, latencyNanos, System.nanoTime());
+            if (latencyNanos.isPresent()) limit.sample(concurrency, started, latencyNanos.getAsLong(), System.nanoTime());
             while (!queue.isEmpty() && inFlight < limit.allowed()) {
                 inFlight++;
                 admitted.add(queue.pollFirst());
@@ -171,7 +179,7 @@ public final class Admission {
             Ticket ticket = new Ticket(levels.get(i));
             vertx.cancelTimer(w.timer);
             w.context.runOnContext(v -> {
-                if (!w.promise.tryComplete(ticket)) ticket.done(-1);
+                if (!w.promise.tryComplete(ticket)) ticket.done();
             });
         }
     }

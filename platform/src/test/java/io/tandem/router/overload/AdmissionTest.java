@@ -45,7 +45,7 @@ class AdmissionTest {
         assertThat(fifth.isComplete()).as("first come, first served").isFalse();
         in.get(1).done(1_000_000); // a second done is ignored: it frees no second slot
         assertThat(fifth.isComplete()).isFalse();
-        t4.done(-1);
+        t4.done();
         ticket(fifth);
         assertThat(door.inFlight()).isEqualTo(3);
         assertThat(door.queued()).isZero();
