@@ -72,11 +72,12 @@ class ActiveStandbyExecutorTest {
         ExecutorConfig config = new ExecutorConfig(d.host(), 0, "http://127.0.0.1:1", NODE_HEARTBEAT, 3,
                 Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30)), NodeSelector.leastLoaded(), InstantSource.system(),
                 this::processState);
-        executor = new Executor(new TandemHome(dir), vertx, feed, publisher, events::add, config, reg -> agents.computeIfAbsent(reg.name(), n -> {
-            FakeAgent a = new FakeAgent(n);
-            a.healthServers = instancesVertx;
-            return a;
-        }));
+        executor = Executor.builder(new TandemHome(dir), vertx, feed, publisher, config).events(events::add)
+                .connector(reg -> agents.computeIfAbsent(reg.name(), n -> {
+                    FakeAgent a = new FakeAgent(n);
+                    a.healthServers = instancesVertx;
+                    return a;
+                })).build();
         executor.start().await();
         vertx.setPeriodic(100, id -> executor.tick()); // as the executor's own tick would, were node heartbeats short
     }
