@@ -137,6 +137,7 @@ final class InstanceLauncher {
                 + " loaded the function; pid " + warm.pid + ", port " + warm.port);
         metrics.coldStart(fs.name(), "specialize", Duration.between(began, warm.readyAt));
         if (role == Role.REPLICA) loss.recovered(fs);
+        loss.replaced(fs, warm);
         failures.succeeded(fs);
         if (role != Role.REPLICA) followups.memberReady(fs, warm);
         followups.republish(fs.name());
