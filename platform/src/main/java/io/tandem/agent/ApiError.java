@@ -1,5 +1,5 @@
 package io.tandem.agent;
 
-/** Every refusal's JSON body, as DESIGN.md fixes it. */
+/** A refusal's JSON body as a client reads it: {@code {"error": ..., "detail": ...}}, the shape {@link io.tandem.http.ErrorReply} sends. */
 public record ApiError(String error, String detail) {
 }

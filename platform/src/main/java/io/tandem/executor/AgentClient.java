@@ -15,7 +15,7 @@ import java.util.function.Consumer;
  * Everything the executor asks of one node: the seam between deciding where instances run and running them. Over
  * HTTP to a Tandem agent ({@link HttpAgentClient}); another backend (a Kubernetes one, say) implements this and an
  * {@link AgentConnector}. Futures complete on the caller's Vert.x context. A refusal fails with
- * {@link io.tandem.agent.AgentException} carrying the agent's status and detail (422: the function failed to load).
+ * {@link io.tandem.http.ApiException} carrying the agent's status and detail (422: the function failed to load).
  */
 public interface AgentClient {
     /** Completes once the instance answers its health check. */

@@ -10,15 +10,12 @@ import io.tandem.executor.pool.IdleReaper;
 import io.tandem.executor.pool.WarmPool;
 import io.tandem.executor.standby.StandbyPlanner;
 import io.tandem.home.TandemHome;
-import io.tandem.model.Change;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.ClusterEvent;
 import io.tandem.model.Durations;
 import io.tandem.model.Endpoint;
 import io.tandem.model.Environment;
-import io.tandem.model.Function;
 import io.tandem.model.LogQuery;
-import io.tandem.model.Runtime;
 import io.vertx.core.AbstractVerticle;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -30,18 +27,13 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.Router;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * NodeSelector} decide; the reconcilers ({@link PoolReconciler}, {@link ReplicaReconciler}, {@link PairSupervisor})
  * carry the decisions out through {@link InstanceLauncher}, which launches, specializes and stops through the
  * agents; {@link InstanceLoss} handles every instance lost unasked and {@link Publication} tells the router. This
- * class wires them, applies the change feed and dispatches the router's calls. A periodic tick (every heartbeat
+ * class wires them, hands the change feed to {@link FeedChanges} and dispatches the router's calls. A periodic tick (every heartbeat
  * interval) re-checks heartbeats, reaps idle instances and reconciles pools, replicas and pairs, so back-off retries
  * need no timers.
  *
@@ -92,6 +84,7 @@ public final class Executor {
     private final Publication publication;
     private final PairSupervisor pairs;
     private final NodeMembership membership;
+    private final FeedChanges changes;
     private final ColdStarts coldStarts;
     private final ExecutorMetrics metrics;
     private volatile Supplier<Object> traffic;
@@ -100,7 +93,7 @@ public final class Executor {
     private final String token;
 
     private final Cluster cluster = new Cluster();
-    private final List<Process> localAgents = new CopyOnWriteArrayList<>();
+    private final ChildAgents localAgents = new ChildAgents();
 
     private volatile Context context;
     private boolean stopping;
@@ -112,33 +105,64 @@ public final class Executor {
     private AutoCloseable subscription;
     private long timer = -1;
 
-    public Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config) {
-        this(home, vertx, feed, publisher, EventSink.discard(), config, null, ExecutorMetrics.discard());
+    /**
+     * An executor of {@code home}'s installation on {@code vertx}, applying {@code feed} and telling the router
+     * through {@code publisher}; events and metrics are discarded and agents reached over HTTP unless the builder
+     * says otherwise.
+     */
+    public static Builder builder(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config) {
+        return new Builder(home, vertx, feed, publisher, config);
     }
 
-    public Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, EventSink events, ExecutorConfig config) {
-        this(home, vertx, feed, publisher, events, config, null, ExecutorMetrics.discard());
+    /** The parts an executor is made of, beyond the five it cannot do without. Not thread-safe; used once. */
+    public static final class Builder {
+        private final TandemHome home;
+        private final Vertx vertx;
+        private final ChangeFeed feed;
+        private final EndpointPublisher publisher;
+        private final ExecutorConfig config;
+        private EventSink events = EventSink.discard();
+        private ExecutorMetrics metrics = ExecutorMetrics.discard();
+        private AgentConnector connector;
+
+        private Builder(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config) {
+            this.home = home;
+            this.vertx = vertx;
+            this.feed = feed;
+            this.publisher = publisher;
+            this.config = config;
+        }
+
+        public Builder events(EventSink events) {
+            this.events = events;
+            return this;
+        }
+
+        public Builder metrics(ExecutorMetrics metrics) {
+            this.metrics = metrics;
+            return this;
+        }
+
+        /** How agents are reached; tests pass fakes. Default: over HTTP. */
+        Builder connector(AgentConnector connector) {
+            this.connector = connector;
+            return this;
+        }
+
+        public Executor build() {
+            return new Executor(this);
+        }
     }
 
-    /** Records into {@code metrics}; see {@link #refreshMetrics()} for its gauges. */
-    public Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, EventSink events, ExecutorConfig config,
-                    ExecutorMetrics metrics) {
-        this(home, vertx, feed, publisher, events, config, null, metrics);
-    }
-
-    Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config,
-             AgentConnector connector) {
-        this(home, vertx, feed, publisher, EventSink.discard(), config, connector, ExecutorMetrics.discard());
-    }
-
-    Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, EventSink events, ExecutorConfig config,
-             AgentConnector connector) {
-        this(home, vertx, feed, publisher, events, config, connector, ExecutorMetrics.discard());
-    }
-
-    /** With {@code connector} null, agents are reached over HTTP; tests pass fakes. */
-    Executor(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, EventSink events, ExecutorConfig config,
-             AgentConnector connector, ExecutorMetrics metrics) {
+    private Executor(Builder parts) {
+        TandemHome home = parts.home;
+        Vertx vertx = parts.vertx;
+        ChangeFeed feed = parts.feed;
+        EndpointPublisher publisher = parts.publisher;
+        EventSink events = parts.events;
+        ExecutorConfig config = parts.config;
+        AgentConnector connector = parts.connector;
+        ExecutorMetrics metrics = parts.metrics;
         this.home = home;
         this.metrics = metrics;
         this.vertx = vertx;
@@ -159,6 +183,7 @@ public final class Executor {
         this.connector = connector != null ? connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
         this.coldStarts = new ColdStarts(cluster, config, publication, launcher, hooks);
         this.membership = new NodeMembership(cluster, config, this.events, metrics, loss, publication, this.connector, hooks);
+        this.changes = new FeedChanges(cluster, failures, launcher, publication, membership, hooks);
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------------------
@@ -181,7 +206,7 @@ public final class Executor {
                         ClientConnections.capped(LOCAL_CONNECTIONS_CAP), router));
                 http.listen(config.port(), config.host()).onSuccess(s -> {
                     server = s;
-                    subscription = feed.subscribe(change -> context.runOnContext(v -> apply(change)));
+                    subscription = feed.subscribe(change -> context.runOnContext(v -> changes.apply(change)));
                     timer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> tick());
                     p.complete();
                 }).onFailure(p::fail);
@@ -233,13 +258,7 @@ public final class Executor {
 
     /** SIGTERM to the agents this executor spawned (they stop their instances), SIGKILL after 5 s. */
     private Future<Void> stopLocalAgents() {
-        List<CompletableFuture<Process>> exits = new ArrayList<>();
-        for (Process p : localAgents) {
-            p.destroy();
-            exits.add(p.onExit().orTimeout(5, TimeUnit.SECONDS).exceptionally(e -> p.destroyForcibly()));
-        }
-        localAgents.clear();
-        return Future.fromCompletionStage(CompletableFuture.allOf(exits.toArray(CompletableFuture[]::new)), context).mapEmpty();
+        return Future.fromCompletionStage(localAgents.stop(), context).mapEmpty();
     }
 
     /**
@@ -247,28 +266,7 @@ public final class Executor {
      * registered, up to 30 s. Never call it on an event loop.
      */
     public List<Process> startLocalAgents(int n) {
-        List<Process> agents = LocalAgents.spawn(home, url(), n, System.getProperty("java.class.path"));
-        localAgents.addAll(agents);
-        awaitNodes(agents.size(), Duration.ofSeconds(30), agents);
-        return agents;
-    }
-
-    void awaitNodes(int n, Duration timeout, List<Process> agents) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        Set<String> names = new HashSet<>();
-        for (int k = 1; k <= n; k++) names.add("n" + k);
-        while (!names.stream().allMatch(cluster::isAlive)) {
-            if (System.nanoTime() > deadline) {
-                agents.forEach(Process::destroyForcibly);
-                throw new IllegalStateException("agents did not register within " + timeout + "; see " + home.nodeDir("n1").resolve("agent.log"));
-            }
-            try {
-                Thread.sleep(20);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while waiting for agents", e);
-            }
-        }
+        return localAgents.start(home, url(), n, cluster::isAlive);
     }
 
     // ---- what the router asks on its cold path (the server adapts these to router.InstanceSource) ----------
@@ -328,16 +326,7 @@ public final class Executor {
      * Any thread (reads the concurrent maps).
      */
     public String warmingUp() {
-        if (cluster.environments().isEmpty()) return "waiting for the environments";
-        int wanted = 0;
-        int alive = cluster.aliveNodes().size();
-        for (Environment env : cluster.environments()) {
-            if (env.spec().runtime() != Runtime.HTTP) wanted += env.spec().poolSize() * alive;
-        }
-        int ready = cluster.readyPoolInstances();
-        int starting = cluster.startingInstances();
-        if (ready >= wanted && starting == 0) return null;
-        return ready + " of " + wanted + " warm instances ready" + (starting > 0 ? ", " + starting + " starting" : "");
+        return StatusView.warmingUp(cluster);
     }
 
     /** The router's connection to {@code endpoint} was refused: drop and replace it. Any thread. */
@@ -432,54 +421,6 @@ public final class Executor {
         return done.future();
     }
 
-    // ---- the change feed ---------------------------------------------------------------------------------
-
-    private void apply(Change change) {
-        switch (change.resource()) {
-            case Environment env -> applyEnvironment(change.type(), env);
-            case Function fn -> applyFunction(change.type(), fn);
-            default -> {
-            }
-        }
-    }
-
-    private void applyEnvironment(Change.Type type, Environment env) {
-        Environment old = cluster.apply(env, type == Change.Type.DELETED);
-        failures.forgetPool(env.name());
-        if (old != null && (type == Change.Type.DELETED || !old.spec().equals(env.spec()))) {
-            cluster.poolOf(env.name()).forEach(launcher::stop);
-        }
-        reconcileAll();
-    }
-
-    private void applyFunction(Change.Type type, Function fn) {
-        if (type == Change.Type.DELETED) {
-            FunctionState fs = cluster.removeFunction(fn.name());
-            stopAll(fn.name());
-            publication.republish(fn.name());
-            if (fs != null) LaunchFailures.failWaiters(fs, new ExecutorException("function '" + fn.name() + "' was deleted"));
-            return;
-        }
-        FunctionState fs = cluster.function(fn.name());
-        if (fs == null) {
-            fs = new FunctionState(fn);
-            cluster.add(fs);
-        } else {
-            fs.fn = fn;
-            fs.failures = 0;
-            fs.errorAt = null;
-            failures.succeeded(fs);
-            // poolmgr instances carry the old code: drop them, the next call specializes afresh. newdeploy rolls.
-            if (!fs.keptRunning()) stopAll(fn.name());
-        }
-        for (Node n : cluster.liveNodes()) membership.prefetch(n, fn);
-        reconcileFunction(fs);
-    }
-
-    private void stopAll(String function) {
-        cluster.instancesOf(function).forEach(launcher::stop);
-    }
-
     // ---- the view of the cluster that the controller's API shows ------------------------------------------
 
 
@@ -488,11 +429,7 @@ public final class Executor {
      * the scraping thread calls it before each scrape.
      */
     public void refreshMetrics() {
-        Map<String, Integer> poolSizes = new HashMap<>();
-        for (Environment env : cluster.environments()) {
-            if (env.spec().runtime() != Runtime.HTTP) poolSizes.put(env.name(), env.spec().poolSize());
-        }
-        metrics.refresh(status(), poolSizes);
+        metrics.refresh(status(), StatusView.poolSizes(cluster));
     }
 
     /** Nodes, instances and warnings, for the cluster view and the metrics. Any thread (reads the concurrent maps). */
@@ -553,11 +490,11 @@ public final class Executor {
     }
 
     /**
-     * What the parts ask of this executor: {@link InstanceLoss}, {@link InstanceLauncher}, {@link PairSupervisor}
-     * and {@link NodeMembership}. Called on the executor's context.
+     * What the parts ask of this executor: {@link InstanceLoss}, {@link InstanceLauncher}, {@link PairSupervisor},
+     * {@link NodeMembership} and {@link FeedChanges}. Called on the executor's context.
      */
     private final class Hooks implements InstanceLoss.Reactions, InstanceLauncher.Followups, PairSupervisor.Pacing,
-            NodeMembership.Replanning {
+            NodeMembership.Replanning, FeedChanges.Replanning {
         @Override
         public void onContext(Runnable r) {
             Executor.this.onContext(r);

@@ -1,8 +1,9 @@
 package io.tandem.executor;
 
-import io.tandem.agent.ApiError;
 import io.tandem.agent.NodeRegistration;
-import io.tandem.home.TandemHome;
+import io.tandem.http.ApiException;
+import io.tandem.http.BearerToken;
+import io.tandem.http.ErrorReply;
 import io.tandem.model.InvalidResourceException;
 import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
@@ -38,46 +39,38 @@ final class ExecutorRoutes {
         Future<Void> streamLogs(String function, LogQuery query, HttpServerResponse response);
     }
 
-    private final String token;
+    private final BearerToken token;
     /** The "now" that relative times in a log query count back from. */
     private final InstantSource clock;
     private final Served served;
 
     ExecutorRoutes(String token, InstantSource clock, Served served) {
-        this.token = token;
+        this.token = new BearerToken(token);
         this.clock = clock;
         this.served = served;
     }
 
     void install(Router router) {
-        router.route("/v1/*").handler(this::authorize);
+        router.route("/v1/*").handler(token.guard(new ApiException(401, "unauthorized", "missing or wrong bearer token")));
         router.route("/v1/*").handler(BodyHandler.create().setBodyLimit(64 * 1024));
         router.post("/v1/nodes").handler(this::onRegister);
-        router.get("/v1/cluster").handler(ctx -> replyJson(ctx, 200, served.status()));
-        router.get("/v1/cluster/traffic").handler(ctx -> replyJson(ctx, 200, served.traffic()));
+        router.get("/v1/cluster").handler(ctx -> ok(ctx, served.status()));
+        router.get("/v1/cluster/traffic").handler(ctx -> ok(ctx, served.traffic()));
         router.get("/v1/cluster/functions/:name").handler(ctx -> {
             ExecutorStatus.Function f = served.functionStatus(ctx.pathParam("name"));
-            if (f == null) replyJson(ctx, 404, new ApiError("unknown function", "this executor runs no function " + ctx.pathParam("name")));
-            else replyJson(ctx, 200, f);
+            if (f == null) ErrorReply.send(ctx.response(), ApiException.notFound("unknown function", "this executor runs no function " + ctx.pathParam("name")));
+            else ok(ctx, f);
         });
         router.get("/v1/cluster/functions/:name/logs").handler(ctx -> {
             LogQuery query;
             try {
                 query = LogQuery.parse(ctx.request()::getParam, clock.instant());
             } catch (InvalidResourceException e) {
-                replyJson(ctx, 400, new ApiError("invalid log query", e.getMessage()));
+                ErrorReply.send(ctx.response(), ApiException.badRequest("invalid log query", e.getMessage()));
                 return;
             }
             served.streamLogs(ctx.pathParam("name"), query, ctx.response());
         });
-    }
-
-    private void authorize(RoutingContext ctx) {
-        if (!TandemHome.bearerMatches(ctx.request().getHeader("Authorization"), token)) {
-            replyJson(ctx, 401, new ApiError("unauthorized", "missing or wrong bearer token"));
-            return;
-        }
-        ctx.next();
     }
 
     private void onRegister(RoutingContext ctx) {
@@ -86,13 +79,13 @@ final class ExecutorRoutes {
             reg = Json.read(ctx.body().buffer().getBytes(), NodeRegistration.class);
             Names.require("name", reg.name());
         } catch (RuntimeException e) {
-            replyJson(ctx, 400, new ApiError("invalid registration", e.getMessage()));
+            ErrorReply.send(ctx.response(), ApiException.badRequest("invalid registration", e.getMessage()));
             return;
         }
-        served.register(reg).onComplete(ar -> replyJson(ctx, 200, Map.of("name", reg.name())));
+        served.register(reg).onComplete(ar -> ok(ctx, Map.of("name", reg.name())));
     }
 
-    private static void replyJson(RoutingContext ctx, int status, Object body) {
-        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(Json.write(body));
+    private static void ok(RoutingContext ctx, Object body) {
+        ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(Json.write(body));
     }
 }

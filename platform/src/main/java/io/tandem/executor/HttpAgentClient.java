@@ -3,12 +3,12 @@ package io.tandem.executor;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.agent.AgentEvent;
-import io.tandem.agent.AgentException;
 import io.tandem.agent.ApiError;
 import io.tandem.agent.InstanceInfo;
 import io.tandem.agent.LaunchRequest;
 import io.tandem.agent.PrefetchRequest;
 import io.tandem.agent.SpecializeRequest;
+import io.tandem.http.ApiException;
 import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
 import io.tandem.model.LogRecord;
@@ -166,7 +166,7 @@ final class HttpAgentClient implements AgentClient {
                     } catch (RuntimeException e) {
                         err = new ApiError("agent answered " + resp.statusCode(), b.toString());
                     }
-                    return Future.failedFuture(new AgentException(resp.statusCode(), err.error(), err.detail()));
+                    return Future.failedFuture(new ApiException(resp.statusCode(), err.error(), err.detail()));
                 }));
     }
 }

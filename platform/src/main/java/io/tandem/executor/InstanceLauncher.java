@@ -1,9 +1,9 @@
 package io.tandem.executor;
 
-import io.tandem.agent.AgentException;
 import io.tandem.agent.InstanceInfo;
 import io.tandem.agent.LaunchRequest;
 import io.tandem.agent.SpecializeRequest;
+import io.tandem.http.ApiException;
 import io.tandem.model.ClusterEvent;
 import io.tandem.model.Environment;
 import io.tandem.model.Function;
@@ -115,7 +115,7 @@ final class InstanceLauncher {
                 return Future.succeededFuture(warm);
             }
             if (ar.cause() instanceof NodeLost lost) return Future.failedFuture(new ExecutorException("function '" + fn.name() + "': " + lost.getMessage() + " while specializing it"));
-            boolean loadFailure = ar.cause() instanceof AgentException a && a.status() == 422;
+            boolean loadFailure = ar.cause() instanceof ApiException a && a.status() == 422;
             if (loadFailure) { // the instance stays generic and goes back to the pool
                 warm.role = Role.POOL;
                 warm.function = null;
@@ -137,6 +137,7 @@ final class InstanceLauncher {
                 + " loaded the function; pid " + warm.pid + ", port " + warm.port);
         metrics.coldStart(fs.name(), "specialize", Duration.between(began, warm.readyAt));
         if (role == Role.REPLICA) loss.recovered(fs);
+        loss.replaced(fs, warm);
         failures.succeeded(fs);
         if (role != Role.REPLICA) followups.memberReady(fs, warm);
         followups.republish(fs.name());
@@ -219,7 +220,7 @@ final class InstanceLauncher {
             }
             cluster.remove(i);
             if (!followups.stopping() && !(ar.cause() instanceof NodeLost)) {
-                String why = ar.cause() instanceof AgentException a ? a.detail() : ar.cause().getMessage();
+                String why = ar.cause() instanceof ApiException a ? a.detail() : ar.cause().getMessage();
                 events.emit(ClusterEvent.LOAD_FAILED, null, node, i.id, "warm instance of environment " + env.name() + " failed to start: " + why);
                 failures.poolFailed(env.name(), "failed to start on " + node + ": " + ar.cause().getMessage());
             }

@@ -1,6 +1,6 @@
 package io.tandem.executor;
 
-import io.tandem.agent.AgentException;
+import io.tandem.http.ApiException;
 import io.tandem.model.ClusterEvent;
 import io.tandem.model.Endpoint;
 import java.time.Duration;
@@ -45,8 +45,8 @@ final class LaunchFailures {
      * waiters failed. Answers the error to hand its caller.
      */
     ExecutorException failed(FunctionState fs, Throwable cause) {
-        String detail = cause instanceof AgentException a ? a.detail() : cause.getMessage();
-        boolean load = cause instanceof AgentException a && a.status() == 422;
+        String detail = cause instanceof ApiException a ? a.detail() : cause.getMessage();
+        boolean load = cause instanceof ApiException a && a.status() == 422;
         String message = cause instanceof ExecutorException ? cause.getMessage()
                 : "function '" + fs.name() + "' " + (load ? "failed to load: " : "could not start: ") + detail;
         Instant now = clock.instant();

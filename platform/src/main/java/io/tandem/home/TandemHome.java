@@ -1,6 +1,5 @@
 package io.tandem.home;
 
-import io.tandem.http.BearerToken;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -36,11 +35,6 @@ import java.util.Set;
  * Thread-safe: every method works on the file system only.
  */
 public record TandemHome(Path root) {
-    /** Whether an {@code Authorization} header carries {@code token} as a bearer token; see {@link BearerToken}. */
-    public static boolean bearerMatches(String authorization, String token) {
-        return token != null && new BearerToken(token).matches(authorization);
-    }
-
     /** The system property {@code tandem.home}, else the variable {@code TANDEM_HOME}, else {@code ~/.tandem}. */
     public static TandemHome fromEnvironment() {
         String prop = System.getProperty("tandem.home");

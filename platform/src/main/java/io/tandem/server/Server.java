@@ -114,8 +114,8 @@ public final class Server {
         Metrics metrics = Metrics.create();
         EndpointTable endpoints = new EndpointTable();
         HeldFeed executorFeed = new HeldFeed(feed);
-        Executor executor = new Executor(config.home(), vertx, executorFeed, endpoints::publish, events,
-                ExecutorConfig.defaults().withPackagesUrl(addresses.localApi()), new ExecutorMetrics(metrics.registry()));
+        Executor executor = Executor.builder(config.home(), vertx, executorFeed, endpoints::publish,
+                ExecutorConfig.defaults().withPackagesUrl(addresses.localApi())).events(events).metrics(new ExecutorMetrics(metrics.registry())).build();
         metrics.beforeScrape(executor::refreshMetrics);
         Router router = new Router(vertx, feed, new ExecutorInstances(executor), endpoints, RouterConfig.defaults().withHost(config.host())
                 .withPort(config.routerPort()).withRequestMetrics(config.requestMetrics()).withTls(addresses.tls())

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -43,6 +44,7 @@ class ActiveStandbyExecutorTest {
     private final History publisher = new History();
     private final List<ClusterEvent> events = new CopyOnWriteArrayList<>();
     private final Map<String, FakeAgent> agents = new ConcurrentHashMap<>();
+    private final Set<FakeAgent.Pending> answered = ConcurrentHashMap.newKeySet();
     private Vertx vertx;
     /** The fake instances' own event loops, apart from the executor's, as separate processes would be. */
     private Vertx instancesVertx;
@@ -72,11 +74,12 @@ class ActiveStandbyExecutorTest {
         ExecutorConfig config = new ExecutorConfig(d.host(), 0, "http://127.0.0.1:1", NODE_HEARTBEAT, 3,
                 Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30)), NodeSelector.leastLoaded(), InstantSource.system(),
                 this::processState);
-        executor = new Executor(new TandemHome(dir), vertx, feed, publisher, events::add, config, reg -> agents.computeIfAbsent(reg.name(), n -> {
-            FakeAgent a = new FakeAgent(n);
-            a.healthServers = instancesVertx;
-            return a;
-        }));
+        executor = Executor.builder(new TandemHome(dir), vertx, feed, publisher, config).events(events::add)
+                .connector(reg -> agents.computeIfAbsent(reg.name(), n -> {
+                    FakeAgent a = new FakeAgent(n);
+                    a.healthServers = instancesVertx;
+                    return a;
+                })).build();
         executor.start().await();
         vertx.setPeriodic(100, id -> executor.tick()); // as the executor's own tick would, were node heartbeats short
     }
@@ -147,6 +150,38 @@ class ActiveStandbyExecutorTest {
         await().until(() -> Long.valueOf(1).equals(agents.get(active.node()).leaseEpochs.get(active.id())));
         await().until(() -> Long.valueOf(2).equals(agents.get(standby.node()).leaseEpochs.get(standby.id())));
         assertThat(executor.status().warnings()).isEmpty();
+    }
+
+    @Test
+    void aStandbySpecializedFromTheWarmPoolToReplaceALostOneIsReportedAsItsReplacement() {
+        nodes("n1", "n2");
+        feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 1, null));
+        feed.push(Change.Type.ADDED, new Function(new Metadata("pay", 3, null, null), new FunctionSpec("java", Specs.CODE, "app",
+                ExecutorType.POOLMGR, null, null, null, null, null, null, new FaultTolerance(Strategy.ACTIVE_STANDBY, null, null, null, null, 5, null))));
+        await().until(() -> answerSpecializations() && members("pay", "active").size() == 1 && members("pay", "standby").size() == 1);
+        ExecutorStatus.InstanceStatus standby = members("pay", "standby").getFirst();
+
+        agents.get(standby.node()).kill(standby.id());
+
+        await().until(() -> answerSpecializations() && members("pay", "standby").size() == 1
+                && !members("pay", "standby").getFirst().id().equals(standby.id()));
+        String next = members("pay", "standby").getFirst().id();
+        assertThat(events).as("the new standby is a warm instance that loaded the function")
+                .anyMatch(e -> e.type().equals(ClusterEvent.SPECIALIZED) && next.equals(e.instance()));
+        assertThat(events).filteredOn(e -> e.type().equals(ClusterEvent.INSTANCE_REPLACED)).singleElement().satisfies(e -> {
+            assertThat(e.instance()).isEqualTo(next);
+            assertThat(e.detail()).startsWith("replaces " + standby.id() + " on " + standby.node());
+        });
+    }
+
+    /** Lets every specialization the fake agents hold load the function; true, for use inside a wait. */
+    private boolean answerSpecializations() {
+        for (FakeAgent a : agents.values()) {
+            for (int k = 0; k < a.pendingSpecializations.size(); k++) {
+                if (answered.add(a.pendingSpecializations.get(k))) a.answerSpecialization(k, null);
+            }
+        }
+        return true;
     }
 
     @Test

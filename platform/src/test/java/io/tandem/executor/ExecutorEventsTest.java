@@ -52,8 +52,8 @@ class ExecutorEventsTest {
             events.add(e);
             if (sinkFails) throw new IllegalStateException("the store is gone");
         };
-        executor = new Executor(new TandemHome(dir), vertx, feed, publisher, sink, config,
-                reg -> agents.computeIfAbsent(reg.name(), FakeAgent::new));
+        executor = Executor.builder(new TandemHome(dir), vertx, feed, publisher, config).events(sink)
+                .connector(reg -> agents.computeIfAbsent(reg.name(), FakeAgent::new)).build();
         executor.start().await();
     }
 

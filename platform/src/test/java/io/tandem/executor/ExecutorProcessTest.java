@@ -59,7 +59,7 @@ class ExecutorProcessTest {
         // stream at once anyway.
         ExecutorConfig d = ExecutorConfig.defaults().withPackagesUrl(packages.url());
         ExecutorConfig config = new ExecutorConfig(d.host(), 0, d.packagesUrl(), d.heartbeatInterval(), 10, d.loadBackoff(), d.placement(), d.clock(), ProcessStates.proc());
-        executor = new Executor(home, vertx, feed, publisher, config);
+        executor = Executor.builder(home, vertx, feed, publisher, config).build();
         executor.start().await();
         agents = executor.startLocalAgents(2);
     }

@@ -59,8 +59,8 @@ class ExecutorTest {
         ExecutorConfig config = new ExecutorConfig(d.host(), 0, "http://127.0.0.1:1", HEARTBEAT, 3,
                 Backoff.exponential(Duration.ofSeconds(1), Duration.ofSeconds(30)), NodeSelector.leastLoaded(), clock,
                 pid -> ProcessStates.State.UNKNOWN);
-        executor = new Executor(new TandemHome(dir), vertx, feed, publisher, config,
-                reg -> agents.computeIfAbsent(reg.name(), FakeAgent::new));
+        executor = Executor.builder(new TandemHome(dir), vertx, feed, publisher, config)
+                .connector(reg -> agents.computeIfAbsent(reg.name(), FakeAgent::new)).build();
         executor.start().await();
     }
 

@@ -1,11 +1,11 @@
 package io.tandem.executor;
 
 import io.tandem.agent.AgentEvent;
-import io.tandem.agent.AgentException;
 import io.tandem.agent.InstanceInfo;
 import io.tandem.agent.LaunchRequest;
 import io.tandem.agent.PrefetchRequest;
 import io.tandem.agent.SpecializeRequest;
+import io.tandem.http.ApiException;
 import io.tandem.model.LogQuery;
 import io.tandem.model.LogRecord;
 import io.vertx.core.Context;
@@ -54,7 +54,7 @@ final class FakeAgent implements AgentClient {
     @Override
     public Future<InstanceInfo> launch(LaunchRequest request) {
         launches.add(request);
-        if (failLaunchesWith != null) return Future.failedFuture(new AgentException(422, "function failed to load", failLaunchesWith));
+        if (failLaunchesWith != null) return Future.failedFuture(new ApiException(422, "function failed to load", failLaunchesWith));
         InstanceInfo info = new InstanceInfo(request.instanceId(), request.environment(), request.function(), "127.0.0.1",
                 20000 + PIDS.get() % 10000, PIDS.incrementAndGet(), "ready", null);
         if (healthServers != null && !holdLaunches) return serveHealth(info);
@@ -153,7 +153,7 @@ final class FakeAgent implements AgentClient {
         Pending pending = pendingSpecializations.get(index);
         pending.context().runOnContext(v -> {
             if (loadError == null) pending.answer().complete(running.get(pending.instanceId()));
-            else pending.answer().fail(new AgentException(422, "specialization failed", loadError));
+            else pending.answer().fail(new ApiException(422, "specialization failed", loadError));
         });
     }
 
