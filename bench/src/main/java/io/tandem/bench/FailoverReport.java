@@ -44,7 +44,7 @@ final class FailoverReport {
                 range(recoveries(runs, Recovery::worstMillis)),
                 range(recoveries(runs, Recovery::normalMillis))));
         printAgainstRetry();
-        System.out.println("targets (DESIGN.md): instance crash < 100 ms and 0 failed; node crash or freeze < 500 ms and 0 failed (idempotent); retry node crash < 3 s");
+        System.out.println("targets (docs/architecture.md): instance crash < 100 ms and 0 failed; node crash or freeze < 500 ms and 0 failed (idempotent); retry node crash < 3 s");
     }
 
     static String requestsRow(Failover.Key key, List<Failover.Trial> runs) {

@@ -79,7 +79,7 @@ public final class ServerProcess implements AutoCloseable {
         pb.environment().put("TANDEM_HOME", dir.toString());
         Process p = pb.start();
         running.add(p);
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(150).toNanos(); // above the server's own 90 s for its agents to register
         while (System.nanoTime() < deadline) {
             var info = ServerInfo.readFrom(home);
             if (info.isPresent() && info.get().pid() == p.pid()) return new ServerProcess(p, home, info.get(), environment);

@@ -30,7 +30,7 @@ final class ServerChild {
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(home.root().resolve("server.out").toFile()));
         pb.environment().put("TANDEM_HOME", home.root().toString());
         Process p = pb.start();
-        await().atMost(Duration.ofSeconds(60)).until(() -> {
+        await().atMost(Duration.ofSeconds(120)).until(() -> { // the server itself allows its agents 90 s to register
             if (!p.isAlive()) throw new AssertionError("server exited: " + Files.readString(home.root().resolve("server.out")));
             return ServerInfo.readFrom(home).filter(i -> i.pid() == p.pid()).isPresent();
         });
