@@ -59,7 +59,7 @@ final class ApplyCommand implements Runnable {
 
     private static long revisionOf(TandemClient client, Resource r) {
         try {
-            JsonNode current = client.get(TandemClient.collection(r.kind()) + "/" + TandemClient.encode(r.name()));
+            JsonNode current = client.get(r.kind().collectionPath() + "/" + TandemClient.encode(r.name()));
             return current.path("metadata").path("revision").asLong(-1);
         } catch (ApiException e) {
             if (e.status() == 404) return -1;

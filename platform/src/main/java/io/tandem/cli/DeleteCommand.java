@@ -24,7 +24,7 @@ final class DeleteCommand implements Runnable {
         TandemClient client = Connection.client();
         for (SpecDocument doc : docs) {
             try {
-                client.delete(TandemClient.collection(doc.kind()) + "/" + TandemClient.encode(doc.name()));
+                client.delete(doc.kind().collectionPath() + "/" + TandemClient.encode(doc.name()));
                 System.out.println(doc.describe() + " deleted");
             } catch (ApiException e) {
                 if (e.status() != 404) throw new CommandFailedException(doc.file() + ":" + doc.line() + ": " + doc.describe() + ": " + e.getMessage());

@@ -26,7 +26,7 @@ final class EnvCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    static final String PATH = TandemClient.collection(Resource.Kind.ENVIRONMENT);
+    static final String PATH = Resource.Kind.ENVIRONMENT.collectionPath();
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Create an environment.",

@@ -49,7 +49,7 @@ final class FnCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    static final String PATH = TandemClient.collection(Resource.Kind.FUNCTION);
+    static final String PATH = Resource.Kind.FUNCTION.collectionPath();
 
     /** The settings {@code create} and {@code update} share; null means "not given". */
     static final class Settings {

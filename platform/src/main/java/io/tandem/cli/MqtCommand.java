@@ -26,7 +26,7 @@ final class MqtCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    static final String PATH = TandemClient.collection(Resource.Kind.MESSAGE_QUEUE_TRIGGER);
+    static final String PATH = Resource.Kind.MESSAGE_QUEUE_TRIGGER.collectionPath();
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Call a function with each message published on a NATS subject.",

@@ -26,7 +26,7 @@ final class RouteCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    static final String PATH = TandemClient.collection(Resource.Kind.HTTP_TRIGGER);
+    static final String PATH = Resource.Kind.HTTP_TRIGGER.collectionPath();
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Route a method and path to a function.",

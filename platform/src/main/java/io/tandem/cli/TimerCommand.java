@@ -25,7 +25,7 @@ final class TimerCommand implements Runnable {
         spec.commandLine().usage(System.out);
     }
 
-    static final String PATH = TandemClient.collection(Resource.Kind.TIME_TRIGGER);
+    static final String PATH = Resource.Kind.TIME_TRIGGER.collectionPath();
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Call a function on a schedule, through the router (so its fault-tolerance strategy applies).",

@@ -101,13 +101,10 @@ public final class TandemClient {
 
     /** Creates or replaces a resource (as {@code tandem apply} does); returns the stored resource. */
     public Resource apply(Resource resource) {
-        JsonNode stored = put(collection(resource.kind()) + "/" + resource.name(), resource);
+        JsonNode stored = put(resource.kind().collectionPath() + "/" + resource.name(), resource);
         return Json.MAPPER.convertValue(stored, Resource.class);
     }
 
-    public static String collection(Resource.Kind kind) {
-        return kind.collectionPath();
-    }
 
     /** Uploads a code package (stored once per content) and returns the reference a function stores. */
     public CodeRef uploadPackage(Path file) {
@@ -205,7 +202,7 @@ public final class TandemClient {
 
     /** Names of the resources of one kind, for completion and listing. */
     public List<JsonNode> list(Resource.Kind kind) {
-        JsonNode node = get(collection(kind));
+        JsonNode node = get(kind.collectionPath());
         JsonNode items = node.has("items") ? node.get("items") : node;
         List<JsonNode> out = new ArrayList<>();
         items.forEach(out::add);
