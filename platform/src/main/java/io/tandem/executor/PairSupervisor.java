@@ -1,8 +1,6 @@
 package io.tandem.executor;
 
-import io.tandem.executor.standby.Action;
-import io.tandem.executor.standby.Member;
-import io.tandem.executor.standby.Pair;
+import io.tandem.executor.standby.PairReconciler;
 import io.tandem.executor.standby.Prober;
 import io.tandem.executor.standby.StandbyPlanner;
 import io.tandem.executor.standby.SuspicionPolicy;
@@ -15,19 +13,18 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Active-standby pairs: carries out what {@link StandbyPlanner} decides for each pair (promotion, a member to start,
- * a member to stop), probes the members with one {@link Prober} per heartbeat setting, grants and withholds their
- * leases (fencing), and confirms a late member's failure with {@link SuspicionPolicy} before handing it to
- * {@link InstanceLoss}. On the executor's context only (the probers run on it too).
+ * Active-standby pairs: has {@link PairReconciler} carry out what {@link StandbyPlanner} decides for each pair
+ * (promotion, a member to start, a member to stop) through {@link FunctionPair}, promotes, probes the members with one
+ * {@link Prober} per heartbeat setting, grants and withholds their leases (fencing), and confirms a late member's
+ * failure with {@link SuspicionPolicy} before handing it to {@link InstanceLoss}. On the executor's context only
+ * (the probers run on it too).
  */
 final class PairSupervisor {
     private static final Logger log = LoggerFactory.getLogger(PairSupervisor.class);
@@ -106,105 +103,14 @@ final class PairSupervisor {
         probers.values().forEach(Prober::stop);
     }
 
-    /**
-     * Carries out what {@link StandbyPlanner} decides for the function's pair, after two steps of its own: a
-     * standby of an older generation is replaced (it would serve old code), and once a standby of the current
-     * generation is ready an older active hands over to it (an update rolls without a gap). A standby that shares
-     * its active's node while another node is alive is moved off it: a second standby starts elsewhere, and the
-     * spare is stopped once that one is ready.
-     */
+    /** Carries out what {@link StandbyPlanner} decides for the function's pair: see {@link PairReconciler}. */
     void reconcile(FunctionState fs, Environment env) {
-        // Long: one pass whose steps read the members the step before left (kept, replaced, promoted).
-        Instant now = config.clock().instant();
-        Instance active = member(fs, Role.ACTIVE, true);
-        Instance standby = bestStandby(fs, active);
-        for (Instance i : cluster.liveMembers(fs.name(), Role.STANDBY)) {
-            if (i != standby
-                    && (standby == null || standby.ready() || i.ready()) && !relocating(i, standby, active)) {
-                launcher.stop(i);
-            }
-        }
-        if (standby != null && standby.generation != fs.generation()) {
-            launcher.stop(standby);
-            standby = null;
-        }
-        if (active != null && active.generation != fs.generation() && standby != null && standby.ready()) {
-            promote(fs, standby, "the function was updated; the active of the older revision hands over");
-            launcher.stop(active);
-            active = standby;
-            standby = null;
-        }
-        StandbyPlanner.Launching launching = new StandbyPlanner.Launching(
-                startingNode(fs, Role.ACTIVE), standby != null && !standby.ready() ? Optional.of(standby.node) : Optional.empty());
-        Pair pair = new Pair(fs.name(), member(active), standby != null && standby.ready() ? member(standby) : null, fs.epoch);
-        List<String> nodesByLoad = cluster.loads().stream().sorted(Comparator.comparingInt(NodeSelector.NodeLoad::instances)
-                .thenComparing(NodeSelector.NodeLoad::node)).map(NodeSelector.NodeLoad::node).toList();
-        StandbyPlanner.Plan plan = fs.planner.plan(pair, nodesByLoad, launching, now);
-        fs.pairWarning = plan.warnings().isEmpty() ? null : String.join("; ", plan.warnings());
-        for (Action action : plan.actions()) {
-            switch (action) {
-                case Action.Promote p -> {
-                    Instance promoted = cluster.instance(p.instanceId());
-                    promote(fs, promoted, fs.lostActive == null ? "there was no active" : "replaces " + fs.lostActive);
-                    fs.lostActive = null;
-                    active = promoted;
-                }
-                case Action.Launch l -> {
-                    // A member that failed to start or load backs off like any launch (promotions never wait).
-                    if (fs.backingOff(now)) continue;
-                    // A replacement standby can wait for a saturated machine to calm down; a missing active cannot.
-                    if (l.role() == Action.Role.STANDBY && active != null && pacing.deferred("the standby of " + fs.name(), now)) continue;
-                    launchMember(fs, env, l.role() == Action.Role.ACTIVE ? Role.ACTIVE : Role.STANDBY, l.node());
-                }
-                case Action.Wait w -> {
-                    if (!w.why().equals(fs.waitingFor)) log.warn("{}", w.why());
-                    fs.waitingFor = w.why();
-                }
-            }
-        }
-        if (plan.actions().stream().noneMatch(a -> a instanceof Action.Wait)) fs.waitingFor = null;
-        if (active != null && standby != null && standby.ready() && active.node.equals(standby.node) && startingNode(fs, Role.STANDBY).isEmpty()) {
-            String activeNode = active.node;
-            if (!fs.backingOff(now)) nodesByLoad.stream().filter(n -> !n.equals(activeNode)).findFirst()
-                    .ifPresent(n -> launchMember(fs, env, Role.STANDBY, n));
-        }
-        // Replicas from before a switch to this strategy serve until the pair has an active, then go.
-        if (active != null) stopMembers(fs, Role.REPLICA);
+        PairReconciler.reconcile(new FunctionPair(fs, env, cluster, launcher, this, pacing), config.clock().instant());
     }
 
-    /**
-     * Whether {@code i} is the standby starting on another node to take over from a ready standby that shares the
-     * active's node: it must be left to start (stopping it would start another, and so on), and once it is ready it
-     * is the better standby and the other one goes.
-     */
-    private static boolean relocating(Instance i, Instance kept, Instance active) {
-        return i.starting() && active != null && kept != null && kept.node.equals(active.node) && !i.node.equals(active.node);
-    }
-
-    /** The function's ready member in {@code role} (or, with {@code readyOnly} false, starting too). */
-    private Instance member(FunctionState fs, Role role, boolean readyOnly) {
-        return cluster.instancesOf(fs.name()).stream()
-                .filter(i -> i.role == role && (i.ready() || (!readyOnly && i.starting())))
-                .min(Comparator.comparing(i -> i.id)).orElse(null);
-    }
-
-    /** The standby to keep: ready before starting, current generation, and off the active's node when possible. */
-    private Instance bestStandby(FunctionState fs, Instance active) {
-        return cluster.instancesOf(fs.name()).stream()
-                .filter(i -> i.role == Role.STANDBY && (i.ready() || i.starting()))
-                .min(Comparator.<Instance, Boolean>comparing(i -> !i.ready())
-                        .thenComparing(i -> i.generation != fs.generation())
-                        .thenComparing(i -> active != null && active.node.equals(i.node))
-                        .thenComparing(i -> i.id))
-                .orElse(null);
-    }
-
-    private Optional<String> startingNode(FunctionState fs, Role role) {
-        return cluster.startingNode(fs.name(), role);
-    }
-
-    private static Member member(Instance i) {
-        return i == null ? null : new Member(i.id, i.node, i.ready());
+    /** The function's ready member in {@code role}. */
+    private Instance readyMember(FunctionState fs, Role role) {
+        return cluster.readyMembers(fs.name(), role).stream().min(Comparator.comparing(i -> i.id)).orElse(null);
     }
 
     void stopMembers(FunctionState fs, Role... roles) {
@@ -212,12 +118,6 @@ final class PairSupervisor {
         for (Instance i : cluster.instancesOf(fs.name())) {
             if (stop.contains(i.role)) launcher.stop(i);
         }
-    }
-
-    /** Starts a pair member on {@code node}: a warm instance there is specialized (tens of ms), else one is launched. */
-    private void launchMember(FunctionState fs, Environment env, Role role, String node) {
-        launcher.startMember(fs, env, role, node)
-                .onFailure(e -> log.info("starting the {} of {} on {} failed: {}", role.wireName(), fs.name(), node, e.getMessage()));
     }
 
     /**
@@ -247,7 +147,7 @@ final class PairSupervisor {
      * serves the first request the router sends it. The router learns it first (the publish is synchronous to its
      * table), then the prober renews the new active's lease and grants any other standby the epoch after.
      */
-    private void promote(FunctionState fs, Instance standby, String why) {
+    void promote(FunctionState fs, Instance standby, String why) {
         fs.epoch++;
         standby.role = Role.ACTIVE;
         standby.activeSince = config.clock().instant();
@@ -322,7 +222,7 @@ final class PairSupervisor {
         for (Prober.Health h : others.values()) if (h.late()) othersLate++;
         SuspicionPolicy.Verdict verdict;
         if (i.role == Role.ACTIVE) {
-            Instance standby = member(fs, Role.STANDBY, true);
+            Instance standby = readyMember(fs, Role.STANDBY);
             SuspicionPolicy.StandbyHealth standbyHealth = standby == null ? null : new SuspicionPolicy.StandbyHealth(
                     prober.health(standby.id).map(Prober.Health::late).orElse(true), config.processes().of(standby.pid));
             Duration activeFor = i.activeSince == null ? Duration.ofDays(1) : Duration.between(i.activeSince, now);
