@@ -71,10 +71,10 @@ public final class Executor {
     private static final Logger log = LoggerFactory.getLogger(Executor.class);
     private static final String LOOPBACK = "127.0.0.1";
 
+    private final ExecutorContext ctx;
     private final TandemHome home;
     private final Vertx vertx;
     private final ChangeFeed feed;
-    private final EndpointPublisher publisher;
     private final ClusterEvents events;
     private final InstanceLoss loss;
     private final LaunchFailures failures;
@@ -85,18 +85,16 @@ public final class Executor {
     private final PairSupervisor pairs;
     private final NodeMembership membership;
     private final FeedChanges changes;
-    private final ColdStarts coldStarts;
+    private final RouterRequests requests;
     private final ExecutorMetrics metrics;
     private volatile Supplier<Object> traffic;
     private final ExecutorConfig config;
     private final AgentConnector connector;
     private final String token;
 
-    private final Cluster cluster = new Cluster();
+    private final Cluster cluster;
     private final ChildAgents localAgents = new ChildAgents();
 
-    private volatile Context context;
-    private boolean stopping;
     private String deploymentId;
     private HttpServer server;
     private HttpClient agentHttp;
@@ -110,79 +108,33 @@ public final class Executor {
      * through {@code publisher}; events and metrics are discarded and agents reached over HTTP unless the builder
      * says otherwise.
      */
-    public static Builder builder(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config) {
-        return new Builder(home, vertx, feed, publisher, config);
+    public static ExecutorBuilder builder(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config) {
+        return new ExecutorBuilder(home, vertx, feed, publisher, config);
     }
 
-    /** The parts an executor is made of, beyond the five it cannot do without. Not thread-safe; used once. */
-    public static final class Builder {
-        private final TandemHome home;
-        private final Vertx vertx;
-        private final ChangeFeed feed;
-        private final EndpointPublisher publisher;
-        private final ExecutorConfig config;
-        private EventSink events = EventSink.discard();
-        private ExecutorMetrics metrics = ExecutorMetrics.discard();
-        private AgentConnector connector;
-
-        private Builder(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config) {
-            this.home = home;
-            this.vertx = vertx;
-            this.feed = feed;
-            this.publisher = publisher;
-            this.config = config;
-        }
-
-        public Builder events(EventSink events) {
-            this.events = events;
-            return this;
-        }
-
-        public Builder metrics(ExecutorMetrics metrics) {
-            this.metrics = metrics;
-            return this;
-        }
-
-        /** How agents are reached; tests pass fakes. Default: over HTTP. */
-        Builder connector(AgentConnector connector) {
-            this.connector = connector;
-            return this;
-        }
-
-        public Executor build() {
-            return new Executor(this);
-        }
-    }
-
-    private Executor(Builder parts) {
-        TandemHome home = parts.home;
-        Vertx vertx = parts.vertx;
-        ChangeFeed feed = parts.feed;
-        EndpointPublisher publisher = parts.publisher;
-        EventSink events = parts.events;
+    Executor(ExecutorBuilder parts) {
         ExecutorConfig config = parts.config;
-        AgentConnector connector = parts.connector;
-        ExecutorMetrics metrics = parts.metrics;
-        this.home = home;
-        this.metrics = metrics;
-        this.vertx = vertx;
-        this.feed = feed;
-        this.publisher = publisher;
-        this.events = new ClusterEvents(events, config.clock());
+        this.ctx = new ExecutorContext(parts.vertx, config, new ClusterEvents(parts.events, config.clock()), parts.metrics);
+        this.home = parts.home;
+        this.metrics = parts.metrics;
+        this.vertx = parts.vertx;
+        this.feed = parts.feed;
+        this.events = ctx.events();
+        this.cluster = ctx.cluster();
+        this.config = config;
         Hooks hooks = new Hooks();
-        this.loss = new InstanceLoss(cluster, this.events, metrics, config.clock(), config.crashWindow(), config.failureMemory(),
-                hooks);
-        this.failures = new LaunchFailures(config.clock(), config.loadBackoff(), config.failureMemory(), this.events);
-        this.launcher = new InstanceLauncher(cluster, config, this.events, metrics, failures, loss, hooks);
-        this.publication = new Publication(cluster, publisher);
+        this.loss = new InstanceLoss(cluster, events, metrics, config.clock(), config.crashWindow(), config.failureMemory(), hooks);
+        this.failures = new LaunchFailures(config.clock(), config.loadBackoff(), config.failureMemory(), events);
+        this.launcher = new InstanceLauncher(cluster, config, events, metrics, failures, loss, hooks);
+        this.publication = new Publication(cluster, parts.publisher);
         this.recovery = new RecoveryPacing(config.processes());
         this.pools = new PoolReconciler(new WarmPools(cluster, failures, launcher, recovery));
-        this.pairs = new PairSupervisor(cluster, config, this.events, metrics, launcher, loss, publication, hooks, vertx, () -> probeHttp);
-        this.config = config;
+        this.pairs = new PairSupervisor(cluster, config, events, metrics, launcher, loss, publication, hooks, vertx, () -> probeHttp);
         this.token = home.ensureToken();
-        this.connector = connector != null ? connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
-        this.coldStarts = new ColdStarts(cluster, config, publication, launcher, hooks);
-        this.membership = new NodeMembership(cluster, config, this.events, metrics, loss, publication, this.connector, hooks);
+        this.connector = parts.connector != null ? parts.connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
+        ColdStarts coldStarts = new ColdStarts(cluster, config, publication, launcher, hooks);
+        this.requests = new RouterRequests(ctx, feed, coldStarts, pairs, loss, recovery);
+        this.membership = new NodeMembership(cluster, config, events, metrics, loss, publication, connector, hooks);
         this.changes = new FeedChanges(cluster, failures, launcher, publication, membership, hooks);
     }
 
@@ -194,7 +146,7 @@ public final class Executor {
         vertx.deployVerticle(new AbstractVerticle() {
             @Override
             public void start(Promise<Void> p) {
-                Executor.this.context = context;
+                ctx.bind(context);
                 agentHttp = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000),
                         new PoolOptions().setHttp1MaxSize(64));
                 probeHttp = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(1000).setKeepAlive(true),
@@ -206,7 +158,7 @@ public final class Executor {
                         ClientConnections.capped(LOCAL_CONNECTIONS_CAP), router));
                 http.listen(config.port(), config.host()).onSuccess(s -> {
                     server = s;
-                    subscription = feed.subscribe(change -> context.runOnContext(v -> changes.apply(change)));
+                    subscription = feed.subscribe(change -> ctx.later(() -> changes.apply(change)));
                     timer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> tick());
                     p.complete();
                 }).onFailure(p::fail);
@@ -234,7 +186,7 @@ public final class Executor {
     public Future<Void> stop() {
         Promise<Void> done = Promise.promise();
         onContext(() -> {
-            stopping = true;
+            ctx.beginStopping();
             if (timer >= 0) vertx.cancelTimer(timer);
             pairs.stop();
             closeQuietly(subscription);
@@ -258,7 +210,7 @@ public final class Executor {
 
     /** SIGTERM to the agents this executor spawned (they stop their instances), SIGKILL after 5 s. */
     private Future<Void> stopLocalAgents() {
-        return Future.fromCompletionStage(localAgents.stop(), context).mapEmpty();
+        return Future.fromCompletionStage(localAgents.stop(), ctx.context()).mapEmpty();
     }
 
     /**
@@ -273,26 +225,7 @@ public final class Executor {
 
     /** An endpoint serving {@code function}, specializing or launching an instance if none is ready. Any thread. */
     public CompletableFuture<Endpoint> acquire(String function) {
-        CompletableFuture<Endpoint> out = new CompletableFuture<>();
-        if (context == null) {
-            out.completeExceptionally(new ExecutorException("the executor has not started"));
-            return out;
-        }
-        onContext(() -> {
-            if (cluster.function(function) != null) {
-                coldStarts.acquire(function).whenComplete((e, t) -> complete(out, e, t));
-                return;
-            }
-            // The router and this executor read the change feed each on its own, so a function the router already
-            // serves may not have reached this executor yet: look again once the feed has delivered all it stored.
-            feed.caughtUp().whenComplete((v, x) -> onContext(() -> coldStarts.acquire(function).whenComplete((e, t) -> complete(out, e, t))));
-        });
-        return out;
-    }
-
-    private static <T> void complete(CompletableFuture<T> out, T value, Throwable failure) {
-        if (failure != null) out.completeExceptionally(failure);
-        else out.complete(value);
+        return requests.acquire(function);
     }
 
     /**
@@ -300,24 +233,7 @@ public final class Executor {
      * never a verdict on its own. Any thread.
      */
     public void reportSuspect(Endpoint endpoint, String why) {
-        onContext(() -> {
-            Instance i = cluster.instance(endpoint.instanceId());
-            if (i == null || i.stopping()) return;
-            log.debug("instance {} of {} suspected by the router: {}", i.id, i.function, why);
-            FunctionState fs = cluster.functionOf(i);
-            if (fs == null) return;
-            ProcessStates.State state = config.processes().of(i.pid);
-            if (state == ProcessStates.State.GONE) {
-                reportUnreachable(endpoint);
-                return;
-            }
-            if (i.pairMember()) {
-                pairs.suspected(fs, i);
-            } else if (state == ProcessStates.State.STOPPED) {
-                // Unprobed (retry, none, replicas): a stopped process serves nothing until someone resumes it.
-                reportUnreachable(endpoint);
-            }
-        });
+        requests.reportSuspect(endpoint, why);
     }
 
     /**
@@ -331,22 +247,12 @@ public final class Executor {
 
     /** The router's connection to {@code endpoint} was refused: drop and replace it. Any thread. */
     public void reportUnreachable(Endpoint endpoint) {
-        onContext(() -> {
-            Instance i = cluster.instance(endpoint.instanceId());
-            if (i == null || i.stopping()) return;
-            log.info("instance {} of {} reported unreachable; replacing it", i.id, i.function);
-            events.emit(ClusterEvent.UNREACHABLE, i.function, i.node, i.id, "the router could not connect to port " + i.port + "; replacing it");
-            loss.lose(i, InstanceLoss.Cause.unreachable());
-        });
+        requests.reportUnreachable(endpoint);
     }
 
-    /** The router saw traffic for {@code function}: its instances are not idle. */
+    /** The router saw traffic for {@code function}: its instances are not idle. Any thread. */
     public void recordTraffic(String function) {
-        onContext(() -> {
-            Instant now = config.clock().instant();
-            recovery.trafficSeen(now);
-            for (Instance i : cluster.instancesOf(function)) i.lastUsed = now;
-        });
+        requests.recordTraffic(function);
     }
 
     // ---- reconciling -------------------------------------------------------------------------------------
@@ -387,18 +293,18 @@ public final class Executor {
     }
 
     private void reconcileAll() {
-        if (stopping) return;
+        if (ctx.stopping()) return;
         reconcilePools();
         for (FunctionState fs : List.copyOf(cluster.functions())) reconcileFunction(fs);
     }
 
     private void reconcilePools() {
-        if (stopping) return;
+        if (ctx.stopping()) return;
         pools.reconcile(config.clock().instant());
     }
 
     private void reconcileFunction(FunctionState fs) {
-        if (stopping || !fs.keptRunning()) return;
+        if (ctx.stopping() || !fs.keptRunning()) return;
         // A pair plans its own back-off (StandbyPlanner): a promotion must never wait for the function's.
         if (!fs.activeStandby() && fs.backingOff(config.clock().instant())) return;
         Environment env = cluster.environment(fs.fn.spec().environment());
@@ -497,17 +403,17 @@ public final class Executor {
             NodeMembership.Replanning, FeedChanges.Replanning {
         @Override
         public void onContext(Runnable r) {
-            Executor.this.onContext(r);
+            ctx.onContext(r);
         }
 
         @Override
         public void later(Runnable r) {
-            context.runOnContext(v -> r.run());
+            ctx.later(r);
         }
 
         @Override
         public boolean stopping() {
-            return stopping;
+            return ctx.stopping();
         }
 
         @Override
@@ -569,9 +475,7 @@ public final class Executor {
     // ---- helpers -----------------------------------------------------------------------------------------
 
     private void onContext(Runnable r) {
-        Context c = Objects.requireNonNull(context, "the executor has not started");
-        if (Vertx.currentContext() == c) r.run();
-        else c.runOnContext(v -> r.run());
+        ctx.onContext(r);
     }
 
     private static void closeQuietly(AutoCloseable c) {
