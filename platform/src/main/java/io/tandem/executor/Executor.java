@@ -128,7 +128,7 @@ public final class Executor {
         this.launcher = new InstanceLauncher(cluster, config, events, metrics, failures, loss, hooks);
         this.publication = new Publication(cluster, parts.publisher);
         this.recovery = new RecoveryPacing(config.processes());
-        this.pools = new PoolReconciler(new WarmPools(cluster, failures, launcher, recovery));
+        this.pools = new PoolReconciler(new WarmPools(cluster, events, failures, launcher, recovery));
         this.pairs = new PairSupervisor(cluster, config, events, metrics, launcher, loss, publication, hooks, vertx, () -> probeHttp);
         this.token = home.ensureToken();
         this.connector = parts.connector != null ? parts.connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
@@ -268,28 +268,12 @@ public final class Executor {
             Instant previousCheck = lastTick == null ? now : lastTick;
             lastTick = now;
             membership.checkHeartbeats(now, previousCheck);
-            reapIdle(now);
+            pools.reapIdle(now);
             pairs.tick(now);
             reconcileAll();
             done.complete();
         });
         return done.future();
-    }
-
-    private void reapIdle(Instant now) {
-        List<IdleReaper.Candidate> candidates = new ArrayList<>();
-        for (Instance i : cluster.instances()) {
-            FunctionState fs = cluster.functionOf(i);
-            if (fs == null || fs.keptRunning() || i.role != Role.REPLICA || !i.ready()) continue;
-            candidates.add(new IdleReaper.Candidate(i.id, i.lastUsed, fs.fn.spec().idleTimeout()));
-        }
-        for (String id : IdleReaper.idle(candidates, now)) {
-            Instance i = cluster.instance(id);
-            log.info("reaping idle instance {} of {}", id, i.function);
-            events.emit(ClusterEvent.REAPED, i.function, i.node, i.id, "idle since " + i.lastUsed + " (idle timeout "
-                    + Durations.format(cluster.functionOf(i).fn.spec().idleTimeout()) + ")");
-            launcher.stop(i);
-        }
     }
 
     private void reconcileAll() {
