@@ -83,6 +83,7 @@ public final class Executor {
     private final PoolReconciler pools;
     private final Publication publication;
     private final PairSupervisor pairs;
+    private final Reconciliation reconciliation;
     private final NodeMembership membership;
     private final FeedChanges changes;
     private final RouterRequests requests;
@@ -132,10 +133,11 @@ public final class Executor {
         this.pairs = new PairSupervisor(cluster, config, events, metrics, launcher, loss, publication, hooks, vertx, () -> probeHttp);
         this.token = home.ensureToken();
         this.connector = parts.connector != null ? parts.connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
+        this.reconciliation = new Reconciliation(ctx, pools, pairs, launcher);
         ColdStarts coldStarts = new ColdStarts(cluster, config, publication, launcher, hooks);
         this.requests = new RouterRequests(ctx, feed, coldStarts, pairs, loss, recovery);
-        this.membership = new NodeMembership(cluster, config, events, metrics, loss, publication, connector, hooks);
-        this.changes = new FeedChanges(cluster, failures, launcher, publication, membership, hooks);
+        this.membership = new NodeMembership(cluster, config, events, metrics, loss, publication, connector, reconciliation);
+        this.changes = new FeedChanges(cluster, failures, launcher, publication, membership, reconciliation);
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------------------
@@ -270,38 +272,10 @@ public final class Executor {
             membership.checkHeartbeats(now, previousCheck);
             pools.reapIdle(now);
             pairs.tick(now);
-            reconcileAll();
+            reconciliation.reconcileAll();
             done.complete();
         });
         return done.future();
-    }
-
-    private void reconcileAll() {
-        if (ctx.stopping()) return;
-        reconcilePools();
-        for (FunctionState fs : List.copyOf(cluster.functions())) reconcileFunction(fs);
-    }
-
-    private void reconcilePools() {
-        if (ctx.stopping()) return;
-        pools.reconcile(config.clock().instant());
-    }
-
-    private void reconcileFunction(FunctionState fs) {
-        if (ctx.stopping() || !fs.keptRunning()) return;
-        // A pair plans its own back-off (StandbyPlanner): a promotion must never wait for the function's.
-        if (!fs.activeStandby() && fs.backingOff(config.clock().instant())) return;
-        Environment env = cluster.environment(fs.fn.spec().environment());
-        if (env == null) {
-            fs.lastError = "environment '" + fs.fn.spec().environment() + "' of function '" + fs.name() + "' does not exist";
-            LaunchFailures.failWaiters(fs, new ExecutorException(fs.lastError));
-            return;
-        }
-        if (fs.activeStandby()) {
-            pairs.reconcile(fs, env);
-            return;
-        }
-        ReplicaReconciler.reconcile(new FunctionReplicas(fs, env, cluster, launcher, pairs), cluster.aliveNodes());
     }
 
     /** Adds (or replaces) a node and opens its event stream; leftovers the agent still runs are stopped. */
@@ -380,11 +354,10 @@ public final class Executor {
     }
 
     /**
-     * What the parts ask of this executor: {@link InstanceLoss}, {@link InstanceLauncher}, {@link PairSupervisor},
-     * {@link NodeMembership} and {@link FeedChanges}. Called on the executor's context.
+     * What the parts ask of this executor: {@link InstanceLoss}, {@link InstanceLauncher} (and {@link ColdStarts}) and
+     * {@link PairSupervisor}. Called on the executor's context.
      */
-    private final class Hooks implements InstanceLoss.Reactions, InstanceLauncher.Followups, PairSupervisor.Pacing,
-            NodeMembership.Replanning, FeedChanges.Replanning {
+    private final class Hooks implements InstanceLoss.Reactions, InstanceLauncher.Followups, PairSupervisor.Pacing {
         @Override
         public void onContext(Runnable r) {
             ctx.onContext(r);
@@ -427,22 +400,17 @@ public final class Executor {
 
         @Override
         public void reconcile(FunctionState fs) {
-            reconcileFunction(fs);
+            reconciliation.reconcileFunction(fs);
         }
 
         @Override
         public void reconcileFunction(FunctionState fs) {
-            Executor.this.reconcileFunction(fs);
+            reconciliation.reconcileFunction(fs);
         }
 
         @Override
         public void reconcilePools() {
-            Executor.this.reconcilePools();
-        }
-
-        @Override
-        public void reconcileAll() {
-            Executor.this.reconcileAll();
+            reconciliation.reconcilePools();
         }
 
         @Override
