@@ -4,20 +4,15 @@ import io.tandem.agent.NodeRegistration;
 import io.tandem.executor.deploy.ReplicaPlanner;
 import io.tandem.executor.deploy.ReplicaReconciler;
 import io.tandem.executor.pool.PoolReconciler;
-import io.tandem.http.ClientConnections;
-import io.tandem.http.HeadDeadline;
 import io.tandem.executor.pool.IdleReaper;
 import io.tandem.executor.pool.WarmPool;
 import io.tandem.executor.standby.StandbyPlanner;
 import io.tandem.home.TandemHome;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.ClusterEvent;
-import io.tandem.model.Durations;
 import io.tandem.model.Endpoint;
-import io.tandem.model.Environment;
 import io.tandem.model.LogQuery;
 import io.vertx.core.AbstractVerticle;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -26,13 +21,10 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.ext.web.Router;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -55,9 +47,9 @@ import org.slf4j.LoggerFactory;
  * NodeSelector} decide; the reconcilers ({@link PoolReconciler}, {@link ReplicaReconciler}, {@link PairSupervisor})
  * carry the decisions out through {@link InstanceLauncher}, which launches, specializes and stops through the
  * agents; {@link InstanceLoss} handles every instance lost unasked and {@link Publication} tells the router. This
- * class wires them, hands the change feed to {@link FeedChanges} and dispatches the router's calls. A periodic tick (every heartbeat
- * interval) re-checks heartbeats, reaps idle instances and reconciles pools, replicas and pairs, so back-off retries
- * need no timers.
+ * class wires them (sharing an {@link ExecutorContext}), hands the change feed to {@link FeedChanges} and the
+ * router's calls to {@link RouterRequests}. A periodic tick (every heartbeat interval) re-checks heartbeats, reaps
+ * idle instances and runs {@link Reconciliation} over pools, replicas and pairs, so back-off retries need no timers.
  *
  * <p><b>Events.</b> What explains a move of traffic (a node joined or died, an instance became ready, exited, was
  * replaced, reaped, reported unreachable) goes to the {@link EventSink} as a {@link ClusterEvent}, on this
@@ -69,14 +61,15 @@ import org.slf4j.LoggerFactory;
  */
 public final class Executor {
     private static final Logger log = LoggerFactory.getLogger(Executor.class);
-    private static final String LOOPBACK = "127.0.0.1";
 
     private final ExecutorContext ctx;
+    private final ExecutorConfig config;
+    private final Cluster cluster;
     private final TandemHome home;
     private final Vertx vertx;
     private final ChangeFeed feed;
-    private final ClusterEvents events;
-    private final InstanceLoss loss;
+    private final ExecutorMetrics metrics;
+    private final String token;
     private final LaunchFailures failures;
     private final InstanceLauncher launcher;
     private final RecoveryPacing recovery;
@@ -87,14 +80,8 @@ public final class Executor {
     private final NodeMembership membership;
     private final FeedChanges changes;
     private final RouterRequests requests;
-    private final ExecutorMetrics metrics;
-    private volatile Supplier<Object> traffic;
-    private final ExecutorConfig config;
-    private final AgentConnector connector;
-    private final String token;
-
-    private final Cluster cluster;
     private final ChildAgents localAgents = new ChildAgents();
+    private volatile Supplier<Object> traffic;
 
     private String deploymentId;
     private HttpServer server;
@@ -114,28 +101,27 @@ public final class Executor {
     }
 
     Executor(ExecutorBuilder parts) {
-        ExecutorConfig config = parts.config;
+        this.config = parts.config;
         this.ctx = new ExecutorContext(parts.vertx, config, new ClusterEvents(parts.events, config.clock()), parts.metrics);
+        this.cluster = ctx.cluster();
         this.home = parts.home;
-        this.metrics = parts.metrics;
         this.vertx = parts.vertx;
         this.feed = parts.feed;
-        this.events = ctx.events();
-        this.cluster = ctx.cluster();
-        this.config = config;
+        this.metrics = parts.metrics;
+        this.token = home.ensureToken();
+        ClusterEvents events = ctx.events();
         Hooks hooks = new Hooks();
-        this.loss = new InstanceLoss(cluster, events, metrics, config.clock(), config.crashWindow(), config.failureMemory(), hooks);
+        InstanceLoss loss = new InstanceLoss(cluster, events, metrics, config.clock(), config.crashWindow(), config.failureMemory(), hooks);
         this.failures = new LaunchFailures(config.clock(), config.loadBackoff(), config.failureMemory(), events);
         this.launcher = new InstanceLauncher(cluster, config, events, metrics, failures, loss, hooks);
         this.publication = new Publication(cluster, parts.publisher);
         this.recovery = new RecoveryPacing(config.processes());
         this.pools = new PoolReconciler(new WarmPools(cluster, events, failures, launcher, recovery));
         this.pairs = new PairSupervisor(cluster, config, events, metrics, launcher, loss, publication, hooks, vertx, () -> probeHttp);
-        this.token = home.ensureToken();
-        this.connector = parts.connector != null ? parts.connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
         this.reconciliation = new Reconciliation(ctx, pools, pairs, launcher);
         ColdStarts coldStarts = new ColdStarts(cluster, config, publication, launcher, hooks);
         this.requests = new RouterRequests(ctx, feed, coldStarts, pairs, loss, recovery);
+        AgentConnector connector = parts.connector != null ? parts.connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
         this.membership = new NodeMembership(cluster, config, events, metrics, loss, publication, connector, reconciliation);
         this.changes = new FeedChanges(cluster, failures, launcher, publication, membership, reconciliation);
     }
@@ -153,12 +139,7 @@ public final class Executor {
                         new PoolOptions().setHttp1MaxSize(64));
                 probeHttp = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(1000).setKeepAlive(true),
                         new PoolOptions().setHttp1MaxSize(2));
-                Router router = Router.router(vertx);
-                new ExecutorRoutes(token, config.clock(), new Served()).install(router);
-                HttpServer http = vertx.createHttpServer(HeadDeadline.options());
-                http.requestHandler(HeadDeadline.install(vertx, http, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE,
-                        ClientConnections.capped(LOCAL_CONNECTIONS_CAP), router));
-                http.listen(config.port(), config.host()).onSuccess(s -> {
+                new ExecutorRoutes(token, config.clock(), Executor.this).listen(vertx, config.host(), config.port()).onSuccess(s -> {
                     server = s;
                     subscription = feed.subscribe(change -> ctx.later(() -> changes.apply(change)));
                     timer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> tick());
@@ -171,13 +152,6 @@ public final class Executor {
         }).onFailure(started::fail);
         return started.future();
     }
-
-    /**
-     * Most connections open at once on the executor's port. Its clients are all on this machine, so the cap per
-     * address is a cap on the whole: it keeps a local process (a function, say) that opens connections without end
-     * from taking the file descriptors the agents' heartbeats need. Far above what the agents and the controller use.
-     */
-    static final int LOCAL_CONNECTIONS_CAP = 512;
 
     /** Where agents register: {@code POST {url}/v1/nodes}. */
     public String url() {
@@ -287,7 +261,6 @@ public final class Executor {
 
     // ---- the view of the cluster that the controller's API shows ------------------------------------------
 
-
     /**
      * Rebuilds the executor's gauges (instances, pools, node liveness) from a snapshot of its state. Any thread:
      * the scraping thread calls it before each scrape.
@@ -314,6 +287,12 @@ public final class Executor {
         this.traffic = source;
     }
 
+    /** What {@link #trafficSource} supplies, or an empty map before it is set. */
+    Object traffic() {
+        Supplier<Object> source = traffic;
+        return source == null ? Map.of() : source.get();
+    }
+
     /**
      * Writes the function's log lines that {@code query} selects, from every live node, to {@code response} (see
      * {@link LogFanIn}). Any thread.
@@ -322,35 +301,6 @@ public final class Executor {
         Promise<Void> done = Promise.promise();
         onContext(() -> LogFanIn.stream(cluster.liveNodes(), function, query, response).onComplete(ar -> done.complete()));
         return done.future();
-    }
-
-    /** What this executor's routes read and do. */
-    private final class Served implements ExecutorRoutes.Served {
-        @Override
-        public Future<Void> register(NodeRegistration registration) {
-            return Executor.this.register(registration);
-        }
-
-        @Override
-        public ExecutorStatus.Cluster status() {
-            return Executor.this.status();
-        }
-
-        @Override
-        public ExecutorStatus.Function functionStatus(String function) {
-            return Executor.this.functionStatus(function);
-        }
-
-        @Override
-        public Object traffic() {
-            Supplier<Object> source = traffic;
-            return source == null ? Map.of() : source.get();
-        }
-
-        @Override
-        public Future<Void> streamLogs(String function, LogQuery query, HttpServerResponse response) {
-            return Executor.this.streamLogs(function, query, response);
-        }
     }
 
     /**
