@@ -4,20 +4,15 @@ import io.tandem.agent.NodeRegistration;
 import io.tandem.executor.deploy.ReplicaPlanner;
 import io.tandem.executor.deploy.ReplicaReconciler;
 import io.tandem.executor.pool.PoolReconciler;
-import io.tandem.http.ClientConnections;
-import io.tandem.http.HeadDeadline;
 import io.tandem.executor.pool.IdleReaper;
 import io.tandem.executor.pool.WarmPool;
 import io.tandem.executor.standby.StandbyPlanner;
 import io.tandem.home.TandemHome;
 import io.tandem.model.ChangeFeed;
 import io.tandem.model.ClusterEvent;
-import io.tandem.model.Durations;
 import io.tandem.model.Endpoint;
-import io.tandem.model.Environment;
 import io.tandem.model.LogQuery;
 import io.vertx.core.AbstractVerticle;
-import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -26,13 +21,10 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.PoolOptions;
-import io.vertx.ext.web.Router;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -55,9 +47,9 @@ import org.slf4j.LoggerFactory;
  * NodeSelector} decide; the reconcilers ({@link PoolReconciler}, {@link ReplicaReconciler}, {@link PairSupervisor})
  * carry the decisions out through {@link InstanceLauncher}, which launches, specializes and stops through the
  * agents; {@link InstanceLoss} handles every instance lost unasked and {@link Publication} tells the router. This
- * class wires them, hands the change feed to {@link FeedChanges} and dispatches the router's calls. A periodic tick (every heartbeat
- * interval) re-checks heartbeats, reaps idle instances and reconciles pools, replicas and pairs, so back-off retries
- * need no timers.
+ * class wires them (sharing an {@link ExecutorContext}), hands the change feed to {@link FeedChanges} and the
+ * router's calls to {@link RouterRequests}. A periodic tick (every heartbeat interval) re-checks heartbeats, reaps
+ * idle instances and runs {@link Reconciliation} over pools, replicas and pairs, so back-off retries need no timers.
  *
  * <p><b>Events.</b> What explains a move of traffic (a node joined or died, an instance became ready, exited, was
  * replaced, reaped, reported unreachable) goes to the {@link EventSink} as a {@link ClusterEvent}, on this
@@ -69,34 +61,28 @@ import org.slf4j.LoggerFactory;
  */
 public final class Executor {
     private static final Logger log = LoggerFactory.getLogger(Executor.class);
-    private static final String LOOPBACK = "127.0.0.1";
 
+    private final ExecutorContext ctx;
+    private final ExecutorConfig config;
+    private final Cluster cluster;
     private final TandemHome home;
     private final Vertx vertx;
     private final ChangeFeed feed;
-    private final EndpointPublisher publisher;
-    private final ClusterEvents events;
-    private final InstanceLoss loss;
+    private final ExecutorMetrics metrics;
+    private final String token;
     private final LaunchFailures failures;
     private final InstanceLauncher launcher;
     private final RecoveryPacing recovery;
     private final PoolReconciler pools;
     private final Publication publication;
     private final PairSupervisor pairs;
+    private final Reconciliation reconciliation;
     private final NodeMembership membership;
     private final FeedChanges changes;
-    private final ColdStarts coldStarts;
-    private final ExecutorMetrics metrics;
-    private volatile Supplier<Object> traffic;
-    private final ExecutorConfig config;
-    private final AgentConnector connector;
-    private final String token;
-
-    private final Cluster cluster = new Cluster();
+    private final RouterRequests requests;
     private final ChildAgents localAgents = new ChildAgents();
+    private volatile Supplier<Object> traffic;
 
-    private volatile Context context;
-    private boolean stopping;
     private String deploymentId;
     private HttpServer server;
     private HttpClient agentHttp;
@@ -110,80 +96,34 @@ public final class Executor {
      * through {@code publisher}; events and metrics are discarded and agents reached over HTTP unless the builder
      * says otherwise.
      */
-    public static Builder builder(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config) {
-        return new Builder(home, vertx, feed, publisher, config);
+    public static ExecutorBuilder builder(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config) {
+        return new ExecutorBuilder(home, vertx, feed, publisher, config);
     }
 
-    /** The parts an executor is made of, beyond the five it cannot do without. Not thread-safe; used once. */
-    public static final class Builder {
-        private final TandemHome home;
-        private final Vertx vertx;
-        private final ChangeFeed feed;
-        private final EndpointPublisher publisher;
-        private final ExecutorConfig config;
-        private EventSink events = EventSink.discard();
-        private ExecutorMetrics metrics = ExecutorMetrics.discard();
-        private AgentConnector connector;
-
-        private Builder(TandemHome home, Vertx vertx, ChangeFeed feed, EndpointPublisher publisher, ExecutorConfig config) {
-            this.home = home;
-            this.vertx = vertx;
-            this.feed = feed;
-            this.publisher = publisher;
-            this.config = config;
-        }
-
-        public Builder events(EventSink events) {
-            this.events = events;
-            return this;
-        }
-
-        public Builder metrics(ExecutorMetrics metrics) {
-            this.metrics = metrics;
-            return this;
-        }
-
-        /** How agents are reached; tests pass fakes. Default: over HTTP. */
-        Builder connector(AgentConnector connector) {
-            this.connector = connector;
-            return this;
-        }
-
-        public Executor build() {
-            return new Executor(this);
-        }
-    }
-
-    private Executor(Builder parts) {
-        TandemHome home = parts.home;
-        Vertx vertx = parts.vertx;
-        ChangeFeed feed = parts.feed;
-        EndpointPublisher publisher = parts.publisher;
-        EventSink events = parts.events;
-        ExecutorConfig config = parts.config;
-        AgentConnector connector = parts.connector;
-        ExecutorMetrics metrics = parts.metrics;
-        this.home = home;
-        this.metrics = metrics;
-        this.vertx = vertx;
-        this.feed = feed;
-        this.publisher = publisher;
-        this.events = new ClusterEvents(events, config.clock());
-        Hooks hooks = new Hooks();
-        this.loss = new InstanceLoss(cluster, this.events, metrics, config.clock(), config.crashWindow(), config.failureMemory(),
-                hooks);
-        this.failures = new LaunchFailures(config.clock(), config.loadBackoff(), config.failureMemory(), this.events);
-        this.launcher = new InstanceLauncher(cluster, config, this.events, metrics, failures, loss, hooks);
-        this.publication = new Publication(cluster, publisher);
-        this.recovery = new RecoveryPacing(config.processes());
-        this.pools = new PoolReconciler(new WarmPools(cluster, failures, launcher, recovery));
-        this.pairs = new PairSupervisor(cluster, config, this.events, metrics, launcher, loss, publication, hooks, vertx, () -> probeHttp);
-        this.config = config;
+    Executor(ExecutorBuilder parts) {
+        this.config = parts.config;
+        this.ctx = new ExecutorContext(parts.vertx, config, new ClusterEvents(parts.events, config.clock()), parts.metrics);
+        this.cluster = ctx.cluster();
+        this.home = parts.home;
+        this.vertx = parts.vertx;
+        this.feed = parts.feed;
+        this.metrics = parts.metrics;
         this.token = home.ensureToken();
-        this.connector = connector != null ? connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
-        this.coldStarts = new ColdStarts(cluster, config, publication, launcher, hooks);
-        this.membership = new NodeMembership(cluster, config, this.events, metrics, loss, publication, this.connector, hooks);
-        this.changes = new FeedChanges(cluster, failures, launcher, publication, membership, hooks);
+        ClusterEvents events = ctx.events();
+        Hooks hooks = new Hooks();
+        InstanceLoss loss = new InstanceLoss(cluster, events, metrics, config.clock(), config.crashWindow(), config.failureMemory(), hooks);
+        this.failures = new LaunchFailures(config.clock(), config.loadBackoff(), config.failureMemory(), events);
+        this.launcher = new InstanceLauncher(cluster, config, events, metrics, failures, loss, hooks);
+        this.publication = new Publication(cluster, parts.publisher);
+        this.recovery = new RecoveryPacing(config.processes());
+        this.pools = new PoolReconciler(new WarmPools(cluster, events, failures, launcher, recovery));
+        this.pairs = new PairSupervisor(cluster, config, events, metrics, launcher, loss, publication, hooks, vertx, () -> probeHttp);
+        this.reconciliation = new Reconciliation(ctx, pools, pairs, launcher);
+        ColdStarts coldStarts = new ColdStarts(cluster, config, publication, launcher, hooks);
+        this.requests = new RouterRequests(ctx, feed, coldStarts, pairs, loss, recovery);
+        AgentConnector connector = parts.connector != null ? parts.connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
+        this.membership = new NodeMembership(cluster, config, events, metrics, loss, publication, connector, reconciliation);
+        this.changes = new FeedChanges(cluster, failures, launcher, publication, membership, reconciliation);
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------------------
@@ -194,19 +134,14 @@ public final class Executor {
         vertx.deployVerticle(new AbstractVerticle() {
             @Override
             public void start(Promise<Void> p) {
-                Executor.this.context = context;
+                ctx.bind(context);
                 agentHttp = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(2000),
                         new PoolOptions().setHttp1MaxSize(64));
                 probeHttp = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(1000).setKeepAlive(true),
                         new PoolOptions().setHttp1MaxSize(2));
-                Router router = Router.router(vertx);
-                new ExecutorRoutes(token, config.clock(), new Served()).install(router);
-                HttpServer http = vertx.createHttpServer(HeadDeadline.options());
-                http.requestHandler(HeadDeadline.install(vertx, http, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE,
-                        ClientConnections.capped(LOCAL_CONNECTIONS_CAP), router));
-                http.listen(config.port(), config.host()).onSuccess(s -> {
+                new ExecutorRoutes(token, config.clock(), Executor.this).listen(vertx, config.host(), config.port()).onSuccess(s -> {
                     server = s;
-                    subscription = feed.subscribe(change -> context.runOnContext(v -> changes.apply(change)));
+                    subscription = feed.subscribe(change -> ctx.later(() -> changes.apply(change)));
                     timer = vertx.setPeriodic(config.heartbeatInterval().toMillis(), id -> tick());
                     p.complete();
                 }).onFailure(p::fail);
@@ -218,13 +153,6 @@ public final class Executor {
         return started.future();
     }
 
-    /**
-     * Most connections open at once on the executor's port. Its clients are all on this machine, so the cap per
-     * address is a cap on the whole: it keeps a local process (a function, say) that opens connections without end
-     * from taking the file descriptors the agents' heartbeats need. Far above what the agents and the controller use.
-     */
-    static final int LOCAL_CONNECTIONS_CAP = 512;
-
     /** Where agents register: {@code POST {url}/v1/nodes}. */
     public String url() {
         return "http://" + config.host() + ":" + server.actualPort();
@@ -234,7 +162,7 @@ public final class Executor {
     public Future<Void> stop() {
         Promise<Void> done = Promise.promise();
         onContext(() -> {
-            stopping = true;
+            ctx.beginStopping();
             if (timer >= 0) vertx.cancelTimer(timer);
             pairs.stop();
             closeQuietly(subscription);
@@ -258,7 +186,7 @@ public final class Executor {
 
     /** SIGTERM to the agents this executor spawned (they stop their instances), SIGKILL after 5 s. */
     private Future<Void> stopLocalAgents() {
-        return Future.fromCompletionStage(localAgents.stop(), context).mapEmpty();
+        return Future.fromCompletionStage(localAgents.stop(), ctx.context()).mapEmpty();
     }
 
     /**
@@ -273,26 +201,7 @@ public final class Executor {
 
     /** An endpoint serving {@code function}, specializing or launching an instance if none is ready. Any thread. */
     public CompletableFuture<Endpoint> acquire(String function) {
-        CompletableFuture<Endpoint> out = new CompletableFuture<>();
-        if (context == null) {
-            out.completeExceptionally(new ExecutorException("the executor has not started"));
-            return out;
-        }
-        onContext(() -> {
-            if (cluster.function(function) != null) {
-                coldStarts.acquire(function).whenComplete((e, t) -> complete(out, e, t));
-                return;
-            }
-            // The router and this executor read the change feed each on its own, so a function the router already
-            // serves may not have reached this executor yet: look again once the feed has delivered all it stored.
-            feed.caughtUp().whenComplete((v, x) -> onContext(() -> coldStarts.acquire(function).whenComplete((e, t) -> complete(out, e, t))));
-        });
-        return out;
-    }
-
-    private static <T> void complete(CompletableFuture<T> out, T value, Throwable failure) {
-        if (failure != null) out.completeExceptionally(failure);
-        else out.complete(value);
+        return requests.acquire(function);
     }
 
     /**
@@ -300,24 +209,7 @@ public final class Executor {
      * never a verdict on its own. Any thread.
      */
     public void reportSuspect(Endpoint endpoint, String why) {
-        onContext(() -> {
-            Instance i = cluster.instance(endpoint.instanceId());
-            if (i == null || i.stopping()) return;
-            log.debug("instance {} of {} suspected by the router: {}", i.id, i.function, why);
-            FunctionState fs = cluster.functionOf(i);
-            if (fs == null) return;
-            ProcessStates.State state = config.processes().of(i.pid);
-            if (state == ProcessStates.State.GONE) {
-                reportUnreachable(endpoint);
-                return;
-            }
-            if (i.pairMember()) {
-                pairs.suspected(fs, i);
-            } else if (state == ProcessStates.State.STOPPED) {
-                // Unprobed (retry, none, replicas): a stopped process serves nothing until someone resumes it.
-                reportUnreachable(endpoint);
-            }
-        });
+        requests.reportSuspect(endpoint, why);
     }
 
     /**
@@ -331,22 +223,12 @@ public final class Executor {
 
     /** The router's connection to {@code endpoint} was refused: drop and replace it. Any thread. */
     public void reportUnreachable(Endpoint endpoint) {
-        onContext(() -> {
-            Instance i = cluster.instance(endpoint.instanceId());
-            if (i == null || i.stopping()) return;
-            log.info("instance {} of {} reported unreachable; replacing it", i.id, i.function);
-            events.emit(ClusterEvent.UNREACHABLE, i.function, i.node, i.id, "the router could not connect to port " + i.port + "; replacing it");
-            loss.lose(i, InstanceLoss.Cause.unreachable());
-        });
+        requests.reportUnreachable(endpoint);
     }
 
-    /** The router saw traffic for {@code function}: its instances are not idle. */
+    /** The router saw traffic for {@code function}: its instances are not idle. Any thread. */
     public void recordTraffic(String function) {
-        onContext(() -> {
-            Instant now = config.clock().instant();
-            recovery.trafficSeen(now);
-            for (Instance i : cluster.instancesOf(function)) i.lastUsed = now;
-        });
+        requests.recordTraffic(function);
     }
 
     // ---- reconciling -------------------------------------------------------------------------------------
@@ -362,56 +244,12 @@ public final class Executor {
             Instant previousCheck = lastTick == null ? now : lastTick;
             lastTick = now;
             membership.checkHeartbeats(now, previousCheck);
-            reapIdle(now);
+            pools.reapIdle(now);
             pairs.tick(now);
-            reconcileAll();
+            reconciliation.reconcileAll();
             done.complete();
         });
         return done.future();
-    }
-
-    private void reapIdle(Instant now) {
-        List<IdleReaper.Candidate> candidates = new ArrayList<>();
-        for (Instance i : cluster.instances()) {
-            FunctionState fs = cluster.functionOf(i);
-            if (fs == null || fs.keptRunning() || i.role != Role.REPLICA || !i.ready()) continue;
-            candidates.add(new IdleReaper.Candidate(i.id, i.lastUsed, fs.fn.spec().idleTimeout()));
-        }
-        for (String id : IdleReaper.idle(candidates, now)) {
-            Instance i = cluster.instance(id);
-            log.info("reaping idle instance {} of {}", id, i.function);
-            events.emit(ClusterEvent.REAPED, i.function, i.node, i.id, "idle since " + i.lastUsed + " (idle timeout "
-                    + Durations.format(cluster.functionOf(i).fn.spec().idleTimeout()) + ")");
-            launcher.stop(i);
-        }
-    }
-
-    private void reconcileAll() {
-        if (stopping) return;
-        reconcilePools();
-        for (FunctionState fs : List.copyOf(cluster.functions())) reconcileFunction(fs);
-    }
-
-    private void reconcilePools() {
-        if (stopping) return;
-        pools.reconcile(config.clock().instant());
-    }
-
-    private void reconcileFunction(FunctionState fs) {
-        if (stopping || !fs.keptRunning()) return;
-        // A pair plans its own back-off (StandbyPlanner): a promotion must never wait for the function's.
-        if (!fs.activeStandby() && fs.backingOff(config.clock().instant())) return;
-        Environment env = cluster.environment(fs.fn.spec().environment());
-        if (env == null) {
-            fs.lastError = "environment '" + fs.fn.spec().environment() + "' of function '" + fs.name() + "' does not exist";
-            LaunchFailures.failWaiters(fs, new ExecutorException(fs.lastError));
-            return;
-        }
-        if (fs.activeStandby()) {
-            pairs.reconcile(fs, env);
-            return;
-        }
-        ReplicaReconciler.reconcile(new FunctionReplicas(fs, env, cluster, launcher, pairs), cluster.aliveNodes());
     }
 
     /** Adds (or replaces) a node and opens its event stream; leftovers the agent still runs are stopped. */
@@ -422,7 +260,6 @@ public final class Executor {
     }
 
     // ---- the view of the cluster that the controller's API shows ------------------------------------------
-
 
     /**
      * Rebuilds the executor's gauges (instances, pools, node liveness) from a snapshot of its state. Any thread:
@@ -450,6 +287,12 @@ public final class Executor {
         this.traffic = source;
     }
 
+    /** What {@link #trafficSource} supplies, or an empty map before it is set. */
+    Object traffic() {
+        Supplier<Object> source = traffic;
+        return source == null ? Map.of() : source.get();
+    }
+
     /**
      * Writes the function's log lines that {@code query} selects, from every live node, to {@code response} (see
      * {@link LogFanIn}). Any thread.
@@ -460,54 +303,24 @@ public final class Executor {
         return done.future();
     }
 
-    /** What this executor's routes read and do. */
-    private final class Served implements ExecutorRoutes.Served {
-        @Override
-        public Future<Void> register(NodeRegistration registration) {
-            return Executor.this.register(registration);
-        }
-
-        @Override
-        public ExecutorStatus.Cluster status() {
-            return Executor.this.status();
-        }
-
-        @Override
-        public ExecutorStatus.Function functionStatus(String function) {
-            return Executor.this.functionStatus(function);
-        }
-
-        @Override
-        public Object traffic() {
-            Supplier<Object> source = traffic;
-            return source == null ? Map.of() : source.get();
-        }
-
-        @Override
-        public Future<Void> streamLogs(String function, LogQuery query, HttpServerResponse response) {
-            return Executor.this.streamLogs(function, query, response);
-        }
-    }
-
     /**
-     * What the parts ask of this executor: {@link InstanceLoss}, {@link InstanceLauncher}, {@link PairSupervisor},
-     * {@link NodeMembership} and {@link FeedChanges}. Called on the executor's context.
+     * What the parts ask of this executor: {@link InstanceLoss}, {@link InstanceLauncher} (and {@link ColdStarts}) and
+     * {@link PairSupervisor}. Called on the executor's context.
      */
-    private final class Hooks implements InstanceLoss.Reactions, InstanceLauncher.Followups, PairSupervisor.Pacing,
-            NodeMembership.Replanning, FeedChanges.Replanning {
+    private final class Hooks implements InstanceLoss.Reactions, InstanceLauncher.Followups, PairSupervisor.Pacing {
         @Override
         public void onContext(Runnable r) {
-            Executor.this.onContext(r);
+            ctx.onContext(r);
         }
 
         @Override
         public void later(Runnable r) {
-            context.runOnContext(v -> r.run());
+            ctx.later(r);
         }
 
         @Override
         public boolean stopping() {
-            return stopping;
+            return ctx.stopping();
         }
 
         @Override
@@ -537,22 +350,17 @@ public final class Executor {
 
         @Override
         public void reconcile(FunctionState fs) {
-            reconcileFunction(fs);
+            reconciliation.reconcileFunction(fs);
         }
 
         @Override
         public void reconcileFunction(FunctionState fs) {
-            Executor.this.reconcileFunction(fs);
+            reconciliation.reconcileFunction(fs);
         }
 
         @Override
         public void reconcilePools() {
-            Executor.this.reconcilePools();
-        }
-
-        @Override
-        public void reconcileAll() {
-            Executor.this.reconcileAll();
+            reconciliation.reconcilePools();
         }
 
         @Override
@@ -569,9 +377,7 @@ public final class Executor {
     // ---- helpers -----------------------------------------------------------------------------------------
 
     private void onContext(Runnable r) {
-        Context c = Objects.requireNonNull(context, "the executor has not started");
-        if (Vertx.currentContext() == c) r.run();
-        else c.runOnContext(v -> r.run());
+        ctx.onContext(r);
     }
 
     private static void closeQuietly(AutoCloseable c) {

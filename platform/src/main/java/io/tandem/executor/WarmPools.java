@@ -1,22 +1,32 @@
 package io.tandem.executor;
 
+import io.tandem.executor.pool.IdleReaper;
 import io.tandem.executor.pool.PoolReconciler;
+import io.tandem.model.ClusterEvent;
+import io.tandem.model.Durations;
 import io.tandem.model.Environment;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The warm pools as {@link PoolReconciler} sees them. On the executor's context. */
 final class WarmPools implements PoolReconciler.Pools {
+    private static final Logger log = LoggerFactory.getLogger(WarmPools.class);
+
     private final Cluster cluster;
+    private final ClusterEvents events;
     private final LaunchFailures failures;
     private final InstanceLauncher launcher;
     private final RecoveryPacing pacing;
 
-    WarmPools(Cluster cluster, LaunchFailures failures, InstanceLauncher launcher, RecoveryPacing pacing) {
+    WarmPools(Cluster cluster, ClusterEvents events, LaunchFailures failures, InstanceLauncher launcher, RecoveryPacing pacing) {
         this.cluster = cluster;
+        this.events = events;
         this.failures = failures;
         this.launcher = launcher;
         this.pacing = pacing;
@@ -55,5 +65,25 @@ final class WarmPools implements PoolReconciler.Pools {
     @Override
     public void launch(Environment env, String node) {
         launcher.launchWarm(env, node);
+    }
+
+    @Override
+    public List<IdleReaper.Candidate> specialized() {
+        List<IdleReaper.Candidate> candidates = new ArrayList<>();
+        for (Instance i : cluster.instances()) {
+            FunctionState fs = cluster.functionOf(i);
+            if (fs == null || fs.keptRunning() || i.role != Role.REPLICA || !i.ready()) continue;
+            candidates.add(new IdleReaper.Candidate(i.id, i.lastUsed, fs.fn.spec().idleTimeout()));
+        }
+        return candidates;
+    }
+
+    @Override
+    public void reap(String instanceId) {
+        Instance i = cluster.instance(instanceId);
+        log.info("reaping idle instance {} of {}", instanceId, i.function);
+        events.emit(ClusterEvent.REAPED, i.function, i.node, i.id, "idle since " + i.lastUsed + " (idle timeout "
+                + Durations.format(cluster.functionOf(i).fn.spec().idleTimeout()) + ")");
+        launcher.stop(i);
     }
 }

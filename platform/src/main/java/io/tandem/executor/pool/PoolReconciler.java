@@ -11,10 +11,11 @@ import java.util.Set;
 /**
  * Keeps every environment's warm pool full on every live node: {@link WarmPool} says what is missing, this starts
  * it. Refills are paced: one warm instance starting per node at a time, so a refill after failovers (or a boot)
- * never starts a crowd of JVMs at once on a machine that may already be saturated. On the executor's context only.
+ * never starts a crowd of JVMs at once on a machine that may already be saturated. It also stops the specialized
+ * instances {@link IdleReaper} finds idle. On the executor's context only.
  */
 public final class PoolReconciler {
-    /** The cluster as the pools see it, and the one thing they do to it. Implemented by the executor. */
+    /** The cluster as the pools see it, and what they do to it. Implemented by the executor. */
     public interface Pools {
         Collection<Environment> environments();
 
@@ -35,6 +36,12 @@ public final class PoolReconciler {
 
         /** Starts one generic instance of {@code env} on {@code node}. */
         void launch(Environment env, String node);
+
+        /** The specialized instances that idleness may stop, each with its last use and its function's idle timeout. */
+        List<IdleReaper.Candidate> specialized();
+
+        /** Stops the specialized instance {@code instanceId}, found idle. */
+        void reap(String instanceId);
     }
 
     private final Pools pools;
@@ -55,5 +62,10 @@ public final class PoolReconciler {
                 pools.launch(env, node);
             });
         }
+    }
+
+    /** Stops every specialized instance unused for longer than its function's idle timeout. */
+    public void reapIdle(Instant now) {
+        for (String id : IdleReaper.idle(pools.specialized(), now)) pools.reap(id);
     }
 }

@@ -6,6 +6,7 @@ import io.tandem.model.Environment;
 import io.tandem.model.EnvironmentSpec;
 import io.tandem.model.Metadata;
 import io.tandem.model.Runtime;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.Test;
 class PoolReconcilerTest {
     private static final Instant NOW = Instant.parse("2026-01-01T00:00:00Z");
 
-    /** Pools held in maps; records each launch as "env@node". */
+    /** Pools held in maps; records each launch as "env@node" and each instance reaped. */
     private static final class FakePools implements PoolReconciler.Pools {
         final List<Environment> environments = new ArrayList<>();
         final List<String> alive = new ArrayList<>();
@@ -28,6 +29,8 @@ class PoolReconcilerTest {
         final Set<String> backingOff = new HashSet<>();
         boolean saturated;
         final List<String> launched = new ArrayList<>();
+        final List<IdleReaper.Candidate> specialized = new ArrayList<>();
+        final List<String> reaped = new ArrayList<>();
 
         @Override
         public Collection<Environment> environments() {
@@ -62,6 +65,16 @@ class PoolReconcilerTest {
         @Override
         public void launch(Environment env, String node) {
             launched.add(env.name() + "@" + node);
+        }
+
+        @Override
+        public List<IdleReaper.Candidate> specialized() {
+            return specialized;
+        }
+
+        @Override
+        public void reap(String instanceId) {
+            reaped.add(instanceId);
         }
     }
 
@@ -106,6 +119,20 @@ class PoolReconcilerTest {
         pools.backingOff.clear();
         pools.saturated = true;
         reconciler.reconcile(NOW);
+        assertThat(pools.launched).isEmpty();
+    }
+
+    @Test
+    void reapsOnlySpecializedInstancesUnusedForTheirIdleTimeout() {
+        Duration timeout = Duration.ofMinutes(5);
+        pools.specialized.addAll(List.of(
+                new IdleReaper.Candidate("i-old", NOW.minus(timeout), timeout),
+                new IdleReaper.Candidate("i-recent", NOW.minus(timeout).plusSeconds(1), timeout),
+                new IdleReaper.Candidate("i-short", NOW.minusSeconds(30), Duration.ofSeconds(10))));
+
+        reconciler.reapIdle(NOW);
+
+        assertThat(pools.reaped).containsExactly("i-old", "i-short");
         assertThat(pools.launched).isEmpty();
     }
 }
