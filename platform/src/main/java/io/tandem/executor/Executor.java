@@ -349,11 +349,6 @@ public final class Executor {
         }
 
         @Override
-        public void reconcile(FunctionState fs) {
-            reconciliation.reconcileFunction(fs);
-        }
-
-        @Override
         public void reconcileFunction(FunctionState fs) {
             reconciliation.reconcileFunction(fs);
         }

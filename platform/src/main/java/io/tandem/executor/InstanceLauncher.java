@@ -135,16 +135,25 @@ final class InstanceLauncher {
         warm.readyAt = warm.lastUsed;
         events.emit(ClusterEvent.SPECIALIZED, fs.name(), warm.node, warm.id, "warm instance of environment " + env.name()
                 + " loaded the function; pid " + warm.pid + ", port " + warm.port);
-        metrics.coldStart(fs.name(), "specialize", Duration.between(began, warm.readyAt));
-        if (role == Role.REPLICA) loss.recovered(fs);
-        loss.replaced(fs, warm);
-        failures.succeeded(fs);
-        if (role != Role.REPLICA) followups.memberReady(fs, warm);
-        followups.republish(fs.name());
+        nowServes(fs, warm, role, "specialize", began);
         followups.later(() -> {
             followups.reconcilePools();
             if (fs.keptRunning()) followups.reconcileFunction(fs);
         });
+    }
+
+    /**
+     * {@code i}, started {@code how} ("launch" or "specialize") at {@code began}, now serves {@code fs} as {@code role}:
+     * its cold start is booked, the loss it replaces is recovered, the function's launch back-off reset, its pair told
+     * of a ready member, and its endpoints published.
+     */
+    private void nowServes(FunctionState fs, Instance i, Role role, String how, Instant began) {
+        metrics.coldStart(fs.name(), how, Duration.between(began, i.readyAt));
+        if (role == Role.REPLICA) loss.recovered(fs);
+        loss.replaced(fs, i);
+        failures.succeeded(fs);
+        if (role != Role.REPLICA) followups.memberReady(fs, i);
+        followups.republish(fs.name());
     }
 
     /** The environment's JVM options, then the function's heap, which wins over an -Xmx among them. */
@@ -192,12 +201,7 @@ final class InstanceLauncher {
                 return Future.failedFuture(failures.failed(fs, ar.cause()));
             }
             started(i, ar.result());
-            metrics.coldStart(fn.name(), "launch", Duration.between(began, i.readyAt));
-            if (role == Role.REPLICA) loss.recovered(fs);
-            loss.replaced(fs, i);
-            failures.succeeded(fs);
-            if (role != Role.REPLICA) followups.memberReady(fs, i);
-            followups.republish(fn.name());
+            nowServes(fs, i, role, "launch", began);
             // Deferred: a reply that came synchronously must not re-plan inside the plan that launched it.
             if (fs.keptRunning()) followups.later(() -> followups.reconcileFunction(fs));
             return Future.succeededFuture(i);

@@ -25,7 +25,7 @@ final class InstanceLoss {
         /** Until when the lease of the active {@code i} of {@code fs} runs. */
         Instant leaseUntil(FunctionState fs, Instance i);
 
-        void reconcile(FunctionState fs);
+        void reconcileFunction(FunctionState fs);
 
         void republish(String function);
 
@@ -108,7 +108,7 @@ final class InstanceLoss {
         book(i, fs, cause);
         // Re-planned before it is unpublished, so a lost active's function goes straight to its promoted standby and
         // the router never sees it without an endpoint in between.
-        if (fs != null) reactions.reconcile(fs);
+        if (fs != null) reactions.reconcileFunction(fs);
         if (i.function != null) reactions.republish(i.function);
         if (cause.kind() == Kind.EXITED && i.role == Role.POOL) reactions.reconcilePools();
     }
