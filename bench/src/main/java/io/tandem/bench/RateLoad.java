@@ -68,7 +68,7 @@ final class RateLoad implements AutoCloseable {
         long sent = System.nanoTime();
         return client.request(options)
                 .compose(req -> req.send().compose(resp -> resp.body().map(b -> new int[]{resp.statusCode(),
-                        parseAttempts(resp.getHeader("X-Tandem-Attempts")), resp.getHeader("Retry-After") == null ? 0 : 1})))
+                        Attempts.of(resp), resp.getHeader("Retry-After") == null ? 0 : 1})))
                 .transform(ar -> {
                     long end = System.nanoTime();
                     int status = ar.succeeded() ? ar.result()[0] : 0;
@@ -79,15 +79,6 @@ final class RateLoad implements AutoCloseable {
                     return Future.succeededFuture(sample);
                 })
                 .toCompletionStage();
-    }
-
-    private static int parseAttempts(String header) {
-        if (header == null) return 1;
-        try {
-            return Integer.parseInt(header.trim());
-        } catch (NumberFormatException e) {
-            return 1;
-        }
     }
 
     @Override

@@ -1,8 +1,8 @@
 package io.tandem.agent;
 
 import io.tandem.http.ApiException;
-import io.tandem.model.Json;
-import java.io.IOException;
+import io.tandem.http.ErrorBody;
+import java.nio.charset.StandardCharsets;
 import java.io.UncheckedIOException;
 import java.util.concurrent.CompletionException;
 
@@ -13,13 +13,7 @@ final class Causes {
 
     /** An instance's {@code {"error","detail"}} body as one line; any other body as it is. */
     static String describe(String body) {
-        try {
-            ApiError e = Json.MAPPER.readValue(body, ApiError.class);
-            if (e.error() == null) return body;
-            return e.detail() == null || e.detail().isBlank() ? e.error() : e.error() + ": " + e.detail();
-        } catch (IOException | RuntimeException notJson) {
-            return body;
-        }
+        return ErrorBody.parse(body.getBytes(StandardCharsets.UTF_8)).map(ErrorBody::describe).orElse(body);
     }
 
     /** The message of the failure under the wrappers that futures and file access add. */

@@ -24,18 +24,10 @@ import picocli.CommandLine.Parameters;
                 "With -o json: the targets, their pids and the times in epoch ms, for scripts and benchmarks."},
         subcommands = {ChaosCommand.KillInstance.class, ChaosCommand.KillNode.class, ChaosCommand.FreezeNode.class,
                 ChaosCommand.KillController.class})
-final class ChaosCommand implements Runnable {
+final class ChaosCommand extends CommandGroup {
     private static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
     /** Longer freezes are more likely a typo than an experiment. */
     static final Duration MAX_FREEZE = Duration.ofMinutes(10);
-
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
 
     enum RoleOption { active, standby, replica, pool, any }
 
@@ -58,10 +50,7 @@ final class ChaosCommand implements Runnable {
             Chaos chaos = Chaos.local(Connection.client());
             KillResult r = instance != null ? chaos.killInstanceById(function, instance)
                     : chaos.killInstance(function, role == null ? null : role.name());
-            if (!output.isTable()) {
-                output.print(r);
-                return;
-            }
+            if (output.printedAsData(r)) return;
             Target t = r.targets().getFirst();
             System.out.println(time(r.signalledAtMs()) + " killed instance " + t.name() + " of " + t.function() + " (role " + t.role()
                     + ", node " + t.node() + ", pid " + t.pid() + ") with SIGKILL");
@@ -80,10 +69,7 @@ final class ChaosCommand implements Runnable {
         @Override
         public void run() {
             KillResult r = Chaos.local(Connection.client()).killNode(node);
-            if (!output.isTable()) {
-                output.print(r);
-                return;
-            }
+            if (output.printedAsData(r)) return;
             System.out.println(time(r.signalledAtMs()) + " killed node " + node + " with SIGKILL: " + describe(r.targets()));
         }
     }
@@ -119,10 +105,7 @@ final class ChaosCommand implements Runnable {
                 Thread.currentThread().interrupt();
                 throw new ChaosException("interrupted; node " + node + " was resumed with SIGCONT");
             }
-            if (!output.isTable()) {
-                output.print(r);
-                return;
-            }
+            if (output.printedAsData(r)) return;
             System.out.println(time(r.thawedAtMs()) + " thawed node " + node + " with SIGCONT after "
                     + (r.thawedAtMs() - r.frozenAtMs()) + "ms");
         }
@@ -138,10 +121,7 @@ final class ChaosCommand implements Runnable {
         @Override
         public void run() {
             KillResult r = Chaos.local(Connection.client()).killController();
-            if (!output.isTable()) {
-                output.print(r);
-                return;
-            }
+            if (output.printedAsData(r)) return;
             System.out.println(time(r.signalledAtMs()) + " killed the controller (pid " + r.targets().getFirst().pid() + ") with SIGKILL");
         }
     }

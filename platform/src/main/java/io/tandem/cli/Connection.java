@@ -4,6 +4,7 @@ import io.tandem.client.ServerTrust;
 import io.tandem.client.TandemClient;
 import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
+import io.tandem.model.Resource;
 import java.net.URI;
 
 /** How a CLI command finds the server: through {@code TANDEM_HOME}, where the server records its addresses. */
@@ -17,6 +18,16 @@ final class Connection {
 
     static TandemClient client() {
         return TandemClient.fromHome(home());
+    }
+
+    /** The API path of one resource. */
+    static String path(Resource.Kind kind, String name) {
+        return kind.collectionPath() + "/" + TandemClient.encode(name);
+    }
+
+    /** Deletes one resource; an {@link io.tandem.http.ApiException} says why not. */
+    static void delete(Resource.Kind kind, String name) {
+        client().delete(path(kind, name));
     }
 
     /** Which certificate an {@code https} router or API may show ({@link ServerTrust#fromEnvironment}). */

@@ -1,14 +1,11 @@
 package io.tandem.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.tandem.client.TandemClient;
 import io.tandem.model.Environment;
 import io.tandem.model.EnvironmentSpec;
 import io.tandem.model.Metadata;
 import io.tandem.model.Names;
 import io.tandem.model.Resource;
 import io.tandem.model.Runtime;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,15 +14,7 @@ import picocli.CommandLine.Option;
 @Command(name = "env", description = "Manage environments: the runtimes functions run in.",
         mixinStandardHelpOptions = true,
         subcommands = {EnvCommand.Create.class, EnvCommand.ListEnvs.class, EnvCommand.Get.class, EnvCommand.Delete.class})
-final class EnvCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
-
+final class EnvCommand extends CommandGroup {
     static final String PATH = Resource.Kind.ENVIRONMENT.collectionPath();
 
     @Command(name = "create", mixinStandardHelpOptions = true,
@@ -60,17 +49,8 @@ final class EnvCommand implements Runnable {
 
         @Override
         public void run() {
-            List<JsonNode> items = Connection.client().list(Resource.Kind.ENVIRONMENT);
-            if (!output.isTable()) {
-                output.print(items);
-                return;
-            }
-            List<List<String>> rows = new ArrayList<>();
-            for (JsonNode e : items) {
-                rows.add(List.of(Output.text(e, "metadata.name"), Output.text(e, "spec.runtime"),
-                        Output.text(e, "spec.poolSize"), Output.text(e, "spec.command")));
-            }
-            Output.table(List.of("NAME", "RUNTIME", "POOL", "COMMAND"), rows);
+            output.list(Connection.client().list(Resource.Kind.ENVIRONMENT), List.of("NAME", "RUNTIME", "POOL", "COMMAND"),
+                    e -> Output.texts(e, "metadata.name", "spec.runtime", "spec.poolSize", "spec.command"));
         }
     }
 
@@ -83,14 +63,9 @@ final class EnvCommand implements Runnable {
 
         @Override
         public void run() {
-            JsonNode e = Connection.client().get(PATH + "/" + TandemClient.encode(name));
-            if (!output.isTable()) {
-                output.print(e);
-                return;
-            }
-            Output.table(List.of("NAME", "RUNTIME", "POOL", "COMMAND", "JVM OPTIONS"), List.of(List.of(
-                    Output.text(e, "metadata.name"), Output.text(e, "spec.runtime"), Output.text(e, "spec.poolSize"),
-                    Output.text(e, "spec.command"), Output.text(e, "spec.jvmOptions"))));
+            output.one(Connection.client().get(Connection.path(Resource.Kind.ENVIRONMENT, name)),
+                    List.of("NAME", "RUNTIME", "POOL", "COMMAND", "JVM OPTIONS"),
+                    e -> Output.texts(e, "metadata.name", "spec.runtime", "spec.poolSize", "spec.command", "spec.jvmOptions"));
         }
     }
 
@@ -101,7 +76,7 @@ final class EnvCommand implements Runnable {
 
         @Override
         public void run() {
-            Connection.client().delete(PATH + "/" + TandemClient.encode(name));
+            Connection.delete(Resource.Kind.ENVIRONMENT, name);
             System.out.println("environment '" + name + "' deleted");
         }
     }

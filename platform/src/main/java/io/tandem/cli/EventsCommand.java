@@ -44,10 +44,7 @@ final class EventsCommand implements Runnable {
         TandemClient client = Connection.client();
         if (!follow) {
             JsonNode events = client.get(path);
-            if (!output.isTable()) {
-                output.print(events);
-                return;
-            }
+            if (output.printedAsData(events)) return;
             List<List<String>> rows = new ArrayList<>();
             for (JsonNode e : events) rows.add(row(e));
             Output.table(HEADERS, rows);

@@ -40,16 +40,14 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         subcommands = {FnCommand.Create.class, FnCommand.Update.class, FnCommand.Get.class, FnCommand.ListFns.class,
                 FnCommand.Delete.class, FnCommand.Test.class, FnCommand.Logs.class})
-final class FnCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
-
+final class FnCommand extends CommandGroup {
     static final String PATH = Resource.Kind.FUNCTION.collectionPath();
+
+    /** A command on one function, named by {@code --name}. */
+    abstract static class OnFunction implements Runnable {
+        @Option(names = "--name", required = true, description = "Function name.")
+        String name;
+    }
 
     /** The settings {@code create} and {@code update} share; null means "not given". */
     static final class Settings {
@@ -154,9 +152,7 @@ final class FnCommand implements Runnable {
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Deploy a function.",
                     "Example: tandem fn create --name hello --env java --code hello.jar --entrypoint example.Hello"})
-    static final class Create implements Runnable {
-        @Option(names = "--name", required = true, description = "Function name.")
-        String name;
+    static final class Create extends OnFunction {
         @Mixin
         Settings settings;
 
@@ -176,39 +172,32 @@ final class FnCommand implements Runnable {
     @Command(name = "update", mixinStandardHelpOptions = true,
             description = {"Change a deployed function; options not given keep their value.",
                     "Example: tandem fn update --name hello --code hello-v2.jar"})
-    static final class Update implements Runnable {
-        @Option(names = "--name", required = true, description = "Function name.")
-        String name;
+    static final class Update extends OnFunction {
         @Mixin
         Settings settings;
 
         @Override
         public void run() {
             TandemClient client = Connection.client();
-            ObjectNode stored = (ObjectNode) client.get(PATH + "/" + TandemClient.encode(name));
+            ObjectNode stored = (ObjectNode) client.get(Connection.path(Resource.Kind.FUNCTION, name));
             stored.remove("status"); // the executor's view, not part of the function
             Function current = Json.MAPPER.convertValue(stored, Function.class);
             settings.applyTo(current.spec(), null).validate();
             FunctionSpec s = settings.applyTo(current.spec(), settings.upload());
-            client.put(PATH + "/" + TandemClient.encode(name), new Function(Metadata.named(name), s));
+            client.put(Connection.path(Resource.Kind.FUNCTION, name), new Function(Metadata.named(name), s));
             System.out.println("function '" + name + "' updated");
         }
     }
 
     @Command(name = "get", mixinStandardHelpOptions = true, description = "Show one function, its instances and any load error.")
-    static final class Get implements Runnable {
-        @Option(names = "--name", required = true, description = "Function name.")
-        String name;
+    static final class Get extends OnFunction {
         @Mixin
         Output output;
 
         @Override
         public void run() {
-            JsonNode f = Connection.client().get(PATH + "/" + TandemClient.encode(name));
-            if (!output.isTable()) {
-                output.print(f);
-                return;
-            }
+            JsonNode f = Connection.client().get(Connection.path(Resource.Kind.FUNCTION, name));
+            if (output.printedAsData(f)) return;
             Output.table(List.of("NAME", "ENV", "EXECUTOR", "STRATEGY", "ENTRYPOINT", "CODE", "REVISION"), List.of(List.of(
                     Output.text(f, "metadata.name"), Output.text(f, "spec.environment"), Output.text(f, "spec.executor"),
                     Output.text(f, "spec.faultTolerance.strategy"), Output.text(f, "spec.entrypoint"),
@@ -222,10 +211,7 @@ final class FnCommand implements Runnable {
                 if (instances != null && instances.size() > 0) {
                     System.out.println();
                     List<List<String>> rows = new ArrayList<>();
-                    for (JsonNode i : instances) {
-                        rows.add(List.of(Output.text(i, "id"), Output.text(i, "node"), Output.text(i, "role"),
-                                Output.text(i, "state"), Output.text(i, "pid"), Output.text(i, "port")));
-                    }
+                    for (JsonNode i : instances) rows.add(Output.texts(i, "id", "node", "role", "state", "pid", "port"));
                     Output.table(List.of("INSTANCE", "NODE", "ROLE", "STATE", "PID", "PORT"), rows);
                 }
             }
@@ -239,29 +225,17 @@ final class FnCommand implements Runnable {
 
         @Override
         public void run() {
-            List<JsonNode> items = Connection.client().list(Resource.Kind.FUNCTION);
-            if (!output.isTable()) {
-                output.print(items);
-                return;
-            }
-            List<List<String>> rows = new ArrayList<>();
-            for (JsonNode f : items) {
-                rows.add(List.of(Output.text(f, "metadata.name"), Output.text(f, "spec.environment"),
-                        Output.text(f, "spec.executor"), Output.text(f, "spec.faultTolerance.strategy"),
-                        Output.text(f, "spec.entrypoint")));
-            }
-            Output.table(List.of("NAME", "ENV", "EXECUTOR", "STRATEGY", "ENTRYPOINT"), rows);
+            output.list(Connection.client().list(Resource.Kind.FUNCTION), List.of("NAME", "ENV", "EXECUTOR", "STRATEGY", "ENTRYPOINT"),
+                    f -> Output.texts(f, "metadata.name", "spec.environment", "spec.executor", "spec.faultTolerance.strategy", "spec.entrypoint"));
         }
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete a function and stop its instances.")
-    static final class Delete implements Runnable {
-        @Option(names = "--name", required = true, description = "Function name.")
-        String name;
+    static final class Delete extends OnFunction {
 
         @Override
         public void run() {
-            Connection.client().delete(PATH + "/" + TandemClient.encode(name));
+            Connection.delete(Resource.Kind.FUNCTION, name);
             System.out.println("function '" + name + "' deleted");
         }
     }
@@ -269,9 +243,7 @@ final class FnCommand implements Runnable {
     @Command(name = "test", mixinStandardHelpOptions = true,
             description = {"Call a function through the router and print its response.",
                     "Exits 1 when the function answers with a status of 400 or more."})
-    static final class Test implements Runnable {
-        @Option(names = "--name", required = true, description = "Function name.")
-        String name;
+    static final class Test extends OnFunction {
         @Option(names = {"-X", "--method"}, description = "HTTP method (default: POST with a body, GET without).")
         String method;
         @Option(names = "--path", defaultValue = "/", description = "Path after /function/NAME (default: ${DEFAULT-VALUE}).")
@@ -343,9 +315,7 @@ final class FnCommand implements Runnable {
                     "  2026-12-02T17:30:35.123Z [hello hello-ab-3@node-1 stdout] Hello, Ada",
                     "Each node keeps the last 10 MB of each function (TANDEM_LOG_CAP on the agent), so old lines go;",
                     "the logs of a node that is down cannot be read until it is back."})
-    static final class Logs implements Runnable {
-        @Option(names = "--name", required = true, description = "Function name.")
-        String name;
+    static final class Logs extends OnFunction {
         @Option(names = {"-f", "--follow"}, description = "Keep printing new lines, also of instances started later, until interrupted.")
         boolean follow;
         @Option(names = "--tail", defaultValue = "100", description = "Show at most this many lines from before now (default: ${DEFAULT-VALUE}).")
@@ -372,7 +342,7 @@ final class FnCommand implements Runnable {
             } catch (InvalidResourceException e) {
                 throw new CommandFailedException("invalid --" + (e.field().equals("format") ? "output" : e.field()) + ": " + e.getMessage().substring(e.field().length() + 2), ExitCodes.USAGE);
             }
-            Connection.client().stream(PATH + "/" + TandemClient.encode(name) + "/logs?" + query.queryString(), System.out);
+            Connection.client().stream(Connection.path(Resource.Kind.FUNCTION, name) + "/logs?" + query.queryString(), System.out);
         }
     }
 }

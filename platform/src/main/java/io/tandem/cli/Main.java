@@ -32,10 +32,7 @@ import picocli.CommandLine.Command;
                 "State lives in TANDEM_HOME (default ~/.tandem). A server that serves TLS is trusted by the certificate",
                 "fingerprint in TANDEM_TLS_FINGERPRINT, else by the CA file in TANDEM_TLS_CA, else by the fingerprint the server",
                 "recorded in TANDEM_HOME. TANDEM_API_URL and TANDEM_ROUTER_URL point the commands at another server."})
-public final class Main implements Runnable {
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
-
+public final class Main extends CommandGroup {
     public static void main(String[] args) {
         System.exit(run(args));
     }
@@ -47,11 +44,6 @@ public final class Main implements Runnable {
         cli.setCaseInsensitiveEnumValuesAllowed(true);
         cli.setUsageHelpAutoWidth(true);
         return cli.execute(args);
-    }
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
     }
 
     private static int handle(Exception e, CommandLine cli, CommandLine.ParseResult parsed) {

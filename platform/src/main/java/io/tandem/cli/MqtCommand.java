@@ -1,14 +1,11 @@
 package io.tandem.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.tandem.client.TandemClient;
 import io.tandem.model.Durations;
 import io.tandem.model.MessageQueueTrigger;
 import io.tandem.model.MessageQueueTriggerSpec;
 import io.tandem.model.Metadata;
 import io.tandem.model.Names;
 import io.tandem.model.Resource;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -17,15 +14,7 @@ import picocli.CommandLine.Option;
 @Command(name = "mqt", description = "Manage message queue triggers: which function is called with the messages of which NATS subject.",
         mixinStandardHelpOptions = true,
         subcommands = {MqtCommand.Create.class, MqtCommand.ListTriggers.class, MqtCommand.Delete.class})
-final class MqtCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
-
+final class MqtCommand extends CommandGroup {
     static final String PATH = Resource.Kind.MESSAGE_QUEUE_TRIGGER.collectionPath();
 
     @Command(name = "create", mixinStandardHelpOptions = true,
@@ -85,20 +74,10 @@ final class MqtCommand implements Runnable {
 
         @Override
         public void run() {
-            List<JsonNode> items = Connection.client().list(Resource.Kind.MESSAGE_QUEUE_TRIGGER);
-            if (!output.isTable()) {
-                output.print(items);
-                return;
-            }
-            List<List<String>> rows = new ArrayList<>();
-            for (JsonNode t : items) {
-                JsonNode st = t.path("status");
-                rows.add(List.of(Output.text(t, "metadata.name"), Output.text(t, "spec.topic"), Output.text(t, "spec.function"),
-                        Output.text(t, "spec.respTopic"), Output.text(t, "spec.errorTopic"), Output.text(st, "state"),
-                        Output.text(st, "delivered"), Output.text(st, "succeeded"), Output.text(st, "retried"), Output.text(st, "deadLettered")));
-            }
-            Output.table(List.of("NAME", "TOPIC", "FUNCTION", "RESP TOPIC", "ERROR TOPIC", "STATE", "DELIVERED", "SUCCEEDED", "RETRIED",
-                    "DEAD LETTERS"), rows);
+            output.list(Connection.client().list(Resource.Kind.MESSAGE_QUEUE_TRIGGER), List.of("NAME", "TOPIC", "FUNCTION", "RESP TOPIC",
+                    "ERROR TOPIC", "STATE", "DELIVERED", "SUCCEEDED", "RETRIED", "DEAD LETTERS"),
+                    t -> Output.texts(t, "metadata.name", "spec.topic", "spec.function", "spec.respTopic", "spec.errorTopic", "status.state",
+                            "status.delivered", "status.succeeded", "status.retried", "status.deadLettered"));
         }
     }
 
@@ -111,7 +90,7 @@ final class MqtCommand implements Runnable {
 
         @Override
         public void run() {
-            Connection.client().delete(PATH + "/" + TandemClient.encode(name));
+            Connection.delete(Resource.Kind.MESSAGE_QUEUE_TRIGGER, name);
             System.out.println("message queue trigger '" + name + "' deleted");
         }
     }

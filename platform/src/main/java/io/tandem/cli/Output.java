@@ -6,6 +6,7 @@ import io.tandem.model.Json;
 import java.io.PrintStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Function;
 import picocli.CommandLine.Option;
 
 /** The {@code -o} option shared by commands that print resources: a table for people, JSON or YAML for scripts. */
@@ -18,6 +19,26 @@ final class Output {
 
     boolean isTable() {
         return format == Format.table;
+    }
+
+    /**
+     * Prints {@code value} as JSON or YAML and answers true; answers false, printing nothing, when the format is
+     * a table, which the caller prints.
+     */
+    boolean printedAsData(Object value) {
+        if (isTable()) return false;
+        print(value);
+        return true;
+    }
+
+    /** Prints one resource as JSON or YAML, or as a table of one row under {@code headers}. */
+    void one(JsonNode item, List<String> headers, Function<JsonNode, List<String>> row) {
+        if (!printedAsData(item)) table(headers, List.of(row.apply(item)));
+    }
+
+    /** Prints resources as JSON or YAML, or as a table of a row each under {@code headers}. */
+    void list(List<JsonNode> items, List<String> headers, Function<JsonNode, List<String>> row) {
+        if (!printedAsData(items)) table(headers, items.stream().map(row).toList());
     }
 
     /** Prints {@code value} as JSON or YAML; callers print tables themselves. */
@@ -49,6 +70,13 @@ final class Output {
             }
             System.out.println(sb.toString().stripTrailing());
         }
+    }
+
+    /** Fields of a JSON tree by dotted path, as text ("" where absent): a table row. */
+    static List<String> texts(JsonNode node, String... dotted) {
+        List<String> row = new ArrayList<>(dotted.length);
+        for (String d : dotted) row.add(text(node, d));
+        return row;
     }
 
     /** A field of a JSON tree by dotted path, as text ("" when absent). */

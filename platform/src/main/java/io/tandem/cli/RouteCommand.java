@@ -1,13 +1,10 @@
 package io.tandem.cli;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.tandem.client.TandemClient;
 import io.tandem.model.HttpTrigger;
 import io.tandem.model.HttpTriggerSpec;
 import io.tandem.model.Metadata;
 import io.tandem.model.Names;
 import io.tandem.model.Resource;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -17,15 +14,7 @@ import picocli.CommandLine.Option;
 @Command(name = "route", description = "Manage HTTP triggers: which method and path call which function.",
         mixinStandardHelpOptions = true,
         subcommands = {RouteCommand.Create.class, RouteCommand.ListRoutes.class, RouteCommand.Delete.class})
-final class RouteCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
-
+final class RouteCommand extends CommandGroup {
     static final String PATH = Resource.Kind.HTTP_TRIGGER.collectionPath();
 
     @Command(name = "create", mixinStandardHelpOptions = true,
@@ -65,17 +54,8 @@ final class RouteCommand implements Runnable {
 
         @Override
         public void run() {
-            List<JsonNode> items = Connection.client().list(Resource.Kind.HTTP_TRIGGER);
-            if (!output.isTable()) {
-                output.print(items);
-                return;
-            }
-            List<List<String>> rows = new ArrayList<>();
-            for (JsonNode t : items) {
-                rows.add(List.of(Output.text(t, "metadata.name"), Output.text(t, "spec.method"),
-                        Output.text(t, "spec.path"), Output.text(t, "spec.function")));
-            }
-            Output.table(List.of("NAME", "METHOD", "PATH", "FUNCTION"), rows);
+            output.list(Connection.client().list(Resource.Kind.HTTP_TRIGGER), List.of("NAME", "METHOD", "PATH", "FUNCTION"),
+                    t -> Output.texts(t, "metadata.name", "spec.method", "spec.path", "spec.function"));
         }
     }
 
@@ -86,7 +66,7 @@ final class RouteCommand implements Runnable {
 
         @Override
         public void run() {
-            Connection.client().delete(PATH + "/" + TandemClient.encode(name));
+            Connection.delete(Resource.Kind.HTTP_TRIGGER, name);
             System.out.println("route '" + name + "' deleted");
         }
     }

@@ -18,10 +18,7 @@ final class StatusCommand implements Runnable {
     @Override
     public void run() {
         JsonNode status = Connection.client().get("/v1/status");
-        if (!output.isTable()) {
-            output.print(status);
-            return;
-        }
+        if (output.printedAsData(status)) return;
         ServerInfo.readFrom(Connection.home()).ifPresent(i ->
                 System.out.println("router " + i.router() + "   api " + i.api() + "   server pid " + i.pid()
                         + (status.path("controller").path("pid").asLong() > 0 ? "   controller pid " + status.path("controller").path("pid").asLong() : "")

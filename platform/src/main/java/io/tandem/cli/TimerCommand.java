@@ -7,7 +7,6 @@ import io.tandem.model.Names;
 import io.tandem.model.Resource;
 import io.tandem.model.TimeTrigger;
 import io.tandem.model.TimeTriggerSpec;
-import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -16,15 +15,7 @@ import picocli.CommandLine.Option;
 @Command(name = "timer", description = "Manage time triggers: which function is called on which schedule.",
         mixinStandardHelpOptions = true,
         subcommands = {TimerCommand.Create.class, TimerCommand.ListTimers.class, TimerCommand.Next.class, TimerCommand.Delete.class})
-final class TimerCommand implements Runnable {
-    @picocli.CommandLine.Spec
-    picocli.CommandLine.Model.CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(System.out);
-    }
-
+final class TimerCommand extends CommandGroup {
     static final String PATH = Resource.Kind.TIME_TRIGGER.collectionPath();
 
     @Command(name = "create", mixinStandardHelpOptions = true,
@@ -53,7 +44,7 @@ final class TimerCommand implements Runnable {
             s.validate();
             TandemClient client = Connection.client();
             client.post(PATH, new TimeTrigger(Metadata.named(Names.require("--name", name)), s));
-            JsonNode next = client.get(PATH + "/" + TandemClient.encode(name)).path("status").path("next");
+            JsonNode next = client.get(Connection.path(Resource.Kind.TIME_TRIGGER, name)).path("status").path("next");
             System.out.println("timer '" + name + "' created: " + s.cron() + " -> " + s.method() + " " + s.path() + " on " + function
                     + (next.isEmpty() ? "" : "; next firing " + next.get(0).asText()));
         }
@@ -66,19 +57,15 @@ final class TimerCommand implements Runnable {
 
         @Override
         public void run() {
-            List<JsonNode> items = Connection.client().list(Resource.Kind.TIME_TRIGGER);
-            if (!output.isTable()) {
-                output.print(items);
-                return;
-            }
-            List<List<String>> rows = new ArrayList<>();
-            for (JsonNode t : items) {
-                JsonNode next = t.path("status").path("next");
-                rows.add(List.of(Output.text(t, "metadata.name"), Output.text(t, "spec.cron"), Output.text(t, "spec.function"),
-                        Output.text(t, "spec.method") + " " + Output.text(t, "spec.path"), last(t.path("status")),
-                        next.isEmpty() ? "never" : next.get(0).asText()));
-            }
-            Output.table(List.of("NAME", "SCHEDULE", "FUNCTION", "REQUEST", "LAST FIRING", "NEXT FIRING"), rows);
+            output.list(Connection.client().list(Resource.Kind.TIME_TRIGGER),
+                    List.of("NAME", "SCHEDULE", "FUNCTION", "REQUEST", "LAST FIRING", "NEXT FIRING"), ListTimers::row);
+        }
+
+        private static List<String> row(JsonNode t) {
+            JsonNode next = t.path("status").path("next");
+            return List.of(Output.text(t, "metadata.name"), Output.text(t, "spec.cron"), Output.text(t, "spec.function"),
+                    Output.text(t, "spec.method") + " " + Output.text(t, "spec.path"), last(t.path("status")),
+                    next.isEmpty() ? "never" : next.get(0).asText());
         }
 
         /** {@code 2026-12-02T15:00:00Z succeeded 200 (3 skipped)}, or empty before the first firing. */
@@ -103,12 +90,9 @@ final class TimerCommand implements Runnable {
 
         @Override
         public void run() {
-            JsonNode t = Connection.client().get(PATH + "/" + TandemClient.encode(name) + "?next=" + count);
+            JsonNode t = Connection.client().get(Connection.path(Resource.Kind.TIME_TRIGGER, name) + "?next=" + count);
             JsonNode next = t.path("status").path("next");
-            if (!output.isTable()) {
-                output.print(next);
-                return;
-            }
+            if (output.printedAsData(next)) return;
             if (next.isEmpty()) System.out.println("timer '" + name + "' never fires again");
             next.forEach(n -> System.out.println(n.asText()));
         }
@@ -121,7 +105,7 @@ final class TimerCommand implements Runnable {
 
         @Override
         public void run() {
-            Connection.client().delete(PATH + "/" + TandemClient.encode(name));
+            Connection.delete(Resource.Kind.TIME_TRIGGER, name);
             System.out.println("timer '" + name + "' deleted");
         }
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
 import io.tandem.http.ApiException;
+import io.tandem.http.ErrorBody;
 import io.tandem.model.CodeRef;
 import io.tandem.model.Json;
 import io.tandem.model.Resource;
@@ -19,7 +20,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -188,16 +188,10 @@ public final class TandemClient {
     }
 
     static ApiException toApiException(int status, byte[] body) {
-        try {
-            JsonNode node = Json.MAPPER.readTree(body);
-            if (node != null && node.hasNonNull("error")) {
-                return new ApiException(status, node.get("error").asText(), Optional.ofNullable(node.get("detail")).map(JsonNode::asText).orElse(null));
-            }
-        } catch (IOException notJson) {
-            // fall through: show the raw text
-        }
-        String text = new String(body, StandardCharsets.UTF_8).strip();
-        return new ApiException(status, "HTTP " + status, text.length() > 500 ? text.substring(0, 500) + "..." : text);
+        return ErrorBody.parse(body).map(e -> new ApiException(status, e.error(), e.detail())).orElseGet(() -> {
+            String text = new String(body, StandardCharsets.UTF_8).strip(); // not an error body: show the raw text
+            return new ApiException(status, "HTTP " + status, text.length() > 500 ? text.substring(0, 500) + "..." : text);
+        });
     }
 
     /** Names of the resources of one kind, for completion and listing. */

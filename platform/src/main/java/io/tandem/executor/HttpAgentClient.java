@@ -3,12 +3,12 @@ package io.tandem.executor;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.agent.AgentEvent;
-import io.tandem.agent.ApiError;
 import io.tandem.agent.InstanceInfo;
 import io.tandem.agent.LaunchRequest;
 import io.tandem.agent.PrefetchRequest;
 import io.tandem.agent.SpecializeRequest;
 import io.tandem.http.ApiException;
+import io.tandem.http.ErrorBody;
 import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
 import io.tandem.model.LogRecord;
@@ -160,12 +160,7 @@ final class HttpAgentClient implements AgentClient {
                 .compose(req -> body == null ? req.send() : req.send(Buffer.buffer(body)))
                 .compose(resp -> resp.body().compose(b -> {
                     if (resp.statusCode() < 300) return Future.succeededFuture(b);
-                    ApiError err;
-                    try {
-                        err = Json.read(b.getBytes(), ApiError.class);
-                    } catch (RuntimeException e) {
-                        err = new ApiError("agent answered " + resp.statusCode(), b.toString());
-                    }
+                    ErrorBody err = ErrorBody.parse(b.getBytes()).orElseGet(() -> new ErrorBody("agent answered " + resp.statusCode(), b.toString()));
                     return Future.failedFuture(new ApiException(resp.statusCode(), err.error(), err.detail()));
                 }));
     }

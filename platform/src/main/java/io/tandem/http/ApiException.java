@@ -12,7 +12,7 @@ public class ApiException extends RuntimeException {
     private final String detail;
 
     public ApiException(int status, String error, String detail) {
-        super(detail == null || detail.isBlank() ? error : error + ": " + detail);
+        super(new ErrorBody(error, detail).describe());
         this.status = status;
         this.error = error;
         this.detail = detail;

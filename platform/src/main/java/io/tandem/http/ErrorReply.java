@@ -1,13 +1,10 @@
 package io.tandem.http;
 
-import io.tandem.model.Json;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /** The one shape of every error a role answers: JSON {@code {"error": "...", "detail": "..."}}, a null detail left out. */
 public final class ErrorReply {
@@ -48,10 +45,7 @@ public final class ErrorReply {
 
     /** The error body's bytes. */
     public static byte[] body(String error, String detail) {
-        Map<String, String> body = new LinkedHashMap<>();
-        body.put("error", error);
-        if (detail != null) body.put("detail", detail);
-        return Json.writeBytes(body);
+        return new ErrorBody(error, detail).toJson();
     }
 
     private static void drain(HttpServerRequest req) {

@@ -115,20 +115,21 @@ final class Triggers {
     }
 
     private void stopMessageQueueTriggers() {
-        try {
-            if (queueSubscription != null) queueSubscription.close();
-        } catch (Exception e) {
-            log.warn("while stopping the message queue triggers: {}", e.toString());
-        }
+        unsubscribe(queueSubscription, "the message queue triggers");
         if (queues != null) queues.close();
     }
 
     private void stopTimers() {
-        try {
-            if (timerSubscription != null) timerSubscription.close();
-        } catch (Exception e) {
-            log.warn("while stopping the timers: {}", e.toString());
-        }
+        unsubscribe(timerSubscription, "the timers");
         if (timers != null) timers.close();
+    }
+
+    /** Stops the changes feeding one kind of trigger; a failure is only logged, so the triggers still stop. */
+    private static void unsubscribe(AutoCloseable subscription, String what) {
+        try {
+            if (subscription != null) subscription.close();
+        } catch (Exception e) {
+            log.warn("while stopping {}: {}", what, e.toString());
+        }
     }
 }

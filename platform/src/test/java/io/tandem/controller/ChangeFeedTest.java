@@ -3,16 +3,11 @@ package io.tandem.controller;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.tandem.home.TandemHome;
 import io.tandem.model.Change;
 import io.tandem.model.Json;
 import io.tandem.model.Resource;
-import io.vertx.core.Vertx;
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,33 +21,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ChangeFeedTest {
-    @TempDir
-    Path tmp;
-    Vertx vertx;
-    Controller controller;
-    String token;
-    final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-
-    @BeforeEach
-    void start() {
-        vertx = Vertx.vertx();
-        TandemHome home = new TandemHome(tmp);
-        controller = new Controller(home, vertx, "127.0.0.1", 0, null);
-        controller.start().await();
-        token = home.readToken();
-    }
-
-    @AfterEach
-    void stop() {
-        controller.stop().await();
-        vertx.close().await();
-    }
+    @RegisterExtension
+    final RunningController api = new RunningController();
 
     /** Collects what one subscription delivers, and on which threads. */
     static final class Recorder {
@@ -76,17 +50,16 @@ class ChangeFeedTest {
     }
 
     private int put(String name, String command) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/v1/environments/" + name))
-                .header("Authorization", "Bearer " + token)
+        HttpRequest req = api.request("/v1/environments/" + name)
                 .PUT(HttpRequest.BodyPublishers.ofString("{\"spec\":{\"runtime\":\"exec\",\"command\":\"" + command + "\"}}")).build();
-        return http.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
+        return api.send(req, HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 
     @Test
     void deliversTheSnapshotThenEveryChangeOnceInOrderUnderConcurrentWriters() throws Exception {
         Recorder early = new Recorder();
         Recorder late = new Recorder();
-        AutoCloseable first = controller.changes().subscribe(early::accept);
+        AutoCloseable first = api.controller().changes().subscribe(early::accept);
         int writers = 4;
         int perWriter = 15;
         CountDownLatch halfway = new CountDownLatch(writers);
@@ -105,7 +78,7 @@ class ChangeFeedTest {
             }));
         }
         halfway.await();
-        AutoCloseable second = controller.changes().subscribe(late::accept);
+        AutoCloseable second = api.controller().changes().subscribe(late::accept);
         for (Future<?> f : done) f.get();
         pool.shutdown();
 
@@ -131,12 +104,12 @@ class ChangeFeedTest {
     @Test
     void stopsDeliveringOnceClosed() throws Exception {
         Recorder r = new Recorder();
-        AutoCloseable sub = controller.changes().subscribe(r::accept);
+        AutoCloseable sub = api.controller().changes().subscribe(r::accept);
         await().until(() -> r.changes.size() == 3);
         sub.close();
         put("after", "x");
         Recorder check = new Recorder();
-        try (AutoCloseable s = controller.changes().subscribe(check::accept)) {
+        try (AutoCloseable s = api.controller().changes().subscribe(check::accept)) {
             await().until(() -> check.changes.size() == 4);
         }
         assertThat(r.changes).hasSize(3);
@@ -152,7 +125,7 @@ class ChangeFeedTest {
 
     private Map<String, Resource> storeState() throws Exception {
         Recorder snapshot = new Recorder();
-        try (AutoCloseable s = controller.changes().subscribe(snapshot::accept)) {
+        try (AutoCloseable s = api.controller().changes().subscribe(snapshot::accept)) {
             long count = Json.MAPPER.readTree(get("/v1/environments")).path("items").size();
             await().until(() -> snapshot.changes.size() == count);
         }
@@ -160,8 +133,6 @@ class ChangeFeedTest {
     }
 
     private String get(String path) throws Exception {
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + path))
-                .header("Authorization", "Bearer " + token).build();
-        return http.send(req, HttpResponse.BodyHandlers.ofString()).body();
+        return api.send("GET", path, null).body();
     }
 }

@@ -7,29 +7,18 @@ import io.tandem.home.TandemHome;
 import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.ByteArrayInputStream;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class ControllerClusterViewTest {
-    @TempDir
-    Path tmp;
-    Vertx vertx;
-    Controller controller;
-    String token;
-    final HttpClient http = HttpClient.newHttpClient();
 
     /** Answers as an executor would, and remembers how logs were asked for. */
     static final class FakeClusterView implements ClusterView {
@@ -58,41 +47,21 @@ class ControllerClusterViewTest {
     }
 
     final FakeClusterView view = new FakeClusterView();
-
-    @BeforeEach
-    void start() {
-        vertx = Vertx.vertx();
-        TandemHome home = new TandemHome(tmp);
-        controller = new Controller(home, vertx, "127.0.0.1", 0, view);
-        controller.start().await();
-        token = home.readToken();
-    }
-
-    @AfterEach
-    void stop() {
-        controller.stop().await();
-        vertx.close().await();
-    }
-
-    private HttpResponse<String> send(String method, String path, String body) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + path))
-                .header("Authorization", "Bearer " + token)
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
+    @RegisterExtension
+    final RunningController api = new RunningController(view);
 
     @Test
     void showsTheExecutorsViewOfStatusFunctionsAndLogs() throws Exception {
-        JsonNode status = Json.MAPPER.readTree(send("GET", "/v1/status", null).body());
+        JsonNode status = Json.MAPPER.readTree(api.send("GET", "/v1/status", null).body());
         assertThat(status.path("instances").get(0).path("role").asText()).isEqualTo("active");
 
-        String sha = controller.packages().put(new ByteArrayInputStream("echo hi".getBytes()), "f.sh").ref().sha256();
-        assertThat(send("PUT", "/v1/functions/f", "{\"spec\":{\"environment\":\"exec\",\"code\":{\"sha256\":\"" + sha + "\"}}}").statusCode())
+        String sha = api.controller().packages().put(new ByteArrayInputStream("echo hi".getBytes()), "f.sh").ref().sha256();
+        assertThat(api.send("PUT", "/v1/functions/f", "{\"spec\":{\"environment\":\"exec\",\"code\":{\"sha256\":\"" + sha + "\"}}}").statusCode())
                 .isEqualTo(201);
-        JsonNode fn = Json.MAPPER.readTree(send("GET", "/v1/functions/f", null).body());
+        JsonNode fn = Json.MAPPER.readTree(api.send("GET", "/v1/functions/f", null).body());
         assertThat(fn.path("status").path("instances").asInt()).isEqualTo(2);
 
-        HttpResponse<String> logs = send("GET", "/v1/functions/f/logs?tail=7&follow=true", null);
+        HttpResponse<String> logs = api.send("GET", "/v1/functions/f/logs?tail=7&follow=true", null);
         assertThat(logs.statusCode()).isEqualTo(200);
         assertThat(logs.body()).isEqualTo("i-1 hello\ni-2 world\n");
         assertThat(view.logRequest).isEqualTo("f 7 true");
@@ -100,38 +69,38 @@ class ControllerClusterViewTest {
 
     @Test
     void servesTheConsolePageWithoutTheTokenButItsDataOnlyWithIt() throws Exception {
-        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/console/")).build(),
+        HttpResponse<String> page = api.send(api.anonymous("/console/").build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.body()).contains("<title>Tandem console</title>").doesNotContain(token);
+        assertThat(page.body()).contains("<title>Tandem console</title>").doesNotContain(api.token());
         assertThat(page.headers().firstValue("Content-Security-Policy")).hasValueSatisfying(v -> assertThat(v).contains("default-src 'self'"));
-        HttpResponse<String> script = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/console/console.js")).build(),
+        HttpResponse<String> script = api.send(api.anonymous("/console/console.js").build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(script.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).contains("javascript"));
 
         for (String path : List.of("/v1/traffic", "/v1/status", "/v1/functions")) {
-            HttpResponse<String> refused = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + path))
+            HttpResponse<String> refused = api.send(api.anonymous(path)
                     .header("Authorization", "Bearer wrong").build(), HttpResponse.BodyHandlers.ofString());
             assertThat(refused.statusCode()).as(path).isEqualTo(401);
         }
-        JsonNode traffic = Json.MAPPER.readTree(send("GET", "/v1/traffic", null).body());
+        JsonNode traffic = Json.MAPPER.readTree(api.send("GET", "/v1/traffic", null).body());
         assertThat(traffic.path("functions").path("f").get(0).path("calls").asDouble()).isEqualTo(2.5);
     }
 
     @Test
     void refusesInvocationsItCannotMakeSayingWhy() throws Exception {
-        assertThat(send("POST", "/v1/functions/ghost/invoke", "{}").statusCode()).isEqualTo(503); // no router runs here
-        String sha = controller.packages().put(new ByteArrayInputStream("echo hi".getBytes()), "f.sh").ref().sha256();
-        send("PUT", "/v1/functions/f", "{\"spec\":{\"environment\":\"exec\",\"code\":{\"sha256\":\"" + sha + "\"}}}");
-        HttpResponse<String> badMethod = send("POST", "/v1/functions/f/invoke", "{\"method\":\"TRACE\"}");
+        assertThat(api.send("POST", "/v1/functions/ghost/invoke", "{}").statusCode()).isEqualTo(503); // no router runs here
+        String sha = api.controller().packages().put(new ByteArrayInputStream("echo hi".getBytes()), "f.sh").ref().sha256();
+        api.send("PUT", "/v1/functions/f", "{\"spec\":{\"environment\":\"exec\",\"code\":{\"sha256\":\"" + sha + "\"}}}");
+        HttpResponse<String> badMethod = api.send("POST", "/v1/functions/f/invoke", "{\"method\":\"TRACE\"}");
         assertThat(badMethod.statusCode()).isEqualTo(400);
         assertThat(badMethod.body()).contains("invalid method 'TRACE'", "GET");
         for (String path : List.of("no-slash", "//evil.example/x", "/../v1/status", "/a b")) {
-            HttpResponse<String> bad = send("POST", "/v1/functions/f/invoke", Json.write(Map.of("path", path)));
+            HttpResponse<String> bad = api.send("POST", "/v1/functions/f/invoke", Json.write(Map.of("path", path)));
             assertThat(bad.statusCode()).as(path).isEqualTo(400);
             assertThat(bad.body()).as(path).contains("invalid path");
         }
-        assertThat(send("POST", "/v1/functions/f/invoke", "not json").statusCode()).isEqualTo(400);
+        assertThat(api.send("POST", "/v1/functions/f/invoke", "not json").statusCode()).isEqualTo(400);
     }
 
     @Test
@@ -140,18 +109,15 @@ class ControllerClusterViewTest {
         try (ServerSocket s = new ServerSocket(0)) {
             deadPort = s.getLocalPort();
         }
-        controller.stop().await();
         TandemHome home = new TandemHome(otherHome);
-        controller = new Controller(home, vertx, "127.0.0.1", 0, new HttpClusterView(vertx, "http://127.0.0.1:" + deadPort, home.ensureToken()));
-        controller.start().await();
-        token = home.readToken();
+        api.restart(home, new HttpClusterView(api.vertx(), "http://127.0.0.1:" + deadPort, home.ensureToken()));
 
-        HttpResponse<String> status = send("GET", "/v1/status", null);
+        HttpResponse<String> status = api.send("GET", "/v1/status", null);
         assertThat(status.statusCode()).isEqualTo(503);
         assertThat(Json.MAPPER.readTree(status.body()).path("error").asText()).contains("the executor at http://127.0.0.1:" + deadPort + " does not answer");
-        String sha = controller.packages().put(new ByteArrayInputStream("echo hi".getBytes()), "f.sh").ref().sha256();
-        send("PUT", "/v1/functions/f", "{\"spec\":{\"environment\":\"exec\",\"code\":{\"sha256\":\"" + sha + "\"}}}");
-        assertThat(send("GET", "/v1/functions/f", null).statusCode()).isEqualTo(503);
-        assertThat(send("GET", "/v1/functions/f/logs", null).statusCode()).isEqualTo(503);
+        String sha = api.controller().packages().put(new ByteArrayInputStream("echo hi".getBytes()), "f.sh").ref().sha256();
+        api.send("PUT", "/v1/functions/f", "{\"spec\":{\"environment\":\"exec\",\"code\":{\"sha256\":\"" + sha + "\"}}}");
+        assertThat(api.send("GET", "/v1/functions/f", null).statusCode()).isEqualTo(503);
+        assertThat(api.send("GET", "/v1/functions/f/logs", null).statusCode()).isEqualTo(503);
     }
 }

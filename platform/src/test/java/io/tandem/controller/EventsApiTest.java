@@ -5,15 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.controller.store.ResourceStore;
-import io.tandem.home.TandemHome;
 import io.tandem.model.ClusterEvent;
 import io.tandem.model.Json;
-import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,9 +17,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code GET /v1/events} over real HTTP, fed through the controller's {@link EventRecorder}. */
@@ -33,36 +27,15 @@ class EventsApiTest {
 
     @TempDir
     Path tmp;
-    Vertx vertx;
-    Controller controller;
-    String token;
-    final HttpClient http = HttpClient.newHttpClient();
-
-    @BeforeEach
-    void start() {
-        vertx = Vertx.vertx();
-        TandemHome home = new TandemHome(tmp.resolve("home"));
-        controller = new Controller(home, vertx, "127.0.0.1", 0, null);
-        controller.start().await();
-        token = home.readToken();
-    }
-
-    @AfterEach
-    void stop() {
-        controller.stop().await();
-        vertx.close().await();
-    }
+    @RegisterExtension
+    final RunningController api = new RunningController();
 
     private static ClusterEvent event(int k, String type, String function) {
         return ClusterEvent.of(T0.plusMillis(k), type, function, "n1", function + "-" + k, "detail " + k);
     }
 
-    private HttpRequest.Builder request(String path) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + path)).header("Authorization", "Bearer " + token);
-    }
-
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
-        return http.send(request(path).GET().build(), HttpResponse.BodyHandlers.ofString());
+        return api.send("GET", path, null);
     }
 
     private List<String> list(String path) throws Exception {
@@ -75,9 +48,9 @@ class EventsApiTest {
     }
 
     private void recordThree() throws Exception {
-        controller.events().record(event(1, ClusterEvent.INSTANCE_READY, "a"));
-        controller.events().record(event(2, ClusterEvent.INSTANCE_READY, "b"));
-        controller.events().record(event(3, ClusterEvent.INSTANCE_EXITED, "a"));
+        api.controller().events().record(event(1, ClusterEvent.INSTANCE_READY, "a"));
+        api.controller().events().record(event(2, ClusterEvent.INSTANCE_READY, "b"));
+        api.controller().events().record(event(3, ClusterEvent.INSTANCE_EXITED, "a"));
         await().atMost(Duration.ofSeconds(10)).until(() -> list("/v1/events").size() == 3);
     }
 
@@ -100,7 +73,7 @@ class EventsApiTest {
         assertThat(get("/v1/events?limit=0").statusCode()).isEqualTo(400);
         assertThat(get("/v1/events?since=-1").body()).contains("invalid since");
         assertThat(get("/v1/events?function=Bad_Name").statusCode()).isEqualTo(400);
-        HttpResponse<String> anonymous = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/v1/events")).build(),
+        HttpResponse<String> anonymous = api.send(api.anonymous("/v1/events").build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(anonymous.statusCode()).isEqualTo(401);
     }
@@ -109,7 +82,7 @@ class EventsApiTest {
     void followStreamsTheBacklogThenLiveEventsOfTheFunction() throws Exception {
         recordThree();
         List<JsonNode> lines = new CopyOnWriteArrayList<>();
-        HttpResponse<Stream<String>> resp = http.send(request("/v1/events?follow=true&function=a").GET().build(), HttpResponse.BodyHandlers.ofLines());
+        HttpResponse<Stream<String>> resp = api.send(api.request("/v1/events?follow=true&function=a").GET().build(), HttpResponse.BodyHandlers.ofLines());
         assertThat(resp.statusCode()).isEqualTo(200);
         assertThat(resp.headers().firstValue("Content-Type")).hasValue("application/x-ndjson");
         Thread reader = Thread.ofVirtual().start(() -> resp.body().filter(l -> !l.isBlank()).forEach(l -> {
@@ -120,8 +93,8 @@ class EventsApiTest {
             }
         }));
         await().atMost(Duration.ofSeconds(10)).until(() -> lines.size() == 2);
-        controller.events().record(event(4, ClusterEvent.NODE_DEAD, "b"));
-        controller.events().record(event(5, ClusterEvent.INSTANCE_REPLACED, "a"));
+        api.controller().events().record(event(4, ClusterEvent.NODE_DEAD, "b"));
+        api.controller().events().record(event(5, ClusterEvent.INSTANCE_REPLACED, "a"));
 
         await().atMost(Duration.ofSeconds(10)).until(() -> lines.size() == 3);
         assertThat(lines).extracting(l -> l.path("seq").asLong() + " " + l.path("type").asText())

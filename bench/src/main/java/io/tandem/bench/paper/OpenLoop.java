@@ -1,5 +1,6 @@
 package io.tandem.bench.paper;
 
+import io.tandem.bench.Attempts;
 import io.tandem.bench.OpenLoopGenerator;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -108,7 +109,7 @@ final class OpenLoop implements AutoCloseable {
         return client.request(options)
                 .compose(req -> (r.body() == null ? req.send() : req.send(Buffer.buffer(r.body())))
                         .compose(resp -> resp.body().map(body -> new Call(index, planned.id(), r.op(), sentAt - startNanos, 0,
-                                resp.statusCode(), attempts(resp.getHeader("X-Tandem-Attempts")), resp.getHeader("X-Tandem-Instance"), null))))
+                                resp.statusCode(), Attempts.of(resp), resp.getHeader("X-Tandem-Instance"), null))))
                 .transform(ar -> {
                     long end = System.nanoTime() - startNanos;
                     Call c = ar.succeeded()
@@ -120,15 +121,6 @@ final class OpenLoop implements AutoCloseable {
                     return Future.succeededFuture(c);
                 })
                 .toCompletionStage();
-    }
-
-    private static int attempts(String header) {
-        if (header == null) return 1;
-        try {
-            return Integer.parseInt(header.trim());
-        } catch (NumberFormatException e) {
-            return 1;
-        }
     }
 
     @Override
