@@ -1,7 +1,6 @@
 package io.tandem.runtime.jvm;
 
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -20,10 +19,20 @@ final class Watchdog {
     static final long GRACE_MS = 2_000;
     static final int EXIT_WEDGED = 70;
 
-    private static final ScheduledExecutorService TIMER = Executors.newSingleThreadScheduledExecutor(r -> Thread.ofPlatform()
-            .daemon().name("tandem-watchdog").unstarted(r));
+    private static final ScheduledThreadPoolExecutor TIMER = timer();
 
     private Watchdog() {
+    }
+
+    /**
+     * One thread, and a cancelled timer leaves its queue at once: every call schedules one and almost all are
+     * cancelled, so without that a 60 s timeout at thousands of calls a second would keep hundreds of thousands of
+     * dead timers queued (heap, and a slower insert for every call).
+     */
+    private static ScheduledThreadPoolExecutor timer() {
+        var timer = new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().daemon().name("tandem-watchdog").unstarted(r));
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
     }
 
     /** Watches the call running on {@code thread}; close the result when the call returns. */
