@@ -318,7 +318,7 @@ final class Failover implements Callable<Integer> {
     }
 
     /** Each distinct value of a comma-list option read by {@code fromWire}; an unknown one is refused naming the choices. */
-    private static <T> List<T> parsed(List<String> values, java.util.function.Function<String, T> fromWire, String what, String choices) {
+    static <T> List<T> parsed(List<String> values, java.util.function.Function<String, T> fromWire, String what, String choices) {
         return values.stream().map(String::trim).distinct().map(v -> {
             try {
                 return fromWire.apply(v);
