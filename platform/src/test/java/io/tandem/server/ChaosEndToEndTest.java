@@ -16,6 +16,7 @@ import io.tandem.model.FunctionSpec;
 import io.tandem.model.Json;
 import io.tandem.model.Metadata;
 import io.tandem.model.Runtime;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -151,13 +152,25 @@ class ChaosEndToEndTest {
             await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(2))
                     .until(() -> state(agent) == 'T' && state(instance) == 'T' || !freeze.isAlive());
             assertThat(freeze.isAlive()).as(Files.readString(tmp.resolve("freeze.out"))).isTrue();
-            new ProcessBuilder("kill", "-INT", Long.toString(freeze.pid())).start().waitFor(); // Ctrl-C
+            new ProcessBuilder("kill", ctrlC(), Long.toString(freeze.pid())).start().waitFor();
             freeze.waitFor();
         } finally {
             freeze.destroyForcibly().waitFor();
         }
         assertThat(state(agent)).isNotEqualTo('T');
         assertThat(state(instance)).isNotEqualTo('T');
+    }
+
+    /**
+     * The signal of a Ctrl-C: SIGINT, unless this JVM ignores it, as a job started in the background by a shell
+     * without job control does (and so every process it starts, the CLI under test included, whose JVM then installs
+     * no handler for it); SIGTERM then stands in, which runs the same shutdown hooks.
+     */
+    private static String ctrlC() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+            if (line.startsWith("SigIgn:") && (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << 1)) != 0) return "-TERM";
+        }
+        return "-INT";
     }
 
     @Test
