@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
 
 /**
  * What an instance process runs: its command line, its environment and its limits. Thread-safe: the runtime's
@@ -25,6 +26,23 @@ final class InstanceCommands {
      * {@code ProcessVariables}, which writes the map behind {@code System.getenv}).
      */
     private static final List<String> RUNTIME_OPENS = List.of("--add-opens=java.base/java.lang=ALL-UNNAMED", "--add-opens=java.base/java.util=ALL-UNNAMED");
+    /**
+     * What a java instance's JVM starts with, before its environment's options, which come later and so win. The
+     * serial collector and a small first heap keep an idle warm JVM small: the collector the JVM picks here on its
+     * own (G1 with a heap starting at 1/64 of the machine's memory) lets startup touch tens of megabytes it then
+     * holds. The heap still grows to the JVM's default maximum, or the function's {@code memory}.
+     */
+    static final List<String> JAVA_DEFAULTS = List.of("-XX:+UseSerialGC", "-Xms16m");
+    /**
+     * What an exec instance's JVM runs with: it only relays requests to the processes it forks, so a small heap,
+     * the client compiler alone and a small code cache serve it as fast as a full JVM.
+     */
+    static final List<String> EXEC_DEFAULTS = List.of("-XX:+UseSerialGC", "-Xms8m", "-Xmx64m", "-XX:TieredStopAtLevel=1",
+            "-XX:CICompilerCount=1", "-XX:ReservedCodeCacheSize=16m");
+    /** Options that pick the collector: the JVM refuses two, so one among the environment's replaces the default. */
+    private static final Pattern COLLECTOR = Pattern.compile("-XX:\\+Use(Serial|Parallel|G1|Z|Shenandoah|Epsilon)GC");
+    /** Options that size the heap: among the environment's, a default first heap goes (it may exceed their maximum). */
+    private static final Pattern HEAP_SIZE = Pattern.compile("-Xm[sx].*|-XX:(Initial|Max|Min)HeapSize=.*|-XX:(Initial|Max|Min)RAMPercentage=.*");
 
     private final String java = ProcessHandle.current().info().command().orElse("java");
     private final TandemHome home;
@@ -71,7 +89,7 @@ final class InstanceCommands {
                 argv.add(java);
                 argv.addAll(archive().options()); // before the environment's options, which may turn it off (-Xshare:off)
                 argv.addAll(RUNTIME_OPENS);
-                argv.addAll(req.jvmOptions());
+                argv.addAll(jvmOptions(req.runtime(), req.jvmOptions()));
                 argv.addAll(List.of("-cp", runtimeClasspath(), "io.tandem.runtime.Main", req.runtime().wireName()));
                 yield argv;
             }
@@ -81,6 +99,23 @@ final class InstanceCommands {
                 yield List.of(codePath);
             }
         };
+    }
+
+    /**
+     * The runtime's defaults, then the environment's own options. A default the environment's options contradict
+     * goes: the collector when they pick one, the first heap size when they size the heap.
+     */
+    static List<String> jvmOptions(Runtime runtime, List<String> environment) {
+        boolean ownCollector = environment.stream().anyMatch(o -> COLLECTOR.matcher(o).matches());
+        boolean ownHeap = environment.stream().anyMatch(o -> HEAP_SIZE.matcher(o).matches());
+        List<String> options = new ArrayList<>();
+        for (String option : runtime == Runtime.EXEC ? EXEC_DEFAULTS : JAVA_DEFAULTS) {
+            if (ownCollector && COLLECTOR.matcher(option).matches()) continue;
+            if (ownHeap && option.startsWith("-Xms")) continue;
+            options.add(option);
+        }
+        options.addAll(environment);
+        return options;
     }
 
     /**
