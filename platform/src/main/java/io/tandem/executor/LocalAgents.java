@@ -38,7 +38,7 @@ public final class LocalAgents {
         String java = ProcessHandle.current().info().command().orElse("java");
         Path dir = home.nodeDir(name);
         Files.createDirectories(dir);
-        ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xss512k",
+        ProcessBuilder pb = new ProcessBuilder(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms16m", "-Xss512k",
                 "-cp", classpath, "io.tandem.agent.AgentMain", "--name", name, "--executor", executorUrl, "--exit-with-parent")
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("agent.log").toFile()));
         pb.environment().putAll(environment);

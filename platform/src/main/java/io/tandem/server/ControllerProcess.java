@@ -126,7 +126,7 @@ final class ControllerProcess {
 
     private void spawn() {
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "--enable-native-access=ALL-UNNAMED",
+        List<String> command = new ArrayList<>(List.of(java, "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xms16m", "-Xss512k", "--enable-native-access=ALL-UNNAMED",
                 "-cp", classpath, "io.tandem.controller.ControllerMain", "--host", host, "--port", Integer.toString(port),
                 "--executor", executorUrl, "--exit-with-parent", "--package-quota", Long.toString(packageQuotaBytes), "--max-client-connections", Integer.toString(listening.connectionsPerClient())));
         if (listening.tls() != null) {

@@ -48,6 +48,12 @@ class ClassDataArchiveTest {
         }
         String output = startRuntime(archive.options());
         assertThat(output).doesNotContain("[error").doesNotContain("[warning][cds]");
+        for (List<String> defaults : List.of(InstanceCommands.JAVA_DEFAULTS, InstanceCommands.EXEC_DEFAULTS)) {
+            List<String> options = new ArrayList<>(defaults);
+            options.addAll(archive.options());
+            options.add("-Xshare:on"); // fails to start unless it maps the archive
+            assertThat(startRuntime(options)).as("with " + defaults).doesNotContain("[error").doesNotContain("[warning][cds]");
+        }
     }
 
     @Test
