@@ -82,10 +82,11 @@ final class InstanceCommands {
         return switch (req.runtime()) {
             // A java environment's own command replaces the runtime's launch line (an instance that speaks the same
             // protocol); an exec environment's command is what the runtime runs per request.
-            // No -XX:TieredStopAtLevel=1 for java instances (exec ones, which only relay, have it). Measured on this 2-core machine with the real runtime and a Lambda
-            // handler (5 runs each): JVM start to healthy ~520 ms with it against ~730 ms without, but specialization
-            // (~21 ms) and the first call (~14 ms) the same. The warm pool hides the start, while C1-only code caps a
-            // long-running instance's peak throughput. An environment can still add it to jvmOptions.
+            // No -XX:TieredStopAtLevel=1 for java instances (exec ones, which only relay, have it). Measured on this
+            // 2-core machine with the real runtime and a Lambda handler (5 runs each): JVM start to healthy ~520 ms
+            // with it against ~730 ms without, but specialization (~21 ms) and the first call (~14 ms) the same. The
+            // warm pool hides the start, while C1-only code caps a long-running instance's peak throughput. An
+            // environment can still add it to jvmOptions.
             case JAVA, EXEC -> {
                 if (req.runtime() == Runtime.JAVA && req.command() != null) yield CommandTemplate.expand(req.command(), codePath, java);
                 List<String> argv = new ArrayList<>();
