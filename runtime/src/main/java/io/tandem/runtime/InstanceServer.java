@@ -2,13 +2,9 @@ package io.tandem.runtime;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import io.tandem.runtime.http.BlockingServer;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -18,9 +14,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Design: the instance is a small state machine held in one {@link AtomicReference}: generic, loading, serving a
  * function, or failed. Invocations read the state without locking; only specialization changes it, with a
  * compare-and-set from generic, so two concurrent {@code /_/specialize} calls cannot both win. Requests run on
- * platform threads from a cached pool, not on virtual threads: virtual threads are not preempted, so CPU-bound
- * calls on every carrier would leave {@code /_/health} unanswered, and a busy instance would look dead to the
- * prober that decides failovers. The kernel schedules platform threads fairly, so health answers under any load.
+ * their connection's platform thread ({@link BlockingServer}), so health answers under any load.
  *
  * <p>Fencing: see {@link Lease}. A refused invocation gets 503 with {@code X-Tandem-Fenced: true}, which tells the
  * router the request never reached the function.
@@ -45,24 +39,10 @@ public final class InstanceServer implements AutoCloseable {
     private final String runtime;
     private final Loader loader;
     private final AtomicReference<State> state = new AtomicReference<>(GENERIC);
-    private final ExecutorService requests = Executors.newCachedThreadPool(Thread.ofPlatform().name("tandem-request-", 0).daemon(true).factory());
     private final Lease lease;
     private final Secret secret;
-    private HttpServer server;
+    private BlockingServer server;
     private ControlLine control;
-
-    static {
-        // Without it the JDK's server leaves Nagle's algorithm on: the body, written after the headers, waits for
-        // the peer's delayed ACK, and a proxied call takes 5 to 10 ms instead of well under one. Read once, when
-        // the JDK's server classes first load, so it must be set before any server is made.
-        System.setProperty("sun.net.httpserver.nodelay", "true");
-        // The router's client keeps idle connections for 60 s; the JDK's server closes them after 30 s, and past 200
-        // idle ones at once. Either way a request the router sends on a connection the instance is closing is lost
-        // ("Connection was closed"), which no healthy instance should cause: the instance keeps them longer than
-        // the router does, so it is always the router that closes an idle connection.
-        System.setProperty("sun.net.httpserver.idleInterval", "120");
-        System.setProperty("sun.net.httpserver.maxIdleConnections", "4096");
-    }
 
     InstanceServer(String runtime, Loader loader, Secret secret) {
         this(runtime, loader, secret, Lease.systemLease());
@@ -79,10 +59,7 @@ public final class InstanceServer implements AutoCloseable {
     void start(int port, Specialization fromEnvironment) throws IOException {
         if (fromEnvironment != null) selfSpecialize(fromEnvironment);
         control = ControlLine.open(secret, lease);
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), 1024);
-        server.setExecutor(requests);
-        server.createContext("/", this::handle);
-        server.start();
+        server = BlockingServer.start(port, this::handle, "tandem-request-");
     }
 
     void failStartup(String function, String detail) {
@@ -92,7 +69,7 @@ public final class InstanceServer implements AutoCloseable {
 
     /** The bound port: useful when started on port 0. */
     public int port() {
-        return server.getAddress().getPort();
+        return server.port();
     }
 
     /** The control line's port, announced in the health answer. */
@@ -103,8 +80,7 @@ public final class InstanceServer implements AutoCloseable {
     @Override
     public void close() {
         control.close();
-        server.stop(0);
-        requests.shutdownNow();
+        server.close();
         if (state.get() instanceof Serving s) s.invoker().close();
     }
 

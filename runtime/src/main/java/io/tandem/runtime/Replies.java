@@ -9,6 +9,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Writes the runtime's own answers: JSON bodies, and the {@code {"error", "detail"}} shape of every failure. */
 public final class Replies {
@@ -73,6 +74,17 @@ public final class Replies {
 
     public static String requestId(HttpExchange exchange) {
         String given = exchange.getRequestHeaders().getFirst(REQUEST_ID_HEADER);
-        return given == null || given.isBlank() ? UUID.randomUUID().toString() : given;
+        return given == null || given.isBlank() ? randomId() : given;
+    }
+
+    /**
+     * A version-4 UUID from {@link ThreadLocalRandom}: a request id only has to be unique, and {@link UUID#randomUUID}
+     * reads the system's secure random source under a lock on every call.
+     */
+    static String randomId() {
+        var random = ThreadLocalRandom.current();
+        long high = (random.nextLong() & ~0xf000L) | 0x4000L;
+        long low = (random.nextLong() & 0x3fffffffffffffffL) | 0x8000000000000000L;
+        return new UUID(high, low).toString();
     }
 }

@@ -1,0 +1,298 @@
+package io.tandem.runtime.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpExchange;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The instance's HTTP/1.1 server, spoken to over raw sockets where framing matters and by a real client elsewhere. */
+class BlockingServerTest {
+    private BlockingServer server;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = BlockingServer.start(0, BlockingServerTest::handle, "test-http-");
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+    }
+
+    /** /echo answers the body; /stream?n=K sends K chunks of 1 KiB; /throw fails after the status; /ignore reads nothing. */
+    private static void handle(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        switch (path) {
+            case "/echo" -> {
+                byte[] body = exchange.getRequestBody().readAllBytes();
+                exchange.getResponseHeaders().set("X-Method", exchange.getRequestMethod());
+                exchange.sendResponseHeaders(200, body.length == 0 ? -1 : body.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(body);
+                }
+            }
+            case "/stream" -> {
+                int n = Integer.parseInt(exchange.getRequestURI().getQuery().substring(2));
+                exchange.sendResponseHeaders(200, 0);
+                byte[] kib = new byte[1024];
+                Arrays.fill(kib, (byte) 'x');
+                try (OutputStream out = exchange.getResponseBody()) {
+                    for (int i = 0; i < n; i++) out.write(kib);
+                }
+            }
+            case "/throw" -> {
+                exchange.sendResponseHeaders(200, 0);
+                exchange.getResponseBody().write("partial".getBytes(StandardCharsets.UTF_8));
+                exchange.getResponseBody().flush();
+                throw new IOException("the handler gives up after its status went out");
+            }
+            case "/own-length" -> {
+                exchange.getResponseHeaders().set("Content-Length", "999");
+                exchange.getResponseHeaders().set("Transfer-Encoding", "gzip");
+                exchange.sendResponseHeaders(200, 2);
+                exchange.getResponseBody().write("ok".getBytes(StandardCharsets.UTF_8));
+            }
+            default -> exchange.sendResponseHeaders(204, -1); // /ignore and anything else: the body is never read
+        }
+        exchange.close();
+    }
+
+    @Test
+    void servesPipelinedRequestsInOrderOnOneConnection() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\none"
+                    + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\ntwo");
+            var in = socket.getInputStream();
+            assertThat(readResponse(in).body()).isEqualTo("one");
+            assertThat(readResponse(in).body()).isEqualTo("two");
+        }
+    }
+
+    @Test
+    void decodesChunkedRequestBodiesWithExtensionsAndTrailers() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "5;name=value\r\nhello\r\n1\r\n \r\n5\r\nworld\r\n0\r\nX-Trailer: t\r\n\r\n"
+                    + "GET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+            var in = socket.getInputStream();
+            assertThat(readResponse(in).body()).isEqualTo("hello world");
+            Response second = readResponse(in);
+            assertThat(second.status()).isEqualTo(200);
+            assertThat(second.head()).contains("Content-length: 0");
+        }
+    }
+
+    @Test
+    void sendsContinueBeforeReadingABodyTheClientHoldsBack() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n");
+            var in = socket.getInputStream();
+            assertThat(readLine(in)).isEqualTo("HTTP/1.1 100 Continue");
+            assertThat(readLine(in)).isEmpty();
+            send(socket, "body");
+            assertThat(readResponse(in).body()).isEqualTo("body");
+        }
+    }
+
+    @Test
+    void answersHeadWithTheLengthButNoBody() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "HEAD /own-length HTTP/1.1\r\nHost: x\r\n\r\nGET /echo HTTP/1.1\r\nHost: x\r\n\r\n");
+            var in = socket.getInputStream();
+            Response head = readHead(in);
+            assertThat(head.status()).isEqualTo(200);
+            Response next = readResponse(in);
+            assertThat(next.status()).isEqualTo(200); // nothing of a body came between the two
+        }
+    }
+
+    @Test
+    void replacesTheFramingHeadersAHandlerSets() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "GET /own-length HTTP/1.1\r\nHost: x\r\n\r\n");
+            Response response = readResponse(socket.getInputStream());
+            assertThat(response.body()).isEqualTo("ok");
+            assertThat(response.head()).contains("Content-length: 2").doesNotContain("999").doesNotContainIgnoringCase("transfer-encoding");
+        }
+    }
+
+    @Test
+    void closesAnHttp10ConnectionAndNeverChunksForIt() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "GET /stream?n=3 HTTP/1.0\r\n\r\n");
+            byte[] all = socket.getInputStream().readAllBytes(); // ends: the server closed the connection
+            String text = new String(all, StandardCharsets.ISO_8859_1);
+            assertThat(text).startsWith("HTTP/1.1 200").contains("Connection: close").doesNotContainIgnoringCase("chunked");
+            assertThat(text.substring(text.indexOf("\r\n\r\n") + 4)).hasSize(3 * 1024);
+        }
+    }
+
+    @Test
+    void refusesMalformedRequestsWithAReasonAndCloses() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "NONSENSE\r\n\r\n");
+            String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(text).startsWith("HTTP/1.1 400").contains("malformed request line");
+        }
+        try (var socket = connect()) {
+            send(socket, "GET / HTTP/1.1\r\nX-Big: " + "a".repeat(RequestHead.MAX_LINE + 1) + "\r\n\r\n");
+            String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(text).startsWith("HTTP/1.1 431");
+        }
+        try (var socket = connect()) {
+            send(socket, "POST /echo HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd");
+            String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(text).startsWith("HTTP/1.1 400").contains("Content-Length");
+        }
+    }
+
+    @Test
+    void dropsTheConnectionOfAHandlerThatFailsAfterItsStatus() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "GET /throw HTTP/1.1\r\nHost: x\r\n\r\n");
+            String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+            assertThat(text).startsWith("HTTP/1.1 200").contains("partial").doesNotContain("\r\n0\r\n\r\n"); // no last chunk
+        }
+    }
+
+    @Test
+    void drainsASmallUnreadBodyAndClosesOnALargeOne() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "POST /ignore HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello" + "POST /echo HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi");
+            var in = socket.getInputStream();
+            assertThat(readResponse(in).status()).isEqualTo(204);
+            assertThat(readResponse(in).body()).isEqualTo("hi");
+        }
+        try (var socket = connect()) {
+            long large = Connection.DRAIN_LIMIT * 4;
+            send(socket, "POST /ignore HTTP/1.1\r\nContent-Length: " + large + "\r\n\r\n");
+            socket.getOutputStream().write(new byte[(int) Connection.DRAIN_LIMIT * 2]);
+            var in = socket.getInputStream();
+            assertThat(readResponse(in).status()).isEqualTo(204);
+            assertThat(in.read()).isEqualTo(-1); // closed rather than reading a megabyte nobody wants
+        }
+    }
+
+    @Test
+    void streamsLargeBodiesBothWays() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        byte[] big = new byte[8 * 1024 * 1024];
+        for (int i = 0; i < big.length; i++) big[i] = (byte) (i * 31);
+        HttpResponse<byte[]> echoed = client.send(HttpRequest.newBuilder(uri("/echo")).POST(HttpRequest.BodyPublishers.ofByteArray(big)).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(echoed.body()).isEqualTo(big);
+        HttpResponse<byte[]> streamed = client.send(HttpRequest.newBuilder(uri("/stream?n=10000")).build(), HttpResponse.BodyHandlers.ofByteArray());
+        assertThat(streamed.body()).hasSize(10_000 * 1024);
+        assertThat(streamed.headers().firstValue("transfer-encoding")).hasValue("chunked");
+    }
+
+    @Test
+    void servesConcurrentClientsEachTheirOwnAnswer() throws Exception {
+        HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        ExecutorService clients = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<List<String>>> results = new ArrayList<>();
+            for (int c = 0; c < 16; c++) {
+                int id = c;
+                results.add(clients.submit((Callable<List<String>>) () -> {
+                    List<String> mismatches = new ArrayList<>();
+                    for (int i = 0; i < 100; i++) {
+                        String sent = "client-" + id + "-call-" + i;
+                        String got = client.send(HttpRequest.newBuilder(uri("/echo")).POST(HttpRequest.BodyPublishers.ofString(sent)).build(),
+                                HttpResponse.BodyHandlers.ofString()).body();
+                        if (!sent.equals(got)) mismatches.add(sent + " -> " + got);
+                    }
+                    return mismatches;
+                }));
+            }
+            for (Future<List<String>> result : results) assertThat(result.get()).isEmpty();
+        } finally {
+            clients.shutdownNow();
+        }
+    }
+
+    @Test
+    void closeEndsOpenConnections() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "GET /echo HTTP/1.1\r\n\r\n");
+            var in = socket.getInputStream();
+            assertThat(readResponse(in).status()).isEqualTo(200);
+            server.close();
+            assertThat(in.read()).isEqualTo(-1);
+        }
+    }
+
+    private Socket connect() throws IOException {
+        var socket = new Socket("127.0.0.1", server.port());
+        socket.setSoTimeout(10_000);
+        return socket;
+    }
+
+    private URI uri(String pathAndQuery) {
+        return URI.create("http://127.0.0.1:" + server.port() + pathAndQuery);
+    }
+
+    private static void send(Socket socket, String text) throws IOException {
+        socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
+        socket.getOutputStream().flush();
+    }
+
+    private record Response(int status, String head, String body) {
+    }
+
+    /** Reads a status line and headers only (for HEAD). */
+    private static Response readHead(InputStream in) throws IOException {
+        var head = new StringBuilder();
+        String line;
+        while (!(line = readLine(in)).isEmpty()) head.append(line).append("\r\n");
+        return new Response(Integer.parseInt(head.substring(9, 12)), head.toString(), "");
+    }
+
+    /** Reads one response framed by Content-Length or chunked. */
+    private static Response readResponse(InputStream in) throws IOException {
+        Response head = readHead(in);
+        var body = new ByteArrayOutputStream();
+        String lower = head.head().toLowerCase();
+        if (lower.contains("transfer-encoding: chunked")) {
+            int size;
+            while ((size = Integer.parseInt(readLine(in), 16)) > 0) {
+                body.write(in.readNBytes(size));
+                readLine(in);
+            }
+            readLine(in);
+        } else if (lower.contains("content-length: ")) {
+            int at = lower.indexOf("content-length: ") + 16;
+            body.write(in.readNBytes(Integer.parseInt(lower.substring(at, lower.indexOf("\r\n", at)))));
+        }
+        return new Response(head.status(), head.head(), body.toString(StandardCharsets.UTF_8));
+    }
+
+    private static String readLine(InputStream in) throws IOException {
+        var line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) != '\n') {
+            if (b < 0) throw new IOException("connection closed after: " + line);
+            if (b != '\r') line.write(b);
+        }
+        return line.toString(StandardCharsets.ISO_8859_1);
+    }
+}
