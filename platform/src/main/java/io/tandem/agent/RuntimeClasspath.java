@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * benchmarks run it), the runtime jars are its neighbours.
  */
 final class RuntimeClasspath {
-    static final List<String> PREFIXES = List.of("tandem-runtime", "tandem-function-api", "aws-lambda-java-core",
+    static final List<String> PREFIXES = List.of("tandem-runtime", "tandem-function-api", "aws-lambda-java-core", "aws-lambda-java-serialization",
             "jackson-core", "jackson-databind", "jackson-annotations");
 
     private RuntimeClasspath() {

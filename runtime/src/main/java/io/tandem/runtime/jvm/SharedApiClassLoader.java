@@ -19,6 +19,12 @@ final class SharedApiClassLoader extends ClassLoader {
 
     private static final String[] SHARED_PACKAGES = {"io.tandem.function.", "com.amazonaws.services.lambda.runtime."};
 
+    /**
+     * Inside the shared Lambda package but no part of its API: the event types come from the function's jar (the
+     * runtime has none), the serialization library is the runtime's own (a function may bundle another version).
+     */
+    private static final String[] NOT_SHARED = {"com.amazonaws.services.lambda.runtime.events.", "com.amazonaws.services.lambda.runtime.serialization."};
+
     private final ClassLoader runtime;
 
     SharedApiClassLoader(ClassLoader runtime) {
@@ -27,6 +33,9 @@ final class SharedApiClassLoader extends ClassLoader {
     }
 
     static boolean isShared(String className) {
+        for (String prefix : NOT_SHARED) {
+            if (className.startsWith(prefix)) return false;
+        }
         for (String prefix : SHARED_PACKAGES) {
             if (className.startsWith(prefix)) return true;
         }

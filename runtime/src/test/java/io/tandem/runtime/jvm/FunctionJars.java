@@ -26,11 +26,14 @@ final class FunctionJars {
     private FunctionJars() {
     }
 
-    /** Compiles {@code sources} (file name to text, such as {@code fn/Echo.java}) into {@code dir/classes}. */
-    static Path compile(Path dir, Map<String, String> sources) throws IOException {
+    /**
+     * Compiles {@code sources} (file name to text, such as {@code fn/Echo.java}) into {@code dir/classes}, against the
+     * handler APIs and {@code libraries}.
+     */
+    static Path compile(Path dir, Map<String, String> sources, Path... libraries) throws IOException {
         Path src = Files.createDirectories(dir.resolve("src"));
         Path classes = Files.createDirectories(dir.resolve("classes"));
-        List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-cp", apiClasspath(), "--release", "21", "-proc:none", "-nowarn"));
+        List<String> args = new ArrayList<>(List.of("-d", classes.toString(), "-cp", apiClasspath(libraries), "--release", "21", "-proc:none", "-nowarn"));
         for (var source : sources.entrySet()) {
             Path file = src.resolve(source.getKey());
             Files.createDirectories(file.getParent());
@@ -65,8 +68,10 @@ final class FunctionJars {
         }
     }
 
-    private static String apiClasspath() {
-        return locationOf(Handler.class) + File.pathSeparator + locationOf(RequestHandler.class);
+    private static String apiClasspath(Path... libraries) {
+        var classpath = new StringBuilder(locationOf(Handler.class) + File.pathSeparator + locationOf(RequestHandler.class));
+        for (Path library : libraries) classpath.append(File.pathSeparator).append(library);
+        return classpath.toString();
     }
 
     private static void copyEntries(Path source, OutputStream target) throws IOException {

@@ -1,11 +1,8 @@
 package io.tandem.runtime.jvm;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import io.tandem.runtime.Main;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,8 +10,6 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -31,6 +26,7 @@ class WatchdogProcessTest {
     static Path dir;
     static Path jar;
 
+    private InstanceProcess instance;
     private Process process;
     private Path output;
     private int port;
@@ -64,32 +60,18 @@ class WatchdogProcessTest {
 
     @AfterEach
     void stop() {
-        if (process != null) process.destroyForcibly();
+        if (instance != null) instance.close();
     }
 
     private void start(String entrypoint, long timeoutMs) throws Exception {
-        try (var probe = new ServerSocket(0)) {
-            port = probe.getLocalPort();
-        }
         output = dir.resolve(entrypoint + ".out");
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var builder = new ProcessBuilder(new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(), "java")))
-                .redirectErrorStream(true).redirectOutput(output.toFile());
-        builder.environment().put("PORT", Integer.toString(port));
-        process = builder.start();
-        try (var stdin = process.getOutputStream()) {
-            stdin.write((io.tandem.runtime.TestInstance.SECRET + "\n").getBytes());
-        }
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> call("/_/health").statusCode() == 200);
-        HttpResponse<String> specialized = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/_/specialize"))
-                .header(io.tandem.runtime.Secret.HEADER, io.tandem.runtime.TestInstance.SECRET)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"function\":\"f\",\"code\":\"" + jar + "\",\"entrypoint\":\"fn." + entrypoint
-                        + "\",\"timeoutMs\":" + timeoutMs + "}")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(specialized.statusCode()).as(specialized.body()).isEqualTo(200);
+        instance = InstanceProcess.specialized(jar, "fn." + entrypoint, timeoutMs, output);
+        process = instance.process();
+        port = instance.uri("/").getPort();
     }
 
     private HttpResponse<String> call(String path) throws Exception {
-        return CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(), HttpResponse.BodyHandlers.ofString());
+        return instance.get(path);
     }
 
     @Test
