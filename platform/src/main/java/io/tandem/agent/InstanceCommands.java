@@ -73,7 +73,7 @@ final class InstanceCommands {
         env.putAll(baseEnvironment(System.getenv(), c.dir()));
         env.putAll(req.variables());
         env.put("PORT", Integer.toString(port));
-        env.putAll(instanceEnv(req.runtime(), req.function(), code, req.entrypoint(), req.command(), req.timeout()));
+        env.putAll(instanceEnv(req.runtime(), req.function(), code, req.entrypoint(), req.command(), req.timeout(), req.memoryMegabytes()));
         return pb;
     }
 
@@ -143,7 +143,8 @@ final class InstanceCommands {
         return env;
     }
 
-    private Map<String, String> instanceEnv(Runtime runtime, String function, Path code, String entrypoint, String command, Duration timeout) {
+    private Map<String, String> instanceEnv(Runtime runtime, String function, Path code, String entrypoint, String command, Duration timeout,
+                                            int memoryMegabytes) {
         Map<String, String> env = new LinkedHashMap<>();
         if (function == null) return env;
         env.put("TANDEM_FUNCTION", function);
@@ -151,6 +152,7 @@ final class InstanceCommands {
         if (entrypoint != null) env.put("TANDEM_ENTRYPOINT", entrypoint);
         if (runtime == Runtime.EXEC) env.put("TANDEM_COMMAND", Json.write(execCommand(command, code)));
         if (timeout != null) env.put("TANDEM_TIMEOUT_MS", Long.toString(timeout.toMillis()));
+        if (memoryMegabytes > 0) env.put("TANDEM_MEMORY_MB", Integer.toString(memoryMegabytes));
         return env;
     }
 
@@ -162,6 +164,7 @@ final class InstanceCommands {
         if (req.entrypoint() != null) body.put("entrypoint", req.entrypoint());
         if (runtime == Runtime.EXEC) body.put("command", execCommand(req.command(), code));
         if (req.timeout() != null) body.put("timeoutMs", req.timeout().toMillis());
+        if (req.memoryMegabytes() > 0) body.put("memoryMb", req.memoryMegabytes());
         if (!req.variables().isEmpty()) body.put("env", req.variables());
         return body;
     }

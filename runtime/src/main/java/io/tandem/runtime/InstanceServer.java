@@ -87,6 +87,7 @@ public final class InstanceServer implements AutoCloseable {
     private void selfSpecialize(Specialization spec) {
         long start = System.nanoTime();
         try {
+            runtimeVariables(spec);
             state.set(new Serving(spec.function(), loader.load(spec)));
             System.err.printf("tandem-runtime: %s serves %s, loaded in %d ms%n", runtime, spec.function(), elapsedMillis(start));
         } catch (LoadException e) {
@@ -181,6 +182,7 @@ public final class InstanceServer implements AutoCloseable {
         Map<String, String> replaced = Map.of();
         try {
             replaced = ProcessVariables.add(spec.env()); // before loading: static initializers may read them
+            replaced.putAll(runtimeVariables(spec));
             Invoker invoker = loader.load(spec);
             state.set(new Serving(spec.function(), invoker));
         } catch (LoadException | RuntimeException e) {
@@ -219,6 +221,22 @@ public final class InstanceServer implements AutoCloseable {
             return null;
         }
         return spec;
+    }
+
+    /**
+     * Adds the runtime's variables where the function has none of its own; returns what they replaced. Unlike the
+     * function's own, they are not worth refusing the function for: a JVM that cannot take them (started without
+     * the agent's options) serves without them, and says so.
+     */
+    private Map<String, String> runtimeVariables(Specialization spec) {
+        Map<String, String> variables = new java.util.HashMap<>(loader.variables(spec, System.getenv()));
+        variables.keySet().removeAll(spec.env().keySet());
+        try {
+            return ProcessVariables.add(variables);
+        } catch (LoadException e) {
+            System.err.println("tandem-runtime: " + spec.function() + " runs without " + variables.keySet() + ": " + e.getMessage());
+            return Map.of();
+        }
     }
 
     private static void restoreQuietly(Map<String, String> replaced) {

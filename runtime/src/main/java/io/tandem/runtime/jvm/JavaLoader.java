@@ -92,6 +92,12 @@ public final class JavaLoader implements Loader {
         }
     }
 
+    /** What Lambda's Java runtime sets: {@link LambdaVariables}. */
+    @Override
+    public Map<String, String> variables(Specialization spec, Map<String, String> current) {
+        return LambdaVariables.of(spec, current);
+    }
+
     private static Class<?> loadHandlerClass(ClassLoader loader, String className, FunctionClasspath classpath) throws LoadException {
         try {
             return Class.forName(className, true, loader);

@@ -10,7 +10,8 @@ import java.time.Instant;
 
 /**
  * Lambda's {@link Context} for one invocation. Names follow Lambda's shapes with {@code tandem} in place of
- * {@code aws}; the memory limit is the JVM's maximum heap; there is no Cognito identity or client context.
+ * {@code aws}; the memory limit and log names are those of {@link LambdaVariables}; there is no Cognito identity
+ * or client context.
  */
 record LambdaContext(Invocation invocation) implements Context {
     private static final long PID = ProcessHandle.current().pid();
@@ -22,12 +23,12 @@ record LambdaContext(Invocation invocation) implements Context {
 
     @Override
     public String getLogGroupName() {
-        return "/tandem/" + invocation.functionName();
+        return System.getenv().getOrDefault(LambdaVariables.LOG_GROUP, "/tandem/" + invocation.functionName());
     }
 
     @Override
     public String getLogStreamName() {
-        return "instance-" + PID;
+        return System.getenv().getOrDefault(LambdaVariables.LOG_STREAM, "instance-" + PID);
     }
 
     @Override
@@ -61,9 +62,14 @@ record LambdaContext(Invocation invocation) implements Context {
         return (int) Math.clamp(left, 0, Integer.MAX_VALUE);
     }
 
+    /** The function's memory limit when it has one, else the JVM's maximum heap. */
     @Override
     public int getMemoryLimitInMB() {
-        return (int) Math.min(Integer.MAX_VALUE, Runtime.getRuntime().maxMemory() / (1024 * 1024));
+        try {
+            return Integer.parseInt(System.getenv().getOrDefault(LambdaVariables.MEMORY, ""));
+        } catch (NumberFormatException unset) {
+            return (int) LambdaVariables.heapMegabytes();
+        }
     }
 
     @Override

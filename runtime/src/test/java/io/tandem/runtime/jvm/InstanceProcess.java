@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.tandem.runtime.Main;
+import io.tandem.runtime.ProcessVariables;
 import io.tandem.runtime.Secret;
 import io.tandem.runtime.TestInstance;
 import java.io.IOException;
@@ -39,7 +40,10 @@ final class InstanceProcess implements AutoCloseable {
             port = probe.getLocalPort();
         }
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        var builder = new ProcessBuilder(List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName(), "java"))
+        var command = new java.util.ArrayList<>(List.of(java));
+        command.addAll(List.of(ProcessVariables.JVM_OPTIONS)); // as the agent starts it
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "java"));
+        var builder = new ProcessBuilder(command)
                 .redirectErrorStream(true).redirectOutput(output.toFile());
         builder.environment().put("PORT", Integer.toString(port));
         var instance = new InstanceProcess(builder.start(), port);

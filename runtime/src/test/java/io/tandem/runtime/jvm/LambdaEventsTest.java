@@ -67,6 +67,14 @@ class LambdaEventsTest {
                 public int twice(Integer n) {
                     return n * 2;
                 }
+                public Map<String, Object> described(Map<String, Object> in, Context c) {
+                    c.getLogger().log("described for " + in.get("who"));
+                    return Map.of("function", c.getFunctionName() + " " + c.getFunctionVersion() + " " + c.getAwsRequestId().length(),
+                            "memory", c.getMemoryLimitInMB() + " " + System.getenv("AWS_LAMBDA_FUNCTION_MEMORY_SIZE"),
+                            "remaining", c.getRemainingTimeInMillis() > 0 && c.getRemainingTimeInMillis() <= 30_000,
+                            "logs", c.getLogGroupName() + " " + c.getLogStreamName() + " " + System.getenv("AWS_LAMBDA_LOG_STREAM_NAME"),
+                            "env", System.getenv("AWS_LAMBDA_FUNCTION_NAME") + " " + System.getenv("_HANDLER") + " " + System.getenv("AWS_REGION"));
+                }
             }
             """);
 
@@ -133,6 +141,16 @@ class LambdaEventsTest {
     @Test
     void numbersAreReadAsJson() {
         assertThat(call("twice", "21")).isEqualTo("42");
+    }
+
+    @Test
+    void handlersSeeLambdasContextAndVariables() throws IOException {
+        String answer = call("described", "{\"who\":\"ada\"}");
+        assertThat(answer).contains("\"function\":\"f $LATEST 36\"").contains("\"remaining\":true")
+                .contains("\"env\":\"f fn.Events::described us-east-1\"").contains("\"logs\":\"/tandem/f instance-");
+        assertThat(answer).containsPattern("\"memory\":\"(\\d+) \\1\"");
+        assertThat(answer).containsPattern("\"logs\":\"/tandem/f (instance-\\d+) \\1\"");
+        assertThat(java.nio.file.Files.readString(dir.resolve("described.out"))).contains("described for ada");
     }
 
     @Test
