@@ -2,10 +2,8 @@ package io.tandem.runtime.http;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpHandler;
-import java.io.BufferedInputStream;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
@@ -25,7 +23,7 @@ final class Connection implements Runnable {
     private final HttpHandler handler;
     private final int idleMillis;
     private final java.util.function.Consumer<Connection> onClose;
-    private InputStream in;
+    private ConnectionInput in;
     private OutputStream out;
 
     Connection(Socket socket, HttpHandler handler, int idleMillis, java.util.function.Consumer<Connection> onClose) {
@@ -40,7 +38,7 @@ final class Connection implements Runnable {
         try {
             socket.setTcpNoDelay(true);
             socket.setSoTimeout(idleMillis);
-            in = new BufferedInputStream(socket.getInputStream(), 16 * 1024);
+            in = new ConnectionInput(socket.getInputStream(), 16 * 1024);
             out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
             while (serveOne()) {
                 // next request on the same connection

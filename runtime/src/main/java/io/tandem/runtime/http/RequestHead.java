@@ -2,8 +2,6 @@ package io.tandem.runtime.http;
 
 import com.sun.net.httpserver.Headers;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 
 /**
  * A request's line and header fields, read from a connection: what an HTTP/1.1 server needs to frame the body and
@@ -19,11 +17,10 @@ record RequestHead(String method, String target, String protocol, Headers header
      * Reads the next request's head, or returns null when the peer closed the connection cleanly between requests
      * (or sent only blank lines, which RFC 9112 lets a server ignore before a request line).
      */
-    static RequestHead read(InputStream in) throws IOException {
-        var line = new LineReader(in);
+    static RequestHead read(ConnectionInput in) throws IOException {
         String requestLine;
         do {
-            requestLine = line.next(MAX_LINE, 414, "request line");
+            requestLine = in.readLine(MAX_LINE, 414, "request line");
             if (requestLine == null) return null;
         } while (requestLine.isEmpty());
         int firstSpace = requestLine.indexOf(' ');
@@ -34,14 +31,14 @@ record RequestHead(String method, String target, String protocol, Headers header
         String protocol = requestLine.substring(lastSpace + 1);
         if (!protocol.startsWith("HTTP/1.")) throw new BadRequest(505, "only HTTP/1.0 and HTTP/1.1 are served, not " + printable(protocol));
         if (target.isEmpty() || target.indexOf(' ') >= 0) throw new BadRequest(400, "malformed request target: " + printable(target));
-        return new RequestHead(method, target, protocol, headers(line));
+        return new RequestHead(method, target, protocol, headers(in));
     }
 
-    private static Headers headers(LineReader line) throws IOException {
+    private static Headers headers(ConnectionInput in) throws IOException {
         var headers = new Headers();
         int total = 0;
         while (true) {
-            String field = line.next(MAX_LINE, 431, "header line");
+            String field = in.readLine(MAX_LINE, 431, "header line");
             if (field == null) throw new BadRequest(400, "the connection closed inside the request's headers");
             if (field.isEmpty()) return headers;
             total += field.length();
@@ -71,33 +68,5 @@ record RequestHead(String method, String target, String protocol, Headers header
     private static String printable(String text) {
         String cut = text.length() > 80 ? text.substring(0, 80) + "..." : text;
         return cut.replaceAll("\\p{Cntrl}", "?");
-    }
-
-    /** Reads CRLF-terminated lines (a bare LF is accepted) as ISO-8859-1, byte by byte from a buffered stream. */
-    private static final class LineReader {
-        private final InputStream in;
-        private byte[] buffer = new byte[256];
-
-        LineReader(InputStream in) {
-            this.in = in;
-        }
-
-        /** The next line without its terminator, or null at end of stream before any byte of it. */
-        String next(int max, int tooLongStatus, String what) throws IOException {
-            int length = 0;
-            while (true) {
-                int b = in.read();
-                if (b < 0) {
-                    if (length == 0) return null;
-                    throw new BadRequest(400, "the connection closed inside the " + what);
-                }
-                if (b == '\n') break;
-                if (length == max) throw new BadRequest(tooLongStatus, "the " + what + " is longer than " + max + " bytes");
-                if (length == buffer.length) buffer = java.util.Arrays.copyOf(buffer, Math.min(max, length * 2));
-                buffer[length++] = (byte) b;
-            }
-            if (length > 0 && buffer[length - 1] == '\r') length--;
-            return new String(buffer, 0, length, StandardCharsets.ISO_8859_1);
-        }
     }
 }
