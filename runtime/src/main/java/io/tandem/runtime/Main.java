@@ -2,6 +2,7 @@ package io.tandem.runtime;
 
 import io.tandem.runtime.exec.ExecLoader;
 import io.tandem.runtime.jvm.JavaLoader;
+import io.tandem.runtime.lambda.LambdaLoader;
 import java.io.IOException;
 import java.util.Map;
 
@@ -15,8 +16,8 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        if (args.length != 1 || !(args[0].equals("java") || args[0].equals("exec"))) {
-            System.err.println("usage: io.tandem.runtime.Main java|exec   (with PORT, and optionally TANDEM_FUNCTION, TANDEM_CODE, TANDEM_ENTRYPOINT, TANDEM_COMMAND, TANDEM_TIMEOUT_MS;"
+        if (args.length != 1 || !(args[0].equals("java") || args[0].equals("exec") || args[0].equals("lambda"))) {
+            System.err.println("usage: io.tandem.runtime.Main java|exec|lambda   (with PORT, and optionally TANDEM_FUNCTION, TANDEM_CODE, TANDEM_ENTRYPOINT, TANDEM_COMMAND, TANDEM_TIMEOUT_MS;"
                     + " the instance's secret as the first line of standard input)");
             System.exit(2);
         }
@@ -39,7 +40,8 @@ public final class Main {
         Loader loader = switch (runtime) {
             case "java" -> new JavaLoader();
             case "exec" -> new ExecLoader();
-            default -> throw new IllegalArgumentException("unknown runtime '" + runtime + "': use java or exec");
+            case "lambda" -> new LambdaLoader();
+            default -> throw new IllegalArgumentException("unknown runtime '" + runtime + "': use java, exec or lambda");
         };
         loader.warmUp();
         var server = new InstanceServer(runtime, loader, secret);

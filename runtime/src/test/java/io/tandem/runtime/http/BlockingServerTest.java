@@ -97,7 +97,7 @@ class BlockingServerTest {
             assertThat(readResponse(in).body()).isEqualTo("hello world");
             Response second = readResponse(in);
             assertThat(second.status()).isEqualTo(200);
-            assertThat(second.head()).contains("Content-length: 0");
+            assertThat(second.head()).contains("Content-Length: 0");
         }
     }
 
@@ -131,7 +131,7 @@ class BlockingServerTest {
             send(socket, "GET /own-length HTTP/1.1\r\nHost: x\r\n\r\n");
             Response response = readResponse(socket.getInputStream());
             assertThat(response.body()).isEqualTo("ok");
-            assertThat(response.head()).contains("Content-length: 2").doesNotContain("999").doesNotContainIgnoringCase("transfer-encoding");
+            assertThat(response.head()).contains("Content-Length: 2").doesNotContain("999").doesNotContainIgnoringCase("transfer-encoding");
         }
     }
 
