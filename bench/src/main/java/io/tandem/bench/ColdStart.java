@@ -66,11 +66,11 @@ final class ColdStart implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Subject> subjects = new ArrayList<>();
         try {
-            for (Runtime r : Failover.parsed(runtimes, Runtime::fromWire, "runtime", "java or exec")) {
+            for (Runtime r : Failover.parsed(runtimes, Failover::benchedRuntime, "runtime", "java or exec")) {
                 subjects.add(switch (r) {
                     case JAVA -> new Subject(r, jar, entrypoint);
                     case EXEC -> new Subject(r, script, null);
-                    case HTTP -> throw new IllegalArgumentException("runtime 'http' has no warm pool to start from: use java or exec");
+                    case HTTP, LAMBDA -> throw new IllegalArgumentException("runtime '" + r.wireName() + "' has no warm pool to start from: use java or exec");
                 });
             }
         } catch (IllegalArgumentException e) {

@@ -163,7 +163,7 @@ final class Failover implements Callable<Integer> {
         if (at.toSeconds() >= seconds) {
             throw new IllegalArgumentException("--fault-at " + faultAt + " must come before the load ends (--seconds " + seconds + ")");
         }
-        List<Runtime> rs = parsed(runtimes, Runtime::fromWire, "runtime", "exec, java or http");
+        List<Runtime> rs = parsed(runtimes, Failover::benchedRuntime, "runtime", "exec, java or http");
         List<Strategy> ss = parsed(strategies, Strategy::fromWire, "strategy", "retry, active-standby or replicate");
         if (ss.contains(Strategy.NONE)) throw new IllegalArgumentException("strategy 'none' has nothing to fail over: use retry, active-standby or replicate");
         List<Fault> fs = faults.stream().map(Fault::parse).distinct().toList();
@@ -318,6 +318,13 @@ final class Failover implements Callable<Integer> {
     }
 
     /** Each distinct value of a comma-list option read by {@code fromWire}; an unknown one is refused naming the choices. */
+    /** A runtime the benchmarks deploy: not {@code lambda}, whose functions bring their own runtime client. */
+    static Runtime benchedRuntime(String wire) {
+        Runtime runtime = Runtime.fromWire(wire);
+        if (runtime == Runtime.LAMBDA) throw new IllegalArgumentException("lambda is not benchmarked");
+        return runtime;
+    }
+
     static <T> List<T> parsed(List<String> values, java.util.function.Function<String, T> fromWire, String what, String choices) {
         return values.stream().map(String::trim).distinct().map(v -> {
             try {

@@ -34,6 +34,7 @@ record FailoverFunction(Path jar, String entrypoint, Path script) {
             case JAVA -> jar;
             case EXEC -> script;
             case HTTP -> null;
+            case LAMBDA -> throw new IllegalArgumentException("lambda is not benchmarked");
         };
         return needed == null || Files.isRegularFile(needed) ? null : needed;
     }

@@ -111,7 +111,7 @@ final class RouterHop implements Callable<Integer> {
         PrintWriter err = spec.commandLine().getErr();
         List<Runtime> chosen;
         try {
-            chosen = Failover.parsed(runtimes, Runtime::fromWire, "runtime", "http, java or exec");
+            chosen = Failover.parsed(runtimes, Failover::benchedRuntime, "runtime", "http, java or exec");
         } catch (IllegalArgumentException e) {
             err.println("tandem bench router-hop: " + e.getMessage());
             return 2;

@@ -253,7 +253,7 @@ public final class Agent {
     /** Launches and waits until the instance is ready; fails with {@link ApiException} carrying the HTTP status. */
     Future<InstanceInfo> launch(LaunchRequest req) {
         if (!validId(req.instanceId())) return Future.failedFuture(new ApiException(400, "invalid instance id", String.valueOf(req.instanceId())));
-        if (req.runtime() == null) return Future.failedFuture(new ApiException(400, "missing runtime", "use java, exec or http"));
+        if (req.runtime() == null) return Future.failedFuture(new ApiException(400, "missing runtime", "use java, exec, http or lambda"));
         if (instances.containsKey(req.instanceId())) return Future.failedFuture(new ApiException(409, "instance exists", req.instanceId()));
         return sharedCode(req.code(), req.runtime(), req.packagesUrl()).compose(path -> startProcess(req, path))
                 .compose(running -> readiness.await(running).map(v -> {

@@ -87,7 +87,7 @@ final class InstanceCommands {
             // with it against ~730 ms without, but specialization (~21 ms) and the first call (~14 ms) the same. The
             // warm pool hides the start, while C1-only code caps a long-running instance's peak throughput. An
             // environment can still add it to jvmOptions.
-            case JAVA, EXEC -> {
+            case JAVA, EXEC, LAMBDA -> {
                 if (req.runtime() == Runtime.JAVA && req.command() != null) yield CommandTemplate.expand(req.command(), codePath, java);
                 List<String> argv = new ArrayList<>();
                 argv.add(java);
@@ -113,7 +113,7 @@ final class InstanceCommands {
         boolean ownCollector = environment.stream().anyMatch(o -> COLLECTOR.matcher(o).matches());
         boolean ownHeap = environment.stream().anyMatch(o -> HEAP_SIZE.matcher(o).matches());
         List<String> options = new ArrayList<>();
-        for (String option : runtime == Runtime.EXEC ? EXEC_DEFAULTS : JAVA_DEFAULTS) {
+        for (String option : runtime == Runtime.JAVA ? JAVA_DEFAULTS : EXEC_DEFAULTS) {
             if (ownCollector && COLLECTOR.matcher(option).matches()) continue;
             if (ownHeap && option.startsWith("-Xms")) continue;
             options.add(option);
@@ -151,6 +151,7 @@ final class InstanceCommands {
         if (code != null) env.put("TANDEM_CODE", code.toString());
         if (entrypoint != null) env.put("TANDEM_ENTRYPOINT", entrypoint);
         if (runtime == Runtime.EXEC) env.put("TANDEM_COMMAND", Json.write(execCommand(command, code)));
+        if (runtime == Runtime.LAMBDA && command != null) env.put("TANDEM_COMMAND", Json.write(execCommand(command, code)));
         if (timeout != null) env.put("TANDEM_TIMEOUT_MS", Long.toString(timeout.toMillis()));
         if (memoryMegabytes > 0) env.put("TANDEM_MEMORY_MB", Integer.toString(memoryMegabytes));
         return env;
@@ -162,7 +163,7 @@ final class InstanceCommands {
         body.put("function", req.function());
         if (code != null) body.put("code", code.toString());
         if (req.entrypoint() != null) body.put("entrypoint", req.entrypoint());
-        if (runtime == Runtime.EXEC) body.put("command", execCommand(req.command(), code));
+        if (runtime == Runtime.EXEC || (runtime == Runtime.LAMBDA && req.command() != null)) body.put("command", execCommand(req.command(), code));
         if (req.timeout() != null) body.put("timeoutMs", req.timeout().toMillis());
         if (req.memoryMegabytes() > 0) body.put("memoryMb", req.memoryMegabytes());
         if (!req.variables().isEmpty()) body.put("env", req.variables());

@@ -20,15 +20,17 @@ final class EnvCommand extends CommandGroup {
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Create an environment.",
                     "Example: tandem env create --name python --runtime http --command 'python3 {code}'",
-                    "In COMMAND, {code} is the path of the function's unpacked code and {java} the JVM that runs Tandem."})
+                    "         tandem env create --name python-lambda --runtime lambda --command 'python3 -m awslambdaric {handler}'",
+                    "In COMMAND, {code} is the path of the function's unpacked code and {java} the JVM that runs Tandem;",
+                    "for lambda, {handler} is the function's entrypoint (without a command, the code's bootstrap runs)."})
     static final class Create implements Runnable {
         @Option(names = "--name", required = true, description = "Environment name.")
         String name;
-        @Option(names = "--runtime", required = true, description = "java, exec or http.")
+        @Option(names = "--runtime", required = true, description = "java, exec, http or lambda.")
         Runtime runtime;
-        @Option(names = "--command", description = "Command template that starts the function (exec and http).")
+        @Option(names = "--command", description = "Command template that starts the function (exec, http and lambda).")
         String command;
-        @Option(names = "--pool-size", description = "Warm generic instances per node (default 3).")
+        @Option(names = "--pool-size", description = "Warm generic instances per node (default 1).")
         Integer poolSize;
         @Option(names = "--jvm-option", description = "A JVM option for java instances; repeat for more.")
         List<String> jvmOptions;

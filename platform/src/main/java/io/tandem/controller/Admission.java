@@ -32,7 +32,8 @@ import java.util.stream.Collectors;
  */
 final class Admission {
     /** Present from the first start; they may be replaced but not deleted. */
-    static final Map<String, Runtime> BUILT_IN_ENVIRONMENTS = Map.of("java", Runtime.JAVA, "exec", Runtime.EXEC, "http", Runtime.HTTP);
+    static final Map<String, Runtime> BUILT_IN_ENVIRONMENTS = Map.of("java", Runtime.JAVA, "exec", Runtime.EXEC, "http", Runtime.HTTP,
+            "lambda", Runtime.LAMBDA);
 
     private final PackageStore packages;
 

@@ -21,7 +21,7 @@ public record EnvironmentSpec(Runtime runtime, String command, Integer poolSize,
     }
 
     public void validate() {
-        if (runtime == null) throw new InvalidResourceException("spec.runtime", "missing: use java, exec or http");
+        if (runtime == null) throw new InvalidResourceException("spec.runtime", "missing: use java, exec, http or lambda");
         if (poolSize < 0 || poolSize > 64) throw new InvalidResourceException("spec.poolSize", "must be 0 to 64, was " + poolSize);
         if (runtime != Runtime.JAVA && !jvmOptions.isEmpty()) throw new InvalidResourceException("spec.jvmOptions", "only the java runtime takes JVM options");
     }

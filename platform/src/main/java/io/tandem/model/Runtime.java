@@ -13,7 +13,12 @@ public enum Runtime {
     /** A process per request, with the classic-watchdog protocol (body on stdin, stdout as the response). */
     EXEC,
     /** The function is its own HTTP server, started with {@code PORT}. */
-    HTTP;
+    HTTP,
+    /**
+     * An AWS Lambda function in any language: its runtime interface client (the environment's command) or its code's
+     * {@code bootstrap} takes events from the AWS Lambda Runtime API that the instance serves.
+     */
+    LAMBDA;
 
     @JsonValue
     public String wireName() {

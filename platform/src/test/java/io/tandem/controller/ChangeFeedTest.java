@@ -85,10 +85,10 @@ class ChangeFeedTest {
         long revision = storeRevision();
         await().atMost(Duration.ofSeconds(20)).until(() -> last(early) == revision && last(late) == revision);
 
-        // the early subscriber: 3 built-ins as ADDED, then every revision from 4 exactly once
-        assertThat(early.changes.subList(0, 3)).allMatch(c -> c.type() == Change.Type.ADDED);
-        List<Long> live = early.changes.subList(3, early.changes.size()).stream().map(Change::revision).toList();
-        assertThat(live).isEqualTo(LongStream.rangeClosed(4, revision).boxed().toList());
+        // the early subscriber: 4 built-ins as ADDED, then every revision from 5 exactly once
+        assertThat(early.changes.subList(0, 4)).allMatch(c -> c.type() == Change.Type.ADDED);
+        List<Long> live = early.changes.subList(4, early.changes.size()).stream().map(Change::revision).toList();
+        assertThat(live).isEqualTo(LongStream.rangeClosed(5, revision).boxed().toList());
         // the late subscriber: a snapshot in revision order, then no gap and no repeat up to the end
         List<Long> revs = late.changes.stream().map(Change::revision).toList();
         assertThat(revs).isSorted().doesNotHaveDuplicates();
@@ -105,14 +105,14 @@ class ChangeFeedTest {
     void stopsDeliveringOnceClosed() throws Exception {
         Recorder r = new Recorder();
         AutoCloseable sub = api.controller().changes().subscribe(r::accept);
-        await().until(() -> r.changes.size() == 3);
+        await().until(() -> r.changes.size() == 4);
         sub.close();
         put("after", "x");
         Recorder check = new Recorder();
         try (AutoCloseable s = api.controller().changes().subscribe(check::accept)) {
-            await().until(() -> check.changes.size() == 4);
+            await().until(() -> check.changes.size() == 5);
         }
-        assertThat(r.changes).hasSize(3);
+        assertThat(r.changes).hasSize(4);
     }
 
     private static long last(Recorder r) {

@@ -173,6 +173,36 @@ class EndToEndTest {
 
     @Test
     @Order(8)
+    void aLambdaCustomRuntimeServesThroughTheBuiltInLambdaEnvironment() throws Exception {
+        Path bootstrap = tmp.resolve("bootstrap.sh");
+        Files.writeString(bootstrap, """
+                #!/bin/bash
+                api="http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime"
+                head_file=$(mktemp)
+                while true; do
+                  event=$(curl -s -D "$head_file" "$api/invocation/next")
+                  id=$(grep -i '^Lambda-Runtime-Aws-Request-Id:' "$head_file" | cut -d' ' -f2 | tr -d '\\r')
+                  case "$event" in
+                    *fail*) curl -s -X POST "$api/invocation/$id/error" -d '{"errorMessage":"no","errorType":"Refused","stackTrace":[]}' > /dev/null ;;
+                    *) echo "handled $id"; curl -s -X POST "$api/invocation/$id/response" -d "{\\"got\\":$event,\\"fn\\":\\"$AWS_LAMBDA_FUNCTION_NAME\\"}" > /dev/null ;;
+                  esac
+                done
+                """);
+        assertThat(tandem.cli("fn", "create", "--name", "custom-lambda", "--env", "lambda", "--code", bootstrap.toString())).isZero();
+
+        HttpResponse<String> answered = tandem.post("/function/custom-lambda", "{\"n\":1}");
+        assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
+        assertThat(answered.body()).isEqualTo("{\"got\":{\"n\":1},\"fn\":\"custom-lambda\"}");
+
+        HttpResponse<String> failed = tandem.post("/function/custom-lambda", "{\"please\":\"fail\"}");
+        assertThat(failed.statusCode()).isEqualTo(500);
+        assertThat(failed.headers().firstValue("X-Amz-Function-Error")).hasValue("Unhandled");
+        assertThat(failed.body()).contains("\"errorMessage\":\"no\"").contains("\"errorType\":\"Refused\"");
+        assertThat(tandem.cli("fn", "delete", "--name", "custom-lambda")).isZero();
+    }
+
+    @Test
+    @Order(9)
     void deleteRemovesEverythingTheSpecsDeclared() throws Exception {
         assertThat(tandem.cli("delete", "-f", specs.toString())).isZero();
         HttpResponse<String> r = tandem.get("/hello");
