@@ -1,7 +1,6 @@
 package io.tandem.router;
 
 import io.tandem.router.strategy.Strategy;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -27,9 +26,9 @@ final class Invocations {
         this.transport = transport;
     }
 
-    /** The invocation of one call, not yet run; {@code headers} are the ones to forward. */
-    Invocation start(HttpServerRequest req, Target target, MultiMap headers, boolean hasBody) {
+    /** The invocation of one call, not yet run, whose attempts carry {@code requestId}. */
+    Invocation start(HttpServerRequest req, Target target, String requestId, boolean hasBody) {
         Strategy strategy = strategies.of(target.function().spec());
-        return new Invocation(this, req, target, strategy, headers, hasBody);
+        return new Invocation(this, req, target, strategy, requestId, hasBody);
     }
 }
