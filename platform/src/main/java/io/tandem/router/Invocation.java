@@ -80,7 +80,7 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
     /** Runs the function's strategy; completes with the response whose head has come, or the failure that ended it. */
     Future<HttpClientResponse> run() {
         Duration timeout = target.function().spec().timeout();
-        long timer = shared.vertx.setTimer(Math.max(1, timeout.toMillis()), id -> abort(new AttemptFailure(Kind.TIMED_OUT,
+        Deadlines.Deadline deadline = shared.deadlines.start(Math.max(1, timeout.toMillis()), () -> abort(new AttemptFailure(Kind.TIMED_OUT,
                 "function '" + name() + "' gave no response after " + Durations.format(timeout))));
         req.response().closeHandler(v -> abort(new AttemptFailure(Kind.CLIENT_GONE, "the client closed the connection")));
         Future<HttpClientResponse> invoked = hasBody && strategy.replaysBodies() ? keepBody().compose(v -> strategy.invoke(this)) : strategy.invoke(this);
@@ -91,7 +91,7 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
                 result.result().request().reset();
             }
         });
-        return outcome.future().onComplete(done -> shared.vertx.cancelTimer(timer));
+        return outcome.future().onComplete(done -> deadline.cancel());
     }
 
     /**
