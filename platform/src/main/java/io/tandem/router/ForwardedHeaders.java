@@ -29,6 +29,7 @@ final class ForwardedHeaders {
     private static final String FORWARDED_PROTO = "X-Forwarded-Proto";
     // Names are compared ignoring case, never lower-cased into a new string: this runs for every header of every call.
     private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade");
+    private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
     private static final List<String> NOT_FORWARDED = List.of("host", "expect", "x-tandem-epoch");
 
     private ForwardedHeaders() {
@@ -84,8 +85,19 @@ final class ForwardedHeaders {
     static String requestIdOf(HttpServerRequest req) {
         String id = req.getHeader(REQUEST_ID);
         if (id != null) return id;
+        // 32 hexadecimal digits from two random longs, written into one array: a new id on every call that has none.
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+        char[] digits = new char[32];
+        hex(r.nextLong() | Long.MIN_VALUE, digits, 0);
+        hex(r.nextLong() | Long.MIN_VALUE, digits, 16);
+        return new String(digits);
+    }
+
+    private static void hex(long value, char[] into, int from) {
+        for (int i = from + 15; i >= from; i--) {
+            into[i] = HEX_DIGITS[(int) (value & 0xf)];
+            value >>>= 4;
+        }
     }
 
     private static boolean isHopByHop(String name, Set<String> named) {
