@@ -20,6 +20,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>The same connection handler admits each connection by its client's count ({@link ClientConnections}) first:
  * one over the cap is closed before anything is read from it.
  *
+ * <p>Each connection keeps its deadline as a time and at most one timer, set for the deadline it knew when it was
+ * set. A request and its answer only move the time; the timer, when it fires, closes the connection if the deadline
+ * has passed with nothing in progress, else sets itself again for the deadline as it now is (or not at all while a
+ * request is in progress: the answer sets it). A busy keep-alive connection thus costs no timer per request, only a
+ * clock read per answer.
+ *
  * <p>Threads: each connection's state is touched only on its own event loop (Vert.x calls the connection, request,
  * end and close handlers of one connection there, and timers set there fire there).
  */
@@ -43,12 +49,45 @@ public final class HeadDeadline {
 
     /** One connection's deadline; owned by its event loop. */
     private static final class Guard {
+        final Vertx vertx;
         final HttpConnection connection;
+        /** When the connection is closed unless a request is in progress then ({@link System#nanoTime()}). */
+        long deadline;
         long timer = -1;
         int inProgress;
 
-        Guard(HttpConnection connection) {
+        Guard(Vertx vertx, HttpConnection connection) {
+            this.vertx = vertx;
             this.connection = connection;
+        }
+
+        /** Moves the deadline to {@code after} from now, and makes sure a timer will look at it. */
+        void closeUnlessBusyIn(Duration after) {
+            deadline = System.nanoTime() + after.toNanos();
+            if (timer < 0) wakeAt(deadline);
+        }
+
+        void arrived() {
+            inProgress++;
+        }
+
+        void answered(Duration keepAlive) {
+            if (--inProgress == 0) closeUnlessBusyIn(keepAlive);
+        }
+
+        private void wakeAt(long at) {
+            timer = vertx.setTimer(Math.max(1, Duration.ofNanos(at - System.nanoTime()).toMillis()), id -> {
+                timer = -1;
+                if (inProgress > 0) return; // the answer sets a timer again
+                long now = System.nanoTime();
+                if (now - deadline >= 0) connection.close();
+                else wakeAt(deadline);
+            });
+        }
+
+        void stop() {
+            if (timer >= 0) vertx.cancelTimer(timer);
+            timer = -1;
         }
     }
 
@@ -75,11 +114,11 @@ public final class HeadDeadline {
                 connection.close();
                 return;
             }
-            Guard guard = new Guard(connection);
+            Guard guard = new Guard(vertx, connection);
             guards.put(connection, guard);
-            arm(vertx, guard, head);
+            guard.closeUnlessBusyIn(head);
             connection.closeHandler(v -> {
-                disarm(vertx, guard);
+                guard.stop();
                 guards.remove(connection);
                 clients.release(client);
             });
@@ -91,25 +130,9 @@ public final class HeadDeadline {
                 req.connection().close();
                 return;
             }
-            disarm(vertx, guard);
-            guard.inProgress++;
-            req.response().endHandler(v -> {
-                if (--guard.inProgress == 0) arm(vertx, guard, keepAlive);
-            });
+            guard.arrived();
+            req.response().endHandler(v -> guard.answered(keepAlive));
             requests.handle(req);
         };
-    }
-
-    private static void arm(Vertx vertx, Guard guard, Duration after) {
-        disarm(vertx, guard);
-        guard.timer = vertx.setTimer(after.toMillis(), id -> {
-            guard.timer = -1;
-            if (guard.inProgress == 0) guard.connection.close();
-        });
-    }
-
-    private static void disarm(Vertx vertx, Guard guard) {
-        if (guard.timer >= 0) vertx.cancelTimer(guard.timer);
-        guard.timer = -1;
     }
 }

@@ -4,6 +4,7 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -22,54 +23,97 @@ import java.util.concurrent.ThreadLocalRandom;
 final class ForwardedHeaders {
     static final String REQUEST_ID = "X-Tandem-Request-Id";
     static final String PARAM_PREFIX = "X-Tandem-Param-";
-    private static final Set<String> HOP_BY_HOP = Set.of(
-            "connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade");
-    private static final Set<String> NOT_FORWARDED = Set.of("host", "expect", "x-tandem-epoch");
-    private static final String PARAM_PREFIX_LOWER = PARAM_PREFIX.toLowerCase(Locale.ROOT);
+    private static final String HOST = "Host";
+    private static final String FORWARDED_FOR = "X-Forwarded-For";
+    private static final String FORWARDED_HOST = "X-Forwarded-Host";
+    private static final String FORWARDED_PROTO = "X-Forwarded-Proto";
+    // Names are compared ignoring case, never lower-cased into a new string: this runs for every header of every call.
+    private static final List<String> HOP_BY_HOP = List.of("connection", "keep-alive", "te", "trailer", "transfer-encoding", "upgrade");
+    private static final char[] HEX_DIGITS = "0123456789abcdef".toCharArray();
+    private static final List<String> NOT_FORWARDED = List.of("host", "expect", "x-tandem-epoch");
 
     private ForwardedHeaders() {
     }
 
     /** The headers to send to the instance, given the request id chosen for this request. */
     static MultiMap requestHeaders(HttpServerRequest req, String requestId, Map<String, String> params) {
+        MultiMap out = HttpHeaders.headers();
+        addRequestHeaders(req, requestId, params, out);
+        return out;
+    }
+
+    /**
+     * Adds to {@code out}, which holds no header yet, the headers to send to the instance, given the request id
+     * chosen for this request: written straight into an outgoing request, they are copied once.
+     */
+    static void addRequestHeaders(HttpServerRequest req, String requestId, Map<String, String> params, MultiMap out) {
         MultiMap in = req.headers();
         Set<String> named = connectionTokens(in);
-        MultiMap out = HttpHeaders.headers();
-        for (Map.Entry<String, String> h : in) {
-            String name = h.getKey().toLowerCase(Locale.ROOT);
-            if (isHopByHop(name, named) || NOT_FORWARDED.contains(name) || name.startsWith(PARAM_PREFIX_LOWER)) continue;
-            out.add(h.getKey(), h.getValue());
-        }
         String clientAddress = req.remoteAddress() == null ? null : req.remoteAddress().hostAddress();
-        if (clientAddress != null) {
-            String prior = in.get("X-Forwarded-For");
-            out.set("X-Forwarded-For", prior == null ? clientAddress : prior + ", " + clientAddress);
+        String host = null;
+        String forwardedFor = null;
+        boolean hasForwardedHost = false;
+        boolean hasForwardedProto = false;
+        boolean hasRequestId = false;
+        for (Map.Entry<String, String> h : in) {
+            String name = h.getKey();
+            if (host == null && HOST.equalsIgnoreCase(name)) host = h.getValue();
+            boolean isForwardedFor = FORWARDED_FOR.equalsIgnoreCase(name);
+            if (isForwardedFor && forwardedFor == null) forwardedFor = h.getValue();
+            if (isHopByHop(name, named) || isOneOf(name, NOT_FORWARDED) || startsWithIgnoringCase(name, PARAM_PREFIX)) continue;
+            if (isForwardedFor && clientAddress != null) continue; // replaced below by its first value and the client's address
+            hasForwardedHost |= FORWARDED_HOST.equalsIgnoreCase(name);
+            hasForwardedProto |= FORWARDED_PROTO.equalsIgnoreCase(name);
+            hasRequestId |= REQUEST_ID.equalsIgnoreCase(name);
+            out.add(name, h.getValue());
         }
-        String host = in.get(HttpHeaders.HOST);
-        if (host != null && !out.contains("X-Forwarded-Host")) out.set("X-Forwarded-Host", host);
-        if (!out.contains("X-Forwarded-Proto")) out.set("X-Forwarded-Proto", req.scheme() == null ? "http" : req.scheme());
-        if (!out.contains(REQUEST_ID)) out.set(REQUEST_ID, requestId);
+        if (clientAddress != null) out.add(FORWARDED_FOR, forwardedFor == null ? clientAddress : forwardedFor + ", " + clientAddress);
+        if (host != null && !hasForwardedHost) out.add(FORWARDED_HOST, host);
+        if (!hasForwardedProto) out.add(FORWARDED_PROTO, req.scheme() == null ? "http" : req.scheme());
+        if (!hasRequestId) out.add(REQUEST_ID, requestId);
         params.forEach((name, value) -> out.set(PARAM_PREFIX + name, value));
-        return out;
     }
 
     /** Copies the instance's response headers, less hop-by-hop ones, into {@code out}. */
     static void copyResponseHeaders(MultiMap in, MultiMap out) {
         Set<String> named = connectionTokens(in);
         for (Map.Entry<String, String> h : in) {
-            if (!isHopByHop(h.getKey().toLowerCase(Locale.ROOT), named)) out.add(h.getKey(), h.getValue());
+            if (!isHopByHop(h.getKey(), named)) out.add(h.getKey(), h.getValue());
         }
     }
 
     static String requestIdOf(HttpServerRequest req) {
         String id = req.getHeader(REQUEST_ID);
         if (id != null) return id;
+        // 32 hexadecimal digits from two random longs, written into one array: a new id on every call that has none.
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return Long.toHexString(r.nextLong() | Long.MIN_VALUE) + Long.toHexString(r.nextLong() | Long.MIN_VALUE);
+        char[] digits = new char[32];
+        hex(r.nextLong() | Long.MIN_VALUE, digits, 0);
+        hex(r.nextLong() | Long.MIN_VALUE, digits, 16);
+        return new String(digits);
     }
 
-    private static boolean isHopByHop(String lowerName, Set<String> named) {
-        return HOP_BY_HOP.contains(lowerName) || lowerName.startsWith("proxy-") || named.contains(lowerName);
+    private static void hex(long value, char[] into, int from) {
+        for (int i = from + 15; i >= from; i--) {
+            into[i] = HEX_DIGITS[(int) (value & 0xf)];
+            value >>>= 4;
+        }
+    }
+
+    private static boolean isHopByHop(String name, Set<String> named) {
+        return isOneOf(name, HOP_BY_HOP) || startsWithIgnoringCase(name, "proxy-")
+                || (!named.isEmpty() && named.contains(name.toLowerCase(Locale.ROOT)));
+    }
+
+    private static boolean isOneOf(String name, List<String> lowerCaseNames) {
+        for (String n : lowerCaseNames) {
+            if (n.equalsIgnoreCase(name)) return true;
+        }
+        return false;
+    }
+
+    private static boolean startsWithIgnoringCase(String name, String prefix) {
+        return name.regionMatches(true, 0, prefix, 0, prefix.length());
     }
 
     private static Set<String> connectionTokens(MultiMap headers) {

@@ -9,7 +9,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
 import java.time.Duration;
@@ -40,8 +39,8 @@ final class HttpTransport {
         /** The path and query the instance sees. */
         String uri();
 
-        /** The headers to forward, the same for every attempt. */
-        MultiMap headers();
+        /** Adds the headers to forward, the same for every attempt, to {@code into}, which holds none yet. */
+        void addHeaders(MultiMap into);
 
         /** True once the request has ended (answered, timed out, the client gone): a late connection is given up. */
         boolean ended();
@@ -115,12 +114,14 @@ final class HttpTransport {
                 return Future.failedFuture(out.endedBy());
             }
             exchange.request = request;
+            addHeaders(endpoint, out, request.headers());
             request.exceptionHandler(failure -> { }); // failures reach the strategy through response()
             out.writeBody(request);
-            Future<HttpClientResponse> head = request.response();
-            head = head.andThen(answered -> exchange.answeredAt = System.nanoTime());
-            return head.recover(failure -> Future.failedFuture(failure instanceof AttemptFailure f ? f : out.lost(endpoint, failure)))
-                    .compose(response -> unlessFenced(endpoint, response));
+            return request.response().transform(head -> {
+                exchange.answeredAt = System.nanoTime();
+                if (head.succeeded()) return unlessFenced(endpoint, head.result());
+                return Future.failedFuture(head.cause() instanceof AttemptFailure f ? f : out.lost(endpoint, head.cause()));
+            });
         });
     }
 
@@ -130,16 +131,18 @@ final class HttpTransport {
                 .setHost(endpoint.host())
                 .setPort(endpoint.port())
                 .setURI(out.uri())
-                .setHeaders(headersFor(endpoint, out.headers()))
                 // Bounds the wait for a pooled connection too; the TCP connect itself is bounded by the client's
                 // connectTimeout (see ServerVerticle), so the two failures can be told apart.
                 .setConnectTimeout(poolWait.toMillis());
     }
 
-    /** The forwarded headers, plus the endpoint's epoch when it has one (a copy: sends may differ in epoch). */
-    private static MultiMap headersFor(Endpoint endpoint, MultiMap headers) {
-        if (endpoint.epoch() <= 0) return headers;
-        return HttpHeaders.headers().addAll(headers).set(EPOCH, Long.toString(endpoint.epoch()));
+    /**
+     * The forwarded headers, plus the endpoint's epoch when it has one, written straight into the request that has
+     * a connection: each header is copied once, and sends to endpoints of different epochs each carry their own.
+     */
+    private static void addHeaders(Endpoint endpoint, Outgoing out, MultiMap into) {
+        out.addHeaders(into);
+        if (endpoint.epoch() > 0) into.set(EPOCH, Long.toString(endpoint.epoch()));
     }
 
     /**

@@ -55,7 +55,8 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
     private final HttpServerRequest req;
     private final Target target;
     private final Strategy strategy;
-    private final MultiMap headers;
+    /** The id the request goes out with, chosen once for all its attempts. */
+    private final String requestId;
     private final boolean hasBody;
     private final Promise<HttpClientResponse> outcome = Promise.promise();
     /** Every send to an instance, whose request is reset when the invocation is aborted. */
@@ -66,31 +67,31 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
     private int attempts;
     private long coldWaitNanos;
 
-    Invocation(Invocations shared, HttpServerRequest req, Target target, Strategy strategy, MultiMap headers, boolean hasBody) {
+    Invocation(Invocations shared, HttpServerRequest req, Target target, Strategy strategy, String requestId, boolean hasBody) {
         this.shared = shared;
         this.context = shared.vertx.getOrCreateContext();
         this.req = req;
         this.target = target;
         this.strategy = strategy;
-        this.headers = headers;
+        this.requestId = requestId;
         this.hasBody = hasBody;
     }
 
     /** Runs the function's strategy; completes with the response whose head has come, or the failure that ended it. */
     Future<HttpClientResponse> run() {
         Duration timeout = target.function().spec().timeout();
-        long timer = shared.vertx.setTimer(Math.max(1, timeout.toMillis()), id -> abort(new AttemptFailure(Kind.TIMED_OUT,
+        Deadlines.Deadline deadline = shared.deadlines.start(Math.max(1, timeout.toMillis()), () -> abort(new AttemptFailure(Kind.TIMED_OUT,
                 "function '" + name() + "' gave no response after " + Durations.format(timeout))));
         req.response().closeHandler(v -> abort(new AttemptFailure(Kind.CLIENT_GONE, "the client closed the connection")));
-        Future<Void> ready = hasBody && strategy.replaysBodies() ? keepBody() : Future.succeededFuture();
-        ready.compose(v -> strategy.invoke(this)).onComplete(result -> {
+        Future<HttpClientResponse> invoked = hasBody && strategy.replaysBodies() ? keepBody().compose(v -> strategy.invoke(this)) : strategy.invoke(this);
+        invoked.onComplete(result -> {
             if (result.failed()) {
                 outcome.tryFail(result.cause());
             } else if (!outcome.tryComplete(result.result())) {
                 result.result().request().reset();
             }
         });
-        return outcome.future().onComplete(done -> shared.vertx.cancelTimer(timer));
+        return outcome.future().onComplete(done -> deadline.cancel());
     }
 
     /**
@@ -212,8 +213,8 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
     }
 
     @Override
-    public MultiMap headers() {
-        return headers;
+    public void addHeaders(MultiMap into) {
+        ForwardedHeaders.addRequestHeaders(req, requestId, target.params(), into);
     }
 
     @Override
@@ -266,7 +267,7 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
             return;
         }
         bodyStarted = true;
-        if (!headers.contains(HttpHeaders.CONTENT_LENGTH)) request.setChunked(true);
+        if (!request.headers().contains(HttpHeaders.CONTENT_LENGTH)) request.setChunked(true);
         answerContinue();
         Pipe<Buffer> pipe = new LimitedBody(req, shared.maxBodyBytes).pipe();
         pipe.endOnFailure(false);

@@ -5,7 +5,6 @@ import io.tandem.model.Endpoint;
 import io.tandem.router.strategy.AttemptFailure;
 import io.tandem.router.strategy.ResendPolicy;
 import io.vertx.core.Future;
-import io.vertx.core.MultiMap;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
@@ -39,8 +38,7 @@ final class Relay implements CallStage {
         long length = declared == null ? -1 : LimitedBody.declaredLength(declared);
         boolean hasBody = length > 0 || (length < 0 && req.headers().contains(HttpHeaders.TRANSFER_ENCODING));
         String requestId = ForwardedHeaders.requestIdOf(req);
-        MultiMap headers = ForwardedHeaders.requestHeaders(req, requestId, call.target().params());
-        Invocation invocation = invocations.start(req, call.target(), headers, hasBody);
+        Invocation invocation = invocations.start(req, call.target(), requestId, hasBody);
         Promise<Answer> answer = Promise.promise();
         invocation.run().onComplete(result -> {
             // A bodiless request must end on the server side, or the next request on its keep-alive connection is

@@ -120,12 +120,19 @@ final class Routes implements Consumer<Change> {
      * removed: such a request could drive the instance (grant leases, force failovers), so it is never forwarded.
      */
     static boolean reserved(String rawPath) {
+        // Most paths have nothing to decode or normalize: no escape, no repeated slash, no dot segment. They are
+        // judged as they are, without the regular expression and the URI that every request would otherwise pay for.
+        if (rawPath.indexOf('%') < 0 && !rawPath.contains("//") && !rawPath.contains("/.")) return isProtocolPath(rawPath);
         String path = percentDecoded(rawPath).replaceAll("/{2,}", "/");
         try {
             path = new URI(null, null, path, null).normalize().getPath();
         } catch (URISyntaxException e) {
             // Not a path URI parses: judged as decoded.
         }
+        return isProtocolPath(path);
+    }
+
+    private static boolean isProtocolPath(String path) {
         return path.equals("/_") || path.startsWith("/_/");
     }
 

@@ -68,7 +68,10 @@ final class ServerVerticle extends VerticleBase {
     }
 
     private HttpServer listener(HttpServerOptions options, ClientConnections connections, Handler<HttpServerRequest> handler) {
-        HttpServer s = vertx.createHttpServer(options.setTcpNoDelay(true).setCompressionSupported(false).setHandle100ContinueAutomatically(false));
+        // The router serves no WebSocket: without compression extensions to offer, Vert.x leaves the WebSocket
+        // extension handler, which every request and response would pass through, out of each connection.
+        HttpServer s = vertx.createHttpServer(options.setTcpNoDelay(true).setCompressionSupported(false).setHandle100ContinueAutomatically(false)
+                .setPerFrameWebSocketCompressionSupported(false).setPerMessageWebSocketCompressionSupported(false));
         s.requestHandler(HeadDeadline.install(vertx, s, HeadDeadline.DEFAULT_HEAD, HeadDeadline.DEFAULT_KEEP_ALIVE, connections, handler));
         return s;
     }
