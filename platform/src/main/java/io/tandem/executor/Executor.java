@@ -123,7 +123,7 @@ public final class Executor {
         this.requests = new RouterRequests(ctx, feed, coldStarts, pairs, loss, recovery);
         AgentConnector connector = parts.connector != null ? parts.connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
         this.membership = new NodeMembership(cluster, config, events, metrics, loss, publication, connector, reconciliation);
-        this.changes = new FeedChanges(cluster, failures, launcher, publication, membership, reconciliation);
+        this.changes = new FeedChanges(cluster, failures, launcher, publication, membership, reconciliation, requests::functionArrived);
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------------------

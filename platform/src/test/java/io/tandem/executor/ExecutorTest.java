@@ -145,6 +145,33 @@ class ExecutorTest {
     }
 
     @Test
+    void anAcquireForAFunctionNotHereYetGoesAheadAsSoonAsItArrivesWithoutWaitingForTheCatchUp() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 1, null));
+        settle();
+        CompletableFuture<Void> catchUp = feed.holdCatchUp();
+        CompletableFuture<Endpoint> call = executor.acquire("hello");
+        await().until(() -> feed.catchUpsAsked() > 0);
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "java", 2, null));
+
+        FakeAgent n1 = agents.get("n1");
+        await().until(() -> n1.pendingSpecializations.size() == 1);
+        n1.answerSpecialization(0, null);
+        assertThat(get(call).function()).isEqualTo("hello");
+        assertThat(catchUp).as("served before the feed caught up").isNotDone();
+    }
+
+    @Test
+    void anAcquireForAFunctionStillMissingOnceTheFeedHasCaughtUpFails() {
+        CompletableFuture<Void> catchUp = feed.holdCatchUp();
+        CompletableFuture<Endpoint> call = executor.acquire("ghost");
+        await().until(() -> feed.catchUpsAsked() > 0);
+        assertThat(call).isNotDone();
+        catchUp.complete(null);
+        assertThatThrownBy(() -> get(call)).hasMessageContaining("no function named 'ghost'");
+    }
+
+    @Test
     void concurrentColdAcquiresShareOneSpecialization() throws Exception {
         nodes("n1");
         feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 3, null));
