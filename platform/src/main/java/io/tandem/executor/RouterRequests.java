@@ -87,6 +87,11 @@ final class RouterRequests {
         else out.complete(value);
     }
 
+    /** See {@link Executor#coldCallEnded}. */
+    void coldCallEnded(Endpoint endpoint) {
+        ctx.onContext(() -> coldStarts.callEnded(endpoint));
+    }
+
     /** See {@link Executor#reportSuspect}. */
     void reportSuspect(Endpoint endpoint, String why) {
         ctx.onContext(() -> {

@@ -507,6 +507,21 @@ class RouterTest extends RouterHarness {
     }
 
     @Test
+    void tellsTheExecutorWhenACallThatWaitedForAColdStartHasItsAnswer() {
+        FakeInstance instance = echo("cold");
+        source.answer(instance.endpoint());
+        feed.put(function("cold"));
+
+        assertThat(call(HttpMethod.GET, "/function/cold").status()).isEqualTo(200);
+        await().until(() -> !source.coldCallsEnded.isEmpty());
+        assertThat(source.coldCallsEnded).containsExactly(instance.endpoint());
+
+        router.endpoints().publish("cold", List.of(instance.endpoint()));
+        assertThat(call(HttpMethod.GET, "/function/cold").status()).isEqualTo(200);
+        assertThat(source.coldCallsEnded).as("a warm call is not reported").hasSize(1);
+    }
+
+    @Test
     void failedAcquireAnswers503WithTheExecutorsMessage() {
         source.fail("class example.Nope not found in hello.jar");
         feed.put(function("broken"));
