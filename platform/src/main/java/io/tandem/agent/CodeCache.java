@@ -16,6 +16,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -28,8 +29,8 @@ import java.util.concurrent.Executor;
 
 /**
  * The node's code packages under {@code nodeDir/code/<sha256>/}: each fetched once from the controller, checked
- * against its SHA-256, and unpacked ({@link Archives}: no traversal, links or bombs) when the runtime needs a
- * directory.
+ * against its SHA-256, kept read-only (readable by all: the directory is what keeps them private), and unpacked
+ * ({@link Archives}: no traversal, links or bombs) when the runtime needs a directory.
  *
  * <p>Thread-safe: concurrent requests for the same package share one download.
  */
@@ -66,7 +67,7 @@ final class CodeCache {
             Files.createDirectories(dir);
             if (!Files.exists(raw)) fetch(code, raw, packagesUrl);
             if (code.kind() == CodeRef.PackageKind.FILE) {
-                raw.toFile().setExecutable(true, true);
+                raw.toFile().setExecutable(true, false);
                 return raw;
             }
             if (!unpack) return raw;
@@ -101,6 +102,8 @@ final class CodeCache {
             if (resp.statusCode() != 200) throw new IOException("GET package " + code.sha256() + " answered " + resp.statusCode());
             String actual = sha256(tmp);
             if (!actual.equals(code.sha256())) throw new IOException("package " + code.sha256() + " arrived with sha256 " + actual);
+            // Read-only, and readable by all: instances of users of their own get hard links to it (Sandbox.privateCode).
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--r--r--"));
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

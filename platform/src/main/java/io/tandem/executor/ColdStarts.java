@@ -8,8 +8,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The router's cold path: an endpoint for a function that has none published yet. A poolmgr function's callers share
- * one cold start (a warm instance specialized, or one launched); a function whose instances are kept running waits,
- * in {@link FunctionState#waiters}, for its reconciliation to make one ready. On the executor's context only.
+ * one cold start (a warm instance specialized, or one launched), and its node's warm pool waits for the first call
+ * to end before it refills ({@link FirstCalls}); a function whose instances are kept running waits, in {@link
+ * FunctionState#waiters}, for its reconciliation to make one ready. On the executor's context only.
  */
 final class ColdStarts {
     private final Cluster cluster;
@@ -17,14 +18,16 @@ final class ColdStarts {
     private final Publication publication;
     private final InstanceLauncher launcher;
     private final InstanceLauncher.Followups followups;
+    private final FirstCalls firstCalls;
 
     ColdStarts(Cluster cluster, ExecutorConfig config, Publication publication, InstanceLauncher launcher,
-               InstanceLauncher.Followups followups) {
+               InstanceLauncher.Followups followups, FirstCalls firstCalls) {
         this.cluster = cluster;
         this.config = config;
         this.publication = publication;
         this.launcher = launcher;
         this.followups = followups;
+        this.firstCalls = firstCalls;
     }
 
     /** An endpoint serving {@code name}: a ready one, or the one its cold start or its reconciliation brings. */
@@ -64,6 +67,13 @@ final class ColdStarts {
             return CompletableFuture.failedFuture(new ExecutorException("environment '" + fs.fn.spec().environment()
                     + "' of function '" + fs.name() + "' does not exist"));
         }
-        return launcher.coldStart(fs, env).map(publication::endpoint).toCompletionStage().toCompletableFuture();
+        return launcher.coldStart(fs, env)
+                .onSuccess(i -> firstCalls.expect(i, config.clock().instant()))
+                .map(publication::endpoint).toCompletionStage().toCompletableFuture();
+    }
+
+    /** A call that waited for a cold start of {@code endpoint} ended: its node's pool may refill now. */
+    void callEnded(Endpoint endpoint) {
+        if (firstCalls.ended(endpoint.instanceId())) followups.reconcilePools();
     }
 }

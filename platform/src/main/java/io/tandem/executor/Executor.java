@@ -116,14 +116,15 @@ public final class Executor {
         this.launcher = new InstanceLauncher(cluster, config, events, metrics, failures, loss, hooks);
         this.publication = new Publication(cluster, parts.publisher);
         this.recovery = new RecoveryPacing(config.processes());
-        this.pools = new PoolReconciler(new WarmPools(cluster, events, failures, launcher, recovery));
+        FirstCalls firstCalls = new FirstCalls();
+        this.pools = new PoolReconciler(new WarmPools(cluster, events, failures, launcher, recovery, firstCalls));
         this.pairs = new PairSupervisor(cluster, config, events, metrics, launcher, loss, publication, hooks, vertx, () -> probeHttp);
         this.reconciliation = new Reconciliation(ctx, pools, pairs, launcher);
-        ColdStarts coldStarts = new ColdStarts(cluster, config, publication, launcher, hooks);
+        ColdStarts coldStarts = new ColdStarts(cluster, config, publication, launcher, hooks, firstCalls);
         this.requests = new RouterRequests(ctx, feed, coldStarts, pairs, loss, recovery);
         AgentConnector connector = parts.connector != null ? parts.connector : reg -> new HttpAgentClient(agentHttp, reg.url(), token);
         this.membership = new NodeMembership(cluster, config, events, metrics, loss, publication, connector, reconciliation);
-        this.changes = new FeedChanges(cluster, failures, launcher, publication, membership, reconciliation);
+        this.changes = new FeedChanges(cluster, failures, launcher, publication, membership, reconciliation, requests::functionArrived);
     }
 
     // ---- lifecycle ---------------------------------------------------------------------------------------
@@ -219,6 +220,14 @@ public final class Executor {
      */
     public String warmingUp() {
         return StatusView.warmingUp(cluster);
+    }
+
+    /**
+     * A request that waited for a cold start of {@code endpoint} got its answer, or ended without one: its node's warm
+     * pool, held back meanwhile, may refill. Any thread.
+     */
+    public void coldCallEnded(Endpoint endpoint) {
+        requests.coldCallEnded(endpoint);
     }
 
     /** The router's connection to {@code endpoint} was refused: drop and replace it. Any thread. */

@@ -3,6 +3,7 @@ package io.tandem.executor;
 import io.tandem.model.Change;
 import io.tandem.model.Environment;
 import io.tandem.model.Function;
+import java.util.function.Consumer;
 
 /**
  * Applies the change feed to the {@link Cluster}: an environment added, changed or deleted (a changed or deleted one's
@@ -25,15 +26,18 @@ final class FeedChanges {
     private final Publication publication;
     private final NodeMembership membership;
     private final Replanning replanning;
+    private final Consumer<String> arrivals;
 
+    /** {@code arrivals} hears of each function added or updated, once it is in the cluster. */
     FeedChanges(Cluster cluster, LaunchFailures failures, InstanceLauncher launcher, Publication publication, NodeMembership membership,
-                Replanning replanning) {
+                Replanning replanning, Consumer<String> arrivals) {
         this.cluster = cluster;
         this.failures = failures;
         this.launcher = launcher;
         this.publication = publication;
         this.membership = membership;
         this.replanning = replanning;
+        this.arrivals = arrivals;
     }
 
     void apply(Change change) {
@@ -76,6 +80,7 @@ final class FeedChanges {
         }
         for (Node n : cluster.liveNodes()) membership.prefetch(n, fn);
         replanning.reconcileFunction(fs);
+        arrivals.accept(fn.name());
     }
 
     private void stopAll(String function) {

@@ -4,6 +4,10 @@ import io.tandem.model.ChangeFeed;
 import io.tandem.model.ClusterEvent;
 import io.tandem.model.Endpoint;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,6 +27,8 @@ final class RouterRequests {
     private final PairSupervisor pairs;
     private final InstanceLoss loss;
     private final RecoveryPacing recovery;
+    /** Acquires waiting for their function to reach this executor, by function; on its context. */
+    private final Map<String, List<Runnable>> awaiting = new HashMap<>();
 
     RouterRequests(ExecutorContext ctx, ChangeFeed feed, ColdStarts coldStarts, PairSupervisor pairs, InstanceLoss loss,
                    RecoveryPacing recovery) {
@@ -43,20 +49,47 @@ final class RouterRequests {
             return out;
         }
         ctx.onContext(() -> {
-            if (cluster.function(function) != null) {
-                coldStarts.acquire(function).whenComplete((e, t) -> complete(out, e, t));
-                return;
-            }
-            // The router and this executor read the change feed each on its own, so a function the router already
-            // serves may not have reached this executor yet: look again once the feed has delivered all it stored.
-            feed.caughtUp().whenComplete((v, x) -> ctx.onContext(() -> coldStarts.acquire(function).whenComplete((e, t) -> complete(out, e, t))));
+            Runnable acquire = () -> coldStarts.acquire(function).whenComplete((e, t) -> complete(out, e, t));
+            if (cluster.function(function) != null) acquire.run();
+            else awaitFunction(function, acquire);
         });
         return out;
+    }
+
+    /**
+     * The router and this executor read the change feed each on its own, so a function the router already serves
+     * may not have reached this executor yet: runs {@code then} as soon as it arrives, or once the feed has delivered
+     * all it stored (then {@code then} finds out whether it exists), whichever comes first. On the executor's context.
+     */
+    private void awaitFunction(String function, Runnable then) {
+        boolean[] ran = {false};
+        Runnable once = () -> {
+            if (ran[0]) return;
+            ran[0] = true;
+            then.run();
+        };
+        awaiting.computeIfAbsent(function, f -> new ArrayList<>()).add(once);
+        feed.caughtUp().whenComplete((v, x) -> ctx.onContext(() -> {
+            List<Runnable> waiting = awaiting.get(function);
+            if (waiting != null && waiting.remove(once) && waiting.isEmpty()) awaiting.remove(function);
+            once.run();
+        }));
+    }
+
+    /** {@code function} reached this executor through the change feed: what waited for it goes ahead. On its context. */
+    void functionArrived(String function) {
+        List<Runnable> waiting = awaiting.remove(function);
+        if (waiting != null) waiting.forEach(Runnable::run);
     }
 
     private static <T> void complete(CompletableFuture<T> out, T value, Throwable failure) {
         if (failure != null) out.completeExceptionally(failure);
         else out.complete(value);
+    }
+
+    /** See {@link Executor#coldCallEnded}. */
+    void coldCallEnded(Endpoint endpoint) {
+        ctx.onContext(() -> coldStarts.callEnded(endpoint));
     }
 
     /** See {@link Executor#reportSuspect}. */

@@ -23,13 +23,16 @@ final class WarmPools implements PoolReconciler.Pools {
     private final LaunchFailures failures;
     private final InstanceLauncher launcher;
     private final RecoveryPacing pacing;
+    private final FirstCalls firstCalls;
 
-    WarmPools(Cluster cluster, ClusterEvents events, LaunchFailures failures, InstanceLauncher launcher, RecoveryPacing pacing) {
+    WarmPools(Cluster cluster, ClusterEvents events, LaunchFailures failures, InstanceLauncher launcher, RecoveryPacing pacing,
+              FirstCalls firstCalls) {
         this.cluster = cluster;
         this.events = events;
         this.failures = failures;
         this.launcher = launcher;
         this.pacing = pacing;
+        this.firstCalls = firstCalls;
     }
 
     @Override
@@ -55,6 +58,11 @@ final class WarmPools implements PoolReconciler.Pools {
     @Override
     public boolean backingOff(String environment, Instant now) {
         return failures.poolBackingOff(environment, now);
+    }
+
+    @Override
+    public boolean firstCallPending(String node, Instant now) {
+        return firstCalls.pendingOn(node, now);
     }
 
     @Override

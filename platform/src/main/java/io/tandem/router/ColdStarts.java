@@ -40,6 +40,10 @@ final class ColdStarts {
         }
     }
 
+    void callEnded(Endpoint endpoint) {
+        source.coldCallEnded(endpoint);
+    }
+
     void reportUnreachable(Endpoint endpoint) {
         source.reportUnreachable(endpoint);
     }

@@ -17,6 +17,13 @@ public interface InstanceSource {
     CompletableFuture<Endpoint> acquire(String function);
 
     /**
+     * A request that waited for {@code endpoint} from {@link #acquire} got its response head, or ended without one:
+     * what the executor held back so as not to slow it down (its node's warm pool refill) may go ahead.
+     */
+    default void coldCallEnded(Endpoint endpoint) {
+    }
+
+    /**
      * The router's connection to {@code endpoint} was refused: the process is gone (certain). Stop handing it out
      * and replace it.
      */

@@ -138,6 +138,7 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
         Future<Endpoint> acquired = Future.fromCompletionStage(shared.coldStarts.acquire(name()), context);
         long waitFrom = System.nanoTime();
         acquired = acquired.andThen(done -> coldWaitNanos += Math.max(1, System.nanoTime() - waitFrom));
+        acquired.onSuccess(cold -> outcome.future().onComplete(ended -> shared.coldStarts.callEnded(cold)));
         return acquired.recover(failure -> Future.failedFuture(new AttemptFailure(Kind.UNAVAILABLE, ResendPolicy.messageOf(failure))));
     }
 

@@ -38,8 +38,10 @@ final class RequestPath {
 
     /**
      * A route or function written a moment ago may not have reached this router yet: before refusing, wait (up to
-     * 2 s) until the change feed holds everything the controller had stored, and look again. While the controller
-     * is unreachable the feed cannot tell, and the request is refused with what is held.
+     * 2 s) until the change feed holds everything the controller had stored, and look again. A route that arrives
+     * meanwhile is taken at once: the feed usually delivers a fresh function well before the controller has
+     * answered how far it is. While the controller is unreachable the feed cannot tell, and the request is refused
+     * with what is held.
      */
     private void lookAgainOnceCaughtUp(HttpServerRequest req, long arrived) {
         CompletableFuture<Void> caughtUp = feed.caughtUp();
@@ -52,15 +54,47 @@ final class RequestPath {
         }
         req.pause();
         Context context = vertx.getOrCreateContext();
-        caughtUp.whenComplete((v, e) -> context.runOnContext(x -> {
+        LateRoute late = new LateRoute(req, arrived);
+        late.unwatch = routes.watch(() -> context.runOnContext(x -> late.routesChanged()));
+        late.routesChanged(); // it may have arrived before the watch
+        caughtUp.whenComplete((v, e) -> context.runOnContext(x -> late.caughtUp()));
+    }
+
+    /** A request whose route was missing, until its route arrives or the feed has caught up. On its event loop. */
+    private final class LateRoute {
+        private final HttpServerRequest req;
+        private final long arrived;
+        private Runnable unwatch;
+        private boolean settled;
+
+        LateRoute(HttpServerRequest req, long arrived) {
+            this.req = req;
+            this.arrived = arrived;
+        }
+
+        void routesChanged() {
+            if (!settled && routes.resolve(req.method().name(), req.path(), req.query()) instanceof Routes.Found found) {
+                settle();
+                toFunction.handle(new Call(req, found.target(), arrived)); // it reads the body, still paused
+            }
+        }
+
+        void caughtUp() {
+            if (settled) return;
+            settle();
             switch (routes.resolve(req.method().name(), req.path(), req.query())) {
                 case Routes.Missing missing -> {
                     req.resume();
                     notFound(req, missing);
                 }
-                case Routes.Found found -> toFunction.handle(new Call(req, found.target(), arrived)); // it reads the body, still paused
+                case Routes.Found found -> toFunction.handle(new Call(req, found.target(), arrived));
             }
-        }));
+        }
+
+        private void settle() {
+            settled = true;
+            unwatch.run();
+        }
     }
 
     private void notFound(HttpServerRequest req, Routes.Missing missing) {

@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
 /**
@@ -44,6 +46,7 @@ final class Routes implements Consumer<Change> {
     }
 
     private volatile Snapshot current = Snapshot.EMPTY;
+    private final Set<Runnable> watchers = ConcurrentHashMap.newKeySet();
 
     @Override
     public void accept(Change change) {
@@ -67,6 +70,16 @@ final class Routes implements Consumer<Change> {
             }
         }
         current = build(Map.copyOf(functions), Map.copyOf(triggers));
+        watchers.forEach(Runnable::run);
+    }
+
+    /**
+     * Runs {@code watcher} after each change of the routes, on the feed's thread (it must not block), until the
+     * returned handle runs.
+     */
+    Runnable watch(Runnable watcher) {
+        watchers.add(watcher);
+        return () -> watchers.remove(watcher);
     }
 
     private static Snapshot build(Map<String, FunctionRoute> functions, Map<String, TriggerRoute> triggers) {

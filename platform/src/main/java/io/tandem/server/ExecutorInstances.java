@@ -19,6 +19,11 @@ final class ExecutorInstances implements InstanceSource {
     }
 
     @Override
+    public void coldCallEnded(Endpoint endpoint) {
+        executor.coldCallEnded(endpoint);
+    }
+
+    @Override
     public void reportUnreachable(Endpoint endpoint) {
         executor.reportUnreachable(endpoint);
     }

@@ -64,6 +64,43 @@ class SandboxTest {
         assertThat(out.lines().findFirst().orElseThrow()).isEqualTo(Integer.toString(confined.uid()));
         assertThat(confined.uid()).isGreaterThanOrEqualTo(Sandbox.FIRST_ID);
         assertThat(out).contains("from code", "no-token", "read-only", "no-logs").doesNotContain("secret");
+        assertThat(Files.isSameFile(copy, code)).as("a file only root may read is copied").isFalse();
+    }
+
+    @Test
+    void aCachedFileFitToShareIsLinkedAndNeitherItsInstanceNorAnotherCanChangeIt() throws Exception {
+        Path cache = nodeDir.resolve("code").resolve("abc");
+        Files.createDirectories(cache);
+        Files.setPosixFilePermissions(nodeDir.resolve("code"), PosixFilePermissions.fromString("rwx------"));
+        Path code = cache.resolve("run.sh");
+        Files.writeString(code, "#!/bin/sh\necho from shared code\n");
+        Files.setPosixFilePermissions(code, PosixFilePermissions.fromString("r-xr-xr-x"));
+        confined = sandbox.confine("i-1", new Cgroups.Limits(0, 0, Sandbox.DEFAULT_PIDS));
+        Path linked = sandbox.privateCode(confined, code);
+        assertThat(Files.isSameFile(linked, code)).as("a link, not a copy").isTrue();
+
+        Process p = start(List.of("/bin/sh", "-c", linked + "; echo x >> " + linked + " || echo read-only; chmod 777 " + linked
+                + " || echo mode-kept; rm -f " + linked + " || echo kept"));
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(out).contains("from shared code", "read-only", "mode-kept", "kept");
+        assertThat(Files.readString(code)).isEqualTo("#!/bin/sh\necho from shared code\n");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(code))).isEqualTo("r-xr-xr-x");
+        assertThat(Files.getAttribute(code, "unix:gid")).as("still root's group").isEqualTo(0);
+
+        Sandbox.Confinement other = sandbox.confine("i-2", new Cgroups.Limits(0, 0, Sandbox.DEFAULT_PIDS));
+        try {
+            Process q = new ProcessBuilder(sandbox.wrap(other, List.of("/bin/sh", "-c", "cat " + linked + " || echo no-neighbour; cat "
+                    + code + " || echo no-cache"))).directory(other.dir().toFile()).redirectErrorStream(true).start();
+            String seen = new String(q.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(q.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(seen).contains("no-neighbour", "no-cache").doesNotContain("from shared code");
+        } finally {
+            sandbox.release(other);
+        }
+        sandbox.release(confined);
+        confined = null;
+        assertThat(code).as("the cache keeps its file").exists();
     }
 
     @Test

@@ -139,9 +139,68 @@ class ExecutorTest {
         assertThat(e.function()).isEqualTo("hello");
         assertThat(e.instanceId()).isEqualTo(n1.pendingSpecializations.getFirst().instanceId());
         assertThat(publisher.of("hello")).containsExactly(e);
+        executor.coldCallEnded(e);
         await().until(() -> n1.poolLaunches().size() == 2);
         assertThat(get(executor.acquire("hello"))).as("warm: the same endpoint, no new specialization").isEqualTo(e);
         assertThat(n1.pendingSpecializations).hasSize(1);
+    }
+
+    @Test
+    void refillsThePoolOnceTheFirstCallEndedOrAfterASecondWithoutNews() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 1, null));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "java", 2, null));
+        feed.push(Change.Type.ADDED, Specs.poolmgr("other", "java", 2, null));
+        settle();
+        FakeAgent n1 = agents.get("n1");
+        CompletableFuture<Endpoint> hello = executor.acquire("hello");
+        await().until(() -> n1.pendingSpecializations.size() == 1);
+        n1.answerSpecialization(0, null);
+        get(hello);
+        settle();
+        assertThat(n1.poolLaunches()).as("no JVM starts beside the first call").hasSize(1);
+
+        executor.coldCallEnded(get(hello));
+        await().until(() -> n1.poolLaunches().size() == 2);
+
+        // The router never reports the next one: the refill waits a second at most.
+        await().until(() -> executor.status().instances().stream().anyMatch(i -> i.role().equals("pool") && i.state().equals("ready")));
+        CompletableFuture<Endpoint> other = executor.acquire("other");
+        await().until(() -> n1.pendingSpecializations.size() == 2);
+        n1.answerSpecialization(1, null);
+        get(other);
+        settle();
+        assertThat(n1.poolLaunches()).hasSize(2);
+        clock.advance(FirstCalls.MAX_HOLD);
+        settle();
+        assertThat(n1.poolLaunches()).hasSize(3);
+    }
+
+    @Test
+    void anAcquireForAFunctionNotHereYetGoesAheadAsSoonAsItArrivesWithoutWaitingForTheCatchUp() throws Exception {
+        nodes("n1");
+        feed.push(Change.Type.ADDED, Specs.env("java", Runtime.JAVA, 1, null));
+        settle();
+        CompletableFuture<Void> catchUp = feed.holdCatchUp();
+        CompletableFuture<Endpoint> call = executor.acquire("hello");
+        await().until(() -> feed.catchUpsAsked() > 0);
+        feed.push(Change.Type.ADDED, Specs.poolmgr("hello", "java", 2, null));
+
+        FakeAgent n1 = agents.get("n1");
+        await().until(() -> n1.pendingSpecializations.size() == 1);
+        n1.answerSpecialization(0, null);
+        assertThat(get(call).function()).isEqualTo("hello");
+        assertThat(catchUp).as("served before the feed caught up").isNotDone();
+    }
+
+    @Test
+    void anAcquireForAFunctionStillMissingOnceTheFeedHasCaughtUpFails() {
+        CompletableFuture<Void> catchUp = feed.holdCatchUp();
+        CompletableFuture<Endpoint> call = executor.acquire("ghost");
+        await().until(() -> feed.catchUpsAsked() > 0);
+        assertThat(call).isNotDone();
+        catchUp.complete(null);
+        assertThatThrownBy(() -> get(call)).hasMessageContaining("no function named 'ghost'");
     }
 
     @Test

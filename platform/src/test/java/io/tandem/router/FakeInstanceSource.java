@@ -11,7 +11,8 @@ import java.util.function.Consumer;
 
 /**
  * An executor stand-in: answers each acquire with the next queued answer, or the last one again when the queue
- * holds only one; records every acquire and every endpoint reported unreachable or suspected, and can act on a report.
+ * holds only one; records every acquire, every cold call's end and every endpoint reported unreachable or suspected,
+ * and can act on a report.
  */
 final class FakeInstanceSource implements InstanceSource {
     private final Deque<CompletableFuture<Endpoint>> answers = new ArrayDeque<>();
@@ -19,10 +20,16 @@ final class FakeInstanceSource implements InstanceSource {
     final List<Endpoint> unreachable = new CopyOnWriteArrayList<>();
     final List<Endpoint> suspected = new CopyOnWriteArrayList<>();
     final List<String> traffic = new CopyOnWriteArrayList<>();
+    final List<Endpoint> coldCallsEnded = new CopyOnWriteArrayList<>();
     /** What the executor does on a report, such as promoting a standby; called on the reporting thread. */
     volatile Consumer<Endpoint> onUnreachable = endpoint -> { };
     /** What the executor does on a suspicion, such as confirming the process is gone and promoting a standby. */
     volatile Consumer<Endpoint> onSuspect = endpoint -> { };
+
+    @Override
+    public void coldCallEnded(Endpoint endpoint) {
+        coldCallsEnded.add(endpoint);
+    }
 
     @Override
     public void recordTraffic(String function) {

@@ -160,6 +160,38 @@ class RouterTest extends RouterHarness {
     }
 
     @Test
+    void aFunctionThatArrivesWhileTheRouterWaitsForTheFeedIsServedWithoutWaitingForTheCatchUp() {
+        CompletableFuture<Void> catchUp = feed.holdCatchUp();
+        FakeInstance instance = echo("late");
+        router.endpoints().publish("late", List.of(instance.endpoint()));
+
+        Future<Reply> reply = send(router, HttpMethod.GET, "/function/late", MultiMap.caseInsensitiveMultiMap(), null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> feed.catchUpsAsked() > 0);
+        feed.put(function("late"));
+
+        await().atMost(Duration.ofSeconds(20)).until(reply::isComplete);
+        assertThat(reply.succeeded()).as("answered: %s", reply.cause()).isTrue();
+        assertThat(reply.result().status()).isEqualTo(200);
+        assertThat(reply.result().body()).isEqualTo("late GET /");
+        assertThat(catchUp).as("answered before the feed caught up").isNotDone();
+    }
+
+    @Test
+    void aFunctionStillMissingOnceTheFeedHasCaughtUpIs404() {
+        CompletableFuture<Void> catchUp = feed.holdCatchUp();
+        Future<Reply> reply = send(router, HttpMethod.GET, "/function/never", MultiMap.caseInsensitiveMultiMap(), null);
+        await().atMost(Duration.ofSeconds(30)).until(() -> feed.catchUpsAsked() > 0);
+        deployWarm("other"); // a change that is not the route waited for
+        assertThat(reply.isComplete()).isFalse();
+
+        catchUp.complete(null);
+        await().atMost(Duration.ofSeconds(20)).until(reply::isComplete);
+        assertThat(reply.succeeded()).as("answered: %s", reply.cause()).isTrue();
+        assertThat(reply.result().status()).isEqualTo(404);
+        assertThat(reply.result().json().getString("detail")).contains("never");
+    }
+
+    @Test
     void removedFunctionsAndTriggersStopRoutingAtOnce() {
         deployWarm("hello");
         HttpTrigger t = trigger("t", "hello", "GET", "/hello");
@@ -472,6 +504,21 @@ class RouterTest extends RouterHarness {
 
         assertThat(Future.all(replies).await().<Reply>list()).extracting(Reply::status).containsOnly(200);
         assertThat(source.acquires).hasValue(1);
+    }
+
+    @Test
+    void tellsTheExecutorWhenACallThatWaitedForAColdStartHasItsAnswer() {
+        FakeInstance instance = echo("cold");
+        source.answer(instance.endpoint());
+        feed.put(function("cold"));
+
+        assertThat(call(HttpMethod.GET, "/function/cold").status()).isEqualTo(200);
+        await().until(() -> !source.coldCallsEnded.isEmpty());
+        assertThat(source.coldCallsEnded).containsExactly(instance.endpoint());
+
+        router.endpoints().publish("cold", List.of(instance.endpoint()));
+        assertThat(call(HttpMethod.GET, "/function/cold").status()).isEqualTo(200);
+        assertThat(source.coldCallsEnded).as("a warm call is not reported").hasSize(1);
     }
 
     @Test

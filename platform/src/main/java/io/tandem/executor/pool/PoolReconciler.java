@@ -11,8 +11,9 @@ import java.util.Set;
 /**
  * Keeps every environment's warm pool full on every live node: {@link WarmPool} says what is missing, this starts
  * it. Refills are paced: one warm instance starting per node at a time, so a refill after failovers (or a boot)
- * never starts a crowd of JVMs at once on a machine that may already be saturated. It also stops the specialized
- * instances {@link IdleReaper} finds idle. On the executor's context only.
+ * never starts a crowd of JVMs at once on a machine that may already be saturated, and none on a node whose cold
+ * start's first call is still on its way. It also stops the specialized instances {@link IdleReaper} finds idle. On
+ * the executor's context only.
  */
 public final class PoolReconciler {
     /** The cluster as the pools see it, and what they do to it. Implemented by the executor. */
@@ -30,6 +31,12 @@ public final class PoolReconciler {
 
         /** Whether the environment's pool backs off after failures to start. */
         boolean backingOff(String environment, Instant now);
+
+        /**
+         * Whether a first call is on its way to an instance a cold start just made on {@code node}: a JVM starting
+         * beside it would slow it down several times.
+         */
+        boolean firstCallPending(String node, Instant now);
 
         /** Whether recovery work named {@code what} waits for the machine's CPU to calm down. */
         boolean deferred(String what, Instant now);
@@ -57,7 +64,8 @@ public final class PoolReconciler {
             if (env.spec().runtime() == Runtime.HTTP || env.spec().poolSize() == 0) continue;
             if (pools.backingOff(env.name(), now)) continue;
             WarmPool.deficits(env.spec().poolSize(), alive, pools.pooled(env.name())).forEach((node, missing) -> {
-                if (nodesStarting.contains(node) || pools.deferred("a pool refill of " + env.name() + " on " + node, now)) return;
+                if (nodesStarting.contains(node) || pools.firstCallPending(node, now)) return;
+                if (pools.deferred("a pool refill of " + env.name() + " on " + node, now)) return;
                 nodesStarting.add(node);
                 pools.launch(env, node);
             });

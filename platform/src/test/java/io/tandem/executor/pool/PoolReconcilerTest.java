@@ -27,6 +27,7 @@ class PoolReconcilerTest {
         final Map<String, Map<String, Integer>> pooled = new HashMap<>();
         final Set<String> starting = new HashSet<>();
         final Set<String> backingOff = new HashSet<>();
+        final Set<String> firstCallOn = new HashSet<>();
         boolean saturated;
         final List<String> launched = new ArrayList<>();
         final List<IdleReaper.Candidate> specialized = new ArrayList<>();
@@ -55,6 +56,11 @@ class PoolReconcilerTest {
         @Override
         public boolean backingOff(String environment, Instant now) {
             return backingOff.contains(environment);
+        }
+
+        @Override
+        public boolean firstCallPending(String node, Instant now) {
+            return firstCallOn.contains(node);
         }
 
         @Override
@@ -105,6 +111,21 @@ class PoolReconcilerTest {
         reconciler.reconcile(NOW);
 
         assertThat(pools.launched).containsExactly("java@n3");
+    }
+
+    @Test
+    void refillsNoNodeWhileTheFirstCallOfItsColdStartIsOnItsWay() {
+        pools.environments.add(env("java", Runtime.JAVA, 1));
+        pools.alive.addAll(List.of("n1", "n2"));
+        pools.firstCallOn.add("n1");
+
+        reconciler.reconcile(NOW);
+        assertThat(pools.launched).containsExactly("java@n2");
+
+        pools.firstCallOn.clear();
+        pools.starting.add("n2");
+        reconciler.reconcile(NOW);
+        assertThat(pools.launched).containsExactly("java@n2", "java@n1");
     }
 
     @Test
