@@ -194,7 +194,7 @@ class BlockingServerTest {
             });
             var in = socket.getInputStream();
             assertThat(readResponse(in).status()).isEqualTo(204);
-            assertThat(in.read()).isEqualTo(-1); // closed rather than reading a megabyte nobody wants
+            assertThat(closedByPeer(in)).isTrue(); // closed rather than reading a megabyte nobody wants
             writer.join();
         }
     }
@@ -245,6 +245,15 @@ class BlockingServerTest {
             assertThat(readResponse(in).status()).isEqualTo(200);
             server.close();
             assertThat(in.read()).isEqualTo(-1);
+        }
+    }
+
+    /** End of stream, or a reset: a server that closes with unread bytes in its buffer makes the kernel send one. */
+    private static boolean closedByPeer(InputStream in) {
+        try {
+            return in.read() == -1;
+        } catch (IOException reset) {
+            return true;
         }
     }
 
