@@ -175,7 +175,7 @@ class BlockingServerTest {
     }
 
     @Test
-    void drainsASmallUnreadBodyAndClosesOnALargeOne() throws IOException {
+    void drainsASmallUnreadBodyAndClosesOnALargeOne() throws Exception {
         try (var socket = connect()) {
             send(socket, "POST /ignore HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello" + "POST /echo HTTP/1.1\r\nContent-Length: 2\r\n\r\nhi");
             var in = socket.getInputStream();
