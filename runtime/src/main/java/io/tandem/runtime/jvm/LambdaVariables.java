@@ -10,7 +10,8 @@ import java.util.Map;
  * {@code AWS_REGION}...). {@link LambdaContext} reads its memory limit and log names from them too, so the two
  * always agree.
  *
- * <p>A variable the function sets itself, or the instance already has, is left as it is. {@code AWS_REGION} is
+ * <p>They describe this function, so they replace what the process may have inherited, except where the function
+ * sets one itself; a region the process already has is kept too. {@code AWS_REGION} is
  * {@code AWS_DEFAULT_REGION} when only that is set, else {@value #DEFAULT_REGION} (what AWS's SDKs fall back to):
  * a function that calls AWS services from Tandem names its region with {@code --var AWS_REGION=...}.
  */
@@ -39,7 +40,7 @@ public final class LambdaVariables {
                 spec.env().getOrDefault("AWS_DEFAULT_REGION", current.getOrDefault("AWS_DEFAULT_REGION", DEFAULT_REGION))));
         all.put("AWS_REGION", region);
         all.put("AWS_DEFAULT_REGION", region);
-        all.keySet().removeIf(name -> current.containsKey(name) || spec.env().containsKey(name));
+        all.keySet().removeIf(name -> spec.env().containsKey(name) || (name.endsWith("REGION") && current.containsKey(name)));
         return all;
     }
 
