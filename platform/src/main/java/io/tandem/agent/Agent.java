@@ -132,10 +132,11 @@ public final class Agent {
         this.pidFile = nodeDir.resolve("instances.pids");
         this.token = config.home().readToken();
         this.commands = new InstanceCommands(config.home(), () -> sandbox);
+        // Unordered: a fetch must not wait for another package's (a cold start for a download it does not need).
         this.codes = new CodeCache(nodeDir.resolve("code"), token, r -> vertx.executeBlocking(() -> {
             r.run();
             return null;
-        }));
+        }, false));
         this.logs = new FunctionLogs(nodeDir.resolve("logs"), config.name(), config.logCapBytes());
         this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(false).setConnectTimeout(2000));
         this.readiness = new Readiness(vertx, client, nanoTime, config.readyTimeout(), logs);
