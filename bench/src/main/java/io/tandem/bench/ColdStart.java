@@ -16,7 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -25,7 +28,9 @@ import picocli.CommandLine.Spec;
 /**
  * {@code tandem bench cold-start}: the first call of a fresh poolmgr function, which specializes a warm pool
  * instance, against the calls that follow it, per runtime. The runtimes take turns function by function, so a drift
- * of the machine touches them alike.
+ * of the machine touches them alike. Each first call is split by the server's own metrics: how long the router
+ * waited for the executor's instance, and how long the executor took to specialize it (the rest of the wait is the
+ * round trip between them); what remains of the call is routing, the call itself and the answer.
  */
 @Command(name = "cold-start", mixinStandardHelpOptions = true,
         description = {"Cold start: the first call of a java or exec function, specialized from the warm pool.",
@@ -50,9 +55,10 @@ final class ColdStart implements Callable<Integer> {
     private static final int WARM_CALLS = 50;
 
     /** One runtime's function code, and the figures of its fresh functions. */
-    private record Subject(Runtime runtime, Path file, String entrypoint, List<Double> first, List<Double> warm) {
+    private record Subject(Runtime runtime, Path file, String entrypoint, List<Double> first, List<Double> waited, List<Double> specialized,
+                           List<Double> warm) {
         Subject(Runtime runtime, Path file, String entrypoint) {
-            this(runtime, file, entrypoint, new ArrayList<>(), new ArrayList<>());
+            this(runtime, file, entrypoint, new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
         }
 
         /** The built-in environment of the runtime, which has a warm pool. */
@@ -96,8 +102,9 @@ final class ColdStart implements Callable<Integer> {
             for (Subject s : subjects) {
                 Stats f = Stats.of(s.first());
                 Stats w = Stats.of(s.warm());
-                System.out.printf("%-4s first call (specialization): %s%n     specialized instance:        %s%n     first/specialized: %.1fx%n",
-                        s.environment(), f.format("ms", 1), w.format("ms", 2), f.median() / w.median());
+                System.out.printf("%-4s first call (specialization): %s%n     waited for its instance:     %s%n     of that, specialization:     %s%n"
+                                + "     specialized instance:        %s%n     first/specialized: %.1fx%n",
+                        s.environment(), f.format("ms", 1), format(s.waited()), format(s.specialized()), w.format("ms", 2), f.median() / w.median());
             }
             return 0;
         }
@@ -114,8 +121,28 @@ final class ColdStart implements Callable<Integer> {
         List<Double> calls = new ArrayList<>();
         for (int k = 0; k < WARM_CALLS; k++) calls.add(timeGet(http, uri));
         s.warm().add(Stats.of(calls).median());
-        System.out.printf("  %s: first call %.1f ms, then median %.2f ms%n", name, s.first().getLast(), s.warm().getLast());
+        String metrics = http.send(HttpRequest.newBuilder(URI.create(server.info().router() + "/metrics")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).body();
+        s.waited().add(sumMillis(metrics, "tandem_function_cold_wait_seconds_sum", name));
+        s.specialized().add(sumMillis(metrics, "tandem_function_cold_start_duration_seconds_sum", name));
+        System.out.printf(Locale.ROOT, "  %s: first call %.1f ms (waited %.1f ms for its instance, specialized in %.1f ms), then median %.2f ms%n",
+                name, s.first().getLast(), s.waited().getLast(), s.specialized().getLast(), s.warm().getLast());
         client.delete("/v1/functions/" + name);
+    }
+
+    /** The sum, in milliseconds, of the series of {@code metric} for {@code function} in a Prometheus scrape; NaN without one. */
+    static double sumMillis(String scrape, String metric, String function) {
+        Pattern series = Pattern.compile("^" + Pattern.quote(metric) + "\\{[^}]*function=\"" + Pattern.quote(function) + "\"[^}]*\\} (\\S+)$",
+                Pattern.MULTILINE);
+        Matcher m = series.matcher(scrape);
+        double seconds = Double.NaN;
+        while (m.find()) seconds = (Double.isNaN(seconds) ? 0 : seconds) + Double.parseDouble(m.group(1));
+        return seconds * 1000;
+    }
+
+    private static String format(List<Double> millis) {
+        List<Double> known = millis.stream().filter(v -> !Double.isNaN(v)).toList();
+        return known.isEmpty() ? "- (the server's metrics are off)" : Stats.of(known).format("ms", 1);
     }
 
     private static double timeGet(HttpClient http, URI uri) throws Exception {

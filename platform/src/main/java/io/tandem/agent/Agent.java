@@ -24,6 +24,7 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -132,10 +133,11 @@ public final class Agent {
         this.pidFile = nodeDir.resolve("instances.pids");
         this.token = config.home().readToken();
         this.commands = new InstanceCommands(config.home(), () -> sandbox);
+        // Unordered: a fetch must not wait for another package's (a cold start for a download it does not need).
         this.codes = new CodeCache(nodeDir.resolve("code"), token, r -> vertx.executeBlocking(() -> {
             r.run();
             return null;
-        }));
+        }, false));
         this.logs = new FunctionLogs(nodeDir.resolve("logs"), config.name(), config.logCapBytes());
         this.client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(false).setConnectTimeout(2000));
         this.readiness = new Readiness(vertx, client, nanoTime, config.readyTimeout(), logs);
@@ -335,12 +337,15 @@ public final class Agent {
         if (r == null) return Future.failedFuture(new ApiException(404, "no such instance", id));
         if (r.request.runtime() == Runtime.HTTP) return Future.failedFuture(new ApiException(409, "cannot specialize", "an http instance serves one function from its start"));
         if (r.function != null) return Future.failedFuture(new ApiException(409, "already specialized", r.function));
-        Future<Path> code = sharedCode(req.code(), r.request.runtime(), req.packagesUrl());
+        SpecializeSteps steps = new SpecializeSteps(System.nanoTime());
+        Future<Path> code = sharedCode(req.code(), r.request.runtime(), req.packagesUrl()).andThen(x -> steps.codeReady = System.nanoTime());
         r.state = "specializing";
         return code.compose(shared -> vertx.executeBlocking(() -> {
             try {
                 sandbox.limit(r.confinement, InstanceCommands.limits(r.request.runtime(), req.memoryMegabytes(), req.cpuMillis()));
-                return sandbox.privateCode(r.confinement, shared);
+                Path own = sandbox.privateCode(r.confinement, shared);
+                steps.confined = System.nanoTime();
+                return own;
             } catch (IOException e) {
                 throw new ApiException(500, "cannot give the instance its code", Causes.root(e));
             }
@@ -352,6 +357,7 @@ public final class Agent {
             r.state = "ready";
             if (resp.statusCode() == 200) {
                 r.function = req.function();
+                if (log.isDebugEnabled()) steps.log(id, req.function(), resp.bodyAsString());
                 return Future.succeededFuture(r.info());
             }
             int status = resp.statusCode() == 422 || resp.statusCode() == 409 ? resp.statusCode() : 502;
@@ -360,6 +366,35 @@ public final class Agent {
             r.state = "ready";
             return Future.failedFuture(e);
         });
+    }
+
+    /** When each step of a specialization ended, for its debug line: what a slow cold start spent its time on. */
+    private static final class SpecializeSteps {
+        final long began;
+        volatile long codeReady;
+        volatile long confined;
+
+        SpecializeSteps(long began) {
+            this.began = began;
+        }
+
+        /** {@code answer}: the instance's, which says how long its own load took. */
+        void log(String id, String function, String answer) {
+            long now = System.nanoTime();
+            Object load;
+            try {
+                load = Json.read(answer, Map.class).get("loadMillis");
+            } catch (RuntimeException e) {
+                load = "?"; // the line is for a person reading it; a runtime that answers otherwise changes nothing
+            }
+            Agent.log.debug("specialized {} for {} in {} ms: its code ready after {} ms, confined and given its code after {} ms more,"
+                    + " then the instance took {} ms (its load {} ms)", id, function, millis(now - began), millis(codeReady - began),
+                    millis(confined - codeReady), millis(now - confined), load);
+        }
+
+        private static String millis(long nanos) {
+            return String.format(Locale.ROOT, "%.1f", nanos / 1e6);
+        }
     }
 
     /**

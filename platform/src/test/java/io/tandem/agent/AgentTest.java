@@ -9,18 +9,22 @@ import io.tandem.home.TandemHome;
 import io.tandem.model.CodeRef;
 import io.tandem.model.Json;
 import io.tandem.model.Runtime;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -195,6 +199,31 @@ class AgentTest {
                 new LaunchRequest("pre-1", "test", Runtime.HTTP, "fn", code, null, null, null, null, packages.url())));
         assertThat(TestInstances.get(info.port(), "/x")).startsWith("echo GET /x");
         assertThat(packages.fetches).hasValue(1);
+    }
+
+    @Test
+    void aLaunchDoesNotWaitForTheDownloadOfAnotherPackage() throws Exception {
+        String slowSha = packages.add("#!/bin/sh\necho slow\n".getBytes(StandardCharsets.UTF_8));
+        Promise<Void> slow = packages.hold(slowSha);
+        CodeRef slowCode = new CodeRef(slowSha, "slow.sh", 0, CodeRef.PackageKind.FILE);
+        CompletableFuture<HttpResponse<String>> prefetch = CompletableFuture.supplyAsync(() -> {
+            try {
+                return call("POST", "/v1/code", new PrefetchRequest(slowCode, Runtime.HTTP, packages.url()));
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        await().until(() -> packages.fetches.get() == 1);
+
+        String sha = packages.add(TestInstances.echoScript());
+        CodeRef code = new CodeRef(sha, "serve.sh", 0, CodeRef.PackageKind.FILE);
+        InstanceInfo info = launched(call("POST", "/v1/instances",
+                new LaunchRequest("fast-1", "test", Runtime.HTTP, "fn", code, null, null, null, null, packages.url())));
+        assertThat(TestInstances.get(info.port(), "/x")).startsWith("echo GET /x");
+        assertThat(prefetch).as("the other download still under way").isNotDone();
+
+        slow.complete();
+        assertThat(prefetch.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(204);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.tandem.agent.testing;
 
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
@@ -10,6 +11,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 /** Stands in for the controller's {@code GET /v1/packages/{sha}}: serves raw bytes, counts fetches. */
 public final class PackageServer {
     private final Map<String, byte[]> packages = new ConcurrentHashMap<>();
+    private final Map<String, Promise<Void>> held = new ConcurrentHashMap<>();
     public final AtomicInteger fetches = new AtomicInteger();
     private HttpServer server;
 
@@ -23,7 +25,9 @@ public final class PackageServer {
                 req.response().setStatusCode(404).end();
             } else {
                 fetches.incrementAndGet();
-                req.response().end(Buffer.buffer(bytes));
+                Promise<Void> hold = held.get(sha);
+                if (hold == null) req.response().end(Buffer.buffer(bytes));
+                else hold.future().onComplete(v -> req.response().end(Buffer.buffer(bytes)));
             }
         }).listen(0, "127.0.0.1").await();
         return this;
@@ -33,6 +37,11 @@ public final class PackageServer {
         String sha = TestInstances.sha256(bytes);
         packages.put(sha, bytes);
         return sha;
+    }
+
+    /** Answers every fetch of {@code sha} only once the returned promise completes: a slow download. */
+    public Promise<Void> hold(String sha) {
+        return held.computeIfAbsent(sha, s -> Promise.promise());
     }
 
     public String url() {
