@@ -26,6 +26,7 @@ final class FirstCalls {
 
     /** The router is about to send {@code i} its first call. */
     void expect(Instance i, Instant now) {
+        forgetExpired(now); // calls never reported, on nodes whose pools never asked
         holds.put(i.id, new Hold(i.node, now.plus(MAX_HOLD)));
     }
 
@@ -36,10 +37,14 @@ final class FirstCalls {
 
     /** Whether a first call on {@code node} is still on its way and within {@link #MAX_HOLD}. */
     boolean pendingOn(String node, Instant now) {
-        holds.values().removeIf(h -> !h.until().isAfter(now));
+        forgetExpired(now);
         for (Hold h : holds.values()) {
             if (h.node().equals(node)) return true;
         }
         return false;
+    }
+
+    private void forgetExpired(Instant now) {
+        holds.values().removeIf(h -> !h.until().isAfter(now));
     }
 }
