@@ -6,6 +6,7 @@ import io.tandem.runtime.LoadException;
 import io.tandem.runtime.Loader;
 import io.tandem.runtime.Replies;
 import io.tandem.runtime.Specialization;
+import io.tandem.runtime.WarmUpExchange;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,12 +36,18 @@ public final class ExecLoader implements Loader {
         return new ExecInvoker(command, workingDirectory, spec.timeoutMs());
     }
 
-    /** Parses a specialization once, so the first {@code /_/specialize} does not pay for Jackson's start. */
+    /**
+     * Parses a specialization once, and runs one call of {@code true} through the invoker and an in-memory exchange,
+     * so the first {@code /_/specialize} does not pay for Jackson's start nor the first call for the JVM's first
+     * process start and virtual threads: cold, that first call took 34 to 77 ms on this project's 2-core machine
+     * against 10 to 19 ms for the next ones; warmed, 12 to 21 ms.
+     */
     @Override
     public void warmUp() {
         try {
             Json.MAPPER.readValue("{\"function\":\"warm-up\",\"command\":[\"true\"],\"timeoutMs\":1000}", Specialization.class);
             Json.MAPPER.writeValueAsBytes(Replies.errorBody("warm", "up"));
+            new ExecInvoker(List.of("true"), null, 1_000).invoke(new WarmUpExchange("POST", "/warm", "up"));
         } catch (IOException e) {
             System.err.println("tandem-runtime: warm-up failed, the first specialization will be slower: " + e);
         }

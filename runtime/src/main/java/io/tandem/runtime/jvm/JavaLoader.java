@@ -12,6 +12,7 @@ import io.tandem.runtime.LoadException;
 import io.tandem.runtime.Loader;
 import io.tandem.runtime.Replies;
 import io.tandem.runtime.Specialization;
+import io.tandem.runtime.WarmUpExchange;
 import io.tandem.runtime.jvm.warmup.WarmUpHandler;
 import java.io.IOException;
 import java.io.InputStream;

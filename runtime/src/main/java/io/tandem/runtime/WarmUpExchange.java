@@ -1,4 +1,4 @@
-package io.tandem.runtime.jvm;
+package io.tandem.runtime;
 
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpContext;
@@ -14,9 +14,9 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * An in-memory exchange that drives the invokers once at start-up, so the first real call finds the adapter code,
- * Jackson, request ids and the JDK's lambda and string-concatenation machinery already warm.
+ * Jackson, request ids, process starts and the JDK's lambda and string-concatenation machinery already warm.
  */
-final class WarmUpExchange extends HttpExchange {
+public final class WarmUpExchange extends HttpExchange {
     private final String method;
     private final URI uri;
     private final Headers requestHeaders = new Headers();
@@ -25,7 +25,7 @@ final class WarmUpExchange extends HttpExchange {
     private final ByteArrayOutputStream responseBody = new ByteArrayOutputStream();
     private int status = -1;
 
-    WarmUpExchange(String method, String pathAndQuery, String body) {
+    public WarmUpExchange(String method, String pathAndQuery, String body) {
         this.method = method;
         this.uri = URI.create(pathAndQuery);
         this.requestBody = new ByteArrayInputStream(body.getBytes(StandardCharsets.UTF_8));
