@@ -51,7 +51,7 @@ final class RouterHop implements Callable<Integer> {
     int seconds;
     @Option(names = "--rounds", defaultValue = "5", description = "Rounds per target (default: ${DEFAULT-VALUE}).")
     int rounds;
-    @Option(names = "--warmup", defaultValue = "5", description = "Warm-up seconds per target (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--warmup", defaultValue = "15", description = "Warm-up seconds per target, enough for the JIT to settle (default: ${DEFAULT-VALUE}).")
     int warmup;
     @Option(names = "--console-tabs", defaultValue = "20", paramLabel = "N",
             description = "A further target: metrics on while N web consoles poll the API and follow its events (default: ${DEFAULT-VALUE}; 0 leaves it out).")
