@@ -47,15 +47,20 @@ final class InstanceProcess implements AutoCloseable {
                 .redirectErrorStream(true).redirectOutput(output.toFile());
         builder.environment().put("PORT", Integer.toString(port));
         var instance = new InstanceProcess(builder.start(), port);
-        try (var stdin = instance.process.getOutputStream()) {
-            stdin.write((TestInstance.SECRET + "\n").getBytes());
+        try {
+            try (var stdin = instance.process.getOutputStream()) {
+                stdin.write((TestInstance.SECRET + "\n").getBytes());
+            }
+            await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> instance.get("/_/health").statusCode() == 200);
+            HttpResponse<String> specialized = CLIENT.send(HttpRequest.newBuilder(instance.uri("/_/specialize")).header(Secret.HEADER, TestInstance.SECRET)
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"function\":\"f\",\"code\":\"" + jar + "\",\"entrypoint\":\"" + entrypoint
+                            + "\",\"timeoutMs\":" + timeoutMs + "}")).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(specialized.statusCode()).as(specialized.body()).isEqualTo(200);
+            return instance;
+        } catch (Exception | AssertionError e) {
+            instance.close(); // a failed start must not leave the process behind the test
+            throw e;
         }
-        await().atMost(Duration.ofSeconds(30)).ignoreExceptions().until(() -> instance.get("/_/health").statusCode() == 200);
-        HttpResponse<String> specialized = CLIENT.send(HttpRequest.newBuilder(instance.uri("/_/specialize")).header(Secret.HEADER, TestInstance.SECRET)
-                .POST(HttpRequest.BodyPublishers.ofString("{\"function\":\"f\",\"code\":\"" + jar + "\",\"entrypoint\":\"" + entrypoint
-                        + "\",\"timeoutMs\":" + timeoutMs + "}")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(specialized.statusCode()).as(specialized.body()).isEqualTo(200);
-        return instance;
     }
 
     HttpResponse<String> get(String path) throws IOException, InterruptedException {
