@@ -150,8 +150,7 @@ final class InstanceCommands {
         env.put("TANDEM_FUNCTION", function);
         if (code != null) env.put("TANDEM_CODE", code.toString());
         if (entrypoint != null) env.put("TANDEM_ENTRYPOINT", entrypoint);
-        if (runtime == Runtime.EXEC) env.put("TANDEM_COMMAND", Json.write(execCommand(command, code)));
-        if (runtime == Runtime.LAMBDA && command != null) env.put("TANDEM_COMMAND", Json.write(execCommand(command, code)));
+        if (runsCommand(runtime, command)) env.put("TANDEM_COMMAND", Json.write(execCommand(command, code)));
         if (timeout != null) env.put("TANDEM_TIMEOUT_MS", Long.toString(timeout.toMillis()));
         if (memoryMegabytes > 0) env.put("TANDEM_MEMORY_MB", Integer.toString(memoryMegabytes));
         return env;
@@ -163,11 +162,16 @@ final class InstanceCommands {
         body.put("function", req.function());
         if (code != null) body.put("code", code.toString());
         if (req.entrypoint() != null) body.put("entrypoint", req.entrypoint());
-        if (runtime == Runtime.EXEC || (runtime == Runtime.LAMBDA && req.command() != null)) body.put("command", execCommand(req.command(), code));
+        if (runsCommand(runtime, req.command())) body.put("command", execCommand(req.command(), code));
         if (req.timeout() != null) body.put("timeoutMs", req.timeout().toMillis());
         if (req.memoryMegabytes() > 0) body.put("memoryMb", req.memoryMegabytes());
         if (!req.variables().isEmpty()) body.put("env", req.variables());
         return body;
+    }
+
+    /** Whether the runtime is told a command: exec always (its code, without one), lambda when its environment has one. */
+    private static boolean runsCommand(Runtime runtime, String command) {
+        return runtime == Runtime.EXEC || (runtime == Runtime.LAMBDA && command != null);
     }
 
     /** What an exec instance runs per request: the environment's command, or the code itself. */

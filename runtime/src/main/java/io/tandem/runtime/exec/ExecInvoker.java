@@ -3,7 +3,9 @@ package io.tandem.runtime.exec;
 import com.sun.net.httpserver.HttpExchange;
 import io.tandem.runtime.Invoker;
 import io.tandem.runtime.PendingResponse;
+import io.tandem.runtime.ProcessTree;
 import io.tandem.runtime.Replies;
+import io.tandem.runtime.http.HeaderNames;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -68,7 +70,7 @@ final class ExecInvoker implements Invoker {
             throw PendingResponse.abort("interrupted");
         } finally {
             done.countDown();
-            if (process.isAlive()) killTree(process);
+            if (process.isAlive()) ProcessTree.kill(process);
         }
     }
 
@@ -104,23 +106,12 @@ final class ExecInvoker implements Invoker {
 
     /** The watchdog's variables: {@code Content-Type} becomes {@code Http_Content_Type}; repeated headers are joined. */
     static void httpVariables(HttpExchange exchange, Map<String, String> env) {
-        exchange.getRequestHeaders().forEach((name, values) -> env.put("Http_" + canonical(name).replace('-', '_'), String.join(", ", values)));
+        exchange.getRequestHeaders().forEach((name, values) -> env.put("Http_" + HeaderNames.canonical(name).replace('-', '_'), String.join(", ", values)));
         // After the headers, so that a request header named Method, Path or Query cannot pass for them.
         env.put("Http_Method", exchange.getRequestMethod());
         env.put("Http_Path", exchange.getRequestURI().getPath());
         String query = exchange.getRequestURI().getRawQuery();
         env.put("Http_Query", query == null ? "" : query);
-    }
-
-    /** {@code content-type} to {@code Content-Type}, as Go's CanonicalHeaderKey, which the watchdog uses. */
-    static String canonical(String header) {
-        var out = new StringBuilder(header.length());
-        boolean upper = true;
-        for (char c : header.toCharArray()) {
-            out.append(upper ? Character.toUpperCase(c) : Character.toLowerCase(c));
-            upper = c == '-';
-        }
-        return out.toString();
     }
 
     private static void feed(InputStream body, OutputStream stdin) {
@@ -157,17 +148,10 @@ final class ExecInvoker implements Invoker {
         try {
             if (!done.await(timeoutMs, TimeUnit.MILLISECONDS)) {
                 timedOut.set(true);
-                killTree(process);
+                ProcessTree.kill(process);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-    }
-
-    /** Kills the process and every descendant: a shell's children would otherwise hold stdout open. */
-    static void killTree(Process process) {
-        List<ProcessHandle> descendants = process.descendants().toList();
-        process.destroyForcibly();
-        descendants.forEach(ProcessHandle::destroyForcibly);
     }
 }

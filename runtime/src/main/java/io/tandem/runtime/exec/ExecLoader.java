@@ -1,5 +1,6 @@
 package io.tandem.runtime.exec;
 
+import io.tandem.runtime.FunctionCode;
 import io.tandem.runtime.Invoker;
 import io.tandem.runtime.Json;
 import io.tandem.runtime.LoadException;
@@ -21,19 +22,18 @@ public final class ExecLoader implements Loader {
 
     @Override
     public Invoker load(Specialization spec) throws LoadException {
-        Path code = spec.code() == null ? null : Path.of(spec.code());
-        if (code != null && !Files.exists(code)) throw new LoadException("code not found: " + code);
+        FunctionCode functionCode = FunctionCode.of(spec);
+        Path code = functionCode.path();
         List<String> command;
         if (!spec.command().isEmpty()) {
-            command = spec.command().stream().map(arg -> code == null ? arg : arg.replace("{code}", code.toString())).toList();
+            command = functionCode.command(spec.command());
         } else if (code != null && Files.isRegularFile(code)) {
             if (!Files.isExecutable(code)) throw new LoadException(code + " is not executable: chmod +x it and start it with a #! line, or give a command");
             command = List.of(code.toString());
         } else {
             throw new LoadException("no command: give the argv to run per request, or a single executable file as code");
         }
-        Path workingDirectory = code == null ? null : Files.isDirectory(code) ? code : code.toAbsolutePath().getParent();
-        return new ExecInvoker(command, workingDirectory, spec.timeoutMs());
+        return new ExecInvoker(command, functionCode.directory(), spec.timeoutMs());
     }
 
     /**

@@ -144,26 +144,11 @@ final class Exchange extends HttpExchange {
         var text = new StringBuilder(256);
         text.append("HTTP/1.1 ").append(code).append(' ').append(reason(code)).append("\r\n");
         responseHeaders.forEach((name, values) -> {
-            String canonical = canonical(name);
+            String canonical = HeaderNames.canonical(name); // the JDK's Headers keeps Content-type
             for (String value : values) text.append(canonical).append(": ").append(value).append("\r\n");
         });
         text.append("\r\n");
         out.write(text.toString().getBytes(StandardCharsets.ISO_8859_1));
-    }
-
-    /**
-     * {@code content-type} as {@code Content-Type}: each dash-separated word capitalized. The JDK's {@link Headers}
-     * keeps names as {@code Content-type}; names are case-insensitive, but clients that match them exactly
-     * (a shell script's {@code grep}) expect the usual form.
-     */
-    static String canonical(String name) {
-        char[] chars = name.toCharArray();
-        boolean upper = true;
-        for (int i = 0; i < chars.length; i++) {
-            chars[i] = upper ? Character.toUpperCase(chars[i]) : Character.toLowerCase(chars[i]);
-            upper = chars[i] == '-';
-        }
-        return new String(chars);
     }
 
     /** The {@code 100 Continue} a client that sent {@code Expect} waits for before sending the body. */

@@ -1,6 +1,7 @@
 package io.tandem.runtime.lambda;
 
 import io.tandem.runtime.LoadException;
+import io.tandem.runtime.ProcessTree;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -83,9 +84,7 @@ final class FunctionProcess implements AutoCloseable {
     /** Ends the process and everything it started; the calls it had taken fail, the next call starts a fresh one. */
     synchronized void kill() {
         if (process == null) return;
-        List<ProcessHandle> descendants = process.descendants().toList();
-        process.destroyForcibly();
-        descendants.forEach(ProcessHandle::destroyForcibly);
+        ProcessTree.kill(process);
         process = null;
         api.failInFlight(new Invocation.RuntimeFailure(502, "function process stopped", "the function's process was stopped while it served this call"));
     }

@@ -1,5 +1,6 @@
 package io.tandem.runtime.lambda;
 
+import io.tandem.runtime.FunctionCode;
 import io.tandem.runtime.Invoker;
 import io.tandem.runtime.LoadException;
 import io.tandem.runtime.Loader;
@@ -25,10 +26,9 @@ import java.util.Map;
 public final class LambdaLoader implements Loader {
     @Override
     public Invoker load(Specialization spec) throws LoadException {
-        Path code = spec.code() == null ? null : Path.of(spec.code());
-        if (code != null && !Files.exists(code)) throw new LoadException("code not found: " + code);
+        FunctionCode code = FunctionCode.of(spec);
         List<String> command = command(spec, code);
-        Path directory = code == null ? null : Files.isDirectory(code) ? code : code.toAbsolutePath().getParent();
+        Path directory = code.directory();
         RuntimeApi api;
         try {
             api = new RuntimeApi();
@@ -52,11 +52,12 @@ public final class LambdaLoader implements Loader {
         return new LambdaInvoker(api, process, arn, spec.timeoutMs());
     }
 
-    private static List<String> command(Specialization spec, Path code) throws LoadException {
+    private static List<String> command(Specialization spec, FunctionCode functionCode) throws LoadException {
         if (!spec.command().isEmpty()) {
             String handler = spec.entrypoint() == null ? "" : spec.entrypoint();
-            return spec.command().stream().map(arg -> (code == null ? arg : arg.replace("{code}", code.toString())).replace("{handler}", handler)).toList();
+            return functionCode.command(spec.command()).stream().map(arg -> arg.replace("{handler}", handler)).toList();
         }
+        Path code = functionCode.path();
         Path bootstrap = code == null ? null : Files.isDirectory(code) ? code.resolve("bootstrap") : code;
         if (bootstrap == null || !Files.isRegularFile(bootstrap)) {
             throw new LoadException("no command and no bootstrap: give the environment a command that starts the function's runtime"
