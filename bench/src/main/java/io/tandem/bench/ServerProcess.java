@@ -5,7 +5,6 @@ import io.tandem.executor.LocalAgents;
 import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -146,9 +145,7 @@ public final class ServerProcess implements AutoCloseable {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.tandem.http.FreePort.loopback();
     }
 
     @Override

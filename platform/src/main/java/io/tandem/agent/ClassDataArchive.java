@@ -1,8 +1,8 @@
 package io.tandem.agent;
 
+import io.tandem.http.FreePort;
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -131,10 +131,7 @@ final class ClassDataArchive {
         // A name of its own: agents in other processes may train at the same time.
         Path part = Files.createTempFile(file.getParent(), file.getFileName() + ".", ".part");
         Files.delete(part); // the JVM creates it
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePort.loopback();
         ProcessBuilder pb = new ProcessBuilder(trainingCommand(part))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("PORT", Integer.toString(port));

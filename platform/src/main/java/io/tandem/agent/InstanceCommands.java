@@ -1,11 +1,10 @@
 package io.tandem.agent;
 
 import io.tandem.home.TandemHome;
+import io.tandem.http.FreePort;
 import io.tandem.model.Json;
 import io.tandem.model.Runtime;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -203,8 +202,6 @@ final class InstanceCommands {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return FreePort.loopback();
     }
 }

@@ -1,9 +1,9 @@
 package io.tandem.server;
 
+import io.tandem.http.FreePort;
 import io.tandem.http.Tls;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 
 /**
  * Where the API listens and how this machine's own roles reach it: in plain HTTP, on a port of its own on
@@ -43,8 +43,8 @@ record Addresses(Tls tls, String token, int apiPort, String api, int localApiPor
     }
 
     private static int freePort(String host) {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(host))) {
-            return s.getLocalPort();
+        try {
+            return FreePort.on(InetAddress.getByName(host));
         } catch (IOException e) {
             throw new Server.StartException("cannot find a free port for the controller API on " + host + ": " + e.getMessage(), e);
         }

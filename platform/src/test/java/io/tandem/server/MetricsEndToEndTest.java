@@ -183,8 +183,6 @@ class MetricsEndToEndTest {
     }
 
     private static int freePort() throws IOException {
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return io.tandem.http.FreePort.loopback();
     }
 }

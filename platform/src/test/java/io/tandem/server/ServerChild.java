@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -38,8 +37,6 @@ final class ServerChild {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.tandem.http.FreePort.loopback();
     }
 }
