@@ -1,6 +1,7 @@
 package io.tandem.controller;
 
 import io.tandem.home.TandemHome;
+import io.tandem.http.EventLoops;
 import io.tandem.http.Tls;
 import io.tandem.packages.PackageStore;
 import java.io.IOException;
@@ -107,7 +108,7 @@ public final class ControllerMain {
 
     /** Starts the controller and returns it listening; exits the process with code 1 and the reason when it cannot. */
     private static Controller start(TandemHome home, Options options) {
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = EventLoops.create();
         Controller.Listening listening;
         try {
             listening = new Controller.Listening(options.tlsCert() == null ? null : Tls.ofPem(Path.of(options.tlsCert()), Path.of(options.tlsKey())),

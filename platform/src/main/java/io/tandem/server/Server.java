@@ -9,6 +9,7 @@ import io.tandem.executor.ExecutorConfig;
 import io.tandem.executor.ExecutorMetrics;
 import io.tandem.home.ServerInfo;
 import io.tandem.home.TandemHome;
+import io.tandem.http.EventLoops;
 import io.tandem.http.Tls;
 import io.tandem.metrics.Metrics;
 import io.tandem.metrics.TrafficHistory;
@@ -106,7 +107,7 @@ public final class Server {
      * it, then the router that reads it and asks the executor for cold instances.
      */
     private static Server build(ServerConfig config, Addresses addresses) {
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = EventLoops.create();
         URI localApi = URI.create(addresses.localApi());
         WatchFeed feed = new WatchFeed(localApi, addresses.token(), Duration.ofMillis(200));
         EventUplink events = new EventUplink(localApi, addresses.token(), EventUplink.DEFAULT_CAPACITY);
