@@ -27,6 +27,10 @@ import java.util.function.IntConsumer;
  * does, with each {@code {param}} of the trigger's path in a header {@code X-Tandem-Param-<name>} (the raw
  * segment, still percent-encoded). The query string passes unchanged. Headers: see {@link ForwardedHeaders}.
  *
+ * <p>The Lambda Invoke API ({@code POST /2015-03-31/functions/<name>/invocations}, once {@link #lambdaApi} is set):
+ * AWS clients call a function with a signed request whose body is the event; it takes the same stages as
+ * {@code /function/<name>}, answered in Lambda's shapes (see {@link LambdaRoutes}).
+ *
  * <p>Paths under {@code /_/} (the instance protocol's) are never forwarded, however spelt: 404.
  *
  * <p>Matching: an exact path beats one with parameters (more literal segments first), which beats a prefix
