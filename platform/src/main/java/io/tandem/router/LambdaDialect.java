@@ -18,6 +18,8 @@ import io.vertx.core.http.HttpServerResponse;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The Lambda Invoke API's answers to one synchronous call ({@link LambdaRoutes}): the function's response as the
@@ -173,8 +175,8 @@ final class LambdaDialect implements Dialect {
         limited.resume();
     }
 
-    private java.util.concurrent.CompletionStage<List<LogRecord>> readTail(Endpoint answeredBy) {
-        if (answeredBy == null) return java.util.concurrent.CompletableFuture.completedFuture(List.of());
+    private CompletionStage<List<LogRecord>> readTail(Endpoint answeredBy) {
+        if (answeredBy == null) return CompletableFuture.completedFuture(List.of());
         return logs.since(answeredBy, tailFrom, TAIL_LINES);
     }
 }

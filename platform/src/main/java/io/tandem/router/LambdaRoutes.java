@@ -13,6 +13,8 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
 import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
@@ -109,8 +111,7 @@ final class LambdaRoutes {
         SignatureV4.Request signed = new SignatureV4.Request(req.method().name(), req.path(), req.query(), req.headers()::getAll, body.getBytes());
         if (SignatureV4.verify(signed, settings.secretAccessKey(), SERVICE, settings.clock().instant()) instanceof SignatureV4.Refused refused) {
             // The server's time, which the SDKs read to correct their clock's skew and sign again.
-            req.response().putHeader(HttpHeaders.DATE, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME
-                    .format(settings.clock().instant().atZone(java.time.ZoneOffset.UTC)));
+            req.response().putHeader(HttpHeaders.DATE, DateTimeFormatter.RFC_1123_DATE_TIME.format(settings.clock().instant().atZone(ZoneOffset.UTC)));
             String type = refused.errorType().equals("InvalidSignatureException") || refused.errorType().equals("MissingAuthenticationTokenException")
                     ? refused.errorType() : "IncompleteSignatureException";
             refuse(req, LambdaError.user(403, type, refused.message() + HOW_TO_SIGN), requestId);
