@@ -313,6 +313,28 @@ public final class Executor {
     }
 
     /**
+     * The lines of {@code function}'s log on {@code node} that {@code query} selects, oldest first (never
+     * following); fails when the node is not live or does not answer. Any thread.
+     */
+    public CompletableFuture<List<io.tandem.model.LogRecord>> nodeLog(String node, String function, LogQuery query) {
+        CompletableFuture<List<io.tandem.model.LogRecord>> lines = new CompletableFuture<>();
+        onContext(() -> {
+            Node n = cluster.liveNodes().stream().filter(x -> x.name.equals(node)).findFirst().orElse(null);
+            if (n == null) {
+                lines.completeExceptionally(new IllegalStateException("node " + node + " is not live"));
+                return;
+            }
+            List<io.tandem.model.LogRecord> read = new ArrayList<>();
+            n.client.log(function, query.withFollow(false), read::add, () -> { }, Promise.<Void>promise().future())
+                    .onComplete(ar -> {
+                        if (ar.succeeded()) lines.complete(read);
+                        else lines.completeExceptionally(ar.cause());
+                    });
+        });
+        return lines;
+    }
+
+    /**
      * What the parts ask of this executor: {@link InstanceLoss}, {@link InstanceLauncher} (and {@link ColdStarts}) and
      * {@link PairSupervisor}. Called on the executor's context.
      */

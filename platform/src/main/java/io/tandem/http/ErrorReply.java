@@ -32,6 +32,15 @@ public final class ErrorReply {
      * {@link #LINGER_MILLIS} has its connection closed. Call on the request's event loop.
      */
     public static void send(HttpServerRequest req, int status, String error, String detail) {
+        sendJson(req, status, body(error, detail));
+    }
+
+    /**
+     * Answers {@code req} with the JSON document {@code json}, as {@link #send(HttpServerRequest, int, String, String)}
+     * does: for an API whose errors have a shape of their own (the Lambda Invoke API's), with headers of its own
+     * already on the response.
+     */
+    public static void sendJson(HttpServerRequest req, int status, byte[] json) {
         HttpServerResponse resp = req.response();
         if (resp.ended()) return;
         if (resp.headWritten()) {
@@ -39,7 +48,7 @@ public final class ErrorReply {
             return;
         }
         resp.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
-        resp.end(Buffer.buffer(body(error, detail)));
+        resp.end(Buffer.buffer(json));
         if (!req.isEnded()) drain(req);
     }
 

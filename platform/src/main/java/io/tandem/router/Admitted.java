@@ -45,7 +45,7 @@ final class Admitted implements CallStage {
             } else {
                 call.req().resume();
                 String why = ticket.cause() instanceof Admission.Shed shed ? shed.getMessage() : ResendPolicy.messageOf(ticket.cause());
-                answer.complete(Answer.refused(Shedding.shed(call.req(), "function '" + call.function() + "' is serving all the calls it can: " + why)));
+                answer.complete(Answer.refused(Shedding.shed(call.req(), call.dialect(), "function '" + call.function() + "' is serving all the calls it can: " + why)));
             }
         });
         return answer.future();

@@ -1,6 +1,5 @@
 package io.tandem.router;
 
-import io.tandem.http.ErrorReply;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 
@@ -33,7 +32,7 @@ final class BodyLimit implements CallStage {
     }
 
     private static Future<Answer> refuse(Call call, int status, String error, String detail) {
-        ErrorReply.send(call.req(), status, error, detail);
+        call.dialect().refuse(call.req(), status, error, detail);
         return Future.succeededFuture(Answer.refused(status));
     }
 }

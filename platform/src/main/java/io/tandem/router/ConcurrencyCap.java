@@ -1,6 +1,5 @@
 package io.tandem.router;
 
-import io.tandem.http.ErrorReply;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpHeaders;
 
@@ -26,7 +25,7 @@ final class ConcurrencyCap implements CallStage {
         if (capacity == 0) return next.handle(call);
         if (!inFlight.tryEnter(name, capacity)) {
             call.req().response().putHeader(HttpHeaders.RETRY_AFTER, "1");
-            ErrorReply.send(call.req(), 429, "too many concurrent calls", "function '" + name + "' serves at most " + capacity
+            call.dialect().refuse(call.req(), 429, "too many concurrent calls", "function '" + name + "' serves at most " + capacity
                     + " calls at once (spec.concurrency per instance, spec.maxConcurrency per function); retry after 1 s");
             return Future.succeededFuture(Answer.refused(429));
         }

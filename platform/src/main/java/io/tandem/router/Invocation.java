@@ -58,6 +58,7 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
     /** The id the request goes out with, chosen once for all its attempts. */
     private final String requestId;
     private final boolean hasBody;
+    private final Dialect dialect;
     private final Promise<HttpClientResponse> outcome = Promise.promise();
     /** Every send to an instance, whose request is reset when the invocation is aborted. */
     private final List<HttpTransport.Exchange> sends = new ArrayList<>(1);
@@ -67,7 +68,7 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
     private int attempts;
     private long coldWaitNanos;
 
-    Invocation(Invocations shared, HttpServerRequest req, Target target, Strategy strategy, String requestId, boolean hasBody) {
+    Invocation(Invocations shared, HttpServerRequest req, Target target, Strategy strategy, String requestId, boolean hasBody, Dialect dialect) {
         this.shared = shared;
         this.context = shared.vertx.getOrCreateContext();
         this.req = req;
@@ -75,6 +76,9 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
         this.strategy = strategy;
         this.requestId = requestId;
         this.hasBody = hasBody;
+        this.dialect = dialect;
+        // A body the API read whole is kept, as a replayed one is: every attempt sends it, and it may go again.
+        this.keptBody = dialect.readBody();
     }
 
     /** Runs the function's strategy; completes with the response whose head has come, or the failure that ended it. */
@@ -83,7 +87,7 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
         Deadlines.Deadline deadline = shared.deadlines.start(Math.max(1, timeout.toMillis()), () -> abort(new AttemptFailure(Kind.TIMED_OUT,
                 "function '" + name() + "' gave no response after " + Durations.format(timeout))));
         req.response().closeHandler(v -> abort(new AttemptFailure(Kind.CLIENT_GONE, "the client closed the connection")));
-        Future<HttpClientResponse> invoked = hasBody && strategy.replaysBodies() ? keepBody().compose(v -> strategy.invoke(this)) : strategy.invoke(this);
+        Future<HttpClientResponse> invoked = keptBody == null && hasBody && strategy.replaysBodies() ? keepBody().compose(v -> strategy.invoke(this)) : strategy.invoke(this);
         invoked.onComplete(result -> {
             if (result.failed()) {
                 outcome.tryFail(result.cause());
@@ -216,6 +220,7 @@ final class Invocation implements Attempts<HttpClientResponse>, HttpTransport.Ou
     @Override
     public void addHeaders(MultiMap into) {
         ForwardedHeaders.addRequestHeaders(req, requestId, target.params(), into);
+        dialect.adjust(into);
     }
 
     @Override

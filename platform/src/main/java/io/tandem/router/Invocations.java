@@ -29,9 +29,9 @@ final class Invocations {
         this.deadlines = new Deadlines(vertx);
     }
 
-    /** The invocation of one call, not yet run, whose attempts carry {@code requestId}. */
-    Invocation start(HttpServerRequest req, Target target, String requestId, boolean hasBody) {
+    /** The invocation of one call, not yet run, whose attempts carry {@code requestId} (and the body {@code dialect} read, if any). */
+    Invocation start(HttpServerRequest req, Target target, String requestId, boolean hasBody, Dialect dialect) {
         Strategy strategy = strategies.of(target.function().spec());
-        return new Invocation(this, req, target, strategy, requestId, hasBody);
+        return new Invocation(this, req, target, strategy, requestId, hasBody, dialect);
     }
 }

@@ -15,8 +15,8 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.streams.Pipe;
 
 /**
- * The last stage: sends the call under its function's strategy ({@link Invocations}), then streams the function's
- * response to the client, or answers the failure that ended the call with its status and error.
+ * The last stage: sends the call under its function's strategy ({@link Invocations}), then has the call's
+ * {@link Dialect} relay the function's response to the client, or answer the failure that ended the call.
  */
 final class Relay implements CallStage {
     static final String ATTEMPTS = "X-Tandem-Attempts";
@@ -34,11 +34,17 @@ final class Relay implements CallStage {
     @Override
     public Future<Answer> handle(Call call) {
         HttpServerRequest req = call.req();
-        String declared = req.getHeader(HttpHeaders.CONTENT_LENGTH); // a number: BodyLimit refused any other
-        long length = declared == null ? -1 : LimitedBody.declaredLength(declared);
-        boolean hasBody = length > 0 || (length < 0 && req.headers().contains(HttpHeaders.TRANSFER_ENCODING));
-        String requestId = ForwardedHeaders.requestIdOf(req);
-        Invocation invocation = invocations.start(req, call.target(), requestId, hasBody);
+        Dialect dialect = call.dialect();
+        boolean hasBody;
+        if (dialect.readBody() != null) {
+            hasBody = dialect.readBody().length() > 0;
+        } else {
+            String declared = req.getHeader(HttpHeaders.CONTENT_LENGTH); // a number: BodyLimit refused any other
+            long length = declared == null ? -1 : LimitedBody.declaredLength(declared);
+            hasBody = length > 0 || (length < 0 && req.headers().contains(HttpHeaders.TRANSFER_ENCODING));
+        }
+        String requestId = dialect.requestId(req);
+        Invocation invocation = invocations.start(req, call.target(), requestId, hasBody, dialect);
         Promise<Answer> answer = Promise.promise();
         invocation.run().onComplete(result -> {
             // A bodiless request must end on the server side, or the next request on its keep-alive connection is
@@ -48,24 +54,25 @@ final class Relay implements CallStage {
             if (invocation.attempts() > 1) req.response().putHeader(ATTEMPTS, Integer.toString(invocation.attempts()));
             Answer.Sent sent = invocation.sent();
             if (result.failed()) {
-                answer.complete(new Answer(fail(req, result.cause()), sent, Future.succeededFuture()));
+                answer.complete(new Answer(fail(req, dialect, result.cause()), sent, Future.succeededFuture()));
                 return;
             }
             Promise<Void> ended = Promise.promise();
             answer.complete(new Answer(result.result().statusCode(), sent, ended.future()));
             Endpoint answered = invocation.answeredBy(result.result());
             if (answered != null) req.response().putHeader(INSTANCE, answered.instanceId() + "@" + answered.node());
-            relay(req, result.result(), requestId, maxBodyBytes, ended::complete);
+            dialect.relay(req, result.result(), answered, requestId, maxBodyBytes, ended::complete);
         });
         return answer.future();
     }
 
     /**
-     * Streams the instance's response to the client with back-pressure; a failure on either side cuts both. A body
-     * over {@code limit} bytes is refused with 502 when its length is announced, and cut (the connection reset)
-     * when it passes the limit while streaming. {@code done} runs once the response has ended either way.
+     * Streams the instance's response to the client as it is, with back-pressure; a failure on either side cuts
+     * both. A body over {@code limit} bytes is refused with 502 when its length is announced, and cut (the
+     * connection reset) when it passes the limit while streaming. {@code done} runs once the response has ended
+     * either way.
      */
-    private static void relay(HttpServerRequest req, HttpClientResponse resp, String requestId, long limit, Runnable done) {
+    static void relayAsIs(HttpServerRequest req, HttpClientResponse resp, String requestId, long limit, Runnable done) {
         HttpServerResponse out = req.response();
         String announced = resp.getHeader(HttpHeaders.CONTENT_LENGTH);
         if (announced != null && LimitedBody.declaredLength(announced) > limit) {
@@ -81,6 +88,14 @@ final class Relay implements CallStage {
         int status = resp.statusCode();
         boolean bodyless = req.method() == HttpMethod.HEAD || status == 204 || status == 304 || status < 200;
         if (!bodyless && !out.headers().contains(HttpHeaders.CONTENT_LENGTH)) out.setChunked(true);
+        streamBody(resp, out, limit, done);
+    }
+
+    /**
+     * Pipes the body of {@code resp} into {@code out}, whose head is set, cutting both when either fails or the body
+     * passes {@code limit} bytes; {@code done} runs once it has ended either way.
+     */
+    static void streamBody(HttpClientResponse resp, HttpServerResponse out, long limit, Runnable done) {
         Pipe<Buffer> pipe = new LimitedBody(resp, limit).pipe();
         pipe.endOnFailure(false);
         pipe.to(out).onComplete(ended -> {
@@ -93,22 +108,22 @@ final class Relay implements CallStage {
     }
 
     /** Answers a failed call; returns its status, {@value Answer#CLIENT_CLOSED} when the client left and got none. */
-    private static int fail(HttpServerRequest req, Throwable cause) {
+    private static int fail(HttpServerRequest req, Dialect dialect, Throwable cause) {
         if (!(cause instanceof AttemptFailure f)) {
-            return reply(req, 502, "proxy error", ResendPolicy.messageOf(cause));
+            return reply(req, dialect, 502, "proxy error", ResendPolicy.messageOf(cause));
         }
         return switch (f.kind()) {
-            case TIMED_OUT -> reply(req, 504, "function timed out", f.getMessage());
-            case BODY_TOO_LARGE -> reply(req, 413, "request body too large", f.getMessage());
-            case UNAVAILABLE, FENCED -> reply(req, 503, "function unavailable", f.getMessage());
-            case OVERLOADED -> Shedding.shed(req, f.getMessage());
+            case TIMED_OUT -> reply(req, dialect, 504, "function timed out", f.getMessage());
+            case BODY_TOO_LARGE -> reply(req, dialect, 413, "request body too large", f.getMessage());
+            case UNAVAILABLE, FENCED -> reply(req, dialect, 503, "function unavailable", f.getMessage());
+            case OVERLOADED -> Shedding.shed(req, dialect, f.getMessage());
             case DIAL_TIMEOUT -> {
                 // The instance did not accept in time (its accept queue full, or it is hung): the call never ran.
                 req.response().putHeader(HttpHeaders.RETRY_AFTER, Shedding.RETRY_AFTER_SECONDS);
-                yield reply(req, 503, "function unavailable", f.getMessage());
+                yield reply(req, dialect, 503, "function unavailable", f.getMessage());
             }
-            case DIAL_REFUSED -> reply(req, 502, "function unreachable", f.getMessage());
-            case CONNECTION_LOST -> reply(req, 502, "function connection lost", f.getMessage());
+            case DIAL_REFUSED -> reply(req, dialect, 502, "function unreachable", f.getMessage());
+            case CONNECTION_LOST -> reply(req, dialect, 502, "function connection lost", f.getMessage());
             case CLIENT_GONE -> {
                 req.response().reset();
                 yield Answer.CLIENT_CLOSED;
@@ -116,8 +131,8 @@ final class Relay implements CallStage {
         };
     }
 
-    private static int reply(HttpServerRequest req, int status, String error, String detail) {
-        ErrorReply.send(req, status, error, detail);
+    private static int reply(HttpServerRequest req, Dialect dialect, int status, String error, String detail) {
+        dialect.refuse(req, status, error, detail);
         return status;
     }
 }

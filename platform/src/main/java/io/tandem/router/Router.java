@@ -27,6 +27,10 @@ import java.util.function.IntConsumer;
  * does, with each {@code {param}} of the trigger's path in a header {@code X-Tandem-Param-<name>} (the raw
  * segment, still percent-encoded). The query string passes unchanged. Headers: see {@link ForwardedHeaders}.
  *
+ * <p>The Lambda Invoke API ({@code POST /2015-03-31/functions/<name>/invocations}, once {@link #lambdaApi} is set):
+ * AWS clients call a function with a signed request whose body is the event; it takes the same stages as
+ * {@code /function/<name>}, answered in Lambda's shapes (see {@link LambdaRoutes}).
+ *
  * <p>Paths under {@code /_/} (the instance protocol's) are never forwarded, however spelt: 404.
  *
  * <p>Matching: an exact path beats one with parameters (more literal segments first), which beats a prefix
@@ -80,6 +84,8 @@ public final class Router {
     private final StrategyChoice strategies = new StrategyChoice();
     /** Where async calls go, set once the process has made it. */
     private final AtomicReference<AsyncGateway> async = new AtomicReference<>(AsyncGateway.NONE);
+    /** What the Lambda Invoke API needs, once the process has set it; until then its paths are not served. */
+    private final AtomicReference<LambdaApi> lambda = new AtomicReference<>();
     private final AdminRoutes admin;
     /** Connections per remote address on the public port, and on the loopback one. */
     private final ClientConnections clients;
@@ -127,7 +133,8 @@ public final class Router {
 
     /**
      * What a request meets on the event loop whose HTTP client is {@code client}, top to bottom: the router's own
-     * paths, the async API, then routing to a function and the stages of the call: metrics around the whole, the
+     * paths, the async API, the Lambda Invoke API (whose synchronous calls take the same stages), then routing to a
+     * function and the stages of the call: metrics around the whole, the
      * body limit, the function's concurrency cap, admission, and the relay of the invocation, which chooses the
      * function's strategy, whose attempts go out through the HTTP transport.
      */
@@ -143,9 +150,10 @@ public final class Router {
                                                         new HttpTransport(client, config.poolWait()))))));
         if (recorder != null) toFunction = new Metered(recorder, toFunction);
         AsyncRoutes asyncRoutes = new AsyncRoutes(vertx, routes, async::get, unrouted);
+        LambdaRoutes lambdaRoutes = new LambdaRoutes(vertx, routes, feed, lambda::get, async::get, unrouted, config.maxBodyBytes(), toFunction);
         RequestPath routed = new RequestPath(vertx, routes, feed, unrouted, toFunction);
         return req -> {
-            if (admin.serve(req) || asyncRoutes.serve(req)) return;
+            if (admin.serve(req) || asyncRoutes.serve(req) || lambdaRoutes.serve(req)) return;
             routed.handle(req);
         };
     }
@@ -193,6 +201,14 @@ public final class Router {
     /** Sends {@code POST /async-function/...} and {@code GET /async-calls/...} to {@code gateway} from now on. */
     public void asyncGateway(AsyncGateway gateway) {
         async.set(gateway);
+    }
+
+    /**
+     * Serves the Lambda Invoke API ({@code POST /2015-03-31/functions/<name>/invocations}, see {@link LambdaRoutes})
+     * from now on, with {@code api}'s secret, logs and clock.
+     */
+    public void lambdaApi(LambdaApi api) {
+        lambda.set(api);
     }
 
     /** Every function's admission, for tests of this package. */

@@ -73,6 +73,11 @@ final class Routes implements Consumer<Change> {
         watchers.forEach(Runnable::run);
     }
 
+    /** The function named {@code name}, or null when there is none now. */
+    FunctionRoute function(String name) {
+        return current.functions().get(name);
+    }
+
     /**
      * Runs {@code watcher} after each change of the routes, on the feed's thread (it must not block), until the
      * returned handle runs.

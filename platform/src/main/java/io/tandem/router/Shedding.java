@@ -1,6 +1,5 @@
 package io.tandem.router;
 
-import io.tandem.http.ErrorReply;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -15,10 +14,10 @@ final class Shedding {
     /** How long a client is told to wait before it sends a shed call again, in seconds. */
     static final String RETRY_AFTER_SECONDS = "1";
 
-    /** Answers 503 "function overloaded" saying {@code why}; returns the status. Call on the request's event loop. */
-    static int shed(HttpServerRequest req, String why) {
+    /** Answers 503 "function overloaded" saying {@code why}, in the call's {@code dialect}; returns the status. Call on the request's event loop. */
+    static int shed(HttpServerRequest req, Dialect dialect, String why) {
         req.response().putHeader(HttpHeaders.RETRY_AFTER, RETRY_AFTER_SECONDS);
-        ErrorReply.send(req, 503, "function overloaded", why + "; the call did not run: send it again after " + RETRY_AFTER_SECONDS + " s");
+        dialect.refuse(req, 503, "function overloaded", why + "; the call did not run: send it again after " + RETRY_AFTER_SECONDS + " s");
         return 503;
     }
 }

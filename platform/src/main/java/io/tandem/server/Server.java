@@ -16,6 +16,7 @@ import io.tandem.metrics.TrafficHistory;
 import io.tandem.model.ClusterEvent;
 import io.tandem.router.EndpointTable;
 import io.tandem.router.InstanceSource;
+import io.tandem.router.LambdaApi;
 import io.tandem.router.Router;
 import io.tandem.router.RouterConfig;
 import io.vertx.core.Future;
@@ -24,6 +25,7 @@ import java.net.BindException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -121,6 +123,7 @@ public final class Server {
         Router router = new Router(vertx, feed, new ExecutorInstances(executor), endpoints, RouterConfig.defaults().withHost(config.host())
                 .withPort(config.routerPort()).withRequestMetrics(config.requestMetrics()).withTls(addresses.tls())
                 .withConnectionsPerClient(config.edge().routerConnectionsPerClient()), metrics);
+        router.lambdaApi(new LambdaApi(addresses.token(), new ExecutorLogs(executor), InstantSource.system()));
         // The console's traffic chart: the router's counters read every few seconds, off the request path.
         TrafficHistory traffic = new TrafficHistory(metrics.registry());
         traffic.sample(Instant.now());
