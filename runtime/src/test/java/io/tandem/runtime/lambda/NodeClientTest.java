@@ -111,6 +111,20 @@ class NodeClientTest {
     }
 
     @Test
+    void aHandlerThatNeitherReturnsAPromiseNorCallsBackAnswersNullOnceItsWorkIsDone() {
+        function = ClientFunction.node(dir).file("index.js", """
+                exports.handler = (event) => { setTimeout(() => console.log('late work for', event.n), 50); };
+                """);
+        function.started("index.handler");
+
+        HttpResponse<String> answer = function.call("{\"n\":5}");
+
+        assertThat(answer.statusCode()).isEqualTo(200);
+        assertThat(answer.body()).isEqualTo("null");
+        assertThat(function.output()).contains("late work for 5"); // answered after the pending timer ran
+    }
+
+    @Test
     void aThrownErrorIsLambdasErrorDocumentWithItsTypeAndTrace() {
         cjs().started("index.handler");
 
