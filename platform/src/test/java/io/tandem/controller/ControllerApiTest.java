@@ -121,6 +121,15 @@ class ControllerApiTest {
     }
 
     @Test
+    void aFunctionOnALambdaLanguageEnvironmentMustNameItsHandler() {
+        String sha = uploadScript();
+
+        assertError(call("POST", "/v1/functions", function("orders", "python-lambda", sha, "")), 400, "entrypoint is missing", "python-lambda");
+        assertThat(call("POST", "/v1/functions", function("orders", "python-lambda", sha, ",\"entrypoint\":\"app.handler\"")).status()).isEqualTo(201);
+        assertThat(call("POST", "/v1/functions", function("custom", "lambda", sha, "")).status()).as("a bootstrap needs no handler").isEqualTo(201);
+    }
+
+    @Test
     void servesHealthAndOpenApiWithoutAToken() {
         assertThat(call("GET", "/healthz", HttpRequest.BodyPublishers.noBody(), null, null).status()).isEqualTo(200);
         Reply doc = call("GET", "/v1/openapi.yaml", HttpRequest.BodyPublishers.noBody(), null, null);
