@@ -271,6 +271,11 @@ public final class Agent {
                 .recover(e -> Future.failedFuture(new ApiException(422, "cannot prepare the code", Causes.root(e))));
     }
 
+    /** The uploaded file an instance needs beside its code: only when its command names it ({@code {jar}}). */
+    private static Path artifactFor(String command, Path sharedCode, CodeRef code) {
+        return sharedCode != null && code != null && CommandTemplate.usesArtifact(command) ? CodeCache.artifact(sharedCode, code) : null;
+    }
+
     /** A launch's confinement and its command, made off the event loop (it copies the function's code). */
     private record Prepared(Sandbox.Confinement confinement, ProcessBuilder builder, int port) {
     }
@@ -283,7 +288,7 @@ public final class Agent {
             throw new ApiException(500, "cannot confine the instance", Causes.root(e));
         }
         try {
-            Path code = sandbox.privateCode(c, sharedCode);
+            Path code = sandbox.privateCode(c, sharedCode, artifactFor(req.command(), sharedCode, req.code()));
             int port = InstanceCommands.freePort();
             return new Prepared(c, commands.process(req, c, code, port), port);
         } catch (IOException | RuntimeException e) {
@@ -343,7 +348,7 @@ public final class Agent {
         return code.compose(shared -> vertx.executeBlocking(() -> {
             try {
                 sandbox.limit(r.confinement, InstanceCommands.limits(r.request.runtime(), req.memoryMegabytes(), req.cpuMillis()));
-                Path own = sandbox.privateCode(r.confinement, shared);
+                Path own = sandbox.privateCode(r.confinement, shared, artifactFor(req.command(), shared, req.code()));
                 steps.confined = System.nanoTime();
                 return own;
             } catch (IOException e) {

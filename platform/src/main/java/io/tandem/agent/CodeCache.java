@@ -122,8 +122,17 @@ final class CodeCache {
         }
     }
 
+    /**
+     * The uploaded file of the package {@code ref} whose code, as an instance got it, is {@code code}: that file
+     * itself, or the file kept beside the directory it was unpacked into (in this cache, and in an instance's private
+     * copy, {@link Sandbox#privateCode}).
+     */
+    static Path artifact(Path code, CodeRef ref) {
+        return Files.isDirectory(code) ? code.resolveSibling(safeFileName(ref.filename())) : code;
+    }
+
     private static String safeFileName(String name) {
         String base = name == null ? "" : Path.of(name).getFileName() == null ? "" : Path.of(name).getFileName().toString();
-        return base.isEmpty() || base.startsWith(".") ? "package" : base;
+        return base.isEmpty() || base.startsWith(".") || base.equals("unpacked") ? "package" : base;
     }
 }

@@ -2,11 +2,11 @@ package io.tandem.agent;
 
 import io.tandem.home.TandemHome;
 import io.tandem.http.FreePort;
+import io.tandem.model.CodeRef;
 import io.tandem.model.Json;
 import io.tandem.model.Runtime;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -52,6 +52,7 @@ final class InstanceCommands {
     private final Supplier<Sandbox> sandbox;
     private String runtimeClasspath;
     private ClassDataArchive archive;
+    private Path lambdaClients;
 
     InstanceCommands(TandemHome home, Supplier<Sandbox> sandbox) {
         this.home = home;
@@ -65,19 +66,18 @@ final class InstanceCommands {
 
     /** The process of a launch: its command line inside the sandbox, its directory and its environment, nothing else. */
     ProcessBuilder process(LaunchRequest req, Sandbox.Confinement c, Path code, int port) {
-        ProcessBuilder pb = new ProcessBuilder(sandbox.get().wrap(c, argv(req, code)));
+        ProcessBuilder pb = new ProcessBuilder(sandbox.get().wrap(c, argv(req, values(code, req.code()))));
         if (c.dir() != null) pb.directory(c.dir().toFile());
         Map<String, String> env = pb.environment();
         env.clear();
         env.putAll(baseEnvironment(System.getenv(), c.dir()));
         env.putAll(req.variables());
         env.put("PORT", Integer.toString(port));
-        env.putAll(instanceEnv(req.runtime(), req.function(), code, req.entrypoint(), req.command(), req.timeout(), req.memoryMegabytes()));
+        env.putAll(instanceEnv(req, code));
         return pb;
     }
 
-    private List<String> argv(LaunchRequest req, Path code) {
-        String codePath = code == null ? null : code.toString();
+    private List<String> argv(LaunchRequest req, CommandTemplate.Values values) {
         return switch (req.runtime()) {
             // A java environment's own command replaces the runtime's launch line (an instance that speaks the same
             // protocol); an exec environment's command is what the runtime runs per request.
@@ -87,7 +87,7 @@ final class InstanceCommands {
             // warm pool hides the start, while C1-only code caps a long-running instance's peak throughput. An
             // environment can still add it to jvmOptions.
             case JAVA, EXEC, LAMBDA -> {
-                if (req.runtime() == Runtime.JAVA && req.command() != null) yield CommandTemplate.expand(req.command(), codePath, java);
+                if (req.runtime() == Runtime.JAVA && req.command() != null) yield CommandTemplate.expand(req.command(), values);
                 List<String> argv = new ArrayList<>();
                 argv.add(java);
                 argv.addAll(archive().options()); // before the environment's options, which may turn it off (-Xshare:off)
@@ -97,9 +97,9 @@ final class InstanceCommands {
                 yield argv;
             }
             case HTTP -> {
-                if (req.command() != null) yield CommandTemplate.expand(req.command(), codePath, java);
-                if (codePath == null) throw new IllegalArgumentException("an http instance needs a command or code");
-                yield List.of(codePath);
+                if (req.command() != null) yield CommandTemplate.expand(req.command(), values);
+                if (values.code() == null) throw new IllegalArgumentException("an http instance needs a command or code");
+                yield List.of(values.code());
             }
         };
     }
@@ -142,16 +142,15 @@ final class InstanceCommands {
         return env;
     }
 
-    private Map<String, String> instanceEnv(Runtime runtime, String function, Path code, String entrypoint, String command, Duration timeout,
-                                            int memoryMegabytes) {
+    private Map<String, String> instanceEnv(LaunchRequest req, Path code) {
         Map<String, String> env = new LinkedHashMap<>();
-        if (function == null) return env;
-        env.put("TANDEM_FUNCTION", function);
+        if (req.function() == null) return env;
+        env.put("TANDEM_FUNCTION", req.function());
         if (code != null) env.put("TANDEM_CODE", code.toString());
-        if (entrypoint != null) env.put("TANDEM_ENTRYPOINT", entrypoint);
-        if (runsCommand(runtime, command)) env.put("TANDEM_COMMAND", Json.write(execCommand(command, code)));
-        if (timeout != null) env.put("TANDEM_TIMEOUT_MS", Long.toString(timeout.toMillis()));
-        if (memoryMegabytes > 0) env.put("TANDEM_MEMORY_MB", Integer.toString(memoryMegabytes));
+        if (req.entrypoint() != null) env.put("TANDEM_ENTRYPOINT", req.entrypoint());
+        if (runsCommand(req.runtime(), req.command())) env.put("TANDEM_COMMAND", Json.write(execCommand(req.command(), values(code, req.code()))));
+        if (req.timeout() != null) env.put("TANDEM_TIMEOUT_MS", Long.toString(req.timeout().toMillis()));
+        if (req.memoryMegabytes() > 0) env.put("TANDEM_MEMORY_MB", Integer.toString(req.memoryMegabytes()));
         return env;
     }
 
@@ -161,7 +160,7 @@ final class InstanceCommands {
         body.put("function", req.function());
         if (code != null) body.put("code", code.toString());
         if (req.entrypoint() != null) body.put("entrypoint", req.entrypoint());
-        if (runsCommand(runtime, req.command())) body.put("command", execCommand(req.command(), code));
+        if (runsCommand(runtime, req.command())) body.put("command", execCommand(req.command(), values(code, req.code())));
         if (req.timeout() != null) body.put("timeoutMs", req.timeout().toMillis());
         if (req.memoryMegabytes() > 0) body.put("memoryMb", req.memoryMegabytes());
         if (!req.variables().isEmpty()) body.put("env", req.variables());
@@ -174,9 +173,15 @@ final class InstanceCommands {
     }
 
     /** What an exec instance runs per request: the environment's command, or the code itself. */
-    private List<String> execCommand(String command, Path code) {
-        String codePath = code == null ? null : code.toString();
-        return command != null ? CommandTemplate.expand(command, codePath, java) : List.of(String.valueOf(codePath));
+    private List<String> execCommand(String command, CommandTemplate.Values values) {
+        return command != null ? CommandTemplate.expand(command, values) : List.of(String.valueOf(values.code()));
+    }
+
+    /** The placeholders of a command for {@code code}, the instance's copy of the package {@code ref}. */
+    private CommandTemplate.Values values(Path code, CodeRef ref) {
+        Path artifact = code == null || ref == null ? null : CodeCache.artifact(code, ref);
+        return new CommandTemplate.Values(code == null ? null : code.toString(), artifact == null ? null : artifact.toString(), java,
+                () -> lambdaClients().toString());
     }
 
     /**
@@ -191,6 +196,12 @@ final class InstanceCommands {
     synchronized String runtimeClasspath() {
         if (runtimeClasspath == null) runtimeClasspath = RuntimeClasspath.of(RuntimeClasspath.libDir());
         return runtimeClasspath;
+    }
+
+    /** Where Tandem's Lambda runtime interface clients are, written there on first use: every instance user reads them. */
+    synchronized Path lambdaClients() {
+        if (lambdaClients == null) lambdaClients = LambdaClients.install(Sandbox.sharedDir(home.root()).resolve("lambda-clients"));
+        return lambdaClients;
     }
 
     synchronized ClassDataArchive archive() {

@@ -265,9 +265,11 @@ public final class Sandbox {
      * instance (execute bits kept); the path itself when instances run as the agent's user. A file the cache keeps fit
      * to share ({@link #shareable}) is a hard link to it, which costs a cold start microseconds where a copy of a
      * 20 MB jar costs about 20 ms; any other is a copy given to the instance's group. Either way no other instance
-     * can reach it: the cache's directory is root's alone, and so is each instance's to it.
+     * can reach it: the cache's directory is root's alone, and so is each instance's to it. {@code artifact}, the
+     * uploaded file a directory was unpacked from, goes beside it when the instance's command names it
+     * ({@link CodeCache#artifact}); null otherwise.
      */
-    Path privateCode(Confinement c, Path code) throws IOException {
+    Path privateCode(Confinement c, Path code, Path artifact) throws IOException {
         if (!c.ownUser() || code == null) return code;
         Path target = c.dir().resolve("code").resolve(code.getFileName());
         Archives.deleteTree(target.getParent()); // a warm instance whose function failed to load goes back to the pool with it
@@ -289,6 +291,7 @@ public final class Sandbox {
         } else {
             placeFile(code, target);
         }
+        if (artifact != null && !artifact.equals(code)) placeFile(artifact, target.resolveSibling(artifact.getFileName()));
         readOnly(c.dir().resolve("code"), c.uid());
         return target;
     }

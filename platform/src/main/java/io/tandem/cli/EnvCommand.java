@@ -20,9 +20,12 @@ final class EnvCommand extends CommandGroup {
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Create an environment.",
                     "Example: tandem env create --name python --runtime http --command 'python3 {code}'",
-                    "         tandem env create --name python-lambda --runtime lambda --command 'python3 -m awslambdaric {handler}'",
-                    "In COMMAND, {code} is the path of the function's unpacked code and {java} the JVM that runs Tandem;",
-                    "for lambda, {handler} is the function's entrypoint (without a command, the code's bootstrap runs)."})
+                    "         tandem env create --name fat-jar --runtime http --command '{java} -jar {jar}'",
+                    "         tandem env create --name ric-python --runtime lambda --command 'python3 -m awslambdaric {handler}'",
+                    "In COMMAND, {code} is the path of the function's unpacked code, {jar} (or {artifact}) the file as uploaded,",
+                    "{java} the JVM that runs Tandem and {clients} the directory of Tandem's Lambda clients; for lambda,",
+                    "{handler} is the function's entrypoint (without a command, the code's bootstrap runs).",
+                    "Built in: java, exec, http, lambda, python-lambda and nodejs-lambda (docs/lambda.md)."})
     static final class Create implements Runnable {
         @Option(names = "--name", required = true, description = "Environment name.")
         String name;

@@ -31,9 +31,19 @@ import java.util.stream.Collectors;
  * Every refusal is an {@link ApiException} naming the rule and the resources involved.
  */
 final class Admission {
-    /** Present from the first start; they may be replaced but not deleted. */
-    static final Map<String, Runtime> BUILT_IN_ENVIRONMENTS = Map.of("java", Runtime.JAVA, "exec", Runtime.EXEC, "http", Runtime.HTTP,
-            "lambda", Runtime.LAMBDA);
+    /**
+     * Present from the first start; they may be replaced but not deleted. The lambda ones have no warm pool: each
+     * node would keep a JVM idle for functions most servers never deploy. {@code python-lambda} and
+     * {@code nodejs-lambda} run Lambda handlers with Tandem's own runtime interface clients ({@code {clients}}, put on
+     * each node by its agent), with nothing to install but {@code python3} or {@code node}.
+     */
+    static final Map<String, EnvironmentSpec> BUILT_IN_ENVIRONMENTS = Map.of(
+            "java", new EnvironmentSpec(Runtime.JAVA, null, null, null),
+            "exec", new EnvironmentSpec(Runtime.EXEC, null, null, null),
+            "http", new EnvironmentSpec(Runtime.HTTP, null, null, null),
+            "lambda", new EnvironmentSpec(Runtime.LAMBDA, null, 0, null),
+            "python-lambda", new EnvironmentSpec(Runtime.LAMBDA, "python3 {clients}/python/bootstrap.py {handler}", 0, null),
+            "nodejs-lambda", new EnvironmentSpec(Runtime.LAMBDA, "node {clients}/node/bootstrap.mjs {handler}", 0, null));
 
     private final PackageStore packages;
 
@@ -80,6 +90,11 @@ final class Admission {
         if (env.spec().runtime() == Runtime.JAVA && (s.entrypoint() == null || s.entrypoint().isBlank())) {
             throw ApiException.badRequest("invalid Function: spec.entrypoint is missing, and the java runtime needs it",
                     "give the handler class, such as example.Hello (or example.Hello::handleRequest)");
+        }
+        boolean namesHandler = env.spec().command() != null && env.spec().command().contains("{handler}");
+        if (namesHandler && (s.entrypoint() == null || s.entrypoint().isBlank())) {
+            throw ApiException.badRequest("invalid Function: spec.entrypoint is missing, and environment '" + s.environment() + "' runs the handler it names",
+                    "give the Lambda handler, such as app.handler (module app, function handler) or index.handler (file index.js, export handler)");
         }
         CodeRef resolved = new CodeRef(code.sha256(), code.filename() != null ? code.filename() : stored.filename(), stored.size(), stored.kind());
         return new Function(f.metadata(), s.withCode(resolved));

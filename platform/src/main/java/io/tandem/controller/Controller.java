@@ -232,12 +232,8 @@ public final class Controller {
 
     private static void addBuiltInEnvironments(ResourceStore store) {
         store.write(tx -> {
-            for (Map.Entry<String, io.tandem.model.Runtime> e : Admission.BUILT_IN_ENVIRONMENTS.entrySet()) {
-                if (tx.get(Kind.ENVIRONMENT, e.getKey()).isEmpty()) {
-                    // No warm pool for lambda: each node would keep a JVM idle for functions most servers never deploy.
-                    Integer poolSize = e.getValue() == io.tandem.model.Runtime.LAMBDA ? 0 : null;
-                    tx.put(new Environment(Metadata.named(e.getKey()), new EnvironmentSpec(e.getValue(), null, poolSize, null)));
-                }
+            for (Map.Entry<String, EnvironmentSpec> e : Admission.BUILT_IN_ENVIRONMENTS.entrySet()) {
+                if (tx.get(Kind.ENVIRONMENT, e.getKey()).isEmpty()) tx.put(new Environment(Metadata.named(e.getKey()), e.getValue()));
             }
             return null;
         });

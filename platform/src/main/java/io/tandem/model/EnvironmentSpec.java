@@ -4,7 +4,9 @@ import java.util.List;
 
 /**
  * An environment: a runtime plus settings. {@code command} is a template in which {@code {code}} stands for the path
- * of the unpacked code and {@code {java}} for the java executable that runs Tandem; empty means the runtime's own.
+ * of the unpacked code, {@code {jar}} (or {@code {artifact}}) for the file as uploaded, {@code {java}} for the java
+ * executable that runs Tandem, {@code {clients}} for the directory of Tandem's Lambda clients and, for the lambda
+ * runtime, {@code {handler}} for the function's entrypoint; empty means the runtime's own.
  */
 public record EnvironmentSpec(Runtime runtime, String command, Integer poolSize, List<String> jvmOptions) {
     /**

@@ -55,7 +55,7 @@ class SandboxTest {
         Path code = home.resolve("shared-code.sh");
         Files.writeString(code, "#!/bin/sh\necho from code\n");
         Files.setPosixFilePermissions(code, PosixFilePermissions.fromString("rwx------"));
-        Path copy = sandbox.privateCode(confined, code);
+        Path copy = sandbox.privateCode(confined, code, null);
 
         Process p = start(List.of("/bin/sh", "-c", "id -u; " + copy + "; cat " + home.resolve("token") + " || echo no-token; "
                 + "echo x >> " + copy + " || echo read-only; ls " + nodeDir.resolve("logs") + " || echo no-logs"));
@@ -68,6 +68,26 @@ class SandboxTest {
     }
 
     @Test
+    void anUnpackedPackagesUploadedFileGoesBesideItsCopyWhenTheCommandNamesIt() throws Exception {
+        Path cache = nodeDir.resolve("code").resolve("abc");
+        Files.createDirectories(cache.resolve("unpacked"));
+        Files.writeString(cache.resolve("unpacked").resolve("app.txt"), "inside\n");
+        Path jar = cache.resolve("app.jar");
+        Files.writeString(jar, "the jar\n");
+        Files.setPosixFilePermissions(jar, PosixFilePermissions.fromString("r--r--r--"));
+        confined = sandbox.confine("i-1", new Cgroups.Limits(0, 0, Sandbox.DEFAULT_PIDS));
+
+        Path code = sandbox.privateCode(confined, cache.resolve("unpacked"), jar);
+        Path artifact = code.resolveSibling("app.jar");
+
+        assertThat(Files.readString(code.resolve("app.txt"))).isEqualTo("inside\n");
+        assertThat(Files.isSameFile(artifact, jar)).as("linked, not copied").isTrue();
+        Process p = start(List.of("/bin/cat", artifact.toString()));
+        assertThat(new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)).isEqualTo("the jar\n");
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
     void aCachedFileFitToShareIsLinkedAndNeitherItsInstanceNorAnotherCanChangeIt() throws Exception {
         Path cache = nodeDir.resolve("code").resolve("abc");
         Files.createDirectories(cache);
@@ -76,7 +96,7 @@ class SandboxTest {
         Files.writeString(code, "#!/bin/sh\necho from shared code\n");
         Files.setPosixFilePermissions(code, PosixFilePermissions.fromString("r-xr-xr-x"));
         confined = sandbox.confine("i-1", new Cgroups.Limits(0, 0, Sandbox.DEFAULT_PIDS));
-        Path linked = sandbox.privateCode(confined, code);
+        Path linked = sandbox.privateCode(confined, code, null);
         assertThat(Files.isSameFile(linked, code)).as("a link, not a copy").isTrue();
 
         Process p = start(List.of("/bin/sh", "-c", linked + "; echo x >> " + linked + " || echo read-only; chmod 777 " + linked

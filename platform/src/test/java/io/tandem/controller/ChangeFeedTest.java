@@ -25,6 +25,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ChangeFeedTest {
+    /** The environments every store starts with, each one change. */
+    private static final int BUILT_INS = Admission.BUILT_IN_ENVIRONMENTS.size();
+
     @RegisterExtension
     final RunningController api = new RunningController();
 
@@ -85,10 +88,10 @@ class ChangeFeedTest {
         long revision = storeRevision();
         await().atMost(Duration.ofSeconds(20)).until(() -> last(early) == revision && last(late) == revision);
 
-        // the early subscriber: 4 built-ins as ADDED, then every revision from 5 exactly once
-        assertThat(early.changes.subList(0, 4)).allMatch(c -> c.type() == Change.Type.ADDED);
-        List<Long> live = early.changes.subList(4, early.changes.size()).stream().map(Change::revision).toList();
-        assertThat(live).isEqualTo(LongStream.rangeClosed(5, revision).boxed().toList());
+        // the early subscriber: the built-ins as ADDED, then every later revision exactly once
+        assertThat(early.changes.subList(0, BUILT_INS)).allMatch(c -> c.type() == Change.Type.ADDED);
+        List<Long> live = early.changes.subList(BUILT_INS, early.changes.size()).stream().map(Change::revision).toList();
+        assertThat(live).isEqualTo(LongStream.rangeClosed(BUILT_INS + 1, revision).boxed().toList());
         // the late subscriber: a snapshot in revision order, then no gap and no repeat up to the end
         List<Long> revs = late.changes.stream().map(Change::revision).toList();
         assertThat(revs).isSorted().doesNotHaveDuplicates();
@@ -105,14 +108,14 @@ class ChangeFeedTest {
     void stopsDeliveringOnceClosed() throws Exception {
         Recorder r = new Recorder();
         AutoCloseable sub = api.controller().changes().subscribe(r::accept);
-        await().until(() -> r.changes.size() == 4);
+        await().until(() -> r.changes.size() == BUILT_INS);
         sub.close();
         put("after", "x");
         Recorder check = new Recorder();
         try (AutoCloseable s = api.controller().changes().subscribe(check::accept)) {
-            await().until(() -> check.changes.size() == 5);
+            await().until(() -> check.changes.size() == BUILT_INS + 1);
         }
-        assertThat(r.changes).hasSize(4);
+        assertThat(r.changes).hasSize(BUILT_INS);
     }
 
     private static long last(Recorder r) {

@@ -113,9 +113,20 @@ class ControllerApiTest {
     void startsWithTheBuiltInEnvironments() {
         Reply r = call("GET", "/v1/environments", null);
         assertThat(r.status()).isEqualTo(200);
-        assertThat(r.json().path("items").findValuesAsText("name")).containsExactly("exec", "http", "java", "lambda");
+        assertThat(r.json().path("items").findValuesAsText("name")).containsExactly("exec", "http", "java", "lambda", "nodejs-lambda", "python-lambda");
         assertThat(r.json().path("items").get(2).path("spec").path("runtime").asText()).isEqualTo("java");
         assertThat(r.json().path("items").get(2).path("kind").asText()).isEqualTo("Environment");
+        assertThat(r.json().path("items").get(5).path("spec").path("runtime").asText()).isEqualTo("lambda");
+        assertThat(r.json().path("items").get(5).path("spec").path("command").asText()).isEqualTo("python3 {clients}/python/bootstrap.py {handler}");
+    }
+
+    @Test
+    void aFunctionOnALambdaLanguageEnvironmentMustNameItsHandler() {
+        String sha = uploadScript();
+
+        assertError(call("POST", "/v1/functions", function("orders", "python-lambda", sha, "")), 400, "entrypoint is missing", "python-lambda");
+        assertThat(call("POST", "/v1/functions", function("orders", "python-lambda", sha, ",\"entrypoint\":\"app.handler\"")).status()).isEqualTo(201);
+        assertThat(call("POST", "/v1/functions", function("custom", "lambda", sha, "")).status()).as("a bootstrap needs no handler").isEqualTo(201);
     }
 
     @Test
@@ -203,8 +214,9 @@ class ControllerApiTest {
         Reply heap = call("POST", "/v1/functions", function("big", "java", sha, ",\"entrypoint\":\"a.B\",\"executor\":\"newdeploy\",\"memory\":\"1Gi\""));
         assertThat(heap.status()).as(heap.text()).isEqualTo(201);
         assertThat(heap.json().path("spec").path("memory").asText()).isEqualTo("1Gi");
-        assertThat(created.json().path("metadata").path("revision").asLong()).isEqualTo(5);
-        assertThat(heap.json().path("metadata").path("revision").asLong()).isEqualTo(6);
+        // the built-in environments took the first revisions
+        assertThat(created.json().path("metadata").path("revision").asLong()).isEqualTo(Admission.BUILT_IN_ENVIRONMENTS.size() + 1);
+        assertThat(heap.json().path("metadata").path("revision").asLong()).isEqualTo(Admission.BUILT_IN_ENVIRONMENTS.size() + 2);
         Reply limited = call("POST", "/v1/functions", function("limited", "exec", sha, ",\"memory\":\"128Mi\",\"cpu\":\"1.5\",\"env\":{\"B\":\"2\",\"A\":\"\"}"));
         assertThat(limited.status()).as(limited.text()).isEqualTo(201);
         assertThat(limited.json().path("spec").path("cpu").asText()).isEqualTo("1.5");
@@ -342,7 +354,8 @@ class ControllerApiTest {
     void watchStreamsTheLogThenLiveChanges() throws Exception {
         call("PUT", "/v1/environments/one", "{\"spec\":{\"runtime\":\"exec\"}}");
         List<JsonNode> lines = new CopyOnWriteArrayList<>();
-        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/v1/watch?since=4"))
+        int builtIns = Admission.BUILT_IN_ENVIRONMENTS.size(); // revisions 1 to builtIns
+        HttpRequest req = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + controller.port() + "/v1/watch?since=" + builtIns))
                 .header("Authorization", "Bearer " + token).build();
         HttpResponse<Stream<String>> resp = http.send(req, HttpResponse.BodyHandlers.ofLines());
         assertThat(resp.statusCode()).isEqualTo(200);
@@ -358,7 +371,7 @@ class ControllerApiTest {
 
         await().atMost(Duration.ofSeconds(10)).until(() -> lines.size() == 3);
         assertThat(lines).extracting(l -> l.path("revision").asLong() + " " + l.path("type").asText() + " " + l.path("resource").path("metadata").path("name").asText())
-                .containsExactly("5 ADDED one", "6 ADDED two", "7 DELETED one");
+                .containsExactly((builtIns + 1) + " ADDED one", (builtIns + 2) + " ADDED two", (builtIns + 3) + " DELETED one");
         assertThat(call("GET", "/v1/watch?since=99", null).status()).isEqualTo(410);
         assertError(call("GET", "/v1/watch?since=x", null), 400, "since");
         reader.interrupt();

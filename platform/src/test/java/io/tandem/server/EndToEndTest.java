@@ -15,8 +15,13 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
+import javax.tools.ToolProvider;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -74,6 +79,19 @@ class EndToEndTest {
 
         HttpResponse<String> http = tandem.get("/function/http-hello");
         assertThat(http.statusCode()).as(http.body()).isEqualTo(200);
+
+        HttpResponse<String> python = tandem.post("/python-orders", "{\"httpMethod\":\"POST\",\"path\":\"/orders\",\"body\":\"{\\\"item\\\":\\\"tea\\\",\\\"quantity\\\":2}\"}");
+        assertThat(python.statusCode()).as(python.body()).isEqualTo(200);
+        JsonNode created = Json.MAPPER.readTree(python.body());
+        assertThat(created.path("statusCode").asInt()).isEqualTo(201);
+        assertThat(Json.MAPPER.readTree(created.path("body").asText()).path("item").asText()).isEqualTo("tea");
+
+        HttpResponse<String> node = tandem.post("/node-sqs", "{\"Records\":[{\"messageId\":\"m1\",\"body\":\"{\\\"item\\\":\\\"tea\\\",\\\"quantity\\\":2}\"},"
+                + "{\"messageId\":\"m2\",\"body\":\"not json\"}]}");
+        assertThat(node.statusCode()).as(node.body()).isEqualTo(200);
+        assertThat(node.body()).isEqualTo("{\"batchItemFailures\":[{\"itemIdentifier\":\"m2\"}]}");
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(captureOut(() -> tandem.cli("fn", "logs", "--name", "node-sqs")))
+                .contains("INFO\torder m1: 2 x tea").contains("ERROR\trecord m2 failed"));
     }
 
     @Test
@@ -203,6 +221,34 @@ class EndToEndTest {
 
     @Test
     @Order(9)
+    void anHttpFunctionRunsItsUploadedJarWithJavaDashJarJar() throws Exception {
+        Path classes = Files.createDirectories(tmp.resolve("classes"));
+        int compiled = ToolProvider.getSystemJavaCompiler().run(null, null, null, "-d", classes.toString(),
+                RunningServer.repoRoot().resolve("examples/http/Server.java").toString());
+        assertThat(compiled).isZero();
+        Path jar = tmp.resolve("server.jar");
+        var manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().put(Attributes.Name.MAIN_CLASS, "Server");
+        try (var out = new JarOutputStream(Files.newOutputStream(jar), manifest); var files = Files.list(classes)) {
+            for (Path file : files.toList()) {
+                out.putNextEntry(new JarEntry(file.getFileName().toString()));
+                out.write(Files.readAllBytes(file));
+                out.closeEntry();
+            }
+        }
+        assertThat(tandem.cli("env", "create", "--name", "fat-jar", "--runtime", "http", "--command", "{java} -jar {jar}")).isZero();
+        assertThat(tandem.cli("fn", "create", "--name", "jar-hello", "--env", "fat-jar", "--code", jar.toString())).isZero();
+
+        HttpResponse<String> answered = tandem.get("/function/jar-hello/from-the-jar");
+        assertThat(answered.statusCode()).as(answered.body()).isEqualTo(200);
+        assertThat(answered.body()).contains("Hello from a plain Java server").contains("/from-the-jar");
+        assertThat(tandem.cli("fn", "delete", "--name", "jar-hello")).isZero();
+        assertThat(tandem.cli("env", "delete", "--name", "fat-jar")).isZero();
+    }
+
+    @Test
+    @Order(10)
     void deleteRemovesEverythingTheSpecsDeclared() throws Exception {
         assertThat(tandem.cli("delete", "-f", specs.toString())).isZero();
         HttpResponse<String> r = tandem.get("/hello");

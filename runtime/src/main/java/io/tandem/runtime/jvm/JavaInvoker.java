@@ -34,7 +34,7 @@ abstract class JavaInvoker implements Invoker {
         try {
             serve(exchange, invocation);
         } catch (FunctionFailure failure) {
-            Replies.functionFailed(exchange, invocation.requestId(), failure.getCause());
+            failed(exchange, invocation, failure.getCause());
         } finally {
             closeQuietly(watched);
             Thread.interrupted(); // an interrupt of the watchdog that came as the call returned must not reach the next one
@@ -59,6 +59,11 @@ abstract class JavaInvoker implements Invoker {
                 // Closing only releases open jar files.
             }
         }
+    }
+
+    /** The answer when the function threw before its response began: Tandem's 500 unless the handler's kind has its own. */
+    void failed(HttpExchange exchange, Invocation invocation, Throwable failure) throws IOException {
+        Replies.functionFailed(exchange, invocation.requestId(), failure);
     }
 
     /** Answers one request; user code runs inside {@link FunctionFailure#call}. */

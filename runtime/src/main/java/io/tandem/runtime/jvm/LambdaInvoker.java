@@ -50,4 +50,10 @@ final class LambdaInvoker extends JavaInvoker {
         exchange.getResponseHeaders().set("Content-Type", "application/json");
         Replies.send(exchange, 200, json);
     }
+
+    /** A Lambda handler's failure is answered as Lambda answers it. */
+    @Override
+    void failed(HttpExchange exchange, Invocation invocation, Throwable failure) throws IOException {
+        LambdaError.answer(exchange, invocation.requestId(), failure);
+    }
 }

@@ -39,4 +39,10 @@ final class StreamInvoker extends JavaInvoker {
         }
         out.finish();
     }
+
+    /** A Lambda handler's failure is answered as Lambda answers it. */
+    @Override
+    void failed(HttpExchange exchange, Invocation invocation, Throwable failure) throws IOException {
+        LambdaError.answer(exchange, invocation.requestId(), failure);
+    }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.amazonaws.services.lambda.runtime.RequestHandler;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.tandem.runtime.Json;
 import io.tandem.runtime.TestInstance;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -78,6 +80,15 @@ class JavaRuntimeTest {
                     import io.tandem.function.*;
                     public class Boom implements Handler {
                         public Response handle(Request r, Context c) { throw new IllegalStateException("boom"); }
+                    }
+                    """),
+            Map.entry("fn/Refuse.java", """
+                    package fn;
+                    import com.amazonaws.services.lambda.runtime.*;
+                    public class Refuse implements RequestHandler<java.util.Map<String, Object>, String> {
+                        public String handleRequest(java.util.Map<String, Object> order, Context c) {
+                            throw new IllegalArgumentException("no such order " + order.get("id"), new java.io.IOException("store down"));
+                        }
                     }
                     """),
             Map.entry("fn/Peek.java", """
@@ -277,13 +288,16 @@ class JavaRuntimeTest {
     }
 
     @Test
-    void streamHandlerThatFailsEarlyGets500() {
+    void streamHandlerThatFailsEarlyGets500WithLambdasErrorDocument() throws IOException {
         specialized("fn.Spill");
 
         HttpResponse<String> response = instance.post("/", "10");
 
         assertThat(response.statusCode()).isEqualTo(500);
-        assertThat(response.body()).contains("java.io.IOException: disk on fire");
+        assertThat(response.headers().firstValue("X-Amz-Function-Error")).hasValue("Unhandled");
+        JsonNode error = Json.MAPPER.readTree(response.body());
+        assertThat(error.path("errorType").asText()).isEqualTo("java.io.IOException");
+        assertThat(error.path("errorMessage").asText()).isEqualTo("disk on fire");
     }
 
     @Test
@@ -320,6 +334,25 @@ class JavaRuntimeTest {
 
         assertThat(response.statusCode()).isEqualTo(500);
         assertThat(response.body()).isEqualTo("{\"error\":\"function failed\",\"detail\":\"java.lang.IllegalStateException: boom\"}");
+        assertThat(response.headers().firstValue("X-Amz-Function-Error")).isEmpty();
+    }
+
+    @Test
+    void lambdaHandlerThatThrowsGivesLambdasErrorDocumentAndFunctionErrorHeader() throws IOException {
+        specialized("fn.Refuse");
+
+        HttpResponse<String> response = instance.post("/", "{\"id\":42}");
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.headers().firstValue("X-Amz-Function-Error")).hasValue("Unhandled");
+        JsonNode error = Json.MAPPER.readTree(response.body());
+        assertThat(error.path("errorMessage").asText()).isEqualTo("no such order 42");
+        assertThat(error.path("errorType").asText()).isEqualTo("java.lang.IllegalArgumentException");
+        assertThat(error.path("stackTrace").isArray()).isTrue();
+        assertThat(error.path("stackTrace").get(0).asText()).startsWith("fn.Refuse.handleRequest(Refuse.java:");
+        assertThat(error.path("stackTrace").toString()).doesNotContain("io.tandem.runtime"); // the user's frames, not Tandem's
+        assertThat(error.path("cause").path("errorType").asText()).isEqualTo("java.io.IOException");
+        assertThat(error.path("cause").path("errorMessage").asText()).isEqualTo("store down");
     }
 
     @Test
