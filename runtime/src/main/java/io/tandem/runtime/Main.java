@@ -1,6 +1,7 @@
 package io.tandem.runtime;
 
 import io.tandem.runtime.exec.ExecLoader;
+import io.tandem.runtime.jvm.CoalescedOutput;
 import io.tandem.runtime.jvm.JavaLoader;
 import io.tandem.runtime.lambda.LambdaLoader;
 import java.io.ByteArrayInputStream;
@@ -26,6 +27,9 @@ public final class Main {
                     + " the instance's secret as the first line of standard input)");
             System.exit(2);
         }
+        // What java functions print, a write per few milliseconds rather than per line (exec and lambda functions
+        // print from their own processes).
+        if (args[0].equals("java")) CoalescedOutput.install();
         try {
             InstanceServer server = run(args[0], System.getenv(), Secret.readLine(System.in));
             System.err.printf("tandem-runtime: %s listening on 127.0.0.1:%d%n", args[0], server.port());

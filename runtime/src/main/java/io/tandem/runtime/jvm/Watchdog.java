@@ -99,6 +99,7 @@ final class Watchdog {
             System.err.println("[" + requestId + "] did not stop within " + GRACE_MS + " ms of its timeout: "
                     + "this instance exits (code " + EXIT_WEDGED + ") so that a fresh one replaces it");
             System.err.flush();
+            CoalescedOutput.drainInstalled();
             Runtime.getRuntime().halt(EXIT_WEDGED);
         }
     }

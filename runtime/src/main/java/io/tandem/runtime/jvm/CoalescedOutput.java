@@ -1,0 +1,138 @@
+package io.tandem.runtime.jvm;
+
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.Charset;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The java runtime's standard output: what functions print reaches the pipe to their agent within
+ * {@value #DELAY_MS} ms, in one write for everything printed meanwhile, instead of one write per line.
+ *
+ * <p>The JDK's {@code System.out} flushes at every {@code println}, and a logging library flushes at every event:
+ * one system call per line, and one wake-up of the agent's reader per line, which at thousands of calls a second
+ * with a log line each cost as much CPU as the runtime's own work on a call. C's stdio and Python buffer a pipe
+ * without any bound; here the bound is {@value #DELAY_MS} ms. A line is lost only when the process is killed
+ * (SIGKILL, the kernel's OOM killer) within that time of printing it; an exit flushes first (shutdown hook, and
+ * {@link Watchdog} before it halts). Standard error is left unbuffered: a stack trace is written at once.
+ *
+ * <p>Threads: any thread writes, under {@link #lock}; a write that makes the buffer non-empty unparks the one
+ * daemon thread {@code tandem-stdout}, which waits {@value #DELAY_MS} ms and writes the buffer out under the same
+ * lock. {@link #flush()} does not write: it only makes sure the thread will, so a logger's flush per event costs
+ * nothing. A write larger than what is left of the buffer writes the buffer and itself through at once.
+ */
+public final class CoalescedOutput extends OutputStream {
+    static final long DELAY_MS = 2;
+    private static final int CAPACITY = 64 * 1024;
+
+    private final OutputStream target;
+    private final byte[] buffer = new byte[CAPACITY];
+    private final ReentrantLock lock = new ReentrantLock();
+    private int length; // guarded by lock
+    private final Thread writer;
+    private static volatile CoalescedOutput installed;
+
+    CoalescedOutput(OutputStream target) {
+        this.target = target;
+        this.writer = Thread.ofPlatform().daemon().name("tandem-stdout").unstarted(this::loop);
+        writer.start();
+    }
+
+    /** Makes {@code System.out} one; flushed once more when the process exits normally. */
+    public static void install() {
+        var out = new CoalescedOutput(new FileOutputStream(FileDescriptor.out));
+        installed = out;
+        Charset charset = System.out.charset();
+        System.setOut(new PrintStream(out, false, charset));
+        Runtime.getRuntime().addShutdownHook(new Thread(out::drain, "tandem-stdout-exit"));
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+        boolean wasEmpty;
+        lock.lock();
+        try {
+            if (len > CAPACITY - length) {
+                writeBuffer();
+                target.write(b, off, len);
+                return;
+            }
+            wasEmpty = length == 0;
+            System.arraycopy(b, off, buffer, length, len);
+            length += len;
+        } finally {
+            lock.unlock();
+        }
+        if (wasEmpty) LockSupport.unpark(writer);
+    }
+
+    /** Does not write: what is buffered is written within {@value #DELAY_MS} ms anyway. */
+    @Override
+    public void flush() {
+    }
+
+    /**
+     * Writes what the installed one holds now, if one is installed: before a halt, which runs no shutdown hook. Gives
+     * up after a second if a writer holds the stream (blocked on a full pipe): the halt must not wait on the function.
+     */
+    static void drainInstalled() {
+        CoalescedOutput out = installed;
+        if (out == null) return;
+        try {
+            if (!out.lock.tryLock(1, TimeUnit.SECONDS)) return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            out.writeQuietly();
+        } finally {
+            out.lock.unlock();
+        }
+    }
+
+    /** Writes what is buffered now. */
+    void drain() {
+        lock.lock();
+        try {
+            writeQuietly();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void writeQuietly() {
+        try {
+            writeBuffer();
+        } catch (IOException e) {
+            // the agent is gone: nothing will read it
+        }
+    }
+
+    /** Called with the lock held. */
+    private void writeBuffer() throws IOException {
+        if (length == 0) return;
+        int n = length;
+        length = 0; // before the write: a failed write drops the buffer rather than writing it again for ever
+        target.write(buffer, 0, n);
+        target.flush();
+    }
+
+    private void loop() {
+        while (true) {
+            LockSupport.park(this);
+            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(DELAY_MS));
+            drain();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+package io.tandem.runtime.jvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class CoalescedOutputTest {
+    /** The pipe to the agent, as the test sees it: what was written and in how many writes. */
+    static final class Sink extends OutputStream {
+        final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        final AtomicInteger writes = new AtomicInteger();
+
+        @Override
+        public synchronized void write(int b) {
+            writes.incrementAndGet();
+            bytes.write(b);
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            writes.incrementAndGet();
+            bytes.write(b, off, len);
+        }
+
+        synchronized String text() {
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
+    }
+
+    @Test
+    void linesArriveSoonInFarFewerWritesThanLines() {
+        Sink sink = new Sink();
+        PrintStream out = new PrintStream(new CoalescedOutput(sink), false, StandardCharsets.UTF_8);
+        int lines = 10_000;
+        for (int i = 0; i < lines; i++) out.println("greeting " + i);
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.text().endsWith("greeting " + (lines - 1) + "\n"));
+        assertThat(sink.text().lines()).hasSize(lines).startsWith("greeting 0");
+        assertThat(sink.writes.get()).as("writes for %d lines", lines).isLessThan(lines / 10);
+    }
+
+    @Test
+    void aLoggersFlushPerEventLeavesTheWriteToTheWriterAndTheLineArrives() {
+        Sink sink = new Sink();
+        PrintStream out = new PrintStream(new CoalescedOutput(sink), false, StandardCharsets.UTF_8);
+        out.println("one event");
+        out.flush();
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.text().equals("one event\n"));
+        // Output after the buffer was written out wakes the writer again, whether it is back to waiting yet or not.
+        out.println("another");
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.text().equals("one event\nanother\n"));
+    }
+
+    @Test
+    void concurrentPrintersKeepTheirLinesWholeAndNothingIsLost() throws Exception {
+        Sink sink = new Sink();
+        PrintStream out = new PrintStream(new CoalescedOutput(sink), false, StandardCharsets.UTF_8);
+        int threads = 8;
+        int perThread = 2_000;
+        List<Thread> printers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            printers.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < perThread; i++) out.println("thread " + id + " line " + i + " " + "x".repeat(i % 100));
+            }));
+        }
+        for (Thread p : printers) p.join(TimeUnit.SECONDS.toMillis(30));
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.text().lines().count() == (long) threads * perThread);
+        assertThat(sink.text().lines()).allMatch(l -> l.matches("thread \\d line \\d+ x*"));
+    }
+
+    @Test
+    void aWriteLargerThanTheBufferGoesThroughInOrder() {
+        Sink sink = new Sink();
+        PrintStream out = new PrintStream(new CoalescedOutput(sink), false, StandardCharsets.UTF_8);
+        out.println("before");
+        String big = "y".repeat(200_000);
+        out.println(big);
+        out.println("after");
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.text().endsWith("after\n"));
+        assertThat(sink.text()).isEqualTo("before\n" + big + "\nafter\n");
+    }
+
+    /** A process that prints through the installed stream and exits at once, before the writer's delay is up. */
+    public static final class PrintAndExit {
+        public static void main(String[] args) {
+            CoalescedOutput.install();
+            for (int i = 0; i < 1_000; i++) System.out.println("line " + i);
+            System.exit(0);
+        }
+    }
+
+    @Test
+    void aProcessThatExitsRightAfterPrintingLosesNothing() throws IOException, InterruptedException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), PrintAndExit.class.getName())
+                .redirectErrorStream(true).start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(output.lines()).hasSize(1_000).endsWith("line 999");
+    }
+}
