@@ -2,6 +2,7 @@ package io.tandem.agent;
 
 import io.tandem.model.LogQuery;
 import io.tandem.model.LogRecord;
+import java.io.BufferedOutputStream;
 import java.io.BufferedReader;
 import java.io.FileOutputStream;
 import java.io.IOException;
@@ -52,6 +53,16 @@ final class FunctionLogs {
 
     void append(String function, String instance, String stream, String message) {
         log(function == null ? POOL : function).append(new LogRecord(Instant.now(), function == null ? POOL : function, instance, node, stream, message));
+    }
+
+    /**
+     * Writes out what was appended to {@code function}'s log (null: the pool's) and is still buffered. A pump calls
+     * it after each read from its pipe, so the lines of one read reach the file in one write rather than one each;
+     * reading the log writes them out first too.
+     */
+    void flush(String function) {
+        FunctionLog f = logs.get(function == null ? POOL : function);
+        if (f != null) f.flush();
     }
 
     /** The lines that {@code query} selects, oldest first; never follows. Blocks on file reads. */
@@ -108,17 +119,31 @@ final class FunctionLogs {
                 size += line.length;
                 failing = false;
             } catch (IOException e) {
-                // A full or broken disk drops lines; the pump must go on reading or the instance would block on write.
-                if (!failing) log.warn("cannot write the log of {}: {}", r.function(), e.toString());
-                failing = true;
-                closeQuietly();
+                failed(e);
             }
             for (Consumer<LogRecord> f : followers) f.accept(r);
         }
 
+        synchronized void flush() {
+            if (out == null) return;
+            try {
+                out.flush();
+            } catch (IOException e) {
+                failed(e);
+            }
+        }
+
+        /** A full or broken disk drops lines; the pump must go on reading or the instance would block on write. */
+        private void failed(IOException e) {
+            if (!failing) log.warn("cannot write the log of {}: {}", current.getParent().getFileName(), e.toString());
+            failing = true;
+            closeQuietly();
+        }
+
         private void open() throws IOException {
             Files.createDirectories(current.getParent());
-            out = new FileOutputStream(current.toFile(), true);
+            // Buffered: the pump flushes after each read from the pipe, and reading the log flushes first.
+            out = new BufferedOutputStream(new FileOutputStream(current.toFile(), true), 64 * 1024);
             size = Files.size(current);
         }
 
@@ -140,6 +165,7 @@ final class FunctionLogs {
 
         /** Reads under the lock, so no line is written between the backlog and joining the followers. */
         synchronized List<LogRecord> read(LogQuery query, Consumer<LogRecord> follower) throws IOException {
+            flush();
             ArrayDeque<LogRecord> last = new ArrayDeque<>();
             for (Path file : List.of(previous, current)) readInto(file, query, last);
             if (follower != null) followers.add(follower);

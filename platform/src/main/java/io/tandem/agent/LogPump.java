@@ -2,6 +2,8 @@ package io.tandem.agent;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.LinkedHashSet;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -18,16 +20,33 @@ final class LogPump {
     private LogPump() {
     }
 
+    /** One write per log for what one read from the pipe held, however many lines. */
+    private static void flush(FunctionLogs logs, Set<String> written) {
+        for (String f : written) logs.flush(f);
+        written.clear();
+    }
+
     static Thread start(InputStream in, String instance, String stream, Supplier<String> function, FunctionLogs logs) {
-        LineSplitter lines = new LineSplitter(MAX_LINE_BYTES, text -> logs.append(function.get(), instance, stream, text));
+        // The functions this read's lines went to: one, or two when the instance was specialized in between. The
+        // pump's thread alone touches it (the splitter calls back on the thread that feeds it).
+        Set<String> written = new LinkedHashSet<>();
+        LineSplitter lines = new LineSplitter(MAX_LINE_BYTES, text -> {
+            String f = function.get();
+            written.add(f == null ? FunctionLogs.POOL : f);
+            logs.append(f, instance, stream, text);
+        });
         return Thread.ofPlatform().daemon().name("log-" + instance + "-" + stream).start(() -> {
             byte[] chunk = new byte[64 * 1024];
             try (in) {
-                for (int n; (n = in.read(chunk)) >= 0; ) lines.feed(chunk, 0, n);
+                for (int n; (n = in.read(chunk)) >= 0; ) {
+                    lines.feed(chunk, 0, n);
+                    flush(logs, written);
+                }
             } catch (IOException closed) {
                 // the process ended or the agent is stopping
             } finally {
                 lines.finish();
+                flush(logs, written);
             }
         });
     }

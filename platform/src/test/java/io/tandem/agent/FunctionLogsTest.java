@@ -25,6 +25,7 @@ class FunctionLogsTest {
         long cap = 64 << 10;
         FunctionLogs logs = new FunctionLogs(dir, "n1", cap);
         for (int i = 0; i < 5_000; i++) logs.append("hello", "h-1", "stdout", "line " + i + " " + "x".repeat(100));
+        logs.flush("hello"); // as the pump does after each read from the pipe
 
         long size;
         try (Stream<Path> files = Files.list(dir.resolve("hello"))) {
@@ -36,6 +37,19 @@ class FunctionLogsTest {
         assertThat(kept).extracting(LogRecord::message).allSatisfy(m -> assertThat(m).startsWith("line "));
         int first = Integer.parseInt(kept.getFirst().message().split(" ")[1]);
         assertThat(kept).hasSize(5_000 - first); // no line missing between the oldest kept and the newest
+    }
+
+    @Test
+    void linesWaitForTheFlushOnDiskButAReadSeesThemAtOnce() throws Exception {
+        FunctionLogs logs = new FunctionLogs(dir, "n1", 1 << 20);
+        logs.append("hello", "h-1", "stdout", "first");
+        Path file = dir.resolve("hello").resolve("current.log");
+        assertThat(Files.size(file)).as("one write per read from the pipe, not per line").isZero();
+        assertThat(logs.read("hello", LogQuery.tail(10))).extracting(LogRecord::message).containsExactly("first");
+        assertThat(Files.readString(file)).endsWith(" h-1 stdout first\n");
+        logs.append("hello", "h-1", "stderr", "second");
+        logs.flush("hello");
+        assertThat(Files.readString(file)).endsWith(" h-1 stderr second\n");
     }
 
     @Test

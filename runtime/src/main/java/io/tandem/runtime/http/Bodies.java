@@ -41,8 +41,14 @@ final class Bodies {
             return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
+        /** Whether the whole body has been read; false when that is not known without reading. */
+        boolean atEnd() {
+            return false;
+        }
+
         /** Reads and drops the rest of the body, up to {@code limit} bytes; false if more than that remains. */
         final boolean drain(long limit) throws IOException {
+            if (atEnd()) return true; // the usual case: the handler read it all, or there was none
             byte[] sink = new byte[8192];
             long dropped = 0;
             while (dropped <= limit) {
@@ -59,11 +65,25 @@ final class Bodies {
         }
     }
 
+    private static final byte[] NOTHING = new byte[0];
+    /** Bodies up to this long are read into an array of their announced length at once. */
+    static final int EXACT_UP_TO = 1 << 20;
+
     static Input empty() {
         return new Input() {
             @Override
             public int read(byte[] b, int off, int len) {
                 return -1;
+            }
+
+            @Override
+            public byte[] readAllBytes() {
+                return NOTHING;
+            }
+
+            @Override
+            boolean atEnd() {
+                return true;
             }
         };
     }
@@ -86,6 +106,25 @@ final class Bodies {
             @Override
             public int available() throws IOException {
                 return (int) Math.min(remaining, in.available());
+            }
+
+            /**
+             * Into one array of the announced size: InputStream's starts with 16 KiB, even for no body at all. Over
+             * {@value #EXACT_UP_TO} bytes InputStream's way (growing as bytes come) is kept, so that a length a client
+             * announces and does not send costs no more memory than what it sent.
+             */
+            @Override
+            public byte[] readAllBytes() throws IOException {
+                if (remaining > EXACT_UP_TO) return super.readAllBytes();
+                byte[] all = new byte[(int) remaining];
+                int n = readNBytes(all, 0, all.length);
+                if (n < all.length) throw new IOException("the request body ended " + (all.length - n) + " bytes short of its Content-Length");
+                return all;
+            }
+
+            @Override
+            boolean atEnd() {
+                return remaining == 0;
             }
         };
     }
@@ -113,6 +152,11 @@ final class Bodies {
                 inChunk -= n;
                 if (inChunk == 0) crlf(in);
                 return n;
+            }
+
+            @Override
+            boolean atEnd() {
+                return ended;
             }
         };
     }

@@ -47,7 +47,11 @@ record RequestHead(String method, String target, String protocol, Headers header
             int colon = field.indexOf(':');
             if (colon <= 0 || field.charAt(colon - 1) == ' ') throw new BadRequest(400, "malformed header line: " + printable(field));
             try {
-                headers.add(field.substring(0, colon), field.substring(colon + 1).strip());
+                int from = colon + 1;
+                int to = field.length();
+                while (from < to && isBlank(field.charAt(from))) from++;
+                while (to > from && isBlank(field.charAt(to - 1))) to--;
+                headers.add(field.substring(0, colon), field.substring(from, to)); // one string for the value, not two
             } catch (IllegalArgumentException e) {
                 throw new BadRequest(400, "malformed header line: " + printable(field));
             }
@@ -63,6 +67,11 @@ record RequestHead(String method, String target, String protocol, Headers header
 
     boolean http10() {
         return "HTTP/1.0".equals(protocol);
+    }
+
+    /** Optional whitespace around a field value: spaces and tabs (RFC 9110, section 5.6.3). */
+    private static boolean isBlank(char c) {
+        return c == ' ' || c == '\t';
     }
 
     private static String printable(String text) {

@@ -65,6 +65,11 @@ class BlockingServerTest {
                 exchange.getResponseBody().flush();
                 throw new IOException("the handler gives up after its status went out");
             }
+            case "/header" -> {
+                byte[] value = ("[" + exchange.getRequestHeaders().getFirst("X-Padded") + "]").getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, value.length);
+                exchange.getResponseBody().write(value);
+            }
             case "/own-length" -> {
                 exchange.getResponseHeaders().set("Content-Length", "999");
                 exchange.getResponseHeaders().set("Transfer-Encoding", "gzip");
@@ -84,6 +89,34 @@ class BlockingServerTest {
             var in = socket.getInputStream();
             assertThat(readResponse(in).body()).isEqualTo("one");
             assertThat(readResponse(in).body()).isEqualTo("two");
+        }
+    }
+
+    @Test
+    void readsAnnouncedBodiesWholeAndCutsAShortOneWithTheConnection() throws IOException {
+        try (var socket = connect()) {
+            String big = "b".repeat(100_000);
+            send(socket, "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+                    + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + big.length() + "\r\n\r\n" + big
+                    + "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nshort");
+            socket.shutdownOutput(); // the last body ends 5 bytes short of its length
+            var in = socket.getInputStream();
+            Response empty = readResponse(in);
+            assertThat(empty.status()).isEqualTo(200);
+            assertThat(empty.body()).isEmpty();
+            assertThat(readResponse(in).body()).isEqualTo(big);
+            assertThat(in.read()).as("no answer to a body cut short, and the connection closes").isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void headerValuesLoseTheBlanksAroundThem() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "GET /header HTTP/1.1\r\nHost: x\r\nX-Padded: \t two words \t\r\n\r\n"
+                    + "GET /header HTTP/1.1\r\nHost: x\r\nX-Padded:\r\n\r\n");
+            var in = socket.getInputStream();
+            assertThat(readResponse(in).body()).isEqualTo("[two words]");
+            assertThat(readResponse(in).body()).isEqualTo("[]");
         }
     }
 
