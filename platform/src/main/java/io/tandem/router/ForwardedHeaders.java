@@ -84,17 +84,32 @@ final class ForwardedHeaders {
 
     static String requestIdOf(HttpServerRequest req) {
         String id = req.getHeader(REQUEST_ID);
-        if (id != null) return id;
-        // 32 hexadecimal digits from two random longs, written into one array: a new id on every call that has none.
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        char[] digits = new char[32];
-        hex(r.nextLong() | Long.MIN_VALUE, digits, 0);
-        hex(r.nextLong() | Long.MIN_VALUE, digits, 16);
-        return new String(digits);
+        return id != null ? id : newRequestId();
     }
 
-    private static void hex(long value, char[] into, int from) {
-        for (int i = from + 15; i >= from; i--) {
+    static String newRequestId() {
+        // A random (version 4) UUID in its usual text, as Lambda's request ids are, written into one array from two
+        // random longs: a new id on every call that has none. Not UUID.randomUUID, which locks the system's
+        // SecureRandom on every call.
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        long high = (r.nextLong() & ~0xf000L) | 0x4000L; // version 4
+        long low = (r.nextLong() & ~(0x3L << 62)) | (0x2L << 62); // the IETF variant
+        char[] text = new char[36];
+        hex(high >>> 32, 8, text, 0);
+        text[8] = '-';
+        hex(high >>> 16, 4, text, 9);
+        text[13] = '-';
+        hex(high, 4, text, 14);
+        text[18] = '-';
+        hex(low >>> 48, 4, text, 19);
+        text[23] = '-';
+        hex(low, 12, text, 24);
+        return new String(text);
+    }
+
+    /** The low {@code digits} hexadecimal digits of {@code value} into {@code into} from {@code from}. */
+    private static void hex(long value, int digits, char[] into, int from) {
+        for (int i = from + digits - 1; i >= from; i--) {
             into[i] = HEX_DIGITS[(int) (value & 0xf)];
             value >>>= 4;
         }
