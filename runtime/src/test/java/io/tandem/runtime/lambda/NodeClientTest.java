@@ -4,17 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Tandem's Node.js runtime interface client ({@code nodejs-lambda}) in a {@code lambda} instance: handlers written
  * as for AWS's Node.js runtime, as CommonJS or ES modules, async or with a callback, with their own node_modules.
  */
-class NodeClientTest {
+class NodeClientTest extends ClientContract {
     /** A CommonJS handler that uses a package bundled in the code's node_modules. */
     private static final String CJS = """
             const { shout } = require('shouter');
@@ -43,13 +40,14 @@ class NodeClientTest {
             };
             """;
 
-    @TempDir
-    Path dir;
-    private ClientFunction function;
+    @Override
+    ClientFunction deployed() {
+        return cjs();
+    }
 
-    @AfterEach
-    void stop() {
-        if (function != null) function.close();
+    @Override
+    String handler() {
+        return "index.handler";
     }
 
     private ClientFunction cjs() {
@@ -176,32 +174,4 @@ class NodeClientTest {
         assertThat(output).containsPattern("\\S+Z\\t[0-9a-f-]{36}\\tERROR\\twarned about an order");
     }
 
-    @Test
-    void payloadsOfSeveralMegabytesPassBothWays() {
-        cjs().started("index.handler");
-        String data = "y".repeat(4 * 1024 * 1024);
-
-        JsonNode answer = function.answer("{\"action\":\"echo\",\"data\":\"" + data + "\"}");
-
-        assertThat(answer.path("size").asInt()).isEqualTo(data.length());
-        assertThat(answer.path("data").asText()).isEqualTo(data);
-    }
-
-    @Test
-    void aHandlerPastItsTimeoutIs504AndTheNextCallGetsAFreshProcess() {
-        cjs().started("index.handler", 1_500);
-
-        assertThat(function.call("{\"action\":\"sleep\"}").statusCode()).isEqualTo(504);
-        assertThat(function.answer("{\"name\":\"again\"}").path("greeting").asText()).isEqualTo("HELLO AGAIN!");
-    }
-
-    @Test
-    void aProcessThatExitsMidCallIsAnErrorAnswerAndTheNextCallWorks() {
-        cjs().started("index.handler");
-
-        HttpResponse<String> died = function.call("{\"action\":\"exit\"}");
-
-        assertThat(died.statusCode()).isEqualTo(502);
-        assertThat(function.answer("{}").path("greeting").asText()).isEqualTo("HELLO WORLD!");
-    }
 }

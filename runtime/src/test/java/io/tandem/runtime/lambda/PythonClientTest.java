@@ -4,17 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Tandem's Python runtime interface client ({@code python-lambda}) in a {@code lambda} instance: Lambda handlers
  * written as for AWS's Python runtime, answered, failing, logging and timing out as they would there.
  */
-class PythonClientTest {
+class PythonClientTest extends ClientContract {
     private static final String APP = """
             import json, logging, os, time
             import helpers.text as text
@@ -55,13 +52,14 @@ class PythonClientTest {
                 }
             """;
 
-    @TempDir
-    Path dir;
-    private ClientFunction function;
+    @Override
+    ClientFunction deployed() {
+        return app();
+    }
 
-    @AfterEach
-    void stop() {
-        if (function != null) function.close();
+    @Override
+    String handler() {
+        return "app.handler";
     }
 
     private ClientFunction app() {
@@ -156,33 +154,4 @@ class PythonClientTest {
         assertThat(output).containsPattern("\\[INFO]\\t\\S+Z\\t[0-9a-f-]{36}\\tlogged an order");
     }
 
-    @Test
-    void payloadsOfSeveralMegabytesPassBothWays() {
-        app().started("app.handler");
-        String data = "x".repeat(4 * 1024 * 1024);
-
-        JsonNode answer = function.answer("{\"action\":\"echo\",\"data\":\"" + data + "\"}");
-
-        assertThat(answer.path("size").asInt()).isEqualTo(data.length());
-        assertThat(answer.path("data").asText()).isEqualTo(data);
-    }
-
-    @Test
-    void aHandlerPastItsTimeoutIs504AndTheNextCallGetsAFreshProcess() {
-        app().started("app.handler", 1_500);
-
-        assertThat(function.call("{\"action\":\"sleep\"}").statusCode()).isEqualTo(504);
-        assertThat(function.answer("{\"name\":\"again\"}").path("greeting").asText()).isEqualTo("HELLO AGAIN!");
-    }
-
-    @Test
-    void aProcessThatDiesMidCallIsAnErrorAnswerAndTheNextCallWorks() {
-        app().started("app.handler");
-
-        HttpResponse<String> died = function.call("{\"action\":\"exit\"}");
-
-        assertThat(died.statusCode()).isEqualTo(502);
-        assertThat(died.body()).contains("code 3");
-        assertThat(function.answer("{}").path("greeting").asText()).isEqualTo("HELLO WORLD!");
-    }
 }
