@@ -64,7 +64,8 @@ public final class WatchFeed implements ChangeFeed, AutoCloseable {
     private volatile boolean connected;
     private int failures; // reader thread only: attempts failed in a row
     private final Object catchUpLock = new Object();
-    private CompletableFuture<Void> catchingUp; // guarded by catchUpLock
+    private CompletableFuture<Void> catchingUp; // guarded by catchUpLock: the read in flight, or the last one
+    private CompletableFuture<Void> nextCatchUp; // guarded by catchUpLock: the read that starts when it ends
     private volatile boolean closed;
     private final Thread reader;
 
@@ -113,28 +114,54 @@ public final class WatchFeed implements ChangeFeed, AutoCloseable {
 
     /**
      * Reads the controller's current revision (a cheap list) and completes once that revision has been applied and
-     * handed to every subscriber. Concurrent calls share one read; fails when the controller does not answer or the
-     * feed does not catch up within two seconds.
+     * handed to every subscriber; fails when the controller does not answer or the feed does not catch up within two
+     * seconds.
+     *
+     * <p>A catch-up proves only what was stored before its read. So callers share a read only if it starts after
+     * they asked: one that comes while a read is in flight gets the next one, which starts when that one ends and
+     * is shared by everyone who came meanwhile (at most two reads at a time, however many callers). Sharing the read
+     * in flight instead let a caller who had just created a function be told it does not exist.
      */
     @Override
     public CompletableFuture<Void> caughtUp() {
         synchronized (catchUpLock) {
-            if (catchingUp != null && !catchingUp.isDone()) return catchingUp;
-            CompletableFuture<Void> f = http.sendAsync(request("/v1/triggers/http").timeout(Duration.ofSeconds(2)).build(),
-                            HttpResponse.BodyHandlers.ofByteArray())
-                    .thenCompose(resp -> {
-                        if (resp.statusCode() != 200) return CompletableFuture.failedFuture(new IOException("HTTP " + resp.statusCode()));
-                        try {
-                            return awaitRevision(Json.MAPPER.readTree(resp.body()).path("revision").asLong());
-                        } catch (IOException e) {
-                            return CompletableFuture.failedFuture(e);
-                        }
-                    })
-                    .thenCompose(v -> CompletableFuture.allOf(subscriptions.stream().map(Subscription::drained).toArray(CompletableFuture[]::new)))
-                    .orTimeout(2, TimeUnit.SECONDS);
-            catchingUp = f;
-            return f;
+            if (catchingUp == null || catchingUp.isDone()) {
+                catchingUp = readAndAwait();
+                return catchingUp;
+            }
+            if (nextCatchUp == null) {
+                CompletableFuture<Void> next = new CompletableFuture<>();
+                nextCatchUp = next;
+                catchingUp.whenComplete((v, e) -> {
+                    CompletableFuture<Void> started;
+                    synchronized (catchUpLock) {
+                        if (nextCatchUp == next) nextCatchUp = null;
+                        started = readAndAwait();
+                        catchingUp = started;
+                    }
+                    started.whenComplete((v2, e2) -> {
+                        if (e2 != null) next.completeExceptionally(e2);
+                        else next.complete(null);
+                    });
+                });
+                return next;
+            }
+            return nextCatchUp;
         }
+    }
+
+    private CompletableFuture<Void> readAndAwait() {
+        return http.sendAsync(request("/v1/triggers/http").timeout(Duration.ofSeconds(2)).build(), HttpResponse.BodyHandlers.ofByteArray())
+                .thenCompose(resp -> {
+                    if (resp.statusCode() != 200) return CompletableFuture.failedFuture(new IOException("HTTP " + resp.statusCode()));
+                    try {
+                        return awaitRevision(Json.MAPPER.readTree(resp.body()).path("revision").asLong());
+                    } catch (IOException e) {
+                        return CompletableFuture.failedFuture(e);
+                    }
+                })
+                .thenCompose(v -> CompletableFuture.allOf(subscriptions.stream().map(Subscription::drained).toArray(CompletableFuture[]::new)))
+                .orTimeout(2, TimeUnit.SECONDS);
     }
 
     private CompletableFuture<Void> awaitRevision(long wanted) {

@@ -20,8 +20,11 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -118,6 +121,35 @@ class WatchFeedTest {
         controller.stop().await();
         controller = null;
         assertThat(feed.caughtUp()).failsWithin(Duration.ofSeconds(10));
+    }
+
+    @Test
+    void aCatchUpAskedForAfterAWriteSeesTheWriteEvenWhileAnEarlierOneIsInFlight() throws Exception {
+        startFeed();
+        CountDownLatch release = new CountDownLatch(1);
+        AtomicReference<CompletableFuture<Void>> later = new AtomicReference<>();
+        AtomicReference<Boolean> laterDoneAtDelivery = new AtomicReference<>();
+        feed.subscribe(c -> {
+            if (c.resource().name().equals("slow")) {
+                try {
+                    release.await(20, TimeUnit.SECONDS); // holds this subscriber's deliveries, so a catch-up stays in flight
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (c.resource().name().equals("created")) laterDoneAtDelivery.set(later.get().isDone());
+        });
+        client.put("/v1/environments/slow", env("slow"));
+        CompletableFuture<Void> earlier = feed.caughtUp();
+        await().until(() -> feed.revision() >= client.get("/v1/environments").path("revision").asLong());
+
+        client.put("/v1/environments/created", env("created"));
+        later.set(feed.caughtUp());
+        release.countDown();
+
+        earlier.get(10, TimeUnit.SECONDS);
+        later.get().get(10, TimeUnit.SECONDS);
+        assertThat(laterDoneAtDelivery.get()).as("the later catch-up had completed when 'created' was delivered").isFalse();
     }
 
     @Test
