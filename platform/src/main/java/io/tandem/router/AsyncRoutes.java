@@ -12,6 +12,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonObject;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionException;
 import java.util.function.IntConsumer;
@@ -75,7 +76,7 @@ final class AsyncRoutes {
                     + " bytes; this one has " + length.trim() + ": call /function/" + name + " at once instead (6 MB)");
             return;
         }
-        Map<String, String> headers = callHeaders(req);
+        Map<String, String> headers = callHeaders(req, ForwardedHeaders.requestIdOf(req), List.of());
         String callback = req.getHeader(CALLBACK_URL);
         Buffer body = Buffer.buffer();
         LimitedBody limited = new LimitedBody(req, AsyncCall.MAX_BODY_BYTES);
@@ -97,12 +98,17 @@ final class AsyncRoutes {
         req.resume();
     }
 
-    /** The headers the call is sent with later, as the router would forward them now, less the callback and length. */
-    private static Map<String, String> callHeaders(HttpServerRequest req) {
+    /**
+     * The headers a stored call is sent with later, as the router would forward them now with {@code requestId},
+     * less the callback, the length and the headers named in {@code dropped} (any case).
+     */
+    static Map<String, String> callHeaders(HttpServerRequest req, String requestId, List<String> dropped) {
         Map<String, String> headers = new LinkedHashMap<>();
-        ForwardedHeaders.requestHeaders(req, ForwardedHeaders.requestIdOf(req), Map.of()).forEach(h -> {
-            if (!h.getKey().equalsIgnoreCase(CALLBACK_URL) && !h.getKey().equalsIgnoreCase(HttpHeaders.CONTENT_LENGTH.toString())) {
-                headers.merge(h.getKey(), h.getValue(), (a, b) -> a + ", " + b);
+        ForwardedHeaders.requestHeaders(req, requestId, Map.of()).forEach(h -> {
+            String name = h.getKey();
+            if (!name.equalsIgnoreCase(CALLBACK_URL) && !name.equalsIgnoreCase(HttpHeaders.CONTENT_LENGTH.toString())
+                    && dropped.stream().noneMatch(name::equalsIgnoreCase)) {
+                headers.merge(name, h.getValue(), (a, b) -> a + ", " + b);
             }
         });
         return headers;

@@ -45,6 +45,8 @@ final class LambdaDialect implements Dialect {
     static final String LOG_RESULT = "X-Amz-Log-Result";
     /** The status of a function's answer outside 2xx, which the API answers 200 with a function error. */
     static final String FUNCTION_STATUS = "X-Tandem-Function-Status";
+    /** The request headers that carry the caller's AWS credentials: never passed on to the function. */
+    static final List<String> CREDENTIALS = List.of(HttpHeaders.AUTHORIZATION.toString(), "X-Amz-Security-Token");
     /** How long after a response's end its instance's lines are waited for, as the agent reads them. */
     static final long SETTLE_MILLIS = 150;
     /** The most lines a tail is made of: more would not fit its 4 KB anyway. */
@@ -80,8 +82,7 @@ final class LambdaDialect implements Dialect {
     /** The signature is the caller's credential for this API, not the function's business. */
     @Override
     public void adjust(MultiMap toInstance) {
-        toInstance.remove(HttpHeaders.AUTHORIZATION);
-        toInstance.remove("X-Amz-Security-Token");
+        CREDENTIALS.forEach(toInstance::remove);
     }
 
     @Override

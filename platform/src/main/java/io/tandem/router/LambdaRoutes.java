@@ -15,8 +15,8 @@ import io.vertx.core.http.HttpServerRequest;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.function.IntConsumer;
 import java.util.function.Supplier;
@@ -127,13 +127,17 @@ final class LambdaRoutes {
         Routes.FunctionRoute function = routes.function(invoke.target().function());
         if (function != null) {
             dispatch(req, invoke, function, body, settings, requestId, arrived);
-        } else if (feed.caughtUp().isDone()) {
+            return;
+        }
+        // Asked once: each catch-up that is asked for reads the controller's revision anew.
+        CompletableFuture<Void> caughtUp = feed.caughtUp();
+        if (caughtUp.isDone()) {
             notFound(req, invoke, requestId);
         } else {
             // A function created a moment ago may not have reached this router yet: look again once the feed holds
             // what the controller had stored.
             Context context = vertx.getOrCreateContext();
-            feed.caughtUp().whenComplete((x, e) -> context.runOnContext(y -> {
+            caughtUp.whenComplete((x, e) -> context.runOnContext(y -> {
                 Routes.FunctionRoute late = routes.function(invoke.target().function());
                 if (late == null) notFound(req, invoke, requestId);
                 else dispatch(req, invoke, late, body, settings, requestId, arrived);
@@ -180,14 +184,8 @@ final class LambdaRoutes {
                     + " bytes; this one has " + body.length() + ": invoke it as RequestResponse instead"), requestId);
             return;
         }
-        Map<String, String> headers = new LinkedHashMap<>();
-        ForwardedHeaders.requestHeaders(req, requestId, Map.of()).forEach(h -> {
-            String name = h.getKey();
-            if (!name.equalsIgnoreCase(HttpHeaders.CONTENT_LENGTH.toString()) && !name.equalsIgnoreCase(HttpHeaders.AUTHORIZATION.toString())
-                    && !name.equalsIgnoreCase("X-Amz-Security-Token") && !name.equalsIgnoreCase(AsyncRoutes.CALLBACK_URL)) {
-                headers.merge(name, h.getValue(), (a, b) -> a + ", " + b);
-            }
-        });
+        // The signature is the caller's credential for this API, not the function's business.
+        Map<String, String> headers = AsyncRoutes.callHeaders(req, requestId, LambdaDialect.CREDENTIALS);
         AsyncCall call = new AsyncCall(AsyncCall.newId(), function.name(), "POST", "/", headers, body.getBytes(), null, Instant.now());
         Context context = vertx.getOrCreateContext();
         gateway.get().accept(call).whenComplete((stored, failure) -> context.runOnContext(x -> {
