@@ -2,6 +2,7 @@ package io.tandem.agent;
 
 import io.tandem.home.TandemHome;
 import io.tandem.http.ApiException;
+import io.tandem.http.FreePort;
 import io.tandem.model.CodeRef;
 import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
@@ -289,7 +290,7 @@ public final class Agent {
         }
         try {
             Path code = sandbox.privateCode(c, sharedCode, artifactFor(req.command(), sharedCode, req.code()));
-            int port = InstanceCommands.freePort();
+            int port = FreePort.loopback();
             return new Prepared(c, commands.process(req, c, code, port), port);
         } catch (IOException | RuntimeException e) {
             sandbox.release(c);

@@ -1,11 +1,9 @@
 package io.tandem.agent;
 
 import io.tandem.home.TandemHome;
-import io.tandem.http.FreePort;
 import io.tandem.model.CodeRef;
 import io.tandem.model.Json;
 import io.tandem.model.Runtime;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -210,9 +208,5 @@ final class InstanceCommands {
         Path cache = s != null && s.separateUsers() ? Sandbox.sharedDir(home.root()).resolve("cds") : ClassDataArchive.defaultCacheDir();
         if (archive == null) archive = new ClassDataArchive(cache, java, runtimeClasspath());
         return archive;
-    }
-
-    static int freePort() throws IOException {
-        return FreePort.loopback();
     }
 }

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import io.tandem.http.FreePort;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -102,10 +102,7 @@ class ClassDataArchiveTest {
 
     /** Starts the java runtime with {@code options}, waits until it is healthy, stops it and returns its output. */
     private String startRuntime(List<String> options) throws Exception {
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = FreePort.loopback();
         List<String> cmd = new ArrayList<>(List.of(JAVA));
         cmd.addAll(options);
         cmd.addAll(List.of("-cp", CLASSPATH, "io.tandem.runtime.Main", "java"));

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.tandem.controller.Controller;
 import io.tandem.home.TandemHome;
+import io.tandem.http.FreePort;
 import io.tandem.model.Change;
 import io.tandem.model.Environment;
 import io.tandem.model.EnvironmentSpec;
@@ -12,7 +13,6 @@ import io.tandem.model.Metadata;
 import io.tandem.model.Resource;
 import io.tandem.model.Runtime;
 import io.vertx.core.Vertx;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,9 +44,7 @@ class WatchFeedTest {
     void start() throws Exception {
         vertx = Vertx.vertx();
         home = new TandemHome(dir);
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        port = FreePort.loopback();
         controller = startController();
         client = new TandemClient(URI.create("http://127.0.0.1:" + port), home.ensureToken());
     }

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.home.TandemHome;
+import io.tandem.http.FreePort;
 import io.tandem.model.Json;
 import io.tandem.model.LogQuery;
 import io.vertx.core.Future;
 import io.vertx.core.http.HttpServerResponse;
 import java.io.ByteArrayInputStream;
-import java.net.ServerSocket;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
@@ -105,10 +105,7 @@ class ControllerClusterViewTest {
 
     @Test
     void answers503SayingSoWhenTheExecutorDoesNotAnswer(@TempDir Path otherHome) throws Exception {
-        int deadPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            deadPort = s.getLocalPort();
-        }
+        int deadPort = FreePort.loopback();
         TandemHome home = new TandemHome(otherHome);
         api.restart(home, new HttpClusterView(api.vertx(), "http://127.0.0.1:" + deadPort, home.ensureToken()));
 

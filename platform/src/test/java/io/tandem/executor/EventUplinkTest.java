@@ -6,11 +6,11 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.tandem.controller.Controller;
 import io.tandem.home.TandemHome;
+import io.tandem.http.FreePort;
 import io.tandem.model.ClusterEvent;
 import io.tandem.model.EventBatch;
 import io.tandem.model.Json;
 import io.vertx.core.Vertx;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -41,9 +41,7 @@ class EventUplinkTest {
     void start() throws Exception {
         home = new TandemHome(dir);
         vertx = Vertx.vertx();
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        port = FreePort.loopback();
         controller = startController();
         uplink = new EventUplink(URI.create("http://127.0.0.1:" + port), home.ensureToken(), 100).start();
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.tandem.bench.paper.OpenLoop.Call;
-import java.net.ServerSocket;
+import io.tandem.http.FreePort;
 import java.net.URI;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -71,10 +71,7 @@ class GuestbookStoreTest {
 
     @Test
     void anUnreachableRedisIsAClearErrorNamingTheFix() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closed = s.getLocalPort();
-        }
+        int closed = FreePort.loopback();
         assertThatThrownBy(() -> GuestbookStore.connect(URI.create("redis://127.0.0.1:" + closed), "x"))
                 .isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("127.0.0.1:" + closed + " is not reachable")

@@ -3,9 +3,9 @@ package io.tandem.bench.paper;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.tandem.bench.Main;
+import io.tandem.http.FreePort;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -57,10 +57,7 @@ class PaperCommandTest {
 
     @Test
     void refusesAnUnreachableRedisBeforeAnythingStarts() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closed = s.getLocalPort();
-        }
+        int closed = FreePort.loopback();
         Path out = tmp.resolve("out");
         java.io.ByteArrayOutputStream stderr = new java.io.ByteArrayOutputStream();
         java.io.PrintStream saved = System.err;

@@ -3,11 +3,11 @@ package io.tandem.executor.standby;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.tandem.http.FreePort;
 import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpServer;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -143,10 +143,7 @@ class ProberTest {
 
     @Test
     void aRefusedConnectionIsDeathAtOnce() throws Exception {
-        int closed;
-        try (ServerSocket s = new ServerSocket(0)) {
-            closed = s.getLocalPort();
-        }
+        int closed = FreePort.loopback();
         onContext(() -> prober.watch(new Prober.Target("gone", "127.0.0.1", closed, 1)));
         await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(dead).containsKey("gone"));
         assertThat(dead.get("gone")).contains("connection refused");
