@@ -156,6 +156,15 @@ public final class Agent {
             log.info("agent {}: instances run as {}, limited by {}", config.name(),
                     sandbox.separateUsers() ? "users of their own" : "the agent's user",
                     sandbox.cgroupVersion().map(v -> "control groups " + v.name().toLowerCase()).orElse("rlimits"));
+            ExecHost.Built host = commands.execHost();
+            if (host.binary() != null) {
+                log.info("agent {}: exec instances run on the native host {}{}", config.name(), host.binary(),
+                        host.buildMillis() > 0 ? " (built in " + host.buildMillis() + " ms)" : "");
+            } else if (host.reason().startsWith(ExecHost.MODE_ENV)) {
+                log.info("agent {}: exec instances run on the JVM ({})", config.name(), host.reason());
+            } else {
+                log.warn("agent {}: exec instances run on the JVM: {}", config.name(), host.reason());
+            }
             return null;
         }).compose(v -> {
             context = Vertx.currentContext();
@@ -284,7 +293,7 @@ public final class Agent {
     private Prepared prepare(LaunchRequest req, Path sharedCode) {
         Sandbox.Confinement c;
         try {
-            c = sandbox.confine(req.instanceId(), InstanceCommands.limits(req.runtime(), req.memoryMegabytes(), req.cpuMillis()));
+            c = sandbox.confine(req.instanceId(), commands.limits(req, req.memoryMegabytes(), req.cpuMillis()));
         } catch (IOException | RuntimeException e) {
             throw new ApiException(500, "cannot confine the instance", Causes.root(e));
         }
@@ -348,7 +357,7 @@ public final class Agent {
         r.state = "specializing";
         return code.compose(shared -> vertx.executeBlocking(() -> {
             try {
-                sandbox.limit(r.confinement, InstanceCommands.limits(r.request.runtime(), req.memoryMegabytes(), req.cpuMillis()));
+                sandbox.limit(r.confinement, commands.limits(r.request, req.memoryMegabytes(), req.cpuMillis()));
                 Path own = sandbox.privateCode(r.confinement, shared, artifactFor(req.command(), shared, req.code()));
                 steps.confined = System.nanoTime();
                 return own;

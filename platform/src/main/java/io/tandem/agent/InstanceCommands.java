@@ -18,6 +18,8 @@ import java.util.regex.Pattern;
  */
 final class InstanceCommands {
     static final int RUNTIME_MEMORY_MB = 256;
+    /** The native exec host's own share of an exec instance's memory: it holds a few MiB, at most 128 KiB per call. */
+    static final int NATIVE_HOST_MEMORY_MB = 16;
     /**
      * Lets Tandem's runtime give a warm JVM its function's variables at specialization (the runtime's
      * {@code ProcessVariables}, which writes the map behind {@code System.getenv}).
@@ -51,10 +53,19 @@ final class InstanceCommands {
     private String runtimeClasspath;
     private ClassDataArchive archive;
     private Path lambdaClients;
+    /** {@code TANDEM_EXEC_HOST}: whether exec instances should run on the native host. */
+    private final String execHostMode;
+    /** The native exec host, or why there is none; null until first asked for. */
+    private ExecHost.Built execHost;
 
     InstanceCommands(TandemHome home, Supplier<Sandbox> sandbox) {
+        this(home, sandbox, System.getenv(ExecHost.MODE_ENV));
+    }
+
+    InstanceCommands(TandemHome home, Supplier<Sandbox> sandbox, String execHostMode) {
         this.home = home;
         this.sandbox = sandbox;
+        this.execHostMode = execHostMode;
     }
 
     /** The JVM this agent runs on, which runs java and exec instances too. */
@@ -86,6 +97,7 @@ final class InstanceCommands {
             // environment can still add it to jvmOptions.
             case JAVA, EXEC, LAMBDA -> {
                 if (req.runtime() == Runtime.JAVA && req.command() != null) yield CommandTemplate.expand(req.command(), values);
+                if (runsNative(req)) yield List.of(execHost().binary().toString(), "exec");
                 List<String> argv = new ArrayList<>();
                 argv.add(java);
                 argv.addAll(archive().options()); // before the environment's options, which may turn it off (-Xshare:off)
@@ -187,8 +199,41 @@ final class InstanceCommands {
      * runtime JVM in a java or exec instance (its own heap, metaspace and code cache).
      */
     static Cgroups.Limits limits(Runtime runtime, int memoryMegabytes, int cpuMillis) {
-        long mb = memoryMegabytes == 0 ? 0 : memoryMegabytes + (runtime == Runtime.HTTP ? 0 : RUNTIME_MEMORY_MB);
+        return limits(runtime == Runtime.HTTP ? 0 : RUNTIME_MEMORY_MB, memoryMegabytes, cpuMillis);
+    }
+
+    /** The limits of an instance launched for {@code req}: its host's own share is small when it is the native exec host. */
+    Cgroups.Limits limits(LaunchRequest req, int memoryMegabytes, int cpuMillis) {
+        return runsNative(req) ? limits(NATIVE_HOST_MEMORY_MB, memoryMegabytes, cpuMillis) : limits(req.runtime(), memoryMegabytes, cpuMillis);
+    }
+
+    private static Cgroups.Limits limits(int hostMegabytes, int memoryMegabytes, int cpuMillis) {
+        long mb = memoryMegabytes == 0 ? 0 : memoryMegabytes + hostMegabytes;
         return new Cgroups.Limits(mb << 20, cpuMillis, Sandbox.DEFAULT_PIDS);
+    }
+
+    /**
+     * Whether {@code req} runs on the native exec host: an exec instance whose environment gives no JVM options (those
+     * are for the runtime's JVM, which such an environment keeps), when the host could be built.
+     */
+    boolean runsNative(LaunchRequest req) {
+        return req.runtime() == Runtime.EXEC && req.jvmOptions().isEmpty() && execHost().binary() != null;
+    }
+
+    /**
+     * The native exec host, built on first call (about a second, once per home and version; the agent asks at its
+     * start). Throws when {@code TANDEM_EXEC_HOST} is neither {@code native} nor {@code jvm}.
+     */
+    synchronized ExecHost.Built execHost() {
+        if (execHost == null) {
+            if (!ExecHost.wantsNative(execHostMode)) {
+                execHost = ExecHost.Built.none(ExecHost.MODE_ENV + "=jvm");
+            } else {
+                String cc = System.getenv(ExecHost.COMPILER_ENV);
+                execHost = ExecHost.install(Sandbox.sharedDir(home.root()).resolve("exec-host"), cc == null || cc.isBlank() ? "cc" : cc.trim());
+            }
+        }
+        return execHost;
     }
 
     synchronized String runtimeClasspath() {

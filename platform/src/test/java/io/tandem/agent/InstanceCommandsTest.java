@@ -2,9 +2,12 @@ package io.tandem.agent;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.tandem.home.TandemHome;
 import io.tandem.model.Runtime;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The JVM options of java and exec instances: the runtime's defaults, then the environment's own. */
 class InstanceCommandsTest {
@@ -32,5 +35,43 @@ class InstanceCommandsTest {
     void anExecInstanceRunsASmallJvm() {
         assertThat(InstanceCommands.jvmOptions(Runtime.EXEC, List.of())).containsExactlyElementsOf(InstanceCommands.EXEC_DEFAULTS)
                 .contains("-XX:TieredStopAtLevel=1").anyMatch(o -> o.startsWith("-Xmx"));
+    }
+
+    @TempDir
+    Path home;
+
+    private static LaunchRequest exec(List<String> jvmOptions) {
+        return new LaunchRequest("i1", "exec", Runtime.EXEC, null, null, null, null, jvmOptions, null, null, 64, 0, null);
+    }
+
+    @Test
+    void withTheJvmHostChosenAnExecInstanceIsAJvmWithItsShareOfMemory() {
+        var commands = new InstanceCommands(new TandemHome(home), () -> null, "jvm");
+
+        assertThat(commands.runsNative(exec(List.of()))).isFalse();
+        assertThat(commands.execHost().reason()).isEqualTo("TANDEM_EXEC_HOST=jvm");
+        assertThat(commands.limits(exec(List.of()), 64, 0).memoryBytes()).isEqualTo((64L + InstanceCommands.RUNTIME_MEMORY_MB) << 20);
+    }
+
+    @Test
+    void anExecEnvironmentWithJvmOptionsKeepsTheJvmHost() {
+        var commands = new InstanceCommands(new TandemHome(home), () -> null, "native");
+
+        assertThat(commands.runsNative(exec(List.of("-Xmx32m")))).isFalse();
+        assertThat(commands.runsNative(new LaunchRequest("i2", "java", Runtime.JAVA, null, null, null, null, List.of(), null, null))).isFalse();
+    }
+
+    @Test
+    void theNativeHostRunsExecInstancesWhenItCanBeBuilt() {
+        var commands = new InstanceCommands(new TandemHome(home), () -> null, "native");
+
+        ExecHost.Built host = commands.execHost();
+        // Where the node has a C compiler and the runtime jar its source, the host is built; else the reason says why.
+        assertThat(commands.runsNative(exec(List.of()))).isEqualTo(host.binary() != null);
+        if (host.binary() != null) {
+            assertThat(commands.limits(exec(List.of()), 64, 0).memoryBytes()).isEqualTo((64L + InstanceCommands.NATIVE_HOST_MEMORY_MB) << 20);
+        } else {
+            assertThat(host.reason()).isNotBlank();
+        }
     }
 }
