@@ -3,6 +3,7 @@ package io.tandem.bench;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -20,7 +21,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The baseline of router-hop's exec targets: what a classic watchdog does, with no Tandem anywhere. An HTTP server on
+ * The baseline of router-hop's exec targets: what a classic watchdog does, with no Tandem anywhere. Two of them: the
+ * one written in C ({@code fork-server.c}, compiled here with the machine's {@code cc}), which forks as a watchdog in
+ * a compiled language does and is the yardstick whenever a compiler is found; and this class, a JVM one, used without
+ * a compiler. The JVM's
+ * own way of starting a process (through its {@code jspawnhelper}) costs milliseconds more per call than
+ * {@code posix_spawn} from C, so the two are not interchangeable: the report names the one used. An HTTP server on
  * 127.0.0.1 that, per request, runs one script with the request body on its stdin and {@code Http_Method},
  * {@code Http_Path} and {@code Http_Query} in its environment, and answers its stdout (200), or its exit code (500).
  * The script's stderr goes straight to this process's, as a watchdog's log.
@@ -82,7 +88,7 @@ public final class ForkServer {
     }
 
     /** A fork server in a child process; closing it stops the process and deletes its log. */
-    record Running(Process process, URI uri, Path log) implements AutoCloseable {
+    record Running(Process process, URI uri, Path log, String kind) implements AutoCloseable {
         @Override
         public void close() throws IOException, InterruptedException {
             process.destroy();
@@ -91,15 +97,21 @@ public final class ForkServer {
         }
     }
 
-    /** Starts a fork server for {@code script} on a free port; returns once it answers a request. */
+    /**
+     * Starts a fork server for {@code script} on a free port, the C one when it compiles (else the JVM one, saying
+     * why on stderr); returns once it answers a request.
+     */
     static Running start(Path script) throws IOException, InterruptedException {
         int port = ServerProcess.freePort();
         Path log = Files.createTempFile("tandem-bench-fork-", ".log");
-        ProcessBuilder builder = new ProcessBuilder(ServerProcess.javaExecutable(), "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
-                ForkServer.class.getName(), script.toAbsolutePath().toString())
-                .redirectErrorStream(true).redirectOutput(log.toFile());
+        Path binary = compileNative();
+        ProcessBuilder builder = binary != null
+                ? new ProcessBuilder(binary.toString(), script.toAbsolutePath().toString())
+                : new ProcessBuilder(ServerProcess.javaExecutable(), "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"),
+                        ForkServer.class.getName(), script.toAbsolutePath().toString());
+        builder.redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("PORT", Integer.toString(port));
-        Running running = new Running(builder.start(), URI.create("http://127.0.0.1:" + port + "/"), log);
+        Running running = new Running(builder.start(), URI.create("http://127.0.0.1:" + port + "/"), log, binary != null ? "C" : "JVM");
         HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (System.nanoTime() < deadline && running.process().isAlive()) {
@@ -118,5 +130,32 @@ public final class ForkServer {
         String output = Files.readString(log);
         running.close();
         throw new IllegalStateException("the fork server did not answer within 30 s; it wrote: " + output.strip());
+    }
+
+    /** The C fork server compiled into a temporary directory (deleted at exit), or null when it cannot be. */
+    private static Path compileNative() throws IOException, InterruptedException {
+        Path dir = Files.createTempDirectory("tandem-bench-fork-");
+        dir.toFile().deleteOnExit();
+        Path source = dir.resolve("fork-server.c");
+        try (InputStream in = ForkServer.class.getResourceAsStream("fork-server.c")) {
+            if (in == null) throw new IllegalStateException("fork-server.c is missing from the bench's class path");
+            Files.write(source, in.readAllBytes());
+        }
+        source.toFile().deleteOnExit();
+        Path binary = dir.resolve("fork-server");
+        Process cc;
+        try {
+            cc = new ProcessBuilder("cc", "-std=gnu11", "-O2", "-pthread", "-o", binary.toString(), source.toString()).redirectErrorStream(true).start();
+        } catch (IOException noCompiler) {
+            System.err.println("fork server: no C compiler (" + noCompiler.getMessage() + "): the JVM fork server is the baseline");
+            return null;
+        }
+        String output = new String(cc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (cc.waitFor() != 0) {
+            System.err.println("fork server: cc failed, the JVM fork server is the baseline: " + output.strip());
+            return null;
+        }
+        binary.toFile().deleteOnExit();
+        return binary;
     }
 }

@@ -35,7 +35,8 @@ import picocli.CommandLine.Spec;
         description = {"Router overhead: req/s and p50/p99 of a trivial function, direct and through the router,",
                 "the router once with its per-request metrics on and once with them off (two servers).",
                 "Beside it the java runtime (the hello jar, through the router and direct) and the exec runtime",
-                "(the exec-hello script through the router, and forked per call by a plain server without Tandem),",
+                "(the exec-hello script through the router, and forked per call by a plain server without Tandem,",
+                "written in C when the machine has a compiler),",
                 "then p50 at one connection. The targets alternate in one run; their ratios are printed with the",
                 "figures, and the goals they are held to."})
 final class RouterHop implements Callable<Integer> {
@@ -162,7 +163,7 @@ final class RouterHop implements Callable<Integer> {
         if (exec) {
             deploy(metered.client(), "exec-hello", "exec", script, null);
             execRouter = new Target("exec, router", URI.create(router + "/function/exec-hello"), metered, execConnections);
-            forked = new Target("exec, fork per call (no Tandem)", fork.uri(), null, execConnections);
+            forked = new Target("exec, fork per call (" + fork.kind() + ", no Tandem)", fork.uri(), null, execConnections);
         }
         return new Targets(new Target("direct", URI.create("http://127.0.0.1:" + port + "/"), null, connections), on,
                 new Target("router, metrics off", URI.create(unmetered.info().router() + "/function/hello"), unmetered, connections),
