@@ -88,7 +88,9 @@ public final class NativeHost implements AutoCloseable {
 
     /** Starts a host with {@code PORT=0} plus {@code env} and the test secret; returns once it listens. */
     public static NativeHost start(Map<String, String> env) {
-        NativeHost host = launch(List.of("exec"), env, TestInstance.SECRET + "\n");
+        var all = new java.util.HashMap<>(env);
+        all.putIfAbsent("PORT", "0");
+        NativeHost host = launch(List.of("exec"), all, TestInstance.SECRET + "\n");
         try {
             int port = host.port.get(10, TimeUnit.SECONDS);
             host.instance = TestInstance.of(port, host::controlPort, host::close);
@@ -103,14 +105,13 @@ public final class NativeHost implements AutoCloseable {
         }
     }
 
-    /** Starts the binary with {@code args}, its environment without PORT or TANDEM_* plus {@code env}, and {@code stdin}. */
+    /** Starts the binary with {@code args}, this JVM's environment without PORT or TANDEM_* plus {@code env}, and {@code stdin}. */
     public static NativeHost launch(List<String> args, Map<String, String> env, String stdin) {
         var command = new ArrayList<String>();
         command.add(binary().toString());
         command.addAll(args);
         var builder = new ProcessBuilder(command).redirectOutput(ProcessBuilder.Redirect.DISCARD);
         builder.environment().keySet().removeIf(name -> name.startsWith("TANDEM_") || name.equals("PORT"));
-        builder.environment().put("PORT", "0");
         builder.environment().putAll(env);
         try {
             NativeHost host = new NativeHost(builder.start());
