@@ -149,8 +149,9 @@ static void buf_str(buf_t *b, const char *s) {
 
 __attribute__((format(printf, 2, 3))) static void buf_printf(buf_t *b, const char *format, ...) {
     va_list args;
+    char probe[1];
     va_start(args, format);
-    int n = vsnprintf(NULL, 0, format, args);
+    int n = vsnprintf(probe, sizeof probe, format, args);
     va_end(args);
     if (n <= 0) return;
     buf_reserve(b, (size_t) n);
@@ -204,8 +205,9 @@ static bool write_all(int fd, const char *data, size_t n) {
 __attribute__((format(printf, 1, 2))) static void log_line(const char *format, ...) {
     buf_t b = {0};
     va_list args;
+    char probe[1];
     va_start(args, format);
-    int n = vsnprintf(NULL, 0, format, args);
+    int n = vsnprintf(probe, sizeof probe, format, args);
     va_end(args);
     if (n > 0) {
         buf_reserve(&b, (size_t) n + 1);
@@ -784,7 +786,8 @@ static bool spec_from_json(const char *body, size_t n, spec_t *s, char *error, s
         char *text = NULL;
         if (!strcmp(m->key, "function") || !strcmp(m->key, "code") || !strcmp(m->key, "entrypoint")) {
             if (!json_scalar_text(m, &text)) {
-                snprintf(error, error_size, "Cannot deserialize '%s', a string, from %s", m->key, json_kind(m));
+                if (m->type == J_STRING) snprintf(error, error_size, "'%s' holds a NUL character", m->key);
+                else snprintf(error, error_size, "Cannot deserialize '%s', a string, from %s", m->key, json_kind(m));
                 ok = false;
             } else if (!strcmp(m->key, "function")) {
                 free(s->function), s->function = text;
@@ -1350,6 +1353,7 @@ static int read_line(conn_t *c, buf_t *into, size_t max, int too_long, const cha
         any = true;
         if (newline) {
             c->position++;
+            if (memchr(into->p + start, 0, into->len - start)) return refuse_with(why, 400, "the %s holds a NUL byte", what);
             if (into->len > start && into->p[into->len - 1] == '\r') into->p[--into->len] = 0;
             buf_add(into, "", 1); /* keeps the NUL inside the text, past the line */
             *at = start;
@@ -1526,7 +1530,7 @@ static int read_request(conn_t *c, request_t *r, refusal_t *why) {
             break;
         }
         char *colon = strchr(field, ':');
-        if (!colon || colon == field || colon[-1] == ' ' || memchr(field, '\r', length) || strlen(field) != length) {
+        if (!colon || colon == field || colon[-1] == ' ' || memchr(field, '\r', length)) {
             result = refuse_with(why, 400, "malformed header line: %s", printable(field, shown, sizeof shown));
             break;
         }
@@ -1847,7 +1851,7 @@ static int health_body(buf_t *b) {
 }
 
 static bool serve_health(conn_t *c, request_t *r) {
-    bool bad = false, ok;
+    bool bad = false, ok = false;
     char *epoch_text = query_parameter(r->query, "epoch", &bad);
     char *lease_text = bad ? NULL : query_parameter(r->query, "lease", &bad);
     char *issued_text = bad ? NULL : query_parameter(r->query, "issued", &bad);
