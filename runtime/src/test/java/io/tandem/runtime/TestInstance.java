@@ -10,17 +10,30 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
 
-/** An instance started in-process on a free port, and the HTTP calls tests make to it. */
+/**
+ * An instance on a free port, and the HTTP calls tests make to it: started in-process ({@link #start}), or any
+ * other server that speaks the instance protocol, such as the native exec host ({@link #of}).
+ */
 public final class TestInstance implements AutoCloseable {
     /** The secret every test instance is started with. */
     public static final String SECRET = "test-instance-secret";
     private static final HttpClient CLIENT = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-    private final InstanceServer server;
+    private final int port;
+    private final IntSupplier controlPort;
+    private final Runnable close;
 
-    private TestInstance(InstanceServer server) {
-        this.server = server;
+    private TestInstance(int port, IntSupplier controlPort, Runnable close) {
+        this.port = port;
+        this.controlPort = controlPort;
+        this.close = close;
+    }
+
+    /** An instance some other code started on {@code port}; {@code close} stops it. */
+    public static TestInstance of(int port, IntSupplier controlPort, Runnable close) {
+        return new TestInstance(port, controlPort, close);
     }
 
     /** Starts {@code runtime} with {@code PORT=0} plus {@code env}. */
@@ -28,7 +41,8 @@ public final class TestInstance implements AutoCloseable {
         var all = new HashMap<>(env);
         all.put("PORT", "0");
         try {
-            return new TestInstance(Main.run(runtime, all, Secret.of(SECRET)));
+            InstanceServer server = Main.run(runtime, all, Secret.of(SECRET));
+            return new TestInstance(server.port(), server::controlPort, server::close);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -58,7 +72,11 @@ public final class TestInstance implements AutoCloseable {
     }
 
     public int controlPort() {
-        return server.controlPort();
+        return controlPort.getAsInt();
+    }
+
+    public int port() {
+        return port;
     }
 
     public HttpResponse<String> send(HttpRequest request) {
@@ -77,11 +95,11 @@ public final class TestInstance implements AutoCloseable {
     }
 
     public HttpRequest.Builder request(String pathAndQuery) {
-        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.port() + pathAndQuery)).timeout(Duration.ofSeconds(30));
+        return HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery)).timeout(Duration.ofSeconds(30));
     }
 
     @Override
     public void close() {
-        server.close();
+        close.run();
     }
 }
