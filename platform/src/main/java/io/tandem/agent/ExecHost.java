@@ -26,10 +26,12 @@ import java.util.concurrent.TimeUnit;
  * costs a few MiB instead of a JVM's 60, and starts each call's process with {@code posix_spawn} rather than through
  * the JDK's {@code jspawnhelper}.
  *
- * <p>The binary is built once per version of the source and home: into {@code <dir>/<digest>/tandem-exec-host},
- * readable and executable by every instance's user, writable only by the agent's. The agents of one home build it
- * one at a time (a file lock), so the first to come builds and the others find it. Without a compiler, or when the
- * build fails, exec instances run on the JVM as before, and {@link #install} says why.
+ * <p>The binary is built once per version of the source and compiler: into {@code <dir>/<digest>/tandem-exec-host},
+ * readable and executable by every instance's user, writable only by the agent's. {@code dir} is machine-wide where it
+ * can be ({@link #cacheDir}), so a new home does not build it again (about a second); else the home's shared
+ * directory. Agents build it one at a time (a file lock), so the first to come builds and the others find it.
+ * Without a compiler, or when the build fails, exec instances run on the JVM as before, and {@link #install} says
+ * why.
  *
  * <p>Thread-safe: builds are serialized per JVM and, through a file lock, per home.
  */
@@ -42,6 +44,8 @@ final class ExecHost {
     /** The compiler to use instead of the first {@code cc} on the {@code PATH}. */
     static final String COMPILER_ENV = "CC";
     private static final long BUILD_TIMEOUT_SECONDS = 120;
+    /** -O1: the host spends its time in system calls; -O2 took twice as long to build for nothing measurable. */
+    private static final List<String> FLAGS = List.of("-std=gnu11", "-O1", "-pthread");
 
     /** The binary, or why there is none. */
     record Built(Path binary, String reason, long buildMillis) {
@@ -96,7 +100,9 @@ final class ExecHost {
             Path c = staging.resolve("exec-host.c");
             Files.write(c, source);
             Path out = staging.resolve(BINARY);
-            List<String> argv = new ArrayList<>(List.of(compiler, "-std=gnu11", "-O2", "-pthread", "-o", out.toString(), c.toString()));
+            List<String> argv = new ArrayList<>(List.of(compiler));
+            argv.addAll(FLAGS);
+            argv.addAll(List.of("-o", out.toString(), c.toString()));
             Process cc;
             try {
                 cc = new ProcessBuilder(argv).directory(staging.toFile()).redirectErrorStream(true).start();
@@ -134,16 +140,46 @@ final class ExecHost {
         return String.join(" | ", java.util.Arrays.copyOf(all, Math.min(lines, all.length)));
     }
 
-    /** The build's identity: the source and the compiler named. */
+    /** The build's identity: the source, the compiler named and its flags. */
     private static String digest(byte[] source, String compiler) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(compiler.getBytes(StandardCharsets.UTF_8));
+            sha.update((compiler + " " + String.join(" ", FLAGS)).getBytes(StandardCharsets.UTF_8));
             sha.update((byte) 0);
             sha.update(source);
             return HexFormat.of().formatHex(sha.digest()).substring(0, 16);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Where the agent's user keeps built hosts for every home: for root, {@code /var/cache/tandem/exec-host}, which
+     * instances of users of their own can read; for anyone else, {@code $XDG_CACHE_HOME/tandem/exec-host} or
+     * {@code ~/.cache/tandem/exec-host} (their instances run as themselves). Null when that directory cannot be made,
+     * or when it or its parent is not the agent user's alone to write (another user could swap the binary).
+     */
+    static Path cacheDir(String user, String xdgCacheHome, String userHome) {
+        boolean root = "root".equals(user);
+        Path base = root ? Path.of("/var/cache/tandem")
+                : (xdgCacheHome != null && !xdgCacheHome.isBlank() ? Path.of(xdgCacheHome) : Path.of(userHome, ".cache")).resolve("tandem");
+        return cacheDir(base, user, root);
+    }
+
+    /** {@code base/exec-host}, made if need be, or null when it or {@code base} is not {@code user}'s alone to write. */
+    static Path cacheDir(Path base, String user, boolean readableByAll) {
+        Path dir = base.resolve("exec-host");
+        try {
+            Files.createDirectories(dir);
+            for (Path p : List.of(base, dir)) {
+                if (!Files.getOwner(p).getName().equals(user)) return null;
+                var mode = Files.getPosixFilePermissions(p);
+                if (mode.contains(java.nio.file.attribute.PosixFilePermission.GROUP_WRITE) || mode.contains(java.nio.file.attribute.PosixFilePermission.OTHERS_WRITE)) return null;
+                if (readableByAll) Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
+            }
+            return dir;
+        } catch (IOException | UnsupportedOperationException e) {
+            return null;
         }
     }
 

@@ -230,7 +230,10 @@ final class InstanceCommands {
                 execHost = ExecHost.Built.none(ExecHost.MODE_ENV + "=jvm");
             } else {
                 String cc = System.getenv(ExecHost.COMPILER_ENV);
-                execHost = ExecHost.install(Sandbox.sharedDir(home.root()).resolve("exec-host"), cc == null || cc.isBlank() ? "cc" : cc.trim());
+                String compiler = cc == null || cc.isBlank() ? "cc" : cc.trim();
+                Path machineWide = ExecHost.cacheDir(System.getProperty("user.name"), System.getenv("XDG_CACHE_HOME"), System.getProperty("user.home"));
+                execHost = machineWide == null ? ExecHost.Built.none("no cache") : ExecHost.install(machineWide, compiler);
+                if (execHost.binary() == null) execHost = ExecHost.install(Sandbox.sharedDir(home.root()).resolve("exec-host"), compiler);
             }
         }
         return execHost;

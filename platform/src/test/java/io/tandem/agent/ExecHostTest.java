@@ -98,4 +98,26 @@ class ExecHostTest {
         assertThat(ExecHost.wantsNative("jvm")).isFalse();
         assertThatThrownBy(() -> ExecHost.wantsNative("go")).hasMessageContaining("'native' or 'jvm'").hasMessageContaining("go");
     }
+
+    @Test
+    void theMachineWideCacheIsRefusedWhenOthersCouldWriteIt() throws IOException {
+        String user = System.getProperty("user.name");
+        Path base = dir.resolve("cache").resolve("tandem");
+
+        assertThat(ExecHost.cacheDir(base, user, false)).isEqualTo(base.resolve("exec-host"));
+        Files.setPosixFilePermissions(base, java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxr-x"));
+        assertThat(ExecHost.cacheDir(base, user, false)).isNull();
+        assertThat(ExecHost.cacheDir(dir.resolve("other"), "someone-else", false)).isNull();
+        assertThat(ExecHost.cacheDir(Path.of("/proc/none"), user, false)).isNull();
+    }
+
+    @Test
+    void rootsCacheIsReadableByInstanceUsersAndOnlyRootsToWrite() throws IOException {
+        assumeThat(System.getProperty("user.name")).isEqualTo("root");
+
+        Path cache = ExecHost.cacheDir("root", null, "/root");
+
+        assertThat(cache).isEqualTo(Path.of("/var/cache/tandem/exec-host"));
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(cache))).isEqualTo("rwxr-xr-x");
+    }
 }
