@@ -2305,6 +2305,18 @@ static int spawn(run_t *x) {
     pid_t pid = -1;
     if (children_begin_spawn()) {
         error = posix_spawnp(&pid, x->f->argv[0], &actions, &attributes, x->f->argv, env);
+        if (error == ENOEXEC && strchr(x->f->argv[0], '/')) {
+            /* A script without a #! line: run by /bin/sh, as the JVM host (the JDK) and a shell run it. */
+            size_t n = 0;
+            while (x->f->argv[n]) n++;
+            char **shell = calloc(n + 2, sizeof *shell);
+            if (shell) {
+                shell[0] = "/bin/sh";
+                for (size_t i = 0; i < n; i++) shell[i + 1] = x->f->argv[i];
+                error = posix_spawn(&pid, "/bin/sh", &actions, &attributes, shell, env);
+                free(shell);
+            }
+        }
         children_end_spawn(&x->listed, error == 0 ? pid : -1);
     }
     posix_spawn_file_actions_destroy(&actions);

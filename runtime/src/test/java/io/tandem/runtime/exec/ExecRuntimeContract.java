@@ -261,6 +261,19 @@ abstract class ExecRuntimeContract {
     }
 
     @Test
+    void anExecutableScriptWithoutAShebangLineRunsInTheShell() throws IOException {
+        Path script = dir.resolve("plain.sh");
+        Files.writeString(script, "echo \"plain $Http_Method\"\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        instance = start(Map.of("TANDEM_FUNCTION", "plain", "TANDEM_CODE", script.toString()));
+
+        HttpResponse<String> response = instance.get("/");
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEqualTo("plain GET\n");
+    }
+
+    @Test
     void codePlaceholdersAreReplacedAndTheProcessRunsInTheCodeDirectory() throws IOException {
         Files.writeString(dir.resolve("data.txt"), "from the code directory\n");
         instance = start(Map.of("TANDEM_FUNCTION", "cat", "TANDEM_CODE", dir.toString(), "TANDEM_COMMAND",
