@@ -1,6 +1,5 @@
 package io.tandem.runtime.http;
 
-import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -23,6 +22,7 @@ final class Connection implements Runnable {
     private final HttpHandler handler;
     private final int idleMillis;
     private final java.util.function.Consumer<Connection> onClose;
+    private final LastRequest last = new LastRequest();
     private ConnectionInput in;
     private OutputStream out;
 
@@ -57,10 +57,10 @@ final class Connection implements Runnable {
     private boolean serveOne() throws IOException {
         Exchange exchange;
         try {
-            RequestHead head = RequestHead.read(in);
+            RequestHead head = RequestHead.read(in, last);
             if (head == null) return false;
-            exchange = new Exchange(this, head, body(head));
-            exchange.checkTarget();
+            java.net.URI uri = last.uri(head.target()); // parsed before any handler runs: a malformed one gets 400
+            exchange = new Exchange(this, head, uri, body(head));
         } catch (BadRequest refused) {
             refuse(refused.status(), refused.getMessage());
             return false;
@@ -77,16 +77,16 @@ final class Connection implements Runnable {
     }
 
     private Bodies.Input body(RequestHead head) throws BadRequest {
-        Headers headers = head.headers();
-        String transferEncoding = headers.getFirst("Transfer-Encoding");
+        HeaderFields fields = head.fields();
+        String transferEncoding = fields.first("Transfer-Encoding");
         if (transferEncoding != null) {
             if (!transferEncoding.strip().toLowerCase(java.util.Locale.ROOT).endsWith("chunked")) {
                 throw new BadRequest(501, "unsupported Transfer-Encoding: " + transferEncoding + " (only chunked is)");
             }
             return Bodies.chunked(in);
         }
-        var lengths = headers.get("Content-Length");
-        if (lengths == null) return Bodies.empty();
+        var lengths = fields.all("Content-Length");
+        if (lengths.isEmpty()) return Bodies.empty();
         long length = -1;
         for (String text : lengths) {
             for (String one : text.split(",")) {

@@ -35,22 +35,30 @@ final class Exchange extends HttpExchange {
     private final RequestHead head;
     private final Bodies.Input requestBody;
     private final Headers responseHeaders = new Headers();
+    private final URI uri;
+    private Headers requestHeaders; // made on first use, guarded by this
     private Map<String, Object> attributes;
-    private URI uri;
     private int status = -1;
     private Bodies.Output responseBody;
     private boolean keepAlive;
 
-    Exchange(Connection connection, RequestHead head, Bodies.Input requestBody) {
+    Exchange(Connection connection, RequestHead head, URI uri, Bodies.Input requestBody) {
         this.connection = connection;
         this.head = head;
+        this.uri = uri;
         this.requestBody = requestBody;
         this.keepAlive = head.keepAlive();
     }
 
+    /** The request's headers as the JDK's type: made on first use (this server's own code reads {@link #requestFields}). */
     @Override
-    public Headers getRequestHeaders() {
-        return head.headers();
+    public synchronized Headers getRequestHeaders() {
+        if (requestHeaders == null) requestHeaders = head.fields().toJdkHeaders();
+        return requestHeaders;
+    }
+
+    HeaderFields requestFields() {
+        return head.fields();
     }
 
     @Override
@@ -60,23 +68,7 @@ final class Exchange extends HttpExchange {
 
     @Override
     public URI getRequestURI() {
-        if (uri == null) {
-            try {
-                uri = new URI(head.target());
-            } catch (java.net.URISyntaxException e) {
-                throw new IllegalStateException("checked when the request was read", e);
-            }
-        }
         return uri;
-    }
-
-    /** Parses the target once, when the request is read, so a malformed one gets 400 before any handler runs. */
-    void checkTarget() throws BadRequest {
-        try {
-            uri = new URI(head.target());
-        } catch (java.net.URISyntaxException e) {
-            throw new BadRequest(400, "malformed request target: " + e.getMessage());
-        }
     }
 
     @Override
@@ -153,7 +145,7 @@ final class Exchange extends HttpExchange {
 
     /** The {@code 100 Continue} a client that sent {@code Expect} waits for before sending the body. */
     void continueIfExpected() {
-        String expect = head.headers().getFirst("Expect");
+        String expect = head.fields().first("Expect");
         if (expect == null || !expect.equalsIgnoreCase("100-continue") || head.http10()) return;
         requestBody.beforeFirstRead(() -> {
             if (responseBody != null) return;

@@ -65,6 +65,15 @@ class BlockingServerTest {
                 exchange.getResponseBody().flush();
                 throw new IOException("the handler gives up after its status went out");
             }
+            case "/fields" -> {
+                String text = HeaderFields.of(exchange).all("x-trace") + " " + exchange.getRequestHeaders().get("X-TRACE") + " "
+                        + exchange.getRequestURI().getQuery();
+                byte[] value = text.getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, value.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(value);
+                }
+            }
             case "/header" -> {
                 byte[] value = ("[" + exchange.getRequestHeaders().getFirst("X-Padded") + "]").getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(200, value.length);
@@ -117,6 +126,30 @@ class BlockingServerTest {
             var in = socket.getInputStream();
             assertThat(readResponse(in).body()).isEqualTo("[two words]");
             assertThat(readResponse(in).body()).isEqualTo("[]");
+        }
+    }
+
+    @Test
+    void eachRequestOnAConnectionGetsItsOwnFieldsAndTargetThoughMostRepeat() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "GET /fields?a=1 HTTP/1.1\r\nHost: x\r\nX-Trace: one\r\nx-trace: two\r\n\r\n"
+                    + "GET /fields?a=1 HTTP/1.1\r\nHost: x\r\nX-Trace: one\r\nx-trace: TWO\r\n\r\n"
+                    + "GET /fields?a=2 HTTP/1.1\r\nX-Trace: 3\r\nHost: x\r\n\r\n"
+                    + "GET /fields?a=2 HTTP/1.1\r\nHost: x\r\n\r\n");
+            var in = socket.getInputStream();
+            assertThat(readResponse(in).body()).isEqualTo("[one, two] [one, two] a=1");
+            assertThat(readResponse(in).body()).isEqualTo("[one, TWO] [one, TWO] a=1");
+            assertThat(readResponse(in).body()).isEqualTo("[3] [3] a=2");
+            assertThat(readResponse(in).body()).isEqualTo("[] null a=2");
+        }
+    }
+
+    @Test
+    void refusesACarriageReturnInsideAHeaderLine() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "GET / HTTP/1.1\r\nHost: x\r\nX-Bad: a\rb\r\n\r\n");
+            String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(text).startsWith("HTTP/1.1 400").contains("malformed header line");
         }
     }
 
