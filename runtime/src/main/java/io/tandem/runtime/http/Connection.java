@@ -23,6 +23,7 @@ final class Connection implements Runnable {
     private final int idleMillis;
     private final java.util.function.Consumer<Connection> onClose;
     private final LastRequest last = new LastRequest();
+    private final ResponseHead responseHead = new ResponseHead();
     private ConnectionInput in;
     private OutputStream out;
 
@@ -120,6 +121,11 @@ final class Connection implements Runnable {
 
     OutputStream output() {
         return out;
+    }
+
+    /** The buffer an exchange writes its response's head into; one exchange at a time. */
+    ResponseHead responseHead() {
+        return responseHead;
     }
 
     InetSocketAddress remoteAddress() {

@@ -100,27 +100,30 @@ final class Exchange extends HttpExchange {
         if (requestBody.continuePending()) keepAlive = false; // its body may still come
         boolean bodiless = code == 204 || code == 304 || "HEAD".equals(head.method()) || length < 0;
         OutputStream out = connection.output();
-        responseHeaders.remove("Content-length");
-        responseHeaders.remove("Transfer-encoding");
-        responseHeaders.remove("Connection");
+        ResponseHead text = connection.responseHead().status(code, reason(code));
+        // The server owns framing and the date: the handler's own are left out.
+        responseHeaders.forEach((name, values) -> {
+            if (isServers(name)) return;
+            for (String value : values) text.canonicalField(name, value); // the JDK's Headers keeps Content-type
+        });
         if (code != 204 && code != 304) {
             if (length > 0) {
-                responseHeaders.set("Content-Length", Long.toString(length));
+                text.field("Content-Length", length);
             } else if (length < 0) {
-                responseHeaders.set("Content-Length", "0");
+                text.field("Content-Length", 0);
             } else if (head.http10()) {
                 keepAlive = false;
             } else if (!bodiless) {
-                responseHeaders.set("Transfer-Encoding", "chunked");
+                text.field("Transfer-Encoding", "chunked");
             }
         }
         if (!keepAlive) {
-            responseHeaders.set("Connection", "close");
+            text.field("Connection", "close");
         } else if (head.http10()) {
-            responseHeaders.set("Connection", "keep-alive");
+            text.field("Connection", "keep-alive");
         }
-        responseHeaders.set("Date", now());
-        writeHead(out, code);
+        text.field("Date", now());
+        text.writeTo(out);
         if (bodiless) {
             responseBody = Bodies.none(out);
         } else if (length > 0) {
@@ -132,15 +135,10 @@ final class Exchange extends HttpExchange {
         }
     }
 
-    private void writeHead(OutputStream out, int code) throws IOException {
-        var text = new StringBuilder(256);
-        text.append("HTTP/1.1 ").append(code).append(' ').append(reason(code)).append("\r\n");
-        responseHeaders.forEach((name, values) -> {
-            String canonical = HeaderNames.canonical(name); // the JDK's Headers keeps Content-type
-            for (String value : values) text.append(canonical).append(": ").append(value).append("\r\n");
-        });
-        text.append("\r\n");
-        out.write(text.toString().getBytes(StandardCharsets.ISO_8859_1));
+    /** Whether a response header is the server's to write: framing, and the date. */
+    private static boolean isServers(String name) {
+        return name.equalsIgnoreCase("Content-Length") || name.equalsIgnoreCase("Transfer-Encoding")
+                || name.equalsIgnoreCase("Connection") || name.equalsIgnoreCase("Date");
     }
 
     /** The {@code 100 Continue} a client that sent {@code Expect} waits for before sending the body. */
@@ -251,9 +249,11 @@ final class Exchange extends HttpExchange {
                 Map.entry(500, "Internal Server Error"), Map.entry(501, "Not Implemented"), Map.entry(502, "Bad Gateway"),
                 Map.entry(503, "Service Unavailable"), Map.entry(504, "Gateway Timeout"), Map.entry(505, "HTTP Version Not Supported"));
 
+        private static final List<String> CLASSES = List.of("Informational", "Success", "Redirection", "Client Error", "Server Error");
+
         static String of(int code) {
-            return KNOWN.getOrDefault(code, List.of("Informational", "Success", "Redirection", "Client Error", "Server Error")
-                    .get(Math.min(Math.max(code / 100 - 1, 0), 4)));
+            String known = KNOWN.get(code);
+            return known != null ? known : CLASSES.get(Math.min(Math.max(code / 100 - 1, 0), 4));
         }
     }
 }

@@ -82,6 +82,10 @@ class BlockingServerTest {
             case "/own-length" -> {
                 exchange.getResponseHeaders().set("Content-Length", "999");
                 exchange.getResponseHeaders().set("Transfer-Encoding", "gzip");
+                exchange.getResponseHeaders().set("date", "yesterday");
+                exchange.getResponseHeaders().set("connection", "upgrade");
+                exchange.getResponseHeaders().add("x-multi-word", "a");
+                exchange.getResponseHeaders().add("X-MULTI-WORD", "b");
                 exchange.sendResponseHeaders(200, 2);
                 exchange.getResponseBody().write("ok".getBytes(StandardCharsets.UTF_8));
             }
@@ -197,7 +201,11 @@ class BlockingServerTest {
             send(socket, "GET /own-length HTTP/1.1\r\nHost: x\r\n\r\n");
             Response response = readResponse(socket.getInputStream());
             assertThat(response.body()).isEqualTo("ok");
-            assertThat(response.head()).contains("Content-Length: 2").doesNotContain("999").doesNotContainIgnoringCase("transfer-encoding");
+            assertThat(response.head()).contains("Content-Length: 2").doesNotContain("999").doesNotContainIgnoringCase("transfer-encoding")
+                    .doesNotContain("yesterday").doesNotContain("upgrade").containsPattern("\r\nDate: \\w{3}, \\d{2} \\w{3} \\d{4} [0-9:]{8} GMT\r\n")
+                    .contains("\r\nX-Multi-Word: a\r\nX-Multi-Word: b\r\n");
+            assertThat(response.head().split("\r\n")).as("one Date and no Connection field").filteredOn(l -> l.startsWith("Date:")).hasSize(1);
+            assertThat(response.head().toLowerCase()).doesNotContain("connection:");
         }
     }
 
