@@ -24,17 +24,24 @@ import java.util.Map;
  *
  * <p>{@link #sendResponseHeaders} follows the JDK's contract: a length above zero is sent as {@code Content-Length},
  * zero means chunked, -1 means no body. The server owns framing: a handler's own {@code Content-Length},
- * {@code Transfer-Encoding} or {@code Connection} header is replaced.
+ * {@code Transfer-Encoding}, {@code Connection} or {@code Date} header is replaced.
+ *
+ * <p>The request's fields are read by the connection's thread before the handler runs and never change. The JDK's
+ * {@link Headers} of the request and of the response are made only when a handler asks for them; the response's,
+ * like the JDK's, belong to the thread that is answering.
  */
 final class Exchange extends HttpExchange {
     /** IMF-fixdate (RFC 9110): two-digit day, English names, always GMT. */
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.ENGLISH);
     private static volatile CachedDate date = new CachedDate(0, "");
+    private static final String[] NO_FIELDS = new String[0];
 
     private final Connection connection;
     private final RequestHead head;
     private final Bodies.Input requestBody;
-    private final Headers responseHeaders = new Headers();
+    private Headers responseHeaders; // made on first use
+    private String[] addedFields = NO_FIELDS; // name, value...: added by ResponseFields, not yet in responseHeaders
+    private int added; // the length of addedFields in use
     private final URI uri;
     private Headers requestHeaders; // made on first use, guarded by this
     private Map<String, Object> attributes;
@@ -61,9 +68,20 @@ final class Exchange extends HttpExchange {
         return head.fields();
     }
 
+    /** The response's headers, those added through {@link ResponseFields} among them. */
     @Override
     public Headers getResponseHeaders() {
+        if (responseHeaders == null) responseHeaders = new Headers();
+        for (int i = 0; i < added; i += 2) responseHeaders.add(addedFields[i], addedFields[i + 1]);
+        added = 0;
         return responseHeaders;
+    }
+
+    /** Adds a response field without making the JDK's {@link Headers}: checked by the caller. */
+    void addResponseField(String name, String value) {
+        if (added + 2 > addedFields.length) addedFields = java.util.Arrays.copyOf(addedFields, Math.max(8, 2 * addedFields.length));
+        addedFields[added++] = name;
+        addedFields[added++] = value;
     }
 
     @Override
@@ -102,10 +120,15 @@ final class Exchange extends HttpExchange {
         OutputStream out = connection.output();
         ResponseHead text = connection.responseHead().status(code, reason(code));
         // The server owns framing and the date: the handler's own are left out.
-        responseHeaders.forEach((name, values) -> {
-            if (isServers(name)) return;
-            for (String value : values) text.canonicalField(name, value); // the JDK's Headers keeps Content-type
-        });
+        if (responseHeaders != null) {
+            responseHeaders.forEach((name, values) -> {
+                if (isServers(name)) return;
+                for (String value : values) text.canonicalField(name, value); // the JDK's Headers keeps Content-type
+            });
+        }
+        for (int i = 0; i < added; i += 2) {
+            if (!isServers(addedFields[i])) text.canonicalField(addedFields[i], addedFields[i + 1]);
+        }
         if (code != 204 && code != 304) {
             if (length > 0) {
                 text.field("Content-Length", length);

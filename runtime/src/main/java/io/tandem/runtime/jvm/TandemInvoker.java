@@ -8,6 +8,7 @@ import io.tandem.function.Request;
 import io.tandem.function.Response;
 import io.tandem.runtime.Replies;
 import io.tandem.runtime.http.HeaderFields;
+import io.tandem.runtime.http.ResponseFields;
 import java.io.IOException;
 import java.io.OutputStream;
 
@@ -35,8 +36,7 @@ final class TandemInvoker extends JavaInvoker {
             Replies.error(exchange, 500, "function failed", "the handler returned no response (null)");
             return;
         }
-        var responseHeaders = exchange.getResponseHeaders();
-        response.headers().forEach(responseHeaders::add);
+        response.headers().forEach((name, value) -> ResponseFields.add(exchange, name, value));
         boolean bodiless = response.bodyLength() == 0 || response.status() == 204 || response.status() == 304
                 || "HEAD".equals(exchange.getRequestMethod());
         exchange.sendResponseHeaders(response.status(), bodiless ? -1 : response.bodyLength());
