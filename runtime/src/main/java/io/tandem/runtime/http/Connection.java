@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -20,17 +19,15 @@ final class Connection implements Runnable {
 
     private final Socket socket;
     private final HttpHandler handler;
-    private final int idleMillis;
     private final java.util.function.Consumer<Connection> onClose;
     private final LastRequest last = new LastRequest();
     private final ResponseHead responseHead = new ResponseHead();
-    private ConnectionInput in;
+    private volatile ConnectionInput in; // set once by the connection's thread; read by the server's idle check
     private OutputStream out;
 
-    Connection(Socket socket, HttpHandler handler, int idleMillis, java.util.function.Consumer<Connection> onClose) {
+    Connection(Socket socket, HttpHandler handler, java.util.function.Consumer<Connection> onClose) {
         this.socket = socket;
         this.handler = handler;
-        this.idleMillis = idleMillis;
         this.onClose = onClose;
     }
 
@@ -38,16 +35,14 @@ final class Connection implements Runnable {
     public void run() {
         try {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout(idleMillis);
             in = new ConnectionInput(socket.getInputStream(), 16 * 1024);
             out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
             while (serveOne()) {
                 // next request on the same connection
             }
-        } catch (SocketTimeoutException idle) {
-            // the peer kept the connection idle past idleMillis, or stalled inside a request
         } catch (IOException closedOrBroken) {
-            // the peer went away, or a handler dropped the connection by throwing: nothing is left to answer
+            // the peer went away, the server closed the connection (idle, or shutting down), or a handler dropped it
+            // by throwing: nothing is left to answer
         } finally {
             close();
             onClose.accept(this);
@@ -134,6 +129,12 @@ final class Connection implements Runnable {
 
     InetSocketAddress localAddress() {
         return (InetSocketAddress) socket.getLocalSocketAddress();
+    }
+
+    /** Whether its thread has waited for the peer's bytes longer than {@code nanos}; any thread may ask. */
+    boolean idle(long nanos, long now) {
+        ConnectionInput input = in;
+        return input != null && input.waitingLongerThan(nanos, now);
     }
 
     void close() {

@@ -17,6 +17,9 @@ final class ConnectionInput extends InputStream {
     private int limit;
     private byte[] lineBytes;
     private int lineStart;
+    /** System.nanoTime() when the read under way began, or NOT_READING; read by the server's idle check. */
+    private volatile long readingSince = NOT_READING;
+    private static final long NOT_READING = Long.MIN_VALUE;
 
     ConnectionInput(InputStream in, int size) {
         this.in = in;
@@ -33,7 +36,7 @@ final class ConnectionInput extends InputStream {
     public int read(byte[] b, int off, int len) throws IOException {
         if (len == 0) return 0;
         if (position == limit) {
-            if (len >= buffer.length) return in.read(b, off, len); // a large body goes straight to the caller
+            if (len >= buffer.length) return timed(b, off, len); // a large body goes straight to the caller
             if (!fill()) return -1;
         }
         int n = Math.min(len, limit - position);
@@ -114,8 +117,31 @@ final class ConnectionInput extends InputStream {
         return length;
     }
 
+    /**
+     * Whether a read has been waiting for bytes for more than {@code nanos} at {@code now} (System.nanoTime()): the
+     * peer idles, or stalls inside a request. Any thread may ask.
+     */
+    boolean waitingLongerThan(long nanos, long now) {
+        long since = readingSince;
+        return since != NOT_READING && now - since > nanos;
+    }
+
+    /**
+     * Reads from the socket, noting when the read began. The socket has no read timeout ({@code SO_TIMEOUT}): with
+     * one, the JDK makes the socket non-blocking and every read that finds nothing yet costs a failed read and a poll
+     * before the read that gets the request; without one, a read blocks in the kernel until the request comes.
+     */
+    private int timed(byte[] b, int off, int len) throws IOException {
+        readingSince = System.nanoTime();
+        try {
+            return in.read(b, off, len);
+        } finally {
+            readingSince = NOT_READING;
+        }
+    }
+
     private boolean fill() throws IOException {
-        int n = in.read(buffer, 0, buffer.length);
+        int n = timed(buffer, 0, buffer.length);
         if (n <= 0) return false;
         position = 0;
         limit = n;

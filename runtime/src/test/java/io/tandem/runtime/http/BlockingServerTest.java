@@ -74,6 +74,23 @@ class BlockingServerTest {
                     out.write(value);
                 }
             }
+            case "/added" -> {
+                ResponseFields.add(exchange, "x-early", "1");
+                String seen = String.valueOf(exchange.getResponseHeaders().get("X-Early"));
+                ResponseFields.add(exchange, "x-late", "2");
+                exchange.getResponseHeaders().add("X-Map", "m");
+                ResponseFields.add(exchange, "content-length", "999");
+                String refused;
+                try {
+                    ResponseFields.add(exchange, "X-Bad", "a\r\nInjected: yes");
+                    refused = "no";
+                } catch (IllegalArgumentException e) {
+                    refused = "yes";
+                }
+                byte[] body = (seen + " refused=" + refused).getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+            }
             case "/header" -> {
                 byte[] value = ("[" + exchange.getRequestHeaders().getFirst("X-Padded") + "]").getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(200, value.length);
@@ -145,6 +162,31 @@ class BlockingServerTest {
             assertThat(readResponse(in).body()).isEqualTo("[one, TWO] [one, TWO] a=1");
             assertThat(readResponse(in).body()).isEqualTo("[3] [3] a=2");
             assertThat(readResponse(in).body()).isEqualTo("[] null a=2");
+        }
+    }
+
+    @Test
+    void fieldsAddedWithoutTheJdksHeadersAreSentAndShownAndCannotBreakTheHead() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "GET /added HTTP/1.1\r\nHost: x\r\n\r\n");
+            Response response = readResponse(socket.getInputStream());
+            assertThat(response.body()).isEqualTo("[1] refused=yes");
+            assertThat(response.head()).contains("\r\nX-Early: 1\r\n", "\r\nX-Late: 2\r\n", "\r\nX-Map: m\r\n", "\r\nContent-Length: 15\r\n")
+                    .doesNotContain("999").doesNotContain("Injected");
+        }
+    }
+
+    @Test
+    void closesConnectionsThatIdleBetweenRequestsOrStallInsideOne() throws IOException {
+        try (var quick = BlockingServer.start(0, BlockingServerTest::handle, "test-idle-", 300);
+             var quiet = new Socket("127.0.0.1", quick.port());
+             var stalled = new Socket("127.0.0.1", quick.port())) {
+            quiet.setSoTimeout(10_000);
+            stalled.setSoTimeout(10_000);
+            send(stalled, "GET /echo HTTP/1.1\r\nHost: x\r\n"); // a head never finished
+            assertThat(quiet.getInputStream().read()).as("a connection that never sent a request").isEqualTo(-1);
+            InputStream in = stalled.getInputStream();
+            assertThat(in.read()).as("a connection stalled inside a request").isEqualTo(-1);
         }
     }
 
