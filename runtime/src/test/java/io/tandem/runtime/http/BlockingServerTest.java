@@ -166,6 +166,19 @@ class BlockingServerTest {
     }
 
     @Test
+    void requestsWithMoreFieldsThanAreRememberedOrLongValuesReadWhole() throws IOException {
+        var many = new StringBuilder();
+        for (int i = 0; i < 40; i++) many.append("X-Field-").append(i).append(": ").append(i).append("\r\n");
+        String longValue = "v".repeat(1000);
+        try (var socket = connect()) {
+            for (String trace : List.of("first", longValue, "third")) {
+                send(socket, "GET /fields?q=" + trace.length() + " HTTP/1.1\r\nHost: x\r\n" + many + "X-Trace: " + trace + "\r\n\r\n");
+                assertThat(readResponse(socket.getInputStream()).body()).isEqualTo("[" + trace + "] [" + trace + "] q=" + trace.length());
+            }
+        }
+    }
+
+    @Test
     void fieldsAddedWithoutTheJdksHeadersAreSentAndShownAndCannotBreakTheHead() throws IOException {
         try (var socket = connect()) {
             send(socket, "GET /added HTTP/1.1\r\nHost: x\r\n\r\n");
