@@ -70,15 +70,22 @@ final class RouterHop implements Callable<Integer> {
     /** What "to match" and "no slower" are read as: within this fraction, the noise of one run on a shared machine. */
     private static final double NOISE = 0.05;
 
-    /** One thing to load: where it is, the server process whose CPU it costs (null for none), and its figures. */
+    /**
+     * One thing to load: where it is, the server process whose CPU it costs (null for none), and its figures; for the
+     * java targets also the CPU of the java instances.
+     */
     private record Target(String name, URI uri, ServerProcess server, int connections, int tabs, List<LoadGenerator.Result> runs,
-                          List<Double> cpuMicros) {
+                          List<Double> cpuMicros, List<Double> instanceCpuMicros) {
         Target(String name, URI uri, ServerProcess server, int connections) {
             this(name, uri, server, connections, 0);
         }
 
         Target(String name, URI uri, ServerProcess server, int connections, int tabs) {
-            this(name, uri, server, connections, tabs, new ArrayList<>(), new ArrayList<>());
+            this(name, uri, server, connections, tabs, new ArrayList<>(), new ArrayList<>(), new ArrayList<>());
+        }
+
+        boolean java() {
+            return name.startsWith("java");
         }
 
         /** The same place, loaded anew at one connection. */
@@ -179,6 +186,7 @@ final class RouterHop implements Callable<Integer> {
                 Target t = targets.get((r + k) % targets.size());
                 ConsoleTabs tabs = t.tabs() == 0 ? null : new ConsoleTabs(URI.create(t.server().info().api()), t.server().home().readToken(), t.tabs());
                 Duration cpu0 = t.server() == null ? Duration.ZERO : t.server().cpuTime();
+                Duration instances0 = t.java() ? javaInstancesCpu() : Duration.ZERO;
                 LoadGenerator.Result result;
                 try {
                     result = load.run(t.uri(), t.connections(), length);
@@ -187,6 +195,7 @@ final class RouterHop implements Callable<Integer> {
                 }
                 if (tabs != null) consoleCalls.add(new long[] {tabs.calls(), tabs.failures()});
                 if (t.server() != null) t.cpuMicros().add(t.server().cpuTime().minus(cpu0).toNanos() / 1000.0 / result.requests());
+                if (t.java()) t.instanceCpuMicros().add(javaInstancesCpu().minus(instances0).toNanos() / 1000.0 / result.requests());
                 t.runs().add(result);
                 line.add(String.format("%s %,.0f req/s p50 %.2f ms", t.name(), result.requestsPerSecond(), result.p50Millis()));
             }
@@ -194,14 +203,26 @@ final class RouterHop implements Callable<Integer> {
         }
     }
 
+    /**
+     * The CPU used so far by this benchmark's java instances (the one that serves and the pool's idle ones, which
+     * only answer health checks): what a java call costs the instance, apart from the router.
+     */
+    private static Duration javaInstancesCpu() {
+        return ProcessHandle.current().descendants()
+                .filter(p -> p.info().commandLine().map(c -> c.contains("io.tandem.runtime.Main java")).orElse(false))
+                .map(p -> p.info().totalCpuDuration().orElse(Duration.ZERO))
+                .reduce(Duration.ZERO, Duration::plus);
+    }
+
     private int report(Targets targets, Targets alone) {
         System.out.println();
-        System.out.printf("%-32s %5s  %-40s %-32s %-32s %s%n", "target", "conns", "req/s median (min..max)", "p50 ms median (min..max)",
-                "p99 ms median (min..max)", "server CPU per request");
+        System.out.printf("%-32s %5s  %-40s %-32s %-32s %-36s %s%n", "target", "conns", "req/s median (min..max)", "p50 ms median (min..max)",
+                "p99 ms median (min..max)", "server CPU per request", "java instance CPU per request");
         for (Target t : targets.all()) {
-            System.out.printf("%-32s %5d  %-40s %-32s %-32s %s%n", t.name(), t.connections(), range(rps(t), 0), range(p50(t), 2),
+            System.out.printf("%-32s %5d  %-40s %-32s %-32s %-36s %s%n", t.name(), t.connections(), range(rps(t), 0), range(p50(t), 2),
                     range(Stats.of(t.runs().stream().map(LoadGenerator.Result::p99Millis).toList()), 2),
-                    t.cpuMicros().isEmpty() ? "" : Stats.of(t.cpuMicros()).format("us", 1));
+                    t.cpuMicros().isEmpty() ? "" : Stats.of(t.cpuMicros()).format("us", 1),
+                    t.instanceCpuMicros().isEmpty() ? "" : Stats.of(t.instanceCpuMicros()).format("us", 1));
         }
         long errors = Stream.concat(targets.all().stream(), alone.all().stream())
                 .flatMap(t -> t.runs().stream()).mapToLong(LoadGenerator.Result::errors).sum();

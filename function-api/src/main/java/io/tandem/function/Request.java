@@ -18,7 +18,8 @@ public final class Request {
     private final String method;
     private final String path;
     private final String query;
-    private final Map<String, List<String>> queryParameters;
+    /** Parsed from {@link #query} on first use, by whichever thread asks first (any thread parses it equally). */
+    private volatile Map<String, List<String>> queryParameters;
     private final Headers headers;
     private final byte[] body;
 
@@ -26,7 +27,6 @@ public final class Request {
         this.method = b.method;
         this.path = b.path;
         this.query = b.query;
-        this.queryParameters = parseQuery(b.query);
         this.headers = b.headers;
         this.body = b.body;
     }
@@ -49,18 +49,23 @@ public final class Request {
 
     /** The first value of query parameter {@code name}, decoded. */
     public Optional<String> queryParameter(String name) {
-        List<String> list = queryParameters.get(name);
+        List<String> list = queryParameters().get(name);
         return list == null ? Optional.empty() : Optional.of(list.get(0));
     }
 
     /** Every value of query parameter {@code name}, decoded; empty when absent. */
     public List<String> queryParameters(String name) {
-        return queryParameters.getOrDefault(name, List.of());
+        return queryParameters().getOrDefault(name, List.of());
     }
 
     /** All query parameters, decoded, in the order they appear. */
     public Map<String, List<String>> queryParameters() {
-        return queryParameters;
+        Map<String, List<String>> parsed = queryParameters;
+        if (parsed == null) {
+            parsed = parseQuery(query);
+            queryParameters = parsed;
+        }
+        return parsed;
     }
 
     public Headers headers() {
@@ -90,18 +95,31 @@ public final class Request {
     private static Map<String, List<String>> parseQuery(String query) {
         if (query.isEmpty()) return Map.of();
         var params = new LinkedHashMap<String, List<String>>();
-        for (String pair : query.split("&")) {
-            if (pair.isEmpty()) continue;
-            int eq = pair.indexOf('=');
-            String name = decode(eq < 0 ? pair : pair.substring(0, eq));
-            String value = eq < 0 ? "" : decode(pair.substring(eq + 1));
-            params.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+        for (int from = 0; from < query.length(); ) {
+            int end = query.indexOf('&', from);
+            if (end < 0) end = query.length();
+            if (end > from) {
+                int eq = query.indexOf('=', from);
+                if (eq < 0 || eq > end) eq = end;
+                String name = decode(query.substring(from, eq));
+                String value = eq == end ? "" : decode(query.substring(eq + 1, end));
+                List<String> had = params.putIfAbsent(name, List.of(value));
+                if (had != null) params.put(name, append(had, value)); // a repeated name: rare
+            }
+            from = end + 1;
         }
-        params.replaceAll((name, values) -> List.copyOf(values));
         return Collections.unmodifiableMap(params);
     }
 
+    private static List<String> append(List<String> values, String value) {
+        var more = new ArrayList<String>(values.size() + 1);
+        more.addAll(values);
+        more.add(value);
+        return List.copyOf(more);
+    }
+
     private static String decode(String text) {
+        if (text.indexOf('%') < 0 && text.indexOf('+') < 0) return text; // nothing to decode: the common case
         try {
             return URLDecoder.decode(text, StandardCharsets.UTF_8);
         } catch (IllegalArgumentException malformed) {

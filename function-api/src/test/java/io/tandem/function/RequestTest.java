@@ -63,4 +63,31 @@ class RequestTest {
 
         assertThat(headers.all("ACCEPT")).containsExactlyInAnyOrder("a", "b");
     }
+
+    @Test
+    void concurrentReadersOfOneRequestSeeTheSameQueryParameters() throws Exception {
+        var threads = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            for (int round = 0; round < 200; round++) {
+                Request request = Request.builder().query("a=1&b=x%20y&a=2").build();
+                var readers = new java.util.ArrayList<java.util.concurrent.Callable<Map<String, List<String>>>>();
+                for (int i = 0; i < 8; i++) readers.add(request::queryParameters);
+                for (var read : threads.invokeAll(readers)) {
+                    assertThat(read.get()).containsExactly(Map.entry("a", List.of("1", "2")), Map.entry("b", List.of("x y")));
+                }
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+    }
+
+    @Test
+    void queryParametersCannotBeChanged() {
+        Request request = Request.builder().query("a=1").build();
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> request.queryParameters().put("b", List.of()))
+                .isInstanceOf(UnsupportedOperationException.class);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> request.queryParameters("a").add("2"))
+                .isInstanceOf(UnsupportedOperationException.class);
+    }
 }

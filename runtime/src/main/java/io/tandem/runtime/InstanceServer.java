@@ -3,6 +3,7 @@ package io.tandem.runtime;
 import com.fasterxml.jackson.core.JacksonException;
 import com.sun.net.httpserver.HttpExchange;
 import io.tandem.runtime.http.BlockingServer;
+import io.tandem.runtime.http.HeaderFields;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -117,7 +118,7 @@ public final class InstanceServer implements AutoCloseable {
     private void health(HttpExchange exchange) throws IOException {
         Map<String, String> query = Replies.query(exchange.getRequestURI().getRawQuery());
         if (query.containsKey("epoch")) {
-            if (!secret.admits(exchange.getRequestHeaders().getFirst(Secret.HEADER))) {
+            if (!secret.admits(HeaderFields.of(exchange).first(Secret.HEADER))) {
                 Replies.error(exchange, 403, "forbidden", "only the executor grants leases: a grant carries the instance's secret in " + Secret.HEADER);
                 return;
             }
@@ -205,7 +206,7 @@ public final class InstanceServer implements AutoCloseable {
             Replies.error(exchange, 405, "method not allowed", "use POST /_/specialize");
             return null;
         }
-        if (!secret.admits(exchange.getRequestHeaders().getFirst(Secret.HEADER))) {
+        if (!secret.admits(HeaderFields.of(exchange).first(Secret.HEADER))) {
             Replies.error(exchange, 403, "forbidden", "only the instance's agent specializes it: the request carries the instance's secret in " + Secret.HEADER);
             return null;
         }
@@ -248,7 +249,7 @@ public final class InstanceServer implements AutoCloseable {
     }
 
     private void invoke(HttpExchange exchange) throws IOException {
-        String fenced = lease.refusal(exchange.getRequestHeaders().getFirst("X-Tandem-Epoch"));
+        String fenced = lease.refusal(HeaderFields.of(exchange).first("X-Tandem-Epoch"));
         if (fenced != null) {
             exchange.getResponseHeaders().set("X-Tandem-Fenced", "true");
             Replies.error(exchange, 503, "instance fenced", fenced);

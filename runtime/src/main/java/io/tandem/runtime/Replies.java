@@ -1,6 +1,7 @@
 package io.tandem.runtime;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.tandem.runtime.http.HeaderFields;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.URLDecoder;
@@ -73,7 +74,7 @@ public final class Replies {
     }
 
     public static String requestId(HttpExchange exchange) {
-        String given = exchange.getRequestHeaders().getFirst(REQUEST_ID_HEADER);
+        String given = HeaderFields.of(exchange).first(REQUEST_ID_HEADER);
         return given == null || given.isBlank() ? randomId() : given;
     }
 

@@ -13,6 +13,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 
 /**
  * The instance's HTTP/1.1 server: a thread per connection, blocking reads and writes, the handler run on the
@@ -28,8 +30,12 @@ import java.util.concurrent.RejectedExecutionException;
  * carrier would leave the health check unanswered and a busy instance would look dead to the prober that decides
  * failovers. The kernel schedules platform threads fairly.
  *
+ * <p>Idle connections: a connection whose thread has waited longer than the idle time for the peer's next bytes
+ * (between requests, or inside one) is closed by the thread {@code <prefix>idle}, which looks every quarter of that
+ * time. Sockets have no read timeout of their own: see {@link ConnectionInput}.
+ *
  * <p>Thread-safe. The accepting thread owns the listening socket; each connection's thread owns its connection;
- * {@link #close} may come from any thread and closes them all.
+ * the idle thread and {@link #close}, from any thread, only close connections.
  */
 public final class BlockingServer implements AutoCloseable {
     /** The router closes idle connections after 60 s; the instance waits longer, so it is never the one to close them. */
@@ -42,23 +48,32 @@ public final class BlockingServer implements AutoCloseable {
     private final ExecutorService threads;
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
     private final Thread acceptor;
+    private final Thread idleCheck;
+    private final long idleNanos;
     private volatile boolean closed;
 
-    private BlockingServer(ServerSocket listener, HttpHandler handler, String threadPrefix) {
+    private BlockingServer(ServerSocket listener, HttpHandler handler, String threadPrefix, long idleMillis) {
         this.listener = listener;
         this.handler = handler;
+        this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
         this.threads = Executors.newCachedThreadPool(Thread.ofPlatform().name(threadPrefix, 0).daemon(true).factory());
         // Not a daemon: the accepting thread is what keeps an instance's process alive until close().
         this.acceptor = Thread.ofPlatform().name(threadPrefix + "accept").unstarted(this::acceptLoop);
+        this.idleCheck = Thread.ofPlatform().name(threadPrefix + "idle").daemon(true).unstarted(this::closeIdleLoop);
     }
 
     /** Binds {@code 127.0.0.1:port} (0 picks a free one) and starts accepting; requests go to {@code handler}. */
     public static BlockingServer start(int port, HttpHandler handler, String threadPrefix) throws IOException {
+        return start(port, handler, threadPrefix, IDLE_MILLIS);
+    }
+
+    static BlockingServer start(int port, HttpHandler handler, String threadPrefix, long idleMillis) throws IOException {
         var listener = new ServerSocket();
         listener.setReuseAddress(true);
         listener.bind(new InetSocketAddress(InetAddress.getByAddress(new byte[] {127, 0, 0, 1}), port), 1024);
-        var server = new BlockingServer(listener, handler, threadPrefix);
+        var server = new BlockingServer(listener, handler, threadPrefix, idleMillis);
         server.acceptor.start();
+        server.idleCheck.start();
         return server;
     }
 
@@ -82,13 +97,24 @@ public final class BlockingServer implements AutoCloseable {
         }
     }
 
+    private void closeIdleLoop() {
+        long every = Math.max(idleNanos / 4, TimeUnit.MILLISECONDS.toNanos(10));
+        while (!closed) {
+            LockSupport.parkNanos(this, every);
+            long now = System.nanoTime();
+            for (Connection connection : open) {
+                if (connection.idle(idleNanos, now)) connection.close(); // its thread sees the socket closed and ends
+            }
+        }
+    }
+
     private void serve(Socket socket) {
         if (open.size() >= MAX_CONNECTIONS) {
             System.err.println("tandem-runtime: refusing a connection: " + MAX_CONNECTIONS + " are open");
             closeQuietly(socket);
             return;
         }
-        var connection = new Connection(socket, handler, IDLE_MILLIS, open::remove);
+        var connection = new Connection(socket, handler, open::remove);
         open.add(connection);
         try {
             threads.execute(connection);
@@ -107,6 +133,7 @@ public final class BlockingServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
+            LockSupport.unpark(idleCheck);
             open.forEach(Connection::close);
             threads.shutdownNow();
         }

@@ -1,13 +1,11 @@
 package io.tandem.runtime.http;
 
-import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -21,15 +19,15 @@ final class Connection implements Runnable {
 
     private final Socket socket;
     private final HttpHandler handler;
-    private final int idleMillis;
     private final java.util.function.Consumer<Connection> onClose;
-    private ConnectionInput in;
+    private final LastRequest last = new LastRequest();
+    private final ResponseHead responseHead = new ResponseHead();
+    private volatile ConnectionInput in; // set once by the connection's thread; read by the server's idle check
     private OutputStream out;
 
-    Connection(Socket socket, HttpHandler handler, int idleMillis, java.util.function.Consumer<Connection> onClose) {
+    Connection(Socket socket, HttpHandler handler, java.util.function.Consumer<Connection> onClose) {
         this.socket = socket;
         this.handler = handler;
-        this.idleMillis = idleMillis;
         this.onClose = onClose;
     }
 
@@ -37,16 +35,14 @@ final class Connection implements Runnable {
     public void run() {
         try {
             socket.setTcpNoDelay(true);
-            socket.setSoTimeout(idleMillis);
             in = new ConnectionInput(socket.getInputStream(), 16 * 1024);
             out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
             while (serveOne()) {
                 // next request on the same connection
             }
-        } catch (SocketTimeoutException idle) {
-            // the peer kept the connection idle past idleMillis, or stalled inside a request
         } catch (IOException closedOrBroken) {
-            // the peer went away, or a handler dropped the connection by throwing: nothing is left to answer
+            // the peer went away, the server closed the connection (idle, or shutting down), or a handler dropped it
+            // by throwing: nothing is left to answer
         } finally {
             close();
             onClose.accept(this);
@@ -57,10 +53,10 @@ final class Connection implements Runnable {
     private boolean serveOne() throws IOException {
         Exchange exchange;
         try {
-            RequestHead head = RequestHead.read(in);
+            RequestHead head = RequestHead.read(in, last);
             if (head == null) return false;
-            exchange = new Exchange(this, head, body(head));
-            exchange.checkTarget();
+            java.net.URI uri = last.uri(head.target()); // parsed before any handler runs: a malformed one gets 400
+            exchange = new Exchange(this, head, uri, body(head));
         } catch (BadRequest refused) {
             refuse(refused.status(), refused.getMessage());
             return false;
@@ -77,16 +73,16 @@ final class Connection implements Runnable {
     }
 
     private Bodies.Input body(RequestHead head) throws BadRequest {
-        Headers headers = head.headers();
-        String transferEncoding = headers.getFirst("Transfer-Encoding");
+        HeaderFields fields = head.fields();
+        String transferEncoding = fields.first("Transfer-Encoding");
         if (transferEncoding != null) {
             if (!transferEncoding.strip().toLowerCase(java.util.Locale.ROOT).endsWith("chunked")) {
                 throw new BadRequest(501, "unsupported Transfer-Encoding: " + transferEncoding + " (only chunked is)");
             }
             return Bodies.chunked(in);
         }
-        var lengths = headers.get("Content-Length");
-        if (lengths == null) return Bodies.empty();
+        var lengths = fields.all("Content-Length");
+        if (lengths.isEmpty()) return Bodies.empty();
         long length = -1;
         for (String text : lengths) {
             for (String one : text.split(",")) {
@@ -122,12 +118,23 @@ final class Connection implements Runnable {
         return out;
     }
 
+    /** The buffer an exchange writes its response's head into; one exchange at a time. */
+    ResponseHead responseHead() {
+        return responseHead;
+    }
+
     InetSocketAddress remoteAddress() {
         return (InetSocketAddress) socket.getRemoteSocketAddress();
     }
 
     InetSocketAddress localAddress() {
         return (InetSocketAddress) socket.getLocalSocketAddress();
+    }
+
+    /** Whether its thread has waited for the peer's bytes longer than {@code nanos}; any thread may ask. */
+    boolean idle(long nanos, long now) {
+        ConnectionInput input = in;
+        return input != null && input.waitingLongerThan(nanos, now);
     }
 
     void close() {

@@ -24,59 +24,69 @@ import java.util.Map;
  *
  * <p>{@link #sendResponseHeaders} follows the JDK's contract: a length above zero is sent as {@code Content-Length},
  * zero means chunked, -1 means no body. The server owns framing: a handler's own {@code Content-Length},
- * {@code Transfer-Encoding} or {@code Connection} header is replaced.
+ * {@code Transfer-Encoding}, {@code Connection} or {@code Date} header is replaced.
+ *
+ * <p>The request's fields are read by the connection's thread before the handler runs and never change. The JDK's
+ * {@link Headers} of the request and of the response are made only when a handler asks for them; the response's,
+ * like the JDK's, belong to the thread that is answering.
  */
 final class Exchange extends HttpExchange {
     /** IMF-fixdate (RFC 9110): two-digit day, English names, always GMT. */
     private static final DateTimeFormatter HTTP_DATE = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.ENGLISH);
     private static volatile CachedDate date = new CachedDate(0, "");
+    private static final String[] NO_FIELDS = new String[0];
 
     private final Connection connection;
     private final RequestHead head;
     private final Bodies.Input requestBody;
-    private final Headers responseHeaders = new Headers();
+    private Headers responseHeaders; // made on first use
+    private String[] addedFields = NO_FIELDS; // name, value...: added by ResponseFields, not yet in responseHeaders
+    private int added; // the length of addedFields in use
+    private final URI uri;
+    private Headers requestHeaders; // made on first use, guarded by this
     private Map<String, Object> attributes;
-    private URI uri;
     private int status = -1;
     private Bodies.Output responseBody;
     private boolean keepAlive;
 
-    Exchange(Connection connection, RequestHead head, Bodies.Input requestBody) {
+    Exchange(Connection connection, RequestHead head, URI uri, Bodies.Input requestBody) {
         this.connection = connection;
         this.head = head;
+        this.uri = uri;
         this.requestBody = requestBody;
         this.keepAlive = head.keepAlive();
     }
 
+    /** The request's headers as the JDK's type: made on first use (this server's own code reads {@link #requestFields}). */
     @Override
-    public Headers getRequestHeaders() {
-        return head.headers();
+    public synchronized Headers getRequestHeaders() {
+        if (requestHeaders == null) requestHeaders = head.fields().toJdkHeaders();
+        return requestHeaders;
     }
 
+    HeaderFields requestFields() {
+        return head.fields();
+    }
+
+    /** The response's headers, those added through {@link ResponseFields} among them. */
     @Override
     public Headers getResponseHeaders() {
+        if (responseHeaders == null) responseHeaders = new Headers();
+        for (int i = 0; i < added; i += 2) responseHeaders.add(addedFields[i], addedFields[i + 1]);
+        added = 0;
         return responseHeaders;
+    }
+
+    /** Adds a response field without making the JDK's {@link Headers}: checked by the caller. */
+    void addResponseField(String name, String value) {
+        if (added + 2 > addedFields.length) addedFields = java.util.Arrays.copyOf(addedFields, Math.max(8, 2 * addedFields.length));
+        addedFields[added++] = name;
+        addedFields[added++] = value;
     }
 
     @Override
     public URI getRequestURI() {
-        if (uri == null) {
-            try {
-                uri = new URI(head.target());
-            } catch (java.net.URISyntaxException e) {
-                throw new IllegalStateException("checked when the request was read", e);
-            }
-        }
         return uri;
-    }
-
-    /** Parses the target once, when the request is read, so a malformed one gets 400 before any handler runs. */
-    void checkTarget() throws BadRequest {
-        try {
-            uri = new URI(head.target());
-        } catch (java.net.URISyntaxException e) {
-            throw new BadRequest(400, "malformed request target: " + e.getMessage());
-        }
     }
 
     @Override
@@ -108,27 +118,35 @@ final class Exchange extends HttpExchange {
         if (requestBody.continuePending()) keepAlive = false; // its body may still come
         boolean bodiless = code == 204 || code == 304 || "HEAD".equals(head.method()) || length < 0;
         OutputStream out = connection.output();
-        responseHeaders.remove("Content-length");
-        responseHeaders.remove("Transfer-encoding");
-        responseHeaders.remove("Connection");
+        ResponseHead text = connection.responseHead().status(code, reason(code));
+        // The server owns framing and the date: the handler's own are left out.
+        if (responseHeaders != null) {
+            responseHeaders.forEach((name, values) -> {
+                if (isServers(name)) return;
+                for (String value : values) text.canonicalField(name, value); // the JDK's Headers keeps Content-type
+            });
+        }
+        for (int i = 0; i < added; i += 2) {
+            if (!isServers(addedFields[i])) text.canonicalField(addedFields[i], addedFields[i + 1]);
+        }
         if (code != 204 && code != 304) {
             if (length > 0) {
-                responseHeaders.set("Content-Length", Long.toString(length));
+                text.field("Content-Length", length);
             } else if (length < 0) {
-                responseHeaders.set("Content-Length", "0");
+                text.field("Content-Length", 0);
             } else if (head.http10()) {
                 keepAlive = false;
             } else if (!bodiless) {
-                responseHeaders.set("Transfer-Encoding", "chunked");
+                text.field("Transfer-Encoding", "chunked");
             }
         }
         if (!keepAlive) {
-            responseHeaders.set("Connection", "close");
+            text.field("Connection", "close");
         } else if (head.http10()) {
-            responseHeaders.set("Connection", "keep-alive");
+            text.field("Connection", "keep-alive");
         }
-        responseHeaders.set("Date", now());
-        writeHead(out, code);
+        text.field("Date", now());
+        text.writeTo(out);
         if (bodiless) {
             responseBody = Bodies.none(out);
         } else if (length > 0) {
@@ -140,20 +158,15 @@ final class Exchange extends HttpExchange {
         }
     }
 
-    private void writeHead(OutputStream out, int code) throws IOException {
-        var text = new StringBuilder(256);
-        text.append("HTTP/1.1 ").append(code).append(' ').append(reason(code)).append("\r\n");
-        responseHeaders.forEach((name, values) -> {
-            String canonical = HeaderNames.canonical(name); // the JDK's Headers keeps Content-type
-            for (String value : values) text.append(canonical).append(": ").append(value).append("\r\n");
-        });
-        text.append("\r\n");
-        out.write(text.toString().getBytes(StandardCharsets.ISO_8859_1));
+    /** Whether a response header is the server's to write: framing, and the date. */
+    private static boolean isServers(String name) {
+        return name.equalsIgnoreCase("Content-Length") || name.equalsIgnoreCase("Transfer-Encoding")
+                || name.equalsIgnoreCase("Connection") || name.equalsIgnoreCase("Date");
     }
 
     /** The {@code 100 Continue} a client that sent {@code Expect} waits for before sending the body. */
     void continueIfExpected() {
-        String expect = head.headers().getFirst("Expect");
+        String expect = head.fields().first("Expect");
         if (expect == null || !expect.equalsIgnoreCase("100-continue") || head.http10()) return;
         requestBody.beforeFirstRead(() -> {
             if (responseBody != null) return;
@@ -259,9 +272,11 @@ final class Exchange extends HttpExchange {
                 Map.entry(500, "Internal Server Error"), Map.entry(501, "Not Implemented"), Map.entry(502, "Bad Gateway"),
                 Map.entry(503, "Service Unavailable"), Map.entry(504, "Gateway Timeout"), Map.entry(505, "HTTP Version Not Supported"));
 
+        private static final List<String> CLASSES = List.of("Informational", "Success", "Redirection", "Client Error", "Server Error");
+
         static String of(int code) {
-            return KNOWN.getOrDefault(code, List.of("Informational", "Success", "Redirection", "Client Error", "Server Error")
-                    .get(Math.min(Math.max(code / 100 - 1, 0), 4)));
+            String known = KNOWN.get(code);
+            return known != null ? known : CLASSES.get(Math.min(Math.max(code / 100 - 1, 0), 4));
         }
     }
 }

@@ -25,6 +25,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * daemon thread {@code tandem-stdout}, which waits {@value #DELAY_MS} ms and writes the buffer out under the same
  * lock. {@link #flush()} does not write: it only makes sure the thread will, so a logger's flush per event costs
  * nothing. A write larger than what is left of the buffer writes the buffer and itself through at once.
+ *
+ * <p>{@code System.out} itself is a {@link LinePrintStream}: the JDK's {@code PrintStream} encodes every line while
+ * holding its monitor, so concurrent calls that each print a line queued on it (at 20,000 calls a second, thousands
+ * of contended monitor entries a second, each a park and a wake-up). A line printed as a string is encoded on the
+ * caller's thread and added in one short hold of {@link #lock}.
  */
 public final class CoalescedOutput extends OutputStream {
     static final long DELAY_MS = 2;
@@ -47,8 +52,7 @@ public final class CoalescedOutput extends OutputStream {
     public static void install() {
         var out = new CoalescedOutput(new FileOutputStream(FileDescriptor.out));
         installed = out;
-        Charset charset = System.out.charset();
-        System.setOut(new PrintStream(out, false, charset));
+        System.setOut(out.printStream(System.out.charset()));
         Runtime.getRuntime().addShutdownHook(new Thread(out::drain, "tandem-stdout-exit"));
     }
 
@@ -70,6 +74,32 @@ public final class CoalescedOutput extends OutputStream {
             wasEmpty = length == 0;
             System.arraycopy(b, off, buffer, length, len);
             length += len;
+        } finally {
+            lock.unlock();
+        }
+        if (wasEmpty) LockSupport.unpark(writer);
+    }
+
+    /** A print stream onto this one whose strings and lines are encoded outside any lock. */
+    PrintStream printStream(Charset charset) {
+        return new LinePrintStream(this, charset);
+    }
+
+    /** Adds {@code first} then {@code second}, nothing between them: a line and its line separator. */
+    void write(byte[] first, byte[] second) throws IOException {
+        boolean wasEmpty;
+        lock.lock();
+        try {
+            if (first.length + second.length > CAPACITY - length) {
+                writeBuffer();
+                target.write(first);
+                target.write(second);
+                return;
+            }
+            wasEmpty = length == 0;
+            System.arraycopy(first, 0, buffer, length, first.length);
+            System.arraycopy(second, 0, buffer, length + first.length, second.length);
+            length += first.length + second.length;
         } finally {
             lock.unlock();
         }
@@ -133,6 +163,109 @@ public final class CoalescedOutput extends OutputStream {
             LockSupport.park(this);
             LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(DELAY_MS));
             drain();
+        }
+    }
+
+    /**
+     * Prints strings by encoding them on the caller's thread and adding the bytes (with the line separator, for a
+     * line) in one call: a line stays whole among concurrent printers, as with {@code PrintStream}, without its
+     * monitor. Every other kind of print goes through {@code PrintStream}'s own code, which has written all it was
+     * given to the {@link CoalescedOutput} when it returns, so one thread's output keeps its order however it prints.
+     * Thread-safe.
+     */
+    static final class LinePrintStream extends PrintStream {
+        private static final byte[] NOTHING = new byte[0];
+
+        private final CoalescedOutput out;
+        private final Charset charset;
+        private final byte[] lineSeparator;
+
+        LinePrintStream(CoalescedOutput out, Charset charset) {
+            super(out, false, charset);
+            this.out = out;
+            this.charset = charset;
+            this.lineSeparator = System.lineSeparator().getBytes(charset);
+        }
+
+        @Override
+        public void print(String s) {
+            add(String.valueOf(s).getBytes(charset), NOTHING);
+        }
+
+        @Override
+        public void println(String s) {
+            add(String.valueOf(s).getBytes(charset), lineSeparator);
+        }
+
+        @Override
+        public void println(Object o) {
+            println(String.valueOf(o));
+        }
+
+        @Override
+        public void println() {
+            add(NOTHING, lineSeparator);
+        }
+
+        // PrintStream prints these lines as two writes under its monitor, which the strings' lines above do not
+        // take: each is one line here too, so no line printed meanwhile can come between a value and its newline.
+
+        @Override
+        public void println(boolean x) {
+            println(String.valueOf(x));
+        }
+
+        @Override
+        public void println(char x) {
+            println(String.valueOf(x));
+        }
+
+        @Override
+        public void println(int x) {
+            println(String.valueOf(x));
+        }
+
+        @Override
+        public void println(long x) {
+            println(String.valueOf(x));
+        }
+
+        @Override
+        public void println(float x) {
+            println(String.valueOf(x));
+        }
+
+        @Override
+        public void println(double x) {
+            println(String.valueOf(x));
+        }
+
+        @Override
+        public void println(char[] x) {
+            println(new String(x));
+        }
+
+        /** Formatted whole, then printed in one write: the formatter would print it piece by piece. */
+        @Override
+        public PrintStream format(String format, Object... args) {
+            print(String.format(format, args));
+            return this;
+        }
+
+        @Override
+        public PrintStream format(java.util.Locale locale, String format, Object... args) {
+            print(String.format(locale, format, args));
+            return this;
+        }
+
+        private void add(byte[] text, byte[] end) {
+            try {
+                out.write(text, end);
+            } catch (java.io.InterruptedIOException e) {
+                Thread.currentThread().interrupt();
+            } catch (IOException e) {
+                setError(); // as PrintStream: checkError() tells
+            }
         }
     }
 }

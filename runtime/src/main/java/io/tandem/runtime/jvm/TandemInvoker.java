@@ -7,9 +7,10 @@ import io.tandem.function.Headers;
 import io.tandem.function.Request;
 import io.tandem.function.Response;
 import io.tandem.runtime.Replies;
+import io.tandem.runtime.http.HeaderFields;
+import io.tandem.runtime.http.ResponseFields;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.util.ArrayList;
 
 /** Serves a Tandem {@link Handler}: the HTTP request in, its {@link Response} out, as they are. */
 final class TandemInvoker extends JavaInvoker {
@@ -26,7 +27,7 @@ final class TandemInvoker extends JavaInvoker {
                 .method(exchange.getRequestMethod())
                 .path(exchange.getRequestURI().getPath())
                 .query(exchange.getRequestURI().getRawQuery())
-                .headers(Headers.of(exchange.getRequestHeaders()))
+                .headers(Headers.ofPairs(HeaderFields.of(exchange).pairs()))
                 .body(exchange.getRequestBody().readAllBytes())
                 .build();
         Context context = Context.of(invocation.functionName(), invocation.requestId(), invocation.deadline());
@@ -35,7 +36,7 @@ final class TandemInvoker extends JavaInvoker {
             Replies.error(exchange, 500, "function failed", "the handler returned no response (null)");
             return;
         }
-        response.headers().asMap().forEach((name, values) -> exchange.getResponseHeaders().put(name, new ArrayList<>(values)));
+        response.headers().forEach((name, value) -> ResponseFields.add(exchange, name, value));
         boolean bodiless = response.bodyLength() == 0 || response.status() == 204 || response.status() == 304
                 || "HEAD".equals(exchange.getRequestMethod());
         exchange.sendResponseHeaders(response.status(), bodiless ? -1 : response.bodyLength());

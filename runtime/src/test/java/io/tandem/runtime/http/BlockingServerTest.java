@@ -65,6 +65,32 @@ class BlockingServerTest {
                 exchange.getResponseBody().flush();
                 throw new IOException("the handler gives up after its status went out");
             }
+            case "/fields" -> {
+                String text = HeaderFields.of(exchange).all("x-trace") + " " + exchange.getRequestHeaders().get("X-TRACE") + " "
+                        + exchange.getRequestURI().getQuery();
+                byte[] value = text.getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, value.length);
+                try (OutputStream out = exchange.getResponseBody()) {
+                    out.write(value);
+                }
+            }
+            case "/added" -> {
+                ResponseFields.add(exchange, "x-early", "1");
+                String seen = String.valueOf(exchange.getResponseHeaders().get("X-Early"));
+                ResponseFields.add(exchange, "x-late", "2");
+                exchange.getResponseHeaders().add("X-Map", "m");
+                ResponseFields.add(exchange, "content-length", "999");
+                String refused;
+                try {
+                    ResponseFields.add(exchange, "X-Bad", "a\r\nInjected: yes");
+                    refused = "no";
+                } catch (IllegalArgumentException e) {
+                    refused = "yes";
+                }
+                byte[] body = (seen + " refused=" + refused).getBytes(StandardCharsets.UTF_8);
+                exchange.sendResponseHeaders(200, body.length);
+                exchange.getResponseBody().write(body);
+            }
             case "/header" -> {
                 byte[] value = ("[" + exchange.getRequestHeaders().getFirst("X-Padded") + "]").getBytes(StandardCharsets.UTF_8);
                 exchange.sendResponseHeaders(200, value.length);
@@ -73,6 +99,10 @@ class BlockingServerTest {
             case "/own-length" -> {
                 exchange.getResponseHeaders().set("Content-Length", "999");
                 exchange.getResponseHeaders().set("Transfer-Encoding", "gzip");
+                exchange.getResponseHeaders().set("date", "yesterday");
+                exchange.getResponseHeaders().set("connection", "upgrade");
+                exchange.getResponseHeaders().add("x-multi-word", "a");
+                exchange.getResponseHeaders().add("X-MULTI-WORD", "b");
                 exchange.sendResponseHeaders(200, 2);
                 exchange.getResponseBody().write("ok".getBytes(StandardCharsets.UTF_8));
             }
@@ -121,6 +151,68 @@ class BlockingServerTest {
     }
 
     @Test
+    void eachRequestOnAConnectionGetsItsOwnFieldsAndTargetThoughMostRepeat() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "GET /fields?a=1 HTTP/1.1\r\nHost: x\r\nX-Trace: one\r\nx-trace: two\r\n\r\n"
+                    + "GET /fields?a=1 HTTP/1.1\r\nHost: x\r\nX-Trace: one\r\nx-trace: TWO\r\n\r\n"
+                    + "GET /fields?a=2 HTTP/1.1\r\nX-Trace: 3\r\nHost: x\r\n\r\n"
+                    + "GET /fields?a=2 HTTP/1.1\r\nHost: x\r\n\r\n");
+            var in = socket.getInputStream();
+            assertThat(readResponse(in).body()).isEqualTo("[one, two] [one, two] a=1");
+            assertThat(readResponse(in).body()).isEqualTo("[one, TWO] [one, TWO] a=1");
+            assertThat(readResponse(in).body()).isEqualTo("[3] [3] a=2");
+            assertThat(readResponse(in).body()).isEqualTo("[] null a=2");
+        }
+    }
+
+    @Test
+    void requestsWithMoreFieldsThanAreRememberedOrLongValuesReadWhole() throws IOException {
+        var many = new StringBuilder();
+        for (int i = 0; i < 40; i++) many.append("X-Field-").append(i).append(": ").append(i).append("\r\n");
+        String longValue = "v".repeat(1000);
+        try (var socket = connect()) {
+            for (String trace : List.of("first", longValue, "third")) {
+                send(socket, "GET /fields?q=" + trace.length() + " HTTP/1.1\r\nHost: x\r\n" + many + "X-Trace: " + trace + "\r\n\r\n");
+                assertThat(readResponse(socket.getInputStream()).body()).isEqualTo("[" + trace + "] [" + trace + "] q=" + trace.length());
+            }
+        }
+    }
+
+    @Test
+    void fieldsAddedWithoutTheJdksHeadersAreSentAndShownAndCannotBreakTheHead() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "GET /added HTTP/1.1\r\nHost: x\r\n\r\n");
+            Response response = readResponse(socket.getInputStream());
+            assertThat(response.body()).isEqualTo("[1] refused=yes");
+            assertThat(response.head()).contains("\r\nX-Early: 1\r\n", "\r\nX-Late: 2\r\n", "\r\nX-Map: m\r\n", "\r\nContent-Length: 15\r\n")
+                    .doesNotContain("999").doesNotContain("Injected");
+        }
+    }
+
+    @Test
+    void closesConnectionsThatIdleBetweenRequestsOrStallInsideOne() throws IOException {
+        try (var quick = BlockingServer.start(0, BlockingServerTest::handle, "test-idle-", 300);
+             var quiet = new Socket("127.0.0.1", quick.port());
+             var stalled = new Socket("127.0.0.1", quick.port())) {
+            quiet.setSoTimeout(10_000);
+            stalled.setSoTimeout(10_000);
+            send(stalled, "GET /echo HTTP/1.1\r\nHost: x\r\n"); // a head never finished
+            assertThat(quiet.getInputStream().read()).as("a connection that never sent a request").isEqualTo(-1);
+            InputStream in = stalled.getInputStream();
+            assertThat(in.read()).as("a connection stalled inside a request").isEqualTo(-1);
+        }
+    }
+
+    @Test
+    void refusesACarriageReturnInsideAHeaderLine() throws IOException {
+        try (var socket = connect()) {
+            send(socket, "GET / HTTP/1.1\r\nHost: x\r\nX-Bad: a\rb\r\n\r\n");
+            String text = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(text).startsWith("HTTP/1.1 400").contains("malformed header line");
+        }
+    }
+
+    @Test
     void decodesChunkedRequestBodiesWithExtensionsAndTrailers() throws IOException {
         try (var socket = connect()) {
             send(socket, "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
@@ -164,7 +256,11 @@ class BlockingServerTest {
             send(socket, "GET /own-length HTTP/1.1\r\nHost: x\r\n\r\n");
             Response response = readResponse(socket.getInputStream());
             assertThat(response.body()).isEqualTo("ok");
-            assertThat(response.head()).contains("Content-Length: 2").doesNotContain("999").doesNotContainIgnoringCase("transfer-encoding");
+            assertThat(response.head()).contains("Content-Length: 2").doesNotContain("999").doesNotContainIgnoringCase("transfer-encoding")
+                    .doesNotContain("yesterday").doesNotContain("upgrade").containsPattern("\r\nDate: \\w{3}, \\d{2} \\w{3} \\d{4} [0-9:]{8} GMT\r\n")
+                    .contains("\r\nX-Multi-Word: a\r\nX-Multi-Word: b\r\n");
+            assertThat(response.head().split("\r\n")).as("one Date and no Connection field").filteredOn(l -> l.startsWith("Date:")).hasSize(1);
+            assertThat(response.head().toLowerCase()).doesNotContain("connection:");
         }
     }
 

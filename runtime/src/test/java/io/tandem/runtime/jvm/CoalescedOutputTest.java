@@ -92,6 +92,39 @@ class CoalescedOutputTest {
         assertThat(sink.text()).isEqualTo("before\n" + big + "\nafter\n");
     }
 
+    @Test
+    void theLinePrintStreamKeepsConcurrentLinesWholeAndEachThreadsOutputInOrder() throws Exception {
+        Sink sink = new Sink();
+        PrintStream out = new CoalescedOutput(sink).printStream(StandardCharsets.UTF_8);
+        int threads = 8;
+        int perThread = 2_000;
+        List<Thread> printers = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int id = t;
+            printers.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    switch (i % 3) { // strings, formats and objects take different paths: order must not depend on it
+                        case 0 -> out.println("thread " + id + " line " + i + " é");
+                        case 1 -> out.printf("thread %d line %d é%n", id, i);
+                        default -> {
+                            out.print(""); // a print and a println are two writes, as with PrintStream: no line is split here
+                            out.println((Object) ("thread " + id + " line " + i + " é"));
+                        }
+                    }
+                }
+            }));
+        }
+        for (Thread p : printers) p.join(TimeUnit.SECONDS.toMillis(30));
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.text().lines().count() == (long) threads * perThread);
+        List<String> lines = sink.text().lines().toList();
+        assertThat(lines).allMatch(l -> l.matches("thread \\d line \\d+ é"));
+        for (int t = 0; t < threads; t++) {
+            String prefix = "thread " + t + " ";
+            List<Integer> order = lines.stream().filter(l -> l.startsWith(prefix)).map(l -> Integer.parseInt(l.split(" ")[3])).toList();
+            assertThat(order).as("thread %d's lines", t).isSorted().hasSize(perThread);
+        }
+    }
+
     /** A process that prints through the installed stream and exits at once, before the writer's delay is up. */
     public static final class PrintAndExit {
         public static void main(String[] args) {
