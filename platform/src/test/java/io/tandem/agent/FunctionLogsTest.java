@@ -94,12 +94,16 @@ class FunctionLogsTest {
 
         List<LogRecord> all = new ArrayList<>(backlog);
         all.addAll(live);
+        int writersSeen = 0;
         for (int w = 0; w < writers; w++) {
             String id = "w-" + w;
             List<Integer> seen = all.stream().filter(r -> r.instance().equals(id)).map(r -> Integer.parseInt(r.message())).toList();
-            // The backlog may have lost the oldest lines to rotation; from the first seen on, none missing or twice.
-            int first = seen.getFirst();
-            assertThat(seen).as(id).isEqualTo(IntStream.range(first, each).boxed().toList());
+            // The backlog may have lost the oldest lines to rotation, all of them for a writer that finished before
+            // the follower joined (a loaded machine schedules so); from the first seen on, none missing or twice.
+            if (seen.isEmpty()) continue;
+            writersSeen++;
+            assertThat(seen).as(id).isEqualTo(IntStream.range(seen.getFirst(), each).boxed().toList());
         }
+        assertThat(writersSeen).as("writers whose lines the follower saw").isPositive();
     }
 }
