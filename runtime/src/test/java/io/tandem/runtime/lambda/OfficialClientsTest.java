@@ -5,11 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
 import java.net.http.HttpResponse;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Comparator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -18,13 +23,15 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The {@code lambda} runtime driving AWS's own runtime interface clients for Node.js ({@code aws-lambda-ric} from
  * npm) and Python ({@code awslambdaric} from PyPI) unchanged, as a user who brings the official client does. Each is
- * installed once into {@code target/} with its registry's ordinary client; where that cannot be done (no npm or pip,
- * the registry unreachable, the package's native build failing) the test is skipped and says why.
+ * installed once per machine and version into the user's cache ({@code ~/.cache/tandem-tests/}, as Maven keeps its
+ * repository: the Node client builds native code for two minutes, which a clean clone would otherwise pay on every
+ * run) with its registry's ordinary client; where that cannot be done (no npm or pip, the registry unreachable, the
+ * package's native build failing) the test is skipped and says why.
  */
 class OfficialClientsTest {
     static final String NODE_CLIENT = "aws-lambda-ric@4.0.2";
     static final String PYTHON_CLIENT = "awslambdaric==4.2.2";
-    private static final Path INSTALLS = Path.of("target", "official-lambda-clients").toAbsolutePath();
+    private static final Path INSTALLS = cache().resolve("official-lambda-clients");
 
     @TempDir
     Path dir;
@@ -37,10 +44,10 @@ class OfficialClientsTest {
 
     @Test
     void nodesOfficialClientServesAHandlerAndReportsItsErrors() throws Exception {
-        Path installed = INSTALLS.resolve("node");
+        Path installed = INSTALLS.resolve("node-" + NODE_CLIENT);
         Path entry = installed.resolve("node_modules/aws-lambda-ric/index.mjs");
         if (!Files.isRegularFile(entry)) {
-            install(installed, List.of("npm", "install", "--no-audit", "--no-fund", "--prefer-offline", "--prefix", installed.toString(), NODE_CLIENT));
+            install(installed, staging -> List.of("npm", "install", "--no-audit", "--no-fund", "--prefer-offline", "--prefix", staging.toString(), NODE_CLIENT));
         }
         Assumptions.assumeTrue(Files.isRegularFile(entry), NODE_CLIENT + " installed without " + entry);
         function = ClientFunction.command(dir, List.of("node", entry.toString()));
@@ -56,10 +63,10 @@ class OfficialClientsTest {
 
     @Test
     void pythonsOfficialClientServesAHandlerAndReportsItsErrors() throws Exception {
-        Path installed = INSTALLS.resolve("python");
+        Path installed = INSTALLS.resolve("python-" + PYTHON_CLIENT);
         if (!Files.isDirectory(installed.resolve("awslambdaric"))) {
-            install(installed, List.of("python3", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--retries", "0", "--timeout", "10",
-                    "--target", installed.toString(), PYTHON_CLIENT));
+            install(installed, staging -> List.of("python3", "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--retries", "0", "--timeout", "10",
+                    "--target", staging.toString(), PYTHON_CLIENT));
         }
         Assumptions.assumeTrue(Files.isDirectory(installed.resolve("awslambdaric")), PYTHON_CLIENT + " installed without its package");
         function = ClientFunction.command(dir, List.of("env", "PYTHONPATH=" + installed, "python3", "-m", "awslambdaric"));
@@ -89,14 +96,27 @@ class OfficialClientsTest {
         assertThat(function.output()).contains("greeting Ada");
     }
 
-    /** Runs an installer, and skips the test with its last words when it fails or cannot run. */
-    private static void install(Path target, List<String> command) throws IOException, InterruptedException {
-        Files.createDirectories(target);
-        Path log = target.resolve("install.log");
+    private static Path cache() {
+        String xdg = System.getenv("XDG_CACHE_HOME");
+        Path base = xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache");
+        return base.resolve("tandem-tests");
+    }
+
+    /**
+     * Runs an installer into a directory of its own beside {@code target}, renamed into place when it succeeded (so
+     * a failed or interrupted install leaves nothing a later run would take for a good one); skips the test with
+     * the installer's last words when it fails or cannot run.
+     */
+    private static void install(Path target, Function<Path, List<String>> commandInto) throws IOException, InterruptedException {
+        Files.createDirectories(target.getParent());
+        Path staging = Files.createTempDirectory(target.getParent(), "staging-");
+        List<String> command = commandInto.apply(staging);
+        Path log = target.getParent().resolve(target.getFileName() + ".install.log");
         Process process;
         try {
             process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         } catch (IOException e) {
+            delete(staging);
             Assumptions.abort(command.getFirst() + " cannot run here (" + e.getMessage() + "): " + String.join(" ", command) + " is needed for this test");
             return;
         }
@@ -105,7 +125,19 @@ class OfficialClientsTest {
         if (!done || process.exitValue() != 0) {
             List<String> lines = new ArrayList<>(Files.readAllLines(log));
             String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 8), lines.size()));
+            delete(staging);
             Assumptions.abort(String.join(" ", command) + (done ? " failed" : " took over 3 minutes") + ", so the official client cannot be tested here:\n" + tail);
+        }
+        try {
+            Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException | DirectoryNotEmptyException raced) {
+            delete(staging); // another run installed the same version meanwhile: its copy serves
+        }
+    }
+
+    private static void delete(Path tree) throws IOException {
+        try (var paths = Files.walk(tree)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 }
