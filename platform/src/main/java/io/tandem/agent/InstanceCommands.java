@@ -232,8 +232,9 @@ final class InstanceCommands {
                 String cc = System.getenv(ExecHost.COMPILER_ENV);
                 String compiler = cc == null || cc.isBlank() ? "cc" : cc.trim();
                 Path machineWide = ExecHost.cacheDir(System.getProperty("user.name"), System.getenv("XDG_CACHE_HOME"), System.getProperty("user.home"));
-                execHost = machineWide == null ? ExecHost.Built.none("no cache") : ExecHost.install(machineWide, compiler);
-                if (execHost.binary() == null) execHost = ExecHost.install(Sandbox.sharedDir(home.root()).resolve("exec-host"), compiler);
+                // The home's shared directory only when the machine's cache is unusable: a build that failed there
+                // (no compiler, a compile error) would fail the same way here, a second time.
+                execHost = ExecHost.install(machineWide != null ? machineWide : Sandbox.sharedDir(home.root()).resolve("exec-host"), compiler);
             }
         }
         return execHost;
