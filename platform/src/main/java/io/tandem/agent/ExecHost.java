@@ -85,7 +85,7 @@ final class ExecHost {
             Files.createDirectories(dir);
             try (FileChannel lockFile = FileChannel.open(dir.resolve(".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = lockFile.lock()) {
-                if (Files.isExecutable(binary)) return new Built(binary, null, 0); // another agent of this home built it
+                if (Files.isExecutable(binary)) return new Built(binary, null, 0); // another agent built it meanwhile
                 return build(dir, target, source, compiler);
             }
         } catch (IOException e) {
@@ -103,22 +103,24 @@ final class ExecHost {
             List<String> argv = new ArrayList<>(List.of(compiler));
             argv.addAll(FLAGS);
             argv.addAll(List.of("-o", out.toString(), c.toString()));
+            // Its words go to a file, not a pipe, so that the wait below is bounded even by a compiler that hangs.
+            Path log = staging.resolve("cc.log");
             Process cc;
             try {
-                cc = new ProcessBuilder(argv).directory(staging.toFile()).redirectErrorStream(true).start();
+                cc = new ProcessBuilder(argv).directory(staging.toFile()).redirectErrorStream(true).redirectOutput(log.toFile())
+                        .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
             } catch (IOException e) {
                 return Built.none("no C compiler: " + compiler + " cannot be started (" + e.getMessage() + "); install gcc, or set " + COMPILER_ENV);
             }
-            cc.getOutputStream().close();
-            byte[] output = cc.getInputStream().readAllBytes(); // ends when the compiler exits: it holds the pipe
             if (!cc.waitFor(BUILD_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 cc.destroyForcibly();
                 return Built.none(compiler + " did not finish within " + BUILD_TIMEOUT_SECONDS + " s");
             }
             if (cc.exitValue() != 0 || !Files.isRegularFile(out)) {
-                return Built.none(compiler + " failed with exit code " + cc.exitValue() + ": " + firstLines(new String(output, StandardCharsets.UTF_8), 5));
+                return Built.none(compiler + " failed with exit code " + cc.exitValue() + ": " + firstLines(new String(Files.readAllBytes(log), StandardCharsets.UTF_8), 5));
             }
             Files.delete(c);
+            Files.delete(log);
             Files.setPosixFilePermissions(out, PosixFilePermissions.fromString("r-xr-xr-x"));
             Files.setPosixFilePermissions(staging, PosixFilePermissions.fromString("rwxr-xr-x"));
             try {
