@@ -60,6 +60,49 @@ final class LoadGenerator implements AutoCloseable {
         return new Result(ok.get(), errors.get(), seconds, recorder.getIntervalHistogram());
     }
 
+    /**
+     * {@code calls} GETs one after another on one keep-alive connection, each sent {@code gap} after the previous
+     * answer: a function called now and then, whose every hop finds its thread asleep and its caches cold, as a
+     * lightly used function's calls do (a closed loop keeps every hop awake and hides that).
+     */
+    Result paced(URI target, int calls, Duration gap) throws InterruptedException {
+        HttpClient client = vertx.createHttpClient(
+                new HttpClientOptions().setKeepAlive(true).setPipelining(false).setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(1));
+        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(target.getHost())
+                .setPort(target.getPort()).setURI(target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery()));
+        Recorder recorder = new Recorder(3);
+        AtomicLong ok = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        CountDownLatch done = new CountDownLatch(1);
+        long start = System.nanoTime();
+        vertx.runOnContext(v -> pacedCall(client, options, recorder, ok, errors, calls, Math.max(1, gap.toMillis()), done));
+        done.await(calls * (gap.toMillis() + 60_000L) / 1000 + 60, TimeUnit.SECONDS);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        client.close().await();
+        return new Result(ok.get(), errors.get(), seconds, recorder.getIntervalHistogram());
+    }
+
+    /** Sends one paced call, and once it is answered waits {@code gapMillis} before the next; on the event loop. */
+    private void pacedCall(HttpClient client, RequestOptions options, Recorder recorder, AtomicLong ok, AtomicLong errors, int left,
+                           long gapMillis, CountDownLatch done) {
+        if (left == 0) {
+            done.countDown();
+            return;
+        }
+        long t0 = System.nanoTime();
+        client.request(options)
+                .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())))
+                .onComplete(ar -> {
+                    if (ar.succeeded() && ar.result() == 200) {
+                        recorder.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+                        ok.incrementAndGet();
+                    } else {
+                        errors.incrementAndGet();
+                    }
+                    vertx.setTimer(gapMillis, id -> pacedCall(client, options, recorder, ok, errors, left - 1, gapMillis, done));
+                });
+    }
+
     private void loop(HttpClient client, RequestOptions options, Recorder recorder, AtomicLong ok, AtomicLong errors,
                       long end, CountDownLatch done) {
         if (System.nanoTime() >= end) {

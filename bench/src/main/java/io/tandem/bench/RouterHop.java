@@ -37,7 +37,8 @@ import picocli.CommandLine.Spec;
                 "Beside it the java runtime (the hello jar, through the router and direct) and the exec runtime",
                 "(the exec-hello script through the router, and forked per call by a plain server without Tandem,",
                 "written in C when the machine has a compiler),",
-                "then p50 at one connection. The targets alternate in one run; their ratios are printed with the",
+                "then p50 at one connection, back to back and paced (a call every --paced-gap, as a lightly used",
+                "function is called). The targets alternate in one run; their ratios are printed with the",
                 "figures, and the goals they are held to."})
 final class RouterHop implements Callable<Integer> {
     @Spec
@@ -66,6 +67,11 @@ final class RouterHop implements Callable<Integer> {
     String entrypoint;
     @Option(names = "--script", defaultValue = "examples/exec/hello.sh", description = "The exec function's script (default: ${DEFAULT-VALUE}).")
     Path script;
+    @Option(names = "--paced-gap", defaultValue = "20", paramLabel = "MS",
+            description = "Milliseconds between one paced call's answer and the next call, 0 to leave the paced phase out (default: ${DEFAULT-VALUE}).")
+    int pacedGapMillis;
+    @Option(names = "--paced-calls", defaultValue = "60", paramLabel = "N", description = "Paced calls per target and round (default: ${DEFAULT-VALUE}).")
+    int pacedCalls;
 
     /** What "to match" and "no slower" are read as: within this fraction, the noise of one run on a shared machine. */
     private static final double NOISE = 0.05;
@@ -106,6 +112,12 @@ final class RouterHop implements Callable<Integer> {
             return new Targets(null, on.alone("http, router"), null, null, single(javaRouter), null, single(execRouter), single(fork));
         }
 
+        /** The ones measured paced, at one connection: these, and the trivial function and the java hello direct. */
+        Targets paced() {
+            return new Targets(direct.alone("http, direct"), on.alone("http, router"), null, null, single(javaRouter), single(javaDirect),
+                    single(execRouter), single(fork));
+        }
+
         private static Target single(Target t) {
             return t == null ? null : t.alone(t.name());
         }
@@ -142,7 +154,12 @@ final class RouterHop implements Callable<Integer> {
             measure(load, targets.all(), Duration.ofSeconds(seconds), "round");
             Targets alone = targets.alone();
             measure(load, alone.all(), Duration.ofSeconds(aloneSeconds()), "1 connection, round");
-            return report(targets, alone);
+            Targets paced = pacedGapMillis > 0 ? targets.paced() : null;
+            if (paced != null) {
+                Duration gap = Duration.ofMillis(pacedGapMillis);
+                measure(paced.all(), "1 connection, a call every " + pacedGapMillis + " ms, round", t -> load.paced(t.uri(), pacedCalls, gap));
+            }
+            return report(targets, alone, paced);
         }
     }
 
@@ -179,6 +196,16 @@ final class RouterHop implements Callable<Integer> {
 
     /** Loads every target once per round for {@code length}, printing each round's figures on one line. */
     private void measure(LoadGenerator load, List<Target> targets, Duration length, String label) throws Exception {
+        measure(targets, label, t -> load.run(t.uri(), t.connections(), length));
+    }
+
+    /** How one target is loaded once. */
+    private interface Loading {
+        LoadGenerator.Result load(Target target) throws Exception;
+    }
+
+    /** Loads every target once per round with {@code loading}, printing each round's figures on one line. */
+    private void measure(List<Target> targets, String label, Loading loading) throws Exception {
         for (int r = 0; r < rounds; r++) {
             // Rotate which goes first, so a drift of the machine touches every target alike.
             List<String> line = new ArrayList<>();
@@ -189,7 +216,7 @@ final class RouterHop implements Callable<Integer> {
                 Duration instances0 = t.java() ? javaInstancesCpu() : Duration.ZERO;
                 LoadGenerator.Result result;
                 try {
-                    result = load.run(t.uri(), t.connections(), length);
+                    result = loading.load(t);
                 } finally {
                     if (tabs != null) tabs.close();
                 }
@@ -214,7 +241,7 @@ final class RouterHop implements Callable<Integer> {
                 .reduce(Duration.ZERO, Duration::plus);
     }
 
-    private int report(Targets targets, Targets alone) {
+    private int report(Targets targets, Targets alone, Targets paced) {
         System.out.println();
         System.out.printf("%-32s %5s  %-40s %-32s %-32s %-36s %s%n", "target", "conns", "req/s median (min..max)", "p50 ms median (min..max)",
                 "p99 ms median (min..max)", "server CPU per request", "java instance CPU per request");
@@ -224,7 +251,7 @@ final class RouterHop implements Callable<Integer> {
                     t.cpuMicros().isEmpty() ? "" : Stats.of(t.cpuMicros()).format("us", 1),
                     t.instanceCpuMicros().isEmpty() ? "" : Stats.of(t.instanceCpuMicros()).format("us", 1));
         }
-        long errors = Stream.concat(targets.all().stream(), alone.all().stream())
+        long errors = Stream.of(targets, alone, paced).filter(Objects::nonNull).flatMap(t -> t.all().stream())
                 .flatMap(t -> t.runs().stream()).mapToLong(LoadGenerator.Result::errors).sum();
         Target direct = targets.direct();
         Target on = targets.on();
@@ -261,6 +288,17 @@ final class RouterHop implements Callable<Integer> {
             single.add(String.format("%s %.2f ms%s", t.name(), p50(t).median(), note));
         }
         System.out.printf("p50 at 1 connection (median of %d rounds x %d s): %s%n", rounds, aloneSeconds(), String.join(" | ", single));
+        if (paced != null) {
+            List<String> spaced = new ArrayList<>();
+            for (Target t : paced.all()) {
+                String note = t == paced.on() ? String.format(" (%+.2f ms on direct)", p50(t).median() - p50(paced.direct()).median())
+                        : t == paced.javaRouter() ? String.format(" (%+.2f ms on http's)", p50(t).median() - p50(paced.on()).median())
+                        : t == paced.fork() ? String.format(" (exec router/fork %.2fx)", p50(paced.execRouter()).median() / p50(t).median()) : "";
+                spaced.add(String.format("%s %.2f ms%s", t.name(), p50(t).median(), note));
+            }
+            System.out.printf("p50 paced, a call every %d ms at 1 connection (median of %d rounds x %d calls): %s%n", pacedGapMillis, rounds,
+                    pacedCalls, String.join(" | ", spaced));
+        }
         goals(targets, alone);
         System.out.println("reference (measured with wrk on the same kind of 2-core machine, not in this run): OpenFaaS of-watchdog 0.9.15, 16.6k req/s, +0.67 ms p50");
         return errors == 0 ? 0 : 1;
