@@ -84,6 +84,8 @@ class ClassDataArchiveTest {
         try (BufferedReader out = new BufferedReader(new InputStreamReader(agent.getInputStream()))) {
             trainer = Long.parseLong(out.readLine().strip());
             assertThat(ProcessHandle.of(trainer).map(ProcessHandle::isAlive).orElse(false)).as("training JVM running before the kill").isTrue();
+        } finally {
+            // Killed whatever happened above: the process sleeps for ever otherwise, and would outlive a failed test.
             agent.destroyForcibly(); // SIGKILL: no shutdown hook runs
             agent.waitFor();
         }
