@@ -121,7 +121,7 @@ class OfficialClientsTest {
             return;
         }
         boolean done = process.waitFor(3, TimeUnit.MINUTES); // the suite's budget: a slow registry skips the test
-        if (!done) process.destroyForcibly().waitFor();
+        if (!done) stopTree(process);
         if (!done || process.exitValue() != 0) {
             List<String> lines = new ArrayList<>(Files.readAllLines(log));
             String tail = String.join("\n", lines.subList(Math.max(0, lines.size() - 8), lines.size()));
@@ -135,9 +135,31 @@ class OfficialClientsTest {
         }
     }
 
-    private static void delete(Path tree) throws IOException {
-        try (var paths = Files.walk(tree)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+    /**
+     * Kills an installer that ran out of time with everything it started: npm builds the Node client's native code
+     * in compilers of its own, which would go on writing into the staging directory while it is deleted.
+     */
+    private static void stopTree(Process process) throws InterruptedException {
+        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        tree.add(process.toHandle());
+        tree.forEach(ProcessHandle::destroyForcibly);
+        for (ProcessHandle p : tree) p.onExit().completeOnTimeout(p, 10, TimeUnit.SECONDS).join();
+    }
+
+    /**
+     * Deletes a staging directory, best effort: one left behind takes some disk and nothing else (a later run stages
+     * into a new one, and only a finished install is ever renamed into place), so a file that cannot be deleted is
+     * no reason to fail the test.
+     */
+    private static void delete(Path tree) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try (var paths = Files.walk(tree)) {
+                for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+                return;
+            } catch (IOException stillChanging) {
+                // a file appeared or vanished meanwhile: walk again
+            }
         }
+        System.err.println("OfficialClientsTest: could not delete " + tree + "; it can be removed by hand");
     }
 }
