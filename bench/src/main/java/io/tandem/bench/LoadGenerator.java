@@ -40,24 +40,19 @@ final class LoadGenerator implements AutoCloseable {
     }
 
     Result run(URI target, int connections, Duration duration) throws InterruptedException {
-        HttpClient client = vertx.createHttpClient(
-                new HttpClientOptions().setKeepAlive(true).setPipelining(false).setTcpNoDelay(true),
-                new PoolOptions().setHttp1MaxSize(connections));
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(target.getHost())
-                .setPort(target.getPort()).setURI(target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery()));
-        Recorder recorder = new Recorder(3);
-        AtomicLong ok = new AtomicLong();
-        AtomicLong errors = new AtomicLong();
+        HttpClient client = client(connections);
+        RequestOptions options = options(target);
+        Counts counts = new Counts();
         long end = System.nanoTime() + duration.toNanos();
         CountDownLatch done = new CountDownLatch(connections);
         long start = System.nanoTime();
         for (int i = 0; i < connections; i++) {
-            vertx.runOnContext(v -> loop(client, options, recorder, ok, errors, end, done));
+            vertx.runOnContext(v -> loop(client, options, counts, end, done));
         }
         done.await(duration.toSeconds() + 60, TimeUnit.SECONDS);
         double seconds = (System.nanoTime() - start) / 1e9;
         client.close().await();
-        return new Result(ok.get(), errors.get(), seconds, recorder.getIntervalHistogram());
+        return counts.result(seconds);
     }
 
     /**
@@ -66,61 +61,71 @@ final class LoadGenerator implements AutoCloseable {
      * lightly used function's calls do (a closed loop keeps every hop awake and hides that).
      */
     Result paced(URI target, int calls, Duration gap) throws InterruptedException {
-        HttpClient client = vertx.createHttpClient(
-                new HttpClientOptions().setKeepAlive(true).setPipelining(false).setTcpNoDelay(true), new PoolOptions().setHttp1MaxSize(1));
-        RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost(target.getHost())
-                .setPort(target.getPort()).setURI(target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery()));
-        Recorder recorder = new Recorder(3);
-        AtomicLong ok = new AtomicLong();
-        AtomicLong errors = new AtomicLong();
+        HttpClient client = client(1);
+        RequestOptions options = options(target);
+        Counts counts = new Counts();
         CountDownLatch done = new CountDownLatch(1);
         long start = System.nanoTime();
-        vertx.runOnContext(v -> pacedCall(client, options, recorder, ok, errors, calls, Math.max(1, gap.toMillis()), done));
+        vertx.runOnContext(v -> pacedCall(client, options, counts, calls, Math.max(1, gap.toMillis()), done));
         done.await(calls * (gap.toMillis() + 60_000L) / 1000 + 60, TimeUnit.SECONDS);
         double seconds = (System.nanoTime() - start) / 1e9;
         client.close().await();
-        return new Result(ok.get(), errors.get(), seconds, recorder.getIntervalHistogram());
+        return counts.result(seconds);
+    }
+
+    private HttpClient client(int connections) {
+        return vertx.createHttpClient(new HttpClientOptions().setKeepAlive(true).setPipelining(false).setTcpNoDelay(true),
+                new PoolOptions().setHttp1MaxSize(connections));
+    }
+
+    private static RequestOptions options(URI target) {
+        return new RequestOptions().setMethod(HttpMethod.GET).setHost(target.getHost())
+                .setPort(target.getPort()).setURI(target.getRawPath() + (target.getRawQuery() == null ? "" : "?" + target.getRawQuery()));
+    }
+
+    /** What one load counted: latencies of the calls answered 200, and the others. Written on the event loop. */
+    private record Counts(Recorder recorder, AtomicLong ok, AtomicLong errors) {
+        Counts() {
+            this(new Recorder(3), new AtomicLong(), new AtomicLong());
+        }
+
+        Result result(double seconds) {
+            return new Result(ok.get(), errors.get(), seconds, recorder.getIntervalHistogram());
+        }
+    }
+
+    /** Sends one GET, counts its answer in {@code counts}, then runs {@code next}; on the event loop. */
+    private static void call(HttpClient client, RequestOptions options, Counts counts, Runnable next) {
+        long t0 = System.nanoTime();
+        client.request(options)
+                .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())))
+                .onComplete(ar -> {
+                    if (ar.succeeded() && ar.result() == 200) {
+                        counts.recorder().recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
+                        counts.ok().incrementAndGet();
+                    } else {
+                        counts.errors().incrementAndGet();
+                    }
+                    next.run();
+                });
     }
 
     /** Sends one paced call, and once it is answered waits {@code gapMillis} before the next; on the event loop. */
-    private void pacedCall(HttpClient client, RequestOptions options, Recorder recorder, AtomicLong ok, AtomicLong errors, int left,
-                           long gapMillis, CountDownLatch done) {
+    private void pacedCall(HttpClient client, RequestOptions options, Counts counts, int left, long gapMillis, CountDownLatch done) {
         if (left == 0) {
             done.countDown();
             return;
         }
-        long t0 = System.nanoTime();
-        client.request(options)
-                .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())))
-                .onComplete(ar -> {
-                    if (ar.succeeded() && ar.result() == 200) {
-                        recorder.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
-                        ok.incrementAndGet();
-                    } else {
-                        errors.incrementAndGet();
-                    }
-                    vertx.setTimer(gapMillis, id -> pacedCall(client, options, recorder, ok, errors, left - 1, gapMillis, done));
-                });
+        call(client, options, counts, () -> vertx.setTimer(gapMillis, id -> pacedCall(client, options, counts, left - 1, gapMillis, done)));
     }
 
-    private void loop(HttpClient client, RequestOptions options, Recorder recorder, AtomicLong ok, AtomicLong errors,
-                      long end, CountDownLatch done) {
+    /** One connection's closed loop: the next call as soon as the last is answered, until {@code end}. */
+    private void loop(HttpClient client, RequestOptions options, Counts counts, long end, CountDownLatch done) {
         if (System.nanoTime() >= end) {
             done.countDown();
             return;
         }
-        long t0 = System.nanoTime();
-        client.request(options)
-                .compose(req -> req.send().compose(resp -> resp.body().map(b -> resp.statusCode())))
-                .onComplete(ar -> {
-                    if (ar.succeeded() && ar.result() == 200) {
-                        recorder.recordValue(Math.max(1, (System.nanoTime() - t0) / 1000));
-                        ok.incrementAndGet();
-                    } else {
-                        errors.incrementAndGet();
-                    }
-                    loop(client, options, recorder, ok, errors, end, done);
-                });
+        call(client, options, counts, () -> loop(client, options, counts, end, done));
     }
 
     @Override
