@@ -3,6 +3,7 @@ package io.tandem.runtime.lambda;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.tandem.runtime.ProcessTree;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.DirectoryNotEmptyException;
@@ -139,10 +140,10 @@ class OfficialClientsTest {
      * Kills an installer that ran out of time with everything it started: npm builds the Node client's native code
      * in compilers of its own, which would go on writing into the staging directory while it is deleted.
      */
-    private static void stopTree(Process process) throws InterruptedException {
+    private static void stopTree(Process process) {
         List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
         tree.add(process.toHandle());
-        tree.forEach(ProcessHandle::destroyForcibly);
+        ProcessTree.kill(process);
         for (ProcessHandle p : tree) p.onExit().completeOnTimeout(p, 10, TimeUnit.SECONDS).join();
     }
 
