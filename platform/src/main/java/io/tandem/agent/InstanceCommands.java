@@ -131,10 +131,13 @@ final class InstanceCommands {
         return options;
     }
 
+    /** The JVM runtime's choice of HTTP server ({@code polling} or {@code blocking}), passed from the server's environment. */
+    static final String INSTANCE_SERVER_ENV = "TANDEM_INSTANCE_SERVER";
+
     /**
      * What an instance's environment starts from, before the function's own variables: the agent's {@code PATH}, locale,
-     * time zone and temporary directory, and {@code HOME} (the instance's private directory, or the agent's when
-     * instances share its user). Nothing else of the server's environment passes: an instance runs other people's
+     * time zone and temporary directory, {@value #INSTANCE_SERVER_ENV} (how the JVM runtime schedules calls), and
+     * {@code HOME} (the instance's private directory, or the agent's when instances share its user). Nothing else of the server's environment passes: an instance runs other people's
      * code, which must not learn where Tandem keeps its state (TANDEM_HOME, with the token and the store), how it is
      * configured, nor the secrets a deployment keeps in the server's environment. A function declares what it needs
      * in its spec's {@code env}.
@@ -143,7 +146,8 @@ final class InstanceCommands {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", agent.getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin"));
         agent.forEach((name, value) -> {
-            if (name.equals("LANG") || name.equals("LANGUAGE") || name.startsWith("LC_") || name.equals("TZ") || name.equals("TMPDIR")) {
+            if (name.equals("LANG") || name.equals("LANGUAGE") || name.startsWith("LC_") || name.equals("TZ") || name.equals("TMPDIR")
+                    || name.equals(INSTANCE_SERVER_ENV)) {
                 env.put(name, value);
             }
         });

@@ -2,8 +2,8 @@ package io.tandem.runtime;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.sun.net.httpserver.HttpExchange;
-import io.tandem.runtime.http.BlockingServer;
 import io.tandem.runtime.http.HeaderFields;
+import io.tandem.runtime.http.Http1Server;
 import java.io.IOException;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -15,7 +15,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Design: the instance is a small state machine held in one {@link AtomicReference}: generic, loading, serving a
  * function, or failed. Invocations read the state without locking; only specialization changes it, with a
  * compare-and-set from generic, so two concurrent {@code /_/specialize} calls cannot both win. Requests run on
- * their connection's platform thread ({@link BlockingServer}), so health answers under any load.
+ * platform threads, so health answers under any load: a java instance's on pollers that serve short calls inline and
+ * are relieved from long ones ({@link io.tandem.runtime.http.PollingServer}), an exec or lambda instance's, whose
+ * calls wait on a process, on their connection's own thread ({@link io.tandem.runtime.http.BlockingServer});
+ * {@value #SERVER_ENV} ({@code polling} or {@code blocking}) in the instance's environment chooses otherwise.
  *
  * <p>Fencing: see {@link Lease}. A refused invocation gets 503 with {@code X-Tandem-Fenced: true}, which tells the
  * router the request never reached the function.
@@ -42,7 +45,10 @@ public final class InstanceServer implements AutoCloseable {
     private final AtomicReference<State> state = new AtomicReference<>(GENERIC);
     private final Lease lease;
     private final Secret secret;
-    private BlockingServer server;
+    /** The instance's environment variable that chooses its HTTP server's kind: {@code polling} or {@code blocking}. */
+    public static final String SERVER_ENV = "TANDEM_INSTANCE_SERVER";
+
+    private Http1Server server;
     private ControlLine control;
 
     InstanceServer(String runtime, Loader loader, Secret secret) {
@@ -60,7 +66,17 @@ public final class InstanceServer implements AutoCloseable {
     void start(int port, Specialization fromEnvironment) throws IOException {
         if (fromEnvironment != null) selfSpecialize(fromEnvironment);
         control = ControlLine.open(secret, lease);
-        server = BlockingServer.start(port, this::handle, "tandem-request-");
+        server = serverKind(runtime, System.getenv(SERVER_ENV)).start(port, this::handle, "tandem-request-");
+    }
+
+    /** The server kind for {@code runtime}, or the one {@code chosen} names; refuses any other name. */
+    static Http1Server.Kind serverKind(String runtime, String chosen) {
+        if (chosen == null || chosen.isBlank()) return runtime.equals("java") ? Http1Server.Kind.POLLING : Http1Server.Kind.BLOCKING;
+        return switch (chosen.strip()) {
+            case "polling" -> Http1Server.Kind.POLLING;
+            case "blocking" -> Http1Server.Kind.BLOCKING;
+            default -> throw new IllegalArgumentException(SERVER_ENV + " must be polling or blocking, was '" + chosen + "'");
+        };
     }
 
     void failStartup(String function, String detail) {

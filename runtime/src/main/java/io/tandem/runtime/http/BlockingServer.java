@@ -37,7 +37,7 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Thread-safe. The accepting thread owns the listening socket; each connection's thread owns its connection;
  * the idle thread and {@link #close}, from any thread, only close connections.
  */
-public final class BlockingServer implements AutoCloseable {
+public final class BlockingServer implements Http1Server {
     /** The router closes idle connections after 60 s; the instance waits longer, so it is never the one to close them. */
     static final int IDLE_MILLIS = 120_000;
     /** Connections past this many are refused: the router's pool toward one instance is far smaller. */
@@ -114,7 +114,7 @@ public final class BlockingServer implements AutoCloseable {
             closeQuietly(socket);
             return;
         }
-        var connection = new Connection(socket, handler, open::remove);
+        var connection = new Connection(Connection.socket(socket), handler, open::remove);
         open.add(connection);
         try {
             threads.execute(connection);

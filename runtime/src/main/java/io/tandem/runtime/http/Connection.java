@@ -3,40 +3,99 @@ package io.tandem.runtime.http;
 import com.sun.net.httpserver.HttpHandler;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 
 /**
- * One accepted connection and the thread that serves it: read a request, run the handler on this same thread,
- * finish the response, and read the next, until the peer closes, asks to close, idles out, or an exchange cannot be
- * framed. Owned by its thread; {@link #close} may come from any thread (the server shutting down).
+ * One accepted connection: read a request, run the handler on the thread serving the connection, finish the
+ * response, and read the next, until the peer closes, asks to close, idles out, or an exchange cannot be framed.
+ *
+ * <p>Two servers drive it. {@link BlockingServer} gives it a thread of its own, which runs {@link #run} and blocks
+ * between requests. {@link PollingServer} calls {@link #serveArrived} on a poller's thread when a request has come,
+ * and takes the connection back to its selector once the requests that arrived are answered.
+ *
+ * <p>Owned by the one thread serving it at a time; {@link #close} may come from any thread (idle, or shutdown).
  */
 final class Connection implements Runnable {
     /** The most of an unread request body drained to keep the connection; past it the connection closes. */
     static final long DRAIN_LIMIT = 256 * 1024;
 
-    private final Socket socket;
+    /** What a connection is carried on: a blocking socket, or a non-blocking channel. */
+    interface Transport {
+        InputStream input() throws IOException;
+
+        OutputStream output() throws IOException;
+
+        InetSocketAddress remoteAddress();
+
+        InetSocketAddress localAddress();
+
+        void close() throws IOException;
+    }
+
+    private final Transport transport;
     private final HttpHandler handler;
     private final java.util.function.Consumer<Connection> onClose;
     private final LastRequest last = new LastRequest();
     private final ResponseHead responseHead = new ResponseHead();
-    private volatile ConnectionInput in; // set once by the connection's thread; read by the server's idle check
+    private volatile ConnectionInput in; // set once by the first thread serving it; read by the server's idle check
     private OutputStream out;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Used by PollingServer: System.nanoTime() since the connection waits in its poller for a request, else NOT_WAITING. */
+    private volatile long waitingSince = NOT_WAITING;
+    private static final long NOT_WAITING = Long.MIN_VALUE;
 
-    Connection(Socket socket, HttpHandler handler, java.util.function.Consumer<Connection> onClose) {
-        this.socket = socket;
+    Connection(Transport transport, HttpHandler handler, java.util.function.Consumer<Connection> onClose) {
+        this.transport = transport;
         this.handler = handler;
         this.onClose = onClose;
     }
 
+    /** A connection on a blocking socket. */
+    static Transport socket(Socket socket) {
+        return new Transport() {
+            @Override
+            public InputStream input() throws IOException {
+                socket.setTcpNoDelay(true);
+                return socket.getInputStream();
+            }
+
+            @Override
+            public OutputStream output() throws IOException {
+                return socket.getOutputStream();
+            }
+
+            @Override
+            public InetSocketAddress remoteAddress() {
+                return (InetSocketAddress) socket.getRemoteSocketAddress();
+            }
+
+            @Override
+            public InetSocketAddress localAddress() {
+                return (InetSocketAddress) socket.getLocalSocketAddress();
+            }
+
+            @Override
+            public void close() throws IOException {
+                socket.close();
+            }
+        };
+    }
+
+    private void open() throws IOException {
+        if (in != null) return;
+        in = new ConnectionInput(transport.input(), 16 * 1024);
+        out = new BufferedOutputStream(transport.output(), 16 * 1024);
+    }
+
+    /** Serves the connection on the calling thread until it closes ({@link BlockingServer}). */
     @Override
     public void run() {
         try {
-            socket.setTcpNoDelay(true);
-            in = new ConnectionInput(socket.getInputStream(), 16 * 1024);
-            out = new BufferedOutputStream(socket.getOutputStream(), 16 * 1024);
+            open();
             while (serveOne()) {
                 // next request on the same connection
             }
@@ -45,8 +104,37 @@ final class Connection implements Runnable {
             // by throwing: nothing is left to answer
         } finally {
             close();
-            onClose.accept(this);
         }
+    }
+
+    /**
+     * Serves the requests that have arrived, on the calling thread ({@link PollingServer}'s poller, told the
+     * connection is readable): one, and the next as long as its first bytes are already read. Returns true when the
+     * connection is to wait for its next request, false when it closed.
+     */
+    boolean serveArrived() {
+        try {
+            open();
+            do {
+                if (!serveOne()) {
+                    close();
+                    return false;
+                }
+            } while (in.buffered() > 0);
+            return true;
+        } catch (IOException closedOrBroken) {
+            close(); // as in run()
+            return false;
+        }
+    }
+
+    /** Notes that the connection now waits in its poller for its next request (for the idle check). */
+    void waiting(long now) {
+        waitingSince = now;
+    }
+
+    void busy() {
+        waitingSince = NOT_WAITING;
     }
 
     /** Serves one request; false when the connection is to close. */
@@ -124,24 +212,37 @@ final class Connection implements Runnable {
     }
 
     InetSocketAddress remoteAddress() {
-        return (InetSocketAddress) socket.getRemoteSocketAddress();
+        return transport.remoteAddress();
     }
 
     InetSocketAddress localAddress() {
-        return (InetSocketAddress) socket.getLocalSocketAddress();
+        return transport.localAddress();
     }
 
-    /** Whether its thread has waited for the peer's bytes longer than {@code nanos}; any thread may ask. */
+    /**
+     * Whether the connection has waited for the peer's bytes longer than {@code nanos}: between requests, or inside
+     * one; any thread may ask.
+     */
     boolean idle(long nanos, long now) {
+        long since = waitingSince;
+        if (since != NOT_WAITING && now - since > nanos) return true;
         ConnectionInput input = in;
         return input != null && input.waitingLongerThan(nanos, now);
     }
 
+    boolean isClosed() {
+        return closed.get();
+    }
+
+    /** Closes the connection once, from any thread; the server hears of it through its {@code onClose}. */
     void close() {
+        if (!closed.compareAndSet(false, true)) return;
         try {
-            socket.close();
+            transport.close();
         } catch (IOException ignored) {
             // closing is all that was left to do
+        } finally {
+            onClose.accept(this);
         }
     }
 }

@@ -45,6 +45,11 @@ final class ConnectionInput extends InputStream {
         return n;
     }
 
+    /** How many bytes are read from the peer and not yet taken: a pipelined request's, say. */
+    int buffered() {
+        return limit - position;
+    }
+
     @Override
     public int available() throws IOException {
         return limit - position + in.available();

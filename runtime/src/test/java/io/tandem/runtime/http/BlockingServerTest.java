@@ -26,11 +26,16 @@ import org.junit.jupiter.api.Test;
 
 /** The instance's HTTP/1.1 server, spoken to over raw sockets where framing matters and by a real client elsewhere. */
 class BlockingServerTest {
-    private BlockingServer server;
+    private Http1Server server;
+
+    /** The server under test on a free port; {@code idleMillis} is how long a connection may wait for bytes. */
+    Http1Server start(String threadPrefix, long idleMillis) throws IOException {
+        return BlockingServer.start(0, BlockingServerTest::handle, threadPrefix, idleMillis);
+    }
 
     @BeforeEach
     void start() throws IOException {
-        server = BlockingServer.start(0, BlockingServerTest::handle, "test-http-");
+        server = start("test-http-", BlockingServer.IDLE_MILLIS);
     }
 
     @AfterEach
@@ -39,7 +44,7 @@ class BlockingServerTest {
     }
 
     /** /echo answers the body; /stream?n=K sends K chunks of 1 KiB; /throw fails after the status; /ignore reads nothing. */
-    private static void handle(HttpExchange exchange) throws IOException {
+    static void handle(HttpExchange exchange) throws IOException {
         String path = exchange.getRequestURI().getPath();
         switch (path) {
             case "/echo" -> {
@@ -191,7 +196,7 @@ class BlockingServerTest {
 
     @Test
     void closesConnectionsThatIdleBetweenRequestsOrStallInsideOne() throws IOException {
-        try (var quick = BlockingServer.start(0, BlockingServerTest::handle, "test-idle-", 300);
+        try (var quick = start("test-idle-", 300);
              var quiet = new Socket("127.0.0.1", quick.port());
              var stalled = new Socket("127.0.0.1", quick.port())) {
             quiet.setSoTimeout(10_000);
@@ -396,12 +401,12 @@ class BlockingServerTest {
         return URI.create("http://127.0.0.1:" + server.port() + pathAndQuery);
     }
 
-    private static void send(Socket socket, String text) throws IOException {
+    static void send(Socket socket, String text) throws IOException {
         socket.getOutputStream().write(text.getBytes(StandardCharsets.ISO_8859_1));
         socket.getOutputStream().flush();
     }
 
-    private record Response(int status, String head, String body) {
+    record Response(int status, String head, String body) {
     }
 
     /** Reads a status line and headers only (for HEAD). */
@@ -413,7 +418,7 @@ class BlockingServerTest {
     }
 
     /** Reads one response framed by Content-Length or chunked. */
-    private static Response readResponse(InputStream in) throws IOException {
+    static Response readResponse(InputStream in) throws IOException {
         Response head = readHead(in);
         var body = new ByteArrayOutputStream();
         String lower = head.head().toLowerCase();

@@ -1,0 +1,151 @@
+package io.tandem.runtime.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.sun.net.httpserver.HttpExchange;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every behaviour {@link BlockingServerTest} asks of the thread-per-connection server, asked of the polling one; and
+ * what only the polling one must get right: a poller relieved from a call that blocks, and interrupts that outlive
+ * their call. Those run on one poller, so every connection shares the thread that got stuck.
+ */
+class PollingServerTest extends BlockingServerTest {
+    @Override
+    Http1Server start(String threadPrefix, long idleMillis) throws IOException {
+        return PollingServer.start(0, BlockingServerTest::handle, threadPrefix, idleMillis, 2);
+    }
+
+    private static void answer(HttpExchange exchange, String text) throws IOException {
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        exchange.sendResponseHeaders(200, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    private static Socket connect(Http1Server server) throws IOException {
+        var socket = new Socket("127.0.0.1", server.port());
+        socket.setSoTimeout(10_000);
+        return socket;
+    }
+
+    @Test
+    void aCallThatBlocksHoldsUpNoOtherConnectionOfItsPollerAndItsOwnIsServedAgainAfter() throws Exception {
+        var entered = new CountDownLatch(1);
+        var release = new CountDownLatch(1);
+        try (var server = PollingServer.start(0, exchange -> {
+                 if (exchange.getRequestURI().getPath().equals("/block")) {
+                     entered.countDown();
+                     try {
+                         release.await(30, TimeUnit.SECONDS);
+                     } catch (InterruptedException e) {
+                         Thread.currentThread().interrupt();
+                     }
+                 }
+                 answer(exchange, exchange.getRequestURI().getPath());
+             }, "test-relief-", BlockingServer.IDLE_MILLIS, 1);
+             var blocked = connect(server);
+             var other = connect(server)) {
+            send(blocked, "GET /block HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(entered.await(10, TimeUnit.SECONDS)).isTrue();
+            for (int i = 0; i < 3; i++) {
+                send(other, "GET /quick HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(readResponse(other.getInputStream()).body()).as("answered while /block still runs").isEqualTo("/quick");
+            }
+            release.countDown();
+            assertThat(readResponse(blocked.getInputStream()).body()).isEqualTo("/block");
+            send(blocked, "GET /again HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(readResponse(blocked.getInputStream()).body()).as("the relieved connection, given back to its poller").isEqualTo("/again");
+            send(other, "GET /after HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(readResponse(other.getInputStream()).body()).isEqualTo("/after");
+        }
+    }
+
+    @Test
+    void anInterruptLeftByACallReachesNeitherThePollerNorTheNextCall() throws Exception {
+        try (var server = PollingServer.start(0, exchange -> {
+                 switch (exchange.getRequestURI().getPath()) {
+                     case "/interrupt" -> {
+                         Thread.currentThread().interrupt(); // as the runtime's watchdog does to a call past its timeout
+                         answer(exchange, "interrupted");
+                     }
+                     case "/sleep" -> {
+                         try {
+                             Thread.sleep(5);
+                             answer(exchange, "slept");
+                         } catch (InterruptedException e) {
+                             answer(exchange, "woken by an interrupt");
+                         }
+                     }
+                     default -> answer(exchange, "ok");
+                 }
+             }, "test-interrupt-", BlockingServer.IDLE_MILLIS, 1);
+             var socket = connect(server);
+             var other = connect(server)) {
+            send(socket, "GET /interrupt HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(readResponse(socket.getInputStream()).body()).isEqualTo("interrupted");
+            send(other, "GET /sleep HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(readResponse(other.getInputStream()).body()).isEqualTo("slept");
+            send(socket, "GET /sleep HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(readResponse(socket.getInputStream()).body()).isEqualTo("slept");
+        }
+    }
+
+    @Test
+    void concurrentClientsWhoseCallsSometimesBlockEachGetTheirOwnAnswer() throws Exception {
+        try (var server = PollingServer.start(0, exchange -> {
+                 byte[] body = exchange.getRequestBody().readAllBytes();
+                 if (exchange.getRequestURI().getQuery() != null) {
+                     try {
+                         Thread.sleep(4); // past the relief time: the poller is handed on
+                     } catch (InterruptedException e) {
+                         Thread.currentThread().interrupt();
+                     }
+                 }
+                 exchange.sendResponseHeaders(200, body.length);
+                 try (OutputStream out = exchange.getResponseBody()) {
+                     out.write(body);
+                 }
+             }, "test-mixed-", BlockingServer.IDLE_MILLIS, 1)) {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            ExecutorService clients = Executors.newFixedThreadPool(12);
+            try {
+                List<Future<List<String>>> results = new ArrayList<>();
+                for (int c = 0; c < 12; c++) {
+                    int id = c;
+                    results.add(clients.submit((Callable<List<String>>) () -> {
+                        List<String> mismatches = new ArrayList<>();
+                        for (int i = 0; i < 60; i++) {
+                            String sent = "client-" + id + "-call-" + i;
+                            URI uri = URI.create("http://127.0.0.1:" + server.port() + "/echo" + (i % 4 == id % 4 ? "?slow" : ""));
+                            String got = client.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(sent)).build(),
+                                    HttpResponse.BodyHandlers.ofString()).body();
+                            if (!sent.equals(got)) mismatches.add(sent + " -> " + got);
+                        }
+                        return mismatches;
+                    }));
+                }
+                for (Future<List<String>> result : results) assertThat(result.get()).isEmpty();
+            } finally {
+                clients.shutdownNow();
+            }
+        }
+    }
+}
