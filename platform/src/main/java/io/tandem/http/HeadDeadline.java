@@ -17,8 +17,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * long as it likes; a deadline on the whole head does not move. A connection with a request in progress (a long
  * call, a streamed answer) is never cut by it.
  *
- * <p>The same connection handler admits each connection by its client's count ({@link ClientConnections}) first:
- * one over the cap is closed before anything is read from it.
+ * <p>The same connection handler admits each connection by its client's count ({@link ClientConnections}) first.
+ * One over the cap is kept only to answer its first request with {@code 503}, {@code Retry-After: 1} and why, then
+ * closed; it is closed unanswered if no head comes within {@link #REFUSAL_WINDOW} (or the head deadline, if
+ * shorter). A client thus learns it holds too many connections, where a bare close looked like a crash.
  *
  * <p>Each connection keeps its deadline as a time and at most one timer, set for the deadline it knew when it was
  * set. A request and its answer only move the time; the timer, when it fires, closes the connection if the deadline
@@ -34,6 +36,9 @@ public final class HeadDeadline {
     public static final Duration DEFAULT_HEAD = Duration.ofSeconds(10);
     /** The next request's head must be complete this long after the last answer: the keep-alive window. */
     public static final Duration DEFAULT_KEEP_ALIVE = Duration.ofSeconds(75);
+
+    /** How long a connection over its client's cap may take to send the head it is refused with an answer. */
+    public static final Duration REFUSAL_WINDOW = Duration.ofSeconds(1);
 
     private HeadDeadline() {
     }
@@ -111,7 +116,8 @@ public final class HeadDeadline {
         server.connectionHandler(connection -> {
             String client = connection.remoteAddress() == null ? "" : connection.remoteAddress().hostAddress();
             if (!clients.admit(client)) {
-                connection.close();
+                long timer = vertx.setTimer(Math.max(1, Math.min(head.toMillis(), REFUSAL_WINDOW.toMillis())), id -> connection.close());
+                connection.closeHandler(v -> vertx.cancelTimer(timer));
                 return;
             }
             Guard guard = new Guard(vertx, connection);
@@ -126,13 +132,26 @@ public final class HeadDeadline {
         return req -> {
             Guard guard = guards.get(req.connection());
             if (guard == null) {
-                // Refused by the cap: its close may race a head that was already read.
-                req.connection().close();
+                tooManyConnections(req, clients);
                 return;
             }
             guard.arrived();
             req.response().endHandler(v -> guard.answered(keepAlive));
             requests.handle(req);
         };
+    }
+
+    /** Answers the first request of a connection over its client's cap, then closes the connection. */
+    private static void tooManyConnections(HttpServerRequest req, ClientConnections clients) {
+        String client = req.connection().remoteAddress() == null ? "this address" : req.connection().remoteAddress().hostAddress();
+        String json = "{\"error\":\"too many connections\",\"detail\":\"" + client + " holds " + clients.perClient()
+                + " connections open to this server, the most one address may: reuse connections (HTTP keep-alive) or close idle"
+                + " ones, or have the server's cap raised (docs/security.md)\"}";
+        req.response().setStatusCode(503)
+                .putHeader("Retry-After", "1")
+                .putHeader("Connection", "close")
+                .putHeader("Content-Type", "application/json")
+                .end(json)
+                .onComplete(sent -> req.connection().close());
     }
 }

@@ -44,7 +44,7 @@ class EdgeEndToEndTest {
     private static final String HEALTH = "GET /healthz HTTP/1.1\r\nHost: tandem\r\n\r\n";
 
     @Test
-    void aClientOverItsConnectionCapIsClosedAtOnceWhileOtherClientsAreServed() throws Exception {
+    void aClientOverItsConnectionCapIsToldSoAndClosedWhileOtherClientsAreServed() throws Exception {
         int cap = 4;
         try (RunningServer tandem = new RunningServer(0, c -> c.withEdge(c.edge().withConnectionsPerClient(cap, cap)))) {
             int port = tandem.server.routerPort();
@@ -56,7 +56,12 @@ class EdgeEndToEndTest {
                     held.add(s);
                 }
                 try (Socket over = connect("127.0.0.1", port)) {
-                    assertThat(exchange(over, HEALTH)).as("the connection over the cap gets no answer").isEmpty();
+                    assertThat(exchange(over, HEALTH)).as("the connection over the cap is refused with a reason")
+                            .startsWith("HTTP/1.1 503").contains("Retry-After: 1", "too many connections", "127.0.0.1 holds 4 connections open");
+                    assertThat(over.getInputStream().read()).as("then closed").isEqualTo(-1);
+                }
+                try (Socket silent = connect("127.0.0.1", port)) {
+                    assertThat(silent.getInputStream().read()).as("one over the cap that sends nothing is closed").isEqualTo(-1);
                 }
                 // Another address is another client: 127.0.0.2 reaches the same loopback listener.
                 try (Socket other = connect("127.0.0.2", port)) {

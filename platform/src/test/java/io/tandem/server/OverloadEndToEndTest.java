@@ -140,7 +140,7 @@ class OverloadEndToEndTest {
 
             String metrics = tandem.http.send(java.net.http.HttpRequest.newBuilder(tandem.router("/metrics")).build(),
                     java.net.http.HttpResponse.BodyHandlers.ofString()).body().lines()
-                    .filter(l -> l.startsWith("tandem_function_concurrency_limit") || l.startsWith("tandem_function_shed")).toList().toString();
+                    .filter(l -> l.startsWith("tandem_function_concurrency_limit") || l.startsWith("tandem_function_shed") || l.startsWith("tandem_router_connections")).toList().toString();
             String seen = String.format("at %.0f calls/s (capacity %.0f): %s; served %s; shed %s; %s", 1.4 * capacity[0], capacity[0],
                     describe(outcomes), percentiles(outcomes, 200), percentiles(outcomes, 503), metrics);
             System.out.println("OVERLOAD " + seen);
