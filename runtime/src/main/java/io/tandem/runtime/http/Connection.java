@@ -125,6 +125,11 @@ final class Connection implements Runnable {
         } catch (IOException closedOrBroken) {
             close(); // as in run()
             return false;
+        } catch (RuntimeException bug) {
+            // Not the handler's (serveOne catches those): the server's own. The poller must live on to serve the rest.
+            System.err.println("tandem-runtime: serving a connection failed: " + bug);
+            close();
+            return false;
         }
     }
 

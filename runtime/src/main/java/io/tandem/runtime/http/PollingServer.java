@@ -316,14 +316,20 @@ public final class PollingServer implements Http1Server {
                     }
                     ready.clear();
                 }
-            } catch (ClosedSelectorException | IOException shutDown) {
+            } catch (ClosedSelectorException shutDown) {
                 // the server closed
+            } catch (IOException e) {
+                if (!closed) System.err.println("tandem-runtime: a poller stopped, its connections are lost: " + e);
             }
         }
 
         /** Serves a ready connection on a thread of the pool; it comes back to the selector when its calls are answered. */
         private void dispatch(SelectionKey key, Connection connection) {
-            key.interestOps(0); // by the leader, so in force from its next select: no one else serves the connection
+            try {
+                key.interestOps(0); // by the leader, so in force from its next select: no one else serves the connection
+            } catch (java.nio.channels.CancelledKeyException closedMeanwhile) {
+                return; // the idle check or shutdown closed it since the select
+            }
             connection.busy();
             try {
                 threads.execute(() -> {

@@ -148,4 +148,27 @@ class PollingServerTest extends BlockingServerTest {
             }
         }
     }
+
+    @Test
+    void callsThatWaitForEachOtherAllRunAtOnceOnOnePoller() throws Exception {
+        int calls = 8;
+        var together = new CountDownLatch(calls);
+        try (var server = PollingServer.start(0, exchange -> {
+                 together.countDown();
+                 boolean all;
+                 try {
+                     all = together.await(20, TimeUnit.SECONDS); // only if every call is in a handler at once
+                 } catch (InterruptedException e) {
+                     Thread.currentThread().interrupt();
+                     all = false;
+                 }
+                 answer(exchange, all ? "together" : "alone");
+             }, "test-together-", BlockingServer.IDLE_MILLIS, 1)) {
+            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+            URI uri = URI.create("http://127.0.0.1:" + server.port() + "/wait");
+            List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> answers = new ArrayList<>();
+            for (int i = 0; i < calls; i++) answers.add(client.sendAsync(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()));
+            for (var answer : answers) assertThat(answer.get(30, TimeUnit.SECONDS).body()).isEqualTo("together");
+        }
+    }
 }
