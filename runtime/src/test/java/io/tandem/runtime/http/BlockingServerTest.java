@@ -348,17 +348,25 @@ class BlockingServerTest {
 
     @Test
     void servesConcurrentClientsEachTheirOwnAnswer() throws Exception {
+        eachGetsItsOwnAnswer(16, 100, (client, call) -> uri("/echo"));
+    }
+
+    /**
+     * {@code clients} concurrent clients each POST {@code calls} distinct bodies to {@code target(client, call)}, which
+     * echoes them; asserts every answer is the body its own call sent.
+     */
+    static void eachGetsItsOwnAnswer(int clients, int calls, java.util.function.BiFunction<Integer, Integer, URI> target) throws Exception {
         HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-        ExecutorService clients = Executors.newFixedThreadPool(16);
+        ExecutorService threads = Executors.newFixedThreadPool(clients);
         try {
             List<Future<List<String>>> results = new ArrayList<>();
-            for (int c = 0; c < 16; c++) {
+            for (int c = 0; c < clients; c++) {
                 int id = c;
-                results.add(clients.submit((Callable<List<String>>) () -> {
+                results.add(threads.submit((Callable<List<String>>) () -> {
                     List<String> mismatches = new ArrayList<>();
-                    for (int i = 0; i < 100; i++) {
+                    for (int i = 0; i < calls; i++) {
                         String sent = "client-" + id + "-call-" + i;
-                        String got = client.send(HttpRequest.newBuilder(uri("/echo")).POST(HttpRequest.BodyPublishers.ofString(sent)).build(),
+                        String got = client.send(HttpRequest.newBuilder(target.apply(id, i)).POST(HttpRequest.BodyPublishers.ofString(sent)).build(),
                                 HttpResponse.BodyHandlers.ofString()).body();
                         if (!sent.equals(got)) mismatches.add(sent + " -> " + got);
                     }
@@ -367,7 +375,7 @@ class BlockingServerTest {
             }
             for (Future<List<String>> result : results) assertThat(result.get()).isEmpty();
         } finally {
-            clients.shutdownNow();
+            threads.shutdownNow();
         }
     }
 

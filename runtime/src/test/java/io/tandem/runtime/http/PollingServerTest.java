@@ -13,11 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -124,28 +120,8 @@ class PollingServerTest extends BlockingServerTest {
                      out.write(body);
                  }
              }, "test-mixed-", BlockingServer.IDLE_MILLIS, 1)) {
-            HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-            ExecutorService clients = Executors.newFixedThreadPool(12);
-            try {
-                List<Future<List<String>>> results = new ArrayList<>();
-                for (int c = 0; c < 12; c++) {
-                    int id = c;
-                    results.add(clients.submit((Callable<List<String>>) () -> {
-                        List<String> mismatches = new ArrayList<>();
-                        for (int i = 0; i < 60; i++) {
-                            String sent = "client-" + id + "-call-" + i;
-                            URI uri = URI.create("http://127.0.0.1:" + server.port() + "/echo" + (i % 4 == id % 4 ? "?slow" : ""));
-                            String got = client.send(HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(sent)).build(),
-                                    HttpResponse.BodyHandlers.ofString()).body();
-                            if (!sent.equals(got)) mismatches.add(sent + " -> " + got);
-                        }
-                        return mismatches;
-                    }));
-                }
-                for (Future<List<String>> result : results) assertThat(result.get()).isEmpty();
-            } finally {
-                clients.shutdownNow();
-            }
+            eachGetsItsOwnAnswer(12, 60, (client, call) ->
+                    URI.create("http://127.0.0.1:" + server.port() + "/echo" + (call % 4 == client % 4 ? "?slow" : "")));
         }
     }
 
