@@ -110,9 +110,11 @@ final class Connection implements Runnable {
     /**
      * Serves the requests that have arrived, on the calling thread ({@link PollingServer}'s poller, told the
      * connection is readable): one, and the next as long as its first bytes are already read. Returns true when the
-     * connection is to wait for its next request, false when it closed.
+     * connection is to wait for its next request, false when it closed. A pooled thread may carry an interrupt meant
+     * for an earlier call (the runtime's timeout watchdog): it is cleared first, as it is not this call's.
      */
     boolean serveArrived() {
+        Thread.interrupted();
         try {
             open();
             do {
@@ -233,10 +235,6 @@ final class Connection implements Runnable {
         if (since != NOT_WAITING && now - since > nanos) return true;
         ConnectionInput input = in;
         return input != null && input.waitingLongerThan(nanos, now);
-    }
-
-    boolean isClosed() {
-        return closed.get();
     }
 
     /** Closes the connection once, from any thread; the server hears of it through its {@code onClose}. */

@@ -310,7 +310,6 @@ public final class PollingServer implements Http1Server {
                             continue;
                         }
                         if (!begin(lead, key)) return; // relieved between two calls: the new leader selects them again
-                        Thread.interrupted(); // an interrupt meant for an earlier call (its timeout) is not this one's
                         boolean keep = connection.serveArrived();
                         if (!end(lead, key, connection, keep)) return;
                     }
@@ -374,10 +373,11 @@ public final class PollingServer implements Http1Server {
 
         /** Ends a call; false when this lead was relieved meanwhile, the connection having been given back. */
         private synchronized boolean end(long lead, SelectionKey key, Connection connection, boolean keep) {
-            record(System.nanoTime() - servingSince);
+            long now = System.nanoTime();
+            record(now - servingSince);
             servingSince = 0;
             servingKey = null;
-            if (keep) connection.waiting(System.nanoTime());
+            if (keep) connection.waiting(now);
             if (lead == generation) return true;
             // Relieved: the watcher took the connection off the selector's interest; give it back to the new leader.
             if (keep) rearm(key);
