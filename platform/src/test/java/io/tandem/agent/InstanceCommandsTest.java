@@ -80,4 +80,17 @@ class InstanceCommandsTest {
         assertThat(commands.runsNative(exec(List.of()))).isTrue();
         assertThat(commands.limits(exec(List.of()), 64, 0).memoryBytes()).isEqualTo((64L + InstanceCommands.NATIVE_HOST_MEMORY_MB) << 20);
     }
+
+    @Test
+    void anInstanceOfItsOwnUserGetsAShellSoItsShellsDoNotSearchTheUserDatabases() {
+        var agent = java.util.Map.of("PATH", "/usr/bin", "SHELL", "/bin/bash", "HOME", "/root", "TANDEM_HOME", "/var/tandem", "LANG", "C.UTF-8");
+
+        var own = InstanceCommands.baseEnvironment(agent, Path.of("/tmp/instances/i1"));
+        assertThat(own).containsEntry("SHELL", "/bin/sh").containsEntry("HOME", "/tmp/instances/i1").containsEntry("LANG", "C.UTF-8")
+                .doesNotContainKey("TANDEM_HOME");
+
+        var shared = InstanceCommands.baseEnvironment(agent, null);
+        assertThat(shared).containsEntry("SHELL", "/bin/bash").containsEntry("HOME", "/root").doesNotContainKey("TANDEM_HOME");
+        assertThat(InstanceCommands.baseEnvironment(java.util.Map.of("PATH", "/usr/bin"), null)).doesNotContainKey("SHELL");
+    }
 }

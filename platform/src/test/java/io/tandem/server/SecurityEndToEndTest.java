@@ -136,7 +136,7 @@ class SecurityEndToEndTest {
 
     /** The names a function may find in its environment that it did not declare. */
     private static boolean tandemGives(String name) {
-        return Set.of("PATH", "HOME", "PORT", "PWD", "SHLVL", "_", "OLDPWD", "LANG", "LANGUAGE", "TZ", "TMPDIR").contains(name)
+        return Set.of("PATH", "HOME", "PORT", "PWD", "SHLVL", "_", "OLDPWD", "LANG", "LANGUAGE", "TZ", "TMPDIR", "SHELL").contains(name)
                 || name.startsWith("LC_") || name.startsWith("Http_");
     }
 
