@@ -58,7 +58,7 @@ public final class AgentMain {
 
     /** Starts the agent and returns; the JVM exits when the parent or the executor goes away (if asked to). */
     public static Agent run(TandemHome home, String name, String executor, int port, boolean exitWithParent, Duration lossLimit) {
-        Vertx vertx = EventLoops.create();
+        Vertx vertx = EventLoops.create(EventLoops.Load.CONTROL);
         Agent.Config base = Agent.Config.of(name, executor, home).withPort(port).withExitWhenExecutorLost(exitWithParent);
         Agent.Config config = new Agent.Config(base.name(), base.executorUrl(), base.host(), base.port(), base.home(),
                 base.heartbeatInterval(), base.stopGrace(), base.readyTimeout(), lossLimit, base.exitWhenExecutorLost(),

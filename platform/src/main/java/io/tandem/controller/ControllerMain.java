@@ -108,7 +108,7 @@ public final class ControllerMain {
 
     /** Starts the controller and returns it listening; exits the process with code 1 and the reason when it cannot. */
     private static Controller start(TandemHome home, Options options) {
-        Vertx vertx = EventLoops.create();
+        Vertx vertx = EventLoops.create(EventLoops.Load.CONTROL);
         Controller.Listening listening;
         try {
             listening = new Controller.Listening(options.tlsCert() == null ? null : Tls.ofPem(Path.of(options.tlsCert()), Path.of(options.tlsKey())),

@@ -109,7 +109,7 @@ public final class Server {
      * it, then the router that reads it and asks the executor for cold instances.
      */
     private static Server build(ServerConfig config, Addresses addresses) {
-        Vertx vertx = EventLoops.create();
+        Vertx vertx = EventLoops.create(EventLoops.Load.CALLS);
         URI localApi = URI.create(addresses.localApi());
         WatchFeed feed = new WatchFeed(localApi, addresses.token(), Duration.ofMillis(200));
         EventUplink events = new EventUplink(localApi, addresses.token(), EventUplink.DEFAULT_CAPACITY);
