@@ -5,6 +5,7 @@ import io.tandem.http.HeadDeadline;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServer;
@@ -12,6 +13,8 @@ import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.PoolOptions;
 import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One event loop's share of the router: an HTTP server (sharing the router's port with its siblings) and its own
@@ -20,6 +23,7 @@ import java.util.function.Function;
  * {@link Router}).
  */
 final class ServerVerticle extends VerticleBase {
+    private static final Logger log = LoggerFactory.getLogger(ServerVerticle.class);
     private final RouterConfig config;
     private final int port;
     private final int localPort;
@@ -54,17 +58,29 @@ final class ServerVerticle extends VerticleBase {
 
     @Override
     public Future<?> start() {
-        client = vertx.httpClientBuilder()
-                .with(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true).setDecompressionSupported(false)
-                        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis())))
-                .with(new PoolOptions().setHttp1MaxSize(config.poolSize()))
-                .build();
+        client = upstreamClient(vertx, config);
         Handler<HttpServerRequest> handler = requestPath.apply(client);
         HttpServerOptions options = HeadDeadline.options().setHost(config.host()).setPort(port);
         server = listener(config.tls() == null ? options : config.tls().applyTo(options), clients, handler);
         if (config.tls() == null) return server.listen();
         localServer = listener(HeadDeadline.options().setHost("127.0.0.1").setPort(localPort), localClients, handler);
         return server.listen().compose(s -> localServer.listen());
+    }
+
+    /**
+     * The client of one event loop's calls to instances. An instance that is killed or restarts resets the pooled
+     * connections it held. A call in flight on one fails through its request, and its strategy answers for it; an idle
+     * one only leaves the pool. Without a handler of its own, Vert.x would log each reset as an ERROR with no call
+     * behind it, so the connection's own failures are logged at debug.
+     */
+    static HttpClient upstreamClient(Vertx vertx, RouterConfig config) {
+        return vertx.httpClientBuilder()
+                .with(new HttpClientOptions().setTcpNoDelay(true).setKeepAlive(true).setDecompressionSupported(false)
+                        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, config.connectTimeout().toMillis())))
+                .with(new PoolOptions().setHttp1MaxSize(config.poolSize()))
+                .withConnectHandler(connection -> connection.exceptionHandler(failure ->
+                        log.debug("connection to instance {} failed: {}", connection.remoteAddress(), failure.toString())))
+                .build();
     }
 
     private HttpServer listener(HttpServerOptions options, ClientConnections connections, Handler<HttpServerRequest> handler) {
