@@ -32,10 +32,19 @@ public final class EventLoops {
     /** What a process's sockets mostly carry, which decides the transport it prefers. */
     public enum Load {
         /** Every function call, as the router's do: io_uring first. */
-        CALLS,
+        CALLS(Transport.IO_URING),
         /** Control traffic (the agents', the controller's): epoll first, io_uring's rings not paid for. */
-        CONTROL
+        CONTROL(Transport.EPOLL);
+
+        private final Transport preferred;
+
+        Load(Transport preferred) {
+            this.preferred = preferred;
+        }
     }
+
+    /** Each transport falls back to the ones after it; NIO is always there. */
+    private static final List<Transport> FALLBACKS = List.of(Transport.IO_URING, Transport.EPOLL, Transport.NIO);
 
     private EventLoops() {
     }
@@ -52,16 +61,16 @@ public final class EventLoops {
     /** The transport {@code env} picks, or the first {@code load} prefers that the machine allows; a picked one it lacks falls back too. */
     static Transport transport(Load load, Map<String, String> env) {
         String choice = env.getOrDefault(VARIABLE, "").trim().toLowerCase(Locale.ROOT);
-        List<Transport> order = switch (choice) {
-            case "", "true" -> load == Load.CALLS ? List.of(Transport.IO_URING, Transport.EPOLL, Transport.NIO) : List.of(Transport.EPOLL, Transport.NIO);
-            case "io_uring" -> List.of(Transport.IO_URING, Transport.EPOLL, Transport.NIO);
-            case "epoll" -> List.of(Transport.EPOLL, Transport.NIO);
-            case "nio", "false" -> List.of(Transport.NIO);
+        Transport first = switch (choice) {
+            case "", "true" -> load.preferred;
+            case "io_uring" -> Transport.IO_URING;
+            case "epoll" -> Transport.EPOLL;
+            case "nio", "false" -> Transport.NIO;
             default -> throw new IllegalArgumentException(VARIABLE + "=" + env.get(VARIABLE)
                     + " is not a transport: use io_uring, epoll or nio, or leave it unset for the best this machine allows");
         };
-        for (Transport t : order) {
-            if (t == Transport.NIO || t.available()) return t;
+        for (Transport t : FALLBACKS.subList(FALLBACKS.indexOf(first), FALLBACKS.size() - 1)) {
+            if (t.available()) return t;
             log.info("sockets not on {}: not available here ({})", t.name(), String.valueOf(t.unavailabilityCause()));
         }
         return Transport.NIO;

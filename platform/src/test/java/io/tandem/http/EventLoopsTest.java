@@ -3,13 +3,13 @@ package io.tandem.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.tandem.http.EventLoops.Load;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.RequestOptions;
-import io.tandem.http.EventLoops.Load;
 import io.vertx.core.transport.Transport;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
