@@ -24,26 +24,43 @@ import org.slf4j.LoggerFactory;
  * <p>{@code TANDEM_NATIVE_TRANSPORT} in a role's environment picks one for every process: {@code io_uring},
  * {@code epoll}, or {@code nio} ({@code false} too) to rule the native libraries out or to compare. Any other value
  * stops the role with the choices.
+ *
+ * <p>An event loop asleep on its io_uring ring is counted by Linux as a task waiting for a disk, unless the ring is
+ * entered with {@code IORING_ENTER_NO_IOWAIT} (Linux 6.15 and later). An idle server counted so showed its five event
+ * loops as blocked tasks, 99 % of the CPU as iowait and a load average above 2.5 on an idle 2-core machine: what
+ * monitoring reads as a machine stuck on its disk. So Netty is told to enter with it ({@value #NO_IOWAIT}), unless the
+ * process was started with that property set either way; it changes what is counted, not how the loops wait.
  */
 public final class EventLoops {
     private static final Logger log = LoggerFactory.getLogger(EventLoops.class);
     static final String VARIABLE = "TANDEM_NATIVE_TRANSPORT";
+    /**
+     * Netty's switch for {@code IORING_ENTER_NO_IOWAIT}, read once, when io_uring is first looked at in the process
+     * (Vert.x's {@link Transport} looks when it is loaded): so this class and its {@link Load} name transports, and
+     * touch none, before the switch is set.
+     */
+    static final String NO_IOWAIT = "io.netty.iouring.enterNoIoWaitEnabled";
+
+    static {
+        if (System.getProperty(NO_IOWAIT) == null) System.setProperty(NO_IOWAIT, "true");
+    }
 
     /** What a process's sockets mostly carry, which decides the transport it prefers. */
     public enum Load {
         /** Every function call, as the router's do: io_uring first. */
-        CALLS(Transport.IO_URING),
+        CALLS("io_uring"),
         /** Control traffic (the agents', the controller's): epoll first, io_uring's rings not paid for. */
-        CONTROL(Transport.EPOLL);
+        CONTROL("epoll");
 
-        private final Transport preferred;
+        /** A name, not a {@link Transport}: loading that class looks at io_uring (see {@link #NO_IOWAIT}). */
+        private final String preferred;
 
-        Load(Transport preferred) {
+        Load(String preferred) {
             this.preferred = preferred;
         }
     }
 
-    /** Each transport falls back to the ones after it; NIO is always there. */
+    /** Each transport falls back to the ones after it; NIO is always there. After the switch above is set. */
     private static final List<Transport> FALLBACKS = List.of(Transport.IO_URING, Transport.EPOLL, Transport.NIO);
 
     private EventLoops() {
@@ -61,8 +78,8 @@ public final class EventLoops {
     /** The transport {@code env} picks, or the first {@code load} prefers that the machine allows; a picked one it lacks falls back too. */
     static Transport transport(Load load, Map<String, String> env) {
         String choice = env.getOrDefault(VARIABLE, "").trim().toLowerCase(Locale.ROOT);
+        if (choice.isEmpty() || choice.equals("true")) choice = load.preferred;
         Transport first = switch (choice) {
-            case "", "true" -> load.preferred;
             case "io_uring" -> Transport.IO_URING;
             case "epoll" -> Transport.EPOLL;
             case "nio", "false" -> Transport.NIO;
