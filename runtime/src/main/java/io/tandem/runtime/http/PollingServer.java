@@ -35,9 +35,9 @@ import java.util.concurrent.locks.LockSupport;
  * the function. Here one wake-up of a poller serves every connection whose request has come meanwhile.
  *
  * <p>A handler may still take long: compute, wait on a database, sleep. A poller stuck in one would hold up its other
- * connections, health checks among them. So the thread {@code <prefix>watch} looks every {@value #TICK_MICROS} µs
- * while calls run, and a poller that has served one call for longer than {@value #RELIEF_MICROS} µs is relieved: a
- * thread from the server's pool takes over its selector, and the stuck thread, once its call is answered, gives the
+ * connections, health checks among them. So while calls run the thread {@code <prefix>watch} looks at the pollers
+ * whenever the oldest running call is due, and a poller that has served one call for longer than
+ * {@value #RELIEF_MICROS} µs is relieved: a thread from the server's pool takes over its selector, and the stuck thread, once its call is answered, gives the
  * connection back to the selector and returns to the pool. A function whose every call blocks thus costs a hand-off
  * per call, as {@link BlockingServer} does, and never blocks the instance's other calls for more than about a relief
  * time. The watcher sleeps while no call runs; the first call after a pause wakes it.
@@ -59,8 +59,8 @@ import java.util.concurrent.locks.LockSupport;
 public final class PollingServer implements Http1Server {
     /** A poller serving one call longer than this is relieved by another thread. */
     static final long RELIEF_MICROS = 2_000;
-    /** How often the watcher looks at the pollers while calls run. */
-    static final long TICK_MICROS = 1_000;
+    /** The shortest sleep of the watcher between two looks while calls run: a call due now is relieved now. */
+    private static final long MIN_PARK_NANOS = 50_000;
     /** How long the watcher keeps looking after the last call it saw, before it sleeps until a call wakes it. */
     static final long LINGER_MILLIS = 50;
     /** A poller whose calls last this long on average hands each to a thread of the pool instead of serving it inline. */
@@ -185,9 +185,14 @@ public final class PollingServer implements Http1Server {
     /**
      * The watcher: relieves stuck pollers while calls run, closes idle connections every quarter of the idle time,
      * and sleeps when neither is due.
+     *
+     * <p>While calls run it sleeps until the earliest moment one of them could be due for relief: the relief time
+     * after the start of the oldest call running, or a whole relief time when none runs (a call that starts meanwhile
+     * is seen at the next look, and looked at again at its own due time). So a stuck call is relieved at its due time,
+     * give or take the timer's slack, and a busy instance wakes its watcher at most once per relief time, not on a
+     * fixed tick: every wake-up is a context switch, which under load costs the instance more than the look itself.
      */
     private void watch() {
-        long tick = TimeUnit.MICROSECONDS.toNanos(TICK_MICROS);
         long relief = TimeUnit.MICROSECONDS.toNanos(RELIEF_MICROS);
         long linger = TimeUnit.MILLISECONDS.toNanos(LINGER_MILLIS);
         long idleEvery = Math.max(idleNanos / 4, TimeUnit.MILLISECONDS.toNanos(10));
@@ -196,15 +201,21 @@ public final class PollingServer implements Http1Server {
         long lastBusy = now;
         while (!closed) {
             now = System.nanoTime();
-            boolean busy = false;
-            for (Poller poller : pollers) busy |= poller.relieveIfStuck(now, relief);
-            if (busy) lastBusy = now;
+            long nextLook = now + relief;
+            for (Poller poller : pollers) {
+                long due = poller.relieveIfStuck(now, relief);
+                if (due != 0) {
+                    lastBusy = now;
+                    if (due - nextLook < 0) nextLook = due;
+                }
+            }
             if (now - nextIdleCheck >= 0) {
                 closeIdle(now);
                 nextIdleCheck = now + idleEvery;
             }
             if (now - lastBusy < linger) {
-                LockSupport.parkNanos(this, tick);
+                if (nextIdleCheck - nextLook < 0) nextLook = nextIdleCheck;
+                LockSupport.parkNanos(this, Math.max(MIN_PARK_NANOS, nextLook - now));
                 continue;
             }
             // Asleep until a call begins (Poller.begin wakes the watcher) or the idle check is due. The flag is set
@@ -384,11 +395,15 @@ public final class PollingServer implements Http1Server {
             return false;
         }
 
-        /** Hands the lead to another thread if the current call has run too long; returns whether a call runs. */
-        synchronized boolean relieveIfStuck(long now, long relief) {
+        /**
+         * Hands the lead to another thread if the current call has run too long. Returns when the call running now is
+         * due for relief ({@code now} once relieved: a call still runs), or 0 when no call runs.
+         */
+        synchronized long relieveIfStuck(long now, long relief) {
             long since = servingSince;
-            if (since == 0) return false;
-            if (now - since < relief || servingKey == null) return true;
+            if (since == 0) return 0;
+            if (servingKey == null) return now + relief; // this call was relieved already; look again later
+            if (now - since < relief) return since + relief;
             try {
                 servingKey.interestOps(0); // the stuck thread keeps this connection until its call is answered
             } catch (java.nio.channels.CancelledKeyException closedMeanwhile) {
@@ -401,7 +416,7 @@ public final class PollingServer implements Http1Server {
             } catch (RejectedExecutionException shuttingDown) {
                 // the server closed
             }
-            return true;
+            return now + relief;
         }
 
         void shutdown() {

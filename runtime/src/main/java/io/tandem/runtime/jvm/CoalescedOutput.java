@@ -21,10 +21,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * (SIGKILL, the kernel's OOM killer) within that time of printing it; an exit flushes first (shutdown hook, and
  * {@link Watchdog} before it halts). Standard error is left unbuffered: a stack trace is written at once.
  *
- * <p>Threads: any thread writes, under {@link #lock}; a write that makes the buffer non-empty unparks the one
- * daemon thread {@code tandem-stdout}, which waits {@value #DELAY_MS} ms and writes the buffer out under the same
- * lock. {@link #flush()} does not write: it only makes sure the thread will, so a logger's flush per event costs
- * nothing. A write larger than what is left of the buffer writes the buffer and itself through at once.
+ * <p>Threads: any thread writes, under {@link #lock}. The one daemon thread {@code tandem-stdout} writes the buffer
+ * out, under the same lock, every {@value #DELAY_MS} ms while there is output; once a round finds nothing, it sleeps
+ * until a write makes the buffer non-empty and unparks it. So a function that prints on every call costs one wake-up
+ * of that thread per {@value #DELAY_MS} ms, not two (an unpark, then a timed wait), and an idle one none. {@link #flush()}
+ * does not write: it only makes sure the thread will, so a logger's flush per event costs nothing. A write larger
+ * than what is left of the buffer writes the buffer and itself through at once.
  *
  * <p>{@code System.out} itself is a {@link LinePrintStream}: the JDK's {@code PrintStream} encodes every line while
  * holding its monitor, so concurrent calls that each print a line queued on it (at 20,000 calls a second, thousands
@@ -40,6 +42,8 @@ public final class CoalescedOutput extends OutputStream {
     private final ReentrantLock lock = new ReentrantLock();
     private int length; // guarded by lock
     private final Thread writer;
+    /** Set by the writer thread before it sleeps until unparked; a write that finds it set unparks it. */
+    private volatile boolean writerAsleep;
     private static volatile CoalescedOutput installed;
 
     CoalescedOutput(OutputStream target) {
@@ -77,7 +81,7 @@ public final class CoalescedOutput extends OutputStream {
         } finally {
             lock.unlock();
         }
-        if (wasEmpty) LockSupport.unpark(writer);
+        if (wasEmpty && writerAsleep) LockSupport.unpark(writer);
     }
 
     /** A print stream onto this one whose strings and lines are encoded outside any lock. */
@@ -103,7 +107,7 @@ public final class CoalescedOutput extends OutputStream {
         } finally {
             lock.unlock();
         }
-        if (wasEmpty) LockSupport.unpark(writer);
+        if (wasEmpty && writerAsleep) LockSupport.unpark(writer);
     }
 
     /** Does not write: what is buffered is written within {@value #DELAY_MS} ms anyway. */
@@ -158,11 +162,40 @@ public final class CoalescedOutput extends OutputStream {
         target.flush();
     }
 
+    /**
+     * The writer thread: a round every {@value #DELAY_MS} ms while rounds find output; asleep after one that finds
+     * none. A write either sees {@link #writerAsleep} set and unparks, or happened under the lock before this thread
+     * looked at the buffer, and is found (the lock orders the two).
+     */
     private void loop() {
         while (true) {
-            LockSupport.park(this);
-            LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(DELAY_MS));
-            drain();
+            writerAsleep = true;
+            if (isEmpty()) LockSupport.park(this);
+            writerAsleep = false;
+            do {
+                LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(DELAY_MS));
+            } while (drainSome());
+        }
+    }
+
+    private boolean isEmpty() {
+        lock.lock();
+        try {
+            return length == 0;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Writes what is buffered; whether there was any. */
+    private boolean drainSome() {
+        lock.lock();
+        try {
+            boolean some = length > 0;
+            writeQuietly();
+            return some;
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -11,6 +11,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -146,5 +148,50 @@ class PollingServerTest extends BlockingServerTest {
             for (int i = 0; i < calls; i++) answers.add(client.sendAsync(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString()));
             for (var answer : answers) assertThat(answer.get(30, TimeUnit.SECONDS).body()).isEqualTo("together");
         }
+    }
+
+    /**
+     * A busy instance wakes its watcher at most about once per relief time, not on a tick of its own: quick calls one
+     * after another for a while, and the watcher's voluntary context switches (each one a wake-up) counted from
+     * /proc. A watcher that looked every millisecond switched about twice as often as this allows.
+     */
+    @Test
+    void whileQuickCallsRunTheWatcherWakesAboutOncePerReliefTime() throws Exception {
+        try (var server = PollingServer.start(0, exchange -> answer(exchange, "quick"), "wq-", BlockingServer.IDLE_MILLIS, 1);
+             var socket = connect(server)) {
+            send(socket, "GET /first HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(readResponse(socket.getInputStream()).body()).isEqualTo("quick");
+            Path watcher = threadNamed("wq-watch");
+            long before = wakeUps(watcher);
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(400)) {
+                send(socket, "GET /again HTTP/1.1\r\nHost: x\r\n\r\n");
+                assertThat(readResponse(socket.getInputStream()).body()).isEqualTo("quick");
+            }
+            long elapsedMicros = TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start);
+            long woke = wakeUps(watcher) - before;
+            assertThat(woke).as("watcher wake-ups in %d µs of calls", elapsedMicros).isLessThanOrEqualTo(elapsedMicros / PollingServer.RELIEF_MICROS + 10);
+        }
+    }
+
+    /** The /proc directory of this process's thread named {@code name}. */
+    private static Path threadNamed(String name) throws IOException {
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                try {
+                    if (Files.readString(task.resolve("comm")).strip().equals(name)) return task;
+                } catch (java.nio.file.NoSuchFileException ended) {
+                    // a thread that ended while we looked
+                }
+            }
+        }
+        throw new AssertionError("no thread named " + name);
+    }
+
+    private static long wakeUps(Path task) throws IOException {
+        for (String line : Files.readAllLines(task.resolve("status"))) {
+            if (line.startsWith("voluntary_ctxt_switches:")) return Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+        }
+        throw new AssertionError(task + "/status has no voluntary_ctxt_switches");
     }
 }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -60,6 +61,67 @@ class CoalescedOutputTest {
         // Output after the buffer was written out wakes the writer again, whether it is back to waiting yet or not.
         out.println("another");
         await().atMost(Duration.ofSeconds(5)).until(() -> sink.text().equals("one event\nanother\n"));
+    }
+
+    /**
+     * A function that prints on every call wakes the writer thread once per round, not twice: lines printed every
+     * 50 µs for 400 ms, and the writer's voluntary context switches (each one a wake-up) counted from /proc. A writer
+     * that slept until unparked and then waited out the delay switched twice per round.
+     */
+    @Test
+    void steadyOutputWakesTheWriterOncePerRound() throws IOException {
+        Sink sink = new Sink();
+        PrintStream out = new PrintStream(new CoalescedOutput(sink), false, StandardCharsets.UTF_8);
+        out.println("first");
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.text().equals("first\n"));
+        Path writer = newestThreadNamed("tandem-stdout");
+        long before = wakeUps(writer);
+        long start = System.nanoTime();
+        long next = start;
+        int lines = 0;
+        while (System.nanoTime() - start < TimeUnit.MILLISECONDS.toNanos(400)) {
+            while (System.nanoTime() - next < 0) Thread.onSpinWait(); // a steady trickle, as calls that each log a line
+            next += TimeUnit.MICROSECONDS.toNanos(50);
+            out.println("call " + lines++);
+        }
+        long elapsedMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        long woke = wakeUps(writer) - before;
+        int printed = lines;
+        await().atMost(Duration.ofSeconds(5)).until(() -> sink.text().endsWith("call " + (printed - 1) + "\n"));
+        assertThat(woke).as("writer wake-ups in %d ms of output", elapsedMillis).isLessThanOrEqualTo(elapsedMillis / CoalescedOutput.DELAY_MS + 20);
+    }
+
+    /** The /proc directory of the most recently started thread of this process named {@code name}. */
+    private static Path newestThreadNamed(String name) throws IOException {
+        Path newest = null;
+        long newestId = -1;
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : (Iterable<Path>) tasks::iterator) {
+                long id = Long.parseLong(task.getFileName().toString());
+                if (id > newestId && name.equals(comm(task))) {
+                    newest = task;
+                    newestId = id;
+                }
+            }
+        }
+        assertThat(newest).as("a thread named " + name).isNotNull();
+        return newest;
+    }
+
+    /** A thread's name, or null once it has ended. */
+    private static String comm(Path task) throws IOException {
+        try {
+            return Files.readString(task.resolve("comm")).strip();
+        } catch (java.nio.file.NoSuchFileException ended) {
+            return null;
+        }
+    }
+
+    private static long wakeUps(Path task) throws IOException {
+        for (String line : Files.readAllLines(task.resolve("status"))) {
+            if (line.startsWith("voluntary_ctxt_switches:")) return Long.parseLong(line.substring(line.indexOf(':') + 1).strip());
+        }
+        throw new AssertionError(task + "/status has no voluntary_ctxt_switches");
     }
 
     @Test
