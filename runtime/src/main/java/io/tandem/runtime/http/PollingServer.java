@@ -37,10 +37,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>A handler may still take long: compute, wait on a database, sleep. A poller stuck in one would hold up its other
  * connections, health checks among them. So while calls run the thread {@code <prefix>watch} looks at the pollers
  * whenever the oldest running call is due, and a poller that has served one call for longer than
- * {@value #RELIEF_MICROS} µs is relieved: a thread from the server's pool takes over its selector, and the stuck thread, once its call is answered, gives the
- * connection back to the selector and returns to the pool. A function whose every call blocks thus costs a hand-off
- * per call, as {@link BlockingServer} does, and never blocks the instance's other calls for more than about a relief
- * time. The watcher sleeps while no call runs; the first call after a pause wakes it.
+ * {@value #RELIEF_MICROS} µs is relieved: a thread from the server's pool takes over its selector, and the stuck
+ * thread, once its call is answered, gives the connection back to the selector and returns to the pool. A function
+ * whose every call blocks thus costs a hand-off per call, as {@link BlockingServer} does, and never blocks the
+ * instance's other calls for more than about a relief time. The watcher sleeps while no call runs; the first call
+ * after a pause wakes it.
  *
  * <p>Functions whose calls mostly take long (a database call, a sleep, heavy computing) would be relieved on every call,
  * and the calls queued behind one would each wait a relief time to start. So each poller keeps a moving average of

@@ -24,9 +24,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>Threads: any thread writes, under {@link #lock}. The one daemon thread {@code tandem-stdout} writes the buffer
  * out, under the same lock, every {@value #DELAY_MS} ms while there is output; once a round finds nothing, it sleeps
  * until a write makes the buffer non-empty and unparks it. So a function that prints on every call costs one wake-up
- * of that thread per {@value #DELAY_MS} ms, not two (an unpark, then a timed wait), and an idle one none. {@link #flush()}
- * does not write: it only makes sure the thread will, so a logger's flush per event costs nothing. A write larger
- * than what is left of the buffer writes the buffer and itself through at once.
+ * of that thread per {@value #DELAY_MS} ms, not two (an unpark, then a timed wait), and an idle one none.
+ * {@link #flush()} does not write: it only makes sure the thread will, so a logger's flush per event costs nothing. A
+ * write larger than what is left of the buffer writes the buffer and itself through at once.
  *
  * <p>{@code System.out} itself is a {@link LinePrintStream}: the JDK's {@code PrintStream} encodes every line while
  * holding its monitor, so concurrent calls that each print a line queued on it (at 20,000 calls a second, thousands
