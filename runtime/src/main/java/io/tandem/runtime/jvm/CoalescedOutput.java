@@ -135,11 +135,13 @@ public final class CoalescedOutput extends OutputStream {
         }
     }
 
-    /** Writes what is buffered now. */
-    void drain() {
+    /** Writes what is buffered now; whether there was any. */
+    boolean drain() {
         lock.lock();
         try {
+            boolean some = length > 0;
             writeQuietly();
+            return some;
         } finally {
             lock.unlock();
         }
@@ -174,7 +176,7 @@ public final class CoalescedOutput extends OutputStream {
             writerAsleep = false;
             do {
                 LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(DELAY_MS));
-            } while (drainSome());
+            } while (drain());
         }
     }
 
@@ -182,18 +184,6 @@ public final class CoalescedOutput extends OutputStream {
         lock.lock();
         try {
             return length == 0;
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    /** Writes what is buffered; whether there was any. */
-    private boolean drainSome() {
-        lock.lock();
-        try {
-            boolean some = length > 0;
-            writeQuietly();
-            return some;
         } finally {
             lock.unlock();
         }
